@@ -1,0 +1,3 @@
+from qingfeng.cli import main
+
+main()

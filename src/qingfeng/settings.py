@@ -1,0 +1,107 @@
+"""Settings for one workspace, read from its qingfeng.toml and QINGFENG_* environment variables.
+
+Nothing here runs at import time: callers build a Settings with `load_settings(workspace)`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SETTINGS_FILE = "qingfeng.toml"
+
+
+class Settings(BaseSettings):
+    """Everything a command or the web app needs to know about its workspace."""
+
+    model_config = SettingsConfigDict(env_prefix="QINGFENG_", extra="ignore")
+
+    workspace: Path = Field(description="The workspace folder (settings, sources, models, lake).")
+    store_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the workflow store; default: SQLite file in the workspace.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs session cookies. `qingfeng init` writes a random one.",
+    )
+    language: str = Field(default="zh", description="UI language: zh (default) or en.")
+    host: str = Field(default="127.0.0.1", description="Address `qingfeng serve` listens on.")
+    port: int = Field(default=8000, description="Port `qingfeng serve` listens on.")
+    county_division_code: str = Field(
+        default="",
+        description="Six-digit division code of the county this workspace supervises.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit arguments win, then the environment, then the workspace's own file.
+        toml_file = _toml_path_from(init_settings)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None and toml_file.exists():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    # Workspace layout. Every station finds its folder through these, never by string paths.
+    @property
+    def sources_dir(self) -> Path:
+        return self.workspace / "sources"
+
+    @property
+    def mappings_dir(self) -> Path:
+        return self.workspace / "sources" / "mappings"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.workspace / "models"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.workspace / "lake"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.workspace / "attachments"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.workspace / "reports"
+
+    @property
+    def database_url(self) -> str:
+        """The workflow store URL, defaulting to a SQLite file inside the workspace."""
+        if self.store_url:
+            return self.store_url
+        return f"sqlite:///{(self.workspace / 'qingfeng.db').resolve()}"
+
+
+def _toml_path_from(init_settings: PydanticBaseSettingsSource) -> Path | None:
+    values = init_settings()
+    workspace = values.get("workspace")
+    if workspace is None:
+        return None
+    return Path(workspace) / SETTINGS_FILE
+
+
+def load_settings(workspace: Path, **overrides: object) -> Settings:
+    """Settings for the workspace folder, with explicit overrides taking precedence."""
+    return Settings(workspace=Path(workspace).resolve(), **overrides)  # type: ignore[arg-type]
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(32)

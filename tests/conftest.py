@@ -1,0 +1,47 @@
+"""Shared fixtures. Store tests run on SQLite always and on PostgreSQL when QINGFENG_TEST_PG_URL
+names a server (CI sets it, and under CI=true a missing server fails instead of skipping)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_URL_ENV = "QINGFENG_TEST_PG_URL"
+
+
+def _pg_base_url() -> str | None:
+    return os.environ.get(PG_URL_ENV)
+
+
+def _require_or_skip(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is required under CI=true: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A fresh, empty workflow-store URL: a SQLite file, or a new schema on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = _pg_base_url()
+    if not base:
+        _require_or_skip(f"{PG_URL_ENV} is not set; PostgreSQL store tests skipped")
+    assert base is not None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # server down or unreachable
+        _require_or_skip(f"PostgreSQL at {base} is unreachable: {exc.__class__.__name__}")
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
