@@ -1,0 +1,88 @@
+"""The demo pipeline: a synthetic county taken through every station into the workflow store.
+
+Used by `qingfeng demo` and by the end-to-end test, so that both exercise the same path.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qingfeng.settings import Settings
+from qingfeng.workspace import init_workspace
+
+DEMO_PERSONS = 3000
+DEMO_SEED = 20241
+DEMO_MARKER = ".qingfeng-demo"  # only a folder carrying this marker is ever wiped by the demo
+
+
+@dataclass
+class DemoResult:
+    settings: Settings
+    files: int
+    rows_loaded: int
+    models_run: int
+    warnings: int
+    truth_file: Path
+    users: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class DemoError(Exception):
+    pass
+
+
+def _fresh_workspace(folder: Path) -> Settings:
+    folder = folder.resolve()
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / DEMO_MARKER).exists():
+            raise DemoError(
+                f"{folder} is not empty and was not made by the demo; choose another --workspace"
+            )
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DEMO_MARKER).write_text("made by `qingfeng demo`; safe to delete\n", encoding="utf-8")
+    return init_workspace(folder)
+
+
+def run_demo_pipeline(
+    workspace: Path,
+    *,
+    persons: int = DEMO_PERSONS,
+    seed: int = DEMO_SEED,
+    start: date = date(2023, 1, 1),
+    end: date = date(2024, 12, 31),
+    progress: Any = None,
+) -> DemoResult:
+    """synth → ingest → libraries → models → warnings; returns what a person would want to know."""
+    from qingfeng.engine import run_models
+    from qingfeng.ingest import ingest_path
+    from qingfeng.synth import generate
+
+    settings = _fresh_workspace(Path(workspace))
+    incoming = settings.sources_dir / "synth-county"
+    synth = generate(incoming, persons=persons, seed=seed, start=start, end=end)
+    # The truth file is the answer key, not a department file: keep it out of the sources.
+    truth_file = settings.reports_dir / "synth-truth.json"
+    shutil.move(str(synth.truth_path), truth_file)
+
+    report = ingest_path(settings, incoming, assume_yes=True, progress=progress)
+    summary = run_models(settings, progress=progress)
+    users = _seed_users(settings)
+    return DemoResult(
+        settings=settings,
+        files=len(synth.files),
+        rows_loaded=report.rows_loaded,
+        models_run=len(summary.models),
+        warnings=summary.warnings_present,
+        truth_file=truth_file,
+        users=users,
+    )
+
+
+def _seed_users(settings: Settings) -> list[tuple[str, str, str]]:
+    from qingfeng.web.demo_users import seed_demo_users
+
+    return seed_demo_users(settings)
