@@ -1,0 +1,1 @@
+"""Planted irregularities (cases) and look-alike lawful records (decoys), one module per model."""

@@ -1,0 +1,154 @@
+"""Builds clean standard tables (dicts of arrays keyed by standard field) from people.
+
+Background records are lawful by construction: nobody is paid on or after their death, so every
+irregularity in the output is one the planting modules put there and recorded in the truth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qingfeng.synth import dates, names, scales
+from qingfeng.synth.context import Context
+from qingfeng.synth.population import RELATIONS, Persons
+
+Table = dict[str, np.ndarray]
+
+
+def concat(a: Table, b: Table) -> Table:
+    return {k: np.concatenate([a[k], b[k]]) for k in a}
+
+
+def take(t: Table, idx: np.ndarray) -> Table:
+    return {k: v[idx] for k, v in t.items()}
+
+
+def _gender(male: np.ndarray) -> np.ndarray:
+    return np.where(male == 1, "男", "女")
+
+
+def _trad(p: Persons) -> np.ndarray:
+    return names.compose(p.surname, p.g1, p.g2, traditional=True)
+
+
+def _phone(p: Persons, ctx: Context) -> np.ndarray:
+    # Deterministic per person; children under 16 have none.
+    x = (p.pid * 2654435761 + 97) % 10**9
+    prefix = np.array(["135", "138", "139", "151", "152", "158", "182", "187", "188", "199"])
+    phone = np.strings.add(prefix[p.pid % 10], np.strings.zfill((x % 10**8).astype(str), 8))
+    return np.where(p.age_on(ctx.start_day) >= 16, phone, "")
+
+
+def registry(p: Persons, ctx: Context) -> Table:
+    return {
+        "id_no": p.id_no,
+        "name": p.name,
+        "name#trad": _trad(p),
+        "gender": _gender(p.male),
+        "@民族": np.where(p.pid % 7 < 4, "汉族", np.where(p.pid % 7 < 6, "布依族", "水族")),
+        "birth_date": p.birth_day,
+        "household_no": p.household_no,
+        "relation_to_head": RELATIONS[p.relation],
+        "address": p.address,
+        "division_code": ctx.village_codes[p.village_idx],
+        "status": np.where(p.registry_death_day >= 0, "死亡注销", "正常"),
+        "registry_death_date": np.where(
+            p.registry_death_day >= 0, p.registry_death_day, dates.NONE
+        ),
+        "phone": _phone(p, ctx),
+    }
+
+
+def cremation(p: Persons, ctx: Context, extra: Table | None = None) -> tuple[Table, np.ndarray]:
+    """Cremation records of the chunk's dead (plus planted records); sorted by cremation date."""
+    d = p.take(np.flatnonzero(p.cremation_day >= 0))
+    b = dates.ymd(d.birth_day)
+    dd = dates.ymd(d.death_day)
+    age = dd[:, 0] - b[:, 0] - ((dd[:, 1] * 100 + dd[:, 2]) < (b[:, 1] * 100 + b[:, 2]))
+    t: Table = {
+        "name": d.name,
+        "name#trad": _trad(d),
+        "@性别": _gender(d.male),
+        "id_no": d.id_no,
+        "@年龄": age.astype(str),
+        "death_date": d.death_day,
+        "record_date": d.cremation_day,
+        "@户籍地址": d.address,
+    }
+    planted = np.zeros(len(d), bool)
+    if extra is not None and next(iter(extra.values())).size:
+        t = concat(t, extra)
+        planted = np.concatenate([planted, np.ones(next(iter(extra.values())).size, bool)])
+    order = np.argsort(t["record_date"], kind="stable")
+    t = take(t, order)
+    serial = ctx.serial("cremation", order.size)
+    year = dates.ymd(t["record_date"])[:, 0].astype(str) if order.size else np.array([], str)
+    t["@火化证编号"] = np.strings.add(
+        np.strings.add("DYHH", year), np.strings.zfill(serial.astype(str), 6)
+    )
+    return t, planted[order]
+
+
+def account_no(pid: np.ndarray) -> np.ndarray:
+    """The person's 一卡通 bank card number (19 digits, unique per person)."""
+    x = (pid * 7919 + 123457) % 10**13
+    return np.strings.add("621799", np.strings.zfill(x.astype(str), 13))
+
+
+def old_age_rows(p: Persons, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(person index, month) of every lawful old-age allowance payment in the period.
+
+    Paid from the month after the 80th birthday, every month while the person is alive on the pay
+    day (someone who dies on or before the pay day is not paid for that month).
+    """
+    months = ctx.months
+    old = np.flatnonzero(p.age_on(ctx.end_day) >= scales.OLD_AGE_MIN_AGE)
+    if old.size == 0:
+        return old, old
+    first = dates.first_day_of_month(months)  # (M,)
+    turned = dates.add_years(p.birth_day[old], scales.OLD_AGE_MIN_AGE)  # (E,)
+    town = ctx.village_township[p.village_idx[old]]
+    pay = first[None, :] + (ctx.pay_dom[town] - 1)[:, None]  # (E, M)
+    death = p.death_day[old]
+    alive = (death[:, None] < 0) | (pay < death[:, None])
+    mask = (turned[:, None] < first[None, :]) & alive & (pay <= ctx.end_day)
+    e, m = np.nonzero(mask)
+    return old[e], months[m]
+
+
+def payments(p: Persons, ctx: Context, who: np.ndarray, month: np.ndarray) -> Table:
+    """Old-age allowance payment rows for (person index, month) pairs, in file order."""
+    town = ctx.village_township[p.village_idx[who]]
+    pay = ctx.pay_day(town, month)
+    first = dates.first_day_of_month(month)
+    b = dates.ymd(p.birth_day[who])
+    f = dates.ymd(first)
+    age = f[:, 0] - b[:, 0] - ((f[:, 1] * 100 + f[:, 2]) < (b[:, 1] * 100 + b[:, 2]))
+    return {
+        "id_no": p.id_no[who],
+        "name": p.name[who],
+        "name#trad": names.compose(p.surname[who], p.g1[who], p.g2[who], traditional=True),
+        "subsidy_type": np.full(who.size, scales.OLD_AGE_TYPE),
+        "period": month,
+        "pay_date": pay,
+        "amount": scales.old_age_amount(age),
+        "account_no": account_no(p.pid[who]),
+        "division_code": ctx.village_codes[p.village_idx[who]],
+        "approver_id_no": ctx.approver_id[town],
+        "machine_serial": np.full(who.size, "", dtype=str),
+        "@village": p.village_idx[who],
+        "@pid": p.pid[who],
+    }
+
+
+def finish_payments(t: Table, planted: np.ndarray, ctx: Context) -> tuple[Table, np.ndarray]:
+    """Sort as the department exports (by period, village, person) and number the payments."""
+    order = np.lexsort((t["@pid"], t["@village"], t["period"]))
+    t = take(t, order)
+    serial = ctx.serial("payment", order.size)
+    t["payment_no"] = np.strings.add(
+        np.strings.add("BT", np.strings.replace(dates.period_str(t["period"]), "-", "")),
+        np.strings.zfill(serial.astype(str), 8),
+    )
+    del t["@village"], t["@pid"]
+    return t, planted[order]
