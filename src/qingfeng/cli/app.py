@@ -39,13 +39,18 @@ def init(
 
 
 def _register_stations() -> None:
-    # Each station module exposes `register(app)`; imported here, not at package import.
+    # Every module in qingfeng.cli that defines `register(app)` adds its commands; discovering
+    # them keeps each station's commands in its own module with no central list to edit.
+    import pkgutil
     from importlib import import_module
 
-    for name in STATION_MODULES:
-        import_module(f"qingfeng.cli.{name}").register(app)
+    import qingfeng.cli as cli_package
 
+    for info in sorted(pkgutil.iter_modules(cli_package.__path__), key=lambda m: m.name):
+        module = import_module(f"qingfeng.cli.{info.name}")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
 
-STATION_MODULES: tuple[str, ...] = ("synth",)
 
 _register_stations()

@@ -1,0 +1,20 @@
+"""The data specification: one YAML file per standard dataset, loaded into typed specs.
+
+Public surface: `load_catalogue()`, `get_dataset(id)`, `DatasetSpec`, `FieldSpec`.
+"""
+
+from __future__ import annotations
+
+from qingfeng.catalogue.loader import CatalogueError, dataset_ids, get_dataset, load_catalogue
+from qingfeng.catalogue.model import DatasetSpec, FieldSpec, header_unit, normalise_header
+
+__all__ = [
+    "CatalogueError",
+    "DatasetSpec",
+    "FieldSpec",
+    "dataset_ids",
+    "get_dataset",
+    "header_unit",
+    "load_catalogue",
+    "normalise_header",
+]

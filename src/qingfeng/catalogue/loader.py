@@ -1,0 +1,57 @@
+"""Loads every catalogue YAML shipped in the package; reports all broken files at once."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from qingfeng.catalogue.model import DatasetSpec
+
+
+class CatalogueError(Exception):
+    """One or more catalogue files are invalid; the message lists each file and problem."""
+
+
+def datasets_dir() -> Path:
+    return Path(str(resources.files("qingfeng.catalogue") / "datasets"))
+
+
+def load_catalogue_from(folder: Path) -> dict[str, DatasetSpec]:
+    specs: dict[str, DatasetSpec] = {}
+    problems: list[str] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            spec = DatasetSpec.model_validate(data)
+        except (yaml.YAMLError, ValidationError) as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        if spec.id != path.stem:
+            problems.append(f"{path.name}: id {spec.id!r} does not match the file name")
+            continue
+        specs[spec.id] = spec
+    if problems:
+        raise CatalogueError("invalid catalogue files:\n" + "\n".join(problems))
+    return specs
+
+
+@cache
+def load_catalogue() -> dict[str, DatasetSpec]:
+    """Every standard dataset, by id (read once per process, on first use)."""
+    return load_catalogue_from(datasets_dir())
+
+
+def dataset_ids() -> list[str]:
+    return list(load_catalogue())
+
+
+def get_dataset(dataset_id: str) -> DatasetSpec:
+    try:
+        return load_catalogue()[dataset_id]
+    except KeyError:
+        known = ", ".join(load_catalogue())
+        raise CatalogueError(f"unknown dataset {dataset_id!r}; known: {known}") from None

@@ -1,0 +1,249 @@
+"""Header → field mapping: recognise the dataset, propose the mapping, save and re-use it as YAML.
+
+A mapping is stored in `<workspace>/sources/mappings/<dataset>-<hash>.yaml`. It applies to every
+file with the same set of headers, so next month's export re-uses it; a person may edit it.
+Recognition is by exact header synonyms only (after removing spaces, full-width forms and unit
+suffixes): a file whose headers do not identify one dataset is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue, normalise_header
+from qingfeng.ingest.errors import IngestError
+
+
+@dataclass
+class Mapping:
+    """How one source's headers map onto one dataset's fields."""
+
+    dataset: str
+    headers: list[str]
+    columns: dict[str, str | None]  # header -> field (None: ignored)
+    constants: dict[str, str] = field(default_factory=dict)  # field -> raw value for every row
+    units: dict[str, str] = field(default_factory=dict)  # header -> "yuan" | "wan"
+    confirmed: bool = False
+    path: Path | None = None
+
+    @property
+    def signature(self) -> str:
+        return header_signature(self.headers)
+
+    def field_columns(self) -> dict[str, str]:
+        """field -> header, for mapped fields."""
+        return {f: h for h, f in self.columns.items() if f}
+
+    def to_yaml(self) -> str:
+        body: dict[str, Any] = {
+            "dataset": self.dataset,
+            "confirmed": self.confirmed,
+            "headers": self.headers,
+            "columns": self.columns,
+        }
+        if self.constants:
+            body["constants"] = self.constants
+        if self.units:
+            body["units"] = self.units
+        head = (
+            "# 清风 qingfeng 数据源映射 / source mapping.\n"
+            "# 可编辑：columns 把原表头映射到标准字段（null 表示忽略），constants 为整列常量，\n"
+            "# units 为金额单位（yuan 元 / wan "
+            "万元）。confirmed: true 后 `qingfeng ingest` 直接使用。\n"
+            "# Editable: columns maps each header "
+            "to a field (null = ignore); constants fill a field\n"
+            "# for every row; units gives money units. With confirmed: true ingest uses it as is.\n"
+        )
+        return head + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
+
+
+def header_signature(headers: list[str]) -> str:
+    keys = sorted(normalise_header(h) for h in headers)
+    return hashlib.sha1("\x1f".join(keys).encode("utf-8")).hexdigest()[:10]
+
+
+def _synonym_index(spec: DatasetSpec) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for f in spec.fields:
+        for h in f.header_names:
+            index[normalise_header(h)] = f.name
+    return index
+
+
+@dataclass
+class Proposal:
+    mapping: Mapping | None
+    reason: str  # why nothing was proposed, or a summary of what was
+
+
+def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str | None:
+    """An enum value named unambiguously by the file name, else by the headers (火化→cremation)."""
+    f = spec.field(field_name)
+    if f.type != "enum" or not f.values:
+        return None
+    for clue in clues:
+        hits = {
+            canon
+            for canon, spellings in f.values.items()
+            for sp in spellings
+            if len(sp) >= 2 and sp in clue
+        }
+        if hits:
+            return hits.pop() if len(hits) == 1 else None
+    return None
+
+
+_CODE = re.compile(r"^\s*[1-9][0-9]{5}([0-9]{3}([0-9]{3})?)?\s*$")
+
+
+def _looks_like_codes(values: list[str]) -> bool:
+    return bool(values) and sum(bool(_CODE.match(v)) for v in values) >= 0.9 * len(values)
+
+
+def map_headers(
+    spec: DatasetSpec,
+    headers: list[str],
+    clues: list[str],
+    samples: dict[str, list[str]] | None = None,
+) -> Mapping:
+    index = _synonym_index(spec)
+    columns: dict[str, str | None] = {}
+    units: dict[str, str] = {}
+    taken: set[str] = set()
+    samples = samples or {}
+    for h in headers:
+        fname = index.get(normalise_header(h))
+        variant = spec.field(fname).code_variant if fname else None
+        if variant and variant not in taken and _looks_like_codes(samples.get(h, [])):
+            fname = variant  # e.g. 所属村（社区） holding division codes rather than names
+        if fname and fname not in taken:
+            columns[h] = fname
+            taken.add(fname)
+            if spec.field(fname).type == "amount":
+                unit = header_unit(h)
+                if unit:
+                    units[h] = unit
+        else:
+            columns[h] = None
+    constants: dict[str, str] = {}
+    for f in spec.fields:
+        if f.required and f.name not in taken:
+            value = _constant_for(spec, f.name, clues)
+            if value:
+                constants[f.name] = value
+    return Mapping(
+        dataset=spec.id, headers=list(headers), columns=columns, constants=constants, units=units
+    )
+
+
+def missing_required(spec: DatasetSpec, mapping: Mapping) -> list[str]:
+    have = set(mapping.field_columns()) | set(mapping.constants)
+    missing = [f.name for f in spec.fields if f.required and f.name not in have]
+    for group in spec.require_one_of:
+        if not have.intersection(group):
+            missing.append(" | ".join(group))
+    return missing
+
+
+def propose(
+    headers: list[str],
+    source_name: str,
+    dataset: str | None = None,
+    samples: dict[str, list[str]] | None = None,
+) -> Proposal:
+    """Recognise the dataset from the headers (or use `dataset`) and propose a mapping."""
+    specs = load_catalogue()
+    clues = [source_name, " ".join(headers)]
+    candidates = [specs[dataset]] if dataset else list(specs.values())
+    scored: list[tuple[int, float, Mapping]] = []
+    for spec in candidates:
+        m = map_headers(spec, headers, clues, samples)
+        mapped = len(m.field_columns())
+        if missing_required(spec, m) or mapped == 0:
+            continue
+        scored.append((mapped, mapped / max(len(headers), 1), m))
+    if not scored:
+        if dataset:
+            m = map_headers(specs[dataset], headers, clues)
+            need = ", ".join(missing_required(specs[dataset], m))
+            return Proposal(
+                None, f"表头缺少必填字段 / headers lack required fields for {dataset}: {need}"
+            )
+        return Proposal(
+            None,
+            "无法识别数据集：表头与任何标准数据集都不匹配，已跳过 "
+            "/ unrecognised: the headers match "
+            "no standard dataset; skipped (use --dataset ID or write a mapping)",
+        )
+    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    if len(scored) > 1 and scored[0][:2] == scored[1][:2]:
+        a, b = scored[0][2].dataset, scored[1][2].dataset
+        return Proposal(
+            None,
+            f"表头同时符合 {a} 和 {b}，无法确定，已跳过 / ambiguous between {a} and {b}; "
+            "use --dataset",
+        )
+    best = scored[0][2]
+    return Proposal(best, f"{best.dataset}: {len(best.field_columns())} fields mapped")
+
+
+# --------------------------------------------------------------------------- storage
+def load_mapping(path: Path) -> Mapping:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise IngestError(path.name, f"映射文件无法读取 / cannot read mapping: {exc}") from None
+    specs = load_catalogue()
+    if not isinstance(data, dict) or data.get("dataset") not in specs:
+        raise IngestError(path.name, "映射文件缺少有效的 dataset / mapping has no valid dataset")
+    spec = specs[data["dataset"]]
+    columns = data.get("columns") or {}
+    fields = {f.name for f in spec.fields}
+    bad = [f"{h} → {f}" for h, f in columns.items() if f is not None and f not in fields]
+    bad += [f"constants.{f}" for f in (data.get("constants") or {}) if f not in fields]
+    bad += [
+        f"units.{h}={u}" for h, u in (data.get("units") or {}).items() if u not in ("yuan", "wan")
+    ]
+    if bad:
+        raise IngestError(
+            path.name, f"映射引用了未知字段 / mapping names unknown fields: {', '.join(bad)}"
+        )
+    return Mapping(
+        dataset=data["dataset"],
+        headers=[str(h) for h in data.get("headers") or list(columns)],
+        columns={str(h): (str(f) if f else None) for h, f in columns.items()},
+        constants={str(k): str(v) for k, v in (data.get("constants") or {}).items()},
+        units={str(k): str(v) for k, v in (data.get("units") or {}).items()},
+        confirmed=bool(data.get("confirmed")),
+        path=path,
+    )
+
+
+def find_mapping(folder: Path, headers: list[str], dataset: str | None = None) -> Mapping | None:
+    """A saved mapping for exactly this set of headers (confirmed ones first)."""
+    if not folder.exists():
+        return None
+    sig = header_signature(headers)
+    found: list[Mapping] = []
+    for path in sorted(folder.glob("*.yaml")):
+        m = load_mapping(path)
+        if m.signature == sig and (dataset is None or m.dataset == dataset):
+            found.append(m)
+    found.sort(key=lambda m: (m.confirmed, m.path.stat().st_mtime if m.path else 0), reverse=True)
+    return found[0] if found else None
+
+
+def save_mapping(folder: Path, mapping: Mapping) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = mapping.path or folder / f"{mapping.dataset}-{mapping.signature}.yaml"
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(mapping.to_yaml(), encoding="utf-8")
+    tmp.replace(path)
+    mapping.path = path
+    return path

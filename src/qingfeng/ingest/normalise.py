@@ -1,0 +1,280 @@
+"""Vectorised cleaning: DuckDB macros for every semantic type, and the SQL that applies them.
+
+Every normaliser is a SQL macro so that a whole column is cleaned in one DuckDB pass (no Python
+row loops). For each catalogue field `field_sql` returns two expressions over the raw text column:
+the normalised value, and the rule it broke (NULL when the value is fine or legitimately empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import duckdb
+
+from qingfeng.catalogue.model import FieldSpec
+
+# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space become their half-width forms.
+_FW_FROM = "".join(chr(0xFF01 + i) for i in range(94)) + "\u3000"
+_FW_TO = "".join(chr(0x21 + i) for i in range(94)) + " "
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_BLANKS = (
+    "",
+    "null",
+    "NULL",
+    "Null",
+    "None",
+    "none",
+    "nan",
+    "NaN",
+    "N/A",
+    "n/a",
+    "-",
+    "—",
+    "/",
+    "\\N",
+)
+_WS = " \t\r\n\u00a0"
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal for a constant we control (never user data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def t2s_pairs() -> tuple[str, str]:
+    """Traditional → simplified single-character table, taken from OpenCC's t2s conversion.
+
+    OpenCC is run once over every CJK code point; the characters it changes one-for-one become a
+    `translate()` table, so names are converted inside DuckDB at column speed.
+    """
+    import opencc
+
+    ranges = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)]
+    chars = "".join(chr(c) for lo, hi in ranges for c in range(lo, hi))
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    src, dst = [], []
+    for a, b in zip(chars, converted, strict=True):
+        if a != b and len(b) == 1:
+            src.append(a)
+            dst.append(b)
+    return "".join(src), "".join(dst)
+
+
+def _id_sum(c: str) -> str:
+    return " + ".join(f"(ascii({c}[{i + 1}]) - 48) * {w}" for i, w in enumerate(_ID_WEIGHTS))
+
+
+def _uscc_sum(c: str) -> str:
+    alpha = _lit(_USCC_ALPHABET)
+    return " + ".join(
+        f"(instr({alpha}, {c}[{i + 1}]) - 1) * {w}" for i, w in enumerate(_USCC_WEIGHTS)
+    )
+
+
+def macro_sql() -> list[str]:
+    """The CREATE MACRO statements; `install_macros` runs them on a connection.
+
+    Each macro is one expression of its argument; the field SQL below chains them in stacked
+    SELECT layers so that an argument used several times is computed once.
+    """
+    t_src, t_dst = t2s_pairs()
+    blanks = ", ".join(_lit(b) for b in _BLANKS)
+    ws = _lit(_WS)
+    return [
+        # Empty-looking cells are missing values, not data.
+        f"CREATE OR REPLACE MACRO qf_blank(s) AS "
+        f"CASE WHEN trim(s, {ws}) IN ({blanks}) THEN NULL ELSE trim(s, {ws}) END",
+        f"CREATE OR REPLACE MACRO qf_hw(s) AS translate(s, {_lit(_FW_FROM)}, {_lit(_FW_TO)})",
+        "CREATE OR REPLACE MACRO qf_nospace(s) AS "
+        "replace(replace(replace(replace(s, ' ', ''), chr(9), ''), chr(160), ''), '-', '')",
+        # --- resident ID numbers (GB 11643): clean, 15 -> 18 digits, then validate ---
+        f"CREATE OR REPLACE MACRO qf_id_check(c) AS "
+        f"substr('10X98765432', (({_id_sum('c')}) % 11) + 1, 1)",
+        "CREATE OR REPLACE MACRO qf_id_clean(s) AS upper(qf_nospace(qf_hw(s)))",
+        "CREATE OR REPLACE MACRO qf_id_up(c) AS CASE WHEN length(c) = 15 "
+        "AND regexp_full_match(c, '[0-9]{15}') "
+        "THEN c[1:6] || '19' || c[7:15] || qf_id_check(c[1:6] || '19' || c[7:15]) ELSE c END",
+        "CREATE OR REPLACE MACRO qf_id_error(c) AS CASE WHEN c IS NULL THEN NULL "
+        "WHEN NOT regexp_full_match(c, '[0-9]{17}[0-9X]') THEN 'format' "
+        "WHEN try_strptime(c[7:14], '%Y%m%d') IS NULL OR c[7:14] < '18800101' "
+        "OR c[7:14] > strftime(current_date, '%Y%m%d') THEN 'birth_date' "
+        "WHEN qf_id_check(c) <> c[18] THEN 'check_digit' END",
+        # Convenience for ad-hoc use (models, tests): raw text -> valid 18-char ID or NULL.
+        # (A list comprehension binds the cleaned text once; nested macros would repeat it.)
+        "CREATE OR REPLACE MACRO qf_id18(s) AS "
+        "[qf_id_up(c) for c in [qf_id_clean(qf_blank(s))]][1]",
+        "CREATE OR REPLACE MACRO qf_id_valid(s) AS "
+        "[c IS NOT NULL AND qf_id_error(c) IS NULL for c in [qf_id18(s)]][1]",
+        # --- unified social credit codes (GB 32100) ---
+        "CREATE OR REPLACE MACRO qf_uscc_clean(s) AS upper(qf_nospace(qf_hw(s)))",
+        f"CREATE OR REPLACE MACRO qf_uscc_check(c) AS substr({_lit(_USCC_ALPHABET)}, "
+        f"((31 - (({_uscc_sum('c')}) % 31)) % 31) + 1, 1)",
+        "CREATE OR REPLACE MACRO qf_uscc_error(c) AS CASE WHEN c IS NULL THEN NULL "
+        "WHEN NOT regexp_full_match(c, '[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}') "
+        "THEN 'format' WHEN qf_uscc_check(c) <> c[18] THEN 'check_digit' END",
+        "CREATE OR REPLACE MACRO qf_uscc_valid(s) AS "
+        "[c IS NOT NULL AND qf_uscc_error(c) IS NULL for c in [qf_uscc_clean(qf_blank(s))]][1]",
+        # --- names: OpenCC t2s table, half-width, no spaces inside Chinese names ---
+        f"CREATE OR REPLACE MACRO qf_name_t(s) AS "
+        f"translate(qf_hw(s), {_lit(t_src)}, {_lit(t_dst)})",
+        "CREATE OR REPLACE MACRO qf_name_s(x) AS CASE WHEN regexp_matches(x, '\\p{Han}') "
+        "THEN regexp_replace(translate(x, '•‧・∙', '····'), '\\s+', '', 'g') "
+        "ELSE regexp_replace(x, '\\s+', ' ', 'g') END",
+        "CREATE OR REPLACE MACRO qf_name(s) AS qf_name_s(qf_name_t(qf_blank(s)))",
+        # --- dates: 2024-05-01, 2024/5/1, 20240501, 2024年5月1日, 2024.05.01, time or not ---
+        "CREATE OR REPLACE MACRO qf_date_t(s) AS "
+        "regexp_replace(replace(regexp_replace(split_part(split_part(qf_hw(s), ' ', 1), 'T', 1), "
+        "'[年月/.]', '-', 'g'), '日', ''), '-+$', '')",
+        "CREATE OR REPLACE MACRO qf_date_p(d) AS CAST(CASE WHEN contains(d, '-') "
+        "THEN try_strptime(d, '%Y-%m-%d') ELSE try_strptime(d, '%Y%m%d') END AS DATE)",
+        "CREATE OR REPLACE MACRO qf_date_ok(v) AS CASE WHEN v BETWEEN DATE '1880-01-01' "
+        "AND DATE '2100-12-31' THEN v END",
+        "CREATE OR REPLACE MACRO qf_date(s) AS qf_date_ok(qf_date_p(qf_date_t(qf_blank(s))))",
+        "CREATE OR REPLACE MACRO qf_ts_t(s) AS regexp_replace(trim(regexp_replace("
+        "regexp_replace(replace(replace(regexp_replace(replace(qf_hw(s), 'T', ' '), "
+        "'[年月/.]', '-', 'g'), '日', ' '), '秒', ''), '[时分点]', ':', 'g'), '\\s+', ' ', 'g')), "
+        "':$', '')",
+        "CREATE OR REPLACE MACRO qf_ts_p(t) AS CAST(coalesce("
+        "try_strptime(t, '%Y-%m-%d %H:%M:%S'), try_strptime(t, '%Y-%m-%d %H:%M'), "
+        "try_strptime(t, '%Y-%m-%d %H:%M:%S.%f'), try_strptime(t, '%Y%m%d%H%M%S'), "
+        "try_strptime(t, '%Y-%m-%d'), try_strptime(t, '%Y%m%d')) AS TIMESTAMP)",
+        "CREATE OR REPLACE MACRO qf_ts_ok(v) AS CASE WHEN v BETWEEN TIMESTAMP '1880-01-01' "
+        "AND TIMESTAMP '2101-01-01' THEN v END",
+        "CREATE OR REPLACE MACRO qf_timestamp(s) AS qf_ts_ok(qf_ts_p(qf_ts_t(qf_blank(s))))",
+        # --- periods (YYYY-MM): 2024-05, 202405, 2024年5月, 2024/5, 2024.05, or a full date ---
+        "CREATE OR REPLACE MACRO qf_period_t(s) AS regexp_replace(replace(regexp_replace("
+        "split_part(replace(qf_hw(s), '日', "
+        "''), ' ', 1), '[年月/.]', '-', 'g'), '月', ''), '-+$', '')",
+        "CREATE OR REPLACE MACRO qf_period_p(p) AS CASE WHEN contains(p, '-') "
+        "THEN coalesce(try_strptime(p, '%Y-%m'), try_strptime(p, '%Y-%m-%d')) "
+        "WHEN length(p) = 6 THEN try_strptime(p, '%Y%m') ELSE try_strptime(p, '%Y%m%d') END",
+        "CREATE OR REPLACE MACRO qf_period_ok(v) AS CASE WHEN v BETWEEN TIMESTAMP '1900-01-01' "
+        "AND TIMESTAMP '2100-12-31' THEN strftime(v, '%Y-%m') END",
+        "CREATE OR REPLACE MACRO qf_period(s) "
+        "AS qf_period_ok(qf_period_p(qf_period_t(qf_blank(s))))",
+        # --- amounts in yuan: 元 or 万元, thousands separators, currency signs ---
+        "CREATE OR REPLACE MACRO qf_amount_t(s) AS "
+        "regexp_replace(qf_hw(s), '[\\s,，¥￥元圆]|RMB|CNY', '', 'g')",
+        "CREATE OR REPLACE MACRO qf_amount_p(t, mult) AS TRY_CAST(CASE WHEN t[-1:] = '万' "
+        "THEN TRY_CAST(t[:-2] AS DECIMAL(24,6)) * 10000 "
+        "ELSE TRY_CAST(t AS DECIMAL(24,6)) * mult END AS DECIMAL(18,2))",
+        "CREATE OR REPLACE MACRO qf_amount(s, mult) AS qf_amount_p(qf_amount_t(qf_blank(s)), mult)",
+        "CREATE OR REPLACE MACRO qf_decimal(s) AS "
+        "TRY_CAST(regexp_replace(qf_hw(s), '[\\s,，]', '', 'g') AS DOUBLE)",
+        "CREATE OR REPLACE MACRO qf_integer(s) AS TRY_CAST(regexp_replace(regexp_replace("
+        "qf_hw(s), '[\\s,，]', '', 'g'), '\\.0+$', '') AS BIGINT)",
+        # --- division codes: 6 (county), 9 (township) or 12 (village) digits, stored as 12 ---
+        "CREATE OR REPLACE MACRO qf_division_t(s) AS qf_nospace(qf_hw(s))",
+        "CREATE OR REPLACE MACRO qf_division_p(t) AS CASE WHEN "
+        "regexp_full_match(t, '[1-9][0-9]{5}([0-9]{3}([0-9]{3})?)?') THEN rpad(t, 12, '0') END",
+        "CREATE OR REPLACE MACRO qf_division(s) AS qf_division_p(qf_division_t(qf_blank(s)))",
+        # --- phones: mobile 1xxxxxxxxxx, landline 0 + area code + number, optional +86 ---
+        "CREATE OR REPLACE MACRO qf_phone_t(s) AS regexp_replace(regexp_replace(qf_hw(s), "
+        "'[\\s\\-()（）]', '', 'g'), '^(\\+86|0086)', '')",
+        "CREATE OR REPLACE MACRO qf_phone_p(t) AS CASE WHEN "
+        "regexp_full_match(t, '1[3-9][0-9]{9}|0[1-9][0-9]{8,10}') THEN t END",
+        "CREATE OR REPLACE MACRO qf_phone(s) AS qf_phone_p(qf_phone_t(qf_blank(s)))",
+        "CREATE OR REPLACE MACRO qf_code(s) "
+        "AS upper(replace(replace(qf_hw(s), ' ', ''), chr(9), ''))",
+        "CREATE OR REPLACE MACRO qf_bool(s) AS CASE lower(qf_hw(s)) "
+        "WHEN '是' THEN true WHEN '有' THEN true WHEN 'y' THEN true WHEN 'yes' THEN true "
+        "WHEN '1' THEN true WHEN 'true' THEN true WHEN 't' THEN true "
+        "WHEN '否' THEN false WHEN '无' THEN false WHEN 'n' THEN false WHEN 'no' THEN false "
+        "WHEN '0' THEN false WHEN 'false' THEN false WHEN 'f' THEN false END",
+    ]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every qf_* normalisation macro on this connection."""
+    for stmt in macro_sql():
+        con.execute(stmt)
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """How one field is normalised, as SQL templates over the previous layer's column `{x}`.
+
+    Layer 0 is always `qf_blank(raw)`; `stages` follow; `value` and `error` are computed from the
+    last stage (`{x}`) and the blanked text (`{b}`). `error` is the broken rule or NULL.
+    """
+
+    stages: tuple[str, ...]
+    value: str
+    error: str
+
+
+_SIMPLE: dict[str, tuple[tuple[str, ...], str]] = {
+    # type: (stage templates, final value template)
+    "date": (("qf_date_t({x})", "qf_date_p({x})"), "qf_date_ok({x})"),
+    "timestamp": (("qf_ts_t({x})", "qf_ts_p({x})"), "qf_ts_ok({x})"),
+    "period": (("qf_period_t({x})", "qf_period_p({x})"), "qf_period_ok({x})"),
+    "division_code": (("qf_division_t({x})",), "qf_division_p({x})"),
+    "phone": (("qf_phone_t({x})",), "qf_phone_p({x})"),
+    "decimal": ((), "qf_decimal({x})"),
+    "integer": ((), "qf_integer({x})"),
+    "boolean": ((), "qf_bool({x})"),
+}
+
+
+def _enum_value(field: FieldSpec) -> str:
+    assert field.values is not None
+    whens: list[str] = []
+    seen: set[str] = set()
+    for canon, spellings in field.values.items():
+        for sp in [canon, *spellings]:
+            key = sp.strip().lower()
+            if key not in seen:
+                seen.add(key)
+                whens.append(f"WHEN {_lit(key)} THEN {_lit(canon)}")
+    return f"CASE lower(replace(qf_hw({{x}}), ' ', '')) {' '.join(whens)} END"
+
+
+def field_plan(field: FieldSpec, *, amount_multiplier: int = 1) -> FieldPlan:
+    """The normalisation plan of one catalogue field."""
+    t = field.type
+    invalid = "CASE WHEN {b} IS NOT NULL AND ({v}) IS NULL THEN 'invalid' END"
+    stages: tuple[str, ...]
+    if t == "id_no":
+        stages, value = ("qf_id_clean({x})", "qf_id_up({x})"), "{x}"
+        error = "qf_id_error({x})"
+    elif t == "uscc":
+        stages, value, error = ("qf_uscc_clean({x})",), "{x}", "qf_uscc_error({x})"
+    elif t == "name":
+        stages, value = ("qf_name_t({x})",), "qf_name_s({x})"
+        error = "CASE WHEN regexp_matches({x}, '[0-9]') THEN 'format' END"
+    elif t == "amount":
+        stages, value = ("qf_amount_t({x})",), f"qf_amount_p({{x}}, {int(amount_multiplier)})"
+        error = invalid
+    elif t == "enum":
+        stages, value = (), _enum_value(field)
+        if field.fallback:
+            value = (
+                f"CASE WHEN {{x}} IS NOT NULL THEN coalesce({value}, {_lit(field.fallback)}) END"
+            )
+            error = "NULL"
+        else:
+            error = invalid
+    elif t in _SIMPLE:
+        stages, value = _SIMPLE[t]
+        error = invalid
+    elif t == "code":
+        stages, value, error = (), "qf_code({x})", "NULL"
+    else:  # text
+        stages, value, error = (), "{x}", "NULL"
+    checks: list[str] = []
+    if field.min is not None:
+        checks.append(f"WHEN ({{v}}) < {float(field.min)!r} THEN 'below_min'")
+    if field.max is not None:
+        checks.append(f"WHEN ({{v}}) > {float(field.max)!r} THEN 'above_max'")
+    if field.pattern is not None:
+        checks.append(f"WHEN NOT regexp_full_match({{v}}, {_lit(field.pattern)}) THEN 'pattern'")
+    if checks:
+        error = f"coalesce({error}, CASE {' '.join(checks)} END)"
+    if field.required:
+        error = f"CASE WHEN {{b}} IS NULL THEN 'required' ELSE {error} END"
+    return FieldPlan(stages=stages, value=value, error=error)

@@ -1,0 +1,333 @@
+"""`ingest_path`: files or folders → recognised, mapped, normalised batches + a report."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+
+from qingfeng.catalogue import get_dataset, normalise_header
+from qingfeng.ingest import readers
+from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.mapping import (
+    Mapping,
+    find_mapping,
+    missing_required,
+    propose,
+    save_mapping,
+)
+from qingfeng.ingest.normalise import install_macros
+from qingfeng.ingest.report import (
+    ALREADY,
+    AWAITING,
+    EMPTY,
+    ERROR,
+    LOADED,
+    UNRECOGNISED,
+    IngestReport,
+    SourceReport,
+)
+from qingfeng.ingest.stage import run_stage
+from qingfeng.lake.store import Batch, Lake, new_batch_id, now_iso
+from qingfeng.settings import Settings
+
+Progress = Callable[[str, int, int], None]
+Confirm = Callable[[readers.SourceTable, Mapping], bool]
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def list_files(path: Path, settings: Settings) -> list[Path]:
+    """The files to ingest under `path` (itself if a file); hidden files and mappings skipped."""
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise IngestError(str(path), "文件或目录不存在 / no such file or folder")
+    skip = settings.mappings_dir.resolve()
+    out = []
+    for p in sorted(path.rglob("*")):
+        if not p.is_file() or any(
+            part.startswith((".", "~$")) for part in p.relative_to(path).parts
+        ):
+            continue
+        if skip == p.resolve().parent or skip in p.resolve().parents:
+            continue
+        out.append(p)
+    return out
+
+
+def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    tmp = staging / "duckdb-tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = {readers.sql_str(str(tmp))}")
+    con.execute("SET preserve_insertion_order = true")
+    install_macros(con)
+    return con
+
+
+def _sources(
+    path: Path, kind: str, staging: Path, con: duckdb.DuckDBPyConnection
+) -> Iterator[readers.SourceTable]:
+    if kind == "csv":
+        yield readers.read_csv_source(path, staging)
+    elif kind == "excel":
+        yield from readers.read_excel_sources(path, staging)
+    elif kind == "parquet":
+        yield readers.read_parquet_source(path, con)
+    elif kind == "jsonl":
+        yield readers.read_jsonl_source(path, con)
+
+
+def ingest_path(
+    settings: Settings,
+    path: Path,
+    *,
+    assume_yes: bool,
+    progress: Progress | None = None,
+    dataset: str | None = None,
+    confirm: Confirm | None = None,
+) -> IngestReport:
+    """Ingest a file or every file under a folder; write and return the report.
+
+    assume_yes accepts proposed mappings; otherwise `confirm(source, mapping)` is asked, and
+    without it new mappings are saved unconfirmed for a person to check (status
+    awaiting_confirmation). A source's counts always reconcile: read = loaded + quarantined +
+    duplicates.
+    """
+    if dataset is not None:
+        get_dataset(dataset)  # unknown ids fail early with the list of known ones
+    report = IngestReport(started_at=now_iso())
+    lake = Lake(settings.lake_dir)
+    files = list_files(Path(path), settings)
+    with lake.lock():
+        lake.collect_garbage()
+        for i, file in enumerate(files):
+            if progress:
+                progress(file.name, i, len(files))
+            report.sources.extend(
+                _ingest_file(
+                    settings, lake, file, assume_yes=assume_yes, dataset=dataset, confirm=confirm
+                )
+            )
+        lake.collect_garbage()
+        if progress:
+            progress("", len(files), len(files))
+    report.finished_at = now_iso()
+    report.write(settings.reports_dir)
+    return report
+
+
+def ingest_sql(
+    settings: Settings,
+    url: str,
+    *,
+    table: str | None = None,
+    query: str | None = None,
+    dataset: str | None = None,
+    assume_yes: bool,
+    confirm: Confirm | None = None,
+) -> IngestReport:
+    """Ingest one table or query from a database given by a SQLAlchemy URL."""
+    report = IngestReport(started_at=now_iso())
+    lake = Lake(settings.lake_dir)
+    with lake.lock():
+        lake.collect_garbage()
+        sha = hashlib.sha256(
+            f"{url}\x1f{table}\x1f{query}\x1f{time.time_ns()}".encode()
+        ).hexdigest()
+        staging = lake.staging_dir("sql-" + sha[:12])
+        rep = SourceReport(source=readers._safe_url(url), path=readers._safe_url(url), kind="sql")
+        try:
+            src = readers.read_sql_source(url, table, query, staging)
+            con = _connection(staging)
+            try:
+                rep = _ingest_source(
+                    settings, lake, con, src, sha, staging, assume_yes, dataset, confirm
+                )
+            finally:
+                con.close()
+        except IngestError as exc:
+            rep.status, rep.message = ERROR, str(exc)
+        report.sources.append(rep)
+        lake.collect_garbage()
+    report.finished_at = now_iso()
+    report.write(settings.reports_dir)
+    return report
+
+
+def _ingest_file(
+    settings: Settings,
+    lake: Lake,
+    file: Path,
+    *,
+    assume_yes: bool,
+    dataset: str | None,
+    confirm: Confirm | None,
+) -> list[SourceReport]:
+    kind = readers.file_kind(file)
+    base = SourceReport(source=file.name, path=str(file), kind=kind)
+    if kind is None:
+        base.status = UNRECOGNISED
+        base.message = (
+            f"不支持的文件类型「{file.suffix or '无扩展名'}」，已跳过 / unsupported kind of file "
+            f"({file.suffix or 'no extension'}), "
+            "skipped; supported: CSV, Excel, Parquet, JSON lines"
+        )
+        return [base]
+    started = time.perf_counter()
+    sha = file_sha256(file)
+    staging = lake.staging_dir(f"file-{sha[:12]}-{time.time_ns()}")
+    con = _connection(staging)
+    out: list[SourceReport] = []
+    try:
+        for src in _sources(file, kind, staging, con):
+            t0 = time.perf_counter()
+            try:
+                rep = _ingest_source(
+                    settings, lake, con, src, sha, staging, assume_yes, dataset, confirm
+                )
+            except IngestError as exc:
+                rep = SourceReport(
+                    source=src.name, path=str(file), kind=kind, status=ERROR, message=str(exc)
+                )
+            rep.seconds = round(time.perf_counter() - t0, 3)
+            out.append(rep)
+    except IngestError as exc:
+        base.status, base.message, base.sha256 = ERROR, str(exc), sha
+        base.seconds = round(time.perf_counter() - started, 3)
+        out.append(base)
+    finally:
+        con.close()
+    return out
+
+
+def _ingest_source(
+    settings: Settings,
+    lake: Lake,
+    con: duckdb.DuckDBPyConnection,
+    src: readers.SourceTable,
+    sha: str,
+    staging: Path,
+    assume_yes: bool,
+    dataset: str | None,
+    confirm: Confirm | None,
+) -> SourceReport:
+    rep = SourceReport(
+        source=src.name,
+        path=str(src.path),
+        kind=src.kind,
+        encoding=src.encoding,
+        header_row=src.header_row,
+        sha256=sha,
+    )
+    done = lake.find_source(sha, src.name)
+    if done is not None:
+        rep.status, rep.dataset, rep.batch_id = ALREADY, done.dataset, done.batch_id
+        rep.message = (
+            f"与批次 {done.batch_id} 相同，未重复导入 / identical to batch {done.batch_id}"
+        )
+        return rep
+    mapping = find_mapping(settings.mappings_dir, src.headers, dataset)
+    if mapping is None:
+        proposal = propose(src.headers, src.name, dataset, src.samples())
+        if proposal.mapping is None:
+            rep.status, rep.message = UNRECOGNISED, proposal.reason
+            rep.unmapped_headers = list(src.headers)
+            return rep
+        mapping = proposal.mapping
+    rep.dataset = mapping.dataset
+    if not mapping.confirmed:
+        if assume_yes or (confirm is not None and confirm(src, mapping)):
+            mapping.confirmed = True
+            save_mapping(settings.mappings_dir, mapping)
+        else:
+            path = save_mapping(settings.mappings_dir, mapping)
+            rep.status, rep.mapping_file = AWAITING, str(path)
+            rep.message = (
+                f"映射已保存待确认：{path}（核对后把 confirmed "
+                "改为 true，或加 --yes）/ mapping saved "
+                "for review; set confirmed: true or re-run with --yes"
+            )
+            return rep
+    rep.mapping_file = str(mapping.path) if mapping.path else None
+    spec = get_dataset(mapping.dataset)
+    missing = missing_required(spec, mapping)
+    unknown = [h for h in mapping.columns if h not in src.headers]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"缺少必填字段 / required fields not mapped: {', '.join(missing)}")
+        if unknown:
+            parts.append(
+                f"映射中的表头不在文件中 / mapped headers not in the file: {', '.join(unknown)}"
+            )
+        raise IngestError(src.name, "; ".join(parts))
+    fields_by_name = {f.name: f for f in spec.fields}
+    rep.unmapped_headers = [h for h, f in mapping.columns.items() if not f]
+    rep.dropped_prohibited = [
+        h for h, f in mapping.columns.items() if f and fields_by_name[f].sensitivity == "prohibited"
+    ]
+    batch_id = new_batch_id(sha)
+    try:
+        result = run_stage(con, spec, mapping, src, batch_id=batch_id, staging=staging / batch_id)
+    except duckdb.Error as exc:
+        raise IngestError(
+            src.name,
+            f"读取或清洗失败 / could not read or clean the data: {readers._first_line(exc)}",
+        ) from None
+    rep.rows_read = result.rows_read
+    rep.rows_loaded = result.rows_loaded
+    rep.rows_quarantined = result.rows_quarantined
+    rep.rows_duplicate = result.rows_duplicate
+    rep.rules = result.rules
+    if not rep.reconciled:  # a bug, never bad input: refuse to publish
+        raise IngestError(src.name, f"行数核对失败，未入库 / counts do not reconcile: {rep}")
+    if rep.rows_read == 0:
+        rep.status, rep.message = EMPTY, "没有数据行，未入库 / no data rows; nothing published"
+        return rep
+    batch = Batch(
+        batch_id=batch_id,
+        dataset=spec.id,
+        source=src.name,
+        sha256=sha,
+        created_at=now_iso(),
+        files=[f"{d}/part-0.parquet" for d in result.files if d.startswith(spec.id + "/")],
+        quarantine_files=[
+            f"{d}/part-0.parquet" for d in result.files if d.startswith("_quarantine/")
+        ],
+        duplicate_files=[
+            f"{d}/part-0.parquet" for d in result.files if d.startswith("_duplicates/")
+        ],
+        counts={
+            "read": rep.rows_read,
+            "loaded": rep.rows_loaded,
+            "quarantined": rep.rows_quarantined,
+            "duplicate": rep.rows_duplicate,
+        },
+        meta={
+            "part": src.part,
+            "path": str(src.path),
+            "kind": src.kind,
+            "encoding": src.encoding,
+            "mapping": rep.mapping_file,
+            "headers": [normalise_header(h) for h in src.headers],
+            "rules": rep.rules,
+        },
+    )
+    lake.publish(batch, result.files)
+    rep.status, rep.batch_id = LOADED, batch_id
+    rep.message = STATUS_OK
+    return rep
+
+
+STATUS_OK = "已入库 / loaded"

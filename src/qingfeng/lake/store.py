@@ -1,0 +1,211 @@
+"""The lake's catalogue of published batches: `lake/_catalogue.json`, replaced atomically.
+
+A batch's Parquet files are written under `lake/_staging/`, moved into
+`lake/<dataset>/batch=<id>/`, and only then named in the catalogue by an `os.replace` of the
+whole JSON file. Readers list files from the catalogue, so a half-finished batch is never seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+CATALOGUE_FILE = "_catalogue.json"
+QUARANTINE = "_quarantine"
+DUPLICATES = "_duplicates"
+STAGING = "_staging"
+
+
+class LakeError(Exception):
+    """The lake cannot do what was asked; the message says why."""
+
+
+@dataclass
+class Batch:
+    """One published batch: the rows one source contributed to one dataset."""
+
+    batch_id: str
+    dataset: str
+    source: str
+    sha256: str
+    created_at: str
+    files: list[str]
+    quarantine_files: list[str] = field(default_factory=list)
+    duplicate_files: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Batch:
+        return cls(**data)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_batch_id(sha256: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"{stamp}-{sha256[:8]}"
+
+
+class Lake:
+    """The Parquet lake under one workspace folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # --- reading the catalogue ---
+    @property
+    def catalogue_path(self) -> Path:
+        return self.root / CATALOGUE_FILE
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            text = self.catalogue_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {"version": 1, "batches": []}
+        try:
+            data: dict[str, Any] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LakeError(f"{self.catalogue_path} is not valid JSON: {exc}") from None
+        return data
+
+    def batches(self, dataset: str | None = None) -> list[Batch]:
+        """Published batches, oldest first."""
+        out = [Batch.from_json(b) for b in self._read()["batches"]]
+        return [b for b in out if dataset is None or b.dataset == dataset]
+
+    def batch(self, batch_id: str) -> Batch:
+        for b in self.batches():
+            if b.batch_id == batch_id:
+                return b
+        raise LakeError(f"no published batch {batch_id!r}")
+
+    def find_source(self, sha256: str, source: str) -> Batch | None:
+        """The published batch that already holds this exact file (and sheet), if any."""
+        for b in self.batches():
+            if b.sha256 == sha256 and b.meta.get("part") == source_part(source):
+                return b
+        return None
+
+    def datasets(self) -> list[str]:
+        return sorted({b.dataset for b in self.batches()})
+
+    def files(self, dataset: str) -> list[Path]:
+        return [self.root / f for b in self.batches(dataset) for f in b.files]
+
+    def quarantine_files(self) -> list[Path]:
+        return [self.root / f for b in self.batches() for f in b.quarantine_files]
+
+    def duplicate_files(self) -> list[Path]:
+        return [self.root / f for b in self.batches() for f in b.duplicate_files]
+
+    # --- writing ---
+    def staging_dir(self, batch_id: str) -> Path:
+        path = self.root / STAGING / batch_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".catalogue-", suffix=".json", dir=self.root)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.catalogue_path)  # the single atomic step that publishes
+
+    def publish(self, batch: Batch, staged: dict[str, Path]) -> None:
+        """Move staged folders into place, then name them in the catalogue (atomic)."""
+        for rel_dir, src in staged.items():
+            dest = self.root / rel_dir
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if dest.exists():
+                shutil.rmtree(dest)  # leftover of a crashed attempt: never published
+            os.replace(src, dest)
+        _crash_hook()
+        data = self._read()
+        data["batches"] = [b for b in data["batches"] if b["batch_id"] != batch.batch_id]
+        data["batches"].append(batch.to_json())
+        self._write(data)
+
+    def rollback(self, batch_id: str) -> Batch:
+        """Unpublish a batch (atomic), then delete its files."""
+        data = self._read()
+        keep = [b for b in data["batches"] if b["batch_id"] != batch_id]
+        if len(keep) == len(data["batches"]):
+            raise LakeError(f"no published batch {batch_id!r}")
+        gone = Batch.from_json(next(b for b in data["batches"] if b["batch_id"] == batch_id))
+        data["batches"] = keep
+        self._write(data)
+        for rel in {
+            str(Path(f).parent) for f in gone.files + gone.quarantine_files + gone.duplicate_files
+        }:
+            shutil.rmtree(self.root / rel, ignore_errors=True)
+        return gone
+
+    def collect_garbage(self) -> list[Path]:
+        """Remove staging leftovers and batch folders no catalogue entry names (crashed ingests)."""
+        removed: list[Path] = []
+        staging = self.root / STAGING
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging)
+        named = {
+            str(Path(f).parent)
+            for b in self.batches()
+            for f in b.files + b.quarantine_files + b.duplicate_files
+        }
+        for batch_dir in self.root.glob("*/batch=*"):
+            rel = str(batch_dir.relative_to(self.root))
+            if rel not in named:
+                shutil.rmtree(batch_dir, ignore_errors=True)
+                removed.append(batch_dir)
+        return removed
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One writer at a time (ingest, rollback); readers never wait."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            try:
+                import fcntl
+
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            except ImportError:  # pragma: no cover - non-POSIX
+                pass
+            yield
+
+
+def source_part(source: str) -> str:
+    """The sheet or table part of a source name ("file.xlsx#Sheet1" -> "Sheet1")."""
+    return source.split("#", 1)[1] if "#" in source else ""
+
+
+def _crash_hook() -> None:
+    """Test hook: stop dead after the files are in place but before the catalogue names them.
+
+    QINGFENG_TEST_CRASH_BEFORE_PUBLISH=exit  exits at once; =sleep  prints a marker and sleeps so
+    a test can kill the process. Used only by the crash-safety test.
+    """
+    mode = os.environ.get("QINGFENG_TEST_CRASH_BEFORE_PUBLISH")
+    if mode == "exit":
+        os._exit(97)
+    if mode == "sleep":
+        import sys
+        import time
+
+        print("QINGFENG-BEFORE-PUBLISH", file=sys.stderr, flush=True)
+        time.sleep(60)

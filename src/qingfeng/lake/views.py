@@ -1,0 +1,85 @@
+"""DuckDB views over the published batches of the lake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from qingfeng.lake.store import Lake
+
+if TYPE_CHECKING:
+    from qingfeng.settings import Settings
+
+# Lineage columns every standard table carries after its catalogue fields.
+LINEAGE_COLUMNS: dict[str, str] = {"_batch_id": "VARCHAR", "_source_row": "BIGINT"}
+
+QUARANTINE_COLUMNS: dict[str, str] = {
+    "dataset": "VARCHAR",
+    "_batch_id": "VARCHAR",
+    "source": "VARCHAR",
+    "source_row": "BIGINT",
+    "rules": "VARCHAR",
+    "original": "VARCHAR",
+}
+DUPLICATE_COLUMNS: dict[str, str] = {
+    "dataset": "VARCHAR",
+    "_batch_id": "VARCHAR",
+    "source": "VARCHAR",
+    "source_row": "BIGINT",
+    "kept_row": "BIGINT",
+}
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _empty_select(columns: dict[str, str]) -> str:
+    cols = ", ".join(f"CAST(NULL AS {t}) AS {_quote_ident(n)}" for n, t in columns.items())
+    return f"SELECT {cols} WHERE false"
+
+
+def _view(
+    con: duckdb.DuckDBPyConnection, name: str, files: list[Path], empty: dict[str, str]
+) -> None:
+    if files:
+        # The file list comes from the catalogue (our own paths), bound as a parameter-free
+        # literal list: quote each path as a SQL string.
+        paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+        sql = (
+            f"SELECT * FROM read_parquet([{paths}], union_by_name = true, "
+            "hive_partitioning = false)"
+        )
+    else:
+        sql = _empty_select(empty)
+    con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(name)} AS {sql}")
+
+
+def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """(Re)create one view per dataset of the catalogue and per published dataset."""
+    from qingfeng.catalogue import load_catalogue
+
+    specs = load_catalogue()
+    names = sorted(set(specs) | set(lake.datasets()))
+    for name in names:
+        spec = specs.get(name)
+        empty = (
+            {f.name: f.storage_type for f in spec.stored_fields} | LINEAGE_COLUMNS
+            if spec
+            else dict(LINEAGE_COLUMNS)
+        )
+        _view(con, name, lake.files(name), empty)
+    _view(con, "quarantine", lake.quarantine_files(), QUARANTINE_COLUMNS)
+    _view(con, "duplicates", lake.duplicate_files(), DUPLICATE_COLUMNS)
+
+
+def connect(settings: Settings, *, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the lake's views and the qf_* normalisation macros."""
+    from qingfeng.ingest.normalise import install_macros
+
+    con = duckdb.connect(database)
+    install_macros(con)
+    create_views(con, Lake(settings.lake_dir))
+    return con
