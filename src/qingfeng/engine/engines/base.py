@@ -1,0 +1,119 @@
+"""What every engine offers: run a query, count a table's rows, register inline rows (for tests).
+
+Logging and error wrapping (with the failing SQL) are written once here; a backend implements the
+few `_`-methods (splink's database_api shape).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from abc import ABC, abstractmethod
+from decimal import Decimal
+from typing import Any
+
+from qingfeng.engine.catalogue_port import PROHIBITED, Catalogue
+from qingfeng.engine.errors import EngineError
+
+IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ID_NO_RE = re.compile(r"(?<!\d)\d{6}(\d{8}|\d{6})\d{3}[\dXx]?(?!\d)")
+
+
+def redact(message: str) -> str:
+    """Engine messages may quote values: mask anything that looks like an ID number."""
+    return _ID_NO_RE.sub("[ID]", message)
+
+
+class Engine(ABC):
+    name: str = "engine"
+    dialect: str = "duckdb"
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        """Rows of `sql` as dicts (dates as datetime.date, decimals as Decimal)."""
+        try:
+            return self._query(sql)
+        except Exception as exc:
+            raise EngineError(
+                f"{self.name}: {type(exc).__name__}: {redact(str(exc))[:2000]}", sql
+            ) from exc
+
+    def count_rows(self, table: str) -> int:
+        self._check_ident(table)
+        if not self.has_table(table):
+            raise EngineError(
+                f"数据集 {table} 不存在（尚未导入？）/ dataset {table} is not available"
+            )
+        try:
+            return self._count_rows(table)
+        except Exception as exc:
+            raise EngineError(f"{self.name}: counting {table}: {redact(str(exc))[:500]}") from exc
+
+    def register_rows(
+        self, table: str, columns: dict[str, str], rows: list[dict[str, Any]]
+    ) -> None:
+        """Create (or replace) `table` with these column types (DuckDB type names) and rows."""
+        self._check_ident(table)
+        for column in columns:
+            self._check_ident(column)
+        unknown = {k for row in rows for k in row} - set(columns)
+        if unknown:
+            raise EngineError(f"table {table}: rows have columns without a type: {sorted(unknown)}")
+        self._register_rows(table, columns, rows)
+
+    @staticmethod
+    def _check_ident(name: str) -> None:
+        if not IDENT_RE.match(name):
+            raise EngineError(f"not a valid table or column name: {name!r}")
+
+    @abstractmethod
+    def _query(self, sql: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def _count_rows(self, table: str) -> int: ...
+
+    @abstractmethod
+    def has_table(self, table: str) -> bool: ...
+
+    @abstractmethod
+    def _register_rows(
+        self, table: str, columns: dict[str, str], rows: list[dict[str, Any]]
+    ) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        pass
+
+
+def _infer_type(values: list[Any]) -> str:
+    present = [v for v in values if v is not None]
+    if not present:
+        return "VARCHAR"
+    if all(isinstance(v, bool) for v in present):
+        return "BOOLEAN"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "BIGINT"
+    if all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in present):
+        # money is DECIMAL(18,2) in the standard tables; keep finer numbers as DOUBLE
+        exact = all(Decimal(str(v)) == round(Decimal(str(v)), 2) for v in present)
+        return "DECIMAL(18,2)" if exact else "DOUBLE"
+    if all(isinstance(v, dt.datetime) for v in present):
+        return "TIMESTAMP"
+    if all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in present):
+        return "DATE"
+    return "VARCHAR"
+
+
+def column_types_for(
+    dataset: str, rows: list[dict[str, Any]], catalogue: Catalogue | None = None
+) -> dict[str, str]:
+    """Column types for inline rows of `dataset`: the catalogue's when it describes the dataset
+    (all its fields, so absent ones are NULL), else inferred from the values."""
+    types: dict[str, str] = {}
+    fields = catalogue.fields(dataset) if catalogue is not None else {}
+    for name, info in fields.items():
+        if info.type and info.sensitivity != PROHIBITED:  # never stored in the lake
+            types[name] = info.type
+    seen = list(dict.fromkeys(k for row in rows for k in row))
+    for column in seen:
+        if column not in types:
+            types[column] = _infer_type([row.get(column) for row in rows])
+    return types

@@ -1,0 +1,84 @@
+"""DuckDBEngine: the embedded default, over the lake's views or inline tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+from sqlglot import exp
+
+from qingfeng.engine.engines.base import Engine
+from qingfeng.engine.errors import EngineError
+
+if TYPE_CHECKING:
+    from qingfeng.settings import Settings
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
+        self._owned = connection is None
+        self.con = connection if connection is not None else duckdb.connect()
+
+    @classmethod
+    def for_lake(cls, settings: Settings) -> DuckDBEngine:
+        """An engine over the workspace's lake: one view per published dataset."""
+        try:
+            from qingfeng.lake import connect  # the lake station owns the views
+        except ImportError as exc:
+            raise EngineError(f"the lake module is not available: {exc}") from exc
+        return cls(connect(settings))
+
+    def _query(self, sql: str) -> list[dict[str, Any]]:
+        cursor = self.con.execute(sql)
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _count_rows(self, table: str) -> int:
+        query = exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(table))
+        result = self.con.execute(query.sql("duckdb")).fetchone()
+        return int(result[0]) if result else 0
+
+    def has_table(self, table: str) -> bool:
+        result = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT internal "
+            "UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT internal",
+            [table, table],
+        ).fetchall()
+        return sum(r[0] for r in result) > 0
+
+    def _register_rows(
+        self, table: str, columns: dict[str, str], rows: list[dict[str, Any]]
+    ) -> None:
+        ddl = exp.Create(
+            this=exp.Schema(
+                this=exp.to_table(table),
+                expressions=[
+                    exp.ColumnDef(this=exp.to_identifier(c), kind=exp.DataType.build(t))
+                    for c, t in columns.items()
+                ],
+            ),
+            kind="TABLE",
+            replace=True,
+        )
+        self.con.execute(ddl.sql("duckdb"))
+        if rows:
+            names = list(columns)
+            insert = exp.insert(
+                exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in names])]),
+                exp.to_table(table),
+                columns=names,
+            )
+            self.con.executemany(
+                insert.sql("duckdb"), [[row.get(c) for c in names] for row in rows]
+            )
+
+    def explain(self, sql: str) -> str:
+        rows = self.con.execute("EXPLAIN " + sql).fetchall()
+        return "\n".join(str(r[1]) for r in rows)
+
+    def close(self) -> None:
+        if self._owned:
+            self.con.close()

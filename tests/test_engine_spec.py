@@ -1,0 +1,272 @@
+"""Model specs: loading, every error reported at once with its line, the allow-list, prohibited
+fields, parameter binding, and the published JSON Schema."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from qingfeng.engine import ModelSpecError, compile_model, load_models, parse_model_text
+from qingfeng.engine.catalogue_port import Catalogue, FieldInfo
+from qingfeng.engine.schema import json_schema_text
+from qingfeng.engine.testing import run_cases, run_inline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = textwrap.dedent(
+    """\
+    id: paid_twice
+    version: "1.0"
+    name: {zh: 重复发放, en: Paid twice}
+    field: 民生资金
+    description: 同一人同一期同一补贴发放两次以上。
+    legal_basis:
+      - document: 《社会救助暂行办法》
+        article: 第六十八条
+    inputs: [subsidy_payments]
+    parameters:
+      min_count: {type: integer, default: 2, min: 2, max: 100}
+    logic:
+      sql: |
+        SELECT id_no, name, period, subsidy_type, COUNT(*) AS n, SUM(amount) AS total
+        FROM subsidy_payments
+        GROUP BY id_no, name, period, subsidy_type
+        HAVING COUNT(*) >= :min_count
+    subject: {type: person, id: id_no, name: name}
+    period: period
+    severity:
+      - {level: red, when: "n >= 3"}
+      - {level: yellow}
+    amount: total
+    evidence: [subsidy_type, n, total]
+    explanation: "{subject_name}在{period}领取{subsidy_type}{n}次，共{total}元"
+    """
+)
+
+
+def _problems(text: str, catalogue: Catalogue | None = None) -> list[str]:
+    with pytest.raises(ModelSpecError) as info:
+        parse_model_text(text, "m.yaml", catalogue)
+    return [str(p) for p in info.value.problems]
+
+
+def test_built_in_library_loads_without_errors() -> None:
+    models = load_models()
+    assert models.errors == []
+    assert "subsidy_after_death" in models.models
+
+
+@pytest.mark.parametrize("model_id", sorted(load_models().models))
+def test_bundled_cases_pass_on_duckdb(model_id: str) -> None:
+    spec = load_models().get(model_id)
+    assert spec.tests, f"{model_id} ships no test case"
+    results = run_cases(spec)
+    assert [r for r in results if not r.passed] == []
+
+
+def test_a_good_spec_compiles_and_runs() -> None:
+    spec = parse_model_text(GOOD, "m.yaml")
+    row = {"id_no": "1", "name": "甲", "period": "2024-01", "subsidy_type": "高龄补贴"}
+    tables = {"subsidy_payments": [{**row, "amount": 100.0}] * 3 + [{**row, "id_no": "2"}] * 1}
+    hits = run_inline(spec, tables)
+    assert [(h.subject_id, h.severity, h.amount) for h in hits] == [("1", "red", 300)]
+    assert hits[0].explanation == "甲在2024-01领取高龄补贴3次，共300.00元"
+
+
+def test_malformed_spec_lists_every_error_with_its_line() -> None:
+    text = textwrap.dedent(
+        """\
+        id: Bad-Id
+        version: one
+        name: {zh: 坏模型}
+        field: 不存在的领域
+        description: x
+        legal_basis: []
+        inputs: [subsidy_payments, no_such_dataset]
+        parameters:
+          limit: {type: integer, default: 5, min: 10}
+        logic:
+          sql: SELECT id_no, amount FROM subsidy_payments
+        subject: {type: person, id: id_no, nmae: name}
+        period: period
+        severity:
+          - {level: purple}
+        explanation: "{x}"
+        colour: blue
+        """
+    )
+    problems = _problems(text)
+    joined = "\n".join(problems)
+    expected_lines = {
+        "m.yaml:1: id": "Bad-Id",
+        "m.yaml:2: version": "one",
+        "m.yaml:4: field": "不存在的领域",
+        "m.yaml:6: legal_basis": "at least 1",
+        "m.yaml:9: parameters.limit": "below the minimum",
+        "m.yaml:12: subject.nmae": "unknown key",
+        "m.yaml:15: severity.0.level": "purple",
+        "m.yaml:17: colour": "unknown key",
+    }
+    for where, hint in expected_lines.items():
+        assert any(p.startswith(where) for p in problems), f"{where} missing in:\n{joined}"
+        assert hint in next(p for p in problems if p.startswith(where)) or hint in joined
+    assert len(problems) >= len(expected_lines)
+
+
+def test_semantic_errors_are_all_reported_with_lines() -> None:
+    text = GOOD.replace("FROM subsidy_payments", "FROM subsidy_payment")
+    text = text.replace('when: "n >= 3"', 'when: "n >= :missing"')
+    text = text.replace("evidence: [subsidy_type, n, total]", "evidence: [subsidy_type, nope]")
+    text = text.replace("{total}元", "{total}元{ghost}")
+    problems = _problems(text)
+    assert any("m.yaml:15: logic.sql" in p and "subsidy_payment " in p for p in problems)
+    assert any("severity.0.when" in p and ":missing" in p for p in problems)
+    assert any("evidence.1" in p and "nope" in p for p in problems)
+    assert any("explanation" in p and "{ghost}" in p for p in problems)
+
+
+def test_sql_syntax_error_points_into_the_sql_block() -> None:
+    text = GOOD.replace("GROUP BY id_no", "GROUP BY BY id_no")
+    problems = _problems(text)
+    # the SQL text starts on line 14, its 3rd line (GROUP BY) is file line 16
+    assert any(p.startswith("m.yaml:16: logic.sql: SQL syntax error") for p in problems), problems
+    head, tail = GOOD.split("logic:\n")
+    inline = head + "logic:\n  sql: SELECT id_no FROM (\n" + tail.split(":min_count\n")[1]
+    assert any(p.startswith("m.yaml:13: logic.sql: SQL syntax error") for p in _problems(inline))
+
+
+def test_yaml_syntax_error_and_duplicate_keys_have_lines() -> None:
+    assert _problems("id: a\nname: [unclosed\n")[0].startswith("m.yaml:")
+    problems = _problems(GOOD + "period: month\n")
+    assert any(p.startswith("m.yaml:26: period: duplicate key") for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("SELECT id_no, name, period FROM read_parquet('x.parquet')", "never files"),
+        (
+            "SELECT id_no, name, period FROM subsidy_payments WHERE levenshtein(name, 'x') < 2",
+            "levenshtein counts bytes",
+        ),
+        ("SELECT id_no, name, period FROM subsidy_payments WHERE md5(name) = 'x'", "md5()"),
+        ("SELECT id_no, name, period FROM other.subsidy_payments", "bare dataset id"),
+        ("SELECT * FROM subsidy_payments", "no *"),
+        ("DELETE FROM subsidy_payments", "SELECT"),
+        ("SELECT id_no, name, period FROM deaths", "not declared in inputs"),
+    ],
+)
+def test_allow_list_refuses_constructs(sql: str, reason: str) -> None:
+    text = GOOD.split("logic:")[0] + "logic:\n  sql: " + repr(sql).replace('"', "'")
+    text = text.replace("logic:\n  sql: '", 'logic:\n  sql: "')[:-1] + '"\n'
+    text += GOOD.split("HAVING COUNT(*) >= :min_count\n")[1].replace("amount: total\n", "")
+    text = text.replace("evidence: [subsidy_type, n, total]", "evidence: []")
+    text = text.replace('"{subject_name}在{period}领取{subsidy_type}{n}次，共{total}元"', "x")
+    text = text.replace('when: "n >= 3"', "when: \"period = 'x'\"")
+    problems = "\n".join(_problems(text))
+    assert reason in problems
+
+
+CATALOGUE = Catalogue(
+    datasets={
+        "deaths": {
+            "id_no": FieldInfo("id_no", "VARCHAR", "sensitive"),
+            "name": FieldInfo("name", "VARCHAR", "personal"),
+            "death_date": FieldInfo("death_date", "DATE", "personal"),
+            "cause_of_death": FieldInfo("cause_of_death", "VARCHAR", "prohibited"),
+        },
+        "subsidy_payments": {},
+    }
+)
+
+PROHIBITED = textwrap.dedent(
+    """\
+    id: by_cause
+    version: "1.0"
+    name: {zh: 按死因}
+    field: 其他
+    description: 读取禁止使用的字段。
+    legal_basis: [{document: 无}]
+    inputs: [deaths]
+    logic:
+      sql: |
+        SELECT d.id_no, d.name, d.death_date
+        FROM deaths AS d
+        WHERE d.cause_of_death = '某病'
+    subject: {type: person, id: id_no, name: name}
+    period: death_date
+    severity: [{level: blue}]
+    explanation: "{subject_name}"
+    """
+)
+
+
+def test_a_prohibited_field_is_refused_at_compile_time() -> None:
+    problems = _problems(PROHIBITED, CATALOGUE)
+    assert any(
+        "m.yaml:12: logic.sql" in p and "deaths.cause_of_death" in p and "prohibited" in p
+        for p in problems
+    ), problems
+    unqualified = PROHIBITED.replace("d.cause_of_death", "cause_of_death")
+    assert any("deaths.cause_of_death" in p for p in _problems(unqualified, CATALOGUE))
+    star = PROHIBITED.replace("SELECT d.id_no, d.name, d.death_date", "SELECT d.*").replace(
+        "WHERE d.cause_of_death = '某病'", ""
+    )
+    assert any("d.* would read prohibited fields" in p for p in _problems(star, CATALOGUE))
+
+
+def test_unknown_field_of_a_described_dataset_is_reported() -> None:
+    text = PROHIBITED.replace("d.cause_of_death = '某病'", "d.death_place = '某地'")
+    assert any("dataset deaths has no field death_place" in p for p in _problems(text, CATALOGUE))
+
+
+def test_the_real_catalogue_marks_prohibited_fields_when_present() -> None:
+    catalogue_pkg = pytest.importorskip("qingfeng.catalogue")
+    specs = catalogue_pkg.load_catalogue()
+    prohibited = [
+        (ds, f.name)
+        for ds, spec in specs.items()
+        for f in spec.fields
+        if f.sensitivity == "prohibited"
+    ]
+    assert prohibited, "the catalogue declares no prohibited field"
+    dataset, field = prohibited[0]
+    text = PROHIBITED.replace("[deaths]", f"[{dataset}]").replace("deaths AS d", f"{dataset} AS d")
+    text = text.replace("d.cause_of_death", f"d.{field}").replace("d.death_date", "d.id_no AS dd")
+    text = text.replace("period: death_date", "period: dd")
+    assert any(f"{dataset}.{field}" in p for p in _problems(text))
+
+
+def test_parameters_are_bound_as_literals_never_formatted() -> None:
+    text = GOOD.replace(
+        "parameters:\n  min_count: {type: integer, default: 2, min: 2, max: 100}",
+        "parameters:\n  min_count: {type: integer, default: 2, min: 2, max: 100}\n"
+        "  kind: {type: string, default: 高龄补贴}",
+    ).replace("GROUP BY id_no", "WHERE subsidy_type = :kind\n    GROUP BY id_no")
+    spec = parse_model_text(text, "m.yaml")
+    hostile = "x'; DROP TABLE subsidy_payments; --"
+    compiled = compile_model(spec, {"kind": hostile})
+    sql = compiled.sql("duckdb")
+    assert "'x''; DROP TABLE subsidy_payments; --'" in sql
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE subsidy_payments (id_no VARCHAR, name VARCHAR, period VARCHAR, "
+        "subsidy_type VARCHAR, amount DECIMAL(18,2))"
+    )
+    assert con.execute(sql).fetchall() == []
+    assert con.execute("SELECT count(*) FROM subsidy_payments").fetchone() == (0,)
+    with pytest.raises(ModelSpecError, match="above the maximum"):
+        compile_model(spec, {"min_count": 101})
+    with pytest.raises(ValueError, match="no parameter"):
+        spec.parameter_values({"nope": 1})
+
+
+def test_published_json_schema_is_current() -> None:
+    published = (ROOT / "docs" / "model-spec.schema.json").read_text(encoding="utf-8")
+    assert published == json_schema_text(), (
+        "docs/model-spec.schema.json is stale: run "
+        "`python -m qingfeng.engine.schema > docs/model-spec.schema.json`"
+    )
