@@ -1,0 +1,125 @@
+"""Small builders for workflow-store tests (no shared state between tests)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from itertools import count
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from qingfeng.hits import fingerprint
+from qingfeng.store.db import make_engine, session_factory, upgrade_store
+from qingfeng.store.models import Organisation, User, Warning
+from qingfeng.store.users import create_org, create_user
+
+_serial = count(1)
+
+
+def migrated_factory(url: str) -> sessionmaker[Session]:
+    upgrade_store(url)
+    return session_factory(make_engine(url))
+
+
+@contextmanager
+def tx(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with factory() as session, session.begin():
+        yield session
+
+
+def make_warning(
+    session: Session,
+    division_code: str | None = "522701001001",
+    severity: str = "red",
+    model_id: str = "dead_still_paid",
+    amount: str | None = "1200.00",
+    **extra: object,
+) -> Warning:
+    n = next(_serial)
+    subject_id = f"522701195001{n:06d}"
+    fields: dict[str, object] = {
+        "fingerprint": fingerprint(model_id, "person", subject_id, "2024-05"),
+        "model_id": model_id,
+        "model_version": "1",
+        "subject_type": "person",
+        "subject_id": subject_id,
+        "subject_name": "王小明",
+        "period": "2024-05",
+        "severity": severity,
+        "amount": Decimal(amount) if amount is not None else None,
+        "division_code": division_code,
+        "explanation": "死亡后仍领取补贴 / paid after death",
+        "evidence": {"id_no": subject_id, "death_date": "2024-01-03", "payments": 3},
+        "status": "new",
+        "present": True,
+    }
+    fields.update(extra)
+    w = Warning(**fields)
+    session.add(w)
+    session.flush()
+    return w
+
+
+@contextmanager
+def org_tree(factory: sessionmaker[Session]) -> Iterator[dict[str, Organisation]]:
+    """Province 52 → city 5227 → counties 522701 / 522702 → township 522701001, team."""
+    with tx(factory) as s:
+        prov = create_org(s, "贵州省纪委监委", "province", "52")
+        city = create_org(s, "黔南州纪委监委", "city", "5227", prov)
+        county_a = create_org(s, "都匀市纪委监委", "county", "522701", city)
+        county_b = create_org(s, "福泉市纪委监委", "county", "522702", city)
+        town = create_org(s, "广惠街道纪工委", "township", "522701001", county_a)
+        team = create_org(s, "派驻民政局纪检监察组", "team", None, county_a)
+        s.expunge_all()
+    yield {
+        "province": prov,
+        "city": city,
+        "county_a": county_a,
+        "county_b": county_b,
+        "township": town,
+        "team": team,
+    }
+
+
+def add_user(
+    factory: sessionmaker[Session], username: str, role: str, org: Organisation | None
+) -> User:
+    with tx(factory) as s:
+        user = create_user(s, username, "correct horse", role, org.id if org else None)
+        s.expunge(user)
+    return user
+
+
+def shared_store_url(backend: str, folder: Path) -> Iterator[str]:
+    """Like conftest's `store_url`, for a module-scoped fixture: one migrated store shared by
+    the many small cases of a parametrised table (each case makes its own rows)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'store.db'}"
+        return
+    base = os.environ.get("QINGFENG_TEST_PG_URL")
+    if not base:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is required under CI=true")
+        pytest.skip("QINGFENG_TEST_PG_URL is not set; PostgreSQL store tests skipped")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL unreachable: {exc}")
+        pytest.skip(f"PostgreSQL at {base} is unreachable")
+    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
