@@ -1,0 +1,104 @@
+"""`qingfeng libraries build`: the subject and relationship libraries (主体库 / 关系库)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="主体库与关系库 / subject and relationship libraries.", no_args_is_help=True
+    )
+    group.command("build")(build)
+    app.add_typer(group, name="libraries")
+
+
+def build(
+    workspace: WorkspaceOption = None,
+    from_duckdb: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-duckdb",
+            help="从 DuckDB 数据库文件读取标准表（默认读数据湖）/ read the standard tables from "
+            "a DuckDB database file instead of the lake.",
+        ),
+    ] = None,
+) -> None:
+    """构建人员、单位、车辆、房产、账户库及各类关系库 / build all libraries into lake/_libraries."""
+    import duckdb
+
+    from qingfeng.entities import LibraryBuildError, build_libraries
+    from qingfeng.entities.attach import libraries_dir
+
+    settings = settings_for(workspace)
+    if from_duckdb is not None:
+        if not from_duckdb.is_file():
+            raise fail(f"找不到 DuckDB 文件 / no such DuckDB file: {from_duckdb}")
+        con = duckdb.connect()  # the build writes temp tables: attach the file read-only
+        try:
+            con.execute("ATTACH ? AS src (READ_ONLY)", [str(from_duckdb)])
+            tables = con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
+            ).fetchall()
+        except duckdb.Error as exc:
+            con.close()
+            raise fail(f"无法打开 / cannot open {from_duckdb}: {exc}") from None
+        for (name,) in tables:
+            ident = '"' + name.replace('"', '""') + '"'
+            con.execute(f"CREATE VIEW {ident} AS SELECT * FROM src.main.{ident}")
+    else:
+        try:
+            from qingfeng.lake import connect  # type: ignore[attr-defined,unused-ignore]
+        except ImportError:
+            raise fail(
+                "数据湖模块不可用 / the lake module (qingfeng.lake) is not installed; "
+                "use --from-duckdb FILE"
+            ) from None
+        con = connect(settings)
+    out = libraries_dir(settings.lake_dir)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("构建 / building", total=None)
+
+        def progress(name: str, step: int, total: int) -> None:
+            bar.update(task, description=f"构建 / building {name}", completed=step - 1, total=total)
+
+        try:
+            report = build_libraries(con, out, progress)
+        except LibraryBuildError as exc:
+            raise fail(str(exc)) from None
+        finally:
+            con.close()
+    table = Table(title=f"主体库与关系库 / libraries → {out}")
+    for col in ("库 / library", "行数 / rows", "秒 / s", "缺少的输入 / missing inputs"):
+        table.add_column(col)
+    for r in report.results:
+        missing = (
+            "（无输入，已生成空表 / no input: empty）" if r.skipped else ", ".join(r.missing_inputs)
+        )
+        table.add_row(r.name, f"{r.rows:,}", f"{r.seconds:.2f}", missing)
+    console.print(table)
+    if report.linkage is not None:
+        lk = report.linkage
+        console.print(
+            f"无证号记录关联 / record linkage (Splink): {lk.mentions:,} 条 mentions, "
+            f"{lk.linked:,} 已关联 linked, {lk.ambiguous:,} 存疑 ambiguous, "
+            f"{lk.unmatched:,} 未匹配 unmatched"
+        )
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    report_path = settings.reports_dir / "libraries.json"
+    report_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), "utf-8")
+    console.print(
+        f"共 {report.seconds:.1f} 秒 / total {report.seconds:.1f} s; 报告 / report: {report_path}"
+    )

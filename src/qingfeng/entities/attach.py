@@ -1,0 +1,85 @@
+"""Register the built libraries as views on a connection, plus `relations` and `close_relatives`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from qingfeng.entities.build import LIBRARY_NAMES, RELATION_TABLES
+from qingfeng.entities.inputs import quote_ident
+from qingfeng.entities.kinship import CLOSE_RELATIONS
+from qingfeng.entities.relations import COMMON
+
+LIBRARIES_FOLDER = "_libraries"
+
+
+def libraries_dir(lake_dir: Path) -> Path:
+    return Path(lake_dir) / LIBRARIES_FOLDER
+
+
+def attach_libraries(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
+    """Create a view per built library file under <lake_dir>/_libraries; return the view names.
+
+    Libraries not built yet are left out (the `relations` union covers the relation tables that
+    exist). `close_relatives` needs rel_kinship.
+    """
+    folder = libraries_dir(lake_dir)
+    attached = []
+    for name in LIBRARY_NAMES:
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            continue
+        literal = "'" + str(path).replace("'", "''") + "'"
+        con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS SELECT * FROM {literal}")
+        attached.append(name)
+    rel_views = [n for n in RELATION_TABLES if n in attached]
+    if rel_views:
+        cols = ", ".join(COMMON)
+        union = " UNION ALL ".join(f"SELECT {cols} FROM {quote_ident(n)}" for n in rel_views)
+        con.execute(f"CREATE OR REPLACE VIEW relations AS {union}")
+        attached.append("relations")
+    if "rel_kinship" in attached:
+        close = ", ".join(f"'{r}'" for r in CLOSE_RELATIONS)
+        con.execute(
+            f"""CREATE OR REPLACE VIEW close_relatives AS
+            SELECT from_id AS id_no, to_id AS relative_id_no, relation, confidence, method
+            FROM rel_kinship WHERE relation IN ({close})"""
+        )
+        attached.append("close_relatives")
+    return attached
+
+
+def relatives_within(
+    con: duckdb.DuckDBPyConnection,
+    id_no: str,
+    hops: int = 1,
+    *,
+    min_confidence: float = 0.0,
+) -> list[tuple[str, int, list[str], float]]:
+    """Close relatives of `id_no` up to `hops` steps away over `close_relatives`.
+
+    Returns (relative_id_no, hops, path of relations, confidence = product along the path),
+    shortest path first; the person themself is excluded.
+    """
+    if hops < 1:
+        raise ValueError("hops must be at least 1")
+    rows = con.execute(
+        """
+        WITH RECURSIVE walk(id_no, depth, path, visited, confidence) AS (
+          SELECT relative_id_no, 1, [relation], [$id, relative_id_no], confidence
+          FROM close_relatives WHERE id_no = $id AND confidence >= $min_conf
+          UNION ALL
+          SELECT c.relative_id_no, w.depth + 1, list_append(w.path, c.relation),
+                 list_append(w.visited, c.relative_id_no), w.confidence * c.confidence
+          FROM walk w JOIN close_relatives c ON c.id_no = w.id_no
+          WHERE w.depth < $hops AND c.confidence >= $min_conf
+            AND NOT list_contains(w.visited, c.relative_id_no)
+        )
+        SELECT id_no, depth, path, confidence FROM walk
+        QUALIFY row_number() OVER (PARTITION BY id_no ORDER BY depth, confidence DESC) = 1
+        ORDER BY depth, id_no
+        """,
+        {"id": id_no, "hops": hops, "min_conf": min_confidence},
+    ).fetchall()
+    return [(r[0], int(r[1]), list(r[2]), float(r[3])) for r in rows]

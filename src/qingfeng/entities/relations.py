@@ -1,0 +1,274 @@
+"""Relationship libraries (关系库). Every table starts with the common columns
+(from_type, from_id, to_type, to_id, relation, detail, source, confidence, method) and may add
+typed columns of its own; the `relations` view unions the common columns.
+
+Directional relations read "from is <relation> of to" (kinship: A parent B = A is B's parent) and
+are stored in both directions where both directions mean something (kinship, co-bidding).
+"""
+
+from __future__ import annotations
+
+from qingfeng.entities.inputs import Inputs
+from qingfeng.entities.subjects import DEC, TS, D, V
+
+COMMON = ("from_type", "from_id", "to_type", "to_id", "relation", "detail", "source",
+          "confidence", "method")  # fmt: skip
+
+
+def rel_household(inp: Inputs) -> str:
+    hr = inp.source("household_registry", id_no=V, household_no=V, relation_to_head=V)
+    mem = inp.source("dibao_members", case_no=V, id_no=V, relation_to_head=V)
+    heads = inp.source("dibao_households", case_no=V, head_id_no=V)
+    return f"""
+WITH hh AS (
+  SELECT 'person' AS from_type, id_no AS from_id, 'household' AS to_type, household_no AS to_id,
+         'household_member' AS relation, trim(relation_to_head) AS detail,
+         'household_registry' AS source, 1.0 AS confidence, 'id_no' AS method
+  FROM {hr} WHERE qf_is_resident_id(id_no) AND household_no IS NOT NULL
+),
+dibao AS (
+  SELECT 'person', id_no, 'dibao_case', case_no, 'dibao_member', trim(relation_to_head),
+         'dibao_members', 1.0, 'id_no'
+  FROM {mem} WHERE qf_is_resident_id(id_no) AND case_no IS NOT NULL
+  UNION ALL
+  -- the case head, when the member list leaves them out
+  SELECT 'person', head_id_no, 'dibao_case', case_no, 'dibao_member', '户主', 'dibao_households',
+         1.0, 'id_no'
+  FROM {heads} WHERE qf_is_resident_id(head_id_no) AND case_no IS NOT NULL
+)
+SELECT DISTINCT ON (from_id, to_type, to_id) *
+FROM (SELECT * FROM hh UNION ALL SELECT * FROM dibao)
+ORDER BY from_id, to_type, to_id, source DESC
+"""
+
+
+def rel_kinship(inp: Inputs) -> str:
+    """Pairwise kinship from household roles (registry households and dibao cases)."""
+    hr = inp.source("household_registry", id_no=V, household_no=V, relation_to_head=V)
+    mem = inp.source("dibao_members", case_no=V, id_no=V, relation_to_head=V)
+    heads = inp.source("dibao_households", case_no=V, head_id_no=V)
+    return f"""
+WITH members AS (
+  SELECT 'household:' || household_no AS grp, id_no, trim(relation_to_head) AS term,
+         'household_registry' AS source
+  FROM {hr} WHERE qf_is_resident_id(id_no) AND household_no IS NOT NULL
+  UNION ALL
+  SELECT 'dibao:' || case_no, id_no, trim(relation_to_head), 'dibao_members'
+  FROM {mem} WHERE qf_is_resident_id(id_no) AND case_no IS NOT NULL
+  UNION ALL
+  SELECT 'dibao:' || case_no, head_id_no, '户主', 'dibao_households'
+  FROM {heads} WHERE qf_is_resident_id(head_id_no) AND case_no IS NOT NULL
+),
+roled AS (
+  SELECT DISTINCT ON (m.grp, m.id_no) m.grp, m.id_no, t.role, m.source,
+         qf_id_gender(m.id_no) AS gender
+  FROM members m JOIN qf_role_terms t ON t.term = m.term
+  ORDER BY m.grp, m.id_no, m.source DESC
+),
+counts AS (
+  SELECT grp, role, count(*) AS n, count(*) FILTER (WHERE gender = 'M') AS n_m,
+         count(*) FILTER (WHERE gender = 'F') AS n_f
+  FROM roled GROUP BY grp, role
+),
+pairs AS (
+  SELECT a.grp, a.id_no AS a_id, b.id_no AS b_id, a.role AS a_role, b.role AS b_role,
+         r.relation, a.source,
+         r.confidence / greatest(1, coalesce(
+           CASE WHEN NOT r.opposite_gender THEN c.n
+                -- candidates of the split role must be of the other member's opposite sex
+                WHEN (CASE WHEN r.split_role = r.role_a THEN b.gender ELSE a.gender END) = 'M'
+                  THEN c.n_f
+                ELSE c.n_m END, 1)) AS confidence
+  FROM roled a
+  JOIN qf_pair_rules r ON r.role_a = a.role
+  JOIN roled b ON b.grp = a.grp AND b.role = r.role_b AND b.id_no <> a.id_no
+  LEFT JOIN counts c ON c.grp = a.grp AND c.role = r.split_role
+  WHERE NOT r.opposite_gender OR a.gender <> b.gender
+),
+both_ways AS (
+  SELECT a_id AS from_id, b_id AS to_id, relation, a_role AS from_role, b_role AS to_role,
+         grp, source, confidence FROM pairs
+  UNION ALL
+  SELECT p.b_id, p.a_id, i.inverse, p.b_role, p.a_role, p.grp, p.source, p.confidence
+  FROM pairs p JOIN qf_inverse i ON i.relation = p.relation
+)
+-- one row per (from, to, relation): the most confident derivation, all groups that gave it
+SELECT 'person' AS from_type, from_id, 'person' AS to_type, to_id, relation,
+       arg_max(from_role || '→' || to_role, confidence) AS detail,
+       arg_max(source, confidence) AS source,
+       max(confidence) AS confidence,
+       'household_role' AS method,
+       list_sort(list_distinct(list(grp))) AS groups
+FROM both_ways
+GROUP BY from_id, to_id, relation
+"""
+
+
+def rel_employment(inp: Inputs) -> str:
+    pay = inp.source(
+        "public_payroll",
+        id_no=V, name=V, org_uscc=V, org_name=V, position=V, start_date=D, end_date=D,
+        monthly_salary=DEC,
+    )  # fmt: skip
+    return f"""
+SELECT 'person' AS from_type, id_no AS from_id, 'organisation' AS to_type, org_uscc AS to_id,
+       'employed_by' AS relation, position AS detail, 'public_payroll' AS source,
+       1.0 AS confidence, 'id_no' AS method,
+       org_name, position, start_date, end_date, monthly_salary
+FROM {pay} WHERE qf_is_resident_id(id_no) AND qf_is_uscc(org_uscc)
+"""
+
+
+def rel_legal_rep(inp: Inputs) -> str:
+    co = inp.source("companies", uscc=V, name=V, legal_rep_id_no=V, status=V)
+    return f"""
+SELECT 'person' AS from_type, legal_rep_id_no AS from_id, 'organisation' AS to_type,
+       uscc AS to_id, 'legal_rep_of' AS relation, name AS detail, 'companies' AS source,
+       1.0 AS confidence, 'id_no' AS method, name AS company_name, status AS company_status
+FROM {co} WHERE qf_is_resident_id(legal_rep_id_no) AND qf_is_uscc(uscc)
+"""
+
+
+def rel_shareholding(inp: Inputs) -> str:
+    sh = inp.source(
+        "shareholders",
+        uscc=V, shareholder_id_no=V, shareholder_name=V, share_ratio="DOUBLE",
+        subscribed_capital=DEC,
+    )  # fmt: skip
+    return f"""
+WITH s AS (
+  SELECT *, concat_ws('/', uscc, shareholder_name) AS record_key
+  FROM {sh} WHERE qf_is_uscc(uscc)
+)
+SELECT coalesce(qf_subject_type(s.shareholder_id_no), 'person') AS from_type,
+       coalesce(CASE WHEN qf_subject_type(s.shareholder_id_no) IS NOT NULL
+                     THEN s.shareholder_id_no END, l.linked_id_no) AS from_id,
+       'organisation' AS to_type, s.uscc AS to_id, 'shareholder_of' AS relation,
+       CAST(s.share_ratio AS VARCHAR) AS detail, 'shareholders' AS source,
+       CASE WHEN qf_subject_type(s.shareholder_id_no) IS NOT NULL THEN 1.0
+            ELSE l.confidence END AS confidence,
+       CASE WHEN qf_subject_type(s.shareholder_id_no) IS NOT NULL THEN 'id_no'
+            ELSE l.method END AS method,
+       s.shareholder_name, s.share_ratio, s.subscribed_capital
+FROM s
+LEFT JOIN qf_lib_person_links l
+  ON l.source = 'shareholders' AND l.record_key = s.record_key AND l.linked_id_no IS NOT NULL
+WHERE qf_subject_type(s.shareholder_id_no) IS NOT NULL OR l.linked_id_no IS NOT NULL
+"""
+
+
+def rel_contract_award(inp: Inputs) -> str:
+    t = inp.source(
+        "tenders",
+        tender_no=V, project_name=V, buyer_uscc=V, method=V, award_date=D, winner_uscc=V,
+        winning_price=DEC, budget=DEC,
+    )  # fmt: skip
+    return f"""
+SELECT 'organisation' AS from_type, buyer_uscc AS from_id, 'organisation' AS to_type,
+       winner_uscc AS to_id, 'awarded_contract_to' AS relation, tender_no AS detail,
+       'tenders' AS source, 1.0 AS confidence, 'uscc' AS method,
+       tender_no, project_name, method AS procurement_method, budget, winning_price, award_date
+FROM {t} WHERE qf_is_uscc(buyer_uscc) AND qf_is_uscc(winner_uscc)
+"""
+
+
+def rel_co_bidding(inp: Inputs) -> str:
+    b = inp.source("bids", tender_no=V, bidder_uscc=V)
+    t = inp.source("tenders", tender_no=V, announce_date=D)
+    return f"""
+WITH b AS (SELECT DISTINCT tender_no, bidder_uscc FROM {b}
+           WHERE tender_no IS NOT NULL AND qf_is_uscc(bidder_uscc)),
+t AS (SELECT tender_no, min(announce_date) AS announce_date FROM {t} GROUP BY tender_no),
+pairs AS (
+  SELECT x.bidder_uscc AS a, y.bidder_uscc AS b, x.tender_no
+  FROM b x JOIN b y ON x.tender_no = y.tender_no AND x.bidder_uscc <> y.bidder_uscc
+)
+SELECT 'organisation' AS from_type, p.a AS from_id, 'organisation' AS to_type, p.b AS to_id,
+       'co_bid_with' AS relation, CAST(count(*) AS VARCHAR) || ' tenders' AS detail,
+       'bids' AS source, 1.0 AS confidence, 'uscc' AS method,
+       count(*) AS tender_count, list_sort(list(p.tender_no)) AS tender_nos,
+       min(t.announce_date) AS first_announce_date, max(t.announce_date) AS last_announce_date
+FROM pairs p LEFT JOIN t USING (tender_no)
+GROUP BY p.a, p.b
+"""
+
+
+OUT_DIRECTIONS = ("out", "debit", "d", "支出", "支", "转出", "出", "借", "付")
+IN_DIRECTIONS = ("in", "credit", "c", "收入", "收", "转入", "入", "贷")
+
+
+def rel_money_transfer(inp: Inputs) -> str:
+    """Transfers aggregated per (payer, payee); counterparties resolved as far as evidence allows.
+
+    Counterparty resolution, in order: an account whose holder is known (method 'account'), an
+    organisation whose name is unique and equal (method 'name_exact'), a person linked by Splink
+    (method 'splink'), else the counterparty account itself.
+    """
+    bank = inp.source(
+        "bank_transactions",
+        txn_id=V, account_no=V, holder_id_no=V, counterparty_account=V, counterparty_name=V,
+        txn_time=TS, amount=DEC, direction=V,
+    )  # fmt: skip
+    outs = ", ".join(f"'{d}'" for d in OUT_DIRECTIONS)
+    ins = ", ".join(f"'{d}'" for d in IN_DIRECTIONS)
+    return f"""
+WITH b AS (
+  SELECT *,
+         CASE WHEN lower(trim(direction)) IN ({outs}) THEN 'out'
+              WHEN lower(trim(direction)) IN ({ins}) THEN 'in'
+              WHEN amount < 0 THEN 'out' ELSE 'in' END AS dir,
+         coalesce(counterparty_account, counterparty_name) AS cp_key
+  FROM {bank}
+),
+org_names AS (
+  SELECT name, min(uscc) AS uscc FROM qf_lib_organisations WHERE name IS NOT NULL
+  GROUP BY name HAVING count(*) = 1
+),
+cp AS (
+  SELECT DISTINCT b.cp_key, b.counterparty_account, b.counterparty_name FROM b
+),
+cp_resolved AS (
+  SELECT cp.cp_key,
+         CASE WHEN a.holder_id_no IS NOT NULL THEN a.holder_type
+              WHEN o.uscc IS NOT NULL THEN 'organisation'
+              WHEN l.linked_id_no IS NOT NULL THEN 'person'
+              WHEN cp.counterparty_account IS NOT NULL THEN 'account' ELSE 'name' END AS to_type,
+         coalesce(a.holder_id_no, o.uscc, l.linked_id_no, cp.counterparty_account,
+                  cp.counterparty_name) AS to_id,
+         CASE WHEN a.holder_id_no IS NOT NULL THEN 'account'
+              WHEN o.uscc IS NOT NULL THEN 'name_exact'
+              WHEN l.linked_id_no IS NOT NULL THEN 'splink' ELSE 'account' END AS method,
+         CASE WHEN a.holder_id_no IS NOT NULL THEN 1.0
+              WHEN o.uscc IS NOT NULL THEN 0.95
+              WHEN l.linked_id_no IS NOT NULL THEN l.confidence ELSE 1.0 END AS confidence
+  FROM cp
+  LEFT JOIN qf_lib_accounts a
+    ON a.account_no = cp.counterparty_account AND a.holder_type IS NOT NULL
+  LEFT JOIN org_names o ON o.name = cp.counterparty_name
+  LEFT JOIN qf_lib_person_links l
+    ON l.source = 'bank_transactions' AND l.record_key = cp.cp_key AND l.linked_id_no IS NOT NULL
+),
+holder AS (
+  SELECT b.*, coalesce(qf_subject_type(b.holder_id_no), 'account') AS h_type,
+         CASE WHEN qf_subject_type(b.holder_id_no) IS NOT NULL THEN b.holder_id_no
+              ELSE b.account_no END AS h_id
+  FROM b
+),
+edges AS (
+  SELECT CASE WHEN h.dir = 'out' THEN h.h_type ELSE r.to_type END AS from_type,
+         CASE WHEN h.dir = 'out' THEN h.h_id ELSE r.to_id END AS from_id,
+         CASE WHEN h.dir = 'out' THEN r.to_type ELSE h.h_type END AS to_type,
+         CASE WHEN h.dir = 'out' THEN r.to_id ELSE h.h_id END AS to_id,
+         r.method, r.confidence, abs(h.amount) AS amount, h.txn_time
+  FROM holder h JOIN cp_resolved r ON r.cp_key = h.cp_key
+  WHERE r.to_id IS NOT NULL AND h.h_id IS NOT NULL
+)
+SELECT from_type, from_id, to_type, to_id, 'transferred_to' AS relation,
+       CAST(count(*) AS VARCHAR) || ' txns, ' || CAST(sum(amount) AS VARCHAR) || ' yuan' AS detail,
+       'bank_transactions' AS source, max(confidence) AS confidence,
+       arg_max(method, confidence) AS method,
+       count(*) AS txn_count, sum(amount) AS total_amount, min(txn_time) AS first_txn,
+       max(txn_time) AS last_txn
+FROM edges
+GROUP BY from_type, from_id, to_type, to_id
+"""

@@ -1,0 +1,290 @@
+"""Subject libraries (主体库): people, organisations, vehicles, properties, accounts.
+
+Each function returns one SELECT over the standard datasets (through `Inputs.source`, so absent
+inputs read as empty) and over libraries built before it (temp tables `qf_lib_<name>`).
+"""
+
+from __future__ import annotations
+
+from qingfeng.entities.inputs import Inputs
+
+V, D, DEC, TS, INT, BOOL = "VARCHAR", "DATE", "DECIMAL(18,2)", "TIMESTAMP", "BIGINT", "BOOLEAN"
+
+# Registry / source statuses that mean the person is dead even without a date.
+DEAD_STATUSES = ("死亡", "已死亡", "deceased", "dead", "death")
+
+
+def people(inp: Inputs) -> str:
+    hr = inp.source(
+        "household_registry",
+        id_no=V, name=V, household_no=V, relation_to_head=V, division_code=V, address=V,
+        status=V, registry_death_date=D, phone=V,
+    )  # fmt: skip
+    deaths = inp.source("deaths", id_no=V, name=V, death_date=D, source=V)
+    # Sources that name a person by ID number; their names join `names_seen`.
+    seen = [
+        ("deaths", "id_no", "name"),
+        ("public_payroll", "id_no", "name"),
+        ("dibao_members", "id_no", "name"),
+        ("dibao_households", "head_id_no", None),
+        ("subsidy_payments", "id_no", "name"),
+        ("subsidy_payments", "approver_id_no", None),
+        ("disability_certificates", "id_no", "name"),
+        ("farm_machinery", "owner_id_no", "owner_name"),
+        ("vehicles", "owner_id_no", "owner_name"),
+        ("companies", "legal_rep_id_no", "legal_rep_name"),
+        ("shareholders", "shareholder_id_no", "shareholder_name"),
+        ("real_estate", "owner_id_no", "owner_name"),
+        ("official_car_trips", "driver_id_no", None),
+        ("village_ledgers", "payee_id_no", "payee_name"),
+        ("medical_claims", "id_no", "name"),
+        ("bank_transactions", "holder_id_no", None),
+    ]
+    parts = ["SELECT id_no, name, 'household_registry' AS source FROM hr"]
+    for view, id_col, name_col in seen:
+        cols = {id_col: V} | ({name_col: V} if name_col else {})
+        src = inp.source(view, **cols)
+        name_expr = name_col or "CAST(NULL AS VARCHAR)"
+        parts.append(f"SELECT {id_col}, {name_expr}, '{view}' FROM {src}")
+    # Medical claims mark a death only if the catalogue gives them a death field.
+    claims_death = ""
+    if inp.has("medical_claims", "death_date"):
+        claims_death = (
+            "UNION ALL SELECT id_no, death_date, 'medical_claims' FROM "
+            + inp.source("medical_claims", id_no=V, death_date=D)
+            + " WHERE death_date IS NOT NULL"
+        )
+    dead = ", ".join(f"'{s}'" for s in DEAD_STATUSES)
+    union = "\n  UNION ALL ".join(parts)
+    return f"""
+WITH hr AS (SELECT * FROM {hr}),
+seen AS (
+  SELECT id_no, name, source FROM ({union}) WHERE qf_is_resident_id(id_no)
+),
+agg AS (
+  SELECT id_no,
+         list_sort(list_distinct(list(name) FILTER (WHERE name IS NOT NULL))) AS names_seen,
+         list_sort(list_distinct(list(source))) AS sources,
+         arg_max(name, name IS NOT NULL) AS any_name
+  FROM seen GROUP BY id_no
+),
+reg AS (
+  -- several registry rows for one ID (moves between households): keep the latest household_no
+  SELECT * FROM hr WHERE qf_is_resident_id(id_no)
+  QUALIFY row_number() OVER (PARTITION BY id_no ORDER BY household_no DESC NULLS LAST,
+                                               registry_death_date NULLS LAST) = 1
+),
+death_all AS (
+  SELECT id_no, death_date, 'deaths:' || coalesce(source, 'unknown') AS src FROM {deaths}
+  WHERE death_date IS NOT NULL
+  UNION ALL SELECT id_no, registry_death_date, 'household_registry' FROM hr
+  WHERE registry_death_date IS NOT NULL
+  {claims_death}
+),
+death AS (
+  SELECT id_no, min(death_date) AS death_date, arg_min(src, death_date) AS death_source,
+         list_sort(list_distinct(list(src))) AS death_sources
+  FROM death_all GROUP BY id_no
+)
+SELECT a.id_no,
+       coalesce(r.name, a.any_name) AS name,
+       a.names_seen,
+       qf_id_birth_date(a.id_no) AS birth_date,
+       qf_id_gender(a.id_no) AS gender,
+       substr(a.id_no, 1, 6) AS id_division,
+       r.household_no, r.relation_to_head, r.division_code, r.address, r.phone,
+       r.status,
+       d.death_date, d.death_source, d.death_sources,
+       (d.death_date IS NOT NULL OR lower(trim(r.status)) IN ({dead})) AS is_dead,
+       r.id_no IS NOT NULL AS in_registry,
+       a.sources
+FROM agg a
+LEFT JOIN reg r USING (id_no)
+LEFT JOIN death d USING (id_no)
+"""
+
+
+# (view, uscc column, name column, role) for every place an organisation appears.
+_ORG_MENTIONS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("companies", "uscc", "name", "company"),
+    ("public_payroll", "org_uscc", "org_name", "employer"),
+    ("tenders", "buyer_uscc", "buyer_name", "buyer"),
+    ("tenders", "winner_uscc", None, "winner"),
+    ("bids", "bidder_uscc", "bidder_name", "bidder"),
+    ("canteen_purchases", "school_uscc", "school_name", "school"),
+    ("canteen_purchases", "supplier_uscc", None, "supplier"),
+    ("official_receptions", "org_uscc", None, "reception_host"),
+    ("official_car_trips", "org_uscc", None, "car_user"),
+    ("shareholders", "shareholder_id_no", "shareholder_name", "shareholder"),
+    ("vehicles", "owner_id_no", "owner_name", "vehicle_owner"),
+    ("real_estate", "owner_id_no", "owner_name", "property_owner"),
+)
+
+
+def organisations(inp: Inputs) -> str:
+    parts = []
+    for view, code_col, name_col, role in _ORG_MENTIONS:
+        cols = {code_col: V} | ({name_col: V} if name_col else {})
+        name_expr = name_col or "CAST(NULL AS VARCHAR)"
+        parts.append(
+            f"SELECT {code_col} AS uscc, {name_expr} AS name, '{role}' AS role, '{view}' AS source "
+            f"FROM {inp.source(view, **cols)}"
+        )
+    co = inp.source(
+        "companies",
+        uscc=V, name=V, legal_rep_id_no=V, legal_rep_name=V, registered_capital=DEC, status=V,
+        established_date=D, cancelled_date=D, address=V, phone=V,
+    )  # fmt: skip
+    union = "\n  UNION ALL ".join(parts)
+    return f"""
+WITH seen AS (
+  SELECT * FROM ({union}) WHERE qf_is_uscc(uscc) AND NOT qf_is_resident_id(uscc)
+),
+agg AS (
+  SELECT uscc,
+         list_sort(list_distinct(list(name) FILTER (WHERE name IS NOT NULL))) AS names_seen,
+         mode(name) AS common_name,
+         list_sort(list_distinct(list(role))) AS roles,
+         list_sort(list_distinct(list(source))) AS sources
+  FROM seen GROUP BY uscc
+),
+co AS (
+  SELECT * FROM {co} WHERE qf_is_uscc(uscc)
+  QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY established_date DESC NULLS LAST) = 1
+)
+SELECT a.uscc,
+       coalesce(c.name, a.common_name) AS name,
+       a.names_seen, a.roles,
+       substr(a.uscc, 1, 1) AS registration_authority,
+       substr(a.uscc, 1, 2) AS org_category,
+       substr(a.uscc, 3, 6) AS registration_division,
+       -- authority 1 = 机构编制 (government bodies, public institutions); payroll employers too
+       (substr(a.uscc, 1, 1) = '1' OR list_contains(a.roles, 'employer')) AS is_public_body,
+       c.legal_rep_id_no, c.legal_rep_name, c.registered_capital, c.status,
+       c.established_date, c.cancelled_date, c.address, c.phone,
+       c.uscc IS NOT NULL AS in_company_register,
+       a.sources
+FROM agg a LEFT JOIN co c USING (uscc)
+"""
+
+
+def vehicles_lib(inp: Inputs) -> str:
+    veh = inp.source(
+        "vehicles",
+        plate_no=V, vin=V, owner_id_no=V, owner_name=V, vehicle_type=V, use_type=V,
+        register_date=D, status=V,
+    )  # fmt: skip
+    farm = inp.source(
+        "farm_machinery",
+        serial_no=V, owner_id_no=V, owner_name=V, machine_type=V, register_date=D,
+    )  # fmt: skip
+    trips = inp.source("official_car_trips", plate_no=V, org_uscc=V, start_time=TS)
+    return f"""
+WITH motor AS (
+  SELECT 'motor_vehicle' AS kind, plate_no AS vehicle_id, plate_no, vin, owner_id_no, owner_name,
+         vehicle_type, use_type, register_date, status
+  FROM {veh} WHERE plate_no IS NOT NULL
+  QUALIFY row_number() OVER (PARTITION BY plate_no ORDER BY register_date DESC NULLS LAST) = 1
+),
+farm AS (
+  SELECT 'farm_machine' AS kind, serial_no AS vehicle_id, CAST(NULL AS VARCHAR) AS plate_no,
+         CAST(NULL AS VARCHAR) AS vin, owner_id_no, owner_name, machine_type AS vehicle_type,
+         CAST(NULL AS VARCHAR) AS use_type, register_date, CAST(NULL AS VARCHAR) AS status
+  FROM {farm} WHERE serial_no IS NOT NULL
+  QUALIFY row_number() OVER (PARTITION BY serial_no ORDER BY register_date DESC NULLS LAST) = 1
+),
+official AS (
+  SELECT plate_no, mode(org_uscc) AS official_org_uscc, count(*) AS official_trip_count,
+         max(start_time) AS last_official_trip
+  FROM {trips} WHERE plate_no IS NOT NULL GROUP BY plate_no
+)
+SELECT v.kind, v.vehicle_id, v.plate_no, v.vin, v.owner_id_no, v.owner_name,
+       qf_subject_type(v.owner_id_no) AS owner_type,
+       v.vehicle_type, v.use_type, v.register_date, v.status,
+       o.official_org_uscc, coalesce(o.official_trip_count, 0) AS official_trip_count,
+       o.last_official_trip
+FROM (SELECT * FROM motor UNION ALL SELECT * FROM farm) v
+LEFT JOIN official o ON v.kind = 'motor_vehicle' AND o.plate_no = v.plate_no
+"""
+
+
+RESETTLEMENT_TYPES = ("resettlement", "安置房", "拆迁安置房", "安置")
+
+
+def properties(inp: Inputs) -> str:
+    re_ = inp.source(
+        "real_estate",
+        property_no=V, owner_id_no=V, owner_name=V, property_type=V, project_name=V, address=V,
+        area=DEC, register_date=D,
+    )  # fmt: skip
+    resettle = ", ".join(f"'{t}'" for t in RESETTLEMENT_TYPES)
+    return f"""
+WITH r AS (SELECT * FROM {re_} WHERE property_no IS NOT NULL)
+SELECT property_no,
+       -- co-owned property: the first registered owner is the owner; all are in owner_ids
+       arg_min(owner_id_no, coalesce(register_date, DATE '9999-12-31')) AS owner_id_no,
+       arg_min(owner_name, coalesce(register_date, DATE '9999-12-31')) AS owner_name,
+       qf_subject_type(arg_min(owner_id_no, coalesce(register_date, DATE '9999-12-31')))
+         AS owner_type,
+       list_sort(list_distinct(list(owner_id_no) FILTER (WHERE owner_id_no IS NOT NULL)))
+         AS owner_ids,
+       any_value(property_type) AS property_type,
+       bool_or(lower(trim(property_type)) IN ({resettle})) AS is_resettlement,
+       any_value(project_name) AS project_name,
+       any_value(address) AS address,
+       max(area) AS area,
+       min(register_date) AS register_date
+FROM r GROUP BY property_no
+"""
+
+
+def accounts(inp: Inputs) -> str:
+    bank = inp.source(
+        "bank_transactions",
+        account_no=V, holder_id_no=V, counterparty_account=V, counterparty_name=V, txn_time=TS,
+        amount=DEC, direction=V,
+    )  # fmt: skip
+    pay = inp.source("subsidy_payments", account_no=V, id_no=V, name=V, pay_date=D, amount=DEC)
+    return f"""
+WITH b AS (SELECT * FROM {bank}),
+held AS (
+  SELECT account_no, mode(holder_id_no) AS holder_id_no, count(*) AS txn_count,
+         min(txn_time) AS first_txn, max(txn_time) AS last_txn
+  FROM b WHERE account_no IS NOT NULL GROUP BY account_no
+),
+counter AS (
+  SELECT counterparty_account AS account_no, mode(counterparty_name) AS counterparty_name,
+         count(*) AS counterparty_txn_count
+  FROM b WHERE counterparty_account IS NOT NULL GROUP BY counterparty_account
+),
+paid AS (
+  SELECT account_no,
+         list_sort(list_distinct(list(id_no) FILTER (WHERE id_no IS NOT NULL))) AS payee_ids,
+         mode(name) AS payee_name, count(*) AS subsidy_payment_count,
+         sum(amount) AS subsidy_amount
+  FROM {pay} WHERE account_no IS NOT NULL GROUP BY account_no
+),
+keys AS (
+  SELECT account_no FROM held UNION SELECT account_no FROM counter
+  UNION SELECT account_no FROM paid
+)
+SELECT k.account_no,
+       -- the bank's own holder first; else the single person subsidies are paid to
+       coalesce(h.holder_id_no,
+                CASE WHEN len(p.payee_ids) = 1 THEN p.payee_ids[1] END) AS holder_id_no,
+       CASE WHEN h.holder_id_no IS NOT NULL THEN 'bank_holder'
+            WHEN len(p.payee_ids) = 1 THEN 'subsidy_payee' END AS holder_method,
+       qf_subject_type(coalesce(h.holder_id_no,
+                CASE WHEN len(p.payee_ids) = 1 THEN p.payee_ids[1] END)) AS holder_type,
+       coalesce(p.payee_name, c.counterparty_name) AS holder_name,
+       coalesce(len(p.payee_ids), 0) AS subsidy_payee_count,
+       p.payee_ids AS subsidy_payee_ids,
+       coalesce(p.subsidy_payment_count, 0) AS subsidy_payment_count,
+       p.subsidy_amount,
+       coalesce(h.txn_count, 0) AS txn_count, h.first_txn, h.last_txn,
+       coalesce(c.counterparty_txn_count, 0) AS counterparty_txn_count
+FROM keys k
+LEFT JOIN held h USING (account_no)
+LEFT JOIN counter c USING (account_no)
+LEFT JOIN paid p USING (account_no)
+"""
