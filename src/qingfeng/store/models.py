@@ -6,16 +6,52 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp on every backend: stored in UTC, read back aware (UTC).
+
+    (SQLite keeps no time zone: without this, values come back naive and compare wrongly.)
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # naive values are taken to be UTC already
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 class ModelRun(Base):
@@ -28,8 +64,8 @@ class ModelRun(Base):
     model_id: Mapped[str] = mapped_column(String(80), index=True)
     model_version: Mapped[str] = mapped_column(String(20))
     engine: Mapped[str] = mapped_column(String(20))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     hits: Mapped[int] = mapped_column(Integer, default=0)
     new_warnings: Mapped[int] = mapped_column(Integer, default=0)
@@ -65,10 +101,184 @@ class Warning(Base):
     present: Mapped[bool] = mapped_column(default=True)  # found by the latest run of its model
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"))
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking
 
+    # --- the closed loop (migration 0002). `status` is the loop state, see qingfeng.loop.machine.
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stage_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    # confirmed | partly_confirmed | unfounded | cannot_verify (qingfeng.loop.machine.FINDINGS)
+    finding: Mapped[str | None] = mapped_column(String(20))
+    finding_note: Mapped[str | None] = mapped_column(Text)
+    # measure codes (qingfeng.loop.machine.MEASURES), e.g. ["case_opened", "funds_recovered"]
+    measures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    funds_recovered: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    rectification_report: Mapped[str | None] = mapped_column(Text)  # the unit's feedback
+    follow_up_note: Mapped[str | None] = mapped_column(Text)  # did the rectification hold?
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     __mapper_args__ = {"version_id_col": version}
+
+
+ROLES = (
+    "administrator",
+    "model_builder",
+    "supervisor",
+    "verifier",
+    "leader",
+    "data_officer",
+    "auditor",
+)
+
+ORG_KINDS = ("province", "city", "county", "township", "team")
+
+
+class Organisation(Base):
+    """A unit that receives warnings: province → city → county → township, or a dispatched team.
+
+    `division_code` is the GB/T 2260 prefix of the area the unit supervises (e.g. "522701" for a
+    county); warnings whose division_code starts with it are in the unit's scope. A dispatched team
+    (派驻纪检监察组) has no area: it sees what is dispatched to it. `path` is the materialised
+    path of ids ("/1/4/9/") so a subtree is one indexed prefix match.
+    """
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # one of ORG_KINDS
+    division_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    path: Mapped[str] = mapped_column(String(400), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    """A person who signs in. Passwords are argon2 hashes (qingfeng.store.users)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # one of ROLES
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org: Mapped[Organisation | None] = relationship()
+
+
+class Case(Base):
+    """A case record (立案) that a lead was promoted to; several warnings may share one."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(400))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WarningEvent(Base):
+    """The timeline of a warning: every transition, comment and attachment, who and when."""
+
+    __tablename__ = "warning_events"
+    __table_args__ = (Index("ix_warning_events_warning_at", "warning_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(30))  # a transition name, "comment", "attach"
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Attachment(Base):
+    """A file attached to a warning, kept as attachments/<sha256> (type and size capped)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for display only
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class SavedFilter(Base):
+    """A user's named warning filter (the query parameters of the list, as JSON)."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filters_user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditLog(Base):
+    """Append-only, hash-chained audit log (qingfeng.audit). Never updated or deleted:
+    database triggers refuse it, and `qingfeng audit verify` detects it if someone bypasses them."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(80))  # username, or "system"/"cli:<name>"
+    action: Mapped[str] = mapped_column(String(60))  # e.g. warning.dispatch, warning.view
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the last sequence number and hash of the audit chain. Updating it first makes
+    concurrent writers queue up, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,69 @@
+"""Organisational scope: which warnings a user may see at all.
+
+A user sees the warnings of their organisation's subtree: those whose division_code lies in the
+area of their unit or any unit below it, and those dispatched to their unit or a unit below it
+(a dispatched team has no area and sees only what it was given). Every read of warnings — API,
+pages, CLI, exports — starts from `scoped_warnings`, so typing another county's id finds nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.orm import Session
+
+from qingfeng.store.models import Organisation, User, Warning
+
+
+def subtree_ids(session: Session, org: Organisation) -> list[int]:
+    """Ids of the organisation and every unit below it."""
+    return list(
+        session.scalars(select(Organisation.id).where(Organisation.path.startswith(org.path)))
+    )
+
+
+def subtree_prefixes(session: Session, org: Organisation) -> list[str]:
+    """The area prefixes the subtree covers, without prefixes already covered by a shorter one."""
+    codes = sorted(
+        {
+            code
+            for code in session.scalars(
+                select(Organisation.division_code).where(
+                    Organisation.path.startswith(org.path),
+                    Organisation.division_code.is_not(None),
+                )
+            )
+            if code
+        },
+        key=len,
+    )
+    kept: list[str] = []
+    for code in codes:
+        if not any(code.startswith(k) for k in kept):
+            kept.append(code)
+    return kept
+
+
+def warning_scope_clause(session: Session, user: User) -> ColumnElement[bool]:
+    """The WHERE clause restricting warnings to what `user` may see (false if nothing)."""
+    if not user.active or user.org_id is None:
+        return false()
+    org = session.get(Organisation, user.org_id)
+    if org is None:
+        return false()
+    ids = subtree_ids(session, org)
+    conditions: list[ColumnElement[bool]] = [Warning.org_id.in_(ids)]
+    conditions += [
+        Warning.division_code.startswith(prefix, autoescape=True)
+        for prefix in subtree_prefixes(session, org)
+    ]
+    return or_(*conditions)
+
+
+def scoped_warnings(session: Session, user: User) -> Select[Warning]:
+    """`select(Warning)` limited to the user's organisational scope; add filters to it."""
+    return select(Warning).where(warning_scope_clause(session, user))
+
+
+def can_see_warning(session: Session, user: User, warning_id: int) -> Warning | None:
+    """The warning if it exists and is in scope, else None (never says which)."""
+    return session.scalar(scoped_warnings(session, user).where(Warning.id == warning_id))

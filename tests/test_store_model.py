@@ -1,0 +1,118 @@
+"""The closed-loop schema: migrations match the ORM, users, organisations and scope."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from qingfeng.store.db import make_engine
+from qingfeng.store.models import Base, User, Warning, utcnow
+from qingfeng.store.scope import can_see_warning, scoped_warnings
+from qingfeng.store.users import (
+    MAX_FAILED_LOGINS,
+    UserError,
+    authenticate,
+    create_org,
+    create_user,
+    verify_password,
+)
+from store_helpers import add_user, make_warning, migrated_factory, org_tree, tx
+
+
+def test_migrations_match_the_models(store_url: str) -> None:
+    migrated_factory(store_url)
+    with make_engine(store_url).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_create_user_hashes_with_argon2(store_url: str) -> None:
+    factory = migrated_factory(store_url)
+    with org_tree(factory) as orgs:
+        user = add_user(factory, "li.supervisor", "supervisor", orgs["county_a"])
+    assert user.password_hash.startswith("$argon2")
+    assert verify_password(user.password_hash, "correct horse")
+    assert not verify_password(user.password_hash, "wrong horse")
+    with tx(factory) as s, pytest.raises(UserError, match="already exists"):
+        create_user(s, "li.supervisor", "another password", "verifier", None)
+    with tx(factory) as s, pytest.raises(UserError, match="unknown role"):
+        create_user(s, "x", "long enough pw", "king", None)
+
+
+def test_lockout_after_repeated_failures(store_url: str) -> None:
+    factory = migrated_factory(store_url)
+    add_user(factory, "zhao", "verifier", None)
+    for _ in range(MAX_FAILED_LOGINS):
+        with tx(factory) as s:
+            assert authenticate(s, "zhao", "nope nope") is None
+    with tx(factory) as s:  # locked: even the right password is refused
+        assert authenticate(s, "zhao", "correct horse") is None
+        locked_until = s.scalar(select(User.locked_until).where(User.username == "zhao"))
+        assert locked_until is not None and locked_until > utcnow()
+    later = utcnow() + timedelta(hours=1)
+    with tx(factory) as s:
+        assert authenticate(s, "zhao", "correct horse", now=later) is not None
+
+
+def test_org_tree_rejects_inconsistent_units(store_url: str) -> None:
+    factory = migrated_factory(store_url)
+    with org_tree(factory) as orgs, tx(factory) as s:
+        county_a = s.merge(orgs["county_a"])
+        with pytest.raises(UserError, match="outside its parent"):
+            create_org(s, "x", "township", "522702001", county_a)
+        with pytest.raises(UserError, match="cannot sit below"):
+            create_org(s, "y", "city", "5227", county_a)
+        with pytest.raises(UserError, match="needs a parent"):
+            create_org(s, "z", "team", None)
+
+
+def test_scope_follows_the_organisation_subtree(store_url: str) -> None:
+    factory = migrated_factory(store_url)
+    with org_tree(factory) as orgs:
+        users = {
+            name: add_user(factory, name, "supervisor", orgs[name])
+            for name in ("province", "county_a", "county_b", "township", "team")
+        }
+        with tx(factory) as s:
+            in_town = make_warning(s, "522701001002").id
+            in_a = make_warning(s, "522701100200").id
+            in_b = make_warning(s, "522702003004").id
+            # a warning dispatched to the team, located in county B's area
+            to_team = make_warning(s, "522702009009", org_id=orgs["team"].id).id
+            nowhere = make_warning(s, None).id
+
+        def visible(user: User) -> set[int]:
+            with tx(factory) as s:
+                return set(s.scalars(scoped_warnings(s, user).with_only_columns(Warning.id)))
+
+        assert visible(users["province"]) == {in_town, in_a, in_b, to_team}
+        assert visible(users["county_a"]) == {in_town, in_a, to_team}
+        assert visible(users["county_b"]) == {in_b, to_team}
+        assert visible(users["township"]) == {in_town}
+        assert visible(users["team"]) == {to_team}
+        assert nowhere not in visible(users["province"])
+        with tx(factory) as s:  # typing another county's id finds nothing
+            assert can_see_warning(s, users["county_b"], in_a) is None
+            assert can_see_warning(s, users["county_a"], in_a) is not None
+
+
+def test_user_without_organisation_sees_nothing(store_url: str) -> None:
+    factory = migrated_factory(store_url)
+    loner = add_user(factory, "loner", "supervisor", None)
+    with tx(factory) as s:
+        make_warning(s)
+    with tx(factory) as s:
+        assert s.scalars(scoped_warnings(s, loner)).all() == []
+
+
+def test_timestamps_come_back_timezone_aware(store_url: str) -> None:
+    factory = migrated_factory(store_url)
+    with tx(factory) as s:
+        wid = make_warning(s).id
+    with tx(factory) as s:
+        created = s.get_one(Warning, wid).created_at
+    assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
