@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -106,7 +106,7 @@ def _include_routers(app: FastAPI) -> None:
 def _include_api(app: FastAPI) -> None:
     """The closed-loop station's JSON API, when its package is present on this branch."""
     try:
-        from qingfeng.web.api import include_api  # type: ignore[attr-defined]
+        from qingfeng.web.api import include_api
     except ImportError:
         return
     include_api(app)

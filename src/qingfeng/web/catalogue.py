@@ -6,7 +6,8 @@ and otherwise falls back to the bare model ids found in the store, so pages neve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from qingfeng.settings import Settings
@@ -33,14 +34,14 @@ class ModelInfo:
     version: str = ""
     severity: str = ""
     description: str = ""  # the model's logic in plain words
-    legal_basis: list[str] = field(default_factory=list)
-    parameters: dict[str, Any] = field(default_factory=dict)
+    legal_basis: list[str] = dataclasses.field(default_factory=list)
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def load_model_catalogue(settings: Settings) -> dict[str, ModelInfo]:
     """Model id → info for the built-in library and the workspace's own models, if available."""
     try:
-        from qingfeng.engine.catalogue import list_models  # type: ignore[import-not-found]
+        from qingfeng.engine.catalogue import list_models
     except ImportError:
         return {}
     infos: dict[str, ModelInfo] = {}

@@ -27,7 +27,7 @@ class NotSignedIn(Exception):
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -62,7 +62,9 @@ def require(area: Area) -> Callable[[Principal], Principal]:
 
     def check(principal: PrincipalDep) -> Principal:
         if not allows(principal.role, area):
-            raise HTTPException(status_code=403, detail=f"role {principal.role} may not open {area}")
+            raise HTTPException(
+                status_code=403, detail=f"role {principal.role} may not open {area}"
+            )
         return principal
 
     return check
@@ -100,7 +102,7 @@ def get_catalogue(request: Request) -> dict[str, ModelInfo]:
     if cache.get("at") is None or now - cache["at"] > CATALOGUE_TTL_S:
         cache["value"] = load_model_catalogue(request.app.state.settings)
         cache["at"] = now
-    return cache["value"]  # type: ignore[no-any-return]
+    return cache["value"]
 
 
 CatalogueDep = Annotated[dict[str, ModelInfo], Depends(get_catalogue)]

@@ -1,7 +1,8 @@
 """A small message catalogue: Simplified Chinese by default, English on request.
 
 Messages live in messages.yaml as `key: {zh: ..., en: ...}`; templates call `t("key", name=...)`.
-The language comes from `?lang=` (remembered in a cookie), then the cookie, then the workspace setting.
+The language comes from `?lang=` (remembered in a cookie), then the cookie, then the workspace
+setting.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Masking of personal identifiers for display: masked unless a role and a reason allow otherwise."""
+"""Masking of personal identifiers for display: masked unless role and reason allow otherwise."""
 
 from __future__ import annotations
 

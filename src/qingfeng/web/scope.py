@@ -1,8 +1,8 @@
-"""Organisational scope: which division codes a signed-in user may see.
+"""The signed-in user as pages see it, with the organisational scope computed once per request.
 
-A user belongs to one organisation; its division code prefix ("33" a province, "330102" a county,
-"330102001" a township) bounds every query the back office runs. An empty prefix means the whole
-store (a province-level organisation or the platform administrator's).
+Warnings are always read through `qingfeng.store.scope.scoped_warnings` (the closed loop's
+contract); `Principal` carries the same scope (the organisation subtree and its area prefixes) for
+the back office's other records (people, organisations) and for quick checks in templates.
 """
 
 from __future__ import annotations
@@ -10,26 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, true
+from sqlalchemy import ColumnElement, and_, false, or_
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in user as the pages see it; built from the store's user row on every request."""
-
     user_id: int
     username: str
     display_name: str
     role: str
     org_id: int | None
     org_name: str
-    division_prefix: str  # "" = unrestricted
+    org_ids: tuple[int, ...] = ()  # the organisation and every unit below it
+    prefixes: tuple[str, ...] = ()  # division-code prefixes the subtree covers
 
     def covers(self, division_code: str | None) -> bool:
-        """Whether a record located at `division_code` is inside this user's scope."""
-        if not self.division_prefix:
-            return True
-        return bool(division_code) and str(division_code).startswith(self.division_prefix)
+        """Whether a record located at `division_code` lies inside this user's area."""
+        return bool(division_code) and any(str(division_code).startswith(p) for p in self.prefixes)
 
 
 def prefix_upper_bound(prefix: str) -> str | None:
@@ -44,10 +41,8 @@ def division_filter(column: Any, prefix: str) -> ColumnElement[bool]:
     """`column` starts with `prefix`, written so that an index on `column` serves it.
 
     The range lets SQLite and PostgreSQL walk the index; the LIKE keeps the test exact whatever
-    the collation. A prefix that is not all digits matches nothing rather than everything.
+    the collation. A prefix that is not all digits matches nothing.
     """
-    if not prefix:
-        return true()
     if not prefix.isdigit():
         return false()
     clauses = [column >= prefix, column.like(prefix + "%")]
@@ -55,3 +50,10 @@ def division_filter(column: Any, prefix: str) -> ColumnElement[bool]:
     if upper is not None:
         clauses.append(column < upper)
     return and_(*clauses)
+
+
+def area_filter(column: Any, principal: Principal) -> ColumnElement[bool]:
+    """Records of other tables (people, places) located inside the user's area."""
+    if not principal.prefixes:
+        return false()
+    return or_(*(division_filter(column, p) for p in principal.prefixes))

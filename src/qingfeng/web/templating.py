@@ -16,8 +16,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from qingfeng.web.masking import mask_id, mask_name
 from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
+from qingfeng.web.masking import mask_id, mask_name
 from qingfeng.web.roles import Area, allows
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -65,9 +65,10 @@ def translator_for(request: Request) -> Translator:
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" and request.headers.get(
-        "hx-history-restore-request"
-    ) != "true"
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
 
 
 def _with_param(request: Request, name: str, value: str) -> str:

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from qingfeng.store.users import LOCKOUT
 from qingfeng.web import accounts
 from qingfeng.web.deps import STAMP_SESSION_KEY, USER_SESSION_KEY, DbDep, csrf_protect
 from qingfeng.web.roles import HOME, Role
-from qingfeng.web.security import CSRF_SESSION_KEY, LOCKOUT, new_csrf_token
+from qingfeng.web.security import CSRF_SESSION_KEY, new_csrf_token
 from qingfeng.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import Session
 
 from qingfeng.hits import SEVERITIES
-from qingfeng.store.models import Warning
+from qingfeng.store.models import User, Warning
+from qingfeng.store.scope import scoped_warnings
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
 from qingfeng.web.scope import Principal, division_filter
 
@@ -122,18 +123,21 @@ class WarningPage:
         return self.first_index + len(self.rows) - 1 if self.rows else 0
 
 
-def scoped_select(principal: Principal) -> Select[tuple[Warning]]:
-    """Every warning query starts here: the user's organisational scope is always applied."""
-    stmt = select(Warning)
-    if principal.division_prefix:
-        stmt = stmt.where(division_filter(Warning.division_code, principal.division_prefix))
-    return stmt
+def scoped_select(session: Session, principal: Principal) -> Select[Any]:
+    """Every warning query starts here: the closed loop's scope for this user, always."""
+    user = session.get(User, principal.user_id)
+    if user is None:
+        return select(Warning).where(false())
+    return scoped_warnings(session, user)
 
 
 def _filtered(
-    principal: Principal, filters: WarningFilters, catalogue: dict[str, ModelInfo]
-) -> Select[tuple[Warning]]:
-    stmt = scoped_select(principal)
+    session: Session,
+    principal: Principal,
+    filters: WarningFilters,
+    catalogue: dict[str, ModelInfo],
+) -> Select[Any]:
+    stmt = scoped_select(session, principal)
     if filters.model:
         stmt = stmt.where(Warning.model_id == filters.model)
     if filters.field:
@@ -162,7 +166,7 @@ def division_filter_like(column: Any, prefix: str) -> Any:
 _SEVERITY_RANK = case({s: i for i, s in enumerate(SEVERITIES)}, value=Warning.severity, else_=9)
 
 
-def _ordered(stmt: Select[tuple[Warning]], sort: str) -> Select[tuple[Warning]]:
+def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
     if sort == "oldest":
         return stmt.order_by(Warning.id.asc())
     if sort == "amount":
@@ -178,7 +182,7 @@ def list_warnings(
     filters: WarningFilters,
     catalogue: dict[str, ModelInfo],
 ) -> WarningPage:
-    stmt = _filtered(principal, filters, catalogue)
+    stmt = _filtered(session, principal, filters, catalogue)
     capped = stmt.with_only_columns(Warning.id).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
     total_capped = total > COUNT_CAP
@@ -205,10 +209,10 @@ def iter_export(
     batch: int = 5000,
 ) -> Iterator[Warning]:
     """Every warning matching the filters, in list order, fetched in batches (for CSV export)."""
-    stmt = _ordered(_filtered(principal, filters, catalogue), filters.sort)
+    stmt = _ordered(_filtered(session, principal, filters, catalogue), filters.sort)
     yield from session.scalars(stmt.execution_options(yield_per=batch))
 
 
 def get_warning(session: Session, principal: Principal, warning_id: int) -> Warning | None:
     """One warning if it exists *and* lies in the user's scope; otherwise None (→ 404)."""
-    return session.scalar(scoped_select(principal).where(Warning.id == warning_id))
+    return session.scalar(scoped_select(session, principal).where(Warning.id == warning_id))
