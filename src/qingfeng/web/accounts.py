@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qingfeng import audit
 from qingfeng.store import users as store_users
 from qingfeng.store.models import Organisation, User, utcnow
 from qingfeng.store.scope import subtree_ids, subtree_prefixes
@@ -44,17 +45,20 @@ def authenticate(
     user = store_users.authenticate(db, username, password, now)
     if user is None:
         # The store counted the failure; say "locked" only when the account now is.
-        row = db.execute(select(User.locked_until).where(User.username == username)).first()
-        db.commit()
+        row = db.execute(
+            select(User.id, User.locked_until).where(User.username == username)
+        ).first()
         if row is None:
             # Unknown user: spend the same time as a wrong password would.
             store_users.verify_password(_DUMMY_HASH, password)
+            db.rollback()
             return SignInResult(False, reason="invalid")
-        locked = row[0]
-        if locked is not None and locked > now:
-            return SignInResult(False, reason="locked")
-        return SignInResult(False, reason="invalid")
+        locked = row.locked_until is not None and row.locked_until > now
+        audit.append(db, username, "auth.sign_in_failed", "user", row.id, {"locked": locked})
+        db.commit()
+        return SignInResult(False, reason="locked" if locked else "invalid")
     result = SignInResult(True, user_id=user.id, stamp=session_stamp(user.password_hash))
+    audit.append(db, username, "auth.sign_in", "user", user.id, {})
     db.commit()
     return result
 

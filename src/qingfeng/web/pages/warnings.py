@@ -32,7 +32,18 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.WARNINGS))]
 Exporter = Annotated[Principal, Depends(require(Area.EXPORT))]
 
-STATUSES = ("new", "dispatched", "verifying", "disposing", "feedback", "follow_up", "closed")
+# The closed loop's states (qingfeng.loop.machine.STATES), in the order work moves through them.
+STATUSES = (
+    "new",
+    "dispatched",
+    "verifying",
+    "disposed",
+    "feedback",
+    "follow_up",
+    "archived",
+    "returned",
+    "merged",
+)
 
 
 def _filters(request: Request) -> WarningFilters:
