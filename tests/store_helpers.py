@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from itertools import count
+from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qingfeng.hits import fingerprint
@@ -37,24 +42,25 @@ def make_warning(
     **extra: object,
 ) -> Warning:
     n = next(_serial)
-    subject_id = f"52270119500101{n:04d}"
-    w = Warning(
-        fingerprint=fingerprint(model_id, "person", subject_id, "2024-05"),
-        model_id=model_id,
-        model_version="1",
-        subject_type="person",
-        subject_id=subject_id,
-        subject_name="王小明",
-        period="2024-05",
-        severity=severity,
-        amount=Decimal(amount) if amount is not None else None,
-        division_code=division_code,
-        explanation="死亡后仍领取补贴 / paid after death",
-        evidence={"id_no": subject_id, "death_date": "2024-01-03", "payments": 3},
-        status="new",
-        present=True,
-        **extra,
-    )
+    subject_id = f"522701195001{n:06d}"
+    fields: dict[str, object] = {
+        "fingerprint": fingerprint(model_id, "person", subject_id, "2024-05"),
+        "model_id": model_id,
+        "model_version": "1",
+        "subject_type": "person",
+        "subject_id": subject_id,
+        "subject_name": "王小明",
+        "period": "2024-05",
+        "severity": severity,
+        "amount": Decimal(amount) if amount is not None else None,
+        "division_code": division_code,
+        "explanation": "死亡后仍领取补贴 / paid after death",
+        "evidence": {"id_no": subject_id, "death_date": "2024-01-03", "payments": 3},
+        "status": "new",
+        "present": True,
+    }
+    fields.update(extra)
+    w = Warning(**fields)
     session.add(w)
     session.flush()
     return w
@@ -88,3 +94,32 @@ def add_user(
         user = create_user(s, username, "correct horse", role, org.id if org else None)
         s.expunge(user)
     return user
+
+
+def shared_store_url(backend: str, folder: Path) -> Iterator[str]:
+    """Like conftest's `store_url`, for a module-scoped fixture: one migrated store shared by
+    the many small cases of a parametrised table (each case makes its own rows)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'store.db'}"
+        return
+    base = os.environ.get("QINGFENG_TEST_PG_URL")
+    if not base:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is required under CI=true")
+        pytest.skip("QINGFENG_TEST_PG_URL is not set; PostgreSQL store tests skipped")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL unreachable: {exc}")
+        pytest.skip(f"PostgreSQL at {base} is unreachable")
+    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

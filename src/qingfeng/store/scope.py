@@ -50,6 +50,11 @@ def warning_scope_clause(session: Session, user: User) -> ColumnElement[bool]:
     org = session.get(Organisation, user.org_id)
     if org is None:
         return false()
+    return org_scope_clause(session, org)
+
+
+def org_scope_clause(session: Session, org: Organisation) -> ColumnElement[bool]:
+    """The warnings in an organisation's subtree (its area and what was dispatched to it)."""
     ids = subtree_ids(session, org)
     conditions: list[ColumnElement[bool]] = [Warning.org_id.in_(ids)]
     conditions += [

@@ -1,0 +1,129 @@
+"""Attachments: files stored once under <workspace>/attachments/<sha256>, type and size limited."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path, PurePath
+
+from qingfeng import audit
+from qingfeng.loop.errors import InvalidInput, NotFound, PermissionDenied
+from qingfeng.loop.machine import COMMENT_ROLES, Actor
+from qingfeng.loop.service import get_warning
+from qingfeng.store.models import Attachment, WarningEvent
+
+# File signatures: the declared type must match the bytes (a renamed .exe is refused).
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".ofd": (b"PK\x03\x04",),
+}
+
+
+def _check(actor: Actor, filename: str, data: bytes) -> tuple[str, str]:
+    name = PurePath(filename.replace("\\", "/")).name.strip()
+    if not name:
+        raise InvalidInput("attachment has no file name")
+    suffix = PurePath(name).suffix.lower()
+    types = actor.config.attachment_types
+    if suffix not in types:
+        raise InvalidInput(
+            f"附件 {name} 类型不允许 / file type {suffix or '(none)'} of {name} is not allowed; "
+            f"allowed: {', '.join(sorted(types))}"
+        )
+    limit = actor.config.attachment_max_bytes
+    if len(data) > limit:
+        raise InvalidInput(f"附件 {name} 过大 / {name} is {len(data)} bytes, the limit is {limit}")
+    if not data:
+        raise InvalidInput(f"attachment {name} is empty")
+    magic = _MAGIC.get(suffix)
+    if magic and not data.startswith(magic):
+        raise InvalidInput(f"{name} does not look like a {suffix} file (its content differs)")
+    if suffix == ".txt":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{name} is not UTF-8 text") from None
+    return name, types[suffix]
+
+
+def add_attachment(
+    actor: Actor, warning_id: int, filename: str, data: bytes, attachments_dir: Path
+) -> Attachment:
+    """Store the file (content-addressed, written atomically) and record it on the warning.
+
+    If the transaction later rolls back, the stored file stays as an unreferenced blob: harmless,
+    and re-uploading the same bytes reuses it.
+    """
+    if actor.user.role not in COMMENT_ROLES:
+        raise PermissionDenied(f"role {actor.user.role} may not attach files")
+    warning = get_warning(actor, warning_id)
+    name, content_type = _check(actor, filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    attachments_dir.mkdir(parents=True, exist_ok=True)
+    target = attachments_dir / digest
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=attachments_dir, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    row = Attachment(
+        warning_id=warning.id,
+        uploader_id=actor.user.id,
+        at=actor.now,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+    )
+    actor.session.add(row)
+    actor.session.flush()
+    detail = {"attachment_id": row.id, "sha256": digest, "size": len(data), "type": content_type}
+    actor.session.add(
+        WarningEvent(
+            warning_id=warning.id,
+            at=actor.now,
+            actor_id=actor.user.id,
+            action="attach",
+            from_state=warning.status,
+            to_state=warning.status,
+            payload={**detail, "filename": name},
+        )
+    )
+    audit.append(
+        actor.session, actor.user.username, "warning.attach", "warning", warning.id, detail
+    )
+    return row
+
+
+def open_attachment(
+    actor: Actor, attachment_id: int, attachments_dir: Path
+) -> tuple[Attachment, Path]:
+    """The attachment and its file, if the user may see its warning (the download is audited)."""
+    row = actor.session.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFound(f"attachment {attachment_id} not found")
+    get_warning(actor, row.warning_id)  # scope check: NotFound if out of scope
+    path = attachments_dir / row.sha256
+    if not path.exists():
+        raise NotFound(f"the file of attachment {attachment_id} is missing from {attachments_dir}")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != row.sha256:
+        raise InvalidInput(f"the stored file of attachment {attachment_id} was altered")
+    audit.append(
+        actor.session,
+        actor.user.username,
+        "attachment.download",
+        "attachment",
+        row.id,
+        {"warning_id": row.warning_id},
+    )
+    return row, path

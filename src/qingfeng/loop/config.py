@@ -1,0 +1,111 @@
+"""Closed-loop settings: deadlines per stage and severity, the working-day calendar, thresholds.
+
+They live in the workspace's qingfeng.toml under `[loop]` (the main Settings ignore that table):
+
+    [loop]
+    timezone = "Asia/Shanghai"
+    due_soon_working_days = 2
+    [loop.deadlines.verifying]      # working days allowed in the stage, by severity
+    red = 5
+    [loop.calendar]
+    holidays = ["2026-10-01", "2026-10-02"]   # public holidays (放假)
+    workdays = ["2026-10-10"]                 # weekend days worked instead (调休上班)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from qingfeng.hits import SEVERITIES
+
+# Stages that run against a deadline; every severity needs a number of working days for each.
+TIMED_STAGES = ("dispatched", "verifying", "disposed", "feedback", "follow_up")
+
+DEFAULT_DEADLINES: dict[str, dict[str, int]] = {
+    "dispatched": {"red": 1, "orange": 2, "yellow": 3, "blue": 5},  # sign for it
+    "verifying": {"red": 10, "orange": 15, "yellow": 20, "blue": 30},  # verify
+    "disposed": {"red": 10, "orange": 15, "yellow": 15, "blue": 20},  # rectification report
+    "feedback": {"red": 5, "orange": 10, "yellow": 10, "blue": 10},  # start the follow-up
+    "follow_up": {"red": 20, "orange": 30, "yellow": 30, "blue": 30},  # check it held
+}
+
+
+class CalendarConfig(BaseModel):
+    weekend: list[int] = Field(default=[5, 6], description="Weekday numbers off (Mon=0).")
+    holidays: list[date] = Field(default_factory=list, description="Public holidays off.")
+    workdays: list[date] = Field(
+        default_factory=list, description="Weekend days that are worked (调休)."
+    )
+
+
+class LoopConfig(BaseModel):
+    timezone: str = "Asia/Shanghai"
+    deadlines: dict[str, dict[str, int]] = Field(default_factory=lambda: DEFAULT_DEADLINES)
+    due_soon_working_days: int = Field(default=2, ge=0)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    low_precision_threshold: float = Field(default=0.3, ge=0, le=1)
+    low_precision_min_verified: int = Field(default=10, ge=1)
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    attachment_types: dict[str, str] = Field(
+        default_factory=lambda: {
+            ".pdf": "application/pdf",
+            ".jpg": "image/jpeg",
+            ".jpeg": "image/jpeg",
+            ".png": "image/png",
+            ".txt": "text/plain",
+            ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ".ofd": "application/ofd",
+        }
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises on an unknown zone
+        return value
+
+    @field_validator("deadlines")
+    @classmethod
+    def _complete(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        merged = {stage: dict(days) for stage, days in DEFAULT_DEADLINES.items()}
+        for stage, days in value.items():
+            if stage not in TIMED_STAGES:
+                raise ValueError(f"unknown stage {stage!r}; stages with deadlines: {TIMED_STAGES}")
+            for severity, n in days.items():
+                if severity not in SEVERITIES:
+                    raise ValueError(f"deadlines.{stage}: unknown severity {severity!r}")
+                if not isinstance(n, int) or n < 1:
+                    raise ValueError(f"deadlines.{stage}.{severity} must be a whole number ≥ 1")
+                merged[stage][severity] = n
+        return merged
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class LoopConfigError(ValueError):
+    pass
+
+
+def load_loop_config(settings_file: Path) -> LoopConfig:
+    """The `[loop]` table of a qingfeng.toml (defaults when the file or table is absent)."""
+    if not settings_file.exists():
+        return LoopConfig()
+    try:
+        data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LoopConfigError(f"{settings_file}: {exc}") from None
+    try:
+        return LoopConfig.model_validate(data.get("loop", {}))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"loop.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise LoopConfigError(f"{settings_file}: {problems}") from None

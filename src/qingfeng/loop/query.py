@@ -1,0 +1,142 @@
+"""Listing warnings: filters, sort orders and pages, always inside the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Select, func, select
+
+from qingfeng.hits import SEVERITIES
+from qingfeng.loop.machine import OPEN_STATES, STATES, Actor
+from qingfeng.loop.service import require_read
+from qingfeng.store.models import Warning
+from qingfeng.store.scope import warning_scope_clause
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-created_at": (Warning.created_at.desc(), Warning.id.desc()),
+    "created_at": (Warning.created_at.asc(), Warning.id.asc()),
+    # NULLs (no deadline, no amount) last both ways, the same on SQLite and PostgreSQL
+    "due_at": (Warning.due_at.asc().nulls_last(), Warning.id.asc()),
+    "-due_at": (Warning.due_at.desc().nulls_last(), Warning.id.desc()),
+    "-amount": (Warning.amount.desc().nulls_last(), Warning.id.desc()),
+    "amount": (Warning.amount.asc().nulls_last(), Warning.id.asc()),
+    "id": (Warning.id.asc(),),
+    "-id": (Warning.id.desc(),),
+}
+MAX_LIMIT = 500
+
+
+class WarningQuery(BaseModel):
+    """A filter on the warning list; the same fields as the API's query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[str] = Field(default_factory=list)
+    severity: list[str] = Field(default_factory=list)
+    model_id: list[str] = Field(default_factory=list)
+    org_id: int | None = None
+    assignee_id: int | None = None
+    division_code: str | None = Field(default=None, description="area prefix")
+    subject_id: str | None = None
+    due: Literal["soon", "overdue"] | None = None
+    present: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sort: str = "-created_at"
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(default=0, ge=0)
+
+    @field_validator("status")
+    @classmethod
+    def _states(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v not in STATES]
+        if bad:
+            raise ValueError(f"unknown status {bad}; known: {', '.join(STATES)}")
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _severities(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v not in SEVERITIES]
+        if bad:
+            raise ValueError(f"unknown severity {bad}; known: {', '.join(SEVERITIES)}")
+        return value
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, value: str) -> str:
+        if value not in SORTS:
+            raise ValueError(f"unknown sort {value!r}; known: {', '.join(SORTS)}")
+        return value
+
+    @field_validator("division_code")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        if value is not None and not (value.isdigit() and len(value) <= 12):
+            raise ValueError("division_code must be 1–12 digits")
+        return value
+
+
+def filtered(actor: Actor, q: WarningQuery) -> Select[Warning]:
+    """select(Warning) in scope with the query's filters (no order, no page)."""
+    require_read(actor.user)
+    stmt = select(Warning).where(warning_scope_clause(actor.session, actor.user))
+    if q.status:
+        stmt = stmt.where(Warning.status.in_(q.status))
+    if q.severity:
+        stmt = stmt.where(Warning.severity.in_(q.severity))
+    if q.model_id:
+        stmt = stmt.where(Warning.model_id.in_(q.model_id))
+    if q.org_id is not None:
+        stmt = stmt.where(Warning.org_id == q.org_id)
+    if q.assignee_id is not None:
+        stmt = stmt.where(Warning.assignee_id == q.assignee_id)
+    if q.division_code:
+        stmt = stmt.where(Warning.division_code.startswith(q.division_code, autoescape=True))
+    if q.subject_id:
+        stmt = stmt.where(Warning.subject_id == q.subject_id)
+    if q.present is not None:
+        stmt = stmt.where(Warning.present.is_(q.present))
+    if q.created_from:
+        stmt = stmt.where(Warning.created_at >= q.created_from)
+    if q.created_to:
+        stmt = stmt.where(Warning.created_at < q.created_to)
+    if q.due is not None:
+        stmt = stmt.where(Warning.status.in_(OPEN_STATES), Warning.paused.is_(False))
+        if q.due == "overdue":
+            stmt = stmt.where(Warning.due_at < actor.now)
+        else:
+            horizon = actor.clock.end_of_day(
+                actor.clock.calendar.add_working_days(
+                    actor.clock.local_date(actor.now), actor.config.due_soon_working_days
+                )
+            )
+            stmt = stmt.where(Warning.due_at >= actor.now, Warning.due_at <= horizon)
+    return stmt
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Warning]
+    limit: int
+    offset: int
+    has_more: bool
+    total: int | None = None
+
+
+def list_warnings(actor: Actor, q: WarningQuery, *, with_total: bool = False) -> Page:
+    """One sorted page. `has_more` comes from fetching one row extra; the total (a count over
+    the whole filtered set) only when asked, since it is the slow part on big stores."""
+    stmt = filtered(actor, q)
+    total = None
+    if with_total:
+        total = actor.session.scalar(
+            select(func.count()).select_from(stmt.with_only_columns(Warning.id).subquery())
+        )
+    rows = list(
+        actor.session.scalars(stmt.order_by(*SORTS[q.sort]).limit(q.limit + 1).offset(q.offset))
+    )
+    return Page(rows[: q.limit], q.limit, q.offset, len(rows) > q.limit, total)

@@ -1,0 +1,369 @@
+"""Operations on warnings for the API, the pages and the CLI. The caller owns the transaction:
+open one (`qingfeng.store.db.transaction`), call these, and it commits or rolls back as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from qingfeng import audit
+from qingfeng.loop.config import LoopConfig
+from qingfeng.loop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from qingfeng.loop.machine import (
+    COMMENT_ROLES,
+    READ_ROLES,
+    STATE_LABELS,
+    TRANSITIONS,
+    ActionRequest,
+    Actor,
+    apply,
+)
+from qingfeng.store.models import (
+    Comment,
+    Organisation,
+    SavedFilter,
+    User,
+    Warning,
+    WarningEvent,
+    utcnow,
+)
+from qingfeng.store.scope import can_see_warning
+
+
+def actor_for(
+    session: Session, user: User, config: LoopConfig, now: datetime | None = None
+) -> Actor:
+    if not user.active:
+        raise PermissionDenied(f"user {user.username} is inactive")
+    return Actor(session, user, config, now or utcnow())
+
+
+def require_read(user: User) -> None:
+    if user.role not in READ_ROLES:
+        raise PermissionDenied(
+            f"角色 {user.role} 无权查看预警 / role {user.role} may not read warnings"
+        )
+
+
+def get_warning(actor: Actor, warning_id: int) -> Warning:
+    """The warning if the user may see it; NotFound otherwise (out of scope looks the same)."""
+    require_read(actor.user)
+    warning = can_see_warning(actor.session, actor.user, warning_id)
+    if warning is None:
+        raise NotFound(f"预警 {warning_id} 不存在或不在您的范围内 / warning {warning_id} not found")
+    return warning
+
+
+def act(actor: Actor, warning_id: int, action: str, req: ActionRequest) -> Warning:
+    """Apply one action to one warning. Conflict if someone changed it since `req.version`."""
+    warning = get_warning(actor, warning_id)
+    if req.version is not None and req.version != warning.version:
+        raise Conflict(
+            f"预警 {warning_id} 已被他人修改（版本 {req.version} → {warning.version}），"
+            f"请刷新后重试 / warning {warning_id} was changed by someone else "
+            f"(version {req.version} → {warning.version}); reload and try again"
+        )
+    try:
+        apply(actor, warning, action, req)
+        actor.session.flush()
+    except StaleDataError:
+        raise Conflict(
+            f"预警 {warning_id} 刚被他人修改，本次操作未保存，请刷新后重试 / "
+            f"warning {warning_id} was changed by someone else at the same moment; "
+            "nothing was saved, reload and try again"
+        ) from None
+    return warning
+
+
+def comment(actor: Actor, warning_id: int, body: str) -> Comment:
+    if actor.user.role not in COMMENT_ROLES:
+        raise PermissionDenied(f"role {actor.user.role} may not comment")
+    body = body.strip()
+    if not body:
+        raise InvalidInput("comment body is empty")
+    if len(body) > 10_000:
+        raise InvalidInput("comment is longer than 10,000 characters")
+    warning = get_warning(actor, warning_id)
+    note = Comment(warning_id=warning.id, author_id=actor.user.id, at=actor.now, body=body)
+    actor.session.add(note)
+    actor.session.flush()
+    actor.session.add(
+        WarningEvent(
+            warning_id=warning.id,
+            at=actor.now,
+            actor_id=actor.user.id,
+            action="comment",
+            from_state=warning.status,
+            to_state=warning.status,
+            payload={"comment_id": note.id},
+        )
+    )
+    audit.append(
+        actor.session,
+        actor.user.username,
+        "warning.comment",
+        "warning",
+        warning.id,
+        {"comment_id": note.id},
+    )
+    return note
+
+
+def timeline(actor: Actor, warning_id: int) -> list[WarningEvent]:
+    warning = get_warning(actor, warning_id)
+    return list(
+        actor.session.scalars(
+            select(WarningEvent)
+            .where(WarningEvent.warning_id == warning.id)
+            .order_by(WarningEvent.at, WarningEvent.id)
+        )
+    )
+
+
+def comments(actor: Actor, warning_id: int) -> list[Comment]:
+    warning = get_warning(actor, warning_id)
+    return list(
+        actor.session.scalars(
+            select(Comment).where(Comment.warning_id == warning.id).order_by(Comment.id)
+        )
+    )
+
+
+# --- bulk dispatch ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    dispatched: int
+    by_org: dict[int, int]
+
+
+def route_by_division(session: Session, root: Organisation) -> list[tuple[str, int]]:
+    """(prefix, org id) of the units below `root` with an area, longest prefix first."""
+    rows = session.execute(
+        select(Organisation.division_code, Organisation.id).where(
+            Organisation.path.startswith(root.path), Organisation.division_code.is_not(None)
+        )
+    ).all()
+    return sorted(((code, oid) for code, oid in rows if code), key=lambda r: -len(r[0]))
+
+
+def bulk_dispatch(
+    actor: Actor,
+    warning_ids: Sequence[int],
+    org_id: int | None = None,
+    *,
+    chunk: int = 2000,
+) -> BulkResult:
+    """Dispatch many warnings at once, all or nothing.
+
+    With `org_id` every warning goes to that unit; without it each goes to the deepest unit of
+    the actor's organisation whose area contains the warning's division code. Every warning must
+    be in the actor's scope and in state new or returned, else nothing is dispatched and the
+    error names the first offenders. Set-based: a few UPDATEs per severity, events and one audit
+    row per warning written with executemany.
+    """
+    t = TRANSITIONS["dispatch"]
+    if actor.user.role not in t.roles:
+        raise PermissionDenied(f"role {actor.user.role} may not dispatch")
+    home = actor.session.get(Organisation, actor.user.org_id) if actor.user.org_id else None
+    if home is None:
+        raise PermissionDenied(f"user {actor.user.username} belongs to no organisation")
+    ids = sorted(set(warning_ids))
+    if not ids:
+        return BulkResult(0, {})
+    from qingfeng.store.scope import warning_scope_clause
+
+    scope = warning_scope_clause(actor.session, actor.user)
+    found: dict[int, tuple[str, str, str | None, int]] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        for wid, status, severity, code, version in actor.session.execute(
+            select(
+                Warning.id, Warning.status, Warning.severity, Warning.division_code, Warning.version
+            ).where(Warning.id.in_(part), scope)
+        ):
+            found[wid] = (status, severity, code, version)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"warnings not found or outside your scope: {_few(missing)}")
+    wrong = [i for i in ids if found[i][0] not in t.sources]
+    if wrong:
+        states = {found[i][0] for i in wrong}
+        raise InvalidInput(
+            f"{len(wrong)} warnings cannot be dispatched from state(s) "
+            f"{', '.join(sorted(states))}: {_few(wrong)}"
+        )
+    if org_id is not None:
+        from qingfeng.loop.machine import _unit
+
+        target_of = dict.fromkeys(ids, _unit(actor, org_id).id)
+    else:
+        routes = route_by_division(actor.session, home)
+        target_of = {}
+        unroutable = []
+        for i in ids:
+            code = found[i][2] or ""
+            match = next((oid for prefix, oid in routes if code.startswith(prefix)), None)
+            if match is None:
+                unroutable.append(i)
+            else:
+                target_of[i] = match
+        if unroutable:
+            raise InvalidInput(
+                f"no unit's area contains the division code of warnings {_few(unroutable)}; "
+                "dispatch them to a unit explicitly"
+            )
+    clock = actor.clock
+    now = actor.now
+    rows: list[dict[str, Any]] = [
+        {
+            "b_id": i,
+            "b_version": found[i][3],
+            "b_org": target_of[i],
+            "b_due": clock.due(now, actor.config.deadlines["dispatched"][found[i][1]]),
+        }
+        for i in ids
+    ]
+    stmt = (
+        update(Warning.__table__)  # type: ignore[arg-type]
+        .where(Warning.__table__.c.id == bindparam("b_id"))
+        .where(Warning.__table__.c.version == bindparam("b_version"))
+        .values(
+            status="dispatched",
+            org_id=bindparam("b_org"),
+            due_at=bindparam("b_due"),
+            dispatched_at=now,
+            stage_started_at=now,
+            updated_at=now,
+            assignee_id=None,
+            return_reason=None,
+            version=Warning.__table__.c.version + 1,
+        )
+    )
+    conn = actor.session.connection()
+    changed = 0
+    for start in range(0, len(rows), chunk):
+        result = conn.execute(stmt, rows[start : start + chunk])
+        changed += result.rowcount
+    if changed != len(rows):
+        raise Conflict(
+            f"{len(rows) - changed} of {len(rows)} warnings were changed by someone else during "
+            "the bulk dispatch; nothing was dispatched, reload and try again"
+        )
+    names = dict(
+        actor.session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_(set(target_of.values()))
+            )
+        ).all()
+    )
+    conn.execute(
+        WarningEvent.__table__.insert(),  # type: ignore[attr-defined]
+        [
+            {
+                "warning_id": r["b_id"],
+                "at": now,
+                "actor_id": actor.user.id,
+                "action": "dispatch",
+                "from_state": found[r["b_id"]][0],
+                "to_state": "dispatched",
+                "payload": {
+                    "org_id": r["b_org"],
+                    "org": names[r["b_org"]],
+                    "due_at": r["b_due"].isoformat(),
+                    "bulk": True,
+                },
+            }
+            for r in rows
+        ],
+    )
+    audit.append_many(
+        actor.session,
+        [
+            audit.AuditEntry(
+                actor.user.username,
+                "warning.dispatch",
+                "warning",
+                str(r["b_id"]),
+                {
+                    "from": found[r["b_id"]][0],
+                    "to": "dispatched",
+                    "org_id": r["b_org"],
+                    "bulk": True,
+                },
+            )
+            for r in rows
+        ],
+    )
+    # Objects already loaded in this session are now stale.
+    actor.session.expire_all()
+    by_org: dict[int, int] = {}
+    for r in rows:
+        by_org[r["b_org"]] = by_org.get(r["b_org"], 0) + 1
+    return BulkResult(len(rows), by_org)
+
+
+def _few(ids: Sequence[int], n: int = 10) -> str:
+    shown = ", ".join(str(i) for i in ids[:n])
+    return shown + (f" … (+{len(ids) - n})" if len(ids) > n else "")
+
+
+# --- saved filters ----------------------------------------------------------------------------
+
+
+def save_filter(actor: Actor, name: str, query: dict[str, Any]) -> SavedFilter:
+    from qingfeng.loop.query import WarningQuery
+
+    name = name.strip()
+    if not name:
+        raise InvalidInput("filter name is empty")
+    WarningQuery.model_validate(query)  # refuse filters the list would reject later
+    existing = actor.session.scalar(
+        select(SavedFilter).where(SavedFilter.user_id == actor.user.id, SavedFilter.name == name)
+    )
+    if existing is not None:
+        existing.query = query
+        return existing
+    saved = SavedFilter(user_id=actor.user.id, name=name, query=query, created_at=actor.now)
+    actor.session.add(saved)
+    actor.session.flush()
+    return saved
+
+
+def saved_filters(actor: Actor) -> list[SavedFilter]:
+    return list(
+        actor.session.scalars(
+            select(SavedFilter)
+            .where(SavedFilter.user_id == actor.user.id)
+            .order_by(SavedFilter.name)
+        )
+    )
+
+
+def delete_filter(actor: Actor, filter_id: int) -> None:
+    saved = actor.session.get(SavedFilter, filter_id)
+    if saved is None or saved.user_id != actor.user.id:
+        raise NotFound(f"saved filter {filter_id} not found")
+    actor.session.delete(saved)
+
+
+def state_counts(actor: Actor) -> dict[str, int]:
+    """Warnings in scope per state (for overviews)."""
+    from qingfeng.store.scope import warning_scope_clause
+
+    require_read(actor.user)
+    rows = actor.session.execute(
+        select(Warning.status, func.count())
+        .where(warning_scope_clause(actor.session, actor.user))
+        .group_by(Warning.status)
+    ).all()
+    counts = dict.fromkeys(STATE_LABELS, 0)
+    counts.update({status: n for status, n in rows})
+    return counts
