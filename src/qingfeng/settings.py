@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     language: str = Field(default="zh", description="UI language: zh (default) or en.")
     host: str = Field(default="127.0.0.1", description="Address `qingfeng serve` listens on.")
     port: int = Field(default=8000, description="Port `qingfeng serve` listens on.")
+    cookie_secure: bool = Field(
+        default=False,
+        description="Send the session cookie over HTTPS only; set true when served behind TLS.",
+    )
     county_division_code: str = Field(
         default="",
         description="Six-digit division code of the county this workspace supervises.",

@@ -1,28 +1,51 @@
-"""`create_app(settings)`: a FastAPI app serving the /api/v1 closed-loop API.
+"""`create_app(settings)`: the back office (pages), its static assets and the /api/v1 routers.
 
-Minimal on this branch; the back office (pages, sign-in) builds on the same app state:
-`app.state.settings`, `app.state.engine`, `app.state.sessions` (a sessionmaker), and calls
-`qingfeng.web.api.include_api(app)`. Nothing is created at import time.
+Nothing is created at import time: every engine, session factory and template environment
+belongs to the app built here, so tests build their own app over a temporary workspace.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from qingfeng import __version__
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
+from qingfeng.web.deps import NotSignedIn
+from qingfeng.web.templating import make_templates, render
+
+STATIC_DIR = Path(__file__).parent / "static"
+SESSION_COOKIE = "qf_session"
+SESSION_MAX_AGE_S = 8 * 3600  # one working day
+
+# Same-origin only: no CDN can be reached even by mistake, and no inline script runs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+
+class ConfigurationError(ValueError):
+    """The settings cannot run a web app safely; the message says what to set."""
 
 
 def create_app(settings: Settings) -> FastAPI:
     if not settings.secret_key or len(settings.secret_key) < 16:
-        raise ValueError(
+        raise ConfigurationError(
             "secret_key is missing or shorter than 16 characters: set it in "
-            f"{settings.workspace / 'qingfeng.toml'} or QINGFENG_SECRET_KEY"
+            f"{settings.workspace / 'qingfeng.toml'} or QINGFENG_SECRET_KEY "
+            "(qingfeng init writes a random one)"
         )
     engine = make_engine(settings.database_url)
 
@@ -35,15 +58,80 @@ def create_app(settings: Settings) -> FastAPI:
         title="清风 qingfeng",
         version=__version__,
         lifespan=lifespan,
-        docs_url=None,  # Swagger UI would load from a CDN; the JSON document is served
-        redoc_url=None,
+        docs_url=None,  # Swagger UI loads from a CDN; the OpenAPI JSON is served instead
         openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, same_site="lax")
+    app.state.templates = make_templates()
+    app.state.catalogue_cache = {}
+    app.state.dashboard_cache = {}
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _include_routers(app)
+    _install_error_pages(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from qingfeng.web.pages import auth, home, warnings
+
+    for module in (auth, home, warnings):
+        app.include_router(module.router)
+    _include_api(app)
+
+
+def _include_api(app: FastAPI) -> None:
+    """The closed-loop station's JSON API under /api/v1."""
     from qingfeng.web.api import include_api
 
     include_api(app)
-    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def to_login(request: Request, _exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "not signed in"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = f"/login?next={quote(target)}"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not _wants_html(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status_code, "detail": str(exc.detail)},
+            status_code=exc.status_code,
+        )

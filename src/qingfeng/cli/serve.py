@@ -1,0 +1,39 @@
+"""`qingfeng serve`: the back office and its API for one workspace."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        workspace: WorkspaceOption = None,
+        host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+        port: Annotated[
+            int | None, typer.Option(help="Port to listen on.", min=1, max=65535)
+        ] = None,
+    ) -> None:
+        """Serve the back office (网页后台) and /api/v1 for the workspace."""
+        import uvicorn
+
+        from qingfeng.store.db import upgrade_store
+        from qingfeng.web.app import ConfigurationError, create_app
+
+        settings = settings_for(workspace)
+        upgrade_store(settings.database_url)  # a newer qingfeng may bring new migrations
+        try:
+            web_app = create_app(settings)
+        except ConfigurationError as exc:
+            raise fail(str(exc)) from None
+        bind_host = host or settings.host
+        bind_port = port or settings.port
+        console.print(
+            f"清风后台 / back office: [bold]http://{bind_host}:{bind_port}/[/]"
+            "  (Ctrl+C 停止 / stop)"
+        )
+        uvicorn.run(web_app, host=bind_host, port=bind_port, log_level="info", access_log=False)

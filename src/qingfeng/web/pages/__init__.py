@@ -1,0 +1,1 @@
+"""Page routers of the back office, one module per area."""

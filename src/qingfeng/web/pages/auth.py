@@ -1,0 +1,70 @@
+"""Sign-in and sign-out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from qingfeng.store.users import LOCKOUT
+from qingfeng.web import accounts
+from qingfeng.web.deps import STAMP_SESSION_KEY, USER_SESSION_KEY, DbDep, csrf_protect
+from qingfeng.web.roles import HOME, Role
+from qingfeng.web.security import CSRF_SESSION_KEY, new_csrf_token
+from qingfeng.web.templating import render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site absolute paths: never another host, never a scheme-relative URL."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/login", name="login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": safe_next(next) or "", "error": ""})
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    db: DbDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    result = accounts.authenticate(db, username, password)
+    if not result.ok:
+        error = {
+            "locked": "login.locked",
+            "disabled": "login.disabled",
+        }.get(result.reason, "login.invalid")
+        return render(
+            request,
+            "login.html",
+            {
+                "next": safe_next(next) or "",
+                "error": error,
+                "minutes": int(LOCKOUT.total_seconds() // 60),
+                "username": username,
+            },
+            status_code=401,
+        )
+    # A fresh session on sign-in: nothing from before (fixation) survives.
+    request.session.clear()
+    request.session[USER_SESSION_KEY] = result.user_id
+    request.session[STAMP_SESSION_KEY] = result.stamp
+    request.session[CSRF_SESSION_KEY] = new_csrf_token()
+    loaded = accounts.load_principal(db, result.user_id or 0)
+    home = HOME[Role(loaded[0].role)] if loaded else "/"
+    return RedirectResponse(safe_next(next) or home, status_code=303)
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)

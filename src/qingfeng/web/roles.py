@@ -1,0 +1,69 @@
+"""Who may open which page. Actions on a warning are decided by the closed loop's state machine;
+this table only says which areas of the back office a role reaches."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    MODEL_BUILDER = "model_builder"
+    SUPERVISOR = "supervisor"
+    VERIFIER = "verifier"
+    LEADER = "leader"
+    DATA_OFFICER = "data_officer"
+    AUDITOR = "auditor"
+
+
+class Area(StrEnum):
+    DASHBOARD = "dashboard"
+    WARNINGS = "warnings"
+    EXPORT = "export"  # download the warnings list as CSV
+    PEOPLE = "people"
+    UNMASK = "unmask"  # see a full ID number, with a reason that is audited
+    MODELS = "models"
+    DATA = "data"
+    AUDIT = "audit"
+    USERS = "users"
+
+
+_ALL = frozenset(Area)
+
+PERMISSIONS: dict[Role, frozenset[Area]] = {
+    Role.ADMINISTRATOR: _ALL - {Area.UNMASK},
+    Role.MODEL_BUILDER: frozenset({Area.DASHBOARD, Area.WARNINGS, Area.MODELS, Area.DATA}),
+    Role.SUPERVISOR: frozenset(
+        {Area.DASHBOARD, Area.WARNINGS, Area.EXPORT, Area.PEOPLE, Area.UNMASK, Area.MODELS}
+    ),
+    Role.VERIFIER: frozenset({Area.WARNINGS, Area.PEOPLE, Area.UNMASK}),
+    Role.LEADER: frozenset({Area.DASHBOARD, Area.WARNINGS, Area.EXPORT, Area.MODELS}),
+    Role.DATA_OFFICER: frozenset({Area.DATA}),
+    Role.AUDITOR: frozenset({Area.AUDIT, Area.DASHBOARD}),
+}
+
+# Where a role lands after signing in.
+HOME: dict[Role, str] = {
+    Role.ADMINISTRATOR: "/dashboard",
+    Role.MODEL_BUILDER: "/models",
+    Role.SUPERVISOR: "/warnings",
+    Role.VERIFIER: "/warnings",
+    Role.LEADER: "/dashboard",
+    Role.DATA_OFFICER: "/data",
+    Role.AUDITOR: "/audit",
+}
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise ValueError(f"unknown role {value!r}; choose one of: {allowed}") from None
+
+
+def allows(role: str, area: Area) -> bool:
+    try:
+        return area in PERMISSIONS[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,116 @@
+"""Jinja2 environment and the one `render` helper every page uses.
+
+`render` adds the translator, the signed-in user, the CSRF token and the navigation, and returns
+only the named partial when HTMX asks for a fragment, so pages and fragments share templates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
+from qingfeng.web.masking import mask_id, mask_name
+from qingfeng.web.roles import Area, allows
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# (area, path, message key) in sidebar order.
+NAV: tuple[tuple[Area, str, str], ...] = (
+    (Area.DASHBOARD, "/dashboard", "nav.dashboard"),
+    (Area.WARNINGS, "/warnings", "nav.warnings"),
+    (Area.PEOPLE, "/people", "nav.people"),
+    (Area.MODELS, "/models", "nav.models"),
+    (Area.DATA, "/data", "nav.data"),
+    (Area.AUDIT, "/audit", "nav.audit"),
+)
+
+
+def money(value: Decimal | float | int | None) -> str:
+    if value is None:
+        return "—"
+    return f"¥{value:,.2f}"
+
+
+def number(value: int | float | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters.update(mask_id=mask_id, mask_name=mask_name, money=money, number=number, when=when)
+    env.globals["LANGUAGES"] = LANGUAGES
+    return templates
+
+
+def translator_for(request: Request) -> Translator:
+    settings = request.app.state.settings
+    return Translator(
+        pick_language(
+            request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), settings.language
+        )
+    )
+
+
+def is_htmx(request: Request) -> bool:
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def _with_param(request: Request, name: str, value: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != name]
+    params.append((name, value))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a full page, or only `fragment` (a partial template) for an HTMX request."""
+    from qingfeng.web.deps import csrf_token
+
+    t = translator_for(request)
+    principal = getattr(request.state, "principal", None)
+    ctx: dict[str, Any] = {
+        "t": t,
+        "lang": t.lang,
+        "principal": principal,
+        "csrf_token": csrf_token(request),
+        "nav": [
+            (path, key)
+            for area, path, key in NAV
+            if principal is not None and allows(principal.role, area)
+        ],
+        "path": request.url.path,
+        "query": request.url.query,
+        "lang_url": lambda code: _with_param(request, "lang", code),
+    }
+    ctx.update(context or {})
+    name = fragment if fragment and is_htmx(request) else template
+    templates: Jinja2Templates = request.app.state.templates
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax", httponly=True)
+    if is_htmx(request):
+        response.headers["Vary"] = "HX-Request"
+    return response

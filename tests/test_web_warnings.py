@@ -1,0 +1,108 @@
+"""The warnings list (filters, search, sort, pages, HTMX fragment, export) and detail page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web_helpers import add_warning, client_for, make_world, sign_in
+
+
+@pytest.fixture
+def world(tmp_path):
+    world = make_world(tmp_path)
+    with world.factory() as s, s.begin():
+        add_warning(
+            s,
+            "522701001003",
+            "张三丰",
+            model_id="payroll_dibao",
+            severity="orange",
+            amount="88000.00",
+            status="verifying",
+        )
+        add_warning(
+            s, "522701001003", "钱七", model_id="payroll_dibao", severity="blue", amount="50.00"
+        )
+    return world
+
+
+def ids_in(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'href="/warnings/(\d+)"', html)]
+
+
+def test_filters_by_model_severity_status(world):
+    client = sign_in(client_for(world), "sup_a")
+    assert len(ids_in(client.get("/warnings?model=payroll_dibao").text)) == 2
+    assert len(ids_in(client.get("/warnings?severity=orange").text)) == 1
+    page = client.get("/warnings?status=verifying")
+    assert len(ids_in(page.text)) == 1 and "张三丰" in page.text
+    assert "核查中" in page.text
+
+
+def test_search_by_name_and_by_id_prefix(world):
+    client = sign_in(client_for(world), "sup_a")
+    assert len(ids_in(client.get("/warnings?q=三丰").text)) == 1
+    assert len(ids_in(client.get("/warnings?q=522701").text)) == 5
+    assert len(ids_in(client.get("/warnings?q=%25").text)) == 0  # a LIKE wildcard is literal
+
+
+def test_sort_by_amount_and_severity(world):
+    client = sign_in(client_for(world), "sup_a")
+    by_amount = client.get("/warnings?sort=amount").text
+    assert by_amount.index("¥88,000.00") < by_amount.index("¥1,200.00") < by_amount.index("¥50.00")
+    by_sev = client.get("/warnings?sort=severity").text
+    assert by_sev.index("sev-red") < by_sev.index("sev-orange") < by_sev.index("sev-blue")
+
+
+def test_pagination_and_htmx_fragment(world):
+    with world.factory() as s, s.begin():
+        for _ in range(25):
+            add_warning(s, "522701001009", "孙八")
+    client = sign_in(client_for(world), "sup_a")
+    first = client.get("/warnings?per_page=20")
+    assert "共 30 条预警" in first.text and "第 1 / 2 页" in first.text
+    second = client.get("/warnings?per_page=20&page=2", headers={"HX-Request": "true"})
+    assert second.status_code == 200
+    assert not second.text.lstrip().startswith("<!doctype")  # the partial only
+    assert 'id="warnings-table"' in second.text
+    assert len(ids_in(second.text)) == 10
+    assert set(ids_in(first.text)).isdisjoint(ids_in(second.text))
+    # A page past the end shows the last page instead of an empty table.
+    assert len(ids_in(client.get("/warnings?per_page=20&page=99").text)) == 10
+
+
+def test_export_follows_the_filters(world):
+    client = sign_in(client_for(world), "sup_a")
+    r = client.get("/warnings/export.csv?model=payroll_dibao&sort=amount")
+    rows = r.text.lstrip("\ufeff").strip().splitlines()
+    assert rows[0].startswith("id,model_id,severity")
+    assert len(rows) == 3 and ",88000.00," in rows[1]
+    assert r.headers["content-type"].startswith("text/csv")
+
+
+def test_export_link_only_for_roles_that_may_export(world):
+    assert "export.csv" in sign_in(client_for(world), "sup_a").get("/warnings").text
+    verifier = sign_in(client_for(world), "ver_a")
+    assert "export.csv" not in verifier.get("/warnings").text
+    assert verifier.get("/warnings/export.csv").status_code == 403
+
+
+def test_detail_shows_explanation_evidence_and_masks_ids(world):
+    client = sign_in(client_for(world), "sup_a")
+    wid = world.warnings["county_a"][0]
+    page = client.get(f"/warnings/{wid}")
+    assert "死亡，此后仍领取高龄补贴3次" in page.text
+    assert "2024-01-03" in page.text  # evidence row
+    assert "证据数据" in page.text and "办理记录" in page.text
+    # The full 18-digit ID number never appears, only its masked form.
+    assert not re.search(r"\b5227\d{14}\b", page.text)
+    assert "522701********" in page.text
+
+
+def test_names_masked_for_roles_without_people_access(world):
+    leader = sign_in(client_for(world), "leader").get("/warnings").text
+    assert "王**" in leader and "王小明" not in leader
+    supervisor = sign_in(client_for(world), "sup_a").get("/warnings").text
+    assert "王小明" in supervisor
