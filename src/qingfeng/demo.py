@@ -66,17 +66,19 @@ def run_demo_pipeline(
     synth = generate(incoming, persons=persons, seed=seed, start=start, end=end)
     # The truth file is the answer key, not a department file: keep it out of the sources.
     truth_file = settings.reports_dir / "synth-truth.json"
+    assert synth.truth_path is not None
     shutil.move(str(synth.truth_path), truth_file)
 
-    report = ingest_path(settings, incoming, assume_yes=True, progress=progress)
-    summary = run_models(settings, progress=progress)
+    ingest_cb, models_cb = _progress_callbacks(progress)
+    report = ingest_path(settings, incoming, assume_yes=True, progress=ingest_cb)
+    summary = run_models(settings, progress=models_cb)
     users = _seed_users(settings)
     return DemoResult(
         settings=settings,
         files=len(synth.files),
-        rows_loaded=report.rows_loaded,
-        models_run=len(summary.models),
-        warnings=summary.warnings_present,
+        rows_loaded=report.totals["rows_loaded"],
+        models_run=len(summary.results),
+        warnings=_count_present_warnings(settings),
         truth_file=truth_file,
         users=users,
     )
@@ -86,3 +88,34 @@ def _seed_users(settings: Settings) -> list[tuple[str, str, str]]:
     from qingfeng.web.demo_users import seed_demo_users
 
     return seed_demo_users(settings)
+
+
+def _count_present_warnings(settings: Settings) -> int:
+    from sqlalchemy import func, select
+
+    from qingfeng.store.db import make_engine
+    from qingfeng.store.models import Warning
+
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).where(Warning.present)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _progress_callbacks(progress: Any) -> tuple[Any, Any]:
+    """Adapt a Rich Progress to the stations' callbacks (ingest: name, done, total;
+    models: done, total, result). No Progress → no callbacks."""
+    if progress is None:
+        return None, None
+    ingest_task = progress.add_task("导入 / ingest", total=None)
+    models_task = progress.add_task("模型 / models", total=None, visible=False)
+
+    def on_ingest(_name: str, done: int, total: int) -> None:
+        progress.update(ingest_task, completed=done, total=total)
+
+    def on_models(done: int, total: int, _result: object) -> None:
+        progress.update(models_task, completed=done, total=total, visible=True)
+
+    return on_ingest, on_models

@@ -1,0 +1,109 @@
+"""The demo pipeline end to end: synthetic county → ingest → models → store → CLI and web page.
+
+The generator's truth file is the answer key: the warnings must be exactly its planted cases for
+the model, and none of its decoys.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+from web_helpers import csrf_from
+
+from qingfeng.cli import app as cli_app
+from qingfeng.demo import DemoError, run_demo_pipeline
+from qingfeng.store.db import make_engine, session_factory
+from qingfeng.store.models import Warning
+from qingfeng.web.app import create_app
+from qingfeng.web.demo_users import DEMO_PASSWORD
+
+MODEL = "subsidy_after_death"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    workspace = tmp_path_factory.mktemp("e2e") / "ws"
+    return run_demo_pipeline(
+        workspace, persons=2000, seed=7, start=date(2023, 1, 1), end=date(2024, 12, 31)
+    )
+
+
+def _truth(demo, kind: str) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    truth = json.loads(Path(demo.truth_file).read_text(encoding="utf-8"))
+    return {
+        (p["subject_id"], p["period"])
+        for p in truth["planted"]
+        if p["model"] == MODEL and p["kind"] == kind
+    }
+
+
+def _warnings(demo) -> list[Warning]:  # type: ignore[no-untyped-def]
+    factory = session_factory(make_engine(demo.settings.database_url))
+    with factory() as s:
+        return list(s.scalars(select(Warning).where(Warning.model_id == MODEL)))
+
+
+def test_warnings_are_exactly_the_planted_cases(demo) -> None:  # type: ignore[no-untyped-def]
+    found = {(w.subject_id, w.period) for w in _warnings(demo)}
+    cases = _truth(demo, "case")
+    assert len(cases) >= 5
+    assert found == cases
+    assert not found & _truth(demo, "decoy")
+
+
+def test_every_warning_explains_itself(demo) -> None:  # type: ignore[no-untyped-def]
+    for w in _warnings(demo):
+        assert w.status == "new" and w.present
+        assert "死亡" in w.explanation and w.subject_name and w.subject_name in w.explanation
+        assert w.amount is not None and w.amount > 0
+        assert w.evidence["death_date"] < w.evidence["pay_date"]
+        assert w.division_code and w.division_code.startswith("522701")
+
+
+def test_rows_were_loaded_and_counted(demo) -> None:  # type: ignore[no-untyped-def]
+    assert demo.files >= 3
+    assert demo.rows_loaded > 2000
+    assert demo.warnings >= len(_truth(demo, "case"))
+
+
+def test_cli_lists_the_warnings(demo) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        cli_app, ["warnings", "list", "--workspace", str(demo.settings.workspace)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "死亡" in result.output
+
+
+def test_web_page_lists_the_warnings_in_chinese(demo) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(create_app(demo.settings), follow_redirects=False)
+    token = csrf_from(client.get("/login").text)
+    signed_in = client.post(
+        "/login", data={"username": "jiandu", "password": DEMO_PASSWORD, "csrf_token": token}
+    )
+    assert signed_in.status_code == 303
+    page = client.get(f"/warnings?model={MODEL}&per_page=100")
+    assert page.status_code == 200
+    assert "预警" in page.text
+    names = {w.subject_name for w in _warnings(demo)}
+    assert names and all(name in page.text for name in names)
+
+
+def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(DemoError, match="not made by the demo"):
+        run_demo_pipeline(tmp_path, persons=100)
+    assert (tmp_path / "precious.txt").exists()
+
+
+def test_demo_no_serve_prints_the_warning_count(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli_app, ["demo", "--no-serve", "--persons", "1000", "--workspace", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("预警数量 / warnings:")
