@@ -73,11 +73,14 @@ def test_rows_were_loaded_and_counted(demo) -> None:  # type: ignore[no-untyped-
 
 
 def test_cli_lists_the_warnings(demo) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(
-        cli_app, ["warnings", "list", "--workspace", str(demo.settings.workspace)]
-    )
+    args = ["warnings", "list", "--as", "jiandu", "--model", MODEL, "--json"]
+    result = CliRunner().invoke(cli_app, [*args, "--workspace", str(demo.settings.workspace)])
     assert result.exit_code == 0, result.output
-    assert "死亡" in result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
+    assert len(rows) == len(_truth(demo, "case"))
+    assert all(row["model_id"] == MODEL for row in rows)
+    # personal data is masked in lists: 4 digits, stars, the last 4
+    assert all(row["subject_id"][4:14] == "*" * 10 for row in rows)
 
 
 def test_web_page_lists_the_warnings_in_chinese(demo) -> None:  # type: ignore[no-untyped-def]
