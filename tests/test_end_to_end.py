@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
-from web_helpers import csrf_from
 
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DemoError, run_demo_pipeline
@@ -22,6 +21,7 @@ from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import Warning
 from qingfeng.web.app import create_app
 from qingfeng.web.demo_users import DEMO_PASSWORD
+from web_helpers import csrf_from
 
 MODEL = "subsidy_after_death"
 

@@ -32,7 +32,11 @@ def demo(
     """演示：生成合成县数据 → 导入 → 运行模型 → 生成预警 → 启动网页。"""
     with Progress(console=console) as progress:
         result = run_demo_pipeline(
-            workspace, persons=persons, seed=seed, start=date(2023, 1, 1), end=date(2024, 12, 31),
+            workspace,
+            persons=persons,
+            seed=seed,
+            start=date(2023, 1, 1),
+            end=date(2024, 12, 31),
             progress=progress,
         )
     console.print(f"数据文件 / files: {result.files}, 入库行数 / rows loaded: {result.rows_loaded}")

@@ -40,11 +40,9 @@ def _org(s: Session, name: str, kind: str, code: str, parent: Organisation | Non
 def _geography(county_code: str) -> tuple[str, str, str, tuple[tuple[str, str], ...]]:
     """Names of the province, city and county and the townships, from the synthetic county's
     map when it is that county, else plain code-based names."""
-    try:
-        from qingfeng.synth import county as synth_county
-    except ImportError:
-        synth_county = None
-    if synth_county is not None and county_code == synth_county.COUNTY_CODE:
+    from qingfeng.synth import county as synth_county
+
+    if county_code == synth_county.COUNTY_CODE:
         return (
             synth_county.PROVINCE_NAME,
             synth_county.PREFECTURE_NAME,
