@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,31 @@ def templates() -> Jinja2Templates:
     return t
 
 
+class PageCache:
+    """A small LRU of rendered pages (bytes), bounded by entry count, safe across threads."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._data: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            body = self._data.get(key)
+            if body is not None:
+                self._data.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if self._max <= 0:
+            return
+        with self._lock:
+            self._data[key] = body
+            self._data.move_to_end(key)
+            while len(self._data) > self._max:
+                self._data.popitem(last=False)
+
+
 @dataclass
 class PortalContext:
     settings: Settings
@@ -49,6 +76,7 @@ class PortalContext:
     challenges: ChallengeBook
     templates: Jinja2Templates
     prefix: str
+    page_cache: PageCache
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import UploadFile
@@ -24,12 +24,23 @@ from qingfeng.portal.complaints import (
     public_status,
 )
 from qingfeng.portal.config import PortalConfig
-from qingfeng.portal.context import STATIC_DIR, PortalContext, templates
+from qingfeng.portal.context import (
+    SECURITY_HEADERS,
+    STATIC_DIR,
+    PageCache,
+    PortalContext,
+    templates,
+)
 from qingfeng.portal.errors import NotFound, PortalError
 from qingfeng.portal.keys import derive_key, keyed_hash, normalise_id
 from qingfeng.portal.kinds import KINDS
-from qingfeng.portal.models import PortalDivision, PublishedRow
-from qingfeng.portal.publishing import get_publication, list_published, published_version
+from qingfeng.portal.models import (
+    PortalDivision,
+    Publication,
+    PublicationVersion,
+    PublishedRow,
+)
+from qingfeng.portal.publishing import list_published
 from qingfeng.portal.ratelimit import TokenBuckets
 from qingfeng.portal.selfquery import log_query, query_target, run_self_query
 from qingfeng.settings import Settings
@@ -57,6 +68,7 @@ def build_portal_router(
         challenges=ChallengeBook(settings.secret_key, cfg.challenge_ttl_seconds),
         templates=templates(),
         prefix=prefix,
+        page_cache=PageCache(cfg.page_cache_entries),
     )
     router = APIRouter(prefix=prefix, include_in_schema=False)
     _disclosure_routes(router, ctx)
@@ -127,53 +139,68 @@ def _disclosure_routes(router: APIRouter, ctx: PortalContext) -> None:
         if not ctx.take(request, "page"):
             return ctx.refused(request, "page")
         with ctx.transaction() as s:
-            try:
-                pub = get_publication(s, publication_id)
-            except NotFound:
-                pub = None
-            version = published_version(s, publication_id) if pub else None
-            if pub is None or version is None:
+            found = s.execute(
+                select(Publication, PublicationVersion)
+                .join(PublicationVersion, PublicationVersion.publication_id == Publication.id)
+                .where(Publication.id == publication_id, PublicationVersion.state == "published")
+            ).one_or_none()
+            if found is None:
                 return ctx.render(request, "gone.html", {"title": "公开事项不存在或已撤回"}, 404)
-            kind = KINDS[pub.kind]
-            size = ctx.config.page_size
-            stmt = select(PublishedRow.data).where(PublishedRow.version_id == version.id)
-            total = version.row_count
-            if division:
-                stmt = stmt.where(PublishedRow.division_code.startswith(division, autoescape=True))
-                total = (
-                    s.scalar(
-                        select(func.count())
-                        .select_from(PublishedRow)
-                        .where(
-                            PublishedRow.version_id == version.id,
-                            PublishedRow.division_code.startswith(division, autoescape=True),
-                        )
-                    )
-                    or 0
-                )
-                stmt = stmt.order_by(PublishedRow.row_no).offset((page - 1) * size).limit(size)
-            else:
-                # row_no is dense from 1: a range on the (version_id, row_no) index.
-                stmt = stmt.where(
-                    PublishedRow.row_no > (page - 1) * size, PublishedRow.row_no <= page * size
-                ).order_by(PublishedRow.row_no)
-            rows = list(s.scalars(stmt))
-            pages = max(1, -(-(total or 0) // size))
-            return ctx.render(
-                request,
-                "disclosure.html",
-                {
-                    "pub": pub,
-                    "version": version,
-                    "kind": kind,
-                    "rows": rows,
-                    "page": page,
-                    "pages": pages,
-                    "total": total,
-                    "division": division,
-                    "title": version.title,
-                },
+            pub, version = found
+            # A published version's rows never change (a correction is a new version), so its
+            # rendered pages are cached by version; the state check above keeps withdrawal
+            # immediate.
+            key = (version.id, page, division)
+            body = ctx.page_cache.get(key)
+            if body is None:
+                body = _render_disclosure(ctx, s, pub, version, page, division)
+                ctx.page_cache.put(key, body)
+        return HTMLResponse(body, headers=SECURITY_HEADERS)
+
+
+def _render_disclosure(
+    ctx: PortalContext,
+    s: Session,
+    pub: Publication,
+    version: PublicationVersion,
+    page: int,
+    division: str | None,
+) -> bytes:
+    kind = KINDS[pub.kind]
+    size = ctx.config.page_size
+    stmt = select(PublishedRow.data).where(PublishedRow.version_id == version.id)
+    total = version.row_count
+    if division:
+        in_division = PublishedRow.division_code.startswith(division, autoescape=True)
+        stmt = stmt.where(in_division).order_by(PublishedRow.row_no)
+        stmt = stmt.offset((page - 1) * size).limit(size)
+        total = (
+            s.scalar(
+                select(func.count())
+                .select_from(PublishedRow)
+                .where(PublishedRow.version_id == version.id, in_division)
             )
+            or 0
+        )
+    else:
+        # row_no is dense from 1: a range scan on the (version_id, row_no) index.
+        stmt = stmt.where(
+            PublishedRow.row_no > (page - 1) * size, PublishedRow.row_no <= page * size
+        ).order_by(PublishedRow.row_no)
+    rows = list(s.scalars(stmt))
+    context = {
+        "prefix": ctx.prefix,
+        "pub": pub,
+        "version": version,
+        "kind": kind,
+        "rows": rows,
+        "page": page,
+        "pages": max(1, -(-total // size)),
+        "total": total,
+        "division": division,
+        "title": version.title,
+    }
+    return ctx.templates.get_template("disclosure.html").render(context).encode("utf-8")
 
 
 def _items(pairs: Any) -> list[dict[str, Any]]:
