@@ -1,0 +1,29 @@
+"""`qingfeng portal divisions`: loads places, reports every bad row with file and line."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from qingfeng.cli import app
+from qingfeng.portal.models import PortalDivision
+from qingfeng.store.db import make_engine, session_factory
+from qingfeng.workspace import init_workspace
+
+
+def test_divisions_load_and_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = init_workspace(tmp_path / "ws")
+    good = tmp_path / "places.csv"
+    good.write_text("code,name\n522723101000,某镇\n522723101201,某镇甲村\n", encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(app, ["portal", "divisions", str(good), "-w", str(settings.workspace)])
+    assert r.exit_code == 0, r.output
+    with session_factory(make_engine(settings.database_url))() as s:
+        got = {(d.code, d.name, d.level) for d in s.scalars(select(PortalDivision))}
+    assert got == {("522723101000", "某镇", "township"), ("522723101201", "某镇甲村", "village")}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,level\n5227231,甲,village\n522723101202,,hamlet\n", encoding="utf-8")
+    r = runner.invoke(app, ["portal", "divisions", str(bad), "-w", str(settings.workspace)])
+    assert r.exit_code == 1
+    out = " ".join(r.output.split())
+    assert "bad.csv:2 code" in out and "bad.csv:3 name" in out and "bad.csv:3 level" in out
