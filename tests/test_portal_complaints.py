@@ -86,6 +86,11 @@ def test_file_anonymous_complaint_becomes_a_warning(env) -> None:  # type: ignor
         assert c.attachments[0].content_type == "image/png"
     stored = env.settings.attachments_dir / hashlib.sha256(PNG).hexdigest()
     assert stored.read_bytes() == PNG
+    url = f"/api/v1/complaints/{c.complaint_no}/attachments/{stored.name}"
+    got = client.get(url, headers=SUPERVISOR)
+    assert got.content == PNG and got.headers["content-disposition"].startswith("attachment;")
+    assert client.get(url).status_code == 401
+    assert client.get(url[:-4] + "0000", headers=SUPERVISOR).status_code == 404
     # Tracking: received, no reply yet.
     t = client.post("/public/track", data={"code": code.lower().replace("-", " ")})
     assert t.status_code == 200 and "已受理" in t.text and 'id="reply"' not in t.text

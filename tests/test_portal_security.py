@@ -131,11 +131,15 @@ def test_challenge_is_signed_single_use_and_expires(env) -> None:  # type: ignor
         "content": "这是一条用于测试验证题的投诉内容。",
         "anonymous": "anonymous",
     }
+    forged = {**answer, "token": answer["token"][:-3] + "abc"}
+    assert "验证题无效" in client.post("/public/complaints", data={**fields, **forged}).text
+    # One guess per challenge: a wrong answer spends it, the right answer then comes too late.
     wrong = {**answer, "challenge": str(int(answer["challenge"]) + 1)}
     r = client.post("/public/complaints", data={**fields, **wrong})
     assert r.status_code == 422 and "验证题答案不正确" in r.text
-    forged = {**answer, "token": answer["token"][:-3] + "abc"}
-    assert "验证题无效" in client.post("/public/complaints", data={**fields, **forged}).text
+    late = client.post("/public/complaints", data={**fields, **answer})
+    assert late.status_code == 422 and "验证题已使用过" in late.text
+    answer = solve(client.get("/public/complaints/new").text)
     assert client.post("/public/complaints", data={**fields, **answer}).status_code == 200
     replay = client.post("/public/complaints", data={**fields, **answer})
     assert replay.status_code == 422 and "验证题已使用过" in replay.text

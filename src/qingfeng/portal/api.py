@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -204,6 +205,25 @@ def build_backoffice_router(
         with tx() as s:
             c = complaints.set_reply_draft(s, complaint_no, body.reply)
             return _complaint_dict(s, c)
+
+    @router.get("/api/v1/complaints/{complaint_no}/attachments/{sha256}", tags=["complaints"])
+    def attachment(complaint_no: str, sha256: str, user: StaffUser = handler) -> FileResponse:
+        with tx() as s:
+            c = complaints.get_complaint(s, complaint_no)
+            meta = next((a for a in c.attachments if a.sha256 == sha256), None)
+        path = settings.attachments_dir / sha256
+        if meta is None or not path.is_file():
+            raise HTTPException(404, "附件不存在 / no such attachment")
+        # Always a download, never rendered in the staff's browser session.
+        return FileResponse(
+            path,
+            media_type=meta.content_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.original_name)}",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox; default-src 'none'",
+            },
+        )
 
     @router.get(
         "/staff/complaints/{complaint_no}", response_class=HTMLResponse, tags=["complaints"]

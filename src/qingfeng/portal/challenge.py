@@ -37,8 +37,10 @@ class ChallengeBook:
         self._ttl = ttl_seconds
 
     def issue(self) -> Challenge:
-        a = secrets.randbelow(40) + 10
-        b = secrets.randbelow(9) + 1
+        a = secrets.randbelow(90) + 10
+        b = secrets.randbelow(90) + 10
+        if b > a:
+            a, b = b, a
         if secrets.randbelow(2):
             op, answer = "加", a + b
         else:
@@ -50,19 +52,16 @@ class ChallengeBook:
         return Challenge(question=f"{a} {op} {b} 等于多少？", token=token)
 
     def verify(self, session: Session, token: str, answer: str) -> None:
-        """Accept a correct, fresh, unused answer, or raise PortalError(field='challenge')."""
+        """Accept a correct, fresh, unused answer, or raise PortalError(field='challenge').
+
+        The nonce is spent before the answer is checked, so each challenge allows one guess:
+        callers commit the session even when this raises (see router._spend_challenge)."""
         try:
             data = self._serializer.loads(token, max_age=self._ttl)
         except SignatureExpired:
             raise PortalError("验证题已过期，请重新作答", field="challenge") from None
         except BadSignature:
             raise PortalError("验证题无效，请刷新页面", field="challenge") from None
-        answer = answer.strip()
-        if not answer.lstrip("-").isdigit():
-            raise PortalError("请填写验证题的数字答案", field="challenge")
-        expected = keyed_hash(self._key, f"{data['n']}:{int(answer)}")
-        if not hmac.compare_digest(expected, str(data.get("h", ""))):
-            raise PortalError("验证题答案不正确", field="challenge")
         session.execute(delete(UsedChallenge).where(UsedChallenge.expires_at < utcnow()))
         try:
             with session.begin_nested():
@@ -73,3 +72,9 @@ class ChallengeBook:
                 )
         except IntegrityError:
             raise PortalError("验证题已使用过，请重新作答", field="challenge") from None
+        answer = answer.strip()
+        if not answer.lstrip("-").isdigit() or len(answer) > 6:
+            raise PortalError("请填写验证题的数字答案", field="challenge")
+        expected = keyed_hash(self._key, f"{data['n']}:{int(answer)}")
+        if not hmac.compare_digest(expected, str(data.get("h", ""))):
+            raise PortalError("验证题答案不正确", field="challenge")

@@ -283,8 +283,7 @@ def _query_routes(router: APIRouter, ctx: PortalContext) -> None:
             with ctx.transaction() as s:
                 target = query_target(s, publication_id)
             # The challenge is spent in its own transaction: a failed attempt cannot reuse it.
-            with ctx.transaction() as s:
-                ctx.challenges.verify(s, f["token"], f["challenge"])
+            _spend_challenge(ctx, f["token"], f["challenge"])
             with ctx.transaction() as s:
                 result = run_self_query(
                     s,
@@ -344,6 +343,18 @@ def _query_routes(router: APIRouter, ctx: PortalContext) -> None:
 
 
 # ---------------------------------------------------------------- complaints
+
+
+def _spend_challenge(ctx: PortalContext, token: str, answer: str) -> None:
+    """Check the challenge in its own committed transaction: right or wrong, it is spent."""
+    error: PortalError | None = None
+    with ctx.transaction() as s:
+        try:
+            ctx.challenges.verify(s, token, answer)
+        except PortalError as exc:
+            error = exc
+    if error is not None:
+        raise error
 
 
 def _too_big(request: Request, limit: int) -> Response | None:
@@ -429,8 +440,7 @@ def _complaint_routes(router: APIRouter, ctx: PortalContext) -> None:
             complainant_phone=v["complainant_phone"],
         )
         try:
-            with ctx.transaction() as s:
-                ctx.challenges.verify(s, v["token"], v["challenge"])
+            _spend_challenge(ctx, v["token"], v["challenge"])
             with ctx.transaction() as s:
                 complaint, code = file_complaint(
                     s,
