@@ -27,3 +27,18 @@ def test_divisions_load_and_errors(tmp_path) -> None:  # type: ignore[no-untyped
     assert r.exit_code == 1
     out = " ".join(r.output.split())
     assert "bad.csv:2 code" in out and "bad.csv:3 name" in out and "bad.csv:3 level" in out
+
+
+def test_portal_config_from_workspace_toml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from qingfeng.portal.config import PortalConfig
+
+    settings = init_workspace(tmp_path / "ws")
+    toml = settings.workspace / "qingfeng.toml"
+    toml.write_text(toml.read_text() + "\n[portal]\npage_burst = 7\ncomplaint_rate = 0.01\n")
+    cfg = PortalConfig.from_settings(settings)
+    assert (cfg.page_burst, cfg.complaint_rate, cfg.track_miss_burst) == (7, 0.01, 5)
+    toml.write_text(toml.read_text() + "page_brust = 1\n")
+    with pytest.raises(ValueError, match="page_brust"):
+        PortalConfig.from_settings(settings)
