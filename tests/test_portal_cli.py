@@ -42,3 +42,17 @@ def test_portal_config_from_workspace_toml(tmp_path) -> None:  # type: ignore[no
     toml.write_text(toml.read_text() + "page_brust = 1\n")
     with pytest.raises(ValueError, match="page_brust"):
         PortalConfig.from_settings(settings)
+
+
+def test_create_portal_app_serves_public_pages_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from qingfeng.portal import create_portal_app
+
+    settings = init_workspace(tmp_path / "ws")
+    client = TestClient(create_portal_app(settings))
+    home = client.get("/")
+    assert home.status_code == 200 and "阳光公开" in home.text
+    assert client.get("/public/complaints/new").status_code == 200
+    for staff_path in ("/api/v1/publications", "/api/v1/complaints", "/docs", "/openapi.json"):
+        assert client.get(staff_path).status_code == 404

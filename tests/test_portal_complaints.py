@@ -140,7 +140,7 @@ def test_too_many_attachments_and_too_large_request(tmp_path) -> None:  # type: 
     client = TestClient(env.app())
     files = [("attachments", (f"{i}.pdf", PDF + bytes([i]), "application/pdf")) for i in range(4)]
     r = file(client, files=files)
-    assert r.status_code == 422 and "附件最多 3 个" in r.text
+    assert r.status_code == 400 and "附件最多 3 个" in r.text
     r = file(client, files=[("attachments", ("a.pdf", PDF + b"0" * 300_000, "application/pdf"))])
     assert r.status_code == 413
 

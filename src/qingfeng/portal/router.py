@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from qingfeng.portal.attachments import ALLOWED_EXTENSIONS, Upload
 from qingfeng.portal.challenge import ChallengeBook
@@ -263,7 +264,9 @@ def _query_routes(router: APIRouter, ctx: PortalContext) -> None:
         too_big = _too_big(request, 16 * 1024)
         if too_big:
             return too_big
-        data = await request.form(max_files=0, max_fields=10)
+        data = await _form(request, max_files=0, max_fields=10)
+        if isinstance(data, Response):
+            return data
         fields = {
             k: str(data.get(k, ""))[:200] for k in ("id_no", "name", "answer", "token", "challenge")
         }
@@ -357,6 +360,18 @@ def _spend_challenge(ctx: PortalContext, token: str, answer: str) -> None:
         raise error
 
 
+async def _form(request: Request, *, max_files: int, max_fields: int) -> FormData | Response:
+    """The parsed form, or a plain 400 naming what was wrong (too many files or fields)."""
+    try:
+        return await request.form(max_files=max_files, max_fields=max_fields)
+    except HTTPException as exc:
+        return Response(
+            f"表单无法处理 / bad form: {exc.detail}（附件最多 {max_files} 个）",
+            status_code=400,
+            media_type="text/plain; charset=utf-8",
+        )
+
+
 def _too_big(request: Request, limit: int) -> Response | None:
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
@@ -403,7 +418,9 @@ def _complaint_routes(router: APIRouter, ctx: PortalContext) -> None:
             return too_big
         if not ctx.has(request, "complaint"):
             return ctx.refused(request, "complaint")
-        data = await request.form(max_files=ctx.config.max_attachments + 1, max_fields=20)
+        data = await _form(request, max_files=ctx.config.max_attachments, max_fields=20)
+        if isinstance(data, Response):
+            return data
         values = {
             k: str(data.get(k, ""))[:6000]
             for k in (
@@ -474,7 +491,9 @@ def _complaint_routes(router: APIRouter, ctx: PortalContext) -> None:
         too_big = _too_big(request, 4 * 1024)
         if too_big:
             return too_big
-        data = await request.form(max_files=0, max_fields=5)
+        data = await _form(request, max_files=0, max_fields=5)
+        if isinstance(data, Response):
+            return data
         code = str(data.get("code", ""))[:64]
         return await run_in_threadpool(_track_work, request, code)
 
