@@ -162,17 +162,27 @@ def test_reply_published_when_warning_disposed(env) -> None:  # type: ignore[no-
         c = s.scalars(select(Complaint)).one()
         w = s.get(Warning, c.warning_id)
         w.status = "verifying"
-        assert on_warning_status_changed(s, w) is None
+        assert on_warning_status_changed(s, w) == []
     assert "正在核查办理" in client.post("/public/track", data={"code": code}).text
     with env.factory() as s, s.begin():
         c = s.scalars(select(Complaint)).one()
         w = s.get(Warning, c.warning_id)
         w.status = "disposed"
-        reply = on_warning_status_changed(s, w)
-        assert reply is not None and reply.warning_status == "disposed"
+        (reply,) = on_warning_status_changed(s, w)
+        assert reply.warning_status == "disposed"
         assert publish_reply_if_disposed(s, c) is None  # idempotent
     t = client.post("/public/track", data={"code": code})
     assert "已办结" in t.text and "已追回多领资金1200元" in t.text
+    # Reopened: the reply leaves the page until the case is disposed again (not duplicated).
+    for status, shown in (("verifying", False), ("disposed", True)):
+        with env.factory() as s, s.begin():
+            w = s.get(Warning, s.scalars(select(Complaint)).one().warning_id)
+            w.status = status
+            on_warning_status_changed(s, w)
+        t = client.post("/public/track", data={"code": code})
+        assert ("已追回多领资金1200元" in t.text) is shown
+    with env.factory() as s:
+        assert len(s.scalars(select(Complaint)).one().replies) == 1
 
 
 def test_stored_xss_in_every_complaint_field_is_inert(env) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from qingfeng.hits import fingerprint
@@ -228,7 +228,9 @@ def public_status(session: Session, c: Complaint) -> str:
     """received | in_progress | replied, as the citizen sees it."""
     if c.status == "replied":
         return "replied"
-    warning = session.get(Warning, c.warning_id) if c.warning_id else None
+    warning = _effective_warning(
+        session, session.get(Warning, c.warning_id) if c.warning_id else None
+    )
     if warning is None or warning.status == "new":
         return "received"
     return "in_progress"
@@ -246,36 +248,62 @@ def set_reply_draft(session: Session, complaint_no: str, text: str) -> Complaint
     return c
 
 
+def _effective_warning(session: Session, warning: Warning | None) -> Warning | None:
+    """The warning that carries the case: a complaint's warning merged into another (duplicate
+    complaints) follows the surviving one. `merged_into_id` is the loop's column (migration 0002);
+    read with getattr so this module works with or without it."""
+    seen = 0
+    while warning is not None and seen < 10:
+        target = getattr(warning, "merged_into_id", None)
+        if not target:
+            return warning
+        warning = session.get(Warning, target)
+        seen += 1
+    return warning
+
+
 def publish_reply_if_disposed(session: Session, complaint: Complaint) -> ComplaintReply | None:
-    """Publish the reply to the tracking page once the complaint's warning is disposed and a
-    reply is written. Idempotent: a reply already published is not repeated unless its text
-    changed (a corrected reply is appended, the tracking page shows the latest)."""
-    if complaint.warning_id is None or not (complaint.reply_draft or "").strip():
+    """Keep the tracking page in step with the case: publish the staff's reply once the
+    complaint's warning (or the warning it was merged into) is disposed; take the reply off the
+    page again if the case is reopened. A reply already published is not repeated unless its text
+    changed (a corrected reply is appended; the page shows the latest)."""
+    if complaint.warning_id is None:
         return None
-    warning = session.get(Warning, complaint.warning_id)
-    if warning is None or warning.status not in DISPOSED_STATUSES:
+    warning = _effective_warning(session, session.get(Warning, complaint.warning_id))
+    if warning is None:
+        return None
+    if warning.status not in DISPOSED_STATUSES:
+        if complaint.status == "replied":  # reopened: back to "in progress" until disposed again
+            complaint.status = "received"
         return None
     body = (complaint.reply_draft or "").strip()
+    if not body:
+        return None
+    complaint.status = "replied"
     if complaint.replies and complaint.replies[-1].body == body:
         return None
     reply = ComplaintReply(complaint_id=complaint.id, body=body, warning_status=warning.status)
     complaint.replies.append(reply)
-    complaint.status = "replied"
     session.flush()
     return reply
 
 
-def on_warning_status_changed(session: Session, warning: Warning) -> ComplaintReply | None:
+def on_warning_status_changed(session: Session, warning: Warning) -> list[ComplaintReply]:
     """Hook for the loop's state machine: call after any status change of a warning, in the same
-    transaction. Does nothing unless the warning is a complaint's."""
-    if warning.model_id != COMPLAINT_MODEL_ID:
-        return None
-    complaint = session.scalars(
-        select(Complaint).where(Complaint.warning_id == warning.id)
-    ).one_or_none()
-    if complaint is None:
-        return None
-    return publish_reply_if_disposed(session, complaint)
+    transaction. Updates the complaints whose warning is this one or was merged into it; does
+    nothing for other warnings. Returns the replies it published."""
+    linked = [Complaint.warning_id == warning.id]
+    if hasattr(Warning, "merged_into_id"):
+        merged = select(Warning.id).where(Warning.merged_into_id == warning.id)
+        linked.append(Complaint.warning_id.in_(merged))
+    if warning.model_id != COMPLAINT_MODEL_ID and len(linked) == 1:
+        return []
+    published = []
+    for complaint in session.scalars(select(Complaint).where(or_(*linked))):
+        reply = publish_reply_if_disposed(session, complaint)
+        if reply is not None:
+            published.append(reply)
+    return published
 
 
 def list_complaints(session: Session, limit: int = 100, offset: int = 0) -> list[Complaint]:

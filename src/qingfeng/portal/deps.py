@@ -2,8 +2,9 @@
 `current_staff_user` (app.dependency_overrides[current_staff_user] = its own dependency returning a
 StaffUser); until then every back-office endpoint answers 401. Roles:
 
-- `data_officer` (or `admin`): create, approve, publish and withdraw publications;
-- `supervisor` (or `admin`): read complaints (untrusted text, contact data), write replies.
+- `data_officer` (or `administrator`): create, approve, publish and withdraw publications;
+- `supervisor`, `verifier` (or `administrator`): read complaints (untrusted text, contact data)
+  and write replies. Role names are the store's (qingfeng.store.models.ROLES on branch loop).
 
 `header_test_user` is a stand-in for tests and local trials only: it trusts X-Test-User and
 X-Test-Roles headers, so it must never be wired in production.
@@ -17,8 +18,8 @@ from fastapi import Depends, HTTPException, Request
 
 from qingfeng.portal.publishing import StaffUser
 
-PUBLICATION_ROLES = frozenset({"data_officer", "admin"})
-COMPLAINT_ROLES = frozenset({"supervisor", "admin"})
+PUBLICATION_ROLES = frozenset({"data_officer", "administrator"})
+COMPLAINT_ROLES = frozenset({"supervisor", "verifier", "administrator"})
 
 
 def current_staff_user() -> StaffUser:
