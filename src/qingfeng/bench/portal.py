@@ -1,10 +1,13 @@
 """Portal benchmark: disclosure pages served by ONE uvicorn process, load generated on loopback.
 
-Target (issue 9): 200 requests/s of disclosure pages with p99 < 100 ms on 2 cores. The load is
-open-loop: requests are scheduled at a fixed rate and each latency is measured from its scheduled
-start (so a stalled server cannot hide queueing, no coordinated omission). The generator is a small
-keep-alive HTTP/1.1 client on asyncio streams, to leave the CPU to the server. Bounded: at most
-`duration` seconds per phase and a fixed number of requests.
+Target (issue 9): 200 requests/s of disclosure pages with p99 < 100 ms on 2 cores. Phases:
+1. cold cache: every distinct URL once (pages rendered and cached);
+2. open loop at 1.1 x the target (a fixed-rate run can never report more than its own rate):
+   requests are scheduled at a fixed rate and each latency is measured from its scheduled start,
+   so a stalled server cannot hide queueing (no coordinated omission) — this phase is judged;
+3. closed loop with 8 connections: peak throughput.
+The generator is a small keep-alive HTTP/1.1 client on asyncio streams, to leave the CPU to the
+server. Bounded: a fixed number of requests and at most `duration` seconds per phase.
 """
 
 from __future__ import annotations
@@ -208,7 +211,9 @@ async def _load(
     }
 
 
-def run(console: Console, *, rate: float = TARGET_RPS, duration: float = 10.0) -> dict[str, Any]:
+def run(
+    console: Console, *, rate: float = TARGET_RPS * 1.1, duration: float = 10.0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="qingfeng-bench-portal-") as tmp:
         workspace = Path(tmp) / "ws"
         t0 = time.perf_counter()
@@ -224,7 +229,10 @@ def run(console: Console, *, rate: float = TARGET_RPS, duration: float = 10.0) -
         port = _free_port()
         proc = _start_server(workspace, port)
         try:
-            asyncio.run(_load(port, paths, None, 200, 5, 4))  # warm-up
+            # Warm-up: every distinct URL once (steady state = rendered pages cached; the
+            # per-request published-version check still runs), measured as the cold phase.
+            distinct = sorted(set(paths))
+            cold = asyncio.run(_load(port, distinct, None, len(distinct), 60, 4))
             steady = asyncio.run(_load(port, paths, rate, int(rate * duration), duration, 16))
             peak = asyncio.run(_load(port, paths, None, 20_000, duration / 2, 8))
         finally:
@@ -239,7 +247,12 @@ def run(console: Console, *, rate: float = TARGET_RPS, duration: float = 10.0) -
     table = Table(title=f"门户公开页 / portal disclosure pages (1 uvicorn process, {ROWS} rows)")
     for col in ("phase", "requests", "errors", "req/s", "p50 ms", "p99 ms", "max ms"):
         table.add_column(col, justify="right")
-    for name, r in ((f"open loop {rate:g}/s", steady), ("closed loop, 8 conns", peak)):
+    phases = (
+        ("cold cache, 4 conns", cold),
+        (f"open loop {rate:g}/s", steady),
+        ("closed loop, 8 conns", peak),
+    )
+    for name, r in phases:
         table.add_row(
             name,
             str(r["requests"]),
@@ -250,7 +263,9 @@ def run(console: Console, *, rate: float = TARGET_RPS, duration: float = 10.0) -
             str(r["max_ms"]),
         )
     console.print(table)
+    load = os.getloadavg()[0]
     console.print(
+        f"machine load average at the end: {load:.1f} on {os.cpu_count()} cores; "
         f"publish snapshot of {ROWS} rows ×2: {publish_s:.1f} s; target ≥{TARGET_RPS} req/s with "
         f"p99 < {TARGET_P99_MS:g} ms: " + ("[green]PASS[/]" if passed else "[red]FAIL[/]")
     )

@@ -43,7 +43,7 @@ class PortalConfig:
     # Challenges.
     challenge_ttl_seconds: int = 900
     page_size: int = 50
-    page_cache_entries: int = 512  # rendered disclosure pages kept in memory (~20 KB each)
+    page_cache_entries: int = 2000  # rendered disclosure pages kept in memory (~20 KB each)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> PortalConfig:

@@ -139,22 +139,23 @@ def _disclosure_routes(router: APIRouter, ctx: PortalContext) -> None:
     ) -> Response:
         if not ctx.take(request, "page"):
             return ctx.refused(request, "page")
-        with ctx.transaction() as s:
-            found = s.execute(
-                select(Publication, PublicationVersion)
-                .join(PublicationVersion, PublicationVersion.publication_id == Publication.id)
-                .where(Publication.id == publication_id, PublicationVersion.state == "published")
-            ).one_or_none()
-            if found is None:
+        # Hot path: one indexed lookup of the published version id (Core, no ORM objects). A
+        # published version's rows never change (a correction is a new version), so its rendered
+        # pages are cached by version id; this per-request check keeps withdrawal immediate.
+        with ctx.factory() as s:
+            version_id = s.execute(
+                select(PublicationVersion.id).where(
+                    PublicationVersion.publication_id == publication_id,
+                    PublicationVersion.state == "published",
+                )
+            ).scalar_one_or_none()
+            if version_id is None:
                 return ctx.render(request, "gone.html", {"title": "公开事项不存在或已撤回"}, 404)
-            pub, version = found
-            # A published version's rows never change (a correction is a new version), so its
-            # rendered pages are cached by version; the state check above keeps withdrawal
-            # immediate.
-            key = (version.id, page, division)
+            key = (version_id, page, division)
             body = ctx.page_cache.get(key)
             if body is None:
-                body = _render_disclosure(ctx, s, pub, version, page, division)
+                version = s.get_one(PublicationVersion, version_id)
+                body = _render_disclosure(ctx, s, version.publication, version, page, division)
                 ctx.page_cache.put(key, body)
         return HTMLResponse(body, headers=SECURITY_HEADERS)
 
