@@ -121,6 +121,13 @@ def test_repeated_unresolved_replies_and_trends(env) -> None:  # type: ignore[no
             ("2026-11", "school_meals", VILLAGE_B): (1, 1),
         }
         assert len(analytics.duplicate_complaints(s)[0]) == 3
+        exported = {r["complaint_no"]: r for r in analytics.complaints_dataset_rows(s)}
+        assert list(exported[meal.complaint_no]) == list(analytics.COMPLAINTS_DATASET_FIELDS)
+        assert (
+            exported[meal.complaint_no]["reply"] == "经核查，反映问题不属实，已向群众做好解释工作。"
+        )
+        assert exported[meal.complaint_no]["category"] == "校园餐"
+        assert exported[old_no]["reply"] is None and exported[old_no]["status"] == "received"
     api = TestClient(env.app()).get("/api/v1/complaints/analytics", headers=SUPERVISOR).json()
     assert set(api) == {
         "trends",

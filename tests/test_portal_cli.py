@@ -56,3 +56,28 @@ def test_create_portal_app_serves_public_pages_only(tmp_path) -> None:  # type: 
     assert client.get("/public/complaints/new").status_code == 200
     for staff_path in ("/api/v1/publications", "/api/v1/complaints", "/docs", "/openapi.json"):
         assert client.get(staff_path).status_code == 404
+
+
+def test_export_complaints_as_standard_dataset(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from qingfeng.portal.complaints import ComplaintForm, file_complaint
+
+    settings = init_workspace(tmp_path / "ws")
+    factory = session_factory(make_engine(settings.database_url))
+    with factory() as s, s.begin():
+        s.add(PortalDivision(code="522723101201", name="甲村", level="village"))
+        s.flush()
+        form = ComplaintForm(
+            "522723101201", "conduct", "公车私用", "村支书周末开公车去钓鱼，多人看见。"
+        )
+        file_complaint(s, form, [], settings.attachments_dir)
+    out = tmp_path / "complaints.csv"
+    r = CliRunner().invoke(
+        app, ["portal", "export-complaints", str(out), "-w", str(settings.workspace)]
+    )
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 1 and rows[0]["division_code"] == "522723101201"
+    assert rows[0]["category"] == "作风问题（四风）" and "公车私用" in rows[0]["content"]
+    assert rows[0]["complaint_no"].startswith("TS") and rows[0]["reply"] == ""

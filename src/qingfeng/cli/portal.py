@@ -65,6 +65,27 @@ def register(app: typer.Typer) -> None:
             log_level="warning",
         )
 
+    @portal.command("export-complaints")
+    def export_complaints(
+        out: Annotated[Path, typer.Argument(help="CSV file to write (UTF-8, with header).")],
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        """Write portal complaints as the standard `complaints` dataset, for ingest into the lake
+        (so the complaint models also see them). Contains phone numbers of named complainants."""
+        from qingfeng.portal.analytics import COMPLAINTS_DATASET_FIELDS, complaints_dataset_rows
+        from qingfeng.store.db import make_engine, session_factory
+
+        settings = settings_for(workspace)
+        with session_factory(make_engine(settings.database_url))() as s:
+            rows = complaints_dataset_rows(s)
+        tmp = out.with_name(out.name + ".tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=COMPLAINTS_DATASET_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        tmp.replace(out)
+        console.print(f"已导出 {len(rows)} 条投诉 / exported {len(rows)} complaints → {out}")
+
     @portal.command("divisions")
     def divisions(
         csv_file: Annotated[Path, typer.Argument(help="CSV with columns code,name[,level].")],

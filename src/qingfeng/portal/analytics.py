@@ -179,3 +179,57 @@ def trends(session: Session, since_month: str | None = None) -> list[dict[str, A
         }
         for r in session.execute(stmt)
     ]
+
+
+# Field order of the standard `complaints` dataset (docs/architecture.md), so that portal complaints
+# can join the 12345-hotline complaints in the lake and the model library's complaint models.
+COMPLAINTS_DATASET_FIELDS = (
+    "complaint_no",
+    "received_at",
+    "complainant_phone",
+    "division_code",
+    "target_name",
+    "target_org",
+    "category",
+    "content",
+    "replied_at",
+    "reply",
+    "status",
+)
+
+
+def complaints_dataset_rows(session: Session) -> list[dict[str, Any]]:
+    """Portal complaints shaped as the standard `complaints` dataset (latest reply per complaint),
+    for the ingest station to publish as a lake batch."""
+    latest = (
+        select(
+            ComplaintReply.complaint_id,
+            func.max(ComplaintReply.id).label("reply_id"),
+        )
+        .group_by(ComplaintReply.complaint_id)
+        .subquery()
+    )
+    stmt = (
+        select(Complaint, ComplaintReply)
+        .outerjoin(latest, latest.c.complaint_id == Complaint.id)
+        .outerjoin(ComplaintReply, ComplaintReply.id == latest.c.reply_id)
+        .order_by(Complaint.id)
+    )
+    rows = []
+    for c, r in session.execute(stmt):
+        rows.append(
+            {
+                "complaint_no": c.complaint_no,
+                "received_at": _aware(c.created_at).isoformat(),
+                "complainant_phone": c.complainant_phone,
+                "division_code": c.division_code,
+                "target_name": c.target_name,
+                "target_org": c.target_org,
+                "category": CATEGORIES.get(c.category, c.category),
+                "content": c.title + "\n" + c.content,
+                "replied_at": _aware(r.published_at).isoformat() if r else None,
+                "reply": r.body if r else None,
+                "status": c.status,
+            }
+        )
+    return rows
