@@ -253,3 +253,23 @@ def test_tenders_ledgers_and_policies(env) -> None:  # type: ignore[no-untyped-d
     policy = client.get(f"/public/disclosures/{ids['policy']}").text
     assert "&lt;b&gt;每月&lt;/b&gt;" in policy and "<b>每月" not in policy
     assert "年满80周岁。" in policy
+
+
+def test_publish_fails_cleanly_when_the_lake_lacks_the_dataset(env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    env.lake_path = empty
+    client = TestClient(env.app())
+    v = client.post(
+        "/api/v1/publications",
+        json={"kind": "subsidy_roll", "title": "某镇名册", "filters": {}},
+        headers=OFFICER_A,
+    ).json()
+    client.post(f"/api/v1/publications/versions/{v['id']}/approve", headers=OFFICER_B)
+    r = client.post(f"/api/v1/publications/versions/{v['id']}/publish", headers=OFFICER_A)
+    assert r.status_code == 400
+    assert "读取数据湖 subsidy_payments 失败" in r.json()["detail"]["message"]
+    states = client.get("/api/v1/publications", headers=OFFICER_A).json()[0]["versions"]
+    assert [x["state"] for x in states] == ["approved"]  # nothing half-written
+    with env.factory() as s:
+        assert s.scalars(select(PublishedRow)).all() == []
