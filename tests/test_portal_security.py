@@ -223,3 +223,13 @@ def test_token_bucket_refills_and_forgets_old_keys() -> None:
     b.take("p", "b", 2, 1.0)
     b.take("p", "c", 2, 1.0)  # evicts "a" (least recently used)
     assert b.has("p", "a", 2, 1.0, cost=2)
+
+
+def test_templates_never_disable_escaping() -> None:
+    from qingfeng.portal.context import TEMPLATES_DIR, templates
+
+    assert templates().env.autoescape
+    for path in TEMPLATES_DIR.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for unsafe in ("|safe", "| safe", "autoescape false", "Markup(", "<script"):
+            assert unsafe not in text, f"{path.name} contains {unsafe!r}"
