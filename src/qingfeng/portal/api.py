@@ -1,0 +1,273 @@
+"""Back-office API of the portal: publications (/api/v1/publications), places offered in menus,
+complaints (/api/v1/complaints) and their analytics, plus an escaped HTML view of one complaint.
+
+Mounted by the web app; `current_staff_user` (deps.py) is the seam where it plugs in sign-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qingfeng.portal import analytics, complaints, publishing
+from qingfeng.portal.context import SECURITY_HEADERS, templates
+from qingfeng.portal.deps import COMPLAINT_ROLES, PUBLICATION_ROLES, require_roles
+from qingfeng.portal.errors import PortalError
+from qingfeng.portal.models import PortalDivision, Publication
+from qingfeng.portal.publishing import StaffUser, VersionSpec
+from qingfeng.settings import Settings
+from qingfeng.store.db import make_engine, session_factory
+from qingfeng.store.models import Warning
+
+LakeConnect = Callable[[Settings], Any]
+
+
+class VersionIn(BaseModel):
+    title: str = Field(max_length=200)
+    filters: dict[str, str] = Field(default_factory=dict)
+    body: str = Field(default="", max_length=20_000)
+    eligibility: str = Field(default="", max_length=20_000)
+    self_query: bool = False
+    verification: str | None = None
+
+    def spec(self) -> VersionSpec:
+        return VersionSpec(**self.model_dump(include=set(VersionIn.model_fields)))
+
+
+class PublicationIn(VersionIn):
+    kind: str
+    division_code: str | None = None
+
+
+class WithdrawIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class DivisionIn(BaseModel):
+    code: str = Field(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")
+    name: str = Field(min_length=1, max_length=100)
+    level: str = Field(default="village", pattern=r"^(county|township|village)$")
+
+
+class ReplyIn(BaseModel):
+    reply: str = Field(max_length=5000)
+
+
+def _default_lake_connect(settings: Settings) -> Any:
+    from qingfeng.lake import connect  # the data station's (branch data)
+
+    return connect(settings)
+
+
+def build_backoffice_router(
+    settings: Settings,
+    *,
+    factory: sessionmaker[Session] | None = None,
+    lake_connect: LakeConnect | None = None,
+    static_prefix: str = "/public",
+) -> APIRouter:
+    factory = factory or session_factory(make_engine(settings.database_url))
+    connect = lake_connect or _default_lake_connect
+    tpl = templates()
+    officer = Depends(require_roles(PUBLICATION_ROLES))
+    handler = Depends(require_roles(COMPLAINT_ROLES))
+    router = APIRouter()
+
+    @contextmanager
+    def tx() -> Iterator[Session]:
+        try:
+            with factory() as session, session.begin():
+                yield session
+        except PortalError as exc:
+            raise HTTPException(
+                exc.status_code, {"message": exc.message, "field": exc.field}
+            ) from None
+
+    # ------------------------------------------------------------ publications
+    @router.get("/api/v1/publications", tags=["publications"])
+    def list_publications(user: StaffUser = officer) -> list[dict[str, Any]]:
+        with tx() as s:
+            pubs = s.scalars(select(Publication).order_by(Publication.id.desc())).all()
+            return [
+                {
+                    "id": p.id,
+                    "kind": p.kind,
+                    "title": p.title,
+                    "division_code": p.division_code,
+                    "versions": [publishing.version_to_dict(v) for v in p.versions],
+                }
+                for p in pubs
+            ]
+
+    @router.post("/api/v1/publications", status_code=201, tags=["publications"])
+    def create(body: PublicationIn, user: StaffUser = officer) -> dict[str, Any]:
+        with tx() as s:
+            v = publishing.create_publication(
+                s, kind=body.kind, division_code=body.division_code, spec=body.spec(), user=user
+            )
+            return publishing.version_to_dict(v)
+
+    @router.post(
+        "/api/v1/publications/{publication_id}/versions", status_code=201, tags=["publications"]
+    )
+    def new_version(
+        publication_id: int, body: VersionIn, user: StaffUser = officer
+    ) -> dict[str, Any]:
+        with tx() as s:
+            return publishing.version_to_dict(
+                publishing.create_version(s, publication_id, body.spec(), user)
+            )
+
+    @router.get("/api/v1/publications/versions/{version_id}/preview", tags=["publications"])
+    def preview(version_id: int, user: StaffUser = officer) -> dict[str, Any]:
+        con = None
+        try:
+            with tx() as s:
+                if publishing.get_version(s, version_id).publication.kind == "policy":
+                    return {"columns": [], "rows": [], "total": 0}
+                con = connect(settings)
+                return publishing.preview_rows(con, s, version_id)
+        finally:
+            if con is not None:
+                con.close()
+
+    @router.post("/api/v1/publications/versions/{version_id}/approve", tags=["publications"])
+    def approve(version_id: int, user: StaffUser = officer) -> dict[str, Any]:
+        with tx() as s:
+            return publishing.version_to_dict(publishing.approve_version(s, version_id, user))
+
+    @router.post("/api/v1/publications/versions/{version_id}/publish", tags=["publications"])
+    def publish(version_id: int, user: StaffUser = officer) -> dict[str, Any]:
+        con = None
+        try:
+            with tx() as s:
+                needs_lake = publishing.get_version(s, version_id).publication.kind != "policy"
+                con = connect(settings) if needs_lake else None
+                v = publishing.publish_version(s, version_id, user, con, settings.secret_key)
+                return publishing.version_to_dict(v)
+        finally:
+            if con is not None:
+                con.close()
+
+    @router.post("/api/v1/publications/versions/{version_id}/withdraw", tags=["publications"])
+    def withdraw(version_id: int, body: WithdrawIn, user: StaffUser = officer) -> dict[str, Any]:
+        with tx() as s:
+            return publishing.version_to_dict(
+                publishing.withdraw_version(s, version_id, user, body.reason)
+            )
+
+    @router.put("/api/v1/portal/divisions", tags=["publications"])
+    def put_divisions(body: list[DivisionIn], user: StaffUser = officer) -> dict[str, int]:
+        with tx() as s:
+            for d in body:
+                s.merge(PortalDivision(code=d.code, name=d.name, level=d.level))
+            return {"count": len(body)}
+
+    # ------------------------------------------------------------ complaints
+    @router.get("/api/v1/complaints", tags=["complaints"])
+    def list_all(limit: int = 100, offset: int = 0, user: StaffUser = handler) -> list[dict]:
+        with tx() as s:
+            return [
+                _complaint_dict(s, c)
+                for c in complaints.list_complaints(s, min(limit, 500), max(offset, 0))
+            ]
+
+    @router.get("/api/v1/complaints/analytics", tags=["complaints"])
+    def complaint_analytics(
+        days: int = 30, since_month: str | None = None, user: StaffUser = handler
+    ) -> JSONResponse:
+        with tx() as s:
+            data = {
+                "trends": analytics.trends(s, since_month),
+                "repeated_targets": analytics.repeated_targets(s),
+                "long_unresolved": analytics.long_unresolved(s, days),
+                "near_duplicates": analytics.duplicate_complaints(s),
+                "replies": analytics.suspicious_replies(s),
+            }
+        return JSONResponse(_jsonable(data))
+
+    @router.get("/api/v1/complaints/{complaint_no}", tags=["complaints"])
+    def get_one(complaint_no: str, user: StaffUser = handler) -> dict[str, Any]:
+        with tx() as s:
+            return _complaint_dict(s, complaints.get_complaint(s, complaint_no))
+
+    @router.put("/api/v1/complaints/{complaint_no}/reply", tags=["complaints"])
+    def put_reply(complaint_no: str, body: ReplyIn, user: StaffUser = handler) -> dict[str, Any]:
+        with tx() as s:
+            c = complaints.set_reply_draft(s, complaint_no, body.reply)
+            return _complaint_dict(s, c)
+
+    @router.get("/api/v1/complaints/{complaint_no}/attachments/{sha256}", tags=["complaints"])
+    def attachment(complaint_no: str, sha256: str, user: StaffUser = handler) -> FileResponse:
+        with tx() as s:
+            c = complaints.get_complaint(s, complaint_no)
+            meta = next((a for a in c.attachments if a.sha256 == sha256), None)
+        path = settings.attachments_dir / sha256
+        if meta is None or not path.is_file():
+            raise HTTPException(404, "附件不存在 / no such attachment")
+        # Always a download, never rendered in the staff's browser session.
+        return FileResponse(
+            path,
+            media_type=meta.content_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.original_name)}",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox; default-src 'none'",
+            },
+        )
+
+    @router.get(
+        "/staff/complaints/{complaint_no}", response_class=HTMLResponse, tags=["complaints"]
+    )
+    def staff_page(request: Request, complaint_no: str, user: StaffUser = handler) -> HTMLResponse:
+        with tx() as s:
+            c = complaints.get_complaint(s, complaint_no)
+            w = s.get(Warning, c.warning_id) if c.warning_id else None
+            resp = tpl.TemplateResponse(
+                request,
+                "staff_complaint.html",
+                {
+                    "c": c,
+                    "category": complaints.CATEGORIES.get(c.category, c.category),
+                    "warning_status": w.status if w else "—",
+                    "static_prefix": static_prefix,
+                },
+            )
+            resp.headers.update(SECURITY_HEADERS)
+            return resp
+
+    return router
+
+
+def _complaint_dict(s: Session, c: Any) -> dict[str, Any]:
+    d = complaints.complaint_evidence(c)
+    d.update(
+        {
+            "status": complaints.public_status(s, c),
+            "warning_id": c.warning_id,
+            "reply_draft": c.reply_draft,
+            "replies": [
+                {"body": r.body, "published_at": r.published_at.isoformat()} for r in c.replies
+            ],
+        }
+    )
+    return d
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
