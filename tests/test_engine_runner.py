@@ -51,7 +51,11 @@ def _engine_with(tables: dict[str, list[dict]]) -> DuckDBEngine:
 
 
 def _case_tables() -> dict[str, list[dict]]:
-    return load_models().get("subsidy_after_death").tests[0].tables
+    spec = load_models().get("subsidy_after_death")
+    tables = dict(spec.tests[0].tables)
+    for dataset in spec.inputs:  # inputs the case leaves out are present but empty
+        tables.setdefault(dataset, [])
+    return tables
 
 
 def test_run_records_runs_and_warnings_and_isolates_failures(workspace) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +134,7 @@ def test_cli_model_test_list_and_explain(workspace) -> None:  # type: ignore[no-
     ws = str(workspace.workspace)
     result = runner.invoke(app, ["model", "test", "subsidy_after_death", "-w", ws])
     assert result.exit_code == 1  # the workspace holds a broken model file
-    assert "2 passed, 0 failed" in result.output
+    assert "3 passed, 0 failed" in result.output
     (workspace.models_dir / "broken.yaml").unlink()
     result = runner.invoke(app, ["model", "test", "-w", str(workspace.workspace)])
     assert "always_fails: 没有测试用例" in result.output
