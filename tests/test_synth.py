@@ -317,3 +317,110 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
     assert bad.exit_code == 1
     assert "YYYY-MM-DD" in bad.output
     assert not (tmp_path / "d").exists()
+
+
+def parse_date(text: str) -> dt.date | None:
+    s = text.strip().split(" ")[0]
+    for pattern in (
+        r"(\d{4})-(\d\d)-(\d\d)",
+        r"(\d{4})/(\d{1,2})/(\d{1,2})",
+        r"(\d{4})(\d\d)(\d\d)",
+        r"(\d{4})年(\d{1,2})月(\d{1,2})日",
+    ):
+        m = re.fullmatch(pattern, s)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def clean(files: dict, truth: Truth, key: str) -> tuple[list[str], list[list[str]]]:
+    """Rows a correct ingest keeps: without planted invalid rows and exact duplicates."""
+    header, rows, meta = files[key]
+    name = meta["file"][0]
+    drop = {r["row"] for r in truth.invalid_rows if r["file"] == name}
+    drop |= {d["row"] for d in truth.duplicates if d["file"] == name}
+    return header, [r for i, r in enumerate(rows, start=1) if i not in drop]
+
+
+def _earliest_deaths(files: dict, truth: Truth) -> dict[str, dt.date]:
+    deaths: dict[str, dt.date] = {}
+    for key, id_col, date_col in (
+        ("cremation", "身份证号码", "死亡日期"),
+        ("hospital_deaths", "身份证件号码", "死亡时间"),
+        ("insurance_deaths", "身份证号", "死亡日期"),
+        ("registry", "公民身份号码", "死亡日期"),
+    ):
+        h, rows = clean(files, truth, key)
+        for r in rows:
+            d = parse_date(r[h.index(date_col)])
+            if d is not None:
+                i = normalise_id(r[h.index(id_col)])
+                deaths[i] = min(d, deaths.get(i, d))
+    return deaths
+
+
+def test_reference_rule_finds_exactly_the_planted_subsidy_after_death_cases(
+    county: tuple[Path, Truth], files: dict
+) -> None:
+    """The thin path's rule, written naively, finds every case and nothing else."""
+    _, truth = county
+    deaths = _earliest_deaths(files, truth)
+    h, rows = clean(files, truth, "payments")
+    hits = set()
+    for r in rows:
+        i = normalise_id(r[h.index("证件号码")])
+        pay = parse_date(r[h.index("发放日期")])
+        if i in deaths and pay is not None and pay > deaths[i]:
+            per = r[h.index("发放年月")]
+            hits.add((i, f"{per[:4]}-{per[4:6]}"))
+    cases = {(p.subject_id, p.period) for p in truth.cases("subsidy_after_death")}
+    decoys = {(p.subject_id, p.period) for p in truth.decoys("subsidy_after_death")}
+    assert hits == cases
+    assert not hits & decoys
+
+
+def test_reference_rule_finds_exactly_the_old_age_not_enrolled_cases(
+    county: tuple[Path, Truth], files: dict
+) -> None:
+    _, truth = county
+    deaths = _earliest_deaths(files, truth)
+    h, rows = clean(files, truth, "payments")
+    recent = {"202410", "202411", "202412"}
+    paid = {
+        normalise_id(r[h.index("证件号码")])
+        for r in rows
+        if r[h.index("补贴项目")] == "高龄津贴" and r[h.index("发放年月")] in recent
+    }
+    rh, regs = clean(files, truth, "registry")
+    due = dt.date(1944, 10, 1)  # 80 years old by 1 October 2024, three months before the end
+    hits = set()
+    for r in regs:
+        i = normalise_id(r[rh.index("公民身份号码")])
+        born = parse_date(r[rh.index("出生日期")])
+        if (
+            r[rh.index("人员状态")] == "正常"
+            and i not in deaths
+            and born
+            and born <= due
+            and i not in paid
+        ):
+            hits.add(i)
+    assert hits == {p.subject_id for p in truth.cases("old_age_not_enrolled")}
+
+
+def test_large_counties_are_written_in_chunks_with_unique_ids(tmp_path: Path) -> None:
+    result = generate(tmp_path / "big", 4500, 3, START, END, chunk_persons=1000)
+    _header, rows = read_rows(result.out_dir / by_key("registry").file_name, "gb18030")
+    ids = [normalise_id(r[0]) for r in rows if r[0]]
+    truth = result.truth
+    extra = {r["row"] for r in truth.invalid_rows if r["file"] == by_key("registry").file_name}
+    extra |= {d["row"] for d in truth.duplicates if d["file"] == by_key("registry").file_name}
+    unique = {normalise_id(r[0]) for i, r in enumerate(rows, start=1) if i not in extra}
+    assert len(unique) == 4500 == truth.mess["registry"]["rows_clean"]
+    assert len(ids) >= 4500
+    # Every chunk carries its own share of invalid rows (at least one per reason per chunk).
+    assert sum(1 for r in truth.invalid_rows if r["file"] == by_key("registry").file_name) >= 6
+    assert result.rows_per_second > 0

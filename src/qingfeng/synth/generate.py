@@ -102,9 +102,9 @@ def generate(
     chunk_no = 0
     try:
         while done < persons:
-            n = min(chunk_persons, persons - done)
-            if chunk_no == 0 and persons - n < MIN_PERSONS and persons > n:
-                n = persons  # never leave a tiny last chunk
+            # The first chunk holds every planted scenario, so it is never smaller than the minimum.
+            size = max(chunk_persons, MIN_PERSONS) if chunk_no == 0 else chunk_persons
+            n = min(size, persons - done)
             p = pop.chunk(n)
             plan = Plan()
             free = np.ones(len(p), bool)

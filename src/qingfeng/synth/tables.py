@@ -81,10 +81,11 @@ def registry(p: Persons, ctx: Context, moved_out: dict[int, int] | None = None) 
         "relation_to_head": RELATIONS[p.relation],
         "address": p.address,
         "division_code": ctx.village_codes[p.village_idx],
-        "status": np.where(p.registry_death_day >= 0, "死亡注销", "正常"),
+        "status": status,
         "registry_death_date": np.where(
             p.registry_death_day >= 0, p.registry_death_day, dates.NONE
         ),
+        "@迁出日期": moved,
         "phone": _phone(p, ctx),
     }
 
