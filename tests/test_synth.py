@@ -424,3 +424,19 @@ def test_large_counties_are_written_in_chunks_with_unique_ids(tmp_path: Path) ->
     # Every chunk carries its own share of invalid rows (at least one per reason per chunk).
     assert sum(1 for r in truth.invalid_rows if r["file"] == by_key("registry").file_name) >= 6
     assert result.rows_per_second > 0
+
+
+def test_a_failed_run_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    gen = importlib.import_module("qingfeng.synth.generate")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(gen, "_plant", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate(tmp_path / "county", 3000, 1, START, END)
+    assert list(tmp_path.iterdir()) == []

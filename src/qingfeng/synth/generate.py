@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,10 @@ from qingfeng.synth.world import World
 from qingfeng.synth.writers import FileWriter
 
 CHUNK_PERSONS = 200_000
+# Above this many persons the Excel exports come as CSV (UTF-8 with BOM), as departments do when
+# a table outgrows Excel's 1,048,576 rows; writing millions of rows through xlsxwriter would also
+# take hours.
+EXCEL_PERSON_LIMIT = 500_000
 MIN_PERSONS = 3_000
 TRUTH_FILE = "truth.json"
 
@@ -54,6 +60,18 @@ class SynthResult:
 
 class SynthError(ValueError):
     """Bad arguments to the generator (too few people, empty period, ...)."""
+
+
+def file_specs(persons: int) -> tuple[departments.FileSpec, ...]:
+    if persons <= EXCEL_PERSON_LIMIT:
+        return departments.FILES
+    out = []
+    for f in departments.FILES:
+        if f.fmt == "xlsx":
+            stem = f.file_name.rsplit(".", 1)[0]
+            f = replace(f, fmt="csv", encoding="utf-8-sig", file_name=f"{stem}.csv")
+        out.append(f)
+    return tuple(out)
 
 
 def _check_args(out_dir: Path, persons: int, start: dt.date, end: dt.date) -> None:
@@ -94,10 +112,41 @@ def generate(
         end=end.isoformat(),
         county=county.COUNTY_CODE,
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # Everything is written into a sibling work folder first and moved into place at the end,
+    # so a failed run leaves no half-written county behind.
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        result = _generate(work, persons, seed, ctx, truth, write_truth, chunk_persons, progress)
+        if out_dir.exists():
+            out_dir.rmdir()  # checked empty above
+        work.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    for f in result.files:
+        f.path = out_dir / f.path.name
+    result.out_dir = out_dir
+    result.truth_path = out_dir / TRUTH_FILE if write_truth else None
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _generate(
+    out_dir: Path,
+    persons: int,
+    seed: int,
+    ctx: Context,
+    truth: Truth,
+    write_truth: bool,
+    chunk_persons: int,
+    progress: Progress | None,
+) -> SynthResult:
+    t0 = time.perf_counter()
     pop = PopulationGenerator(np.random.default_rng([seed, 0]), ctx.start_day, ctx.end_day)
-    writers = {f.key: FileWriter(out_dir, f) for f in departments.FILES}
-    mess_counts: dict[str, Counter[str]] = {f.key: Counter() for f in departments.FILES}
+    specs = file_specs(persons)
+    writers = {f.key: FileWriter(out_dir, f) for f in specs}
+    mess_counts: dict[str, Counter[str]] = {f.key: Counter() for f in specs}
     done = 0
     chunk_no = 0
     try:
@@ -127,7 +176,7 @@ def generate(
         for w in writers.values():
             w.close()
     files: list[WrittenFile] = []
-    for f in departments.FILES:
+    for f in specs:
         w = writers[f.key]
         files.extend(WrittenFile(path, f.dataset, 0) for path in w.paths)
         files[-1].rows = w.rows  # multi-part xlsx: row counts are per export
@@ -284,10 +333,11 @@ def _write_chunk(
         return out
 
     def emit(key: str, table: tables.Table) -> None:
-        spec = departments.by_key(key)
+        spec = writers[key].spec
         if not table or next(iter(table.values())).size == 0:
             return
-        mess_rng = np.random.default_rng([seed, 2, chunk_no, departments.FILES.index(spec)])
+        file_no = [f.key for f in departments.FILES].index(key)
+        mess_rng = np.random.default_rng([seed, 2, chunk_no, file_no])
         out = render.render(spec, table, mess_rng)
         w = writers[key]
         base = w.rows
@@ -344,5 +394,9 @@ def _write_chunk(
     if world is not None:
         for key, order in _WORLD_ORDER.items():
             rows = world.rows.get(key, [])
-            if rows:
-                emit(key, _rows_to_table(rows, order))
+            table = _rows_to_table(rows, order) if rows else {}
+            for block in world.tables.get(key, []):
+                table = tables.concat(table, block)
+            if table:
+                idx = np.lexsort(tuple(table[k] for k in reversed(order)))
+                emit(key, tables.take(table, idx))

@@ -113,6 +113,7 @@ class World:
         self.rng = rng
         self.pool = pool
         self.rows: dict[str, list[Row]] = {}
+        self.tables: dict[str, list[dict[str, np.ndarray]]] = {}  # vectorised row blocks
         self.orgs: list[Org] = []
         self.companies: list[Company] = []
         self.n0 = len(p)
@@ -173,7 +174,7 @@ class World:
             )
             self.orgs.append(org)
             self.township_gov.append(org)
-        n_schools = int(np.clip(self.n0 // 200, 15, 400))
+        n_schools = int(np.clip(self.n0 // 1500, 15, 150))
         for k in range(n_schools):
             t = k % len(county.TOWNSHIPS)
             level = "小学" if k % 3 else "中学"
@@ -315,7 +316,7 @@ class World:
             phone=f"0854-8{k:06d}",
             address=f"都匀市{road}路{k}号",
             machine_id=f"PC-{(k * 2654435761) % 16**8:08X}",
-            creator=f"{self.p.name[legal_rep]}",
+            creator=f"{self.p.name[legal_rep]}-{k:04d}",  # unique per company
         )
         ratios = [100.0] if not partners else [60.0] + [40.0 / len(partners)] * len(partners)
         c.shareholders = list(zip((legal_rep, *partners), ratios, strict=True))
@@ -607,67 +608,61 @@ class World:
         planted: bool = False,
     ) -> None:
         """Daily purchases: about 5 yuan per student per school day, `spend` × that, with the
-        premium share of the amount in premium ingredients."""
-        sup = supplier or self.suppliers[school.uscc]
-        students = self.students[school.uscc]
-        for d in days.tolist():
-            total = students * 5.0 * spend * float(self.rng.uniform(0.95, 1.05))
+        premium share of the amount in premium ingredients (vectorised over the days)."""
+        items = [
+            (item, cat, share, prem)
             for item, cat, share, prem in (
                 ("大米", "粮油", 0.3, "否"),
                 ("猪肉", "肉类", 0.35 - premium, "否"),
                 ("时令蔬菜", "蔬菜", 0.35, "否"),
                 ("牛肉", "肉类", premium, "是"),
-            ):
-                if share <= 0:
-                    continue
-                k = self.next("purchase")
-                amount = float(np.round(total * share, 2))
-                self.add(
-                    "canteen",
-                    {
-                        "purchase_no": f"ST{k:08d}",
-                        "school_uscc": school.uscc,
-                        "school_name": school.name,
-                        "purchase_date": d,
-                        "supplier_uscc": sup.uscc,
-                        "item": item,
-                        "category": cat,
-                        "premium": prem,
-                        "quantity": f"{amount / 20:.1f}",
-                        "amount": amount,
-                        "students": str(students),
-                    },
-                    planted,
-                )
+            )
+            if share > 0
+        ]
+        self._purchases(school, days, spend, items, supplier, planted)
 
     def premium_rows(
         self, school: Org, days: np.ndarray, spend: float, planted: bool = False
     ) -> None:
         """Extra premium-ingredient purchases worth `spend` × the usual daily amount."""
+        self._purchases(school, days, spend, [("进口牛排", "肉类", 1.0, "是")], None, planted)
+
+    def _purchases(
+        self,
+        school: Org,
+        days: np.ndarray,
+        spend: float,
+        items: list[tuple[str, str, float, str]],
+        supplier: Company | None,
+        planted: bool,
+    ) -> None:
+        if days.size == 0 or not items:
+            return
+        sup = supplier or self.suppliers[school.uscc]
         students = self.students[school.uscc]
-        sup = self.suppliers[school.uscc]
-        for d in days.tolist():
-            k = self.next("purchase")
-            amount = float(
-                np.round(students * 5.0 * spend * float(self.rng.uniform(0.95, 1.05)), 2)
-            )
-            self.add(
-                "canteen",
-                {
-                    "purchase_no": f"ST{k:08d}",
-                    "school_uscc": school.uscc,
-                    "school_name": school.name,
-                    "purchase_date": d,
-                    "supplier_uscc": sup.uscc,
-                    "item": "进口牛排",
-                    "category": "肉类",
-                    "premium": "是",
-                    "quantity": f"{amount / 200:.1f}",
-                    "amount": amount,
-                    "students": str(students),
-                },
-                planted,
-            )
+        total = students * 5.0 * spend * self.rng.uniform(0.95, 1.05, days.size)
+        k = len(items)
+        n = days.size * k
+        share = np.tile(np.array([it[2] for it in items]), days.size)
+        amount = np.round(np.repeat(total, k) * share, 2)
+        start = self._serial.get("purchase", 0)
+        self._serial["purchase"] = start + n
+        serial = np.arange(start + 1, start + n + 1)
+        table = {
+            "purchase_no": np.strings.add("ST", dates.zfill(serial.astype(str), 8)),
+            "school_uscc": np.full(n, school.uscc),
+            "school_name": np.full(n, school.name),
+            "purchase_date": np.repeat(days.astype(np.int64), k),
+            "supplier_uscc": np.full(n, sup.uscc),
+            "item": np.tile(np.array([it[0] for it in items]), days.size),
+            "category": np.tile(np.array([it[1] for it in items]), days.size),
+            "premium": np.tile(np.array([it[3] for it in items]), days.size),
+            "quantity": np.char.mod("%.1f", amount / 20),
+            "amount": amount,
+            "students": np.full(n, str(students)),
+            "#planted": np.full(n, planted),
+        }
+        self.tables.setdefault("canteen", []).append(table)
 
     # -- village ledgers -----------------------------------------------------------------------
     def add_ledger(
