@@ -23,7 +23,7 @@ from qingfeng.synth.truth import Truth
 from qingfeng.synth.world import World
 from qingfeng.synth.writers import FileWriter
 
-CHUNK_PERSONS = 200_000
+CHUNK_PERSONS = 100_000
 # Above this many persons the Excel exports come as CSV (UTF-8 with BOM), as departments do when
 # a table outgrows Excel's 1,048,576 rows; writing millions of rows through xlsxwriter would also
 # take hours.

@@ -164,14 +164,14 @@ def school_meals(pool: Pool, plan: Plan, world: World) -> None:
     for j in range(5):
         s, end = schools[j % len(schools)], ends[j % len(ends)]
         window = days[(days > end - 15) & (days <= end)]
-        world.canteen_rows(s, window, 2.0, 0.03, planted=True)
-        plan.add(m, s.uscc, month_of(end), "case", "期末/年末前15天突击采购，金额为平时3倍")
+        world.canteen_rows(s, window, 3.0, 0.03, planted=True)
+        plan.add(m, s.uscc, month_of(end), "case", "期末/年末前15天突击采购，金额为平时4倍")
     s = schools[5 % len(schools)]
     end = ends[0]
     window = days[(days > end - 15) & (days <= end)]
     world.canteen_rows(s, window, 0.3, 0.03, planted=True)
     plan.add(m, s.uscc, month_of(end), "decoy", "期末前采购仅增加30%")
-    start_window = days[(days >= end + 40) & (days < end + 55)]
+    start_window = days[(days > end + 45) & (days <= end + 75)]
     world.canteen_rows(s, start_window, 2.0, 0.03, planted=True)
     plan.add(
         m,
