@@ -220,6 +220,8 @@ def _build_world(p: Persons, ctx: Context, pool: Pool, rng: np.random.Generator)
 
 
 def _plant(pool: Pool, plan: Plan, world: World) -> None:
+    # Scenarios with the scarcest people (old people living with working-age relatives) first.
+    lv_plants.approval_for_relative(pool, plan, world)
     subsidy_after_death.plant(pool, plan)
     lv_plants.old_age_not_enrolled(pool, plan)
     lv_plants.dibao_owns_car(pool, plan)
@@ -231,7 +233,6 @@ def _plant(pool: Pool, plan: Plan, world: World) -> None:
     lv_plants.farm_machinery_fraud(pool, plan)
     lv_plants.disability_subsidy_without_certificate(pool, plan)
     lv_plants.medical_claim_anomaly(pool, plan)
-    lv_plants.approval_for_relative(pool, plan, world)
     officials.official_runs_business(pool, plan, world)
     officials.official_resettlement_housing(pool, plan, world)
     officials.relative_company_wins_contract(pool, plan, world)

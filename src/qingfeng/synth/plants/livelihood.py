@@ -627,7 +627,7 @@ def medical_claim_anomaly(pool: Pool, plan: Plan) -> None:
 def approval_for_relative(pool: Pool, plan: Plan, world: World) -> None:
     m = "approval_for_relative"
     p, ctx = pool.p, pool.ctx
-    adult = pool.adults(25, 58)
+    adult = pool.adults(22, 60)
     old = _elderly(pool)
     with_adult = household_has(p, adult) & old
     recips = pool.take(with_adult, 6, "有成年亲属的老人")
