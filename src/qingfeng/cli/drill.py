@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from qingfeng.cli.common import console, fail
-from qingfeng.cli.synth import _date
+from qingfeng.cli.synth import _date, progress_bar
 
 drill_app = typer.Typer(help="训练演练（数据分析大比武）/ training drills.", no_args_is_help=True)
 
@@ -36,12 +36,12 @@ def new(
     from qingfeng.synth.drill import new_drill
 
     truth_path = truth or out_dir.resolve().parent / f"{out_dir.name}.truth.json"
-    try:
-        result = new_drill(
-            out_dir, truth_path, persons, _date(start, "--start"), _date(end, "--end"), seed
-        )
-    except SynthError as exc:
-        raise fail(str(exc)) from None
+    first, last = _date(start, "--start"), _date(end, "--end")
+    with progress_bar(persons) as update:
+        try:
+            result = new_drill(out_dir, truth_path, persons, first, last, seed, progress=update)
+        except SynthError as exc:
+            raise fail(str(exc)) from None
     console.print(
         f"演练数据 / drill county: {out_dir} "
         f"({len(result.files)} 个文件 files, {result.rows:,} 行 rows)"
@@ -69,8 +69,8 @@ def score_cmd(
         console.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     table = Table(title=f"演练评分 / drill score — {result.findings} 条发现 findings")
+    table.add_column("模型 model", no_wrap=True)
     for col in (
-        "模型 model",
         "案例 cases",
         "命中 found",
         "误报 FP",

@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qingfeng.synth.generate import SynthError, SynthResult, generate
+from qingfeng.synth.generate import Progress, SynthError, SynthResult, generate
 from qingfeng.synth.truth import Truth
 
 DRILL_FILE = "drill.json"
@@ -45,6 +45,7 @@ def new_drill(
     start: dt.date,
     end: dt.date,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> SynthResult:
     """Write a drill county to out_dir and its truth to truth_path (outside out_dir)."""
     out_dir, truth_path = Path(out_dir).resolve(), Path(truth_path).resolve()
@@ -56,7 +57,7 @@ def new_drill(
         raise SynthError(f"{truth_path} 已存在，不覆盖 / already exists; refusing to overwrite")
     if seed is None:
         seed = secrets.randbelow(2**31)
-    result = generate(out_dir, persons, seed, start, end, write_truth=False)
+    result = generate(out_dir, persons, seed, start, end, write_truth=False, progress=progress)
     truth_path.parent.mkdir(parents=True, exist_ok=True)
     result.truth.write(truth_path)
     result.truth_path = truth_path
