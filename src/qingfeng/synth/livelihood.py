@@ -30,11 +30,10 @@ CATEGORIES = np.array(["肢体", "视力", "听力", "言语", "智力", "精神
 
 @dataclass
 class Overrides:
-    """Changes scenarios make to background payment rows, keyed by (person index, month)."""
+    """Scenario changes to the background old-age allowance (person index → first unpaid
+    month; a large negative month means never enrolled)."""
 
-    stop_old_age: dict[int, int] = field(default_factory=dict)  # person → first unpaid month
-    fields: list[tuple[int, int, str, object, bool]] = field(default_factory=list)
-    # (person, month, field, value, nomess)
+    stop_old_age: dict[int, int] = field(default_factory=dict)
 
 
 def _names(p: Persons, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +89,6 @@ def old_age(p: Persons, ctx: Context, ov: Overrides) -> Table:
     if ov.stop_old_age:
         keys = np.array(list(ov.stop_old_age.keys()))
         stops = np.array(list(ov.stop_old_age.values()))
-        pos = np.searchsorted(np.sort(keys), who)
         order = np.argsort(keys)
         sk, ss = keys[order], stops[order]
         pos = np.clip(np.searchsorted(sk, who), 0, sk.size - 1)

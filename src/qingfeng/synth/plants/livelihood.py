@@ -12,7 +12,7 @@ import numpy as np
 
 from qingfeng.synth import dates, ids, livelihood, names, tables
 from qingfeng.synth.plants.base import Plan, Pool, day_in, household_has, month_of
-from qingfeng.synth.population import HEAD
+from qingfeng.synth.population import HEAD, Persons
 from qingfeng.synth.world import World
 
 CAPITAL_THRESHOLD = 500_000.0
@@ -23,7 +23,7 @@ def _elderly(pool: Pool, min_age: int = 81) -> np.ndarray:
     return (p.death_day < 0) & (p.age_on(pool.ctx.start_day) >= min_age)
 
 
-def _rename(p, i: int, like: int) -> None:
+def _rename(p: Persons, i: int, like: int) -> None:
     """Give person i the name of person `like` (a namesake)."""
     p.surname[i], p.g1[i], p.g2[i] = p.surname[like], p.g1[like], p.g2[like]
     p.name[i] = p.name[like]
