@@ -440,3 +440,37 @@ def test_a_failed_run_leaves_nothing_behind(
     with pytest.raises(RuntimeError, match="disk full"):
         generate(tmp_path / "county", 3000, 1, START, END)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_standard_field_of_the_architecture_is_carried_by_some_file() -> None:
+    """docs/architecture.md's dataset table: each key field has a department header (or a
+    constant of the file), so mapping can fill every standard field."""
+    from qingfeng.synth.departments import header_synonyms
+
+    doc = (Path(__file__).parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    synonyms = header_synonyms()
+    constants = {(f.dataset, k) for f in FILES for k in f.constants}
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", doc, flags=re.M)
+    assert len(rows) == 21
+    for dataset, fields in rows:
+        for field in re.findall(r"\b([a-z_]+)\b", re.sub(r"\([^)]*\)", "", fields)):
+            assert (dataset, field) in synonyms or (dataset, field) in constants, (dataset, field)
+
+
+def test_excel_exports_split_into_parts_and_rows_are_located(tmp_path: Path) -> None:
+    from qingfeng.synth.writers import FileWriter
+
+    spec = by_key("payroll")
+    w = FileWriter(tmp_path, spec, xlsx_max_rows=3)
+    cols = [np.array([f"{c.header}{i}" for i in range(5)]) for c in spec.columns]
+    cols[-1] = np.array(["100.00"] * 5)  # the money column goes in as a number
+    w.write(cols)
+    w.close()
+    assert [p.name for p in w.paths] == [
+        spec.file_name,
+        spec.file_name.replace(".xlsx", "_part2.xlsx"),
+    ]
+    assert w.locate(4) == (w.paths[1].name, 2)
+    header, rows = read_rows(w.paths[1], None)
+    assert header == [c.header for c in spec.columns]
+    assert rows[1][0] == "序号4" and float(rows[1][-1]) == 100.0
