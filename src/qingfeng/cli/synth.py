@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +12,21 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from qingfeng.cli.common import console, fail
+
+
+@contextmanager
+def progress_bar(persons: int) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar over persons generated; yields the callback to report progress."""
+    with Progress(
+        TextColumn("生成 / generating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} 人"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("synth", total=persons)
+        yield lambda done, total: bar.update(task, completed=done)
 
 
 def _date(value: str, option: str) -> dt.date:
@@ -36,24 +53,9 @@ def synth(
     from qingfeng.synth import SynthError, generate
 
     first, last = _date(start, "--start"), _date(end, "--end")
-    with Progress(
-        TextColumn("生成 / generating"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} 人"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("synth", total=persons)
+    with progress_bar(persons) as update:
         try:
-            result = generate(
-                out_dir,
-                persons,
-                seed,
-                first,
-                last,
-                progress=lambda done, total: bar.update(task, completed=done),
-            )
+            result = generate(out_dir, persons, seed, first, last, progress=update)
         except SynthError as exc:
             raise fail(str(exc)) from None
     for f in result.files:

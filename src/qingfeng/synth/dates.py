@@ -102,3 +102,35 @@ def add_years(days: np.ndarray, years: int) -> np.ndarray:
         + (y[:, 1] - 1)
     ).astype("datetime64[D]")
     return (first + (y[:, 2] - 1)).astype(np.int64)
+
+
+MINUTES_PER_DAY = 1440
+
+
+@cache
+def _clock() -> dict[str, np.ndarray]:
+    mins = range(MINUTES_PER_DAY)
+    return {
+        "iso": np.array([f" {m // 60:02d}:{m % 60:02d}:00" for m in mins]),
+        "slash": np.array([f" {m // 60}:{m % 60:02d}" for m in mins]),
+    }
+
+
+def render_time(minutes: np.ndarray, fmt: str) -> np.ndarray:
+    """Format minute numbers (minutes since 1970-01-01 00:00) as 'date time' text."""
+    day, minute = np.divmod(minutes, MINUTES_PER_DAY)
+    date_fmt = fmt if fmt in ("iso", "slash") else "iso"
+    return np.strings.add(render(day, date_fmt), _clock()[date_fmt][minute])
+
+
+def impossible_time(fmt: str, year: int) -> str:
+    return impossible(fmt if fmt in ("iso", "slash") else "iso", year) + " 10:00:00"
+
+
+def day_of_iso(text: str) -> int:
+    return day_of(dt.date.fromisoformat(text))
+
+
+def zfill(a: np.ndarray, width: int) -> np.ndarray:
+    """np.strings.zfill that also accepts an empty array."""
+    return np.strings.zfill(a, width) if a.size else np.asarray(a).astype(f"<U{width}")

@@ -43,7 +43,7 @@ def check_chars(area: np.ndarray, birth_days: np.ndarray, seq: np.ndarray) -> np
 
 
 def seq_str(seq: np.ndarray) -> np.ndarray:
-    return np.strings.zfill(seq.astype(str), 3)
+    return dates.zfill(seq.astype(str), 3)
 
 
 def build18(area: np.ndarray, birth_days: np.ndarray, seq: np.ndarray) -> np.ndarray:

@@ -100,7 +100,7 @@ class PopulationGenerator:
         alone = sizes == 1
         head_age = np.where(alone & (rng.random(n_h) < 0.4), 65 + rng.random(n_h) * 25, head_age)
         head_male = rng.random(n_h) < 0.75
-        has_parent = (sizes >= 3) & (rng.random(n_h) < 0.2) & (head_age < 65)
+        has_parent = (sizes >= 3) & (rng.random(n_h) < 0.4) & (head_age < 62)
         has_spouse = (sizes >= 2) & (rng.random(n_h) < 0.85)
         village = rng.choice(self._village_p.size, size=n_h, p=self._village_p)
         hh_surname = names.draw_surname(rng, n_h)
@@ -122,7 +122,7 @@ class PopulationGenerator:
                 h_age + rng.normal(-1.5, 3.0, n),
                 np.where(
                     rel == FATHER,
-                    np.minimum(h_age + 22 + u * 12, 99.5),
+                    np.minimum(h_age + 24 + u * 14, 99.5),
                     np.maximum(h_age - 22 - u * 14, rng.random(n) * 3),
                 ),
             ),
@@ -165,7 +165,7 @@ class PopulationGenerator:
         crem = np.where(crem > self.end_day, -1, crem)
 
         h_global = self._next_household + np.arange(n_h)
-        household_no = np.strings.add("52", np.strings.zfill((h_global + 1).astype(str), 9))
+        household_no = np.strings.add("52", dates.zfill((h_global + 1).astype(str), 9))
         group = rng.integers(1, 12, n_h)
         number = rng.integers(1, 120, n_h)
         house = np.where(

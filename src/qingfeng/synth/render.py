@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qingfeng.synth import dates, ids
+from qingfeng.synth import dates, ids, uscc
 from qingfeng.synth.departments import FileSpec
 
 FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -40,12 +40,17 @@ def _pick(rng: np.random.Generator, eligible: np.ndarray, k: int) -> np.ndarray:
 
 
 def _mess_ids(
-    values: np.ndarray, spec: FileSpec, header: str, rng: np.random.Generator, counts: Counter[str]
+    values: np.ndarray,
+    spec: FileSpec,
+    header: str,
+    rng: np.random.Generator,
+    counts: Counter[str],
+    clean: np.ndarray,
 ) -> np.ndarray:
     m = spec.mess
     n = values.size
     out = values.astype(object)
-    present = values != ""
+    present = (values != "") & clean & (np.strings.str_len(values) == 18)
     free = present.copy()
     pick = _pick(rng, free & ids.born_19xx(values), round(m.id15 * n))
     out[pick] = ids.to15(values[pick])
@@ -73,14 +78,15 @@ def _mess_names(
     header: str,
     rng: np.random.Generator,
     counts: Counter[str],
+    clean: np.ndarray,
 ) -> np.ndarray:
     m = spec.mess
     n = values.size
     out = values.astype(object)
-    pick = _pick(rng, trad != values, round(m.traditional * n))
+    pick = _pick(rng, (trad != values) & clean, round(m.traditional * n))
     out[pick] = trad[pick]
     counts[f"{header}:traditional"] += pick.size
-    pick = _pick(rng, values != "", round(m.name_space * n))
+    pick = _pick(rng, (np.strings.str_len(values) >= 2) & clean, round(m.name_space * n))
     where = rng.integers(0, 3, pick.size)  # leading, after the surname, trailing
     out[pick] = [
         (" " + s) if w == 0 else (s[0] + " " + s[1:]) if w == 1 else (s + " ")
@@ -98,7 +104,12 @@ def _format_counts(n: int, mix: dict[str, float]) -> dict[str, int]:
 
 
 def _render_dates(
-    days: np.ndarray, spec: FileSpec, header: str, rng: np.random.Generator, counts: Counter[str]
+    days: np.ndarray,
+    spec: FileSpec,
+    header: str,
+    rng: np.random.Generator,
+    counts: Counter[str],
+    time: bool = False,
 ) -> np.ndarray:
     out = np.full(days.size, "", dtype=object)
     present = np.flatnonzero(days != dates.NONE)
@@ -107,8 +118,18 @@ def _render_dates(
     for fmt, k in _format_counts(present.size, spec.date_mix).items():
         rows = order[start : start + k]
         start += k
-        out[rows] = dates.render(days[rows], fmt)
+        out[rows] = dates.render_time(days[rows], fmt) if time else dates.render(days[rows], fmt)
         counts[f"{header}:date_{fmt}"] += rows.size
+    return out.astype(str)
+
+
+def _mess_uscc(
+    values: np.ndarray, spec: FileSpec, header: str, rng: np.random.Generator, counts: Counter[str]
+) -> np.ndarray:
+    out = values.astype(object)
+    pick = _pick(rng, values != "", round(spec.mess.id_space * values.size))
+    out[pick] = [s + " " for s in out[pick]]
+    counts[f"{header}:uscc_space"] += pick.size
     return out.astype(str)
 
 
@@ -123,15 +144,16 @@ def money_strings(yuan: np.ndarray, unit: str) -> np.ndarray:
     return texts[inv] if uniq.size else np.array([], dtype=str)
 
 
-def render(
-    spec: FileSpec,
-    table: dict[str, np.ndarray],
-    rng: np.random.Generator,
-    protected: np.ndarray | None = None,
-) -> Rendered:
-    """Render one chunk of a table; `protected` rows (planted) are never copied into extra rows."""
+def render(spec: FileSpec, table: dict[str, np.ndarray], rng: np.random.Generator) -> Rendered:
+    """Render one chunk of a table.
+
+    Optional boolean columns: `#planted` rows are never copied into duplicate or invalid rows;
+    `#nomess` rows keep their values exactly (planted decoys that carry their own mess).
+    """
     counts: Counter[str] = Counter()
     n = int(next(iter(table.values())).size)
+    protected = table.get("#planted", np.zeros(n, bool))
+    clean = ~table.get("#nomess", np.zeros(n, bool))
     cols: list[np.ndarray] = []
     for col in spec.columns:
         if col.field is None or col.field not in table:
@@ -140,18 +162,23 @@ def render(
             continue
         v = table[col.field]
         if col.kind == "id":
-            cols.append(_mess_ids(np.asarray(v).astype(str), spec, col.header, rng, counts))
+            cols.append(_mess_ids(np.asarray(v).astype(str), spec, col.header, rng, counts, clean))
+        elif col.kind == "uscc":
+            cols.append(_mess_uscc(np.asarray(v).astype(str), spec, col.header, rng, counts))
         elif col.kind == "name":
-            cols.append(_mess_names(v, table[f"{col.field}#trad"], spec, col.header, rng, counts))
-        elif col.kind == "date":
-            cols.append(_render_dates(v, spec, col.header, rng, counts))
+            trad = table.get(f"{col.field}#trad", v)
+            cols.append(_mess_names(v, trad, spec, col.header, rng, counts, clean))
+        elif col.kind in ("date", "time"):
+            cols.append(_render_dates(v, spec, col.header, rng, counts, col.kind == "time"))
         elif col.kind == "period":
             cols.append(np.strings.replace(dates.period_str(v), "-", ""))
-        elif col.kind == "money":
-            cols.append(money_strings(v, spec.money_unit))
+        elif col.kind in ("money", "money_wan"):
+            cols.append(money_strings(v, "万元" if col.kind == "money_wan" else "元"))
         else:
             cols.append(np.asarray(v).astype(str))
     counts["rows_clean"] += n
+    if n == 0:
+        return Rendered(columns=cols, counts=counts)
     return _add_extra_rows(spec, table, cols, rng, counts, protected)
 
 
@@ -161,13 +188,14 @@ def _add_extra_rows(
     cols: list[np.ndarray],
     rng: np.random.Generator,
     counts: Counter[str],
-    protected: np.ndarray | None,
+    protected: np.ndarray,
 ) -> Rendered:
     n = cols[0].size
     m = spec.mess
-    usable = np.ones(n, bool) if protected is None else ~protected
+    usable = ~protected
     key_i = next(i for i, c in enumerate(spec.columns) if c.field == spec.key_field)
-    date_i = next(i for i, c in enumerate(spec.columns) if c.field == spec.date_field)
+    key_kind = spec.columns[key_i].kind
+    date_i = next((i for i, c in enumerate(spec.columns) if c.field == spec.date_field), -1)
     key_clean = np.asarray(table[spec.key_field]).astype(str)
     extra_src: list[np.ndarray] = []
     extra_kind: list[str] = []
@@ -185,13 +213,15 @@ def _add_extra_rows(
             src = _pick(rng, usable, k)
         rows = [c[src].copy() for c in cols]
         if reason == "bad_check_digit":
-            rows[key_i] = ids.wrong_check(key_clean[src], rng)
+            wrong = uscc.wrong_check if key_kind == "uscc" else ids.wrong_check
+            rows[key_i] = wrong(key_clean[src], rng) if src.size else rows[key_i]
         elif reason == "empty_key":
             rows[key_i] = np.full(src.size, "", dtype=str)
         elif reason == "impossible_date":
             fmt = next(iter(spec.date_mix))
             years = rng.integers(2000, 2025, src.size)
-            rows[date_i] = np.array([dates.impossible(fmt, int(y)) for y in years])
+            bad = dates.impossible_time if spec.columns[date_i].kind == "time" else dates.impossible
+            rows[date_i] = np.array([bad(fmt, int(y)) for y in years], dtype=str)
         else:
             raise ValueError(f"unknown invalid-row reason {reason}")
         extra_src.append(src)

@@ -17,6 +17,7 @@ import numpy as np
 from qingfeng.synth.departments import FileSpec
 
 XLSX_MAX_ROWS = 1_000_000
+WRITE_SLICE = 20_000
 FIXED_CREATED = dt.datetime(2025, 1, 1, 8, 0, 0)
 
 
@@ -68,6 +69,12 @@ class FileWriter:
             self._wb = None
 
     def write(self, columns: list[np.ndarray]) -> None:
+        # Slices keep the Python string objects of one write small (bounded memory).
+        n = int(columns[0].size)
+        for lo in range(0, n, WRITE_SLICE):
+            self._write([c[lo : lo + WRITE_SLICE] for c in columns])
+
+    def _write(self, columns: list[np.ndarray]) -> None:
         n = int(columns[0].size)
         lists = [c.tolist() for c in columns]
         if self.spec.fmt == "csv":
