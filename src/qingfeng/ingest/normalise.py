@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import duckdb
 
@@ -52,11 +53,9 @@ def t2s_pairs() -> tuple[str, str]:
     OpenCC is run once over every CJK code point; the characters it changes one-for-one become a
     `translate()` table, so names are converted inside DuckDB at column speed.
     """
-    import opencc
-
     ranges = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)]
     chars = "".join(chr(c) for lo, hi in ranges for c in range(lo, hi))
-    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    converted = _opencc_t2s().convert("\n".join(chars)).split("\n")
     src, dst = [], []
     for a, b in zip(chars, converted, strict=True):
         if a != b and len(b) == 1:
@@ -74,13 +73,18 @@ def trad_class() -> str:
     return "[" + t2s_pairs()[0] + "]"
 
 
-def t2s_convert(values: list[str]) -> list[str]:
-    """Traditional → simplified with OpenCC, for a batch of distinct values in one call."""
+@cache
+def _opencc_t2s() -> Any:
     import opencc
 
+    return opencc.OpenCC("t2s")
+
+
+def t2s_convert(values: list[str]) -> list[str]:
+    """Traditional → simplified with OpenCC, for a batch of distinct values in one call."""
     if not values:
         return []
-    converted = opencc.OpenCC("t2s").convert("\n".join(values)).split("\n")
+    converted = _opencc_t2s().convert("\n".join(values)).split("\n")
     if len(converted) != len(values):  # never expected; fall back to the character table
         table = str.maketrans(*t2s_pairs())
         return [v.translate(table) for v in values]

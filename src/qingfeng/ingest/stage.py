@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec
+from qingfeng.catalogue import DatasetSpec, FieldSpec
 from qingfeng.ingest.mapping import Mapping
 from qingfeng.ingest.normalise import (
     _BLANKS,
@@ -351,3 +351,36 @@ def _rejects(con: duckdb.DuckDBPyConnection, source: SourceTable) -> int:
     except duckdb.CatalogException:
         return 0
     return int(got[0]) if got else 0
+
+
+def normalise_values(
+    con: duckdb.DuckDBPyConnection,
+    field: FieldSpec,
+    values: list[str | None],
+    *,
+    amount_multiplier: int = 1,
+) -> list[tuple[object, str | None]]:
+    """Normalise a list of raw texts exactly as ingest does; returns (value, broken rule) pairs.
+
+    For checking one record before a payment (screening) and for property tests.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_values AS SELECT i, v FROM "
+        "(SELECT unnest(range(len($1))) AS i, unnest($1::VARCHAR[]) AS v)",
+        [values],
+    )
+    plans = {field.name: field_plan(field, amount_multiplier=amount_multiplier)}
+    layers = _Layers("qf_values", ["i", "v"])
+    _add_field_layers(layers, plans, {field.name: '"v"'})
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_values_out AS SELECT i, "
+        f"CASE WHEN {_q('e__' + field.name)} IS NULL THEN "
+        f"TRY_CAST({_q('v__' + field.name)} AS {field.storage_type}) END AS value, "
+        f"{_q('e__' + field.name)} AS error FROM ({layers.sql})"
+    )
+    if field.type == "name":
+        convert_traditional(con, "qf_values_out", "value")
+    rows = con.execute("SELECT value, error FROM qf_values_out ORDER BY i").fetchall()
+    con.execute("DROP TABLE qf_values")
+    con.execute("DROP TABLE qf_values_out")
+    return [(r[0], r[1]) for r in rows]
