@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from qingfeng.catalogue import DatasetSpec, FieldSpec
+from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.mapping import Mapping
 from qingfeng.ingest.normalise import (
     _BLANKS,
@@ -247,6 +248,14 @@ def run_stage(
     ).fetchone() or (0, 0)
     res.rows_read = int(total) + rejects
     res.rows_quarantined = int(bad) + rejects
+    if res.rows_read == 0 and any(any(str(c).strip() for c in r) for r in source.sample):
+        # The sample shows data rows but the reader found none: never report "no rows" then.
+        raise IngestError(
+            source.name,
+            "无法解析数据行（分隔符、引号或换行不一致）/ could not parse the data rows "
+            "(inconsistent delimiter, quotes or line endings)",
+            row=source.header_row + 1,
+        )
 
     fields = [f.name for f in spec.stored_fields]
     field_list = ", ".join(_q(n) for n in fields)
