@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from qingfeng.catalogue.model import DatasetSpec
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class CatalogueError(Exception):
     """One or more catalogue files are invalid; the message lists each file and problem."""
@@ -25,7 +27,7 @@ def load_catalogue_from(folder: Path) -> dict[str, DatasetSpec]:
     problems: list[str] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
             spec = DatasetSpec.model_validate(data)
         except (yaml.YAMLError, ValidationError) as exc:
             problems.append(f"{path.name}: {exc}")

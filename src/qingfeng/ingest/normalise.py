@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import duckdb
 
@@ -52,17 +53,42 @@ def t2s_pairs() -> tuple[str, str]:
     OpenCC is run once over every CJK code point; the characters it changes one-for-one become a
     `translate()` table, so names are converted inside DuckDB at column speed.
     """
-    import opencc
-
     ranges = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)]
     chars = "".join(chr(c) for lo, hi in ranges for c in range(lo, hi))
-    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    converted = _opencc_t2s().convert("\n".join(chars)).split("\n")
     src, dst = [], []
     for a, b in zip(chars, converted, strict=True):
         if a != b and len(b) == 1:
             src.append(a)
             dst.append(b)
     return "".join(src), "".join(dst)
+
+
+FW_CLASS = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"
+
+
+@cache
+def trad_class() -> str:
+    """An RE2 character class of every character OpenCC's t2s changes."""
+    return "[" + t2s_pairs()[0] + "]"
+
+
+@cache
+def _opencc_t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def t2s_convert(values: list[str]) -> list[str]:
+    """Traditional → simplified with OpenCC, for a batch of distinct values in one call."""
+    if not values:
+        return []
+    converted = _opencc_t2s().convert("\n".join(values)).split("\n")
+    if len(converted) != len(values):  # never expected; fall back to the character table
+        table = str.maketrans(*t2s_pairs())
+        return [v.translate(table) for v in values]
+    return converted
 
 
 def _id_sum(c: str) -> str:
@@ -89,7 +115,10 @@ def macro_sql() -> list[str]:
         # Empty-looking cells are missing values, not data.
         f"CREATE OR REPLACE MACRO qf_blank(s) AS "
         f"CASE WHEN trim(s, {ws}) IN ({blanks}) THEN NULL ELSE trim(s, {ws}) END",
-        f"CREATE OR REPLACE MACRO qf_hw(s) AS translate(s, {_lit(_FW_FROM)}, {_lit(_FW_TO)})",
+        # translate() costs time in proportion to its table on every row, so it only runs on
+        # the rare values that hold a full-width character (a cheap RE2 test finds them).
+        f"CREATE OR REPLACE MACRO qf_hw(s) AS CASE WHEN regexp_matches(s, {_lit(FW_CLASS)}) "
+        f"THEN translate(s, {_lit(_FW_FROM)}, {_lit(_FW_TO)}) ELSE s END",
         "CREATE OR REPLACE MACRO qf_nospace(s) AS "
         "replace(replace(replace(replace(s, ' ', ''), chr(9), ''), chr(160), ''), '-', '')",
         # --- resident ID numbers (GB 11643): clean, 15 -> 18 digits, then validate ---
@@ -120,8 +149,11 @@ def macro_sql() -> list[str]:
         "CREATE OR REPLACE MACRO qf_uscc_valid(s) AS "
         "[c IS NOT NULL AND qf_uscc_error(c) IS NULL for c in [qf_uscc_clean(qf_blank(s))]][1]",
         # --- names: OpenCC t2s table, half-width, no spaces inside Chinese names ---
-        f"CREATE OR REPLACE MACRO qf_name_t(s) AS "
-        f"translate(qf_hw(s), {_lit(t_src)}, {_lit(t_dst)})",
+        # For ad-hoc use; ingest converts the distinct traditional names with OpenCC instead
+        # (translate() with a 4,000-character table is slow per row).
+        f"CREATE OR REPLACE MACRO qf_name_t(s) AS CASE "
+        f"WHEN regexp_matches(s, {_lit(trad_class())}) "
+        f"THEN translate(qf_hw(s), {_lit(t_src)}, {_lit(t_dst)}) ELSE qf_hw(s) END",
         "CREATE OR REPLACE MACRO qf_name_s(x) AS CASE WHEN regexp_matches(x, '\\p{Han}') "
         "THEN regexp_replace(translate(x, '•‧・∙', '····'), '\\s+', '', 'g') "
         "ELSE regexp_replace(x, '\\s+', ' ', 'g') END",
@@ -240,12 +272,19 @@ def field_plan(field: FieldSpec, *, amount_multiplier: int = 1) -> FieldPlan:
     invalid = "CASE WHEN {b} IS NOT NULL AND ({v}) IS NULL THEN 'invalid' END"
     stages: tuple[str, ...]
     if t == "id_no":
-        stages, value = ("qf_id_clean({x})", "qf_id_up({x})"), "{x}"
+        # Fast path: most IDs arrive clean; only the others are cleaned and upgraded.
+        stages = (
+            "CASE WHEN regexp_full_match({x}, '[0-9]{17}[0-9X]') THEN {x} "
+            "ELSE qf_id_clean({x}) END",
+            "CASE WHEN length({x}) = 15 THEN qf_id_up({x}) ELSE {x} END",
+        )
+        value = "{x}"
         error = "qf_id_error({x})"
     elif t == "uscc":
         stages, value, error = ("qf_uscc_clean({x})",), "{x}", "qf_uscc_error({x})"
     elif t == "name":
-        stages, value = ("qf_name_t({x})",), "qf_name_s({x})"
+        # Traditional characters are converted after staging (see stage.convert_traditional).
+        stages, value = ("qf_hw({x})",), "qf_name_s({x})"
         error = "CASE WHEN regexp_matches({x}, '[0-9]') THEN 'format' END"
     elif t == "amount":
         stages, value = ("qf_amount_t({x})",), f"qf_amount_p({{x}}, {int(amount_multiplier)})"

@@ -71,6 +71,7 @@ def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = {readers.sql_str(str(tmp))}")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     install_macros(con)
     return con
 

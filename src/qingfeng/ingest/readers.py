@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,9 +126,10 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
                 return offset - len(chunk) + chunk.index(b"\x00"), lines
 
 
-def _transcode(path: Path, encoding: str, dest: Path) -> Path:
+def _transcode(path: Path, encoding: str, dest: Path, *, unify_newlines: bool = False) -> Path:
+    """A UTF-8 copy (streamed); optionally with every line ending made '\n'."""
     with (
-        open(path, encoding=encoding, newline="") as src,
+        open(path, encoding=encoding, newline=None if unify_newlines else "") as src,
         open(dest, "w", encoding="utf-8", newline="") as out,
     ):
         while True:
@@ -151,8 +153,9 @@ def _header_index(rows: list[list[str]]) -> int | None:
 
 
 def _sniff_delimiter(sample: str) -> str:
-    first = sample.splitlines()[0] if sample else ""
-    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    """The delimiter used most on some early line (title lines above the header have none)."""
+    lines = sample.splitlines()[:_HEADER_SCAN_ROWS]
+    counts = {d: max((ln.count(d) for ln in lines), default=0) for d in (",", "\t", ";", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
@@ -161,9 +164,16 @@ def read_csv_source(path: Path, staging: Path) -> SourceTable:
     if path.stat().st_size == 0:
         raise IngestError(path.name, "文件为空 / the file is empty")
     encoding = detect_encoding(path)
+    with open(path, encoding=encoding, newline="") as fh:
+        sample = fh.read(64 * 1024)
+    # DuckDB's reader needs one line-ending style; a title line typed by hand above an export
+    # can differ, so such files are rewritten with '\n' throughout.
+    mixed = "\r\n" in sample and re.search(r"(?<!\r)\n", sample) is not None
     readable = path
-    if encoding in ("gb18030", "utf-16"):
-        readable = _transcode(path, encoding, staging / (path.stem + ".utf8.csv"))
+    if encoding in ("gb18030", "utf-16") or mixed:
+        readable = _transcode(
+            path, encoding, staging / (path.stem + ".utf8.csv"), unify_newlines=mixed
+        )
     with open(readable, encoding="utf-8-sig", newline="") as fh:
         sample = fh.read(64 * 1024)
     delim = _sniff_delimiter(sample.lstrip("\ufeff"))
@@ -301,10 +311,17 @@ def _typed_source(path: Path, kind: str, scan: str, con: duckdb.DuckDBPyConnecti
         raise IngestError(
             path.name, f"无法读取 {kind} 文件 / cannot read {kind}: {_first_line(exc)}"
         ) from None
-    headers = [str(r[0]) for r in described if r[0] != "file_row_number"]
+    typed = [(str(r[0]), str(r[1])) for r in described if r[0] != "file_row_number"]
+    headers = [h for h, _ in typed]
     if not headers:
         raise IngestError(path.name, "没有任何列 / no columns")
-    cols = ", ".join(f"CAST({_ident(h)} AS VARCHAR) AS c{i}" for i, h in enumerate(headers))
+    # A JSON-typed column (mixed numbers and strings) is read as its text, without quotes.
+    cols = ", ".join(
+        f"json_extract_string({_ident(h)}, '$') AS c{i}"
+        if t == "JSON"
+        else f"CAST({_ident(h)} AS VARCHAR) AS c{i}"
+        for i, (h, t) in enumerate(typed)
+    )
     row = "file_row_number + 1" if kind == "parquet" else "NULL"
     relation = f"(SELECT {cols}, CAST({row} AS BIGINT) AS __row FROM {scan})"
     try:

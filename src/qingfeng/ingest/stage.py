@@ -12,10 +12,20 @@ from pathlib import Path
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec
+from qingfeng.catalogue import DatasetSpec, FieldSpec
+from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.mapping import Mapping
-from qingfeng.ingest.normalise import field_plan
+from qingfeng.ingest.normalise import (
+    _BLANKS,
+    _WS,
+    FieldPlan,
+    field_plan,
+    t2s_convert,
+    trad_class,
+)
 from qingfeng.ingest.readers import SourceTable, sql_str
+
+_BLANK_LIST = ", ".join(sql_str(b) for b in _BLANKS)
 
 
 def _q(name: str) -> str:
@@ -29,63 +39,145 @@ def _sub(template: str, **values: str) -> str:
     return template
 
 
-def staging_select(spec: DatasetSpec, mapping: Mapping, source: SourceTable) -> str:
-    """SELECT producing raw columns, __row, every stored field and `_err` for each source row."""
+class _Layers:
+    """Stacked SELECTs: each layer adds columns computed from the previous layer's columns.
+
+    DuckDB expands a macro argument at every use, so an expensive expression is computed in its
+    own layer and later layers refer to it by column name: each step runs once per row.
+    """
+
+    def __init__(self, source: str, keep: list[str]) -> None:
+        self.sql = f"SELECT {', '.join(_q(c) for c in keep)} FROM {source}"
+        self.columns = list(keep)
+
+    def add(self, exprs: dict[str, str]) -> None:
+        if not exprs:
+            return
+        new = ", ".join(f"{e} AS {_q(name)}" for name, e in exprs.items())
+        self.sql = f"SELECT {', '.join(_q(c) for c in self.columns)}, {new} FROM ({self.sql})"
+        self.columns += list(exprs)
+
+
+def _plans(spec: DatasetSpec, mapping: Mapping, source: SourceTable) -> tuple[dict, dict]:
+    """(field -> raw SQL expression, field -> FieldPlan) for the fields this source fills."""
     col_of: dict[str, int] = {}
     for i, h in enumerate(source.headers):
         col_of.setdefault(h, i)
-    raw_cols = [f"c{i}" for i in range(len(source.headers))]
-    fields = spec.stored_fields
+    columns = mapping.field_columns()
     raw_expr: dict[str, str] = {}
-    for f in fields:
-        header = mapping.field_columns().get(f.name)
+    plans: dict[str, FieldPlan] = {}
+    for f in spec.stored_fields:
+        header = columns.get(f.name)
         if header is not None and header in col_of:
-            raw_expr[f.name] = f"c{col_of[header]}"
+            raw_expr[f.name] = _q(f"c{col_of[header]}")
         elif f.name in mapping.constants:
             raw_expr[f.name] = sql_str(mapping.constants[f.name])
-    plans = {}
-    for f in fields:
-        if f.name in raw_expr:
-            mult = 1
-            header = mapping.field_columns().get(f.name)
-            unit = (mapping.units.get(header) if header else None) or f.unit
-            if f.type == "amount" and unit == "wan":
-                mult = 10000
-            plans[f.name] = field_plan(f, amount_multiplier=mult)
-    # Layer 0: blanks removed.
-    keep = [*raw_cols, "__row"]
-    layer0 = ", ".join([*keep, *(f"qf_blank({raw_expr[n]}) AS {_q('b__' + n)}" for n in plans)])
-    sql = f"SELECT {layer0} FROM {source.relation}"
+        else:
+            continue
+        unit = (mapping.units.get(header) if header else None) or f.unit
+        mult = 10000 if f.type == "amount" and unit == "wan" else 1
+        plans[f.name] = field_plan(f, amount_multiplier=mult)
+    return raw_expr, plans
+
+
+def _add_field_layers(layers: _Layers, plans: dict[str, FieldPlan], raw: dict[str, str]) -> None:
+    """Add b__ (blanked), stage, v__ (value) and e__ (rule broken) columns for each field."""
+    if not plans:
+        return
+    layers.add({f"t__{n}": f"trim({raw[n]}, {sql_str(_WS)})" for n in plans})
+    layers.add(
+        {
+            f"b__{n}": f"CASE WHEN {_q('t__' + n)} IN ({_BLANK_LIST}) THEN NULL "
+            f"ELSE {_q('t__' + n)} END"
+            for n in plans
+        }
+    )
     current = {n: "b__" + n for n in plans}
     depth = max((len(p.stages) for p in plans.values()), default=0)
-    carried = keep + [f"b__{n}" for n in plans]
     for level in range(depth):
-        exprs = []
+        exprs: dict[str, str] = {}
         for n, p in plans.items():
             if level < len(p.stages):
-                col = f"s{level}__{n}"
-                exprs.append(f"{_sub(p.stages[level], x=_q(current[n]))} AS {_q(col)}")
-                current[n] = col
-                carried.append(col)
-        # Only the columns later layers use are carried forward.
-        prev_cols = [c for c in carried if not any(e.endswith(f"AS {_q(c)}") for e in exprs)]
-        sql = f"SELECT {', '.join(_q(c) for c in prev_cols)}, {', '.join(exprs)} FROM ({sql})"
-    # Final layer: values and errors.
-    vals: list[str] = []
-    errs: list[str] = []
-    for f in fields:
-        if f.name not in plans:
-            vals.append(f"CAST(NULL AS {f.storage_type}) AS {_q(f.name)}")
-            continue
-        p = plans[f.name]
-        x, b = _q(current[f.name]), _q("b__" + f.name)
-        value = _sub(p.value, x=x, b=b)
-        vals.append(f"TRY_CAST({value} AS {f.storage_type}) AS {_q(f.name)}")
-        if p.error != "NULL":
-            err = _sub(p.error, x=x, b=b, v=f"({value})")
-            errs.append(
-                f"CASE WHEN ({err}) IS NOT NULL THEN {sql_str(f.name + ':')} || ({err}) END"
-            )
+                exprs[f"s{level}__{n}"] = _sub(p.stages[level], x=_q(current[n]))
+                current[n] = f"s{level}__{n}"
+        layers.add(exprs)
+    layers.add(
+        {f"v__{n}": _sub(p.value, x=_q(current[n]), b=_q("b__" + n)) for n, p in plans.items()}
+    )
+    layers.add(
+        {
+            f"e__{n}": _sub(p.error, x=_q(current[n]), b=_q("b__" + n), v=_q("v__" + n))
+            for n, p in plans.items()
+        }
+    )
+
+
+# Types whose values repeat a lot (dates, periods, amounts, codes, categories): normalised once
+# per distinct value and joined back, when the column is low-cardinality.
+_DICTIONARY_TYPES = {
+    "date", "timestamp", "period", "amount", "decimal", "integer", "division_code", "enum",
+    "boolean", "text", "name", "code",
+}  # fmt: skip
+_DICTIONARY_MAX_SHARE = 0.2
+_DICTIONARY_SAMPLE = 20_000
+
+
+def build_staged(
+    con: duckdb.DuckDBPyConnection, spec: DatasetSpec, mapping: Mapping, source: SourceTable
+) -> None:
+    """Create TEMP TABLE `staged` (__row, __rid, every stored field, `_err`) beside `qf_raw`.
+
+    The source is first copied into `qf_raw` (its rowid is the source order). Low-cardinality
+    columns are normalised per distinct value (`qf_d_<field>`) and joined back; the others are
+    normalised row by row in stacked layers.
+    """
+    raw_cols = [f"c{i}" for i in range(len(source.headers))]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE qf_raw AS SELECT * FROM {source.relation}")
+    raw_expr, plans = _plans(spec, mapping, source)
+    col_fields = {n: e for n, e in raw_expr.items() if e.startswith('"')}
+    dict_fields: list[str] = []
+    candidates = [n for n in col_fields if spec.field(n).type in _DICTIONARY_TYPES]
+    if candidates:
+        # Cardinality is judged on the first rows: cheap, and deterministic for a given file.
+        got = (
+            con.execute(
+                "SELECT count(*), "
+                + ", ".join(f"count(DISTINCT {col_fields[n]})" for n in candidates)
+                + f" FROM (SELECT * FROM qf_raw LIMIT {_DICTIONARY_SAMPLE})"
+            ).fetchone()
+            or ()
+        )
+        sampled, ndv = got[0], got[1:]
+        dict_fields = [
+            n for n, k in zip(candidates, ndv, strict=True) if k <= _DICTIONARY_MAX_SHARE * sampled
+        ]
+    for n in dict_fields:
+        layers = _Layers(f"(SELECT DISTINCT {col_fields[n]} AS k FROM qf_raw)", ["k"])
+        _add_field_layers(layers, {n: plans[n]}, {n: '"k"'})
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_q('qf_d_' + n)} AS SELECT k, "
+            f"{_q('b__' + n)}, {_q('v__' + n)}, {_q('e__' + n)} FROM ({layers.sql})"
+        )
+    joined = ", ".join(
+        f"{_q('qf_d_' + n)}.{_q(c + n)}" for n in dict_fields for c in ("b__", "v__", "e__")
+    )
+    joins = " ".join(
+        f"LEFT JOIN {_q('qf_d_' + n)} ON qf_raw.{col_fields[n]} IS NOT DISTINCT FROM "
+        f"{_q('qf_d_' + n)}.k"
+        for n in dict_fields
+    )
+    extra = ", " + joined if joined else ""
+    base = f"(SELECT qf_raw.rowid AS __rid, qf_raw.*{extra} FROM qf_raw {joins})"
+    keep = [*raw_cols, "__row", "__rid"] + [
+        c + n for n in dict_fields for c in ("b__", "v__", "e__")
+    ]
+    layers = _Layers(base, keep)
+    _add_field_layers(layers, {n: p for n, p in plans.items() if n not in dict_fields}, raw_expr)
+    errs = [
+        f"CASE WHEN {_q('e__' + n)} IS NOT NULL THEN {sql_str(n + ':')} || {_q('e__' + n)} END"
+        for n, p in plans.items()
+        if p.error != "NULL"
+    ]
     for group in spec.require_one_of:
         present = [g for g in group if g in plans]
         label = sql_str("|".join(group) + ":required_one")
@@ -94,9 +186,22 @@ def staging_select(spec: DatasetSpec, mapping: Mapping, source: SourceTable) -> 
             errs.append(f"CASE WHEN {cond} THEN {label} END")
         else:
             errs.append(label)
+    vals = [
+        f"TRY_CAST({_q('v__' + f.name)} AS {f.storage_type}) AS {_q(f.name)}"
+        if f.name in plans
+        else f"CAST(NULL AS {f.storage_type}) AS {_q(f.name)}"
+        for f in spec.stored_fields
+    ]
     err_sql = f"NULLIF(concat_ws(';', {', '.join(errs)}), '')" if errs else "CAST(NULL AS VARCHAR)"
-    outer = ", ".join([*(_q(c) for c in keep), *vals, f"{err_sql} AS _err"])
-    return f"SELECT {outer} FROM ({sql})"
+    outer = ", ".join(["__row", "__rid", *vals, f"{err_sql} AS _err"])
+    # Order is carried by __rid from here on, so DuckDB may write in parallel.
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {outer} FROM ({layers.sql})")
+    finally:
+        con.execute("SET preserve_insertion_order = true")
+    for n in dict_fields:
+        con.execute(f"DROP TABLE {_q('qf_d_' + n)}")
 
 
 @dataclass
@@ -120,8 +225,8 @@ def run_stage(
 ) -> StageResult:
     """Normalise one source and write its three outputs under `staging`."""
     res = StageResult()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {staging_select(spec, mapping, source)}")
-    row = f"coalesce(__row, rowid + {int(source.row_offset)})"
+    build_staged(con, spec, mapping, source)
+    row = f"coalesce(staged.__row, staged.__rid + {int(source.row_offset)})"
     rejects = _rejects(con, source)
     if rejects:
         # Rejected CSV lines shift the numbering of the rows after them.
@@ -132,14 +237,25 @@ def run_stage(
             "any_value(error_type) AS error_type FROM qf_rejects GROUP BY line)"
         )
         con.execute(
-            f"UPDATE staged SET __row = rowid + {int(source.row_offset)} + "
-            "(SELECT count(*) FROM qf_rej WHERE qf_rej.gpos <= staged.rowid)"
+            f"UPDATE staged SET __row = __rid + {int(source.row_offset)} + "
+            "(SELECT count(*) FROM qf_rej WHERE qf_rej.gpos <= staged.__rid)"
         )
+    for f in spec.stored_fields:
+        if f.type == "name" and f.name in mapping.field_columns():
+            convert_traditional(con, "staged", f.name)
     total, bad = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE _err IS NOT NULL) FROM staged"
     ).fetchone() or (0, 0)
     res.rows_read = int(total) + rejects
     res.rows_quarantined = int(bad) + rejects
+    if res.rows_read == 0 and any(any(str(c).strip() for c in r) for r in source.sample):
+        # The sample shows data rows but the reader found none: never report "no rows" then.
+        raise IngestError(
+            source.name,
+            "无法解析数据行（分隔符、引号或换行不一致）/ could not parse the data rows "
+            "(inconsistent delimiter, quotes or line endings)",
+            row=source.header_row + 1,
+        )
 
     fields = [f.name for f in spec.stored_fields]
     field_list = ", ".join(_q(n) for n in fields)
@@ -148,8 +264,8 @@ def run_stage(
     out = ds_dir / "part-0.parquet"
     con.execute(
         f"COPY (SELECT {field_list}, {sql_str(batch_id)} AS _batch_id, "
-        f"min({row}) AS _source_row FROM staged WHERE _err IS NULL GROUP BY ALL "
-        f"ORDER BY _source_row) TO {sql_str(str(out))} (FORMAT parquet)"
+        f"min({row}) AS _source_row FROM staged WHERE _err IS NULL GROUP BY ALL"
+        f") TO {sql_str(str(out))} (FORMAT parquet)"
     )
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
     res.rows_loaded = _count(con, out)
@@ -166,7 +282,7 @@ def run_stage(
             f"SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source, "
             f"CAST({row} AS BIGINT) AS source_row, "
             f"_err AS rules, CAST({original} AS VARCHAR) AS original "
-            "FROM staged WHERE _err IS NOT NULL"
+            "FROM staged JOIN qf_raw ON qf_raw.rowid = staged.__rid WHERE _err IS NOT NULL"
         ]
         if rejects:
             parts.append(
@@ -203,7 +319,32 @@ def run_stage(
         res.files[f"_duplicates/batch={batch_id}"] = d_dir
         assert _count(con, d_out) == res.rows_duplicate
     con.execute("DROP TABLE staged")
+    con.execute("DROP TABLE qf_raw")
     return res
+
+
+def convert_traditional(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+    """Rewrite traditional-character values of one column to simplified, set-wise.
+
+    RE2 finds the values holding a character OpenCC's t2s changes; their distinct set is converted
+    by OpenCC in one call and joined back, so the cost follows the number of distinct
+    traditional names, not the number of rows.
+    """
+    col, tab = _q(column), _q(table)
+    rows = con.execute(
+        f"SELECT DISTINCT {col} FROM {tab} WHERE regexp_matches({col}, ?)", [trad_class()]
+    ).fetchall()
+    if not rows:
+        return 0
+    src = [str(r[0]) for r in rows]
+    dst = t2s_convert(src)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_t2s AS SELECT unnest(?::VARCHAR[]) AS src, "
+        "unnest(?::VARCHAR[]) AS dst",
+        [src, dst],
+    )
+    con.execute(f"UPDATE {tab} SET {col} = qf_t2s.dst FROM qf_t2s WHERE {tab}.{col} = qf_t2s.src")
+    return len(src)
 
 
 def _count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -219,3 +360,36 @@ def _rejects(con: duckdb.DuckDBPyConnection, source: SourceTable) -> int:
     except duckdb.CatalogException:
         return 0
     return int(got[0]) if got else 0
+
+
+def normalise_values(
+    con: duckdb.DuckDBPyConnection,
+    field: FieldSpec,
+    values: list[str | None],
+    *,
+    amount_multiplier: int = 1,
+) -> list[tuple[object, str | None]]:
+    """Normalise a list of raw texts exactly as ingest does; returns (value, broken rule) pairs.
+
+    For checking one record before a payment (screening) and for property tests.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_values AS SELECT i, v FROM "
+        "(SELECT unnest(range(len($1))) AS i, unnest($1::VARCHAR[]) AS v)",
+        [values],
+    )
+    plans = {field.name: field_plan(field, amount_multiplier=amount_multiplier)}
+    layers = _Layers("qf_values", ["i", "v"])
+    _add_field_layers(layers, plans, {field.name: '"v"'})
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_values_out AS SELECT i, "
+        f"CASE WHEN {_q('e__' + field.name)} IS NULL THEN "
+        f"TRY_CAST({_q('v__' + field.name)} AS {field.storage_type}) END AS value, "
+        f"{_q('e__' + field.name)} AS error FROM ({layers.sql})"
+    )
+    if field.type == "name":
+        convert_traditional(con, "qf_values_out", "value")
+    rows = con.execute("SELECT value, error FROM qf_values_out ORDER BY i").fetchall()
+    con.execute("DROP TABLE qf_values")
+    con.execute("DROP TABLE qf_values_out")
+    return [(r[0], r[1]) for r in rows]
