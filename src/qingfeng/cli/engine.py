@@ -12,6 +12,9 @@ from rich.table import Table
 from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from qingfeng.engine.engines.base import Engine
     from qingfeng.engine.loader import ModelSet
 
 model_app = typer.Typer(
@@ -144,7 +147,7 @@ def test_models(
         specs = models.select([model_id] if model_id else None)
     except ModelNotFoundError as exc:
         raise fail(str(exc)) from None
-    factories = [("duckdb", None)]
+    factories: list[tuple[str, Callable[[], Engine] | None]] = [("duckdb", None)]
     if spark:
         from qingfeng.engine.engines.spark_engine import SparkEngine
 

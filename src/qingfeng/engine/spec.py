@@ -149,6 +149,10 @@ class Condition(_Strict):
         default=None,
         description="Shift `other` by this many days before comparing (dates only).",
     )
+    or_null: bool = Field(
+        default=False,
+        description="Also true when `other` is NULL (an open-ended date range: no end date yet).",
+    )
 
     @model_validator(mode="after")
     def _one_operand(self) -> Condition:
@@ -164,8 +168,8 @@ class Condition(_Strict):
             and not isinstance(self.value, list)
         ):
             raise ValueError(f"op {self.op} needs a list value")
-        if self.days is not None and self.other is None:
-            raise ValueError("days shifts `other`: it needs `other`")
+        if (self.days is not None or self.or_null) and self.other is None:
+            raise ValueError("days and or_null apply to `other`: they need `other`")
         return self
 
 
