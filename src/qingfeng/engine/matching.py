@@ -162,19 +162,13 @@ def _measure(text: str, loc: tuple[Any, ...], add: Add) -> exp.Expr:
 
 
 def build_match(rule: MatchRule, add: Add) -> exp.Expr | None:
-    """The rule as a SELECT, or None after reporting its problems through `add`."""
-    failed = False
-
-    def report(*args: Any, **kwargs: Any) -> None:
-        nonlocal failed
-        failed = True
-        add(*args, **kwargs)
-
+    """The rule as a SELECT, or None when it cannot be built. Problems go through `add`; a tree
+    built around a bad condition is still returned so that the compiler's checks (tables, fields,
+    parameters) report their problems too, and the compiler refuses it for the problems found."""
     try:
-        tree = _build(rule, report)
+        return _build(rule, add)
     except _Fail:
         return None
-    return None if failed else tree
 
 
 def _build(rule: MatchRule, add: Add) -> exp.Expr:
