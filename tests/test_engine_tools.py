@@ -179,7 +179,8 @@ def test_anti_join_finds_rows_without_a_match() -> None:
         "select: [left.id_no, left.name, left.start_date]",
     )
     text = text.replace(
-        '    conditions:\n      - {column: right.register_date, op: ">=", other: left.start_date, days: 30}\n',
+        '    conditions:\n      - {column: right.register_date, op: ">=", '
+        "other: left.start_date, days: 30}\n",
         "",
     )
     text = (
