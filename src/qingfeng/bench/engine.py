@@ -75,10 +75,12 @@ GENERATE = {
     """,
     "dibao_households": """
         SELECT printf('DB%08d', h) AS case_no, printf('110101%012d', h * 20) AS head_id_no,
-               printf('H%08d', h) AS household_no, printf('1101010010%02d', h % 50) AS division_code,
+               printf('H%08d', h) AS household_no,
+               printf('1101010010%02d', h % 50) AS division_code,
                CAST(DATE '2020-01-01' + CAST(hash(h) % 1400 AS INTEGER) AS DATE) AS start_date,
                CASE WHEN hash(h * 3) % 2 = 0 THEN NULL ELSE CAST(DATE '2020-01-01'
-                 + CAST(hash(h) % 1400 + 400 + hash(h * 5) % 600 AS INTEGER) AS DATE) END AS end_date,
+                 + CAST(hash(h) % 1400 + 400 + hash(h * 5) % 600 AS INTEGER) AS DATE)
+               END AS end_date,
                CAST(300 + hash(h * 11) % 900 AS DECIMAL(18, 2)) AS monthly_amount
         FROM range($p // 20) t(h)
     """,
@@ -102,20 +104,23 @@ GENERATE = {
                printf('110101%012d', hash(v) % $p) AS owner_id_no, '车主' AS owner_name,
                '小型轿车' AS vehicle_type,
                CASE WHEN hash(v * 3) % 5 = 0 THEN '营运' ELSE '非营运' END AS use_type,
-               CAST(DATE '2018-01-01' + CAST(hash(v * 5) % 2500 AS INTEGER) AS DATE) AS register_date,
+               CAST(DATE '2018-01-01' + CAST(hash(v * 5) % 2500 AS INTEGER) AS DATE)
+                 AS register_date,
                '正常' AS status
         FROM range($p // 10) t(v)
     """,
     "real_estate": """
         SELECT printf('R%09d', r) AS property_no,
                printf('110101%012d', CASE WHEN hash(r) % 10 < 3
-                 THEN (hash(r * 13) % ($p // 50)) * 50 + 1 ELSE hash(r * 17) % $p END) AS owner_id_no,
+                 THEN (hash(r * 13) % ($p // 50)) * 50 + 1 ELSE hash(r * 17) % $p END)
+                 AS owner_id_no,
                '业主' AS owner_name,
                CASE WHEN hash(r * 19) % 5 = 0 THEN 'resettlement' ELSE 'commercial' END
                  AS property_type,
                '项目' || (r % 500) AS project_name, '某地' AS address,
                CAST(50 + hash(r * 23) % 100 AS DOUBLE) AS area,
-               CAST(DATE '2012-01-01' + CAST(hash(r * 29) % 4500 AS INTEGER) AS DATE) AS register_date
+               CAST(DATE '2012-01-01' + CAST(hash(r * 29) % 4500 AS INTEGER) AS DATE)
+                 AS register_date
         FROM range($p // 10) t(r)
     """,
 }
@@ -457,7 +462,8 @@ def run(console: Console) -> None:
         total_pandas = sum(pandas[m]["s"] for m in MODELS)
         total_engine = sum(engine[m]["engine_s"] for m in MODELS)
         console.print(
-            f"speed-up vs pandas: min {min(speedups):.1f}x, total {total_pandas / total_engine:.1f}x "
+            f"speed-up vs pandas: min {min(speedups):.1f}x, "
+            f"total {total_pandas / total_engine:.1f}x "
             f"(target >= 10x; pandas also spent {pandas['load_s']:.1f}s loading its DataFrames)"
         )
     if sync:

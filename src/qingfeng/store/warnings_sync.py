@@ -139,7 +139,7 @@ def _bulk_insert(conn: Connection, rows: list[dict[str, Any]], constants: dict[s
 
 
 def _bulk_update_findings(conn: Connection, changed: list[tuple[Any, ...]]) -> None:
-    """UPDATE the finding columns of warnings by id; `changed` rows are (*finding, updated_at, id)."""
+    """UPDATE the finding columns of warnings by id; rows are (*finding, updated_at, id)."""
     if not changed:
         return
     table = _table()
@@ -148,7 +148,7 @@ def _bulk_update_findings(conn: Connection, changed: list[tuple[Any, ...]]) -> N
     mark = _placeholder(conn)
     sql = f"UPDATE {table.name} SET {', '.join(f'{n} = {mark}' for n in names)} WHERE id = {mark}"
     tuples = [
-        tuple(p(v) if p else v for v, p in zip(row[:-1], procs, strict=True)) + (row[-1],)
+        (*(p(v) if p else v for v, p in zip(row[:-1], procs, strict=True)), row[-1])
         for row in changed
     ]
     _executemany(conn, sql, tuples)
