@@ -270,3 +270,12 @@ def test_published_json_schema_is_current() -> None:
         "docs/model-spec.schema.json is stale: run "
         "`python -m qingfeng.engine.schema > docs/model-spec.schema.json`"
     )
+
+
+def test_every_spec_key_is_documented() -> None:
+    from qingfeng.engine.spec import FIELDS, ModelSpec
+
+    docs = (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
+    missing = [k for k in ModelSpec.model_fields if f"| `{k}` |" not in docs]
+    assert missing == [], f"docs/models.md does not document: {missing}"
+    assert all(f in docs for f in FIELDS)
