@@ -18,6 +18,9 @@ from qingfeng.hits import SEVERITIES, Hit, fingerprint
 
 MAX_SENTENCES = 5
 MAX_ADDITIONAL_ROWS = 50
+# Widths of the warnings table's key columns (store.models.Warning; a test keeps them equal)
+MAX_SUBJECT_ID = 64
+MAX_PERIOD = 20
 
 
 def format_value(value: Any) -> str:
@@ -78,6 +81,12 @@ def rows_to_hits(compiled: CompiledModel, rows: list[dict[str, Any]]) -> tuple[l
             dropped += 1
             continue
         period = row[HIT_FIELDS["period"]] or ""
+        if len(subject_id) > MAX_SUBJECT_ID or len(period) > MAX_PERIOD:
+            raise ValueError(
+                f"model {spec.id}: a subject id is at most {MAX_SUBJECT_ID} and a period at most "
+                f"{MAX_PERIOD} characters (got {len(subject_id)} and {len(period)}); "
+                "shorten the `subject.id` or `period` expression"
+            )
         groups[(subject_id, period)].append(_Row(compiled, row, names))
 
     hits = []
