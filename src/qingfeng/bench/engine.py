@@ -146,6 +146,7 @@ def generate(folder: Path, rows: int) -> dict[str, int]:
 def lake_connection(folder: Path) -> duckdb.DuckDBPyConnection:
     """Views named by dataset over the Parquet files, like qingfeng.lake.connect."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     for dataset in GENERATE:
         con.execute(
             f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet('{folder / dataset}/*.parquet')"
@@ -231,8 +232,8 @@ def measure_engine(folder: Path, repeat: int) -> dict[str, dict[str, Any]]:
             def run(spec: Any = spec) -> tuple[int, list[Any]]:
                 compiled = compile_model(spec)
                 rows_read = sum(engine.count_rows(t) for t in compiled.inputs)
-                rows = engine.query(compiled.sql("duckdb", pretty=False))
-                hits, _ = rows_to_hits(compiled, rows)
+                columns, rows = engine.query(compiled.sql("duckdb", pretty=False))
+                hits, _ = rows_to_hits(compiled, columns, rows)
                 return rows_read, hits
 
             hand()  # warm the OS cache and DuckDB's metadata cache for both

@@ -150,8 +150,9 @@ class SparkEngine(Engine):
                 engine.register_rows(dataset, columns, [])
         return engine
 
-    def _query(self, sql: str) -> list[dict[str, Any]]:
-        return [row.asDict() for row in self.spark.sql(sql).collect()]
+    def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        frame = self.spark.sql(sql)
+        return list(frame.columns), [tuple(row) for row in frame.collect()]
 
     def _count_rows(self, table: str) -> int:
         return int(self.spark.table(table).count())
