@@ -62,7 +62,10 @@ def test_run_records_runs_and_warnings_and_isolates_failures(workspace) -> None:
     tables = _case_tables()
     seen = []
     summary = run_models(
-        workspace, engine=_engine_with(tables), progress=lambda d, t, r: seen.append((d, t))
+        workspace,
+        model_ids=["subsidy_after_death", "always_fails"],
+        engine=_engine_with(tables),
+        progress=lambda d, t, r: seen.append((d, t)),
     )
     by_id = {r.model_id: r for r in summary.results}
     assert set(by_id) == {"subsidy_after_death", "always_fails"}
@@ -123,8 +126,9 @@ def test_a_failed_run_leaves_warnings_untouched(workspace) -> None:  # type: ign
 
 def test_field_filter_and_unknown_model(workspace) -> None:  # type: ignore[no-untyped-def]
     engine = _engine_with(_case_tables())
-    summary = run_models(workspace, field="民生资金", engine=engine)
-    assert [r.model_id for r in summary.results] == ["subsidy_after_death"]
+    summary = run_models(workspace, field="公职人员", engine=engine)
+    assert [r.model_id for r in summary.results] == ["official_resettlement_housing"]
+    assert "public_payroll" in (summary.results[0].error or "")  # not in this engine
     with pytest.raises(KeyError, match="nope"):
         run_models(workspace, model_ids=["nope"], engine=engine)
 
@@ -154,4 +158,4 @@ def test_cli_run_over_the_lake(workspace) -> None:  # type: ignore[no-untyped-de
     (workspace.models_dir / "always_fails.yaml").unlink()
     result = CliRunner().invoke(app, ["run", "-w", str(workspace.workspace)])
     assert result.exit_code == 0, result.output
-    assert "subsidy_after_death" in result.output
+    assert "subsidy_after_death" in result.output and "0 failed" in result.output

@@ -28,14 +28,18 @@ class Engine(ABC):
     name: str = "engine"
     dialect: str = "duckdb"
 
-    def query(self, sql: str) -> list[dict[str, Any]]:
-        """Rows of `sql` as dicts (dates as datetime.date, decimals as Decimal)."""
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of `sql` (dates as datetime.date, decimals as Decimal)."""
         try:
             return self._query(sql)
         except Exception as exc:
             raise EngineError(
                 f"{self.name}: {type(exc).__name__}: {redact(str(exc))[:2000]}", sql
             ) from exc
+
+    def query_dicts(self, sql: str) -> list[dict[str, Any]]:
+        names, rows = self.query(sql)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def count_rows(self, table: str) -> int:
         self._check_ident(table)
@@ -66,7 +70,7 @@ class Engine(ABC):
             raise EngineError(f"not a valid table or column name: {name!r}")
 
     @abstractmethod
-    def _query(self, sql: str) -> list[dict[str, Any]]: ...
+    def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]: ...
 
     @abstractmethod
     def _count_rows(self, table: str) -> int: ...
@@ -83,9 +87,13 @@ class Engine(ABC):
         pass
 
 
-def _infer_type(values: list[Any]) -> str:
+def _infer_type(name: str, values: list[Any]) -> str:
     present = [v for v in values if v is not None]
-    if not present:
+    if not present:  # all NULL: the standard tables' naming says what it would be
+        if name.endswith("_date"):
+            return "DATE"
+        if name.endswith(("_at", "_time")):
+            return "TIMESTAMP"
         return "VARCHAR"
     if all(isinstance(v, bool) for v in present):
         return "BOOLEAN"
@@ -115,5 +123,5 @@ def column_types_for(
     seen = list(dict.fromkeys(k for row in rows for k in row))
     for column in seen:
         if column not in types:
-            types[column] = _infer_type([row.get(column) for row in rows])
+            types[column] = _infer_type(column, [row.get(column) for row in rows])
     return types

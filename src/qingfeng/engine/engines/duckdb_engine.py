@@ -31,10 +31,10 @@ class DuckDBEngine(Engine):
             raise EngineError(f"the lake module is not available: {exc}") from exc
         return cls(connect(settings))
 
-    def _query(self, sql: str) -> list[dict[str, Any]]:
+    def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = self.con.execute(sql)
         names = [d[0] for d in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return names, cursor.fetchall()
 
     def _count_rows(self, table: str) -> int:
         query = exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(table))

@@ -1,0 +1,34 @@
+SELECT
+  CAST(id_no AS STRING) AS __subject_id,
+  CAST(name AS STRING) AS __subject_name,
+  CAST(property_no AS STRING) AS __period,
+  CASE WHEN area >= 90 THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS STRING) AS __division_code,
+  org_name,
+  position,
+  property_no,
+  project_name,
+  area,
+  register_date
+FROM (
+  SELECT
+    l.id_no,
+    l.name,
+    l.org_name,
+    l.position,
+    r.property_no,
+    r.project_name,
+    r.area,
+    r.register_date
+  FROM public_payroll AS l
+  INNER JOIN real_estate AS r
+    ON l.id_no = r.owner_id_no
+  WHERE
+    (
+      r.property_type = 'resettlement' AND r.register_date >= l.start_date
+    )
+    AND (
+      r.register_date <= l.end_date OR l.end_date IS NULL
+    )
+) AS m
