@@ -66,10 +66,10 @@ def test_people_one_row_per_id_with_derived_fields(county) -> None:
         "FROM people WHERE id_no = ?",
         [P["zhang_xin"]],
     ).fetchone()
-    assert row == ("张欣", "2010-05-05", "F", "H1", VILLAGE_A, True)
+    assert row == ("张欣", "2010-05-05", "female", "H1", VILLAGE_A, True)
     assert con.execute(
         "SELECT gender FROM people WHERE id_no = ?", [P["zhang_wei"]]
-    ).fetchone() == ("M",)
+    ).fetchone() == ("male",)
 
 
 def test_death_date_is_the_earliest_from_any_source(county) -> None:

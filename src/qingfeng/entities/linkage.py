@@ -106,9 +106,7 @@ def mentions_sql(inp: Inputs) -> str:
             continue
         src = inp.source(m.view, **m.columns())
         no_id = (
-            f"NOT qf_is_resident_id({m.id_col}) AND NOT qf_is_uscc({m.id_col}) AND "
-            if m.id_col
-            else ""
+            f"NOT qf_person_key({m.id_col}) AND NOT qf_org_key({m.id_col}) AND " if m.id_col else ""
         )
         parts.append(
             f"SELECT '{m.view}' AS source, {m.key_sql()} AS record_key, "

@@ -24,17 +24,17 @@ WITH hh AS (
   SELECT 'person' AS from_type, id_no AS from_id, 'household' AS to_type, household_no AS to_id,
          'household_member' AS relation, trim(relation_to_head) AS detail,
          'household_registry' AS source, 1.0 AS confidence, 'id_no' AS method
-  FROM {hr} WHERE qf_is_resident_id(id_no) AND household_no IS NOT NULL
+  FROM {hr} WHERE qf_person_key(id_no) AND household_no IS NOT NULL
 ),
 dibao AS (
   SELECT 'person', id_no, 'dibao_case', case_no, 'dibao_member', trim(relation_to_head),
          'dibao_members', 1.0, 'id_no'
-  FROM {mem} WHERE qf_is_resident_id(id_no) AND case_no IS NOT NULL
+  FROM {mem} WHERE qf_person_key(id_no) AND case_no IS NOT NULL
   UNION ALL
   -- the case head, when the member list leaves them out
   SELECT 'person', head_id_no, 'dibao_case', case_no, 'dibao_member', '户主', 'dibao_households',
          1.0, 'id_no'
-  FROM {heads} WHERE qf_is_resident_id(head_id_no) AND case_no IS NOT NULL
+  FROM {heads} WHERE qf_person_key(head_id_no) AND case_no IS NOT NULL
 )
 SELECT DISTINCT ON (from_id, to_type, to_id) *
 FROM (SELECT * FROM hh UNION ALL SELECT * FROM dibao)
@@ -51,13 +51,13 @@ def rel_kinship(inp: Inputs) -> str:
 WITH members AS (
   SELECT 'household:' || household_no AS grp, id_no, trim(relation_to_head) AS term,
          'household_registry' AS source
-  FROM {hr} WHERE qf_is_resident_id(id_no) AND household_no IS NOT NULL
+  FROM {hr} WHERE qf_person_key(id_no) AND household_no IS NOT NULL
   UNION ALL
   SELECT 'dibao:' || case_no, id_no, trim(relation_to_head), 'dibao_members'
-  FROM {mem} WHERE qf_is_resident_id(id_no) AND case_no IS NOT NULL
+  FROM {mem} WHERE qf_person_key(id_no) AND case_no IS NOT NULL
   UNION ALL
   SELECT 'dibao:' || case_no, head_id_no, '户主', 'dibao_households'
-  FROM {heads} WHERE qf_is_resident_id(head_id_no) AND case_no IS NOT NULL
+  FROM {heads} WHERE qf_person_key(head_id_no) AND case_no IS NOT NULL
 ),
 roled AS (
   SELECT DISTINCT ON (m.grp, m.id_no) m.grp, m.id_no, t.role, m.source,
@@ -66,8 +66,8 @@ roled AS (
   ORDER BY m.grp, m.id_no, m.source DESC
 ),
 counts AS (
-  SELECT grp, role, count(*) AS n, count(*) FILTER (WHERE gender = 'M') AS n_m,
-         count(*) FILTER (WHERE gender = 'F') AS n_f
+  SELECT grp, role, count(*) AS n, count(*) FILTER (WHERE gender = 'male') AS n_m,
+         count(*) FILTER (WHERE gender = 'female') AS n_f
   FROM roled GROUP BY grp, role
 ),
 pairs AS (
@@ -76,7 +76,7 @@ pairs AS (
          r.confidence / greatest(1, coalesce(
            CASE WHEN NOT r.opposite_gender THEN c.n
                 -- candidates of the split role must be of the other member's opposite sex
-                WHEN (CASE WHEN r.split_role = r.role_a THEN b.gender ELSE a.gender END) = 'M'
+                WHEN (CASE WHEN r.split_role = r.role_a THEN b.gender ELSE a.gender END) = 'male'
                   THEN c.n_f
                 ELSE c.n_m END, 1)) AS confidence
   FROM roled a
@@ -115,7 +115,7 @@ SELECT 'person' AS from_type, id_no AS from_id, 'organisation' AS to_type, org_u
        'employed_by' AS relation, position AS detail, 'public_payroll' AS source,
        1.0 AS confidence, 'id_no' AS method,
        org_name, position, start_date, end_date, monthly_salary
-FROM {pay} WHERE qf_is_resident_id(id_no) AND qf_is_uscc(org_uscc)
+FROM {pay} WHERE qf_person_key(id_no) AND qf_org_key(org_uscc)
 """
 
 
@@ -125,7 +125,7 @@ def rel_legal_rep(inp: Inputs) -> str:
 SELECT 'person' AS from_type, legal_rep_id_no AS from_id, 'organisation' AS to_type,
        uscc AS to_id, 'legal_rep_of' AS relation, name AS detail, 'companies' AS source,
        1.0 AS confidence, 'id_no' AS method, name AS company_name, status AS company_status
-FROM {co} WHERE qf_is_resident_id(legal_rep_id_no) AND qf_is_uscc(uscc)
+FROM {co} WHERE qf_person_key(legal_rep_id_no) AND qf_org_key(uscc)
 """
 
 
@@ -138,7 +138,7 @@ def rel_shareholding(inp: Inputs) -> str:
     return f"""
 WITH s AS (
   SELECT *, concat_ws('/', uscc, shareholder_name) AS record_key
-  FROM {sh} WHERE qf_is_uscc(uscc)
+  FROM {sh} WHERE qf_org_key(uscc)
 )
 SELECT coalesce(qf_subject_type(s.shareholder_id_no), 'person') AS from_type,
        coalesce(CASE WHEN qf_subject_type(s.shareholder_id_no) IS NOT NULL
@@ -168,7 +168,7 @@ SELECT 'organisation' AS from_type, buyer_uscc AS from_id, 'organisation' AS to_
        winner_uscc AS to_id, 'awarded_contract_to' AS relation, tender_no AS detail,
        'tenders' AS source, 1.0 AS confidence, 'uscc' AS method,
        tender_no, project_name, method AS procurement_method, budget, winning_price, award_date
-FROM {t} WHERE qf_is_uscc(buyer_uscc) AND qf_is_uscc(winner_uscc)
+FROM {t} WHERE qf_org_key(buyer_uscc) AND qf_org_key(winner_uscc)
 """
 
 
@@ -177,7 +177,7 @@ def rel_co_bidding(inp: Inputs) -> str:
     t = inp.source("tenders", tender_no=V, announce_date=D)
     return f"""
 WITH b AS (SELECT DISTINCT tender_no, bidder_uscc FROM {b}
-           WHERE tender_no IS NOT NULL AND qf_is_uscc(bidder_uscc)),
+           WHERE tender_no IS NOT NULL AND qf_org_key(bidder_uscc)),
 t AS (SELECT tender_no, min(announce_date) AS announce_date FROM {t} GROUP BY tender_no),
 pairs AS (
   SELECT x.bidder_uscc AS a, y.bidder_uscc AS b, x.tender_no
