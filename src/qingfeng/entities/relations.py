@@ -36,9 +36,12 @@ dibao AS (
          1.0, 'id_no'
   FROM {heads} WHERE qf_person_key(head_id_no) AND case_no IS NOT NULL
 )
-SELECT DISTINCT ON (from_id, to_type, to_id) *
+-- a dibao head listed among the members too: keep the member row (it has the real relation)
+SELECT any_value(from_type) AS from_type, from_id, to_type, to_id,
+       any_value(relation) AS relation, arg_max(detail, source) AS detail,
+       max(source) AS source, 1.0 AS confidence, 'id_no' AS method
 FROM (SELECT * FROM hh UNION ALL SELECT * FROM dibao)
-ORDER BY from_id, to_type, to_id, source DESC
+GROUP BY from_id, to_type, to_id
 """
 
 
@@ -60,10 +63,11 @@ WITH members AS (
   FROM {heads} WHERE qf_person_key(head_id_no) AND case_no IS NOT NULL
 ),
 roled AS (
-  SELECT DISTINCT ON (m.grp, m.id_no) m.grp, m.id_no, t.role, m.source,
+  -- one role per member and group (a dibao head may be listed among the members too)
+  SELECT m.grp, m.id_no, arg_max(t.role, m.source) AS role, max(m.source) AS source,
          qf_id_gender(m.id_no) AS gender
   FROM members m JOIN qf_role_terms t ON t.term = m.term
-  ORDER BY m.grp, m.id_no, m.source DESC
+  GROUP BY m.grp, m.id_no
 ),
 counts AS (
   SELECT grp, role, count(*) AS n, count(*) FILTER (WHERE gender = 'male') AS n_m,
@@ -92,13 +96,13 @@ both_ways AS (
   SELECT p.b_id, p.a_id, i.inverse, p.b_role, p.a_role, p.grp, p.source, p.confidence
   FROM pairs p JOIN qf_inverse i ON i.relation = p.relation
 )
--- one row per (from, to, relation): the most confident derivation, all groups that gave it
+-- one row per (from, to, relation): the most confident derivation and the group that gave it
 SELECT 'person' AS from_type, from_id, 'person' AS to_type, to_id, relation,
        arg_max(from_role || '→' || to_role, confidence) AS detail,
        arg_max(source, confidence) AS source,
        max(confidence) AS confidence,
        'household_role' AS method,
-       list_sort(list_distinct(list(grp))) AS groups
+       arg_max(grp, confidence) AS "group", count(*) AS groups_count
 FROM both_ways
 GROUP BY from_id, to_id, relation
 """
@@ -248,11 +252,15 @@ cp_resolved AS (
   LEFT JOIN qf_lib_person_links l
     ON l.source = 'bank_transactions' AND l.record_key = cp.cp_key AND l.linked_id_no IS NOT NULL
 ),
+holder_types AS (
+  -- the full ID / credit-code check once per holder, not once per transaction
+  SELECT holder_id_no, qf_subject_type(holder_id_no) AS t
+  FROM (SELECT DISTINCT holder_id_no FROM b WHERE holder_id_no IS NOT NULL)
+),
 holder AS (
-  SELECT b.*, coalesce(qf_subject_type(b.holder_id_no), 'account') AS h_type,
-         CASE WHEN qf_subject_type(b.holder_id_no) IS NOT NULL THEN b.holder_id_no
-              ELSE b.account_no END AS h_id
-  FROM b
+  SELECT b.*, coalesce(ht.t, 'account') AS h_type,
+         CASE WHEN ht.t IS NOT NULL THEN b.holder_id_no ELSE b.account_no END AS h_id
+  FROM b LEFT JOIN holder_types ht USING (holder_id_no)
 ),
 edges AS (
   SELECT CASE WHEN h.dir = 'out' THEN h.h_type ELSE r.to_type END AS from_type,
