@@ -233,7 +233,12 @@ def test_accounts_vehicles_properties(county) -> None:
 
 def test_relations_union_has_the_common_columns(county) -> None:
     con, report = county
-    cols = [r[0] for r in rows(con, "DESCRIBE relations")]
+    described = rows(con, "DESCRIBE relations")
+    assert {r[0]: r[1] for r in described}["confidence"] == "DOUBLE"
+    for name in (r.name for r in report.results if r.name.startswith("rel_")):
+        types = {r[0]: r[1] for r in rows(con, f"DESCRIBE {name}")}
+        assert types["confidence"] == "DOUBLE" and types["from_id"] == "VARCHAR", name
+    cols = [r[0] for r in described]
     assert cols == [
         "from_type", "from_id", "to_type", "to_id", "relation", "detail", "source",
         "confidence", "method",

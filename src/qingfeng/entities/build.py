@@ -21,6 +21,7 @@ from qingfeng.entities.inputs import Inputs
 from qingfeng.entities.kinship import load_kinship_tables
 from qingfeng.entities.linkage import LinkageStats, build_person_links
 from qingfeng.entities.macros import install_macros
+from qingfeng.entities.relations import COMMON
 
 Progress = Callable[[str, int, int], None]  # (library name, step number, number of steps)
 
@@ -125,7 +126,10 @@ def build_libraries(
         inp = Inputs(columns)
         try:
             if spec.sql is not None:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE qf_lib_{spec.name} AS {spec.sql(inp)}")
+                sql = spec.sql(inp)
+                if spec.kind == "relation":
+                    sql = _with_common_types(sql)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE qf_lib_{spec.name} AS {sql}")
             else:
                 kwargs = {} if link_threshold is None else {"threshold": link_threshold}
                 report.linkage = build_person_links(con, inp, **kwargs)
@@ -150,6 +154,12 @@ def build_libraries(
         )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _with_common_types(sql: str) -> str:
+    """Give every relation table the same types for the common columns (the union relies on it)."""
+    casts = [f"CAST({c} AS {'DOUBLE' if c == 'confidence' else 'VARCHAR'}) AS {c}" for c in COMMON]
+    return f"SELECT {', '.join(casts)}, * EXCLUDE ({', '.join(COMMON)}) FROM ({sql})"
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
