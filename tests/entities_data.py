@@ -135,7 +135,7 @@ def create_county(con: duckdb.DuckDBPyConnection, *, only: set[str] | None = Non
             [
                 (ORG["company"], P["zhang_qiang"], "张强", 0.4),
                 (ORG["company"], ORG["holding"], "杭州控股有限公司", 0.5),
-                (ORG["company"], None, "王晓明", 0.1),
+                (ORG["company"], None, "王小明", 0.1),  # no ID: linked by name
             ],
         )
     if want("tenders"):

@@ -98,13 +98,14 @@ both_ways AS (
 )
 -- one row per (from, to, relation): the most confident derivation and the group that gave it
 SELECT 'person' AS from_type, from_id, 'person' AS to_type, to_id, relation,
-       arg_max(from_role || '→' || to_role, confidence) AS detail,
-       arg_max(source, confidence) AS source,
-       max(confidence) AS confidence,
-       'household_role' AS method,
-       arg_max(grp, confidence) AS "group", count(*) AS groups_count
-FROM both_ways
-GROUP BY from_id, to_id, relation
+       best.from_role || '→' || best.to_role AS detail, best.source, confidence,
+       'household_role' AS method, best.grp AS "group", groups_count
+FROM (
+  SELECT from_id, to_id, relation, max(confidence) AS confidence, count(*) AS groups_count,
+         arg_max({{'from_role': from_role, 'to_role': to_role, 'source': source, 'grp': grp}},
+                 confidence) AS best
+  FROM both_ways GROUP BY from_id, to_id, relation
+)
 """
 
 

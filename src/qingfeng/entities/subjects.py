@@ -61,18 +61,35 @@ def people(inp: Inputs) -> str:
             + " WHERE death_date IS NOT NULL"
         )
     dead = ", ".join(f"'{s}'" for s in DEAD_STATUSES)
+    # sources in alphabetical order: bit i of the mask is source i
+    sources = sorted({"household_registry", *(view for view, *_ in seen)})
+    src_values = ", ".join(f"('{name}', {i})" for i, name in enumerate(sources))
+    src_list = "[" + ", ".join(f"'{name}'" for name in sources) + "]"
     union = "\n  UNION ALL ".join(parts)
     return f"""
 WITH hr AS (SELECT * FROM {hr}),
-seen AS (
+seen AS MATERIALIZED (
   SELECT id_no, name, source FROM ({union})
 ),
+-- Lists are costly to aggregate over millions of rows: count names and OR source bits first,
+-- build a names list only for the few IDs seen under several names.
+g AS (
+  SELECT s.id_no, min(s.name) AS any_name, count(DISTINCT s.name) AS n_names,
+         bit_or(CAST(1 AS BIGINT) << x.ix) AS mask
+  FROM seen s JOIN (VALUES {src_values}) x(source, ix) USING (source)
+  GROUP BY s.id_no
+),
+multi AS (
+  SELECT id_no, list(DISTINCT name ORDER BY name) AS names FROM seen
+  WHERE name IS NOT NULL AND id_no IN (SELECT id_no FROM g WHERE n_names > 1)
+  GROUP BY id_no
+),
 agg AS (
-  SELECT id_no,
-         list_sort(list_distinct(list(name) FILTER (WHERE name IS NOT NULL))) AS names_seen,
-         list_sort(list_distinct(list(source))) AS sources,
-         arg_max(name, name IS NOT NULL) AS any_name
-  FROM seen GROUP BY id_no
+  SELECT g.id_no, g.any_name,
+         CASE WHEN g.n_names = 0 THEN CAST([] AS VARCHAR[]) WHEN g.n_names = 1 THEN [g.any_name]
+              ELSE m.names END AS names_seen,
+         list_filter({src_list}, lambda src, i: (g.mask >> (i - 1)) & 1 = 1) AS sources
+  FROM g LEFT JOIN multi m USING (id_no)
 ),
 reg AS (
   -- several registry rows for one ID (moves between households): keep the latest household_no
