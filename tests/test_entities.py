@@ -304,6 +304,16 @@ def test_absent_inputs_give_empty_libraries_with_the_same_columns(county, tmp_pa
         assert rows(con, f"DESCRIBE {name}") == rows(full, f"DESCRIBE {name}"), name
 
 
+def test_empty_inputs_are_reported(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    create_county(con, only={"household_registry", "companies", "vehicles"})
+    con.execute("DELETE FROM companies")
+    report = build_libraries(con, tmp_path / "_libraries")
+    legal = report.result("rel_legal_rep")
+    assert legal.empty_inputs == ["companies"] and legal.skipped and legal.rows == 0
+    assert not report.result("organisations").skipped  # vehicles owned by a company still count
+
+
 def test_missing_column_is_reported(tmp_path: Path) -> None:
     con = duckdb.connect()
     create_county(con, only={"household_registry", "companies"})

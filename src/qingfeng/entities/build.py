@@ -17,7 +17,7 @@ import duckdb
 
 from qingfeng.entities import relations as rel
 from qingfeng.entities import subjects as subj
-from qingfeng.entities.inputs import Inputs
+from qingfeng.entities.inputs import Inputs, quote_ident
 from qingfeng.entities.kinship import load_kinship_tables
 from qingfeng.entities.linkage import LinkageStats, build_person_links
 from qingfeng.entities.macros import install_macros
@@ -68,11 +68,13 @@ class LibraryResult:
     missing_inputs: list[str]
     missing_columns: list[str]
     path: str
+    empty_inputs: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> bool:
-        """Built empty because none of its inputs exist."""
-        return not self.inputs
+        """Built empty because none of its inputs exists or has rows (the lake shows an empty
+        view for every catalogue dataset not ingested yet)."""
+        return set(self.inputs) <= set(self.empty_inputs)
 
 
 @dataclass
@@ -100,6 +102,7 @@ class LibraryReport:
                     "inputs": r.inputs,
                     "missing_inputs": r.missing_inputs,
                     "missing_columns": r.missing_columns,
+                    "empty_inputs": r.empty_inputs,
                     "skipped": r.skipped,
                 }
                 for r in self.results
@@ -123,6 +126,7 @@ def build_libraries(
     load_kinship_tables(con)
     columns = Inputs.scan(con).columns
     report = LibraryReport(out_dir=str(out_dir))
+    input_rows: dict[str, int] = {}
     for step, spec in enumerate(LIBRARIES, start=1):
         if progress is not None:
             progress(spec.name, step, len(LIBRARIES))
@@ -155,6 +159,7 @@ def build_libraries(
                 missing_inputs=sorted(inp.missing_views - inp.used),
                 missing_columns=sorted(f"{v}.{c}" for v, c in inp.missing_columns),
                 path=str(path),
+                empty_inputs=[v for v in sorted(inp.used) if _rows_of(con, v, input_rows) == 0],
             )
         )
     report.seconds = time.perf_counter() - started
@@ -166,6 +171,12 @@ def _with_common_types(sql: str) -> str:
     """Give every relation table the same types for the common columns (the union relies on it)."""
     casts = [f"CAST({c} AS {'DOUBLE' if c == 'confidence' else 'VARCHAR'}) AS {c}" for c in COMMON]
     return f"SELECT {', '.join(casts)}, * EXCLUDE ({', '.join(COMMON)}) FROM ({sql})"
+
+
+def _rows_of(con: duckdb.DuckDBPyConnection, view: str, cache: dict[str, int]) -> int:
+    if view not in cache:
+        cache[view] = _count(con, quote_ident(view))
+    return cache[view]
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
