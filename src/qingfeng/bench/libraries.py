@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qingfeng.bench.county import generate_county
-from qingfeng.entities import build_libraries
+from qingfeng.entities import attach_libraries, build_libraries
 
 PEOPLE = int(os.environ.get("QINGFENG_BENCH_PEOPLE", "1000000"))
 TARGET_SECONDS = 60.0
@@ -36,6 +36,14 @@ def run(console: Console) -> None:
     with tempfile.TemporaryDirectory(prefix="qf-bench-lib-") as tmp:
         report = build_libraries(con, Path(tmp) / "_libraries")
         size = sum(p.stat().st_size for p in (Path(tmp) / "_libraries").glob("*.parquet"))
+        attach_libraries(con, Path(tmp))
+        planted, linked, correct = con.execute(
+            """SELECT count(*), count(l.linked_id_no),
+                      count(*) FILTER (WHERE l.linked_id_no = t.id_no)
+               FROM truth_village_payees t
+               LEFT JOIN person_links l
+                 ON l.source = 'village_ledgers' AND l.record_key = t.voucher_no"""
+        ).fetchall()[0]
     table = Table(title=f"libraries for {PEOPLE:,} people")
     for col in ("library", "rows", "wall s", "CPU s"):
         table.add_column(col, justify="right" if col != "library" else "left")
@@ -49,13 +57,6 @@ def run(console: Console) -> None:
             f"{lk.pairs_scored:,} pairs scored; linked {lk.linked:,}, "
             f"ambiguous {lk.ambiguous:,}, unmatched {lk.unmatched:,}"
         )
-        planted, linked, correct = con.execute(
-            """SELECT count(*), count(l.linked_id_no),
-                      count(*) FILTER (WHERE l.linked_id_no = t.id_no)
-               FROM truth_village_payees t
-               LEFT JOIN qf_lib_person_links l
-                 ON l.source = 'village_ledgers' AND l.record_key = t.voucher_no"""
-        ).fetchall()[0]
         console.print(
             f"  planted ledger payees without ID: {planted:,}; linked {linked:,} "
             f"(precision {correct / max(linked, 1):.3f}, recall {correct / max(planted, 1):.3f})"
