@@ -57,11 +57,12 @@ REGISTRY = [
     (P["zhang_xin"], "张欣", "H1", "孙女", VILLAGE_A, "上城区一村1号", "正常", None),
     (P["zhang_min"], "张敏", "H1", "女", VILLAGE_A, "上城区一村1号", "正常", None),
     (P["chen_lan"], "陈兰", "H1", "母亲", VILLAGE_A, "上城区一村1号", "正常", None),
-    (P["zhao_gang"], "赵刚", "H2", "户主", VILLAGE_B, "上城区二村9号", "正常", None),
-    (P["sun_li"], "孙丽", "H2", "妻", VILLAGE_B, "上城区二村9号", "死亡", "2020-05-01"),
-    (P["zhao_da"], "赵大", "H2", "子", VILLAGE_B, "上城区二村9号", "正常", None),
-    (P["zhao_er"], "赵二", "H2", "次子", VILLAGE_B, "上城区二村9号", "正常", None),
-    (P["liu_mei"], "刘梅", "H2", "儿媳", VILLAGE_B, "上城区二村9号", "正常", None),
+    # household H2 in the catalogue's normalised codes (relation_to_head and status enums)
+    (P["zhao_gang"], "赵刚", "H2", "head", VILLAGE_B, "上城区二村9号", "active", None),
+    (P["sun_li"], "孙丽", "H2", "spouse", VILLAGE_B, "上城区二村9号", "deceased", "2020-05-01"),
+    (P["zhao_da"], "赵大", "H2", "child", VILLAGE_B, "上城区二村9号", "active", None),
+    (P["zhao_er"], "赵二", "H2", "child", VILLAGE_B, "上城区二村9号", "active", None),
+    (P["liu_mei"], "刘梅", "H2", "child_in_law", VILLAGE_B, "上城区二村9号", "active", None),
     (P["wang_xiaoming"], "王小明", "H3", "户主", VILLAGE_A, "上城区一村7号", "正常", None),
     # two namesakes in one village: a payee named 李明 there cannot be told apart
     (P["li_ming_1"], "李明", "H4", "户主", VILLAGE_B, "上城区二村2号", "正常", None),
@@ -134,7 +135,7 @@ def create_county(con: duckdb.DuckDBPyConnection, *, only: set[str] | None = Non
             [
                 (ORG["company"], P["zhang_qiang"], "张强", 0.4),
                 (ORG["company"], ORG["holding"], "杭州控股有限公司", 0.5),
-                (ORG["company"], None, "王晓明", 0.1),
+                (ORG["company"], None, "王小明", 0.1),  # no ID: linked by name
             ],
         )
     if want("tenders"):

@@ -66,10 +66,10 @@ def test_people_one_row_per_id_with_derived_fields(county) -> None:
         "FROM people WHERE id_no = ?",
         [P["zhang_xin"]],
     ).fetchone()
-    assert row == ("张欣", "2010-05-05", "F", "H1", VILLAGE_A, True)
+    assert row == ("张欣", "2010-05-05", "female", "H1", VILLAGE_A, True)
     assert con.execute(
         "SELECT gender FROM people WHERE id_no = ?", [P["zhang_wei"]]
-    ).fetchone() == ("M",)
+    ).fetchone() == ("male",)
 
 
 def test_death_date_is_the_earliest_from_any_source(county) -> None:
@@ -176,9 +176,22 @@ def test_household_employment_legal_rep_shareholding(county) -> None:
     }
     assert share[P["zhang_qiang"]] == ("person", P["zhang_qiang"], 0.4, "id_no", 1.0)
     assert share[ORG["holding"]][0] == "organisation"
-    # a shareholder named without an ID, linked by Splink to 王小明 (same pinyin)
-    linked = share[P["wang_xiaoming"]]
-    assert linked[3] == "splink" and linked[4] >= 0.8
+    # a shareholder named without an ID: a name alone is weak evidence, so not linked at 0.8
+    assert len(share) == 2
+
+
+def test_a_linked_shareholder_joins_the_shareholding(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    create_county(con, only={"household_registry", "companies", "shareholders"})
+    build_libraries(con, tmp_path / "_libraries", link_threshold=0.3)
+    attach_libraries(con, tmp_path)
+    linked = rows(
+        con,
+        "SELECT method, confidence, shareholder_name FROM rel_shareholding WHERE from_id = ?",
+        [P["wang_xiaoming"]],
+    )
+    assert len(linked) == 1 and linked[0][0] == "splink" and 0.3 <= linked[0][1] < 0.8
+    assert linked[0][2] == "王小明"
 
 
 def test_award_and_co_bidding(county) -> None:
@@ -233,7 +246,12 @@ def test_accounts_vehicles_properties(county) -> None:
 
 def test_relations_union_has_the_common_columns(county) -> None:
     con, report = county
-    cols = [r[0] for r in rows(con, "DESCRIBE relations")]
+    described = rows(con, "DESCRIBE relations")
+    assert {r[0]: r[1] for r in described}["confidence"] == "DOUBLE"
+    for name in (r.name for r in report.results if r.name.startswith("rel_")):
+        types = {r[0]: r[1] for r in rows(con, f"DESCRIBE {name}")}
+        assert types["confidence"] == "DOUBLE" and types["from_id"] == "VARCHAR", name
+    cols = [r[0] for r in described]
     assert cols == [
         "from_type", "from_id", "to_type", "to_id", "relation", "detail", "source",
         "confidence", "method",
@@ -269,7 +287,7 @@ def test_splink_links_names_without_id(county) -> None:
         con, "SELECT outcome, linked_id_no FROM person_links WHERE source = 'complaints'"
     )
     assert complaint == [("linked", P["zhang_qiang"])]
-    assert report.linkage.linked == 3 and report.linkage.ambiguous == 1
+    assert report.linkage.linked == 2 and report.linkage.ambiguous == 1
 
 
 def test_absent_inputs_give_empty_libraries_with_the_same_columns(county, tmp_path: Path) -> None:
@@ -284,6 +302,16 @@ def test_absent_inputs_give_empty_libraries_with_the_same_columns(county, tmp_pa
     assert orgs.rows == 0 and orgs.skipped and "companies" in orgs.missing_inputs
     for name in LIBRARY_NAMES:
         assert rows(con, f"DESCRIBE {name}") == rows(full, f"DESCRIBE {name}"), name
+
+
+def test_empty_inputs_are_reported(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    create_county(con, only={"household_registry", "companies", "vehicles"})
+    con.execute("DELETE FROM companies")
+    report = build_libraries(con, tmp_path / "_libraries")
+    legal = report.result("rel_legal_rep")
+    assert legal.empty_inputs == ["companies"] and legal.skipped and legal.rows == 0
+    assert not report.result("organisations").skipped  # vehicles owned by a company still count
 
 
 def test_missing_column_is_reported(tmp_path: Path) -> None:

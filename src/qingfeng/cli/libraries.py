@@ -85,7 +85,9 @@ def build(
         table.add_column(col)
     for r in report.results:
         missing = (
-            "（无输入，已生成空表 / no input: empty）" if r.skipped else ", ".join(r.missing_inputs)
+            "（无输入或输入为空，已生成空表 / no or empty input: empty table）"
+            if r.skipped
+            else ", ".join(r.missing_inputs)
         )
         table.add_row(r.name, f"{r.rows:,}", f"{r.seconds:.2f}", missing)
     console.print(table)

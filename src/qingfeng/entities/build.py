@@ -17,10 +17,11 @@ import duckdb
 
 from qingfeng.entities import relations as rel
 from qingfeng.entities import subjects as subj
-from qingfeng.entities.inputs import Inputs
+from qingfeng.entities.inputs import Inputs, quote_ident
 from qingfeng.entities.kinship import load_kinship_tables
 from qingfeng.entities.linkage import LinkageStats, build_person_links
 from qingfeng.entities.macros import install_macros
+from qingfeng.entities.relations import COMMON
 
 Progress = Callable[[str, int, int], None]  # (library name, step number, number of steps)
 
@@ -62,15 +63,18 @@ class LibraryResult:
     name: str
     rows: int
     seconds: float
+    cpu_seconds: float  # process CPU time (all DuckDB threads): comparable on a busy machine
     inputs: list[str]
     missing_inputs: list[str]
     missing_columns: list[str]
     path: str
+    empty_inputs: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> bool:
-        """Built empty because none of its inputs exist."""
-        return not self.inputs
+        """Built empty because none of its inputs exists or has rows (the lake shows an empty
+        view for every catalogue dataset not ingested yet)."""
+        return set(self.inputs) <= set(self.empty_inputs)
 
 
 @dataclass
@@ -79,6 +83,7 @@ class LibraryReport:
     results: list[LibraryResult] = field(default_factory=list)
     linkage: LinkageStats | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     def result(self, name: str) -> LibraryResult:
         return next(r for r in self.results if r.name == name)
@@ -87,14 +92,17 @@ class LibraryReport:
         return {
             "out_dir": self.out_dir,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "libraries": [
                 {
                     "name": r.name,
                     "rows": r.rows,
                     "seconds": round(r.seconds, 3),
+                    "cpu_seconds": round(r.cpu_seconds, 3),
                     "inputs": r.inputs,
                     "missing_inputs": r.missing_inputs,
                     "missing_columns": r.missing_columns,
+                    "empty_inputs": r.empty_inputs,
                     "skipped": r.skipped,
                 }
                 for r in self.results
@@ -111,21 +119,25 @@ def build_libraries(
     link_threshold: float | None = None,
 ) -> LibraryReport:
     """Build all libraries from the standard-dataset views on `con` into `out_dir`."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     install_macros(con)
     load_kinship_tables(con)
     columns = Inputs.scan(con).columns
     report = LibraryReport(out_dir=str(out_dir))
+    input_rows: dict[str, int] = {}
     for step, spec in enumerate(LIBRARIES, start=1):
         if progress is not None:
             progress(spec.name, step, len(LIBRARIES))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         inp = Inputs(columns)
         try:
             if spec.sql is not None:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE qf_lib_{spec.name} AS {spec.sql(inp)}")
+                sql = spec.sql(inp)
+                if spec.kind == "relation":
+                    sql = _with_common_types(sql)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE qf_lib_{spec.name} AS {sql}")
             else:
                 kwargs = {} if link_threshold is None else {"threshold": link_threshold}
                 report.linkage = build_person_links(con, inp, **kwargs)
@@ -142,14 +154,32 @@ def build_libraries(
                 name=spec.name,
                 rows=rows,
                 seconds=time.perf_counter() - t0,
+                cpu_seconds=time.process_time() - c0,
                 inputs=sorted(inp.used),
                 missing_inputs=sorted(inp.missing_views - inp.used),
                 missing_columns=sorted(f"{v}.{c}" for v, c in inp.missing_columns),
                 path=str(path),
+                empty_inputs=[v for v in sorted(inp.used) if _rows_of(con, v, input_rows) == 0],
             )
         )
+    # The files are the libraries now; free the temp tables (a million people's worth of memory).
+    for spec in LIBRARIES:
+        con.execute(f"DROP TABLE IF EXISTS qf_lib_{spec.name}")
     report.seconds = time.perf_counter() - started
+    report.cpu_seconds = time.process_time() - cpu_started
     return report
+
+
+def _with_common_types(sql: str) -> str:
+    """Give every relation table the same types for the common columns (the union relies on it)."""
+    casts = [f"CAST({c} AS {'DOUBLE' if c == 'confidence' else 'VARCHAR'}) AS {c}" for c in COMMON]
+    return f"SELECT {', '.join(casts)}, * EXCLUDE ({', '.join(COMMON)}) FROM ({sql})"
+
+
+def _rows_of(con: duckdb.DuckDBPyConnection, view: str, cache: dict[str, int]) -> int:
+    if view not in cache:
+        cache[view] = _count(con, quote_ident(view))
+    return cache[view]
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

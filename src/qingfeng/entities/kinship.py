@@ -19,14 +19,17 @@ import duckdb
 
 # Role codes relative to the household head.
 HEAD, SPOUSE, CHILD, CHILD_IN_LAW, GRANDCHILD, GREAT_GRANDCHILD = "H", "S", "C", "CL", "G", "GG"
-PARENT, PARENT_IN_LAW, GRANDPARENT_P, GRANDPARENT_M = "P", "PL", "GP", "GM"
+PARENT, PARENT_IN_LAW, GRANDPARENT = "P", "PL", "GP"
 SIBLING, SIBLING_IN_LAW, NEPHEW_NIECE = "B", "BL", "N"
 OTHER_RELATIVE, NON_RELATIVE = "OR", "NR"
 
+# The catalogue normalises relation_to_head to English codes (head, spouse, child, ...); raw
+# registry words are accepted too, for tables that reach the lake without that mapping.
 ROLE_TERMS: dict[str, tuple[str, ...]] = {
-    HEAD: ("户主", "本人", "本人(户主)", "户主本人"),
-    SPOUSE: ("配偶", "夫", "妻", "丈夫", "妻子", "之夫", "之妻"),
+    HEAD: ("head", "户主", "本人", "本人(户主)", "户主本人"),
+    SPOUSE: ("spouse", "配偶", "夫", "妻", "丈夫", "妻子", "之夫", "之妻"),
     CHILD: (
+        "child",
         "子",
         "儿子",
         "长子",
@@ -53,8 +56,9 @@ ROLE_TERMS: dict[str, tuple[str, ...]] = {
         "之子",
         "之女",
     ),
-    CHILD_IN_LAW: ("儿媳", "媳", "儿媳妇", "长媳", "次媳", "女婿", "婿"),
+    CHILD_IN_LAW: ("child_in_law", "儿媳", "媳", "儿媳妇", "长媳", "次媳", "女婿", "婿"),
     GRANDCHILD: (
+        "grandchild",
         "孙子",
         "孙女",
         "外孙子",
@@ -81,9 +85,20 @@ ROLE_TERMS: dict[str, tuple[str, ...]] = {
         "继母或养母",
         "其他父母关系",
     ),
-    PARENT_IN_LAW: ("公公", "婆婆", "岳父", "岳母"),
-    GRANDPARENT_P: ("祖父", "祖母", "爷爷", "奶奶", "祖父母"),
-    GRANDPARENT_M: ("外祖父", "外祖母", "外公", "外婆", "外祖父母"),
+    PARENT_IN_LAW: ("parent_in_law", "公公", "婆婆", "岳父", "岳母"),
+    GRANDPARENT: (
+        "grandparent",
+        "祖父",
+        "祖母",
+        "爷爷",
+        "奶奶",
+        "祖父母",
+        "外祖父",
+        "外祖母",
+        "外公",
+        "外婆",
+        "外祖父母",
+    ),
     SIBLING: (
         "兄",
         "弟",
@@ -118,7 +133,26 @@ ROLE_TERMS: dict[str, tuple[str, ...]] = {
         "其他亲属",
         "其他",
     ),
-    NON_RELATIVE: ("非亲属", "保姆", "寄住", "借住", "同住"),
+    NON_RELATIVE: ("non_relative", "非亲属", "保姆", "寄住", "借住", "同住"),
+}
+
+# The catalogue's relation_to_head codes (catalogue/datasets/household_registry.yaml), plus the
+# finer ones a department may send already coded.
+CATALOGUE_CODES: dict[str, str] = {
+    HEAD: "head",
+    SPOUSE: "spouse",
+    CHILD: "child",
+    CHILD_IN_LAW: "child_in_law",
+    GRANDCHILD: "grandchild",
+    GREAT_GRANDCHILD: "great_grandchild",
+    PARENT: "parent",
+    PARENT_IN_LAW: "parent_in_law",
+    GRANDPARENT: "grandparent",
+    SIBLING: "sibling",
+    SIBLING_IN_LAW: "sibling_in_law",
+    NEPHEW_NIECE: "nephew_niece",
+    OTHER_RELATIVE: "other",
+    NON_RELATIVE: "non_relative",
 }
 
 # (A's role, B's role, A is <relation> of B, confidence, split_role, opposite_gender)
@@ -151,14 +185,11 @@ PAIR_RULES: tuple[tuple[str, str, str, float, str | None, bool], ...] = (
     (PARENT_IN_LAW, HEAD, "parent_in_law", 1.0, None, False),
     (PARENT_IN_LAW, PARENT_IN_LAW, "spouse", 0.9, None, True),
     (PARENT_IN_LAW, CHILD, "grandparent", 0.9, None, False),
-    (GRANDPARENT_P, HEAD, "grandparent", 1.0, None, False),
-    (GRANDPARENT_M, HEAD, "grandparent", 1.0, None, False),
-    (GRANDPARENT_P, GRANDPARENT_P, "spouse", 0.9, None, True),
-    (GRANDPARENT_M, GRANDPARENT_M, "spouse", 0.9, None, True),
-    (GRANDPARENT_P, SIBLING, "grandparent", 0.9, None, False),
-    (GRANDPARENT_M, SIBLING, "grandparent", 0.9, None, False),
-    (GRANDPARENT_P, CHILD, "great_grandparent", 1.0, None, False),
-    (GRANDPARENT_M, CHILD, "great_grandparent", 1.0, None, False),
+    (GRANDPARENT, HEAD, "grandparent", 1.0, None, False),
+    (GRANDPARENT, GRANDPARENT, "spouse", 0.5, None, True),  # paternal and maternal may both live
+    (GRANDPARENT, PARENT, "parent", 0.5, None, False),  # the father's or the mother's parent
+    (GRANDPARENT, SIBLING, "grandparent", 0.9, None, False),
+    (GRANDPARENT, CHILD, "great_grandparent", 1.0, None, False),
     (SIBLING, HEAD, "sibling", 1.0, None, False),
     (SIBLING, SIBLING, "sibling", 0.9, None, False),
     (SIBLING, SPOUSE, "sibling_in_law", 1.0, None, False),
@@ -199,10 +230,9 @@ def load_kinship_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE qf_role_terms (term VARCHAR PRIMARY KEY, role VARCHAR)"
     )
-    con.executemany(
-        "INSERT INTO qf_role_terms VALUES (?, ?)",
-        [(term, role) for role, terms in ROLE_TERMS.items() for term in terms],
-    )
+    terms = {term: role for role, words in ROLE_TERMS.items() for term in words}
+    terms.update({code: role for role, code in CATALOGUE_CODES.items()})
+    con.executemany("INSERT INTO qf_role_terms VALUES (?, ?)", list(terms.items()))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE qf_pair_rules (role_a VARCHAR, role_b VARCHAR, "
         "relation VARCHAR, confidence DOUBLE, split_role VARCHAR, opposite_gender BOOLEAN)"

@@ -106,9 +106,7 @@ def mentions_sql(inp: Inputs) -> str:
             continue
         src = inp.source(m.view, **m.columns())
         no_id = (
-            f"NOT qf_is_resident_id({m.id_col}) AND NOT qf_is_uscc({m.id_col}) AND "
-            if m.id_col
-            else ""
+            f"NOT qf_person_key({m.id_col}) AND NOT qf_org_key({m.id_col}) AND " if m.id_col else ""
         )
         parts.append(
             f"SELECT '{m.view}' AS source, {m.key_sql()} AS record_key, "
@@ -389,9 +387,10 @@ def _settings(n_people: int) -> SettingsCreator:
             block_on("name_py", "division9"),
             block_on("name", "birth_date"),
             block_on("name_py", "birth_date"),
-            # mentions with neither place nor birth date (bank counterparties): the name alone
+            # mentions with neither place nor birth date (bank counterparties): the same name
+            # (a homophone alone is too weak to ever reach the threshold, so it is not scored)
             CustomRule(
-                "l.name_py = r.name_py AND (l.division9 IS NULL AND l.birth_date IS NULL "
+                "l.name = r.name AND (l.division9 IS NULL AND l.birth_date IS NULL "
                 "OR r.division9 IS NULL AND r.birth_date IS NULL)"
             ),
         ],
@@ -424,7 +423,7 @@ def _splink_predict(con: duckdb.DuckDBPyConnection, n_people: int) -> int:
         logging.getLogger("splink").setLevel(logging.ERROR)
         linker = Linker([left, right], _settings(n_people), log_level=None)
         if n_people >= U_ESTIMATION_MIN_PEOPLE:
-            linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=42)
+            linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=42)
         pred = linker.inference.predict(warning_mode="never")
         pairs = private.sql(
             f"""SELECT CASE WHEN source_dataset_l = 'qf_link_left' THEN uid_l ELSE uid_r END AS uid,

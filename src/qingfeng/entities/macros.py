@@ -30,21 +30,33 @@ def _uscc_sum() -> str:
 
 
 MACROS: tuple[str, ...] = (
+    # The check character of the first 17 characters of a resident ID / a credit code.
+    f"""CREATE OR REPLACE TEMP MACRO qf_ric_check_char(s) AS
+        substr('{_RIC_CHECK}', (({_ric_sum()}) % 11) + 1, 1)""",
+    f"""CREATE OR REPLACE TEMP MACRO qf_uscc_check_char(s) AS
+        substr('{_USCC_ALPHABET}', ((31 - (({_uscc_sum()}) % 31)) % 31) + 1, 1)""",
     # A valid 18-character resident ID: digits, a real birth date, the right check character.
-    f"""CREATE OR REPLACE TEMP MACRO qf_is_resident_id(s) AS (
-        coalesce(regexp_full_match(s, '[0-9]{{17}}[0-9X]')
+    """CREATE OR REPLACE TEMP MACRO qf_is_resident_id(s) AS (
+        coalesce(regexp_full_match(s, '[0-9]{17}[0-9X]')
           AND try_strptime(substr(s, 7, 8), '%Y%m%d') IS NOT NULL
-          AND substr('{_RIC_CHECK}', (({_ric_sum()}) % 11) + 1, 1) = substr(s, 18, 1), false))""",
-    f"""CREATE OR REPLACE TEMP MACRO qf_is_uscc(s) AS (
-        coalesce(regexp_full_match(s, '[0-9A-HJ-NPQRTUWXY]{{18}}')
-          AND substr('{_USCC_ALPHABET}', ((31 - (({_uscc_sum()}) % 31)) % 31) + 1, 1)
-              = substr(s, 18, 1), false))""",
+          AND qf_ric_check_char(s) = substr(s, 18, 1), false))""",
+    """CREATE OR REPLACE TEMP MACRO qf_is_uscc(s) AS (
+        coalesce(regexp_full_match(s, '[0-9A-HJ-NPQRTUWXY]{18}')
+          AND qf_uscc_check_char(s) = substr(s, 18, 1), false))""",
     """CREATE OR REPLACE TEMP MACRO qf_id_birth_date(s) AS
         CAST(try_strptime(substr(s, 7, 8), '%Y%m%d') AS DATE)""",
-    # The 17th digit is odd for men, even for women.
+    # The 17th digit is odd for men, even for women; the catalogue's gender codes.
     """CREATE OR REPLACE TEMP MACRO qf_id_gender(s) AS
-        CASE (ascii(substr(s, 17, 1)) - 48) % 2 WHEN 1 THEN 'M' WHEN 0 THEN 'F' END""",
-    # Who a mixed identifier column (owner, shareholder) points at.
+        CASE (ascii(substr(s, 17, 1)) - 48) % 2 WHEN 1 THEN 'male' WHEN 0 THEN 'female' END""",
+    # Shape-only keys for columns the catalogue types as a resident ID or a credit code: ingest
+    # has validated their check characters already, so the libraries need not pay for it again.
+    """CREATE OR REPLACE TEMP MACRO qf_person_key(s) AS (
+        coalesce(regexp_full_match(s, '[0-9]{17}[0-9X]')
+          AND try_strptime(substr(s, 7, 8), '%Y%m%d') IS NOT NULL, false))""",
+    """CREATE OR REPLACE TEMP MACRO qf_org_key(s) AS
+        coalesce(regexp_full_match(s, '[0-9A-HJ-NPQRTUWXY]{18}'), false)""",
+    # Who a mixed identifier column (owner, shareholder, account holder) points at: full checks,
+    # since an all-digit credit code can look like a resident ID.
     """CREATE OR REPLACE TEMP MACRO qf_subject_type(s) AS
         CASE WHEN qf_is_resident_id(s) THEN 'person'
              WHEN qf_is_uscc(s) THEN 'organisation' END""",

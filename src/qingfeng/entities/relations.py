@@ -24,21 +24,24 @@ WITH hh AS (
   SELECT 'person' AS from_type, id_no AS from_id, 'household' AS to_type, household_no AS to_id,
          'household_member' AS relation, trim(relation_to_head) AS detail,
          'household_registry' AS source, 1.0 AS confidence, 'id_no' AS method
-  FROM {hr} WHERE qf_is_resident_id(id_no) AND household_no IS NOT NULL
+  FROM {hr} WHERE qf_person_key(id_no) AND household_no IS NOT NULL
 ),
 dibao AS (
   SELECT 'person', id_no, 'dibao_case', case_no, 'dibao_member', trim(relation_to_head),
          'dibao_members', 1.0, 'id_no'
-  FROM {mem} WHERE qf_is_resident_id(id_no) AND case_no IS NOT NULL
+  FROM {mem} WHERE qf_person_key(id_no) AND case_no IS NOT NULL
   UNION ALL
   -- the case head, when the member list leaves them out
   SELECT 'person', head_id_no, 'dibao_case', case_no, 'dibao_member', '户主', 'dibao_households',
          1.0, 'id_no'
-  FROM {heads} WHERE qf_is_resident_id(head_id_no) AND case_no IS NOT NULL
+  FROM {heads} WHERE qf_person_key(head_id_no) AND case_no IS NOT NULL
 )
-SELECT DISTINCT ON (from_id, to_type, to_id) *
+-- a dibao head listed among the members too: keep the member row (it has the real relation)
+SELECT any_value(from_type) AS from_type, from_id, to_type, to_id,
+       any_value(relation) AS relation, arg_max(detail, source) AS detail,
+       max(source) AS source, 1.0 AS confidence, 'id_no' AS method
 FROM (SELECT * FROM hh UNION ALL SELECT * FROM dibao)
-ORDER BY from_id, to_type, to_id, source DESC
+GROUP BY from_id, to_type, to_id
 """
 
 
@@ -51,23 +54,24 @@ def rel_kinship(inp: Inputs) -> str:
 WITH members AS (
   SELECT 'household:' || household_no AS grp, id_no, trim(relation_to_head) AS term,
          'household_registry' AS source
-  FROM {hr} WHERE qf_is_resident_id(id_no) AND household_no IS NOT NULL
+  FROM {hr} WHERE qf_person_key(id_no) AND household_no IS NOT NULL
   UNION ALL
   SELECT 'dibao:' || case_no, id_no, trim(relation_to_head), 'dibao_members'
-  FROM {mem} WHERE qf_is_resident_id(id_no) AND case_no IS NOT NULL
+  FROM {mem} WHERE qf_person_key(id_no) AND case_no IS NOT NULL
   UNION ALL
   SELECT 'dibao:' || case_no, head_id_no, '户主', 'dibao_households'
-  FROM {heads} WHERE qf_is_resident_id(head_id_no) AND case_no IS NOT NULL
+  FROM {heads} WHERE qf_person_key(head_id_no) AND case_no IS NOT NULL
 ),
 roled AS (
-  SELECT DISTINCT ON (m.grp, m.id_no) m.grp, m.id_no, t.role, m.source,
+  -- one role per member and group (a dibao head may be listed among the members too)
+  SELECT m.grp, m.id_no, arg_max(t.role, m.source) AS role, max(m.source) AS source,
          qf_id_gender(m.id_no) AS gender
   FROM members m JOIN qf_role_terms t ON t.term = m.term
-  ORDER BY m.grp, m.id_no, m.source DESC
+  GROUP BY m.grp, m.id_no
 ),
 counts AS (
-  SELECT grp, role, count(*) AS n, count(*) FILTER (WHERE gender = 'M') AS n_m,
-         count(*) FILTER (WHERE gender = 'F') AS n_f
+  SELECT grp, role, count(*) AS n, count(*) FILTER (WHERE gender = 'male') AS n_m,
+         count(*) FILTER (WHERE gender = 'female') AS n_f
   FROM roled GROUP BY grp, role
 ),
 pairs AS (
@@ -76,7 +80,7 @@ pairs AS (
          r.confidence / greatest(1, coalesce(
            CASE WHEN NOT r.opposite_gender THEN c.n
                 -- candidates of the split role must be of the other member's opposite sex
-                WHEN (CASE WHEN r.split_role = r.role_a THEN b.gender ELSE a.gender END) = 'M'
+                WHEN (CASE WHEN r.split_role = r.role_a THEN b.gender ELSE a.gender END) = 'male'
                   THEN c.n_f
                 ELSE c.n_m END, 1)) AS confidence
   FROM roled a
@@ -92,15 +96,16 @@ both_ways AS (
   SELECT p.b_id, p.a_id, i.inverse, p.b_role, p.a_role, p.grp, p.source, p.confidence
   FROM pairs p JOIN qf_inverse i ON i.relation = p.relation
 )
--- one row per (from, to, relation): the most confident derivation, all groups that gave it
+-- one row per (from, to, relation): the most confident derivation and the group that gave it
 SELECT 'person' AS from_type, from_id, 'person' AS to_type, to_id, relation,
-       arg_max(from_role || '→' || to_role, confidence) AS detail,
-       arg_max(source, confidence) AS source,
-       max(confidence) AS confidence,
-       'household_role' AS method,
-       list_sort(list_distinct(list(grp))) AS groups
-FROM both_ways
-GROUP BY from_id, to_id, relation
+       best.from_role || '→' || best.to_role AS detail, best.source, confidence,
+       'household_role' AS method, best.grp AS "group", groups_count
+FROM (
+  SELECT from_id, to_id, relation, max(confidence) AS confidence, count(*) AS groups_count,
+         arg_max({{'from_role': from_role, 'to_role': to_role, 'source': source, 'grp': grp}},
+                 confidence) AS best
+  FROM both_ways GROUP BY from_id, to_id, relation
+)
 """
 
 
@@ -115,7 +120,7 @@ SELECT 'person' AS from_type, id_no AS from_id, 'organisation' AS to_type, org_u
        'employed_by' AS relation, position AS detail, 'public_payroll' AS source,
        1.0 AS confidence, 'id_no' AS method,
        org_name, position, start_date, end_date, monthly_salary
-FROM {pay} WHERE qf_is_resident_id(id_no) AND qf_is_uscc(org_uscc)
+FROM {pay} WHERE qf_person_key(id_no) AND qf_org_key(org_uscc)
 """
 
 
@@ -125,7 +130,7 @@ def rel_legal_rep(inp: Inputs) -> str:
 SELECT 'person' AS from_type, legal_rep_id_no AS from_id, 'organisation' AS to_type,
        uscc AS to_id, 'legal_rep_of' AS relation, name AS detail, 'companies' AS source,
        1.0 AS confidence, 'id_no' AS method, name AS company_name, status AS company_status
-FROM {co} WHERE qf_is_resident_id(legal_rep_id_no) AND qf_is_uscc(uscc)
+FROM {co} WHERE qf_person_key(legal_rep_id_no) AND qf_org_key(uscc)
 """
 
 
@@ -138,7 +143,7 @@ def rel_shareholding(inp: Inputs) -> str:
     return f"""
 WITH s AS (
   SELECT *, concat_ws('/', uscc, shareholder_name) AS record_key
-  FROM {sh} WHERE qf_is_uscc(uscc)
+  FROM {sh} WHERE qf_org_key(uscc)
 )
 SELECT coalesce(qf_subject_type(s.shareholder_id_no), 'person') AS from_type,
        coalesce(CASE WHEN qf_subject_type(s.shareholder_id_no) IS NOT NULL
@@ -168,7 +173,7 @@ SELECT 'organisation' AS from_type, buyer_uscc AS from_id, 'organisation' AS to_
        winner_uscc AS to_id, 'awarded_contract_to' AS relation, tender_no AS detail,
        'tenders' AS source, 1.0 AS confidence, 'uscc' AS method,
        tender_no, project_name, method AS procurement_method, budget, winning_price, award_date
-FROM {t} WHERE qf_is_uscc(buyer_uscc) AND qf_is_uscc(winner_uscc)
+FROM {t} WHERE qf_org_key(buyer_uscc) AND qf_org_key(winner_uscc)
 """
 
 
@@ -177,7 +182,7 @@ def rel_co_bidding(inp: Inputs) -> str:
     t = inp.source("tenders", tender_no=V, announce_date=D)
     return f"""
 WITH b AS (SELECT DISTINCT tender_no, bidder_uscc FROM {b}
-           WHERE tender_no IS NOT NULL AND qf_is_uscc(bidder_uscc)),
+           WHERE tender_no IS NOT NULL AND qf_org_key(bidder_uscc)),
 t AS (SELECT tender_no, min(announce_date) AS announce_date FROM {t} GROUP BY tender_no),
 pairs AS (
   SELECT x.bidder_uscc AS a, y.bidder_uscc AS b, x.tender_no
@@ -248,11 +253,15 @@ cp_resolved AS (
   LEFT JOIN qf_lib_person_links l
     ON l.source = 'bank_transactions' AND l.record_key = cp.cp_key AND l.linked_id_no IS NOT NULL
 ),
+holder_types AS (
+  -- the full ID / credit-code check once per holder, not once per transaction
+  SELECT holder_id_no, qf_subject_type(holder_id_no) AS t
+  FROM (SELECT DISTINCT holder_id_no FROM b WHERE holder_id_no IS NOT NULL)
+),
 holder AS (
-  SELECT b.*, coalesce(qf_subject_type(b.holder_id_no), 'account') AS h_type,
-         CASE WHEN qf_subject_type(b.holder_id_no) IS NOT NULL THEN b.holder_id_no
-              ELSE b.account_no END AS h_id
-  FROM b
+  SELECT b.*, coalesce(ht.t, 'account') AS h_type,
+         CASE WHEN ht.t IS NOT NULL THEN b.holder_id_no ELSE b.account_no END AS h_id
+  FROM b LEFT JOIN holder_types ht USING (holder_id_no)
 ),
 edges AS (
   SELECT CASE WHEN h.dir = 'out' THEN h.h_type ELSE r.to_type END AS from_type,

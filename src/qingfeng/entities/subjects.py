@@ -21,31 +21,37 @@ def people(inp: Inputs) -> str:
         status=V, registry_death_date=D, phone=V,
     )  # fmt: skip
     deaths = inp.source("deaths", id_no=V, name=V, death_date=D, source=V)
-    # Sources that name a person by ID number; their names join `names_seen`.
+    # Sources that name a person by ID number (their names join `names_seen`); `mixed` columns
+    # may also hold credit codes (a company owns the car) and get the full check.
     seen = [
-        ("deaths", "id_no", "name"),
-        ("public_payroll", "id_no", "name"),
-        ("dibao_members", "id_no", "name"),
-        ("dibao_households", "head_id_no", None),
-        ("subsidy_payments", "id_no", "name"),
-        ("subsidy_payments", "approver_id_no", None),
-        ("disability_certificates", "id_no", "name"),
-        ("farm_machinery", "owner_id_no", "owner_name"),
-        ("vehicles", "owner_id_no", "owner_name"),
-        ("companies", "legal_rep_id_no", "legal_rep_name"),
-        ("shareholders", "shareholder_id_no", "shareholder_name"),
-        ("real_estate", "owner_id_no", "owner_name"),
-        ("official_car_trips", "driver_id_no", None),
-        ("village_ledgers", "payee_id_no", "payee_name"),
-        ("medical_claims", "id_no", "name"),
-        ("bank_transactions", "holder_id_no", None),
+        ("deaths", "id_no", "name", False),
+        ("public_payroll", "id_no", "name", False),
+        ("dibao_members", "id_no", "name", False),
+        ("dibao_households", "head_id_no", None, False),
+        ("subsidy_payments", "id_no", "name", False),
+        ("subsidy_payments", "approver_id_no", None, False),
+        ("disability_certificates", "id_no", "name", False),
+        ("farm_machinery", "owner_id_no", "owner_name", True),
+        ("vehicles", "owner_id_no", "owner_name", True),
+        ("companies", "legal_rep_id_no", "legal_rep_name", False),
+        ("shareholders", "shareholder_id_no", "shareholder_name", True),
+        ("real_estate", "owner_id_no", "owner_name", True),
+        ("official_car_trips", "driver_id_no", None, False),
+        ("village_ledgers", "payee_id_no", "payee_name", False),
+        ("medical_claims", "id_no", "name", False),
+        ("bank_transactions", "holder_id_no", None, True),
     ]
-    parts = ["SELECT id_no, name, 'household_registry' AS source FROM hr"]
-    for view, id_col, name_col in seen:
+    parts = ["SELECT DISTINCT id_no, name, 'household_registry' AS source FROM hr "
+             "WHERE qf_person_key(id_no)"]  # fmt: skip
+    for view, id_col, name_col, mixed in seen:
         cols = {id_col: V} | ({name_col: V} if name_col else {})
         src = inp.source(view, **cols)
         name_expr = name_col or "CAST(NULL AS VARCHAR)"
-        parts.append(f"SELECT {id_col}, {name_expr}, '{view}' FROM {src}")
+        check = "qf_is_resident_id" if mixed else "qf_person_key"
+        # DISTINCT first: a million transfers by 50,000 holders aggregate as 50,000 rows
+        parts.append(
+            f"SELECT DISTINCT {id_col}, {name_expr}, '{view}' FROM {src} WHERE {check}({id_col})"
+        )
     # Medical claims mark a death only if the catalogue gives them a death field.
     claims_death = ""
     if inp.has("medical_claims", "death_date"):
@@ -55,22 +61,39 @@ def people(inp: Inputs) -> str:
             + " WHERE death_date IS NOT NULL"
         )
     dead = ", ".join(f"'{s}'" for s in DEAD_STATUSES)
+    # sources in alphabetical order: bit i of the mask is source i
+    sources = sorted({"household_registry", *(view for view, *_ in seen)})
+    src_values = ", ".join(f"('{name}', {i})" for i, name in enumerate(sources))
+    src_list = "[" + ", ".join(f"'{name}'" for name in sources) + "]"
     union = "\n  UNION ALL ".join(parts)
     return f"""
 WITH hr AS (SELECT * FROM {hr}),
-seen AS (
-  SELECT id_no, name, source FROM ({union}) WHERE qf_is_resident_id(id_no)
+seen AS MATERIALIZED (
+  SELECT id_no, name, source FROM ({union})
+),
+-- Lists are costly to aggregate over millions of rows: count names and OR source bits first,
+-- build a names list only for the few IDs seen under several names.
+g AS (
+  SELECT s.id_no, min(s.name) AS any_name, count(DISTINCT s.name) AS n_names,
+         bit_or(CAST(1 AS BIGINT) << x.ix) AS mask
+  FROM seen s JOIN (VALUES {src_values}) x(source, ix) USING (source)
+  GROUP BY s.id_no
+),
+multi AS (
+  SELECT id_no, list(DISTINCT name ORDER BY name) AS names FROM seen
+  WHERE name IS NOT NULL AND id_no IN (SELECT id_no FROM g WHERE n_names > 1)
+  GROUP BY id_no
 ),
 agg AS (
-  SELECT id_no,
-         list_sort(list_distinct(list(name) FILTER (WHERE name IS NOT NULL))) AS names_seen,
-         list_sort(list_distinct(list(source))) AS sources,
-         arg_max(name, name IS NOT NULL) AS any_name
-  FROM seen GROUP BY id_no
+  SELECT g.id_no, g.any_name,
+         CASE WHEN g.n_names = 0 THEN CAST([] AS VARCHAR[]) WHEN g.n_names = 1 THEN [g.any_name]
+              ELSE m.names END AS names_seen,
+         list_filter({src_list}, lambda src, i: (g.mask >> (i - 1)) & 1 = 1) AS sources
+  FROM g LEFT JOIN multi m USING (id_no)
 ),
 reg AS (
   -- several registry rows for one ID (moves between households): keep the latest household_no
-  SELECT * FROM hr WHERE qf_is_resident_id(id_no)
+  SELECT * FROM hr WHERE qf_person_key(id_no)
   QUALIFY row_number() OVER (PARTITION BY id_no ORDER BY household_no DESC NULLS LAST,
                                                registry_death_date NULLS LAST) = 1
 ),
@@ -105,30 +128,34 @@ LEFT JOIN death d USING (id_no)
 
 
 # (view, uscc column, name column, role) for every place an organisation appears.
-_ORG_MENTIONS: tuple[tuple[str, str, str | None, str], ...] = (
-    ("companies", "uscc", "name", "company"),
-    ("public_payroll", "org_uscc", "org_name", "employer"),
-    ("tenders", "buyer_uscc", "buyer_name", "buyer"),
-    ("tenders", "winner_uscc", None, "winner"),
-    ("bids", "bidder_uscc", "bidder_name", "bidder"),
-    ("canteen_purchases", "school_uscc", "school_name", "school"),
-    ("canteen_purchases", "supplier_uscc", None, "supplier"),
-    ("official_receptions", "org_uscc", None, "reception_host"),
-    ("official_car_trips", "org_uscc", None, "car_user"),
-    ("shareholders", "shareholder_id_no", "shareholder_name", "shareholder"),
-    ("vehicles", "owner_id_no", "owner_name", "vehicle_owner"),
-    ("real_estate", "owner_id_no", "owner_name", "property_owner"),
+# (view, code column, name column, role, mixed: the column may hold resident IDs too)
+_ORG_MENTIONS: tuple[tuple[str, str, str | None, str, bool], ...] = (
+    ("companies", "uscc", "name", "company", False),
+    ("public_payroll", "org_uscc", "org_name", "employer", False),
+    ("tenders", "buyer_uscc", "buyer_name", "buyer", False),
+    ("tenders", "winner_uscc", None, "winner", False),
+    ("bids", "bidder_uscc", "bidder_name", "bidder", False),
+    ("canteen_purchases", "school_uscc", "school_name", "school", False),
+    ("canteen_purchases", "supplier_uscc", None, "supplier", False),
+    ("official_receptions", "org_uscc", None, "reception_host", False),
+    ("official_car_trips", "org_uscc", None, "car_user", False),
+    ("shareholders", "shareholder_id_no", "shareholder_name", "shareholder", True),
+    ("vehicles", "owner_id_no", "owner_name", "vehicle_owner", True),
+    ("real_estate", "owner_id_no", "owner_name", "property_owner", True),
 )
 
 
 def organisations(inp: Inputs) -> str:
     parts = []
-    for view, code_col, name_col, role in _ORG_MENTIONS:
+    for view, code_col, name_col, role, mixed in _ORG_MENTIONS:
         cols = {code_col: V} | ({name_col: V} if name_col else {})
         name_expr = name_col or "CAST(NULL AS VARCHAR)"
+        check = (
+            f"qf_subject_type({code_col}) = 'organisation'" if mixed else f"qf_org_key({code_col})"
+        )
         parts.append(
-            f"SELECT {code_col} AS uscc, {name_expr} AS name, '{role}' AS role, '{view}' AS source "
-            f"FROM {inp.source(view, **cols)}"
+            f"SELECT DISTINCT {code_col} AS uscc, {name_expr} AS name, '{role}' AS role, "
+            f"'{view}' AS source FROM {inp.source(view, **cols)} WHERE {check}"
         )
     co = inp.source(
         "companies",
@@ -138,7 +165,7 @@ def organisations(inp: Inputs) -> str:
     union = "\n  UNION ALL ".join(parts)
     return f"""
 WITH seen AS (
-  SELECT * FROM ({union}) WHERE qf_is_uscc(uscc) AND NOT qf_is_resident_id(uscc)
+  SELECT * FROM ({union})
 ),
 agg AS (
   SELECT uscc,
@@ -149,7 +176,7 @@ agg AS (
   FROM seen GROUP BY uscc
 ),
 co AS (
-  SELECT * FROM {co} WHERE qf_is_uscc(uscc)
+  SELECT * FROM {co} WHERE qf_org_key(uscc)
   QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY established_date DESC NULLS LAST) = 1
 )
 SELECT a.uscc,
