@@ -43,17 +43,16 @@ def test_filters_by_model_severity_status(world):
 
 def test_search_by_name_and_by_id_prefix(world):
     client = sign_in(client_for(world), "sup_a")
-    assert len(ids_in(client.get("/warnings?q=三丰").text)) == 1
+    assert len(ids_in(client.get("/warnings?q=张三").text)) == 1  # names match by prefix
     assert len(ids_in(client.get("/warnings?q=522701").text)) == 5
     assert len(ids_in(client.get("/warnings?q=%25").text)) == 0  # a LIKE wildcard is literal
 
 
-def test_sort_by_amount_and_severity(world):
+def test_sort_by_amount(world):
     client = sign_in(client_for(world), "sup_a")
     by_amount = client.get("/warnings?sort=amount").text
     assert by_amount.index("¥88,000.00") < by_amount.index("¥1,200.00") < by_amount.index("¥50.00")
-    by_sev = client.get("/warnings?sort=severity").text
-    assert by_sev.index("sev-red") < by_sev.index("sev-orange") < by_sev.index("sev-blue")
+    assert client.get("/warnings?sort=severity").status_code == 400  # filter by it instead
 
 
 def test_pagination_and_htmx_fragment(world):

@@ -82,6 +82,10 @@ class Warning(Base):
     __table_args__ = (
         Index("ix_warnings_status_severity", "status", "severity"),
         Index("ix_warnings_model_status", "model_id", "status"),
+        # migration 0200_web_indexes: the back office sorts by these and searches names by prefix
+        Index("ix_warnings_amount", "amount"),
+        Index("ix_warnings_due_at", "due_at"),
+        Index("ix_warnings_subject_name", "subject_name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
