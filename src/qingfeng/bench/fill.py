@@ -36,15 +36,18 @@ def _rows(
     rng = random.Random(seed)
     now = datetime.now(UTC)
     for i in range(start_id, start_id + n):
-        created = now - timedelta(days=rng.random() * 730)
+        # Ids grow with time, as runs add warnings; two years in all.
+        created = now - timedelta(days=730 * (1 - (i - start_id) / n) + rng.random())
         age_days = (now - created).days
         code = rng.choice(codes)
-        if age_days > 120:
-            status = rng.choices(("archived", "follow_up", "merged"), (0.9, 0.07, 0.03))[0]
-        else:
+        if age_days > 60:
+            status = rng.choices(("archived", "follow_up", "merged"), (0.95, 0.02, 0.03))[0]
+        elif age_days > 20:
             status = rng.choices(
-                ("new", *OPEN, "archived", "returned"), (3, 2, 2, 1, 1, 1, 2, 0.3)
+                ("archived", "disposed", "feedback", "follow_up"), (0.6, 0.15, 0.15, 0.1)
             )[0]
+        else:
+            status = rng.choices(("new", "dispatched", "verifying", "returned"), (4, 3, 3, 0.2))[0]
         finding = (
             rng.choice(FINDINGS)
             if status in ("disposed", "feedback", "follow_up", "archived")
@@ -55,7 +58,7 @@ def _rows(
             if finding in ("confirmed", "partly_confirmed") and rng.random() < 0.4
             else None
         )
-        due = created + timedelta(days=rng.randint(5, 40)) if status in OPEN else None
+        due = created + timedelta(days=rng.randint(10, 40)) if status in OPEN else None
         born = f"19{rng.randint(40, 99)}0{rng.randint(1, 9)}1{rng.randint(0, 9)}"
         subject = f"{code[:6]}{born}{i % 10000:04d}"
         yield {

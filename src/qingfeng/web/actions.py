@@ -83,14 +83,22 @@ def forms_for(s: Session, warning: Warning, user: User) -> list[ActionForm]:
             elif req == "finding":
                 fields.append(
                     FormField(
-                        "finding", "select", "form.finding", True,
+                        "finding",
+                        "select",
+                        "form.finding",
+                        True,
                         [(f, f"finding.{f}") for f in FINDINGS],
                     )
-                )  # fmt: skip
+                )
                 fields.append(
-                    FormField("measures", "multi", "form.measures", False,
-                              [(m, f"measure.{m}") for m in MEASURES])
-                )  # fmt: skip
+                    FormField(
+                        "measures",
+                        "multi",
+                        "form.measures",
+                        False,
+                        [(m, f"measure.{m}") for m in MEASURES],
+                    )
+                )
                 fields.append(FormField("funds_recovered", "number", "form.funds_recovered"))
                 fields.append(FormField("case_no", "text", "form.case_no"))
                 fields.append(FormField("note", "textarea", "form.note"))

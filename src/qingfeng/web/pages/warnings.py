@@ -117,9 +117,13 @@ def warnings_export(
     sessions = request.app.state.sessions
     user_id, config = actor.user.id, actor.config
     audit.append(
-        actor.session, principal.username, "warning.export", "warning", "*",
+        actor.session,
+        principal.username,
+        "warning.export",
+        "warning",
+        "*",
         {"filters": filters.query_string()},
-    )  # fmt: skip
+    )
     actor.session.commit()
 
     def rows() -> Iterator[str]:
@@ -250,6 +254,7 @@ async def warning_action(
         req = request_from_form(form)
         service.act(actor, warning_id, action, req)
         actor.session.commit()
+        request.app.state.cube.invalidate()  # the dashboard shows the change on next refresh
     except LoopError as exc:
         actor.session.rollback()
         if isinstance(exc, NotFound):

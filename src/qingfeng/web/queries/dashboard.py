@@ -1,0 +1,253 @@
+"""The dashboard (驾驶舱): one cube of warning counts for the whole store, cut per user's scope.
+
+Aggregating a million warnings takes seconds, so the store is summarised once into a small cube
+keyed by (township code, organisation id, model, severity, status, month) and cached; each
+request only filters the cube's keys by the user's scope and adds up. The cube is rebuilt in
+the background when older than CUBE_TTL_S (the page shows its time), and at once after an
+action changed a warning in this process.
+
+Scope on the cube is exact while every organisation's area prefix has at most nine digits
+(province → township); a user whose unit has a longer prefix gets a direct query instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qingfeng.loop.machine import OPEN_STATES, SUBSTANTIATED
+from qingfeng.loop.outcomes import VERIFIED
+from qingfeng.store.models import Warning
+from qingfeng.web.scope import Principal
+
+CUBE_TTL_S = 300.0
+KEY_DIGITS = 9  # township level
+MONTHS_SHOWN = 24
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    amount: Decimal = Decimal(0)
+    verified: int = 0
+    confirmed: int = 0
+    funds: Decimal = Decimal(0)
+    cases: int = 0
+    overdue: int = 0
+
+    def add(self, other: Cell) -> None:
+        self.count += other.count
+        self.amount += other.amount
+        self.verified += other.verified
+        self.confirmed += other.confirmed
+        self.funds += other.funds
+        self.cases += other.cases
+        self.overdue += other.overdue
+
+
+# (township code or "", org id or 0, model, severity, status, month "YYYY-MM")
+CubeKey = tuple[str, int, str, str, str, str]
+
+
+@dataclass
+class Cube:
+    built_at: datetime
+    build_ms: float
+    cells: dict[CubeKey, Cell] = field(default_factory=dict)
+
+
+def _month(session: Session) -> ColumnElement[str]:
+    # The one place the two stores differ: how a timestamp becomes "YYYY-MM".
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(Warning.created_at, "YYYY-MM")
+    return func.substr(Warning.created_at, 1, 7)
+
+
+def build_cube(session: Session, now: datetime | None = None, where: Any = None) -> Cube:
+    """One GROUP BY over the warnings (or those matching `where`)."""
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    month = _month(session)
+    township = func.substr(func.coalesce(Warning.division_code, ""), 1, KEY_DIGITS)
+    overdue = and_(Warning.status.in_(OPEN_STATES), Warning.paused.is_(False), Warning.due_at < now)
+    stmt = select(
+        township,
+        func.coalesce(Warning.org_id, 0),
+        Warning.model_id,
+        Warning.severity,
+        Warning.status,
+        month,
+        func.count(),
+        func.coalesce(func.sum(Warning.amount), 0),
+        func.sum(case((Warning.finding.in_(VERIFIED), 1), else_=0)),
+        func.sum(case((Warning.finding.in_(SUBSTANTIATED), 1), else_=0)),
+        func.coalesce(func.sum(Warning.funds_recovered), 0),
+        func.sum(case((Warning.case_id.is_not(None), 1), else_=0)),
+        func.sum(case((overdue, 1), else_=0)),
+    ).where(Warning.status != "merged")
+    if where is not None:
+        stmt = stmt.where(where)
+    stmt = stmt.group_by(
+        township, Warning.org_id, Warning.model_id, Warning.severity, Warning.status, month
+    )
+    cells: dict[CubeKey, Cell] = {}
+    for (
+        t9,
+        org,
+        model,
+        sev,
+        status,
+        mon,
+        n,
+        amount,
+        ver,
+        conf,
+        funds,
+        cases,
+        late,
+    ) in session.execute(stmt):
+        cells[(t9 or "", int(org or 0), model, sev, status, mon or "")] = Cell(
+            int(n),
+            Decimal(amount or 0),
+            int(ver or 0),
+            int(conf or 0),
+            Decimal(funds or 0),
+            int(cases or 0),
+            int(late or 0),
+        )
+    return Cube(now, (time.perf_counter() - started) * 1000, cells)
+
+
+class CubeCache:
+    """The app's cached cube: stale-while-revalidate, one rebuild at a time."""
+
+    def __init__(self, sessions: sessionmaker[Session], ttl_s: float = CUBE_TTL_S) -> None:
+        self._sessions = sessions
+        self._ttl = ttl_s
+        self._cube: Cube | None = None
+        self._fresh_until = 0.0
+        self._lock = threading.Lock()
+        self._building = False
+
+    def _build(self) -> Cube:
+        with self._sessions() as s:
+            cube = build_cube(s)
+        with self._lock:
+            self._cube = cube
+            self._fresh_until = time.monotonic() + self._ttl
+            self._building = False
+        return cube
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._fresh_until = 0.0
+
+    def get(self) -> Cube:
+        """The cached cube; built now if there is none, refreshed in the background if old."""
+        with self._lock:
+            cube, fresh = self._cube, time.monotonic() < self._fresh_until
+            start_refresh = cube is not None and not fresh and not self._building
+            if start_refresh:
+                self._building = True
+        if cube is None:
+            return self._build()
+        if start_refresh:
+            threading.Thread(target=self._build, name="qingfeng-cube", daemon=True).start()
+        return cube
+
+    def warm(self) -> None:
+        """Build the first cube in the background (called when the server starts)."""
+        with self._lock:
+            if self._cube is not None or self._building:
+                return
+            self._building = True
+        threading.Thread(target=self._build, name="qingfeng-cube", daemon=True).start()
+
+
+def in_scope(principal: Principal) -> Callable[[str, int], bool]:
+    ids = set(principal.org_ids)
+    prefixes = principal.prefixes
+
+    def test(t9: str, org: int) -> bool:
+        return org in ids or any(t9.startswith(p) for p in prefixes)
+
+    return test
+
+
+def cube_exact_for(principal: Principal) -> bool:
+    return all(len(p) <= KEY_DIGITS for p in principal.prefixes)
+
+
+@dataclass
+class Overview:
+    built_at: datetime
+    totals: Cell
+    new: int
+    open: int
+    by_field: dict[str, Cell]
+    by_region: list[tuple[str, str, Cell]]  # (prefix, name, cell)
+    by_severity: dict[str, Cell]
+    by_status: dict[str, Cell]
+    by_month: list[tuple[str, Cell]]
+    top_models: list[tuple[str, Cell]]
+
+    @property
+    def confirmed_rate(self) -> float | None:
+        return self.totals.confirmed / self.totals.verified if self.totals.verified else None
+
+
+def overview(
+    cube: Cube,
+    principal: Principal,
+    field_of: Callable[[str], str],
+    regions: list[tuple[str, str]],
+) -> Overview:
+    """Cut the cube to the user's scope and add it up along each axis.
+
+    `regions` are the (prefix, name) of the areas one level below the user's unit; each
+    township key is counted under the region whose prefix it starts with.
+    """
+    keep = in_scope(principal)
+    totals = Cell()
+    by_field: dict[str, Cell] = defaultdict(Cell)
+    by_region: dict[str, Cell] = defaultdict(Cell)
+    by_severity: dict[str, Cell] = defaultdict(Cell)
+    by_status: dict[str, Cell] = defaultdict(Cell)
+    by_month: dict[str, Cell] = defaultdict(Cell)
+    by_model: dict[str, Cell] = defaultdict(Cell)
+    for (t9, org, model, sev, status, month), cell in cube.cells.items():
+        if not keep(t9, org):
+            continue
+        totals.add(cell)
+        by_field[field_of(model)].add(cell)
+        by_severity[sev].add(cell)
+        by_status[status].add(cell)
+        by_month[month].add(cell)
+        by_model[model].add(cell)
+        for prefix, _name in regions:
+            if t9.startswith(prefix):
+                by_region[prefix].add(cell)
+                break
+    months = sorted(by_month.items())[-MONTHS_SHOWN:]
+    top = sorted(by_model.items(), key=lambda kv: (-kv[1].confirmed, -kv[1].count, kv[0]))[:10]
+    return Overview(
+        built_at=cube.built_at,
+        totals=totals,
+        new=by_status["new"].count if "new" in by_status else 0,
+        open=sum(by_status[s].count for s in OPEN_STATES if s in by_status),
+        by_field=dict(by_field),
+        by_region=[(p, n, by_region[p]) for p, n in regions if p in by_region],
+        by_severity=dict(by_severity),
+        by_status=dict(by_status),
+        by_month=months,
+        top_models=top,
+    )
