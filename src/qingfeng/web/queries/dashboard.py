@@ -199,6 +199,7 @@ class Overview:
     by_status: dict[str, Cell]
     by_month: list[tuple[str, Cell]]
     top_models: list[tuple[str, Cell]]
+    by_model: dict[str, Cell] = field(default_factory=dict)
 
     @property
     def confirmed_rate(self) -> float | None:
@@ -250,4 +251,5 @@ def overview(
         by_status=dict(by_status),
         by_month=months,
         top_models=top,
+        by_model=dict(by_model),
     )
