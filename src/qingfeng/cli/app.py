@@ -46,6 +46,6 @@ def _register_stations() -> None:
         import_module(f"qingfeng.cli.{name}").register(app)
 
 
-STATION_MODULES: tuple[str, ...] = ("serve", "users")
+STATION_MODULES: tuple[str, ...] = ("serve", "users", "screenshots")
 
 _register_stations()

@@ -72,6 +72,11 @@ def forms_for(s: Session, warning: Warning, user: User) -> list[ActionForm]:
     """One form per action this user may take on this warning now."""
     forms = []
     for action in allowed_actions(warning, user):
+        # The loop checks these guards again; offering only what can succeed keeps the panel short.
+        if action == "pause" and (warning.paused or warning.due_at is None):
+            continue
+        if action == "resume" and not warning.paused:
+            continue
         fields: list[FormField] = []
         for req in TRANSITIONS[action].requires:
             if req == "org_id":

@@ -163,6 +163,9 @@ def _filtered(
             created_to=month_end,
         ),
     )
+    if not filters.status:
+        # Merged warnings are duplicates of another; they show only when asked for by status.
+        stmt = stmt.where(Warning.status != "merged")
     if filters.field == "other":
         # "other" also holds models the catalogue does not know (e.g. since removed).
         known = [m.id for m in catalogue.values() if m.field != "other"]
