@@ -98,9 +98,9 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
-    from qingfeng.web.pages import audit, auth, dashboard, data, home, models, warnings
+    from qingfeng.web.pages import audit, auth, dashboard, data, home, models, people, warnings
 
-    for module in (auth, home, warnings, dashboard, audit, models, data):
+    for module in (auth, home, warnings, dashboard, audit, models, data, people):
         app.include_router(module.router)
     _include_api(app)
 
