@@ -54,15 +54,34 @@ class Cell:
         self.overdue += other.overdue
 
 
-# (township code or "", org id or 0, model, severity, status, month "YYYY-MM")
-CubeKey = tuple[str, int, str, str, str, str]
+# (township code or "", org id or 0): the two things scope is decided on.
+ScopeKey = tuple[str, int]
+
+
+@dataclass
+class Marginals:
+    """The warnings of one scope key, added up along each axis the dashboard shows."""
+
+    totals: Cell = field(default_factory=Cell)
+    by_model: dict[str, Cell] = field(default_factory=lambda: defaultdict(Cell))
+    by_severity: dict[str, Cell] = field(default_factory=lambda: defaultdict(Cell))
+    by_status: dict[str, Cell] = field(default_factory=lambda: defaultdict(Cell))
+    by_month: dict[str, Cell] = field(default_factory=lambda: defaultdict(Cell))
+
+    def add(self, model: str, severity: str, status: str, month: str, cell: Cell) -> None:
+        self.totals.add(cell)
+        self.by_model[model].add(cell)
+        self.by_severity[severity].add(cell)
+        self.by_status[status].add(cell)
+        self.by_month[month].add(cell)
 
 
 @dataclass
 class Cube:
     built_at: datetime
     build_ms: float
-    cells: dict[CubeKey, Cell] = field(default_factory=dict)
+    parts: dict[ScopeKey, Marginals] = field(default_factory=dict)
+    rows: int = 0  # grouped rows the database returned
 
 
 def _month(session: Session) -> ColumnElement[str]:
@@ -99,23 +118,12 @@ def build_cube(session: Session, now: datetime | None = None, where: Any = None)
     stmt = stmt.group_by(
         township, Warning.org_id, Warning.model_id, Warning.severity, Warning.status, month
     )
-    cells: dict[CubeKey, Cell] = {}
-    for (
-        t9,
-        org,
-        model,
-        sev,
-        status,
-        mon,
-        n,
-        amount,
-        ver,
-        conf,
-        funds,
-        cases,
-        late,
-    ) in session.execute(stmt):
-        cells[(t9 or "", int(org or 0), model, sev, status, mon or "")] = Cell(
+    parts: dict[ScopeKey, Marginals] = defaultdict(Marginals)
+    rows = 0
+    for row in session.execute(stmt):
+        t9, org, model, sev, status, mon, n, amount, ver, conf, funds, cases, late = row
+        rows += 1
+        cell = Cell(
             int(n),
             Decimal(amount or 0),
             int(ver or 0),
@@ -124,7 +132,8 @@ def build_cube(session: Session, now: datetime | None = None, where: Any = None)
             int(cases or 0),
             int(late or 0),
         )
-    return Cube(now, (time.perf_counter() - started) * 1000, cells)
+        parts[(t9 or "", int(org or 0))].add(model, sev, status, mon or "", cell)
+    return Cube(now, (time.perf_counter() - started) * 1000, dict(parts), rows)
 
 
 class CubeCache:
@@ -225,18 +234,23 @@ def overview(
     by_status: dict[str, Cell] = defaultdict(Cell)
     by_month: dict[str, Cell] = defaultdict(Cell)
     by_model: dict[str, Cell] = defaultdict(Cell)
-    for (t9, org, model, sev, status, month), cell in cube.cells.items():
+    for (t9, org), part in cube.parts.items():
         if not keep(t9, org):
             continue
-        totals.add(cell)
-        by_field[field_of(model)].add(cell)
-        by_severity[sev].add(cell)
-        by_status[status].add(cell)
-        by_month[month].add(cell)
-        by_model[model].add(cell)
+        totals.add(part.totals)
+        for model, cell in part.by_model.items():
+            by_field[field_of(model)].add(cell)
+            by_model[model].add(cell)
+        for axis, target in (
+            (part.by_severity, by_severity),
+            (part.by_status, by_status),
+            (part.by_month, by_month),
+        ):
+            for key, cell in axis.items():
+                target[key].add(cell)
         for prefix, _name in regions:
             if t9.startswith(prefix):
-                by_region[prefix].add(cell)
+                by_region[prefix].add(part.totals)
                 break
     months = sorted(by_month.items())[-MONTHS_SHOWN:]
     top = sorted(by_model.items(), key=lambda kv: (-kv[1].confirmed, -kv[1].count, kv[0]))[:10]
