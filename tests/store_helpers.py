@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import lru_cache
 from itertools import count
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from qingfeng.hits import fingerprint
 from qingfeng.store.db import make_engine, session_factory, upgrade_store
 from qingfeng.store.models import Organisation, User, Warning
-from qingfeng.store.users import create_org, create_user
+from qingfeng.store.users import create_org, hash_password
+
+PASSWORD = "correct horse"
 
 _serial = count(1)
 
@@ -87,11 +90,33 @@ def org_tree(factory: sessionmaker[Session]) -> Iterator[dict[str, Organisation]
     }
 
 
+@lru_cache(maxsize=1)
+def _known_hash() -> str:
+    # argon2 is deliberately slow (~0.4 s here): hash the shared test password once per run
+    return hash_password(PASSWORD)
+
+
+def quick_user(session: Session, username: str, role: str, org_id: int | None) -> User:
+    """A user with the test password, without paying for a fresh argon2 hash."""
+    user = User(
+        username=username,
+        display_name=username,
+        password_hash=_known_hash(),
+        role=role,
+        org_id=org_id,
+        active=True,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
 def add_user(
     factory: sessionmaker[Session], username: str, role: str, org: Organisation | None
 ) -> User:
     with tx(factory) as s:
-        user = create_user(s, username, "correct horse", role, org.id if org else None)
+        user = quick_user(s, username, role, org.id if org else None)
         s.expunge(user)
     return user
 

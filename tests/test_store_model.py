@@ -32,8 +32,8 @@ def test_migrations_match_the_models(store_url: str) -> None:
 
 def test_create_user_hashes_with_argon2(store_url: str) -> None:
     factory = migrated_factory(store_url)
-    with org_tree(factory) as orgs:
-        user = add_user(factory, "li.supervisor", "supervisor", orgs["county_a"])
+    with org_tree(factory) as orgs, tx(factory) as s:
+        user = create_user(s, "li.supervisor", "correct horse", "supervisor", orgs["county_a"].id)
     assert user.password_hash.startswith("$argon2")
     assert verify_password(user.password_hash, "correct horse")
     assert not verify_password(user.password_hash, "wrong horse")

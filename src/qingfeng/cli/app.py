@@ -46,6 +46,13 @@ def _register_stations() -> None:
         import_module(f"qingfeng.cli.{name}").register(app)
 
 
-STATION_MODULES: tuple[str, ...] = ("serve", "users", "screenshots")
+STATION_MODULES: tuple[str, ...] = (
+    "serve",
+    "users",
+    "screenshots",
+    "audit",
+    "orgs",
+    "warnings",
+)
 
 _register_stations()

@@ -185,11 +185,15 @@ class Actor:
 
 
 def allowed_actions(warning: Warning, user: User) -> list[str]:
-    """Actions the user's role may take from the warning's state (guards not evaluated)."""
+    """Actions the user's role may take from the warning's state (for buttons; `apply` still
+    checks every guard, only the pause clock's is evaluated here)."""
+    hidden = {"resume"} if not warning.paused else {"pause"}
+    if warning.due_at is None:
+        hidden.add("pause")
     return [
         t.action
         for t in TRANSITIONS.values()
-        if warning.status in t.sources and user.role in t.roles
+        if warning.status in t.sources and user.role in t.roles and t.action not in hidden
     ]
 
 

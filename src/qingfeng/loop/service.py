@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -324,7 +325,12 @@ def save_filter(actor: Actor, name: str, query: dict[str, Any]) -> SavedFilter:
     name = name.strip()
     if not name:
         raise InvalidInput("filter name is empty")
-    WarningQuery.model_validate(query)  # refuse filters the list would reject later
+    try:  # refuse filters the list would reject later
+        WarningQuery.model_validate(query)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"filter {name!r}: {where}: {first['msg']}") from None
     existing = actor.session.scalar(
         select(SavedFilter).where(SavedFilter.user_id == actor.user.id, SavedFilter.name == name)
     )

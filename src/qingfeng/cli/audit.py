@@ -1,0 +1,88 @@
+"""`qingfeng audit ...`: check the hash chain of the audit log, show recent entries."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
+
+
+def register(app: typer.Typer) -> None:
+    audit_app = typer.Typer(help="审计日志 / the audit log.", no_args_is_help=True)
+    app.add_typer(audit_app, name="audit")
+
+    @audit_app.command("verify")
+    def verify_cmd(workspace: WorkspaceOption = None) -> None:
+        """Prove the audit chain intact, or name the first broken row (exit code 2)."""
+        from qingfeng import audit
+        from qingfeng.store.db import make_engine, session_factory
+
+        settings = settings_for(workspace)
+        engine = make_engine(settings.database_url)
+        try:
+            with session_factory(engine)() as session:
+                report = audit.verify(session)
+        finally:
+            engine.dispose()
+        if report.ok:
+            console.print(
+                f"[green]审计链完整 / audit chain intact[/]: {report.rows} 条记录 / rows verified"
+            )
+            return
+        raise fail(
+            f"审计链在第 {report.first_broken_seq} 条处断裂 / audit chain broken at row "
+            f"{report.first_broken_seq}: {report.reason} ({report.rows} rows before it are intact)",
+            code=2,
+        )
+
+    @audit_app.command("tail")
+    def tail_cmd(
+        workspace: WorkspaceOption = None,
+        limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000)] = 20,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False,
+    ) -> None:
+        """Show the latest audit rows (newest last)."""
+        from qingfeng.store.db import make_engine, session_factory
+        from qingfeng.store.models import AuditLog
+
+        settings = settings_for(workspace)
+        engine = make_engine(settings.database_url)
+        try:
+            with session_factory(engine)() as session:
+                rows = list(
+                    session.scalars(select(AuditLog).order_by(AuditLog.seq.desc()).limit(limit))
+                )[::-1]
+        finally:
+            engine.dispose()
+        if as_json:
+            for r in rows:
+                console.print_json(
+                    json.dumps(
+                        {
+                            "seq": r.seq,
+                            "at": r.at.isoformat(),
+                            "actor": r.actor,
+                            "action": r.action,
+                            "object": f"{r.object_type}:{r.object_id}",
+                            "detail": r.detail,
+                            "hash": r.hash,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            return
+        table = Table("seq", "时间 at", "操作人 actor", "操作 action", "对象 object")
+        for r in rows:
+            table.add_row(
+                str(r.seq),
+                r.at.isoformat(timespec="seconds"),
+                r.actor,
+                r.action,
+                f"{r.object_type}:{r.object_id}",
+            )
+        console.print(table)
