@@ -11,8 +11,9 @@ from web_helpers import add_warning, client_for, make_world, sign_in
 
 
 @pytest.fixture
-def world(tmp_path):
-    world = make_world(tmp_path)
+def world(tmp_path, store_url):
+    """On SQLite and, when configured, PostgreSQL."""
+    world = make_world(tmp_path, None if store_url.startswith("sqlite") else store_url)
     with world.factory() as s, s.begin():
         add_warning(s, "522701001005", "周九", model_id="payroll_dibao", severity="yellow")
         add_warning(s, "522702003009", "吴十", model_id="payroll_dibao", severity="blue")
