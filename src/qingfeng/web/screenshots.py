@@ -33,7 +33,7 @@ class ScreenshotError(RuntimeError):
 class Shot:
     name: str
     role: str | None  # None: not signed in
-    path: str  # URL path, or "first-warning" for the newest warning's detail page
+    path: str  # URL path; "first-warning" / "first-person": the newest warning / its subject
 
 
 SHOTS: tuple[Shot, ...] = (
@@ -45,6 +45,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("06-models", "model_builder", "/models"),
     Shot("07-data", "data_officer", "/data"),
     Shot("08-audit", "auditor", "/audit"),
+    Shot("09-person", "supervisor", "first-person"),
 )
 
 
@@ -108,12 +109,11 @@ def take_screenshots(
                 if shot.role:
                     sign_in(page, base, *accounts[shot.role])
                 path = shot.path
-                if path == "first-warning":
+                if path in ("first-warning", "first-person"):
                     page.goto(f"{base}/warnings")
                     link = page.locator("table.grid tbody a[href^='/warnings/']").first
-                    path = (
-                        link.get_attribute("href") or "/warnings" if link.count() else "/warnings"
-                    )
+                    href = (link.get_attribute("href") if link.count() else None) or "/warnings"
+                    path = href.replace("/warnings/", "/people/w/") if "person" in path else href
                 page.goto(f"{base}{path}")
                 page.wait_for_load_state("networkidle")
                 wait_for_charts(page)
