@@ -137,7 +137,12 @@ def build_cube(session: Session, now: datetime | None = None, where: Any = None)
 
 
 class CubeCache:
-    """The app's cached cube: stale-while-revalidate, one rebuild at a time."""
+    """The app's cached cube: stale-while-revalidate, one build at a time.
+
+    The first request waits for the first build (started by `warm` when the server starts, or
+    by that request); later requests get the cached cube at once, and a stale one triggers a
+    rebuild in the background.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], ttl_s: float = CUBE_TTL_S) -> None:
         self._sessions = sessions
@@ -145,41 +150,61 @@ class CubeCache:
         self._cube: Cube | None = None
         self._fresh_until = 0.0
         self._lock = threading.Lock()
-        self._building = False
+        self._building: threading.Event | None = None  # set when the running build ends
 
-    def _build(self) -> Cube:
-        with self._sessions() as s:
-            cube = build_cube(s)
-        with self._lock:
-            self._cube = cube
-            self._fresh_until = time.monotonic() + self._ttl
-            self._building = False
-        return cube
+    def _build(self, done: threading.Event) -> None:
+        try:
+            with self._sessions() as s:
+                cube = build_cube(s)
+            with self._lock:
+                self._cube = cube
+                self._fresh_until = time.monotonic() + self._ttl
+        finally:
+            with self._lock:
+                self._building = None
+            done.set()
+
+    def _start(self, background: bool) -> threading.Event:
+        """Start a build unless one runs (caller holds the lock); returns its done event."""
+        if self._building is None:
+            done = threading.Event()
+            self._building = done
+            if background:
+                threading.Thread(
+                    target=self._build, args=(done,), name="qingfeng-cube", daemon=True
+                ).start()
+            else:
+                return done
+        return self._building
 
     def invalidate(self) -> None:
         with self._lock:
             self._fresh_until = 0.0
 
-    def get(self) -> Cube:
-        """The cached cube; built now if there is none, refreshed in the background if old."""
+    def get(self, wait_s: float = 120.0) -> Cube:
+        """The cached cube; the first one is awaited, a stale one refreshed in the background."""
         with self._lock:
             cube, fresh = self._cube, time.monotonic() < self._fresh_until
-            start_refresh = cube is not None and not fresh and not self._building
-            if start_refresh:
-                self._building = True
-        if cube is None:
-            return self._build()
-        if start_refresh:
-            threading.Thread(target=self._build, name="qingfeng-cube", daemon=True).start()
-        return cube
+            if cube is not None:
+                if not fresh:
+                    self._start(background=True)
+                return cube
+            running = self._building
+            done = self._start(background=False) if running is None else running
+        if running is None:
+            self._build(done)  # this request builds the first cube itself
+        elif not done.wait(wait_s):
+            raise TimeoutError("the dashboard figures are still being computed; try again")
+        with self._lock:
+            if self._cube is None:
+                raise RuntimeError("building the dashboard figures failed; see the server log")
+            return self._cube
 
     def warm(self) -> None:
         """Build the first cube in the background (called when the server starts)."""
         with self._lock:
-            if self._cube is not None or self._building:
-                return
-            self._building = True
-        threading.Thread(target=self._build, name="qingfeng-cube", daemon=True).start()
+            if self._cube is None:
+                self._start(background=True)
 
 
 def in_scope(principal: Principal) -> Callable[[str, int], bool]:
