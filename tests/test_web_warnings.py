@@ -105,3 +105,37 @@ def test_names_masked_for_roles_without_people_access(world):
     assert "王**" in leader and "王小明" not in leader
     supervisor = sign_in(client_for(world), "sup_a").get("/warnings").text
     assert "王小明" in supervisor
+
+
+def test_saved_views_round_trip_through_the_loop(world):
+    from web_helpers import csrf_from
+
+    client = sign_in(client_for(world), "sup_a")
+    page = client.get("/warnings?severity=orange&sort=amount")
+    token = csrf_from(page.text)
+    r = client.post(
+        "/warnings/views",
+        data={"csrf_token": token, "name": "橙色大额", "qs": "severity=orange&sort=amount"},
+    )
+    assert r.status_code == 303
+    listing = client.get("/warnings").text
+    assert "橙色大额" in listing and 'href="/warnings?severity=orange&amp;sort=amount"' in listing
+    refused = client.post(
+        "/warnings/views", data={"csrf_token": token, "name": "x", "qs": "q=张三"}
+    )
+    assert refused.status_code == 400
+    view_id = re.search(r"/warnings/views/(\d+)/delete", listing).group(1)
+    assert (
+        client.post(f"/warnings/views/{view_id}/delete", data={"csrf_token": token}).status_code
+        == 303
+    )
+    assert "橙色大额" not in client.get("/warnings").text
+    # Another user's view id cannot be deleted.
+    other = sign_in(client_for(world), "sup_b")
+    client.post("/warnings/views", data={"csrf_token": token, "name": "mine", "qs": "severity=red"})
+    mine = re.search(r"/warnings/views/(\d+)/delete", client.get("/warnings").text).group(1)
+    other_token = csrf_from(other.get("/warnings").text)
+    assert (
+        other.post(f"/warnings/views/{mine}/delete", data={"csrf_token": other_token}).status_code
+        == 404
+    )

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -36,6 +37,7 @@ from qingfeng.web.regions import region_names, region_options
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render
+from qingfeng.web.views import ViewError, to_list_query, to_loop_query
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.WARNINGS))]
@@ -86,9 +88,46 @@ def warnings_list(
             "regions": region_options(actor),
             "region_names": region_names(actor),
             "now": actor.now,
+            "views": _views(actor),
         },
         fragment="warnings/_table.html",
     )
+
+
+def _views(actor: ActorDep) -> list[tuple[int, str, str]]:
+    """(id, name, list query string) of the user's saved views."""
+    out = []
+    for saved in service.saved_filters(actor):
+        try:
+            out.append((saved.id, saved.name, to_list_query(saved.query)))
+        except (FilterError, ValueError):
+            continue  # a view saved by the API with filters the list cannot show
+    return out
+
+
+@router.post("/warnings/views", name="warnings_save_view")
+async def save_view(request: Request, principal: Viewer, actor: ActorDep) -> Response:
+    form = await request.form()
+    name = str(form.get("name") or "").strip()[:100]
+    qs = str(form.get("qs") or "")
+    try:
+        filters = WarningFilters.parse(dict(parse_qsl(qs)))
+        service.save_filter(actor, name, to_loop_query(filters))
+        actor.session.commit()
+    except (FilterError, ViewError, LoopError) as exc:
+        actor.session.rollback()
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    return RedirectResponse(f"/warnings?{qs}" if qs else "/warnings", status_code=303)
+
+
+@router.post("/warnings/views/{view_id}/delete", name="warnings_delete_view")
+def delete_view(view_id: int, principal: Viewer, actor: ActorDep) -> Response:
+    try:
+        service.delete_filter(actor, view_id)
+        actor.session.commit()
+    except LoopError as exc:
+        raise HTTPException(status_code=exc.http_status, detail=str(exc)) from None
+    return RedirectResponse("/warnings", status_code=303)
 
 
 EXPORT_COLUMNS = (
