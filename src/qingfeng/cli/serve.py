@@ -19,21 +19,17 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Serve the back office (网页后台) and /api/v1 for the workspace."""
-        import uvicorn
-
-        from qingfeng.store.db import upgrade_store
-        from qingfeng.web.app import ConfigurationError, create_app
+        from qingfeng.web.app import ConfigurationError
+        from qingfeng.web.serve import serve_forever
 
         settings = settings_for(workspace)
-        upgrade_store(settings.database_url)  # a newer qingfeng may bring new migrations
-        try:
-            web_app = create_app(settings)
-        except ConfigurationError as exc:
-            raise fail(str(exc)) from None
         bind_host = host or settings.host
         bind_port = port or settings.port
         console.print(
             f"清风后台 / back office: [bold]http://{bind_host}:{bind_port}/[/]"
             "  (Ctrl+C 停止 / stop)"
         )
-        uvicorn.run(web_app, host=bind_host, port=bind_port, log_level="info", access_log=False)
+        try:
+            serve_forever(settings, host=bind_host, port=bind_port)
+        except ConfigurationError as exc:
+            raise fail(str(exc)) from None

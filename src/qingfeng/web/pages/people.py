@@ -103,8 +103,8 @@ async def people_search(
     profile = load_profile(actor, identifier)
     if profile is None:
         t = translator_for(request)
-        return _show(request, actor, principal, catalogue, None, error=t("people.not_found"),
-                     status=404)  # fmt: skip
+        message = t("people.not_found")
+        return _show(request, actor, principal, catalogue, None, error=message, status=404)
     return await _maybe_unmask(request, form, principal, actor, catalogue, profile)
 
 
@@ -124,8 +124,8 @@ async def _maybe_unmask(
     reason = (reason_raw if isinstance(reason_raw, str) else "").strip()
     if len(reason) < 4 or len(reason) > MAX_REASON:
         t = translator_for(request)
-        return _show(request, actor, principal, catalogue, profile, error=t("people.reason"),
-                     status=422)  # fmt: skip
+        message = t("people.reason")
+        return _show(request, actor, principal, catalogue, profile, error=message, status=422)
     request.state.unmask_reason = reason
     return _show(request, actor, principal, catalogue, profile, unmasked=True)
 
