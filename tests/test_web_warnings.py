@@ -139,3 +139,14 @@ def test_saved_views_round_trip_through_the_loop(world):
         other.post(f"/warnings/views/{mine}/delete", data={"csrf_token": other_token}).status_code
         == 404
     )
+
+
+def test_roles_without_people_access_read_names_masked_everywhere(world):
+    wid = world.warnings["county_a"][0]
+    leader = sign_in(client_for(world), "leader")
+    detail = leader.get(f"/warnings/{wid}").text
+    assert "王小明" not in detail and "王**" in detail  # explanation and facts
+    export = leader.get("/warnings/export.csv").text
+    assert "王小明" not in export and "张三丰" not in export
+    supervisor = sign_in(client_for(world), "sup_a").get(f"/warnings/{wid}").text
+    assert "王小明于2024-01-03死亡" in supervisor

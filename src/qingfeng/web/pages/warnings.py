@@ -17,13 +17,14 @@ from qingfeng.hits import SEVERITIES
 from qingfeng.loop import service
 from qingfeng.loop.errors import LoopError, NotFound
 from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
+from qingfeng.loop.masking import mask_evidence
 from qingfeng.loop.service import actor_for
 from qingfeng.store.models import Organisation, User, Warning
 from qingfeng.web.actions import forms_for, request_from_form
 from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables
-from qingfeng.web.masking import mask_id
+from qingfeng.web.masking import mask_explanation, mask_id, mask_name
 from qingfeng.web.queries.warnings import (
     DUES,
     PAGE_SIZES,
@@ -155,6 +156,7 @@ def warnings_export(
     filters = _filters(request)
     sessions = request.app.state.sessions
     user_id, config = actor.user.id, actor.config
+    show_names = allows(principal.role, Area.PEOPLE)
     audit.append(
         actor.session,
         principal.username,
@@ -184,12 +186,14 @@ def warnings_export(
                         w.status,
                         w.subject_type,
                         mask_id(w.subject_id) if w.subject_type == "person" else w.subject_id,
-                        w.subject_name or "",
+                        (w.subject_name if show_names else mask_name(w.subject_name)) or "",
                         w.division_code or "",
                         w.period,
                         "" if w.amount is None else f"{w.amount:.2f}",
                         w.created_at.isoformat() if w.created_at else "",
-                        w.explanation,
+                        w.explanation
+                        if show_names
+                        else mask_explanation(w.explanation, w.subject_name),
                     )
                 )
                 if n % 1000 == 0:
@@ -209,6 +213,7 @@ def _detail_context(
     actor: ActorDep, warning: Warning, catalogue: dict[str, ModelInfo], principal: Principal
 ) -> dict[str, Any]:
     model = catalogue.get(warning.model_id)
+    show_names = allows(principal.role, Area.PEOPLE)  # others read names and IDs masked
     events = service.timeline(actor, warning.id)
     names = dict(
         actor.session.execute(
@@ -221,8 +226,13 @@ def _detail_context(
     return {
         "w": warning,
         "model": model,
-        "evidence": evidence_tables(warning.evidence),
-        "show_names": allows(principal.role, Area.PEOPLE),
+        "evidence": evidence_tables(
+            warning.evidence if show_names else mask_evidence(warning.evidence)
+        ),
+        "explanation": warning.explanation
+        if show_names
+        else mask_explanation(warning.explanation, warning.subject_name),
+        "show_names": show_names,
         "timeline": [
             {
                 "at": e.at,
