@@ -47,6 +47,7 @@ def test_every_template_key_is_in_the_catalogue():
 
 def test_every_data_driven_label_is_in_the_catalogue():
     from qingfeng.hits import SEVERITIES
+    from qingfeng.loop.machine import FINDINGS, MEASURES, STATES, TRANSITIONS
     from qingfeng.store.models import ROLES
     from qingfeng.web.catalogue import FIELDS
     from qingfeng.web.pages.warnings import STATUSES
@@ -59,6 +60,10 @@ def test_every_data_driven_label_is_in_the_catalogue():
         + [f"field.{f}" for f in FIELDS]
         + [f"status.{s}" for s in STATUSES]
         + [f"sort.{s}" for s in SORTS]
+        + [f"status.{s}" for s in STATES]
+        + [f"action.{a}" for a in TRANSITIONS]
+        + [f"finding.{f}" for f in FINDINGS]
+        + [f"measure.{m}" for m in MEASURES]
     )
     assert [k for k in wanted if k not in catalogue] == []
 

@@ -9,8 +9,9 @@ from web_helpers import client_for, csrf_from, make_world, sign_in
 
 
 @pytest.fixture
-def world(tmp_path):
-    return make_world(tmp_path)
+def world(tmp_path, store_url):
+    """On SQLite and, when configured, PostgreSQL."""
+    return make_world(tmp_path, None if store_url.startswith("sqlite") else store_url)
 
 
 def test_county_supervisor_lists_only_own_county(world):

@@ -22,6 +22,7 @@ from qingfeng import __version__
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.web.deps import NotSignedIn
+from qingfeng.web.queries.dashboard import CubeCache
 from qingfeng.web.templating import make_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -50,7 +51,8 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.cube.warm()  # the dashboard's first figures, built while people sign in
         yield
         engine.dispose()
 
@@ -58,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="清风 qingfeng",
         version=__version__,
         lifespan=lifespan,
-        docs_url=None,  # Swagger UI loads from a CDN; the OpenAPI JSON is served instead
+        docs_url=None,  # Swagger UI would load its scripts from a CDN; the JSON document is served
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
@@ -67,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.templates = make_templates()
     app.state.catalogue_cache = {}
-    app.state.dashboard_cache = {}
+    app.state.cube = CubeCache(app.state.sessions)
 
     app.add_middleware(
         SessionMiddleware,
@@ -96,15 +98,15 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
-    from qingfeng.web.pages import auth, home, warnings
+    from qingfeng.web.pages import audit, auth, dashboard, data, home, models, people, warnings
 
-    for module in (auth, home, warnings):
+    for module in (auth, home, warnings, dashboard, audit, models, data, people):
         app.include_router(module.router)
     _include_api(app)
 
 
 def _include_api(app: FastAPI) -> None:
-    """The closed-loop station's JSON API under /api/v1."""
+    """The closed loop's JSON API under /api/v1 (same session, CSRF header for unsafe calls)."""
     from qingfeng.web.api import include_api
 
     include_api(app)

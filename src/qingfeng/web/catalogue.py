@@ -26,35 +26,72 @@ FIELDS = (
 )
 
 
+# The engine's spec names fields in Chinese; the back office keys them in English.
+ENGINE_FIELDS = {
+    "民生资金": "livelihood",
+    "公职人员": "officials",
+    "工程招投标": "procurement",
+    "四风": "conduct",
+    "校园餐": "school_meals",
+    "农村三资": "rural_assets",
+    "医保基金": "medical",
+    "信访": "complaints",
+    "其他": "other",
+}
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
     name: str
+    name_en: str = ""
     field: str = "other"
     version: str = ""
-    severity: str = ""
+    severity: str = ""  # the default (last) severity rule's level
     description: str = ""  # the model's logic in plain words
     legal_basis: list[str] = dataclasses.field(default_factory=list)
-    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+    parameters: dict[str, str] = dataclasses.field(default_factory=dict)  # name → default
+    inputs: list[str] = dataclasses.field(default_factory=list)
+    tests: int = 0
+    source: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
+
+
+def _legal(item: Any) -> str:
+    parts = [getattr(item, "document", ""), getattr(item, "article", None) or ""]
+    text = getattr(item, "text", None)
+    return "".join(parts) + (f"：{text}" if text else "")
 
 
 def load_model_catalogue(settings: Settings) -> dict[str, ModelInfo]:
-    """Model id → info for the built-in library and the workspace's own models, if available."""
+    """Model id → info for the built-in library and the workspace's own models.
+
+    Reads the engine station's specs when that package is installed; without it (or when the
+    specs cannot be read) the pages fall back to bare model ids.
+    """
     try:
-        from qingfeng.engine.catalogue import list_models
+        from qingfeng.engine.loader import load_models
     except ImportError:
         return {}
+    models = load_models(settings.models_dir)
     infos: dict[str, ModelInfo] = {}
-    for spec in list_models(settings):
-        infos[spec.id] = ModelInfo(
-            id=spec.id,
-            name=getattr(spec, "name", spec.id),
-            field=getattr(spec, "field", "other") or "other",
-            version=str(getattr(spec, "version", "")),
-            severity=str(getattr(spec, "severity", "")),
-            description=str(getattr(spec, "description", "")),
-            legal_basis=list(getattr(spec, "legal_basis", []) or []),
-            parameters=dict(getattr(spec, "parameters", {}) or {}),
+    for model_id, spec in models.models.items():
+        severity = spec.severity[-1].level if spec.severity else ""
+        infos[model_id] = ModelInfo(
+            id=model_id,
+            name=spec.name.zh,
+            name_en=spec.name.en,
+            field=ENGINE_FIELDS.get(spec.field, "other"),
+            version=spec.version,
+            severity=severity,
+            description=spec.description.strip(),
+            legal_basis=[_legal(b) for b in spec.legal_basis],
+            parameters={name: str(p.default) for name, p in spec.parameters.items()},
+            inputs=list(spec.inputs),
+            tests=len(spec.tests),
+            source=str(models.sources.get(model_id, "")),
         )
     return infos
 

@@ -9,7 +9,11 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from qingfeng.settings import Settings
+from qingfeng.loop.config import LoopConfig, load_loop_config
+from qingfeng.loop.machine import Actor
+from qingfeng.loop.service import actor_for
+from qingfeng.settings import SETTINGS_FILE, Settings
+from qingfeng.store.models import User
 from qingfeng.web import accounts
 from qingfeng.web.catalogue import ModelInfo, load_model_catalogue
 from qingfeng.web.roles import Area, allows
@@ -106,3 +110,23 @@ def get_catalogue(request: Request) -> dict[str, ModelInfo]:
 
 
 CatalogueDep = Annotated[dict[str, ModelInfo], Depends(get_catalogue)]
+
+
+def get_loop_config(request: Request) -> LoopConfig:
+    """The workspace's [loop] settings (deadlines, calendar), read once per app."""
+    cache = request.app.state.catalogue_cache
+    if "loop_config" not in cache:
+        settings: Settings = request.app.state.settings
+        cache["loop_config"] = load_loop_config(settings.workspace / SETTINGS_FILE)
+    return cache["loop_config"]
+
+
+def get_actor(request: Request, db: DbDep, principal: PrincipalDep) -> Actor:
+    """The closed loop's view of this request: who acts, under which rules, at what time."""
+    user = db.get(User, principal.user_id)
+    if user is None:
+        raise NotSignedIn
+    return actor_for(db, user, get_loop_config(request))
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -19,3 +19,13 @@ def mask_name(value: str | None) -> str:
     if not value:
         return ""
     return value[0] + "*" * (len(value) - 1) if len(value) > 1 else "*"
+
+
+def mask_explanation(text: str, subject_name: str | None) -> str:
+    """The explanation sentence with the subject's name masked and any ID numbers or phone
+    numbers in it masked (for roles that do not see names)."""
+    from qingfeng.loop.masking import mask_text
+
+    if subject_name:
+        text = text.replace(subject_name, mask_name(subject_name))
+    return mask_text(text)

@@ -1,17 +1,24 @@
-"""Run the back office with uvicorn; shared by `qingfeng serve` and `qingfeng demo`."""
+"""Serving the back office: `qingfeng serve` and the end of `qingfeng demo` both call this."""
 
 from __future__ import annotations
 
 from qingfeng.settings import Settings
 
 
-def serve_forever(settings: Settings, *, host: str, port: int) -> None:
-    """Serve create_app(settings) until interrupted; raises ConfigurationError on bad settings."""
+def serve_forever(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Migrate the store if needed, build the app and serve it until interrupted."""
     import uvicorn
 
     from qingfeng.store.db import upgrade_store
     from qingfeng.web.app import create_app
 
     upgrade_store(settings.database_url)  # a newer qingfeng may bring new migrations
-    web_app = create_app(settings)
-    uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False)
+    app = create_app(settings)
+    # No access log: URLs can carry search text, and personal data stays out of logs.
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        access_log=False,
+    )

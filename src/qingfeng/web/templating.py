@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -43,14 +44,24 @@ def number(value: int | float | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
+# Times are stored in UTC; people read them in the platform's zone (China Standard Time).
+DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
 def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def day(value: datetime | None) -> str:
+    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d") if value else "—"
 
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
-    env.filters.update(mask_id=mask_id, mask_name=mask_name, money=money, number=number, when=when)
+    env.filters.update(
+        mask_id=mask_id, mask_name=mask_name, money=money, number=number, when=when, day=day
+    )
     env.globals["LANGUAGES"] = LANGUAGES
     return templates
 

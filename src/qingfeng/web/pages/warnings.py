@@ -5,28 +5,40 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
 
+from qingfeng import audit
 from qingfeng.hits import SEVERITIES
-from qingfeng.web.catalogue import FIELDS
-from qingfeng.web.deps import CatalogueDep, DbDep, csrf_protect, require
+from qingfeng.loop import service
+from qingfeng.loop.errors import LoopError, NotFound
+from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
+from qingfeng.loop.masking import mask_evidence
+from qingfeng.loop.service import actor_for
+from qingfeng.store.models import Organisation, User, Warning
+from qingfeng.web.actions import forms_for, request_from_form
+from qingfeng.web.catalogue import FIELDS, ModelInfo
+from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables
-from qingfeng.web.masking import mask_id
+from qingfeng.web.masking import mask_explanation, mask_id, mask_name
 from qingfeng.web.queries.warnings import (
+    DUES,
     PAGE_SIZES,
     SORTS,
     FilterError,
     WarningFilters,
-    get_warning,
     iter_export,
     list_warnings,
 )
+from qingfeng.web.regions import region_names, region_options
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render
+from qingfeng.web.views import ViewError, to_list_query, to_loop_query
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.WARNINGS))]
@@ -55,10 +67,10 @@ def _filters(request: Request) -> WarningFilters:
 
 @router.get("/warnings", name="warnings")
 def warnings_list(
-    request: Request, db: DbDep, principal: Viewer, catalogue: CatalogueDep
+    request: Request, principal: Viewer, actor: ActorDep, catalogue: CatalogueDep
 ) -> Response:
     filters = _filters(request)
-    page = list_warnings(db, principal, filters, catalogue)
+    page = list_warnings(actor, filters, catalogue)
     return render(
         request,
         "warnings/list.html",
@@ -71,11 +83,52 @@ def warnings_list(
             "fields": FIELDS,
             "sorts": SORTS,
             "page_sizes": PAGE_SIZES,
+            "dues": DUES,
             "can_export": allows(principal.role, Area.EXPORT),
             "show_names": allows(principal.role, Area.PEOPLE),
+            "regions": region_options(actor),
+            "region_names": region_names(actor),
+            "now": actor.now,
+            "views": _views(actor),
         },
         fragment="warnings/_table.html",
     )
+
+
+def _views(actor: ActorDep) -> list[tuple[int, str, str]]:
+    """(id, name, list query string) of the user's saved views."""
+    out = []
+    for saved in service.saved_filters(actor):
+        try:
+            out.append((saved.id, saved.name, to_list_query(saved.query)))
+        except (FilterError, ValueError):
+            continue  # a view saved by the API with filters the list cannot show
+    return out
+
+
+@router.post("/warnings/views", name="warnings_save_view")
+async def save_view(request: Request, principal: Viewer, actor: ActorDep) -> Response:
+    form = await request.form()
+    name = str(form.get("name") or "").strip()[:100]
+    qs = str(form.get("qs") or "")
+    try:
+        filters = WarningFilters.parse(dict(parse_qsl(qs)))
+        service.save_filter(actor, name, to_loop_query(filters))
+        actor.session.commit()
+    except (FilterError, ViewError, LoopError) as exc:
+        actor.session.rollback()
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    return RedirectResponse(f"/warnings?{qs}" if qs else "/warnings", status_code=303)
+
+
+@router.post("/warnings/views/{view_id}/delete", name="warnings_delete_view")
+def delete_view(view_id: int, principal: Viewer, actor: ActorDep) -> Response:
+    try:
+        service.delete_filter(actor, view_id)
+        actor.session.commit()
+    except LoopError as exc:
+        raise HTTPException(status_code=exc.http_status, detail=str(exc)) from None
+    return RedirectResponse("/warnings", status_code=303)
 
 
 EXPORT_COLUMNS = (
@@ -95,10 +148,24 @@ EXPORT_COLUMNS = (
 
 
 @router.get("/warnings/export.csv", name="warnings_export")
-def warnings_export(request: Request, principal: Exporter, catalogue: CatalogueDep) -> Response:
-    """The whole filtered list as CSV (UTF-8 with BOM so that Excel reads Chinese), IDs masked."""
+def warnings_export(
+    request: Request, principal: Exporter, actor: ActorDep, catalogue: CatalogueDep
+) -> Response:
+    """The whole filtered list as CSV (UTF-8 with BOM so that Excel reads Chinese), IDs masked.
+    The export itself is written to the audit log (who took which list out)."""
     filters = _filters(request)
     sessions = request.app.state.sessions
+    user_id, config = actor.user.id, actor.config
+    show_names = allows(principal.role, Area.PEOPLE)
+    audit.append(
+        actor.session,
+        principal.username,
+        "warning.export",
+        "warning",
+        "*",
+        {"filters": filters.query_string()},
+    )
+    actor.session.commit()
 
     def rows() -> Iterator[str]:
         buf = io.StringIO()
@@ -106,7 +173,11 @@ def warnings_export(request: Request, principal: Exporter, catalogue: CatalogueD
         buf.write("\ufeff")
         writer.writerow(EXPORT_COLUMNS)
         with sessions() as db:
-            for n, w in enumerate(iter_export(db, principal, filters, catalogue), 1):
+            user = db.get(User, user_id)
+            if user is None:
+                return
+            export_actor = actor_for(db, user, config)
+            for n, w in enumerate(iter_export(export_actor, filters, catalogue), 1):
                 writer.writerow(
                     (
                         w.id,
@@ -115,12 +186,14 @@ def warnings_export(request: Request, principal: Exporter, catalogue: CatalogueD
                         w.status,
                         w.subject_type,
                         mask_id(w.subject_id) if w.subject_type == "person" else w.subject_id,
-                        w.subject_name or "",
+                        (w.subject_name if show_names else mask_name(w.subject_name)) or "",
                         w.division_code or "",
                         w.period,
                         "" if w.amount is None else f"{w.amount:.2f}",
                         w.created_at.isoformat() if w.created_at else "",
-                        w.explanation,
+                        w.explanation
+                        if show_names
+                        else mask_explanation(w.explanation, w.subject_name),
                     )
                 )
                 if n % 1000 == 0:
@@ -136,23 +209,131 @@ def warnings_export(request: Request, principal: Exporter, catalogue: CatalogueD
     )
 
 
+def _detail_context(
+    actor: ActorDep, warning: Warning, catalogue: dict[str, ModelInfo], principal: Principal
+) -> dict[str, Any]:
+    model = catalogue.get(warning.model_id)
+    show_names = allows(principal.role, Area.PEOPLE)  # others read names and IDs masked
+    events = service.timeline(actor, warning.id)
+    names = dict(
+        actor.session.execute(
+            select(User.id, User.display_name).where(
+                User.id.in_({e.actor_id for e in events if e.actor_id})
+            )
+        ).all()
+    )
+    org = actor.session.get(Organisation, warning.org_id) if warning.org_id else None
+    return {
+        "w": warning,
+        "model": model,
+        "evidence": evidence_tables(
+            warning.evidence if show_names else mask_evidence(warning.evidence)
+        ),
+        "explanation": warning.explanation
+        if show_names
+        else mask_explanation(warning.explanation, warning.subject_name),
+        "show_names": show_names,
+        "timeline": [
+            {
+                "at": e.at,
+                "action": e.action,
+                "actor": names.get(e.actor_id, "") if e.actor_id else "",
+                "to_status": e.to_state if e.to_state != e.from_state else None,
+                "note": _event_note(e.payload),
+            }
+            for e in events
+        ],
+        "comments": service.comments(actor, warning.id),
+        "can_comment": actor.user.role in COMMENT_ROLES,
+        "actions": forms_for(actor.session, warning, actor.user),
+        "org_name": org.name if org else "",
+        "region_name": region_names(actor).get(warning.division_code or "", ""),
+        "due_at": warning.due_at,
+        "overdue": bool(
+            warning.due_at and warning.due_at < actor.now and warning.status in OPEN_STATES
+        ),
+    }
+
+
+def _event_note(payload: dict[str, Any]) -> str:
+    parts = []
+    for key in ("org", "reason", "finding", "note", "report", "case_no", "assignee"):
+        if payload.get(key):
+            parts.append(str(payload[key]))
+    if payload.get("funds_recovered"):
+        parts.append(f"¥{payload['funds_recovered']}")
+    return " · ".join(parts)
+
+
+def _load(actor: ActorDep, warning_id: int) -> Warning:
+    try:
+        return service.get_warning(actor, warning_id)
+    except LoopError as exc:
+        # Same answer for "does not exist" and "not yours": ids reveal nothing.
+        raise HTTPException(status_code=exc.http_status, detail=str(exc)) from None
+
+
 @router.get("/warnings/{warning_id}", name="warning_detail")
 def warning_detail(
-    request: Request, warning_id: int, db: DbDep, principal: Viewer, catalogue: CatalogueDep
+    request: Request,
+    warning_id: int,
+    principal: Viewer,
+    actor: ActorDep,
+    catalogue: CatalogueDep,
 ) -> Response:
-    warning = get_warning(db, principal, warning_id)
-    if warning is None:
-        # Same answer for "does not exist" and "not yours": ids reveal nothing.
-        raise HTTPException(status_code=404, detail="warning not found")
-    return render(
-        request,
-        "warnings/detail.html",
-        {
-            "w": warning,
-            "model": catalogue.get(warning.model_id),
-            "evidence": evidence_tables(warning.evidence),
-            "show_names": allows(principal.role, Area.PEOPLE),
-            "timeline": [],
-            "actions": [],
-        },
-    )
+    warning = _load(actor, warning_id)
+    context = _detail_context(actor, warning, catalogue, principal)
+    done = request.query_params.get("done")
+    context["done"] = done if done in TRANSITIONS else None
+    return render(request, "warnings/detail.html", context)
+
+
+@router.post("/warnings/{warning_id}/actions/{action}", name="warning_action")
+async def warning_action(
+    request: Request,
+    warning_id: int,
+    action: str,
+    principal: Viewer,
+    actor: ActorDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    """Perform one closed-loop action; the loop re-checks role, state, scope and version."""
+    form = await request.form()
+    try:
+        req = request_from_form(form)
+        service.act(actor, warning_id, action, req)
+        actor.session.commit()
+        request.app.state.cube.invalidate()  # the dashboard shows the change on next refresh
+    except LoopError as exc:
+        actor.session.rollback()
+        if isinstance(exc, NotFound):
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        warning = _load(actor, warning_id)
+        context = _detail_context(actor, warning, catalogue, principal)
+        context["action_error"] = str(exc)
+        return render(request, "warnings/detail.html", context, status_code=exc.http_status)
+    return RedirectResponse(f"/warnings/{warning_id}?done={action}", status_code=303)
+
+
+@router.post("/warnings/{warning_id}/comments", name="warning_comment")
+async def warning_comment(
+    request: Request,
+    warning_id: int,
+    principal: Viewer,
+    actor: ActorDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    form = await request.form()
+    body = form.get("body")
+    try:
+        service.comment(actor, warning_id, body if isinstance(body, str) else "")
+        actor.session.commit()
+    except LoopError as exc:
+        actor.session.rollback()
+        if isinstance(exc, NotFound):
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        warning = _load(actor, warning_id)
+        context = _detail_context(actor, warning, catalogue, principal)
+        context["action_error"] = str(exc)
+        return render(request, "warnings/detail.html", context, status_code=exc.http_status)
+    return RedirectResponse(f"/warnings/{warning_id}#comments", status_code=303)

@@ -5,24 +5,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, case, false, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from qingfeng.hits import SEVERITIES
-from qingfeng.store.models import User, Warning
-from qingfeng.store.scope import scoped_warnings
+from qingfeng.loop.machine import Actor
+from qingfeng.loop.query import WarningQuery, filtered
+from qingfeng.store.models import Warning
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
-from qingfeng.web.scope import Principal, division_filter
+from qingfeng.web.scope import division_filter
 
-SORTS = ("newest", "oldest", "amount", "severity")
+SORTS = ("newest", "oldest", "amount", "due")
+DUES = ("overdue", "soon")
 PAGE_SIZES = (20, 50, 100)
-COUNT_CAP = 100_000  # beyond this the list says "100,000+"; the export still has every row
+# Beyond this the list says "10,000+": an exact count over a million rows costs a table scan.
+# The dashboard has the exact totals, and the export every row.
+COUNT_CAP = 10_000
 _STATUS_RE = re.compile(r"^[a-z_]{1,20}$")
 _MODEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 _SUBJECT_ID_RE = re.compile(r"^[0-9A-Za-z]{6,64}$")
+_MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 
 
 class FilterError(ValueError):
@@ -42,6 +47,8 @@ class WarningFilters:
     severity: str = ""
     status: str = ""
     region: str = ""  # division code prefix
+    due: str = ""  # "overdue" | "soon" (deadline within the loop's warning horizon)
+    month: str = ""  # YYYY-MM the warning was found in (UTC)
     q: str = ""
     sort: str = "newest"
     page: int = 1
@@ -72,6 +79,12 @@ class WarningFilters:
             raise FilterError("status", status, "not a status")
         if region and not (region.isdigit() and len(region) <= 12):
             raise FilterError("region", region, "a division code prefix has up to 12 digits")
+        due = get("due")
+        if due and due not in DUES:
+            raise FilterError("due", due, f"choose one of {', '.join(DUES)}")
+        month = get("month")
+        if month and not _MONTH_RE.match(month):
+            raise FilterError("month", month, "a month is written YYYY-MM")
         if len(q) > 64:
             raise FilterError("q", q[:20] + "…", "search text is limited to 64 characters")
         sort = get("sort") or "newest"
@@ -81,7 +94,7 @@ class WarningFilters:
         per_page = _positive_int(get("per_page") or "50", "per_page")
         if per_page not in PAGE_SIZES:
             raise FilterError("per_page", str(per_page), f"choose one of {PAGE_SIZES}")
-        return cls(model, fld, sev, status, region, q, sort, page, per_page)
+        return cls(model, fld, sev, status, region, due, month, q, sort, page, per_page)
 
     def query_string(self, **changes: Any) -> str:
         """The URL query for these filters with some changed (defaults left out)."""
@@ -96,7 +109,18 @@ class WarningFilters:
 
     @property
     def active(self) -> bool:
-        return any((self.model, self.field, self.severity, self.status, self.region, self.q))
+        return any(
+            (
+                self.model,
+                self.field,
+                self.severity,
+                self.status,
+                self.region,
+                self.due,
+                self.month,
+                self.q,
+            )
+        )
 
 
 def _positive_int(text: str, name: str) -> int:
@@ -123,66 +147,75 @@ class WarningPage:
         return self.first_index + len(self.rows) - 1 if self.rows else 0
 
 
-def scoped_select(session: Session, principal: Principal) -> Select[Any]:
-    """Every warning query starts here: the closed loop's scope for this user, always."""
-    user = session.get(User, principal.user_id)
-    if user is None:
-        return select(Warning).where(false())
-    return scoped_warnings(session, user)
-
-
 def _filtered(
-    session: Session,
-    principal: Principal,
-    filters: WarningFilters,
-    catalogue: dict[str, ModelInfo],
+    actor: Actor, filters: WarningFilters, catalogue: dict[str, ModelInfo]
 ) -> Select[Any]:
-    stmt = scoped_select(session, principal)
-    if filters.model:
-        stmt = stmt.where(Warning.model_id == filters.model)
-    if filters.field:
+    """The closed loop's scoped, filtered select, plus the back office's own filters."""
+    month_start, month_end = _month_range(filters.month)
+    stmt = filtered(
+        actor,
+        WarningQuery(
+            status=[filters.status] if filters.status else [],
+            severity=[filters.severity] if filters.severity else [],
+            model_id=[filters.model] if filters.model else [],
+            due=filters.due or None,  # type: ignore[arg-type]
+            created_from=month_start,
+            created_to=month_end,
+        ),
+    )
+    if not filters.status:
+        # Merged warnings are duplicates of another; they show only when asked for by status.
+        stmt = stmt.where(Warning.status != "merged")
+    if filters.field == "other":
+        # "other" also holds models the catalogue does not know (e.g. since removed).
+        known = [m.id for m in catalogue.values() if m.field != "other"]
+        stmt = stmt.where(Warning.model_id.not_in(known))
+    elif filters.field:
         stmt = stmt.where(Warning.model_id.in_(models_in_field(catalogue, filters.field)))
-    if filters.severity:
-        stmt = stmt.where(Warning.severity == filters.severity)
-    if filters.status:
-        stmt = stmt.where(Warning.status == filters.status)
     if filters.region:
         stmt = stmt.where(division_filter(Warning.division_code, filters.region))
     if filters.q:
         if _SUBJECT_ID_RE.match(filters.q):
-            # ID numbers and codes: an exact or prefix match walks the subject_id index.
-            stmt = stmt.where(division_filter_like(Warning.subject_id, filters.q.upper()))
+            # ID numbers and codes: a prefix of subject_id, served by its index.
+            stmt = stmt.where(prefix_filter(Warning.subject_id, filters.q.upper()))
         else:
-            escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(Warning.subject_name.like(f"%{escaped}%", escape="\\"))
+            # Names: a prefix (surname first), served by the subject_name index.
+            stmt = stmt.where(prefix_filter(Warning.subject_name, filters.q))
     return stmt
 
 
-def division_filter_like(column: Any, prefix: str) -> Any:
+def _month_range(month: str) -> tuple[datetime | None, datetime | None]:
+    if not month:
+        return None, None
+    year, mon = int(month[:4]), int(month[5:])
+    start = datetime(year, mon, 1, tzinfo=UTC)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def prefix_filter(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix` (wildcards literal): an index range plus an exact LIKE."""
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"{escaped}%", escape="\\")
+    return and_(
+        column >= prefix,
+        column < prefix + "\U0010ffff",
+        column.like(f"{escaped}%", escape="\\"),
+    )
 
 
-_SEVERITY_RANK = case({s: i for i, s in enumerate(SEVERITIES)}, value=Warning.severity, else_=9)
-
-
-def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
-    if sort == "oldest":
-        return stmt.order_by(Warning.id.asc())
-    if sort == "amount":
-        return stmt.order_by(Warning.amount.desc().nulls_last(), Warning.id.desc())
-    if sort == "severity":
-        return stmt.order_by(_SEVERITY_RANK, Warning.id.desc())
-    return stmt.order_by(Warning.id.desc())
+_ORDER: dict[str, tuple[Any, ...]] = {
+    "newest": (Warning.id.desc(),),
+    "oldest": (Warning.id.asc(),),
+    "amount": (Warning.amount.desc().nulls_last(), Warning.id.desc()),
+    "due": (Warning.due_at.asc().nulls_last(), Warning.id.asc()),
+}
 
 
 def list_warnings(
-    session: Session,
-    principal: Principal,
-    filters: WarningFilters,
-    catalogue: dict[str, ModelInfo],
+    actor: Actor, filters: WarningFilters, catalogue: dict[str, ModelInfo]
 ) -> WarningPage:
-    stmt = _filtered(session, principal, filters, catalogue)
+    session = actor.session
+    stmt = _filtered(actor, filters, catalogue)
     capped = stmt.with_only_columns(Warning.id).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
     total_capped = total > COUNT_CAP
@@ -193,7 +226,7 @@ def list_warnings(
         filters = replace(filters, page=page)
     rows = list(
         session.scalars(
-            _ordered(stmt, filters.sort)
+            stmt.order_by(*_ORDER[filters.sort])
             .limit(filters.per_page)
             .offset((page - 1) * filters.per_page)
         )
@@ -202,17 +235,8 @@ def list_warnings(
 
 
 def iter_export(
-    session: Session,
-    principal: Principal,
-    filters: WarningFilters,
-    catalogue: dict[str, ModelInfo],
-    batch: int = 5000,
+    actor: Actor, filters: WarningFilters, catalogue: dict[str, ModelInfo], batch: int = 5000
 ) -> Iterator[Warning]:
     """Every warning matching the filters, in list order, fetched in batches (for CSV export)."""
-    stmt = _ordered(_filtered(session, principal, filters, catalogue), filters.sort)
-    yield from session.scalars(stmt.execution_options(yield_per=batch))
-
-
-def get_warning(session: Session, principal: Principal, warning_id: int) -> Warning | None:
-    """One warning if it exists *and* lies in the user's scope; otherwise None (→ 404)."""
-    return session.scalar(scoped_select(session, principal).where(Warning.id == warning_id))
+    stmt = _filtered(actor, filters, catalogue).order_by(*_ORDER[filters.sort])
+    yield from actor.session.scalars(stmt.execution_options(yield_per=batch))

@@ -2,7 +2,7 @@
 replies, self-query log, used challenges.
 
 Revision ID: 0100_portal
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23
 
 The lead relinks `down_revision` to the newest store migration when the branches merge.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0100_portal"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,100 @@
+"""Models (监督模型): the catalogue in plain words, each model's hits and precision in the user's
+area (from the closed loop's outcomes), and the run history from model_runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from qingfeng.store.models import ModelRun
+from qingfeng.web.catalogue import ModelInfo
+from qingfeng.web.deps import ActorDep, CatalogueDep, require
+from qingfeng.web.pages.dashboard import child_regions
+from qingfeng.web.queries.dashboard import Cell, build_cube, cube_exact_for, overview
+from qingfeng.web.roles import Area
+from qingfeng.web.scope import Principal
+from qingfeng.web.templating import render
+
+router = APIRouter()
+Viewer = Annotated[Principal, Depends(require(Area.MODELS))]
+RUNS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    id: str
+    info: ModelInfo | None
+    outcome: Cell
+    last_run: ModelRun | None
+    flagged: bool
+
+    @property
+    def precision(self) -> float | None:
+        o = self.outcome
+        return o.confirmed / o.verified if o.verified else None
+
+
+def _outcomes(request: Request, actor: ActorDep, principal: Principal) -> dict[str, Cell]:
+    """Per model counts in the user's scope, from the dashboard's cached cube."""
+    if cube_exact_for(principal):
+        cube = request.app.state.cube.get()
+    else:
+        from qingfeng.store.scope import warning_scope_clause
+
+        cube = build_cube(actor.session, where=warning_scope_clause(actor.session, actor.user))
+    return overview(cube, principal, lambda _m: "other", child_regions(actor)).by_model
+
+
+@router.get("/models", name="models")
+def models_page(
+    request: Request, principal: Viewer, actor: ActorDep, catalogue: CatalogueDep
+) -> Response:
+    outcomes = _outcomes(request, actor, principal)
+    runs = list(
+        actor.session.scalars(select(ModelRun).order_by(ModelRun.id.desc()).limit(RUNS_SHOWN))
+    )
+    last: dict[str, ModelRun] = {}
+    for run in runs:
+        last.setdefault(run.model_id, run)
+    config = actor.config
+    rows = []
+    for model_id in sorted(set(catalogue) | set(outcomes) | set(last)):
+        cell = outcomes.get(model_id, Cell())
+        precision = cell.confirmed / cell.verified if cell.verified else None
+        flagged = (
+            precision is not None
+            and cell.verified >= config.low_precision_min_verified
+            and precision < config.low_precision_threshold
+        )
+        rows.append(ModelRow(model_id, catalogue.get(model_id), cell, last.get(model_id), flagged))
+    rows.sort(key=lambda r: (-r.outcome.count, r.id))
+    return render(request, "models.html", {"rows": rows, "runs": runs, "catalogue": catalogue})
+
+
+@router.get("/models/{model_id}", name="model_detail")
+def model_detail(
+    request: Request,
+    model_id: str,
+    principal: Viewer,
+    actor: ActorDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    info = catalogue.get(model_id)
+    runs = list(
+        actor.session.scalars(
+            select(ModelRun)
+            .where(ModelRun.model_id == model_id)
+            .order_by(ModelRun.id.desc())
+            .limit(RUNS_SHOWN)
+        )
+    )
+    if info is None and not runs:
+        raise HTTPException(status_code=404, detail=f"no model {model_id!r}")
+    outcome = _outcomes(request, actor, principal).get(model_id, Cell())
+    return render(
+        request, "model_detail.html", {"id": model_id, "m": info, "runs": runs, "o": outcome}
+    )
