@@ -46,6 +46,6 @@ def _register_stations() -> None:
         import_module(f"qingfeng.cli.{name}").register(app)
 
 
-STATION_MODULES: tuple[str, ...] = ("engine",)
+STATION_MODULES: tuple[str, ...] = ("engine", "library")
 
 _register_stations()
