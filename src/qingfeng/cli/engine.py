@@ -12,6 +12,9 @@ from rich.table import Table
 from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from qingfeng.engine.engines.base import Engine
     from qingfeng.engine.loader import ModelSet
 
 model_app = typer.Typer(
@@ -33,11 +36,25 @@ def run(
     field: Annotated[
         str | None, typer.Option("--field", "-f", help="只运行该领域 / only this field.")
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", "-e", help="duckdb（默认）或 spark / duckdb or spark.")
+    ] = "duckdb",
 ) -> None:
     """运行监督模型，生成预警 / run supervision models over the lake into warnings."""
-    from qingfeng.engine import EngineError, ModelNotFoundError, run_models
+    from qingfeng.engine import DuckDBEngine, EngineError, ModelNotFoundError, run_models
 
     settings = settings_for(workspace)
+    if engine not in ("duckdb", "spark"):
+        raise fail(f"未知引擎 / unknown engine {engine!r}: duckdb or spark")
+    try:
+        if engine == "spark":
+            from qingfeng.engine.engines.spark_engine import SparkEngine
+
+            runner_engine: Engine = SparkEngine.for_lake(settings)
+        else:
+            runner_engine = DuckDBEngine.for_lake(settings)
+    except EngineError as exc:
+        raise fail(str(exc)) from None
     with Progress(
         TextColumn("[bold]运行模型 / models"),
         BarColumn(),
@@ -54,11 +71,19 @@ def run(
             bar.update(task, completed=done, total=total, description=label)
 
         try:
-            summary = run_models(settings, model_ids=model or None, field=field, progress=progress)
+            summary = run_models(
+                settings,
+                model_ids=model or None,
+                field=field,
+                progress=progress,
+                engine=runner_engine,
+            )
         except ModelNotFoundError as exc:
             raise fail(str(exc)) from None
         except EngineError as exc:
             raise fail(str(exc)) from None
+        finally:
+            runner_engine.close()
 
     table = Table(title=f"运行结果 / run {summary.run_group[:8]} ({summary.engine})")
     for column in (
@@ -144,7 +169,7 @@ def test_models(
         specs = models.select([model_id] if model_id else None)
     except ModelNotFoundError as exc:
         raise fail(str(exc)) from None
-    factories = [("duckdb", None)]
+    factories: list[tuple[str, Callable[[], Engine] | None]] = [("duckdb", None)]
     if spark:
         from qingfeng.engine.engines.spark_engine import SparkEngine
 
@@ -208,3 +233,53 @@ def explain(
         console.print(f"[yellow]无法生成执行计划 / no plan: {exc}[/]")
     finally:
         engine.close()
+
+
+@model_app.command("pack")
+def pack(
+    out: Annotated[Path, typer.Argument(help="输出的模型包 .zip / the package file to write.")],
+    model_ids: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="模型编号，可重复 / model id.")
+    ] = None,
+    all_models: Annotated[
+        bool, typer.Option("--all", help="打包全部模型 / pack every model.")
+    ] = False,
+    package_version: Annotated[
+        str, typer.Option("--version", help="模型包版本 / package version.")
+    ] = "1.0.0",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """导出模型包（规格、测试用例、含校验和的清单）/ export a model package."""
+    from qingfeng.engine import ModelNotFoundError
+    from qingfeng.engine.packaging import PackageError, pack_models
+
+    models = _model_set(workspace)
+    ids = sorted(models.models) if all_models else list(model_ids or [])
+    try:
+        manifest = pack_models(models, ids, out, package_version=package_version)
+    except (PackageError, ModelNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    for entry in manifest["models"]:
+        console.print(f"  {entry['id']} {entry['version']}  sha256 {entry['sha256'][:16]}…")
+    console.print(f"已导出 {len(manifest['models'])} 个模型 / packed to [bold]{out}[/]")
+
+
+@model_app.command("unpack")
+def unpack(
+    package: Annotated[Path, typer.Argument(help="模型包 .zip / the package file.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="覆盖同名模型 / replace models with the same id.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """导入模型包到工作区 models/ / import a model package into the workspace."""
+    from qingfeng.engine.packaging import PackageError, unpack_models
+
+    settings = settings_for(workspace)
+    try:
+        installed = unpack_models(package, settings.models_dir, force=force)
+    except PackageError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"已导入 {len(installed)} 个模型 / imported: {', '.join(installed)} → {settings.models_dir}"
+    )

@@ -277,7 +277,7 @@ def _logic_tree(
     from qingfeng.engine.matching import build_match
 
     loc = ("logic", "match")
-    return build_match(spec.logic.match, spec, catalogue, out.add), loc
+    return build_match(spec.logic.match, out.add), loc
 
 
 def check_and_build(

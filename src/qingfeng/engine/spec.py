@@ -12,7 +12,16 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from qingfeng.hits import SEVERITIES
 
@@ -149,6 +158,10 @@ class Condition(_Strict):
         default=None,
         description="Shift `other` by this many days before comparing (dates only).",
     )
+    or_null: bool = Field(
+        default=False,
+        description="Also true when `other` is NULL (an open-ended date range: no end date yet).",
+    )
 
     @model_validator(mode="after")
     def _one_operand(self) -> Condition:
@@ -164,8 +177,8 @@ class Condition(_Strict):
             and not isinstance(self.value, list)
         ):
             raise ValueError(f"op {self.op} needs a list value")
-        if self.days is not None and self.other is None:
-            raise ValueError("days shifts `other`: it needs `other`")
+        if (self.days is not None or self.or_null) and self.other is None:
+            raise ValueError("days and or_null apply to `other`: they need `other`")
         return self
 
 
@@ -199,13 +212,25 @@ class MatchRule(_Strict):
         description="Output columns: `left.col`, `right.col`, `col`, or `x AS name`.",
     )
 
-    @model_validator(mode="after")
-    def _shape(self) -> MatchRule:
-        if self.right is None and (self.keys or self.join != "inner"):
-            raise ValueError("keys and join need a right table")
-        if self.right is not None and not self.keys:
+    # field validators (not a model validator): they still run when another field is wrong, so
+    # every mistake is reported at once
+    @field_validator("join")
+    @classmethod
+    def _join_needs_right(cls, value: str, info: ValidationInfo) -> str:
+        if "right" in info.data and info.data["right"] is None and value != "inner":
+            raise ValueError(f"join {value} needs a right table")
+        return value
+
+    @field_validator("keys")
+    @classmethod
+    def _keys_match_right(cls, value: list[JoinKey], info: ValidationInfo) -> list[JoinKey]:
+        if "right" not in info.data:
+            return value
+        if info.data["right"] is None and value:
+            raise ValueError("keys need a right table")
+        if info.data["right"] is not None and not value:
             raise ValueError("a right table needs at least one key")
-        return self
+        return value
 
 
 class JoinKey(_Strict):
@@ -287,14 +312,17 @@ class ModelSpec(_Strict):
     explanation: str = Field(min_length=1, description="Sentence with {column} placeholders.")
     tests: list[TestCase] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _severity_default_last(self) -> ModelSpec:
-        *rules, last = self.severity
+    @field_validator("severity")
+    @classmethod
+    def _severity_default_last(cls, rules: list[SeverityRule]) -> list[SeverityRule]:
+        if not rules:
+            return rules
+        *head, last = rules
         if last.when is not None:
             raise ValueError("the last severity rule must have no `when` (it is the default)")
-        if any(r.when is None for r in rules):
+        if any(r.when is None for r in head):
             raise ValueError("only the last severity rule may omit `when`")
-        return self
+        return rules
 
     def parameter_values(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Defaults with `overrides` applied and checked against type and bounds."""

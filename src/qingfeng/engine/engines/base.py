@@ -83,9 +83,13 @@ class Engine(ABC):
         pass
 
 
-def _infer_type(values: list[Any]) -> str:
+def _infer_type(name: str, values: list[Any]) -> str:
     present = [v for v in values if v is not None]
-    if not present:
+    if not present:  # all NULL: the standard tables' naming says what it would be
+        if name.endswith("_date"):
+            return "DATE"
+        if name.endswith(("_at", "_time")):
+            return "TIMESTAMP"
         return "VARCHAR"
     if all(isinstance(v, bool) for v in present):
         return "BOOLEAN"
@@ -115,5 +119,5 @@ def column_types_for(
     seen = list(dict.fromkeys(k for row in rows for k in row))
     for column in seen:
         if column not in types:
-            types[column] = _infer_type([row.get(column) for row in rows])
+            types[column] = _infer_type(column, [row.get(column) for row in rows])
     return types

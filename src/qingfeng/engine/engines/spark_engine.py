@@ -1,0 +1,162 @@
+"""SparkEngine: the same compiled models on Apache Spark (local mode here, a cluster in production),
+over the same Parquet lake. PySpark is the optional extra `qingfeng[spark]`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import threading
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from qingfeng.engine.engines.base import Engine
+from qingfeng.engine.errors import EngineError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from qingfeng.settings import Settings
+
+_LOCK = threading.Lock()
+_SHARED: SparkSession | None = None
+
+# Session settings that make Spark agree with DuckDB: UTC, ANSI errors, few shuffle partitions.
+LOCAL_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "true",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.memory": "1g",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+}
+
+
+def _import_pyspark() -> Any:
+    try:
+        import pyspark.sql as pyspark_sql
+    except ImportError as exc:
+        raise EngineError(
+            "SparkEngine 需要 PySpark：pip install 'qingfeng[spark]' / "
+            "SparkEngine needs PySpark: pip install 'qingfeng[spark]'"
+        ) from exc
+    return pyspark_sql
+
+
+def local_session(master: str = "local[2]") -> SparkSession:
+    """A local SparkSession configured like the engine expects."""
+    pyspark_sql = _import_pyspark()
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no LAN lookup in local mode
+    builder = pyspark_sql.SparkSession.builder.master(master).appName("qingfeng")
+    for key, value in LOCAL_CONF.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+_TYPE_RE = re.compile(r"^\s*([A-Za-z]+)\s*(?:\(\s*(\d+)\s*,\s*(\d+)\s*\))?\s*$")
+
+
+def spark_type(duck_type: str) -> Any:
+    """The Spark SQL type for a DuckDB type name."""
+    types = _import_pyspark().types
+    match = _TYPE_RE.match(duck_type)
+    if not match:
+        raise EngineError(f"unsupported column type {duck_type!r}")
+    name = match.group(1).upper()
+    if name == "DECIMAL":
+        precision, scale = int(match.group(2) or 18), int(match.group(3) or 3)
+        return types.DecimalType(precision, scale)
+    mapping = {
+        "VARCHAR": types.StringType,
+        "TEXT": types.StringType,
+        "STRING": types.StringType,
+        "DATE": types.DateType,
+        "TIMESTAMP": types.TimestampType,
+        "BIGINT": types.LongType,
+        "INTEGER": types.IntegerType,
+        "INT": types.IntegerType,
+        "DOUBLE": types.DoubleType,
+        "BOOLEAN": types.BooleanType,
+    }
+    if name not in mapping:
+        raise EngineError(f"unsupported column type {duck_type!r}")
+    return mapping[name]()
+
+
+def _coerce(value: Any, duck_type: str) -> Any:
+    """Inline test values as Spark wants them (DuckDB casts on insert; Spark verifies types)."""
+    if value is None:
+        return None
+    name = duck_type.split("(")[0].strip().upper()
+    if name == "DECIMAL":
+        return Decimal(str(value))
+    if name in ("VARCHAR", "TEXT", "STRING"):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if name == "DATE" and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if name == "TIMESTAMP" and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    if name == "DOUBLE":
+        return float(value)
+    if name in ("BIGINT", "INTEGER", "INT"):
+        return int(value)
+    return value
+
+
+class SparkEngine(Engine):
+    name = "spark"
+    dialect = "spark"
+
+    def __init__(self, session: SparkSession | None = None) -> None:
+        self.spark = session if session is not None else local_session()
+
+    @classmethod
+    def shared(cls) -> SparkEngine:
+        """An engine on one SparkSession per process (starting a JVM takes seconds)."""
+        global _SHARED
+        with _LOCK:
+            if _SHARED is None:
+                _SHARED = local_session()
+            return cls(_SHARED)
+
+    @classmethod
+    def for_lake(cls, settings: Settings, session: SparkSession | None = None) -> SparkEngine:
+        """Temporary views over the published Parquet batches, named by dataset id."""
+        from qingfeng.lake import Lake
+
+        engine = cls(session) if session is not None else cls.shared()
+        lake = Lake(settings.lake_dir)
+        for dataset in lake.datasets():
+            files = [str(p) for p in lake.files(dataset)]
+            if files:
+                frame = engine.spark.read.option("mergeSchema", "true").parquet(*files)
+                frame.createOrReplaceTempView(dataset)
+        return engine
+
+    def _query(self, sql: str) -> list[dict[str, Any]]:
+        return [row.asDict() for row in self.spark.sql(sql).collect()]
+
+    def _count_rows(self, table: str) -> int:
+        return int(self.spark.table(table).count())
+
+    def has_table(self, table: str) -> bool:
+        return bool(self.spark.catalog.tableExists(table))
+
+    def _register_rows(
+        self, table: str, columns: dict[str, str], rows: list[dict[str, Any]]
+    ) -> None:
+        types = _import_pyspark().types
+        schema = types.StructType(
+            [types.StructField(c, spark_type(t), nullable=True) for c, t in columns.items()]
+        )
+        data = [tuple(_coerce(row.get(c), t) for c, t in columns.items()) for row in rows]
+        frame = self.spark.createDataFrame(data, schema=schema)
+        frame.createOrReplaceTempView(table)
+
+    def explain(self, sql: str) -> str:
+        frame = self.spark.sql(sql)
+        return str(frame._jdf.queryExecution().simpleString())

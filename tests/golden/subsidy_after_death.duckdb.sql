@@ -1,0 +1,43 @@
+SELECT
+  CAST(id_no AS TEXT) AS __subject_id,
+  CAST(name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  CASE WHEN amount >= 1000 THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS TEXT) AS __division_code,
+  payment_no,
+  subsidy_type,
+  period,
+  pay_date,
+  death_date,
+  amount,
+  account_no
+FROM (
+  WITH first_death AS (
+    /* earliest death over every source (cremation, registry, hospital, medical insurance) */
+    SELECT
+      id_no,
+      MIN(death_date) AS death_date
+    FROM deaths
+    WHERE
+      NOT id_no IS NULL AND NOT death_date IS NULL
+    GROUP BY
+      id_no
+  )
+  SELECT
+    p.payment_no,
+    p.id_no,
+    p.name,
+    p.subsidy_type,
+    p.period,
+    p.pay_date,
+    p.amount,
+    p.account_no,
+    p.division_code,
+    d.death_date
+  FROM subsidy_payments AS p
+  JOIN first_death AS d
+    ON p.id_no = d.id_no
+  WHERE
+    p.pay_date > d.death_date
+) AS m
