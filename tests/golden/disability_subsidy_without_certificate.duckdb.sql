@@ -1,0 +1,45 @@
+SELECT
+  CAST(id_no AS TEXT) AS __subject_id,
+  CAST(name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  'orange' AS __severity,
+  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS TEXT) AS __division_code,
+  payment_no,
+  subsidy_type,
+  pay_date,
+  amount
+FROM (
+  SELECT
+    p.payment_no,
+    p.id_no,
+    p.name,
+    p.subsidy_type,
+    p.period,
+    p.pay_date,
+    p.amount,
+    p.division_code
+  FROM subsidy_payments AS p
+  WHERE
+    p.subsidy_type LIKE '%残疾%'
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM disability_certificates AS c
+      WHERE
+        c.id_no = p.id_no
+        AND (
+          c.issue_date IS NULL OR c.issue_date <= p.pay_date
+        )
+        AND (
+          c.valid_until IS NULL OR c.valid_until >= p.pay_date
+        )
+        AND (
+          c.status IS NULL
+          OR STRPOS(
+            ',' || '注销,已注销,收回,已收回,失效,作废,cancelled,revoked,invalid' || ',',
+            ',' || c.status || ','
+          ) = 0
+        )
+    )
+) AS m

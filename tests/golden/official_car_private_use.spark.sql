@@ -1,0 +1,87 @@
+WITH t AS (
+  SELECT
+    trip_no,
+    plate_no,
+    org_uscc,
+    start_time,
+    destination,
+    destination_type,
+    purpose,
+    mileage,
+    CAST(CAST(start_time AS DATE) AS STRING) AS day_text,
+    EXTRACT(HOUR FROM start_time) AS start_hour,
+    DATEDIFF(DAY, CAST('1970-01-05' AS DATE), CAST(start_time AS DATE)) /* 1970-01-05 was a Monday: 0 = Monday ... 6 = Sunday, the same on every engine */ % 7 AS weekday
+  FROM official_car_trips
+  WHERE
+    NOT start_time IS NULL
+    AND (
+      purpose IS NULL OR NOT purpose RLIKE '应急|防汛|抢险|救灾|值班|疫情|安全生产检查'
+    )
+), flagged AS (
+  SELECT
+    trip_no,
+    plate_no,
+    org_uscc,
+    start_time,
+    destination,
+    destination_type,
+    purpose,
+    mileage,
+    day_text,
+    start_hour >= 22 OR start_hour < 6 AS is_night,
+    LOCATE(
+      ',' || day_text || ',',
+      ',' || '2024-01-01,2024-02-10,2024-02-11,2024-02-12,2024-02-13,2024-02-14,2024-02-15,2024-02-16,2024-02-17,2024-04-04,2024-04-05,2024-04-06,2024-05-01,2024-05-02,2024-05-03,2024-05-04,2024-05-05,2024-06-10,2024-09-15,2024-09-16,2024-09-17,2024-10-01,2024-10-02,2024-10-03,2024-10-04,2024-10-05,2024-10-06,2024-10-07,2025-01-01,2025-01-28,2025-01-29,2025-01-30,2025-01-31,2025-02-01,2025-02-02,2025-02-03,2025-02-04,2025-04-04,2025-04-05,2025-04-06,2025-05-01,2025-05-02,2025-05-03,2025-05-04,2025-05-05,2025-05-31,2025-06-01,2025-06-02,2025-10-01,2025-10-02,2025-10-03,2025-10-04,2025-10-05,2025-10-06,2025-10-07,2025-10-08' || ','
+    ) > 0 AS is_holiday,
+    weekday >= 5
+    AND LOCATE(
+      ',' || day_text || ',',
+      ',' || '2024-02-04,2024-02-18,2024-04-07,2024-04-28,2024-05-11,2024-09-14,2024-09-29,2024-10-12,2025-01-26,2025-02-08,2025-04-27,2025-09-28,2025-10-11' || ','
+    ) = 0 AS is_weekend,
+    NOT destination_type IS NULL
+    AND LOCATE(
+      ',' || destination_type || ',',
+      ',' || '风景名胜区,景区,旅游景点,娱乐场所,休闲度假,度假村,农家乐,scenic,leisure,resort' || ','
+    ) > 0 AS is_scenic
+  FROM t
+)
+SELECT
+  CAST(trip_no AS STRING) AS __subject_id,
+  CAST(plate_no AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  CASE WHEN is_scenic THEN 'orange' ELSE 'yellow' END AS __severity,
+  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS STRING) AS __division_code,
+  plate_no,
+  org_uscc,
+  start_time,
+  destination,
+  destination_type,
+  purpose,
+  mileage,
+  reason
+FROM (
+  SELECT
+    trip_no,
+    plate_no,
+    org_uscc,
+    start_time,
+    destination,
+    destination_type,
+    purpose,
+    mileage,
+    SUBSTRING(day_text, 1, 7) AS period,
+    is_scenic,
+    CASE
+      WHEN is_scenic
+      THEN '目的地为' || destination_type
+      WHEN is_night
+      THEN '夜间出车'
+      WHEN is_holiday
+      THEN '法定节假日出车'
+      ELSE '周末出车'
+    END AS reason
+  FROM flagged
+  WHERE
+    is_night OR is_holiday OR is_weekend OR is_scenic
+) AS m

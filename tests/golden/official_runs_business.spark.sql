@@ -1,0 +1,82 @@
+WITH roles AS (
+  SELECT
+    legal_rep_id_no AS id_no,
+    uscc,
+    '法定代表人' AS role
+  FROM companies
+  UNION ALL
+  SELECT
+    shareholder_id_no AS id_no,
+    uscc,
+    '股东' AS role
+  FROM shareholders
+  WHERE
+    COALESCE(share_ratio, 1) >= 0 AND COALESCE(share_ratio, 1) > 0
+), found AS (
+  SELECT
+    p.id_no,
+    p.name,
+    p.org_name,
+    p.position,
+    p.start_date AS job_start,
+    c.uscc,
+    c.name AS company_name,
+    c.established_date,
+    MIN(r.role) AS role
+  FROM public_payroll AS p
+  JOIN roles AS r
+    ON r.id_no = p.id_no
+  JOIN companies AS c
+    ON c.uscc = r.uscc
+  WHERE
+    (
+      p.end_date IS NULL
+      OR c.established_date IS NULL
+      OR c.established_date <= p.end_date
+    )
+    AND (
+      c.cancelled_date IS NULL OR c.cancelled_date >= p.start_date
+    )
+    AND (
+      NOT c.cancelled_date IS NULL
+      OR c.status IS NULL
+      OR LOCATE(',' || c.status || ',', ',' || '注销,吊销,已注销,已吊销,cancelled,revoked' || ',') = 0
+    )
+  GROUP BY
+    p.id_no,
+    p.name,
+    p.org_name,
+    p.position,
+    p.start_date,
+    c.uscc,
+    c.name,
+    c.established_date
+)
+SELECT
+  CAST(id_no AS STRING) AS __subject_id,
+  CAST(name AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  CASE WHEN role = '法定代表人' THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS STRING) AS __division_code,
+  org_name,
+  position,
+  job_start,
+  uscc,
+  company_name,
+  role,
+  established_date
+FROM (
+  SELECT
+    id_no,
+    name,
+    org_name,
+    position,
+    job_start,
+    uscc,
+    company_name,
+    established_date,
+    role,
+    SUBSTRING(CAST(GREATEST(job_start, COALESCE(established_date, job_start)) AS STRING), 1, 7) AS period
+  FROM found
+) AS m

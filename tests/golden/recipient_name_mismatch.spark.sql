@@ -1,0 +1,36 @@
+SELECT
+  CAST(id_no AS STRING) AS __subject_id,
+  CAST(registry_name AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  'orange' AS __severity,
+  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS STRING) AS __division_code,
+  paid_name,
+  registry_name,
+  subsidy_type,
+  payments,
+  amount,
+  period
+FROM (
+  SELECT
+    p.id_no,
+    TRIM(p.name) AS paid_name,
+    TRIM(r.name) AS registry_name,
+    p.period,
+    MIN(p.subsidy_type) AS subsidy_type,
+    MIN(p.division_code) AS division_code,
+    COUNT(*) AS payments,
+    SUM(p.amount) AS amount
+  FROM subsidy_payments AS p
+  JOIN household_registry AS r
+    ON r.id_no = p.id_no
+  WHERE
+    TRIM(p.name) <> TRIM(r.name)
+  GROUP BY
+    p.id_no,
+    TRIM(p.name),
+    TRIM(r.name),
+    p.period
+  HAVING
+    COUNT(*) >= 1
+) AS m

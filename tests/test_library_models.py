@@ -1,0 +1,217 @@
+"""The built-in model library: every model loads, is documented, and passes its bundled cases on
+DuckDB; the statistical and text models compute what their descriptions say (checked against a
+plain-Python computation on random data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from qingfeng.engine.loader import library_dir, load_models
+from qingfeng.engine.testing import run_cases, run_inline
+
+MODELS = load_models(None)
+SPECS = MODELS.select(None)
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_library_has_at_least_32_models_that_load_cleanly() -> None:
+    assert not MODELS.errors, "\n".join(str(e) for e in MODELS.errors)
+    assert len(SPECS) >= 32
+    files = sorted(p.stem for p in library_dir().glob("*.yaml"))
+    assert files == sorted(s.id for s in SPECS)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_every_model_is_documented_parameterised_and_tested(spec) -> None:  # type: ignore[no-untyped-def]
+    assert spec.legal_basis and all(
+        b.document.startswith(
+            ("《", "各", "中央", "审计署", "民政部", "财政部", "农业农村部", "国务院", "教育部")
+        )
+        for b in spec.legal_basis
+    )
+    assert spec.name.en and spec.explanation
+    # thresholds, periods and standards are parameters, each explained in both languages
+    assert spec.parameters, f"{spec.id} has no parameters"
+    for name, p in spec.parameters.items():
+        assert p.description and p.description.zh and p.description.en, name
+    assert spec.tests, f"{spec.id} has no bundled tests"
+    for case in spec.tests:
+        assert case.expected, f"{spec.id}: case {case.name!r} expects no hit"
+        rows = max(len(r) for r in case.tables.values())
+        # every case carries look-alike rows (decoys) beside the rows that must hit
+        assert rows > len(case.expected) or len(case.tables) > 1, case.name
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_bundled_cases_pass_on_duckdb(spec) -> None:  # type: ignore[no-untyped-def]
+    results = run_cases(spec)
+    failed = [r for r in results if not r.passed]
+    assert not failed, "\n".join(f"{r.case}: {r.problems} {r.error}" for r in failed)
+
+
+# ---- the text-similarity model equals a brute-force Jaccard over every pair -----------------
+def _bigrams(text: str) -> set[str]:
+    text = text[:1000]
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def test_copy_paste_prefix_filter_finds_exactly_the_brute_force_pairs() -> None:
+    rng = random.Random(7)
+    alphabet = "您反映的问题已收悉经核实情况属实责令整改感谢监督支持工作"
+    templates = ["".join(rng.choice(alphabet) for _ in range(40)) for _ in range(4)]
+    rows = []
+    start = dt.datetime(2024, 3, 1, 9, 0)
+    for i in range(60):
+        base = rng.choice(templates) if rng.random() < 0.6 else None
+        if base is None:
+            reply = "".join(rng.choice(alphabet) for _ in range(rng.randint(8, 50)))
+        else:  # a template with a few characters changed
+            chars = list(base)
+            for _ in range(rng.randint(0, 3)):
+                chars[rng.randrange(len(chars))] = rng.choice(alphabet)
+            reply = "".join(chars)
+        content = "".join(rng.choice("噪音扬尘收费电梯欠薪食品过期学校") for _ in range(12))
+        rows.append(
+            {
+                "complaint_no": f"Q{i:03d}",
+                "received_at": start + dt.timedelta(hours=i),
+                "target_name": "对象",
+                "category": "类别",
+                "division_code": "522701001001",
+                "content": content,
+                "reply": reply,
+                "status": "closed",
+            }
+        )
+    threshold, max_content, min_length = 0.8, 0.5, 10
+    hits = run_inline(
+        MODELS.get("complaint_reply_copy_paste"),
+        {"complaints": rows},
+        parameters={
+            "threshold": threshold,
+            "max_content_similarity": max_content,
+            "min_length": min_length,
+        },
+    )
+    expected = set()
+    docs = [r for r in rows if len(r["reply"].strip()) >= min_length]
+    for i, a in enumerate(docs):
+        for b in docs[i + 1 :]:
+            if _jaccard(_bigrams(a["reply"]), _bigrams(b["reply"])) < threshold:
+                continue
+            if _jaccard(_bigrams(a["content"]), _bigrams(b["content"])) >= max_content:
+                continue
+            later = a if a["received_at"] > b["received_at"] else b
+            expected.add(later["complaint_no"])
+    assert len(expected) > 5  # the data does contain copies
+    assert {h.subject_id for h in hits} == expected
+
+
+# ---- the peer-outlier model equals a plain median/MAD computation ---------------------------
+def test_canteen_robust_z_matches_a_plain_median_and_mad() -> None:
+    rng = random.Random(11)
+    rows = []
+    for s in range(15):
+        students = rng.randint(100, 800)
+        per_student = rng.uniform(90, 110) if s != 3 else 260.0
+        rows.append(
+            {
+                "purchase_no": f"P{s}",
+                "school_uscc": f"S{s:02d}",
+                "school_name": f"学校{s}",
+                "purchase_date": dt.date(2024, 3, 5),
+                "amount": Decimal(str(round(per_student * students, 2))),
+                "students": students,
+            }
+        )
+    hits = run_inline(MODELS.get("canteen_spend_peer_outlier"), {"canteen_purchases": rows})
+    values = {
+        r["school_uscc"]: (r["amount"] / r["students"]).quantize(Decimal("0.01")) for r in rows
+    }
+    median = statistics.median(values.values())
+    mad = statistics.median(abs(v - median) for v in values.values())
+    expected = {
+        s
+        for s, v in values.items()
+        if v > median * Decimal("1.5") and Decimal("0.6745") * (v - median) / mad > Decimal("3.5")
+    }
+    assert expected == {"S03"}
+    assert {h.subject_id for h in hits} == expected
+    z = Decimal("0.6745") * (values["S03"] - median) / mad
+    assert Decimal(hits[0].evidence["robust_z"]) == z.quantize(Decimal("0.1"))
+
+
+def test_benford_mad_matches_a_plain_computation() -> None:
+    import math
+
+    rng = random.Random(5)
+    rows = []
+    for i in range(200):  # village A: Benford-like amounts
+        amount = Decimal(str(round(10 ** rng.uniform(1, 5), 2)))
+        rows.append(
+            {
+                "voucher_no": f"A{i}",
+                "division_code": "A",
+                "entry_date": dt.date(2024, 1, 1),
+                "amount": amount,
+            }
+        )
+    for i in range(200):  # village B: uniform 1000-9999, too many high first digits
+        rows.append(
+            {
+                "voucher_no": f"B{i}",
+                "division_code": "B",
+                "entry_date": dt.date(2024, 1, 1),
+                "amount": Decimal(rng.randint(1000, 9999)),
+            }
+        )
+    hits = {
+        h.subject_id: h
+        for h in run_inline(MODELS.get("village_benford_deviation"), {"village_ledgers": rows})
+    }
+    for village in ("A", "B"):
+        digits = [str(int(r["amount"]))[0] for r in rows if r["division_code"] == village]
+        mad = (
+            sum(
+                abs(digits.count(str(d)) / len(digits) - math.log10(1 + 1 / d))
+                for d in range(1, 10)
+            )
+            / 9
+        )
+        assert (village in hits) == (mad > 0.015)
+        if village in hits:
+            assert Decimal(hits[village].evidence["mad"]) == Decimal(str(round(mad, 4)))
+    assert "B" in hits and "A" not in hits
+
+
+def test_parameters_change_the_result_without_editing_sql() -> None:
+    case = MODELS.get("reception_over_standard").tests[0]
+    strict = run_inline(
+        MODELS.get("reception_over_standard"), case.tables, parameters={"per_head_limit": 50}
+    )
+    loose = run_inline(
+        MODELS.get("reception_over_standard"), case.tables, parameters={"per_head_limit": 1000}
+    )
+    assert {h.subject_id for h in strict} > {h.subject_id for h in loose}
+
+
+def test_the_committed_catalogue_is_current() -> None:
+    from qingfeng.library.catalogue_doc import render
+
+    committed = (REPO / "docs" / "model-catalogue.md").read_text(encoding="utf-8")
+    assert committed == render(SPECS), (
+        "docs/model-catalogue.md is stale: "
+        "run `qingfeng model docs --output docs/model-catalogue.md`"
+    )
+    for spec in SPECS:
+        assert f"`{spec.id}`" in committed
