@@ -71,6 +71,7 @@ def run_demo_pipeline(
 
     ingest_cb, models_cb = _progress_callbacks(progress)
     report = ingest_path(settings, incoming, assume_yes=True, progress=ingest_cb)
+    _build_libraries(settings)
     summary = run_models(settings, progress=models_cb)
     users = _seed_users(settings)
     return DemoResult(
@@ -82,6 +83,19 @@ def run_demo_pipeline(
         truth_file=truth_file,
         users=users,
     )
+
+
+def _build_libraries(settings: Settings) -> None:
+    """Subject and relationship libraries, for the profiles and graph pages."""
+    from qingfeng.entities import build_libraries
+    from qingfeng.entities.attach import libraries_dir
+    from qingfeng.lake import connect
+
+    con = connect(settings)
+    try:
+        build_libraries(con, libraries_dir(settings.lake_dir))
+    finally:
+        con.close()
 
 
 def _seed_users(settings: Settings) -> list[tuple[str, str, str]]:

@@ -55,13 +55,8 @@ def build(
             ident = '"' + name.replace('"', '""') + '"'
             con.execute(f"CREATE VIEW {ident} AS SELECT * FROM src.main.{ident}")
     else:
-        try:
-            from qingfeng.lake import connect  # type: ignore[attr-defined,unused-ignore]
-        except ImportError:
-            raise fail(
-                "数据湖模块不可用 / the lake module (qingfeng.lake) is not installed; "
-                "use --from-duckdb FILE"
-            ) from None
+        from qingfeng.lake import connect
+
         con = connect(settings)
     out = libraries_dir(settings.lake_dir)
     with Progress(
