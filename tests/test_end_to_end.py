@@ -30,7 +30,7 @@ MODEL = "subsidy_after_death"
 def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     workspace = tmp_path_factory.mktemp("e2e") / "ws"
     return run_demo_pipeline(
-        workspace, persons=2000, seed=7, start=date(2023, 1, 1), end=date(2024, 12, 31)
+        workspace, persons=3000, seed=7, start=date(2023, 1, 1), end=date(2024, 12, 31)
     )
 
 
@@ -106,7 +106,7 @@ def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
 
 def test_demo_no_serve_prints_the_warning_count(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli_app, ["demo", "--no-serve", "--persons", "1000", "--workspace", str(tmp_path / "d")]
+        cli_app, ["demo", "--no-serve", "--persons", "3000", "--workspace", str(tmp_path / "d")]
     )
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("预警数量 / warnings:")
