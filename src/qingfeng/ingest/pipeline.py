@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,9 @@ def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
     tmp = staging / "duckdb-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = {readers.sql_str(str(tmp))}")
+    # Bounded memory: beyond this DuckDB spills the staging tables to the temp folder.
+    limit = os.environ.get("QINGFENG_INGEST_MEMORY_LIMIT", "2GB")
+    con.execute(f"SET memory_limit = {readers.sql_str(limit)}")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
     install_macros(con)
