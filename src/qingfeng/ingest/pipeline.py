@@ -147,13 +147,12 @@ def ingest_sql(
     lake = Lake(settings.lake_dir)
     with lake.lock():
         lake.collect_garbage()
-        sha = hashlib.sha256(
-            f"{url}\x1f{table}\x1f{query}\x1f{time.time_ns()}".encode()
-        ).hexdigest()
-        staging = lake.staging_dir("sql-" + sha[:12])
+        staging = lake.staging_dir(f"sql-{time.time_ns()}")
         rep = SourceReport(source=readers._safe_url(url), path=readers._safe_url(url), kind="sql")
         try:
             src = readers.read_sql_source(url, table, query, staging)
+            # Identity of a database read is its content: the same rows again change nothing.
+            sha = file_sha256(staging / "sql-source.csv")
             con = _connection(staging)
             try:
                 rep = _ingest_source(
