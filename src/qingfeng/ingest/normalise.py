@@ -132,7 +132,7 @@ def macro_sql() -> list[str]:
         "CREATE OR REPLACE MACRO qf_id_clean(s) AS upper(qf_nospace(qf_hw(s)))",
         "CREATE OR REPLACE MACRO qf_id_up(c) AS CASE WHEN length(c) = 15 "
         "AND regexp_full_match(c, '[0-9]{15}') "
-        "THEN c[1:6] || '19' || c[7:15] || qf_id_check(c[1:6] || '19' || c[7:15]) ELSE c END",
+        "THEN [b || qf_id_check(b) for b in [c[1:6] || '19' || c[7:15]]][1] ELSE c END",
         "CREATE OR REPLACE MACRO qf_id_error(c) AS CASE WHEN c IS NULL THEN NULL "
         "WHEN NOT regexp_full_match(c, '[0-9]{17}[0-9X]') THEN 'format' "
         "WHEN try_strptime(c[7:14], '%Y%m%d') IS NULL OR c[7:14] < '18800101' "
@@ -282,8 +282,7 @@ def field_plan(field: FieldSpec, *, amount_multiplier: int = 1) -> FieldPlan:
         # Fast path: most IDs arrive clean; only the others are cleaned and upgraded.
         stages = (
             "CASE WHEN regexp_full_match({x}, '[0-9]{17}[0-9X]') THEN {x} "
-            "ELSE qf_id_clean({x}) END",
-            "CASE WHEN length({x}) = 15 THEN qf_id_up({x}) ELSE {x} END",
+            "ELSE [qf_id_up(c) for c in [qf_id_clean({x})]][1] END",
         )
         value = "{x}"
         aux = "TRY_CAST({x}[1:17] AS BIGINT)"
