@@ -133,6 +133,8 @@ def test_database_table_and_query(ws: Settings, store_url: str) -> None:
     assert by_table.sources[0].status == "loaded", by_table.sources[0].message
     assert by_table.sources[0].rows_loaded == 2
     assert "password" not in by_table.sources[0].source
+    again = ingest_sql(ws, store_url, table="hr", assume_yes=True)
+    assert again.sources[0].status == "already_ingested"
     by_query = ingest_sql(
         ws,
         store_url,

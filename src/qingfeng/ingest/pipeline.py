@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,9 @@ def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
     tmp = staging / "duckdb-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = {readers.sql_str(str(tmp))}")
+    # Bounded memory: beyond this DuckDB spills the staging tables to the temp folder.
+    limit = os.environ.get("QINGFENG_INGEST_MEMORY_LIMIT", "2GB")
+    con.execute(f"SET memory_limit = {readers.sql_str(limit)}")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
     install_macros(con)
@@ -143,13 +147,12 @@ def ingest_sql(
     lake = Lake(settings.lake_dir)
     with lake.lock():
         lake.collect_garbage()
-        sha = hashlib.sha256(
-            f"{url}\x1f{table}\x1f{query}\x1f{time.time_ns()}".encode()
-        ).hexdigest()
-        staging = lake.staging_dir("sql-" + sha[:12])
+        staging = lake.staging_dir(f"sql-{time.time_ns()}")
         rep = SourceReport(source=readers._safe_url(url), path=readers._safe_url(url), kind="sql")
         try:
             src = readers.read_sql_source(url, table, query, staging)
+            # Identity of a database read is its content: the same rows again change nothing.
+            sha = file_sha256(staging / "sql-source.csv")
             con = _connection(staging)
             try:
                 rep = _ingest_source(

@@ -7,6 +7,7 @@ collapsed), the quarantined rows (rule + original values) and the removed duplic
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from qingfeng.ingest.normalise import (
 )
 from qingfeng.ingest.readers import SourceTable, sql_str
 
-_BLANK_LIST = ", ".join(sql_str(b) for b in _BLANKS)
+_BLANK_RE = sql_str("(" + "|".join(re.escape(b) for b in _BLANKS) + ")")
+_BLANK_MAX = max(len(b) for b in _BLANKS)
 
 
 def _q(name: str) -> str:
@@ -80,15 +82,24 @@ def _plans(spec: DatasetSpec, mapping: Mapping, source: SourceTable) -> tuple[di
     return raw_expr, plans
 
 
+def _trim_sql(expr: str) -> str:
+    """Trim whitespace; the costly trim with a character set runs only on values that need it."""
+    ends = [f"ascii({expr})", f"ascii(right({expr}, 1))"]
+    clean = " AND ".join(f"{e} > 32 AND {e} <> 160 AND {e} <> 12288" for e in ends)
+    return f"CASE WHEN {clean} THEN {expr} ELSE trim({expr}, {sql_str(_WS)}) END"
+
+
 def _add_field_layers(layers: _Layers, plans: dict[str, FieldPlan], raw: dict[str, str]) -> None:
     """Add b__ (blanked), stage, v__ (value) and e__ (rule broken) columns for each field."""
     if not plans:
         return
-    layers.add({f"t__{n}": f"trim({raw[n]}, {sql_str(_WS)})" for n in plans})
+    layers.add({f"t__{n}": _trim_sql(raw[n]) for n in plans})
+    # (An IN list this long becomes a join in DuckDB's plan; a short regex on short values
+    # is far cheaper per row.)
     layers.add(
         {
-            f"b__{n}": f"CASE WHEN {_q('t__' + n)} IN ({_BLANK_LIST}) THEN NULL "
-            f"ELSE {_q('t__' + n)} END"
+            f"b__{n}": f"CASE WHEN length({_q('t__' + n)}) <= {_BLANK_MAX} AND "
+            f"regexp_full_match({_q('t__' + n)}, {_BLANK_RE}) THEN NULL ELSE {_q('t__' + n)} END"
             for n in plans
         }
     )
@@ -101,12 +112,17 @@ def _add_field_layers(layers: _Layers, plans: dict[str, FieldPlan], raw: dict[st
                 exprs[f"s{level}__{n}"] = _sub(p.stages[level], x=_q(current[n]))
                 current[n] = f"s{level}__{n}"
         layers.add(exprs)
+    layers.add({f"a__{n}": _sub(p.aux, x=_q(current[n])) for n, p in plans.items() if p.aux})
+    aux = {n: _q("a__" + n) if p.aux else "NULL" for n, p in plans.items()}
     layers.add(
-        {f"v__{n}": _sub(p.value, x=_q(current[n]), b=_q("b__" + n)) for n, p in plans.items()}
+        {
+            f"v__{n}": _sub(p.value, x=_q(current[n]), b=_q("b__" + n), a=aux[n])
+            for n, p in plans.items()
+        }
     )
     layers.add(
         {
-            f"e__{n}": _sub(p.error, x=_q(current[n]), b=_q("b__" + n), v=_q("v__" + n))
+            f"e__{n}": _sub(p.error, x=_q(current[n]), b=_q("b__" + n), v=_q("v__" + n), a=aux[n])
             for n, p in plans.items()
         }
     )
@@ -151,20 +167,42 @@ def build_staged(
         dict_fields = [
             n for n, k in zip(candidates, ndv, strict=True) if k <= _DICTIONARY_MAX_SHARE * sampled
         ]
+    direct: list[str] = []  # columns whose every distinct value is already clean
     for n in dict_fields:
         layers = _Layers(f"(SELECT DISTINCT {col_fields[n]} AS k FROM qf_raw)", ["k"])
         _add_field_layers(layers, {n: plans[n]}, {n: '"k"'})
+        table = _q("qf_d_" + n)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_q('qf_d_' + n)} AS SELECT k, "
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT k, "
             f"{_q('b__' + n)}, {_q('v__' + n)}, {_q('e__' + n)} FROM ({layers.sql})"
         )
-    joined = ", ".join(
-        f"{_q('qf_d_' + n)}.{_q(c + n)}" for n in dict_fields for c in ("b__", "v__", "e__")
-    )
+        storage = spec.field(n).storage_type
+        changed = con.execute(
+            f"SELECT count(*) FILTER (WHERE {_q('e__' + n)} IS NOT NULL OR "
+            f"TRY_CAST({_q('v__' + n)} AS {storage}) IS DISTINCT FROM TRY_CAST(k AS {storage})) "
+            f"FROM {table}"
+        ).fetchone()
+        if changed and changed[0] == 0:
+            direct.append(n)  # a plain cast gives the same result: no join needed
+    joined_parts = [
+        f"{_q('qf_d_' + n)}.{_q(c + n)}"
+        for n in dict_fields
+        if n not in direct
+        for c in ("b__", "v__", "e__")
+    ]
+    for n in direct:
+        col = f"qf_raw.{col_fields[n]}"
+        joined_parts += [
+            f"{col} AS {_q('b__' + n)}",
+            f"TRY_CAST({col} AS {spec.field(n).storage_type}) AS {_q('v__' + n)}",
+            f"CAST(NULL AS VARCHAR) AS {_q('e__' + n)}",
+        ]
+    joined = ", ".join(joined_parts)
     joins = " ".join(
         f"LEFT JOIN {_q('qf_d_' + n)} ON qf_raw.{col_fields[n]} IS NOT DISTINCT FROM "
         f"{_q('qf_d_' + n)}.k"
         for n in dict_fields
+        if n not in direct
     )
     extra = ", " + joined if joined else ""
     base = f"(SELECT qf_raw.rowid AS __rid, qf_raw.*{extra} FROM qf_raw {joins})"
@@ -193,7 +231,10 @@ def build_staged(
         for f in spec.stored_fields
     ]
     err_sql = f"NULLIF(concat_ws(';', {', '.join(errs)}), '')" if errs else "CAST(NULL AS VARCHAR)"
-    outer = ", ".join(["__row", "__rid", *vals, f"{err_sql} AS _err"])
+    # _h: a hash of the normalised values (DuckDB lets a SELECT list reuse its own aliases),
+    # for finding exact duplicates cheaply.
+    hashed = ", ".join(_q(f.name) for f in spec.stored_fields)
+    outer = ", ".join(["__row", "__rid", *vals, f"{err_sql} AS _err", f"hash({hashed}) AS _h"])
     # Order is carried by __rid from here on, so DuckDB may write in parallel.
     con.execute("SET preserve_insertion_order = false")
     try:
@@ -262,11 +303,28 @@ def run_stage(
     ds_dir = staging / spec.id
     ds_dir.mkdir(parents=True, exist_ok=True)
     out = ds_dir / "part-0.parquet"
+    # Exact duplicates: rows are first grouped by a 64-bit hash of all fields (cheap); only rows
+    # whose hash repeats are compared in full, so a file without duplicates is never grouped.
     con.execute(
-        f"COPY (SELECT {field_list}, {sql_str(batch_id)} AS _batch_id, "
-        f"min({row}) AS _source_row FROM staged WHERE _err IS NULL GROUP BY ALL"
-        f") TO {sql_str(str(out))} (FORMAT parquet)"
+        "CREATE OR REPLACE TEMP TABLE qf_dup_hash AS SELECT _h AS h FROM staged "
+        "WHERE _err IS NULL GROUP BY _h HAVING count(*) > 1"
     )
+    has_dups = (con.execute("SELECT count(*) FROM qf_dup_hash").fetchone() or (0,))[0] > 0
+    lit_batch_id = sql_str(batch_id)
+    if has_dups:
+        select = (
+            f"SELECT {field_list}, {lit_batch_id} AS _batch_id, {row} AS _source_row "
+            "FROM staged WHERE _err IS NULL AND _h NOT IN (SELECT h FROM qf_dup_hash) "
+            f"UNION ALL SELECT {field_list}, {lit_batch_id}, min({row}) FROM staged "
+            "WHERE _err IS NULL AND _h IN (SELECT h FROM qf_dup_hash) "
+            f"GROUP BY {field_list}"
+        )
+    else:
+        select = (
+            f"SELECT {field_list}, {lit_batch_id} AS _batch_id, {row} AS _source_row "
+            "FROM staged WHERE _err IS NULL"
+        )
+    con.execute(f"COPY ({select}) TO {sql_str(str(out))} (FORMAT parquet)")
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
     res.rows_loaded = _count(con, out)
     res.rows_duplicate = int(total) - int(bad) - res.rows_loaded
@@ -312,12 +370,14 @@ def run_stage(
             f"COPY (SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source, "
             "source_row, kept_row FROM (SELECT r AS source_row, "
             f"min(r) OVER (PARTITION BY {field_list}) AS kept_row FROM "
-            f"(SELECT *, {row} AS r FROM staged WHERE _err IS NULL)) "
+            f"(SELECT *, {row} AS r FROM staged WHERE _err IS NULL AND _h IN "
+            "(SELECT h FROM qf_dup_hash))) "
             "WHERE source_row <> kept_row ORDER "
             f"BY source_row) TO {sql_str(str(d_out))} (FORMAT parquet)"
         )
         res.files[f"_duplicates/batch={batch_id}"] = d_dir
         assert _count(con, d_out) == res.rows_duplicate
+    con.execute("DROP TABLE qf_dup_hash")
     con.execute("DROP TABLE staged")
     con.execute("DROP TABLE qf_raw")
     return res
