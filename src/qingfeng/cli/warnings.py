@@ -270,6 +270,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Apply one action of the state machine to a warning."""
+        from pydantic import ValidationError
         from sqlalchemy import select
 
         from qingfeng.loop.machine import STATE_LABELS, ActionRequest
@@ -286,20 +287,26 @@ def register(app: typer.Typer) -> None:
                 amount = Decimal(funds) if funds else None
             except InvalidOperation:
                 raise fail(f"--funds {funds!r} is not an amount in yuan") from None
-            req = ActionRequest(
-                version=version,
-                org_id=_org_id(actor.session, org),
-                assignee_id=assignee_id,
-                reason=reason or None,
-                finding=finding or None,
-                measures=measure or [],
-                funds_recovered=amount,
-                note=note or None,
-                report=report or None,
-                target_id=target,
-                case_no=case_no or None,
-                case_title=case_title or None,
-            )
+            try:
+                req = ActionRequest(
+                    version=version,
+                    org_id=_org_id(actor.session, org),
+                    assignee_id=assignee_id,
+                    reason=reason or None,
+                    finding=finding or None,
+                    measures=measure or [],
+                    funds_recovered=amount,
+                    note=note or None,
+                    report=report or None,
+                    target_id=target,
+                    case_no=case_no or None,
+                    case_title=case_title or None,
+                )
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = str(first["loc"][0])
+                option = {"funds_recovered": "funds", "target_id": "target"}.get(field, field)
+                raise fail(f"--{option.replace('_', '-')}: {first['msg']}") from None
             x = act(actor, warning_id, action, req)
             state, due, zone = x.status, x.due_at, actor.config.zone
         console.print(
