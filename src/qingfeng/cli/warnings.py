@@ -443,13 +443,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workspace: WorkspaceOption = None,
     ) -> None:
-        """The daily digest: new, due-soon and overdue warnings per unit (no personal data)."""
+        """The daily digest: new, due-soon and overdue warnings per unit (no personal data).
+
+        Run it daily (cron); it also refreshes the store's query-planner statistics."""
         from sqlalchemy import select
 
         from qingfeng.loop.config import LoopConfigError, load_loop_config
         from qingfeng.loop.digest import build_digest
         from qingfeng.settings import SETTINGS_FILE
-        from qingfeng.store.db import make_engine, session_factory
+        from qingfeng.store.db import make_engine, refresh_statistics, session_factory
         from qingfeng.store.models import Organisation, utcnow
         from qingfeng.store.users import org_by_code_or_id
 
@@ -480,6 +482,7 @@ def register(app: typer.Typer) -> None:
                     path = folder / f"{unit.id:04d}-{unit.division_code or unit.kind}.md"
                     path.write_text(d.to_markdown(), encoding="utf-8")
                     written.append((unit.name, path, d.overdue_total, d.due_soon_total))
+            refresh_statistics(engine)  # the daily job keeps the planner's statistics fresh
         finally:
             engine.dispose()
         table = Table("单位 unit", "超期 overdue", "临期 due soon", "文件 file")
