@@ -7,9 +7,17 @@ are fixed priors (below, documented in docs/libraries.md); the u probabilities a
 the data by random sampling; the prior match probability is 1 / number of people (each mention names
 at most one person). Every result row records method and confidence (the match probability).
 
-A mention is linked when its best candidate reaches `threshold` and beats the runner-up by at least
-`margin` in match weight (log2 Bayes factor); otherwise it is kept unlinked with its best candidate,
-so nobody is silently attached to one of two namesakes.
+Splink scores each candidate pair on its own (its match_probability weighs a candidate against
+"anyone else in the county"). Because the registry is complete, the decision uses the Bayes factors
+of all candidates of a mention together: with prior π (the mention names one of the N people),
+
+    P(candidate j) = (π/N)·BF_j / ((π/N)·(Σ_k BF_k + R) + 1 − π),
+
+R = (N − k)·r being the expected Bayes-factor mass of the people not scored (names differ: r is the
+name comparison's m/u of its last level; the other comparisons average 1 over non-matches). A
+mention is `linked` when its best candidate reaches `threshold`; `ambiguous` when only the best two
+together do (two namesakes in one village: nobody is attached to one of them by chance); else
+`unmatched`. Splink's own pairwise probability is kept as `splink_probability`.
 """
 
 from __future__ import annotations
@@ -42,6 +50,9 @@ class MentionSource:
     address_col: str | None = None
     org_col: str | None = None
     birth_col: str | None = None
+    # P(the person named is one of the county's people): high for the county's own registers,
+    # low for a bank counterparty who may live anywhere.
+    in_county: float = 0.95
 
     def columns(self) -> dict[str, str]:
         cols = [*self.key, self.id_col, self.name_col, self.division_col, self.address_col,
@@ -58,10 +69,20 @@ class MentionSource:
 MENTION_SOURCES: tuple[MentionSource, ...] = (
     MentionSource("village_ledgers", ("voucher_no",), "payee_id_no", "payee_name", "division_code"),
     MentionSource(
-        "complaints", ("complaint_no",), None, "target_name", "division_code", org_col="target_org"
+        "complaints",
+        ("complaint_no",),
+        None,
+        "target_name",
+        "division_code",
+        org_col="target_org",
+        in_county=0.9,
     ),
     MentionSource(
-        "shareholders", ("uscc", "shareholder_name"), "shareholder_id_no", "shareholder_name"
+        "shareholders",
+        ("uscc", "shareholder_name"),
+        "shareholder_id_no",
+        "shareholder_name",
+        in_county=0.5,
     ),
     MentionSource("dibao_members", ("case_no", "name"), "id_no", "name"),
     MentionSource("subsidy_payments", ("payment_no",), "id_no", "name", "division_code"),
@@ -90,7 +111,7 @@ M_U_ORG = {"exact": (0.7, 1e-2), "else": (0.3, 0.99)}
 U_ESTIMATION_MIN_PEOPLE = 5000
 
 DEFAULT_THRESHOLD = 0.8
-DEFAULT_MARGIN = 1.0
+BANK_IN_COUNTY = 0.3  # a bank counterparty may live anywhere
 
 
 def mentions_sql(inp: Inputs) -> str:
@@ -190,7 +211,6 @@ def build_person_links(
     inp: Inputs,
     *,
     threshold: float = DEFAULT_THRESHOLD,
-    margin: float = DEFAULT_MARGIN,
 ) -> LinkageStats:
     """Create temp table qf_lib_person_links from the mentions and qf_lib_people."""
     stats = LinkageStats()
@@ -210,31 +230,52 @@ def build_person_links(
         _prepare_link_tables(con)
         stats.pairs_scored = _splink_predict(con, n_people)
         stats.u_estimated = n_people >= U_ESTIMATION_MIN_PEOPLE
-        _choose_links(con, threshold, margin)
+        _best_candidates(con, n_people)
     else:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE qf_link_best (uid VARCHAR, linked_id_no VARCHAR, "
-            "best_id_no VARCHAR, confidence DOUBLE, match_weight DOUBLE, runner_up_weight DOUBLE, "
-            "candidates BIGINT, outcome VARCHAR)"
+            "CREATE OR REPLACE TEMP TABLE qf_link_best (uid VARCHAR, best_id_no VARCHAR, "
+            "bf1 DOUBLE, bf2 DOUBLE, bf_sum DOUBLE, splink_probability DOUBLE, "
+            "match_weight DOUBLE, runner_up_weight DOUBLE, candidates BIGINT)"
         )
+    priors = ", ".join(f"('{m.view}', {m.in_county})" for m in MENTION_SOURCES)
+    priors += f", ('bank_transactions', {BANK_IN_COUNTY})"
+    r_else = M_U_NAME["else"][0] / M_U_NAME["else"][1]
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE qf_lib_person_links AS
-        SELECT m.source, m.record_key, m.name, m.birth_date, m.division_code,
-               b.linked_id_no,
-               b.best_id_no AS best_candidate_id_no,
-               coalesce(b.outcome, 'unmatched') AS outcome,
+        f"""CREATE OR REPLACE TEMP TABLE qf_lib_person_links AS
+        WITH joined AS (
+          SELECT m.*, b.*, pr.in_county,
+                 pr.in_county / $n AS w,  -- prior weight of one person
+                 ($n - coalesce(b.candidates, 0)) * $r AS unscored
+          FROM qf_mentions m
+          JOIN qf_mention_profiles p
+            ON p.name IS NOT DISTINCT FROM m.name
+           AND p.birth_date IS NOT DISTINCT FROM m.birth_date
+           AND p.division_code IS NOT DISTINCT FROM m.division_code
+           AND p.address IS NOT DISTINCT FROM m.address
+           AND p.org_name IS NOT DISTINCT FROM m.org_name
+          JOIN (VALUES {priors}) pr(source, in_county) ON pr.source = m.source
+          LEFT JOIN qf_link_best b ON b.uid = p.uid
+        ),
+        scored AS (
+          SELECT *,
+                 w * bf1 / (w * (coalesce(bf_sum, 0) + unscored) + 1 - in_county) AS p1,
+                 w * (bf1 + coalesce(bf2, 0))
+                   / (w * (coalesce(bf_sum, 0) + unscored) + 1 - in_county) AS p12
+          FROM joined
+        )
+        SELECT source, record_key, name, birth_date, division_code,
+               CASE WHEN p1 >= $threshold THEN best_id_no END AS linked_id_no,
+               best_id_no AS best_candidate_id_no,
+               CASE WHEN p1 >= $threshold THEN 'linked'
+                    WHEN p12 >= $threshold THEN 'ambiguous' ELSE 'unmatched' END AS outcome,
                'splink' AS method,
-               coalesce(b.confidence, 0.0) AS confidence,
-               b.match_weight, b.runner_up_weight, coalesce(b.candidates, 0) AS candidates
-        FROM qf_mentions m
-        JOIN qf_mention_profiles p
-          ON p.name IS NOT DISTINCT FROM m.name
-         AND p.birth_date IS NOT DISTINCT FROM m.birth_date
-         AND p.division_code IS NOT DISTINCT FROM m.division_code
-         AND p.address IS NOT DISTINCT FROM m.address
-         AND p.org_name IS NOT DISTINCT FROM m.org_name
-        LEFT JOIN qf_link_best b ON b.uid = p.uid"""
+               coalesce(p1, 0.0) AS confidence,
+               splink_probability, match_weight, runner_up_weight,
+               coalesce(candidates, 0) AS candidates
+        FROM scored""",
+        {"n": float(max(n_people, 1)), "r": r_else, "threshold": threshold},
     )
+    con.execute("DROP TABLE IF EXISTS qf_link_best")
     for outcome, n in con.execute(
         "SELECT outcome, count(*) FROM qf_lib_person_links GROUP BY outcome"
     ).fetchall():
@@ -439,29 +480,27 @@ def _splink_predict(con: duckdb.DuckDBPyConnection, n_people: int) -> int:
     return pairs.num_rows
 
 
-def _choose_links(con: duckdb.DuckDBPyConnection, threshold: float, margin: float) -> None:
+def _best_candidates(con: duckdb.DuckDBPyConnection, n_people: int) -> None:
+    """Per mention profile: the best two candidates' Bayes factors and the sum over all."""
+    prior = 1.0 / max(n_people, 2)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE qf_link_best AS
-        WITH ranked AS (
-          SELECT *, row_number() OVER (PARTITION BY uid ORDER BY match_weight DESC, id_no) AS rk,
-                 count(*) OVER (PARTITION BY uid) AS candidates
+        WITH bf AS (
+          -- match_weight = log2(prior odds) + log2(Bayes factor): take the prior back out
+          SELECT *, pow(2.0, match_weight - log2($prior / (1 - $prior))) AS bf,
+                 row_number() OVER (PARTITION BY uid ORDER BY match_weight DESC, id_no) AS rk
           FROM qf_link_pairs
-        ),
-        best AS (
-          SELECT r1.uid, r1.id_no AS best_id_no, r1.match_probability AS confidence,
-                 r1.match_weight, r2.match_weight AS runner_up_weight, r1.candidates
-          FROM ranked r1 LEFT JOIN ranked r2 ON r2.uid = r1.uid AND r2.rk = 2
-          WHERE r1.rk = 1
         )
         SELECT uid,
-               CASE WHEN confidence >= $threshold
-                     AND (runner_up_weight IS NULL OR match_weight - runner_up_weight >= $margin)
-                    THEN best_id_no END AS linked_id_no,
-               best_id_no, confidence, match_weight, runner_up_weight, candidates,
-               CASE WHEN confidence < $threshold THEN 'unmatched'
-                    WHEN runner_up_weight IS NOT NULL AND match_weight - runner_up_weight < $margin
-                    THEN 'ambiguous' ELSE 'linked' END AS outcome
-        FROM best""",
-        {"threshold": threshold, "margin": margin},
+               arg_max(id_no, bf) FILTER (WHERE rk = 1) AS best_id_no,
+               max(bf) FILTER (WHERE rk = 1) AS bf1,
+               max(bf) FILTER (WHERE rk = 2) AS bf2,
+               sum(bf) AS bf_sum,
+               max(match_probability) FILTER (WHERE rk = 1) AS splink_probability,
+               max(match_weight) FILTER (WHERE rk = 1) AS match_weight,
+               max(match_weight) FILTER (WHERE rk = 2) AS runner_up_weight,
+               count(*) AS candidates
+        FROM bf GROUP BY uid""",
+        {"prior": prior},
     )
     con.execute("DROP TABLE IF EXISTS qf_link_pairs")
