@@ -128,3 +128,14 @@ def test_exports_are_audited(ws: Path) -> None:
         assert audit.verify(s).ok
         assert s.scalar(select(Warning.status).where(Warning.id == 1)) == "new"
     engine.dispose()
+
+
+def test_export_names_the_model_from_the_library(ws: Path, store_url: str) -> None:
+    loader = pytest.importorskip("qingfeng.engine.loader")  # the engine station's model library
+    spec = next(iter(loader.load_models(None).models.values()))
+    with tx(migrated_factory(store_url)) as s:
+        make_warning(s, "522701001001", model_id=spec.id)
+    run(ws, "warnings", "export", "--format", "jsonl", "-o", str(ws / "m.jsonl"),
+        "--model", spec.id, "--as", "sup")  # fmt: skip
+    (row,) = [json.loads(x) for x in (ws / "m.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert row["model_id"] == spec.id and row["model_name"] == spec.name.zh

@@ -5,4 +5,4 @@ Each module in BENCHMARKS exposes `run(console) -> None` and prints its own figu
 
 from __future__ import annotations
 
-BENCHMARKS: tuple[str, ...] = ("pages",)
+BENCHMARKS: tuple[str, ...] = ("store", "pages")

@@ -13,16 +13,20 @@ from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import OPEN_STATES, STATES, Actor
 from qingfeng.loop.service import require_read
 from qingfeng.store.models import Warning
-from qingfeng.store.scope import warning_scope_clause
+from qingfeng.store.scope import division_prefix, warning_scope_clause
 
+_NO_DUE = Warning.due_at.is_(None)
+_NO_AMOUNT = Warning.amount.is_(None)
+# Each order matches an index of migration 0003 (walked forwards or backwards), so a page is
+# read off the index instead of sorting the whole scope. Same NULL placement on both stores:
+# no deadline sorts after the latest deadline; no amount sorts below the smallest amount.
 SORTS: dict[str, tuple[Any, ...]] = {
     "-created_at": (Warning.created_at.desc(), Warning.id.desc()),
     "created_at": (Warning.created_at.asc(), Warning.id.asc()),
-    # NULLs (no deadline, no amount) last both ways, the same on SQLite and PostgreSQL
-    "due_at": (Warning.due_at.asc().nulls_last(), Warning.id.asc()),
-    "-due_at": (Warning.due_at.desc().nulls_last(), Warning.id.desc()),
-    "-amount": (Warning.amount.desc().nulls_last(), Warning.id.desc()),
-    "amount": (Warning.amount.asc().nulls_last(), Warning.id.asc()),
+    "due_at": (_NO_DUE.asc(), Warning.due_at.asc(), Warning.id.asc()),
+    "-due_at": (_NO_DUE.desc(), Warning.due_at.desc(), Warning.id.desc()),
+    "-amount": (_NO_AMOUNT.asc(), Warning.amount.desc(), Warning.id.desc()),
+    "amount": (_NO_AMOUNT.desc(), Warning.amount.asc(), Warning.id.asc()),
     "id": (Warning.id.asc(),),
     "-id": (Warning.id.desc(),),
 }
@@ -95,7 +99,7 @@ def filtered(actor: Actor, q: WarningQuery) -> Select[Warning]:
     if q.assignee_id is not None:
         stmt = stmt.where(Warning.assignee_id == q.assignee_id)
     if q.division_code:
-        stmt = stmt.where(Warning.division_code.startswith(q.division_code, autoescape=True))
+        stmt = stmt.where(division_prefix(Warning.division_code, q.division_code))
     if q.subject_id:
         stmt = stmt.where(Warning.subject_id == q.subject_id)
     if q.present is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -82,11 +83,26 @@ class Warning(Base):
     __table_args__ = (
         Index("ix_warnings_status_severity", "status", "severity"),
         Index("ix_warnings_model_status", "model_id", "status"),
-        # migration 0200_web_indexes: the back office sorts by these and searches names by prefix
-        Index("ix_warnings_amount", "amount"),
-        Index("ix_warnings_due_at", "due_at"),
+        # migration 0003: one index per sort order of the list (see qingfeng.loop.query.SORTS)
+        Index("ix_warnings_created_id", "created_at", "id"),
+        Index("ix_warnings_status_created_id", "status", "created_at", "id"),
+        Index("ix_warnings_due_sort", text("(due_at IS NULL)"), "due_at", "id"),
+        Index(
+            "ix_warnings_amount_sort",
+            text("(amount IS NULL)"),
+            text("amount DESC"),
+            text("id DESC"),
+        ),
+        Index("ix_warnings_model_created_id", "model_id", "created_at", "id"),
+        Index(
+            "ix_warnings_model_amount_sort",
+            "model_id",
+            text("(amount IS NULL)"),
+            text("amount DESC"),
+            text("id DESC"),
+        ),
+        # migration 0200_web_indexes: overdue work, and names searched by prefix
         Index("ix_warnings_status_due_at", "status", "due_at"),
-        Index("ix_warnings_created_at", "created_at"),
         Index("ix_warnings_subject_name", "subject_name"),
     )
 

@@ -8,7 +8,9 @@ pages, CLI, exports — starts from `scoped_warnings`, so typing another county'
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from qingfeng.store.models import Organisation, User, Warning
@@ -58,10 +60,24 @@ def org_scope_clause(session: Session, org: Organisation) -> ColumnElement[bool]
     ids = subtree_ids(session, org)
     conditions: list[ColumnElement[bool]] = [Warning.org_id.in_(ids)]
     conditions += [
-        Warning.division_code.startswith(prefix, autoescape=True)
-        for prefix in subtree_prefixes(session, org)
+        division_prefix(Warning.division_code, p) for p in subtree_prefixes(session, org)
     ]
     return or_(*conditions)
+
+
+def division_prefix(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with the all-digit `prefix`, as a range an index can serve.
+
+    '522701' → column >= '522701' AND column < '522702'. (LIKE 'x%' cannot use an index on
+    SQLite, whose LIKE is case-insensitive, nor on PostgreSQL outside the C collation.) Division
+    codes are digits only, so the range is exact; a prefix of all nines has no upper bound.
+    """
+    if not prefix.isdigit():
+        return false()
+    upper = str(int(prefix) + 1).zfill(len(prefix))
+    if len(upper) > len(prefix):
+        return and_(column >= prefix, column.is_not(None))
+    return and_(column >= prefix, column < upper)
 
 
 def scoped_warnings(session: Session, user: User) -> Select[Warning]:
