@@ -310,3 +310,118 @@ def test_saved_filters_and_digest(api: Api) -> None:
     assert "王" not in digest.text  # no personal data in the digest
     r = api.get("sup_a", "/api/v1/digest", params={"org_id": api.orgs["county_b"].id})
     assert r.status_code == 404
+
+
+def _big_pdf(n: int) -> bytes:
+    return b"%PDF-1.4\n" + b"0" * n
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "says"),
+    [
+        (
+            "post",
+            "/actions/dispatch",
+            {"content": b"not json", "headers": {"content-type": "application/json"}},
+            422,
+            "",
+        ),
+        (
+            "post",
+            "/actions/dispose",
+            {"json": {"finding": "confirmed", "funds_recovered": "abc"}},
+            422,
+            "funds_recovered",
+        ),
+        ("post", "/actions/dispose", {"json": {"funds_recovered": "-5"}}, 422, "greater than 0"),
+        ("post", "/actions/dispose", {"json": {"funds_recovered": "1.234"}}, 422, "decimal places"),
+        ("post", "/actions/dispose", {"json": {"funds_recovered": "1" * 20}}, 422, "digits"),
+        ("post", "/actions/open_case", {"json": {"case_no": "x" * 61}}, 422, "case_no"),
+        ("post", "/actions/fly", {"json": {}}, 422, "unknown action"),
+        ("post", "/actions/dispatch", {"json": {"org_id": 999999}}, 422, "does not exist"),
+        ("post", "/actions/dispatch", {"json": {"org_id": 99999999999}}, 422, "org_id"),
+        ("post", "/actions/dispatch", {"json": {"org_id": "county"}}, 422, "org_id"),
+        ("post", "/actions/dispatch", {"json": {"version": "one"}}, 422, "version"),
+        ("post", "/comments", {"json": {"body": "长" * 10_001}}, 422, "body"),
+        ("post", "/comments", {"json": {}}, 422, "body"),
+        (
+            "post",
+            "/attachments",
+            {"files": {"file": ("empty.pdf", b"", "application/pdf")}},
+            422,
+            "empty",
+        ),
+        (
+            "post",
+            "/attachments",
+            {"files": {"file": ("a" * 300 + ".pdf", b"%PDF-", "application/pdf")}},
+            422,
+            "255",
+        ),
+        (
+            "post",
+            "/attachments",
+            {"files": {"file": ("big.pdf", _big_pdf(21 * 1024 * 1024), "application/pdf")}},
+            422,
+            "limit",
+        ),
+        (
+            "post",
+            "/attachments",
+            {"files": {"file": ("notes.txt", "说明".encode("gbk"), "text/plain")}},
+            422,
+            "UTF-8",
+        ),
+        ("post", "/attachments", {}, 422, "file"),
+    ],
+)
+def test_malformed_requests_are_refused_clearly(  # type: ignore[no-untyped-def]
+    api: Api, method, path, kwargs, status, says
+) -> None:
+    a1 = api.ids["a1"]
+    with tx(api.factory) as s:  # type: ignore[arg-type]
+        before = s.get_one(Warning, a1).version
+    headers = {**api.as_("sup_a"), **kwargs.pop("headers", {})}
+    r = getattr(api.client, method)(f"/api/v1/warnings/{a1}{path}", headers=headers, **kwargs)
+    assert r.status_code == status, r.text
+    assert says in r.text
+    with tx(api.factory) as s:  # type: ignore[arg-type]
+        assert s.get_one(Warning, a1).version == before  # nothing written
+        assert audit.verify(s).ok
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("/api/v1/warnings/abc", "warning_id"),
+        ("/api/v1/warnings?limit=0", "limit"),
+        ("/api/v1/warnings?limit=100000", "limit"),
+        ("/api/v1/warnings?offset=-1", "offset"),
+        ("/api/v1/warnings?sort=name", "unknown sort"),
+        ("/api/v1/warnings?status=closed", "unknown status"),
+        ("/api/v1/warnings?due=tomorrow", "due"),
+        ("/api/v1/warnings?division_code=52a", "division_code"),
+        ("/api/v1/warnings?created_from=yesterday", "created_from"),
+        ("/api/v1/warnings/export?format=pdf", "format"),
+        ("/api/v1/warnings/99999999999", "warning_id"),
+        ("/api/v1/warnings/424242", "not found"),
+        ("/api/v1/attachments/99999999999", "attachment_id"),
+        ("/api/v1/warnings?org_id=99999999999", "org_id"),
+        ("/api/v1/digest?org_id=99999999999", "org_id"),
+    ],
+)
+def test_malformed_queries_are_refused_clearly(api: Api, url: str, says: str) -> None:
+    r = api.get("sup_a", url)
+    assert r.status_code in (404, 422), r.text
+    assert says in r.text
+
+
+def test_bulk_dispatch_malformed(api: Api) -> None:
+    for body, says in (
+        ({"ids": []}, "ids"),
+        ({"ids": ["x"]}, "ids"),
+        ({"ids": [api.ids["a1"]], "org_id": 999999}, "does not exist"),
+        ({}, "ids"),
+    ):
+        r = api.post("sup_a", "/api/v1/warnings/bulk-dispatch", json=body)
+        assert r.status_code == 422 and says in r.text, r.text

@@ -28,7 +28,7 @@ def run(ws: Path, *args: str) -> str:
 def fails(ws: Path, *args: str) -> str:
     result = runner.invoke(app, [*args, "-w", str(ws)])
     assert result.exit_code != 0, result.output
-    return result.output
+    return " ".join(result.output.split())  # messages wrapped by the terminal width, rejoined
 
 
 @pytest.fixture
@@ -88,6 +88,14 @@ def test_warnings_from_list_to_outcomes(ws: Path) -> None:
     assert "100%" in out and "1,500.00" in out
     other = str(3)  # county B's warning: not found by id
     assert "not found" in fails(ws, "warnings", "show", other, "--as", "sup")
+    assert "not found" in fails(ws, "warnings", "show", "99999999999", "--as", "sup")
+    assert "no organisation" in fails(
+        ws, "warnings", "dispatch", "1", "--org", "99999999999", "--as", "sup"
+    )
+    assert "--funds" in fails(
+        ws, "warnings", "act", str(red), "dispose", "--finding", "confirmed", "--funds", "-3",
+        "--measure", "funds_recovered", "--as", "sup",
+    )  # fmt: skip
 
 
 def test_exports_are_audited(ws: Path) -> None:

@@ -11,6 +11,8 @@ from itertools import count
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -341,3 +343,36 @@ def test_parallel_writers_keep_one_unbroken_chain(world: World) -> None:
         seqs = list(s.scalars(select(AuditLog.seq).order_by(AuditLog.seq)))
         assert seqs == list(range(1, len(seqs) + 1))
     assert all(counts(world, w) == (3, 3) for w in wids)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(sorted(TRANSITIONS)), min_size=1, max_size=10))
+def test_random_action_sequences_keep_the_invariants(world: World, actions: list[str]) -> None:
+    """Whatever people click, in any order: a refused action changes nothing, an accepted one
+    moves the version by one and leaves one event and one audit row; deadlines exist exactly in
+    the timed states; the audit chain stays intact."""
+    wid = prepared(world, "new")
+    accepted = 0
+    for action in actions:
+        with tx(world.factory) as s:
+            before = s.get_one(Warning, wid)
+            state, version = before.status, before.version
+        try:
+            w = do(world, "supervisor", wid, action, request_for(world, action))
+        except (TransitionNotAllowed, InvalidInput, PermissionDenied):
+            with tx(world.factory) as s:
+                after = s.get_one(Warning, wid)
+                assert (after.status, after.version) == (state, version)
+            continue
+        accepted += 1
+        assert w.version == version + 1
+        assert state in TRANSITIONS[action].sources
+        timed = w.status in OPEN_STATES and not (
+            w.status == "disposed" and w.finding in ("unfounded", "cannot_verify")
+        )
+        assert (w.due_at is not None) == timed, (action, w.status)
+        if w.status == "merged":
+            break
+    assert counts(world, wid) == (accepted, accepted)
+    with tx(world.factory) as s:
+        assert audit.verify(s).ok

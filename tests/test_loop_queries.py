@@ -210,3 +210,24 @@ def test_bulk_dispatch_conflict_writes_nothing(factory, monkeypatch) -> None:  #
     with tx(factory) as s:
         assert set(s.scalars(select(Warning.status).where(Warning.id.in_(ids)))) == {"new"}
         assert s.scalar(select(func.count()).where(WarningEvent.warning_id.in_(ids))) == 0
+
+
+def test_refresh_statistics_gives_the_planner_numbers(factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from qingfeng.store.db import refresh_statistics
+
+    with tx(factory) as s:
+        for _ in range(20):
+            make_warning(s, model_id="stats")
+    engine = factory.kw["bind"]
+    refresh_statistics(engine)
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            sql = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'warnings'"
+        else:
+            sql = (
+                "SELECT count(*) FROM pg_stats "
+                "WHERE tablename = 'warnings' AND schemaname = current_schema()"
+            )
+        assert conn.execute(text(sql)).scalar_one() > 0

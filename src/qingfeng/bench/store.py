@@ -165,7 +165,7 @@ class Store:
 
 def _build(name: str, url: str, n: int, console: Console) -> Store:
     """Migrate, and fill unless the store already holds exactly n warnings."""
-    from qingfeng.store.db import make_engine, session_factory, upgrade_store
+    from qingfeng.store.db import make_engine, refresh_statistics, session_factory, upgrade_store
     from qingfeng.store.models import Organisation, User, Warning
     from qingfeng.store.users import create_org, hash_password
 
@@ -215,8 +215,7 @@ def _build(name: str, url: str, n: int, console: Console) -> Store:
         started = time.perf_counter()
         fill(engine, n, org_of, lambda k: progress.advance(task, k))
     console.print(f"{name}: filled {n:,} warnings in {time.perf_counter() - started:.0f} s")
-    with engine.begin() as conn:  # planner statistics, as a maintained store has them
-        conn.execute(text("ANALYZE"))
+    refresh_statistics(engine)  # as the daily digest keeps them in a working store
     return Store(name, url, engine)
 
 

@@ -270,6 +270,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Apply one action of the state machine to a warning."""
+        from pydantic import ValidationError
         from sqlalchemy import select
 
         from qingfeng.loop.machine import STATE_LABELS, ActionRequest
@@ -286,20 +287,26 @@ def register(app: typer.Typer) -> None:
                 amount = Decimal(funds) if funds else None
             except InvalidOperation:
                 raise fail(f"--funds {funds!r} is not an amount in yuan") from None
-            req = ActionRequest(
-                version=version,
-                org_id=_org_id(actor.session, org),
-                assignee_id=assignee_id,
-                reason=reason or None,
-                finding=finding or None,
-                measures=measure or [],
-                funds_recovered=amount,
-                note=note or None,
-                report=report or None,
-                target_id=target,
-                case_no=case_no or None,
-                case_title=case_title or None,
-            )
+            try:
+                req = ActionRequest(
+                    version=version,
+                    org_id=_org_id(actor.session, org),
+                    assignee_id=assignee_id,
+                    reason=reason or None,
+                    finding=finding or None,
+                    measures=measure or [],
+                    funds_recovered=amount,
+                    note=note or None,
+                    report=report or None,
+                    target_id=target,
+                    case_no=case_no or None,
+                    case_title=case_title or None,
+                )
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = str(first["loc"][0])
+                option = {"funds_recovered": "funds", "target_id": "target"}.get(field, field)
+                raise fail(f"--{option.replace('_', '-')}: {first['msg']}") from None
             x = act(actor, warning_id, action, req)
             state, due, zone = x.status, x.due_at, actor.config.zone
         console.print(
@@ -436,13 +443,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workspace: WorkspaceOption = None,
     ) -> None:
-        """The daily digest: new, due-soon and overdue warnings per unit (no personal data)."""
+        """The daily digest: new, due-soon and overdue warnings per unit (no personal data).
+
+        Run it daily (cron); it also refreshes the store's query-planner statistics."""
         from sqlalchemy import select
 
         from qingfeng.loop.config import LoopConfigError, load_loop_config
         from qingfeng.loop.digest import build_digest
         from qingfeng.settings import SETTINGS_FILE
-        from qingfeng.store.db import make_engine, session_factory
+        from qingfeng.store.db import make_engine, refresh_statistics, session_factory
         from qingfeng.store.models import Organisation, utcnow
         from qingfeng.store.users import org_by_code_or_id
 
@@ -473,6 +482,7 @@ def register(app: typer.Typer) -> None:
                     path = folder / f"{unit.id:04d}-{unit.division_code or unit.kind}.md"
                     path.write_text(d.to_markdown(), encoding="utf-8")
                     written.append((unit.name, path, d.overdue_total, d.due_soon_total))
+            refresh_statistics(engine)  # the daily job keeps the planner's statistics fresh
         finally:
             engine.dispose()
         table = Table("单位 unit", "超期 overdue", "临期 due soon", "文件 file")

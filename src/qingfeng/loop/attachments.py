@@ -11,7 +11,7 @@ from qingfeng import audit
 from qingfeng.loop.errors import InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.machine import COMMENT_ROLES, Actor
 from qingfeng.loop.service import get_warning
-from qingfeng.store.models import Attachment, WarningEvent
+from qingfeng.store.models import MAX_ID, Attachment, WarningEvent
 
 # File signatures: the declared type must match the bytes (a renamed .exe is refused).
 _MAGIC: dict[str, tuple[bytes, ...]] = {
@@ -29,6 +29,8 @@ def _check(actor: Actor, filename: str, data: bytes) -> tuple[str, str]:
     name = PurePath(filename.replace("\\", "/")).name.strip()
     if not name:
         raise InvalidInput("attachment has no file name")
+    if len(name) > 255:
+        raise InvalidInput(f"attachment file name is {len(name)} characters long (255 at most)")
     suffix = PurePath(name).suffix.lower()
     types = actor.config.attachment_types
     if suffix not in types:
@@ -109,7 +111,7 @@ def open_attachment(
     actor: Actor, attachment_id: int, attachments_dir: Path
 ) -> tuple[Attachment, Path]:
     """The attachment and its file, if the user may see its warning (the download is audited)."""
-    row = actor.session.get(Attachment, attachment_id)
+    row = actor.session.get(Attachment, attachment_id) if 1 <= attachment_id <= MAX_ID else None
     if row is None:
         raise NotFound(f"attachment {attachment_id} not found")
     get_warning(actor, row.warning_id)  # scope check: NotFound if out of scope

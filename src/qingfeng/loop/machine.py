@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -30,7 +30,7 @@ from qingfeng import audit
 from qingfeng.loop.calendar import Clock
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
-from qingfeng.store.models import Case, Organisation, User, Warning, WarningEvent
+from qingfeng.store.models import MAX_ID, Case, Organisation, User, Warning, WarningEvent
 from qingfeng.store.scope import can_see_warning
 
 STATES = (
@@ -149,25 +149,36 @@ READ_ROLES = frozenset(
 COMMENT_ROLES = frozenset({"administrator", "supervisor", "verifier", "leader"})
 
 
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
 class ActionRequest(BaseModel):
     """What a person submits with an action. Which fields are needed depends on the action."""
 
-    version: int | None = Field(
+    version: RowId | None = Field(
         default=None, description="The version the person saw; a newer one means a conflict."
     )
-    org_id: int | None = Field(default=None, description="dispatch / reassign / escalate: unit")
-    assignee_id: int | None = Field(default=None, description="assign: the person")
+    org_id: RowId | None = Field(default=None, description="dispatch / reassign / escalate: unit")
+    assignee_id: RowId | None = Field(default=None, description="assign: the person")
     reason: str | None = Field(default=None, description="return / escalate / reopen / pause")
     finding: str | None = Field(default=None, description=f"dispose: one of {FINDINGS}")
     measures: list[str] = Field(default_factory=list, description=f"dispose: any of {MEASURES}")
     funds_recovered: Decimal | None = Field(
-        default=None, description="dispose: yuan recovered (with measure funds_recovered)"
+        default=None,
+        gt=0,
+        max_digits=18,
+        decimal_places=2,
+        description="dispose: yuan recovered (with measure funds_recovered)",
     )
     note: str | None = Field(default=None, description="dispose / follow_up / archive: remarks")
     report: str | None = Field(default=None, description="feedback: the rectification report")
-    target_id: int | None = Field(default=None, description="merge: the warning to keep")
-    case_no: str | None = Field(default=None, description="open_case / dispose with case_opened")
-    case_title: str | None = Field(default=None, description="open_case: title of the case")
+    target_id: RowId | None = Field(default=None, description="merge: the warning to keep")
+    case_no: str | None = Field(
+        default=None, max_length=60, description="open_case / dispose with case_opened"
+    )
+    case_title: str | None = Field(
+        default=None, max_length=400, description="open_case: title of the case"
+    )
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select
 
 from qingfeng.hits import SEVERITIES
-from qingfeng.loop.machine import OPEN_STATES, STATES, Actor
+from qingfeng.loop.machine import OPEN_STATES, STATES, Actor, RowId
 from qingfeng.loop.service import require_read
 from qingfeng.store.models import Warning
 from qingfeng.store.scope import division_prefix, warning_scope_clause
@@ -41,8 +41,8 @@ class WarningQuery(BaseModel):
     status: list[str] = Field(default_factory=list)
     severity: list[str] = Field(default_factory=list)
     model_id: list[str] = Field(default_factory=list)
-    org_id: int | None = None
-    assignee_id: int | None = None
+    org_id: RowId | None = None
+    assignee_id: RowId | None = None
     division_code: str | None = Field(default=None, description="area prefix")
     subject_id: str | None = None
     due: Literal["soon", "overdue"] | None = None

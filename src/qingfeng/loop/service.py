@@ -26,6 +26,7 @@ from qingfeng.loop.machine import (
     apply,
 )
 from qingfeng.store.models import (
+    MAX_ID,
     Comment,
     Organisation,
     SavedFilter,
@@ -55,7 +56,8 @@ def require_read(user: User) -> None:
 def get_warning(actor: Actor, warning_id: int) -> Warning:
     """The warning if the user may see it; NotFound otherwise (out of scope looks the same)."""
     require_read(actor.user)
-    warning = can_see_warning(actor.session, actor.user, warning_id)
+    in_range = 1 <= warning_id <= MAX_ID  # larger ids cannot exist (and PostgreSQL would raise)
+    warning = can_see_warning(actor.session, actor.user, warning_id) if in_range else None
     if warning is None:
         raise NotFound(f"预警 {warning_id} 不存在或不在您的范围内 / warning {warning_id} not found")
     return warning
@@ -179,6 +181,9 @@ def bulk_dispatch(
     ids = sorted(set(warning_ids))
     if not ids:
         return BulkResult(0, {})
+    impossible = [i for i in ids if not 1 <= i <= MAX_ID]
+    if impossible:
+        raise NotFound(f"warnings not found or outside your scope: {_few(impossible)}")
     from qingfeng.store.scope import warning_scope_clause
 
     scope = warning_scope_clause(actor.session, actor.user)

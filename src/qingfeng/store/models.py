@@ -24,6 +24,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+# Integer primary keys are 32-bit on PostgreSQL: a larger id in a request is refused up front
+# (with the field named) instead of failing in the database.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qingfeng.store.models import ORG_KINDS, ROLES, Organisation, User, utcnow
+from qingfeng.store.models import MAX_ID, ORG_KINDS, ROLES, Organisation, User, utcnow
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -142,5 +142,5 @@ def org_by_code_or_id(session: Session, ref: str) -> Organisation | None:
         org = session.scalar(select(Organisation).where(Organisation.division_code == ref))
         if org is not None:
             return org
-        return session.get(Organisation, int(ref))
+        return session.get(Organisation, int(ref)) if int(ref) <= MAX_ID else None
     return session.scalar(select(Organisation).where(Organisation.name == ref))

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from qingfeng.loop.machine import RowId
 from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
 from qingfeng.store.models import Warning
 
@@ -155,8 +156,8 @@ class AttachmentOut(BaseModel):
 
 
 class BulkDispatchIn(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=100_000)
-    org_id: int | None = Field(
+    ids: list[RowId] = Field(min_length=1, max_length=100_000)
+    org_id: RowId | None = Field(
         default=None, description="Target unit; omitted: route each by its division code."
     )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.background import BackgroundTask
 
@@ -17,11 +18,11 @@ from qingfeng.loop import service
 from qingfeng.loop.digest import build_digest
 from qingfeng.loop.errors import InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.export import EXPORT_ROLES, export_warnings
-from qingfeng.loop.machine import ActionRequest, allowed_actions
+from qingfeng.loop.machine import ActionRequest, RowId, allowed_actions
 from qingfeng.loop.masking import mask_id
 from qingfeng.loop.outcomes import model_outcomes
 from qingfeng.loop.query import WarningQuery, list_warnings
-from qingfeng.store.models import Organisation, SavedFilter
+from qingfeng.store.models import MAX_ID, Organisation, SavedFilter
 from qingfeng.web.api.deps import ActorDep, SettingsDep
 from qingfeng.web.api.schemas import (
     AttachmentOut,
@@ -55,6 +56,9 @@ EXPORT_MEDIA = {
     "jsonl": "application/x-ndjson",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+IdPath = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 class ListParams(WarningQuery):
@@ -130,7 +134,7 @@ def export(
 )
 def read(
     actor: ActorDep,
-    warning_id: int,
+    warning_id: IdPath,
     reveal: Annotated[bool, Query()] = False,
     purpose: Annotated[str | None, Query(max_length=200)] = None,
 ) -> WarningDetail:
@@ -158,7 +162,7 @@ def read(
     responses={**ERRORS, **CONFLICT, 422: {"description": "missing or bad field"}},
     summary="Apply a state-machine action (send `version` to detect concurrent changes)",
 )
-def act(actor: ActorDep, warning_id: int, action: str, body: ActionRequest) -> WarningDetail:
+def act(actor: ActorDep, warning_id: IdPath, action: str, body: ActionRequest) -> WarningDetail:
     warning = service.act(actor, warning_id, action, body)
     actor.session.commit()
     return detail(warning, actor.now, revealed=False, allowed=allowed_actions(warning, actor.user))
@@ -177,7 +181,7 @@ def bulk_dispatch(actor: ActorDep, body: BulkDispatchIn) -> BulkDispatchOut:
 
 
 @router.get("/warnings/{warning_id}/timeline", response_model=list[EventOut], responses=ERRORS)
-def timeline(actor: ActorDep, warning_id: int) -> list[EventOut]:
+def timeline(actor: ActorDep, warning_id: IdPath) -> list[EventOut]:
     return [
         EventOut(
             id=e.id,
@@ -193,7 +197,7 @@ def timeline(actor: ActorDep, warning_id: int) -> list[EventOut]:
 
 
 @router.get("/warnings/{warning_id}/comments", response_model=list[CommentOut], responses=ERRORS)
-def comments(actor: ActorDep, warning_id: int) -> list[CommentOut]:
+def comments(actor: ActorDep, warning_id: IdPath) -> list[CommentOut]:
     return [
         CommentOut(id=c.id, at=c.at, author_id=c.author_id, body=c.body)
         for c in service.comments(actor, warning_id)
@@ -206,7 +210,7 @@ def comments(actor: ActorDep, warning_id: int) -> list[CommentOut]:
     status_code=201,
     responses=ERRORS,
 )
-def add_comment(actor: ActorDep, warning_id: int, body: CommentIn) -> CommentOut:
+def add_comment(actor: ActorDep, warning_id: IdPath, body: CommentIn) -> CommentOut:
     c = service.comment(actor, warning_id, body.body)
     actor.session.commit()
     return CommentOut(id=c.id, at=c.at, author_id=c.author_id, body=c.body)
@@ -219,7 +223,7 @@ def _attachment(a: object) -> AttachmentOut:
 @router.get(
     "/warnings/{warning_id}/attachments", response_model=list[AttachmentOut], responses=ERRORS
 )
-def list_attachments(actor: ActorDep, warning_id: int) -> list[AttachmentOut]:
+def list_attachments(actor: ActorDep, warning_id: IdPath) -> list[AttachmentOut]:
     from sqlalchemy import select
 
     from qingfeng.store.models import Attachment
@@ -240,7 +244,7 @@ def list_attachments(actor: ActorDep, warning_id: int) -> list[AttachmentOut]:
 async def upload(
     actor: ActorDep,
     settings: SettingsDep,
-    warning_id: int,
+    warning_id: IdPath,
     file: Annotated[UploadFile, File(description="pdf, jpg, png, txt, docx, xlsx, ofd")],
 ) -> AttachmentOut:
     limit = actor.config.attachment_max_bytes
@@ -258,7 +262,7 @@ async def upload(
     responses=ERRORS,
     summary="Download an attachment (audited)",
 )
-def download(actor: ActorDep, settings: SettingsDep, attachment_id: int) -> FileResponse:
+def download(actor: ActorDep, settings: SettingsDep, attachment_id: IdPath) -> FileResponse:
     row, path = attach_service.open_attachment(actor, attachment_id, settings.attachments_dir)
     actor.session.commit()
     return FileResponse(path, media_type=row.content_type, filename=row.filename)
@@ -289,7 +293,7 @@ def outcomes(actor: ActorDep) -> list[OutcomeOut]:
     responses={**ERRORS, 200: {"content": {"text/markdown": {}}}},
     summary="The daily digest of a unit (Markdown; no personal data)",
 )
-def digest(actor: ActorDep, org_id: int | None = None) -> PlainTextResponse:
+def digest(actor: ActorDep, org_id: Annotated[RowId | None, Query()] = None) -> PlainTextResponse:
     service.require_read(actor.user)
     home = actor.session.get(Organisation, actor.user.org_id) if actor.user.org_id else None
     if home is None:
@@ -316,6 +320,6 @@ def save_filter(actor: ActorDep, body: SavedFilterIn) -> SavedFilterOut:
 
 
 @router.delete("/filters/{filter_id}", status_code=204, responses=ERRORS)
-def delete_filter(actor: ActorDep, filter_id: int) -> None:
+def delete_filter(actor: ActorDep, filter_id: IdPath) -> None:
     service.delete_filter(actor, filter_id)
     actor.session.commit()
