@@ -98,3 +98,10 @@ def test_content_security_policy_allows_only_this_site(tmp_path):
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "http" not in csp
     assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_no_swagger_ui_since_it_loads_from_a_cdn(tmp_path):
+    client = client_for(make_world(tmp_path))
+    assert client.get("/api/docs").status_code == 404
+    assert client.get("/docs").status_code == 404
+    assert client.get("/api/v1/openapi.json").status_code == 200

@@ -111,3 +111,53 @@ def test_data_page_reads_lake_catalogue_and_reports(world):
     assert "deaths" in page.text and "90" in page.text and "火化.csv" in page.text
     assert "ingest-20261124T000000.json" in page.text  # the broken report is listed, not fatal
     assert sign_in(client_for(world), "sup_a").get("/data").status_code == 403
+
+
+def test_quarantine_browser_masks_and_filters_by_rule(world):
+    import duckdb
+
+    settings = world.settings
+    qdir = settings.lake_dir / "_quarantine" / "batch=b1"
+    qdir.mkdir(parents=True)
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT * FROM (VALUES "
+        "('deaths', 'b1', '火化.csv', 3::BIGINT, 'id_no:check_digit', "
+        '\'{"身份证号": "52270119500101001X", "姓名": "王五"}\'), '
+        "('deaths', 'b1', '火化.csv', 7::BIGINT, 'death_date:format;id_no:check_digit', "
+        '\'{"身份证号": "522701195001010028", "姓名": "赵六", "死亡日期": "2024-13-40"}\')'
+        ") t(dataset, _batch_id, source, source_row, rules, original)) "
+        f"TO '{qdir / 'part-0.parquet'}' (FORMAT parquet)"
+    )
+    con.close()
+    (settings.lake_dir / "_catalogue.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "batches": [
+                    {
+                        "batch_id": "b1",
+                        "dataset": "deaths",
+                        "source": "火化.csv",
+                        "sha256": "x",
+                        "created_at": "2026-11-23T10:00:00Z",
+                        "files": [],
+                        "quarantine_files": ["_quarantine/batch=b1/part-0.parquet"],
+                        "counts": {"rows_quarantined": 2},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    client = sign_in(client_for(world), "data")
+    assert "/data/quarantine/b1" in client.get("/data").text
+    page = client.get("/data/quarantine/b1")
+    assert page.status_code == 200
+    assert "共 2 行被隔离" in page.text and "身份证号：校验位错误 (2)" in page.text
+    assert "52270119500101001X" not in page.text and "王五" not in page.text
+    assert "522701********001X" in page.text and "2024-13-40" in page.text
+    one = client.get("/data/quarantine/b1?rule=death_date:format")
+    assert "共 1 行被隔离" in one.text
+    assert client.get("/data/quarantine/nope").status_code == 404
+    assert sign_in(client_for(world), "sup_a").get("/data/quarantine/b1").status_code == 403

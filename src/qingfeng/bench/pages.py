@@ -20,10 +20,13 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import func, select
 
+from qingfeng.settings import new_secret_key
+
 TARGET_MS = 300.0
 REPEAT = 5
 DEFAULT_WARNINGS = 1_000_000
 BENCH_DIR = Path("bench-out") / "pages"
+STORE_URL_ENV = "QINGFENG_BENCH_STORE_URL"  # e.g. a PostgreSQL database; default: SQLite
 PASSWORD = "bench-pass-2026"
 COUNTY = "522701"
 OTHER_COUNTIES = ("522702", "522722", "522723", "522725")
@@ -48,7 +51,14 @@ def build_store(folder: Path, n: int, console: Console) -> None:
     from qingfeng.store.users import create_org, create_user
     from qingfeng.workspace import init_workspace
 
-    if folder.exists():
+    store_url = os.environ.get(STORE_URL_ENV)
+    if store_url and not (folder / "qingfeng.toml").exists():
+        # The workspace's settings point at the server; init_workspace keeps an existing file.
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "qingfeng.toml").write_text(
+            f'secret_key = "{new_secret_key()}"\nstore_url = "{store_url}"\n', encoding="utf-8"
+        )
+    if (folder / "qingfeng.db").exists() or (store_url and (folder / "lake").exists()):
         settings = init_workspace(folder)
         engine = make_engine(settings.database_url)
         with engine.connect() as conn:
@@ -57,6 +67,8 @@ def build_store(folder: Path, n: int, console: Console) -> None:
         if have == n:
             console.print(f"reusing {folder} ({n:,} warnings)")
             return
+        if store_url:
+            raise RuntimeError(f"{store_url} holds {have:,} warnings, not {n:,}: empty it first")
         shutil.rmtree(folder)
     settings = init_workspace(folder, county_division_code=COUNTY)
     engine = make_engine(settings.database_url)
@@ -189,6 +201,8 @@ def run(
 ) -> None:
     n = int(os.environ.get("QINGFENG_BENCH_WARNINGS", DEFAULT_WARNINGS))
     folder = BENCH_DIR.resolve()
+    if os.environ.get(STORE_URL_ENV):
+        folder = folder.with_name("pages-" + os.environ[STORE_URL_ENV].split(":")[0].split("+")[0])
     started = time.perf_counter()
     build_store(folder, n, console)
     console.print(f"store ready in {time.perf_counter() - started:.1f} s")

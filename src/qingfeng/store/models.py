@@ -105,11 +105,8 @@ class Warning(Base):
             text("amount DESC"),
             text("id DESC"),
         ),
-        # migration 0200_web_indexes: the back office sorts by these and searches names by prefix
-        Index("ix_warnings_amount", "amount"),
-        Index("ix_warnings_due_at", "due_at"),
+        # migration 0200_web_indexes: overdue work, and names searched by prefix
         Index("ix_warnings_status_due_at", "status", "due_at"),
-        Index("ix_warnings_created_at", "created_at"),
         Index("ix_warnings_subject_name", "subject_name"),
     )
 

@@ -7,10 +7,13 @@ and otherwise falls back to the bare model ids found in the store, so pages neve
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from qingfeng.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Fields (监督领域) a model belongs to; labels live in messages.yaml as field.<key>.
 FIELDS = (
@@ -75,7 +78,11 @@ def load_model_catalogue(settings: Settings) -> dict[str, ModelInfo]:
         from qingfeng.engine.loader import load_models
     except ImportError:
         return {}
-    models = load_models(settings.models_dir)
+    try:
+        models = load_models(settings.models_dir)
+    except Exception as exc:  # a broken spec must not take the warnings pages down with it
+        log.warning("model catalogue unavailable: %s: %s", type(exc).__name__, exc)
+        return {}
     infos: dict[str, ModelInfo] = {}
     for model_id, spec in models.models.items():
         severity = spec.severity[-1].level if spec.severity else ""

@@ -22,6 +22,7 @@ class BatchRow:
     source: str
     created_at: str
     counts: dict[str, int]
+    quarantined: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def data_overview(settings: Settings) -> DataOverview:
                         str(b.get("source", "")),
                         str(b.get("created_at", "")),
                         counts,
+                        bool(b.get("quarantine_files")),
                     )
                 )
         except (ValueError, TypeError, AttributeError) as exc:

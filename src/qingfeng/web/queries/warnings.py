@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import Actor
+from qingfeng.loop.query import SORTS as LOOP_SORTS
 from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.store.models import Warning
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
@@ -203,11 +204,12 @@ def prefix_filter(column: Any, prefix: str) -> ColumnElement[bool]:
     )
 
 
+# The list's sorts in the closed loop's terms: each walks one index (migration 0003).
 _ORDER: dict[str, tuple[Any, ...]] = {
-    "newest": (Warning.id.desc(),),
-    "oldest": (Warning.id.asc(),),
-    "amount": (Warning.amount.desc().nulls_last(), Warning.id.desc()),
-    "due": (Warning.due_at.asc().nulls_last(), Warning.id.asc()),
+    "newest": LOOP_SORTS["-id"],
+    "oldest": LOOP_SORTS["id"],
+    "amount": LOOP_SORTS["-amount"],
+    "due": LOOP_SORTS["due_at"],
 }
 
 

@@ -1,6 +1,6 @@
-"""Indexes the back office's warning list needs at a million rows: sort by amount or deadline,
-overdue work (open states with a past deadline), a month's warnings, search by name prefix
-(each walks an index instead of sorting or scanning the table).
+"""Indexes the back office's warning list needs at a million rows beyond the sort-order indexes
+of 0003: overdue work (open states with a past deadline) and search by name prefix (each walks
+an index instead of scanning the table).
 
 Revision ID: 0200_web_indexes
 Revises: 0100_portal
@@ -18,16 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_warnings_amount", "warnings", ["amount"])
-    op.create_index("ix_warnings_due_at", "warnings", ["due_at"])
     op.create_index("ix_warnings_status_due_at", "warnings", ["status", "due_at"])
-    op.create_index("ix_warnings_created_at", "warnings", ["created_at"])
     op.create_index("ix_warnings_subject_name", "warnings", ["subject_name"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_warnings_subject_name", "warnings")
-    op.drop_index("ix_warnings_created_at", "warnings")
     op.drop_index("ix_warnings_status_due_at", "warnings")
-    op.drop_index("ix_warnings_due_at", "warnings")
-    op.drop_index("ix_warnings_amount", "warnings")
