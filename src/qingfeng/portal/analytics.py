@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import ColumnElement, Integer, func, select
 from sqlalchemy.orm import Session
 
 from qingfeng.portal.complaints import CATEGORIES
 from qingfeng.portal.models import Complaint, ComplaintReply
-from qingfeng.store.models import utcnow
+from qingfeng.store.models import Warning, utcnow
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -153,8 +153,13 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
-def trends(session: Session, since_month: str | None = None) -> list[dict[str, Any]]:
-    """Counts by month, category and place (dashboard series), answered and not."""
+def trends(
+    session: Session,
+    since_month: str | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> list[dict[str, Any]]:
+    """Counts by month, category and place (dashboard series), answered and not. `where` is a
+    condition on the complaint's `Warning` (e.g. the user's organisational scope)."""
     stmt = (
         select(
             Complaint.created_month,
@@ -168,6 +173,8 @@ def trends(session: Session, since_month: str | None = None) -> list[dict[str, A
     )
     if since_month:
         stmt = stmt.where(Complaint.created_month >= since_month)
+    if where is not None:
+        stmt = stmt.join(Warning, Warning.id == Complaint.warning_id).where(where)
     return [
         {
             "month": r[0],
@@ -179,6 +186,55 @@ def trends(session: Session, since_month: str | None = None) -> list[dict[str, A
         }
         for r in session.execute(stmt)
     ]
+
+
+def trend_series(
+    rows: list[dict[str, Any]], division_names: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`trends` rows shaped for a chart: the months on the x axis, one series per category (counts
+    and answered counts aligned with the months), totals per place, and overall totals."""
+    names = division_names or {}
+    months = sorted({r["month"] for r in rows})
+    at = {m: i for i, m in enumerate(months)}
+    by_cat: dict[str, dict[str, Any]] = {}
+    by_place: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        cat = by_cat.setdefault(
+            r["category"],
+            {
+                "key": r["category"],
+                "label": r["category_label"],
+                "counts": [0] * len(months),
+                "replied": [0] * len(months),
+            },
+        )
+        cat["counts"][at[r["month"]]] += r["count"]
+        cat["replied"][at[r["month"]]] += r["replied"]
+        place = by_place.setdefault(
+            r["division_code"],
+            {
+                "code": r["division_code"],
+                "name": names.get(r["division_code"], r["division_code"]),
+                "count": 0,
+                "replied": 0,
+            },
+        )
+        place["count"] += r["count"]
+        place["replied"] += r["replied"]
+    order = {k: i for i, k in enumerate(CATEGORIES)}
+    return {
+        "months": months,
+        "categories": sorted(by_cat.values(), key=lambda c: order.get(c["key"], len(order))),
+        "places": sorted(by_place.values(), key=lambda p: (-p["count"], p["code"])),
+        "total": sum(r["count"] for r in rows),
+        "replied": sum(r["replied"] for r in rows),
+    }
+
+
+def month_back(now: datetime, months: int) -> str:
+    """'YYYY-MM' of the first month of a window of `months` months ending with `now`'s month."""
+    index = now.year * 12 + (now.month - 1) - (months - 1)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 # Field order of the standard `complaints` dataset (docs/architecture.md), so that portal complaints
