@@ -187,6 +187,13 @@ def test_trends_for_the_dashboard(env) -> None:  # type: ignore[no-untyped-def]
     assert every["total"] == 4 and every["months"][0] == "2020-01"
     # Scoped: another county sees none of these; a leader may chart them; bad input is named.
     assert client.get("/api/v1/complaints/trends", headers=OTHER_SUPERVISOR).json()["total"] == 0
+    mine = client.get("/api/v1/complaints/analytics", headers=SUPERVISOR).json()
+    assert len(mine["trends"]) == 4
+    assert sorted(t["count"] for t in mine["repeated_targets"]) == [2, 2]  # per place
+    assert len(mine["long_unresolved"]) == 2 and mine["near_duplicates"]
+    theirs = client.get("/api/v1/complaints/analytics", headers=OTHER_SUPERVISOR).json()
+    assert theirs["trends"] == theirs["repeated_targets"] == theirs["long_unresolved"] == []
+    assert theirs["near_duplicates"] == [] and theirs["replies"]["fast"] == []
     leader = {"X-Test-User": "sup-1", "X-Test-Roles": "leader"}
     assert client.get("/api/v1/complaints/trends", headers=leader).status_code == 200
     assert client.get("/api/v1/complaints/trends", headers=OFFICER_A).status_code == 403

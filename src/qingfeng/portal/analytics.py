@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, func, select
+from sqlalchemy import ColumnElement, Integer, Select, func, select
 from sqlalchemy.orm import Session
 
 from qingfeng.portal.complaints import CATEGORIES
@@ -63,17 +63,30 @@ def near_duplicate_groups(
     return sorted(out, key=lambda g: (-len(g), g[0]))
 
 
+def _scoped(stmt: Select, where: ColumnElement[bool] | None) -> Select:
+    """Restrict a statement over `Complaint` by a condition on the complaint's `Warning` (the
+    staff member's organisational scope, `portal.staff.scope_clause`)."""
+    if where is None:
+        return stmt
+    return stmt.join(Warning, Warning.id == Complaint.warning_id).where(where)
+
+
 def duplicate_complaints(
-    session: Session, since: datetime | None = None, threshold: float = 0.5
+    session: Session,
+    since: datetime | None = None,
+    threshold: float = 0.5,
+    where: ColumnElement[bool] | None = None,
 ) -> list[list[str]]:
     stmt = select(Complaint.complaint_no, Complaint.title, Complaint.content)
     if since is not None:
         stmt = stmt.where(Complaint.created_at >= since)
-    rows = session.execute(stmt).all()
+    rows = session.execute(_scoped(stmt, where)).all()
     return near_duplicate_groups(((no, f"{t}\n{c}") for no, t, c in rows), threshold)
 
 
-def repeated_targets(session: Session, min_count: int = 2) -> list[dict[str, Any]]:
+def repeated_targets(
+    session: Session, min_count: int = 2, where: ColumnElement[bool] | None = None
+) -> list[dict[str, Any]]:
     """Targets (person and/or organisation, per place) with at least `min_count` complaints."""
     target_name = func.trim(Complaint.target_name)
     target_org = func.trim(Complaint.target_org)
@@ -100,12 +113,15 @@ def repeated_targets(session: Session, min_count: int = 2) -> list[dict[str, Any
             "first": r.first,
             "last": r.last,
         }
-        for r in session.execute(stmt)
+        for r in session.execute(_scoped(stmt, where))
     ]
 
 
 def long_unresolved(
-    session: Session, days: int = 30, now: datetime | None = None
+    session: Session,
+    days: int = 30,
+    now: datetime | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Complaints still without a published reply `days` after they were received."""
     cutoff = (now or utcnow()) - timedelta(days=days)
@@ -121,22 +137,24 @@ def long_unresolved(
     )
     return [
         {"complaint_no": r[0], "division_code": r[1], "category": r[2], "received_at": r[3]}
-        for r in session.execute(stmt)
+        for r in session.execute(_scoped(stmt, where))
     ]
 
 
 def suspicious_replies(
-    session: Session, fast_hours: float = 24, threshold: float = 0.8
+    session: Session,
+    fast_hours: float = 24,
+    threshold: float = 0.8,
+    where: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
     """Replies published within `fast_hours` of receipt, and groups of copy-paste replies."""
-    rows = session.execute(
-        select(
-            Complaint.complaint_no,
-            Complaint.created_at,
-            ComplaintReply.published_at,
-            ComplaintReply.body,
-        ).join(ComplaintReply, ComplaintReply.complaint_id == Complaint.id)
-    ).all()
+    stmt = select(
+        Complaint.complaint_no,
+        Complaint.created_at,
+        ComplaintReply.published_at,
+        ComplaintReply.body,
+    ).join(ComplaintReply, ComplaintReply.complaint_id == Complaint.id)
+    rows = session.execute(_scoped(stmt, where)).all()
     fast = []
     for no, created, published, _ in rows:
         hours = (_aware(published) - _aware(created)).total_seconds() / 3600
@@ -173,8 +191,6 @@ def trends(
     )
     if since_month:
         stmt = stmt.where(Complaint.created_month >= since_month)
-    if where is not None:
-        stmt = stmt.join(Warning, Warning.id == Complaint.warning_id).where(where)
     return [
         {
             "month": r[0],
@@ -184,7 +200,7 @@ def trends(
             "count": r[3],
             "replied": int(r[4] or 0),
         }
-        for r in session.execute(stmt)
+        for r in session.execute(_scoped(stmt, where))
     ]
 
 

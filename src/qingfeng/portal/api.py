@@ -201,13 +201,13 @@ def build_backoffice_router(
         days: int = 30, since_month: str | None = None, user: StaffUser = handler
     ) -> JSONResponse:
         with tx() as s:
-            staff.store_user(s, user)
+            scope = staff.scope_clause(s, staff.store_user(s, user))
             data = {
-                "trends": analytics.trends(s, since_month),
-                "repeated_targets": analytics.repeated_targets(s),
-                "long_unresolved": analytics.long_unresolved(s, days),
-                "near_duplicates": analytics.duplicate_complaints(s),
-                "replies": analytics.suspicious_replies(s),
+                "trends": analytics.trends(s, since_month, where=scope),
+                "repeated_targets": analytics.repeated_targets(s, where=scope),
+                "long_unresolved": analytics.long_unresolved(s, days, where=scope),
+                "near_duplicates": analytics.duplicate_complaints(s, where=scope),
+                "replies": analytics.suspicious_replies(s, where=scope),
             }
         return JSONResponse(_jsonable(data))
 
