@@ -20,7 +20,10 @@ from qingfeng.portal.models import PortalDivision
 from qingfeng.portal.router import build_portal_router
 from qingfeng.settings import Settings, load_settings
 from qingfeng.store.db import make_engine, session_factory, upgrade_store
+from qingfeng.store.users import create_org
+from store_helpers import quick_user
 
+COUNTY = "522723"
 TOWN = "522723101000"
 VILLAGE_A = "522723101201"
 VILLAGE_B = "522723101202"
@@ -133,6 +136,12 @@ def make_env(tmp_path: Path, store_url: str, **config: Any) -> PortalEnv:
                 PortalDivision(code=VILLAGE_B, name="某镇乙村", level="village"),
             ]
         )
+        # Staff see complaints through their organisation's scope: the county commission covers
+        # both villages; another county's supervisor sees none of them.
+        county = create_org(s, "某县纪委监委", "county", COUNTY)
+        other = create_org(s, "另一县纪委监委", "county", "522702")
+        quick_user(s, "sup-1", "supervisor", county.id)
+        quick_user(s, "sup-other", "supervisor", other.id)
     return PortalEnv(
         settings, factory, build_lake(tmp_path / "lake.duckdb"), PortalConfig(**config)
     )
@@ -141,6 +150,7 @@ def make_env(tmp_path: Path, store_url: str, **config: Any) -> PortalEnv:
 OFFICER_A = {"X-Test-User": "officer-a", "X-Test-Roles": "data_officer"}
 OFFICER_B = {"X-Test-User": "officer-b", "X-Test-Roles": "data_officer"}
 SUPERVISOR = {"X-Test-User": "sup-1", "X-Test-Roles": "supervisor"}
+OTHER_SUPERVISOR = {"X-Test-User": "sup-other", "X-Test-Roles": "supervisor"}
 
 _QUESTION = re.compile(r"<label for=\"challenge\">(\d+) (加|减) (\d+) 等于多少？</label>")
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')

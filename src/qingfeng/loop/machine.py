@@ -11,7 +11,8 @@
 
 `TRANSITIONS` is the table (sources, target, roles, required fields); `apply` checks the role, the
 current state and the action's guard, changes the warning, and writes the timeline event and the
-audit row in the caller's transaction. Nothing else changes a warning's state.
+audit row in the caller's transaction, then runs the post-transition hooks (`loop.hooks`) when the
+state changed. Nothing else changes a warning's state.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingfeng import audit
+from qingfeng.loop import hooks
 from qingfeng.loop.calendar import Clock
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
@@ -260,6 +262,9 @@ def apply(actor: Actor, warning: Warning, action: str, req: ActionRequest) -> Wa
         warning.id,
         {"from": from_state, "to": to_state, **payload},
     )
+    if to_state != from_state:  # e.g. a complaint's reply goes public when it is disposed
+        actor.session.flush()
+        hooks.after_status_change(actor.session, [warning.id], actor.user.username)
     return event
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from qingfeng import audit
+from qingfeng.loop import hooks
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.machine import (
@@ -310,6 +311,8 @@ def bulk_dispatch(
     )
     # Objects already loaded in this session are now stale.
     actor.session.expire_all()
+    for start in range(0, len(ids), chunk):
+        hooks.after_status_change(actor.session, ids[start : start + chunk], actor.user.username)
     by_org: dict[int, int] = {}
     for r in rows:
         by_org[r["b_org"]] = by_org.get(r["b_org"], 0) + 1

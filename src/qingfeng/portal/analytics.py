@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import ColumnElement, Integer, Select, func, select
 from sqlalchemy.orm import Session
 
 from qingfeng.portal.complaints import CATEGORIES
 from qingfeng.portal.models import Complaint, ComplaintReply
-from qingfeng.store.models import utcnow
+from qingfeng.store.models import Warning, utcnow
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -63,17 +63,30 @@ def near_duplicate_groups(
     return sorted(out, key=lambda g: (-len(g), g[0]))
 
 
+def _scoped(stmt: Select, where: ColumnElement[bool] | None) -> Select:
+    """Restrict a statement over `Complaint` by a condition on the complaint's `Warning` (the
+    staff member's organisational scope, `portal.staff.scope_clause`)."""
+    if where is None:
+        return stmt
+    return stmt.join(Warning, Warning.id == Complaint.warning_id).where(where)
+
+
 def duplicate_complaints(
-    session: Session, since: datetime | None = None, threshold: float = 0.5
+    session: Session,
+    since: datetime | None = None,
+    threshold: float = 0.5,
+    where: ColumnElement[bool] | None = None,
 ) -> list[list[str]]:
     stmt = select(Complaint.complaint_no, Complaint.title, Complaint.content)
     if since is not None:
         stmt = stmt.where(Complaint.created_at >= since)
-    rows = session.execute(stmt).all()
+    rows = session.execute(_scoped(stmt, where)).all()
     return near_duplicate_groups(((no, f"{t}\n{c}") for no, t, c in rows), threshold)
 
 
-def repeated_targets(session: Session, min_count: int = 2) -> list[dict[str, Any]]:
+def repeated_targets(
+    session: Session, min_count: int = 2, where: ColumnElement[bool] | None = None
+) -> list[dict[str, Any]]:
     """Targets (person and/or organisation, per place) with at least `min_count` complaints."""
     target_name = func.trim(Complaint.target_name)
     target_org = func.trim(Complaint.target_org)
@@ -100,12 +113,15 @@ def repeated_targets(session: Session, min_count: int = 2) -> list[dict[str, Any
             "first": r.first,
             "last": r.last,
         }
-        for r in session.execute(stmt)
+        for r in session.execute(_scoped(stmt, where))
     ]
 
 
 def long_unresolved(
-    session: Session, days: int = 30, now: datetime | None = None
+    session: Session,
+    days: int = 30,
+    now: datetime | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Complaints still without a published reply `days` after they were received."""
     cutoff = (now or utcnow()) - timedelta(days=days)
@@ -121,22 +137,24 @@ def long_unresolved(
     )
     return [
         {"complaint_no": r[0], "division_code": r[1], "category": r[2], "received_at": r[3]}
-        for r in session.execute(stmt)
+        for r in session.execute(_scoped(stmt, where))
     ]
 
 
 def suspicious_replies(
-    session: Session, fast_hours: float = 24, threshold: float = 0.8
+    session: Session,
+    fast_hours: float = 24,
+    threshold: float = 0.8,
+    where: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
     """Replies published within `fast_hours` of receipt, and groups of copy-paste replies."""
-    rows = session.execute(
-        select(
-            Complaint.complaint_no,
-            Complaint.created_at,
-            ComplaintReply.published_at,
-            ComplaintReply.body,
-        ).join(ComplaintReply, ComplaintReply.complaint_id == Complaint.id)
-    ).all()
+    stmt = select(
+        Complaint.complaint_no,
+        Complaint.created_at,
+        ComplaintReply.published_at,
+        ComplaintReply.body,
+    ).join(ComplaintReply, ComplaintReply.complaint_id == Complaint.id)
+    rows = session.execute(_scoped(stmt, where)).all()
     fast = []
     for no, created, published, _ in rows:
         hours = (_aware(published) - _aware(created)).total_seconds() / 3600
@@ -153,8 +171,13 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
-def trends(session: Session, since_month: str | None = None) -> list[dict[str, Any]]:
-    """Counts by month, category and place (dashboard series), answered and not."""
+def trends(
+    session: Session,
+    since_month: str | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> list[dict[str, Any]]:
+    """Counts by month, category and place (dashboard series), answered and not. `where` is a
+    condition on the complaint's `Warning` (e.g. the user's organisational scope)."""
     stmt = (
         select(
             Complaint.created_month,
@@ -177,8 +200,57 @@ def trends(session: Session, since_month: str | None = None) -> list[dict[str, A
             "count": r[3],
             "replied": int(r[4] or 0),
         }
-        for r in session.execute(stmt)
+        for r in session.execute(_scoped(stmt, where))
     ]
+
+
+def trend_series(
+    rows: list[dict[str, Any]], division_names: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`trends` rows shaped for a chart: the months on the x axis, one series per category (counts
+    and answered counts aligned with the months), totals per place, and overall totals."""
+    names = division_names or {}
+    months = sorted({r["month"] for r in rows})
+    at = {m: i for i, m in enumerate(months)}
+    by_cat: dict[str, dict[str, Any]] = {}
+    by_place: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        cat = by_cat.setdefault(
+            r["category"],
+            {
+                "key": r["category"],
+                "label": r["category_label"],
+                "counts": [0] * len(months),
+                "replied": [0] * len(months),
+            },
+        )
+        cat["counts"][at[r["month"]]] += r["count"]
+        cat["replied"][at[r["month"]]] += r["replied"]
+        place = by_place.setdefault(
+            r["division_code"],
+            {
+                "code": r["division_code"],
+                "name": names.get(r["division_code"], r["division_code"]),
+                "count": 0,
+                "replied": 0,
+            },
+        )
+        place["count"] += r["count"]
+        place["replied"] += r["replied"]
+    order = {k: i for i, k in enumerate(CATEGORIES)}
+    return {
+        "months": months,
+        "categories": sorted(by_cat.values(), key=lambda c: order.get(c["key"], len(order))),
+        "places": sorted(by_place.values(), key=lambda p: (-p["count"], p["code"])),
+        "total": sum(r["count"] for r in rows),
+        "replied": sum(r["replied"] for r in rows),
+    }
+
+
+def month_back(now: datetime, months: int) -> str:
+    """'YYYY-MM' of the first month of a window of `months` months ending with `now`'s month."""
+    index = now.year * 12 + (now.month - 1) - (months - 1)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 # Field order of the standard `complaints` dataset (docs/architecture.md), so that portal complaints

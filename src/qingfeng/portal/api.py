@@ -12,21 +12,26 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qingfeng.portal import analytics, complaints, publishing
+from qingfeng.portal import analytics, complaints, links, publishing, staff
 from qingfeng.portal.context import SECURITY_HEADERS, templates
-from qingfeng.portal.deps import COMPLAINT_ROLES, PUBLICATION_ROLES, require_roles
+from qingfeng.portal.deps import (
+    COMPLAINT_ROLES,
+    DASHBOARD_ROLES,
+    PUBLICATION_ROLES,
+    require_roles,
+)
 from qingfeng.portal.errors import PortalError
 from qingfeng.portal.models import PortalDivision, Publication
 from qingfeng.portal.publishing import StaffUser, VersionSpec
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.store.models import Warning
+from qingfeng.store.models import Warning, utcnow
 
 LakeConnect = Callable[[Settings], Any]
 
@@ -62,6 +67,13 @@ class ReplyIn(BaseModel):
     reply: str = Field(max_length=5000)
 
 
+class LinkIn(BaseModel):
+    target_type: str = Field(description="person | organisation | warning")
+    target_id: str = Field(max_length=32, description="ID number, credit code or warning id")
+    target_name: str = Field(default="", max_length=200)
+    note: str = Field(default="", max_length=2000)
+
+
 def _default_lake_connect(settings: Settings) -> Any:
     from qingfeng.lake import connect  # the data station's (branch data)
 
@@ -80,6 +92,7 @@ def build_backoffice_router(
     tpl = templates()
     officer = Depends(require_roles(PUBLICATION_ROLES))
     handler = Depends(require_roles(COMPLAINT_ROLES))
+    dashboard = Depends(require_roles(DASHBOARD_ROLES))
     router = APIRouter()
 
     @contextmanager
@@ -173,12 +186,14 @@ def build_backoffice_router(
             return {"count": len(body)}
 
     # ------------------------------------------------------------ complaints
+    # Every complaint read is scoped to the user's organisation (through the complaint's warning)
+    # and reads of personal data are audited in their transaction (portal.staff).
     @router.get("/api/v1/complaints", tags=["complaints"])
     def list_all(limit: int = 100, offset: int = 0, user: StaffUser = handler) -> list[dict]:
         with tx() as s:
             return [
                 _complaint_dict(s, c)
-                for c in complaints.list_complaints(s, min(limit, 500), max(offset, 0))
+                for c in staff.list_complaints(s, user, min(max(limit, 1), 500), max(offset, 0))
             ]
 
     @router.get("/api/v1/complaints/analytics", tags=["complaints"])
@@ -186,40 +201,94 @@ def build_backoffice_router(
         days: int = 30, since_month: str | None = None, user: StaffUser = handler
     ) -> JSONResponse:
         with tx() as s:
+            scope = staff.scope_clause(s, staff.store_user(s, user))
             data = {
-                "trends": analytics.trends(s, since_month),
-                "repeated_targets": analytics.repeated_targets(s),
-                "long_unresolved": analytics.long_unresolved(s, days),
-                "near_duplicates": analytics.duplicate_complaints(s),
-                "replies": analytics.suspicious_replies(s),
+                "trends": analytics.trends(s, since_month, where=scope),
+                "repeated_targets": analytics.repeated_targets(s, where=scope),
+                "long_unresolved": analytics.long_unresolved(s, days, where=scope),
+                "near_duplicates": analytics.duplicate_complaints(s, where=scope),
+                "replies": analytics.suspicious_replies(s, where=scope),
             }
         return JSONResponse(_jsonable(data))
+
+    @router.get("/api/v1/complaints/trends", tags=["complaints"])
+    def complaint_trends(
+        since_month: str | None = Query(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+        months: int = Query(default=12, ge=1, le=120),
+        user: StaffUser = dashboard,
+    ) -> dict[str, Any]:
+        """Complaints per month and category, per place, answered or not, within the user's
+        scope — the data of the dashboard's complaint chart. Without `since_month`, the last
+        `months` months (this one included)."""
+        start = since_month or analytics.month_back(utcnow(), months)
+        with tx() as s:
+            scope = staff.scope_clause(s, staff.store_user(s, user))
+            rows = analytics.trends(s, start, where=scope)
+            names = dict(s.execute(select(PortalDivision.code, PortalDivision.name)).all())
+            return {"since_month": start, **analytics.trend_series(rows, names), "rows": rows}
+
+    @router.get("/api/v1/complaints/linked", tags=["complaints"])
+    def linked_to(
+        target_type: str, target_id: str, user: StaffUser = handler
+    ) -> list[dict[str, Any]]:
+        with tx() as s:
+            return links.complaints_linked_to(s, user, target_type, target_id)
 
     @router.get("/api/v1/complaints/{complaint_no}", tags=["complaints"])
     def get_one(complaint_no: str, user: StaffUser = handler) -> dict[str, Any]:
         with tx() as s:
-            return _complaint_dict(s, complaints.get_complaint(s, complaint_no))
+            return _complaint_dict(s, staff.view_complaint(s, user, complaint_no, "api"))
 
     @router.put("/api/v1/complaints/{complaint_no}/reply", tags=["complaints"])
     def put_reply(complaint_no: str, body: ReplyIn, user: StaffUser = handler) -> dict[str, Any]:
         with tx() as s:
-            c = complaints.set_reply_draft(s, complaint_no, body.reply)
+            staff.visible_complaint(s, user, complaint_no)
+            c = complaints.set_reply_draft(s, complaint_no, body.reply, actor=user.id)
             return _complaint_dict(s, c)
+
+    @router.get("/api/v1/complaints/{complaint_no}/links", tags=["complaints"])
+    def get_links(complaint_no: str, user: StaffUser = handler) -> list[dict[str, Any]]:
+        with tx() as s:
+            return links.list_links(s, user, complaint_no)
+
+    @router.post("/api/v1/complaints/{complaint_no}/links", status_code=201, tags=["complaints"])
+    def add_link(complaint_no: str, body: LinkIn, user: StaffUser = handler) -> dict[str, Any]:
+        with tx() as s:
+            link = links.add_link(
+                s,
+                user,
+                complaint_no,
+                body.target_type,
+                body.target_id,
+                target_name=body.target_name,
+                note=body.note,
+            )
+            return links.link_dict(s, link, staff.store_user(s, user))
+
+    @router.delete(
+        "/api/v1/complaints/{complaint_no}/links/{link_id}", status_code=204, tags=["complaints"]
+    )
+    def delete_link(complaint_no: str, link_id: int, user: StaffUser = handler) -> Response:
+        with tx() as s:
+            links.remove_link(s, user, complaint_no, link_id)
+        return Response(status_code=204)
 
     @router.get("/api/v1/complaints/{complaint_no}/attachments/{sha256}", tags=["complaints"])
     def attachment(complaint_no: str, sha256: str, user: StaffUser = handler) -> FileResponse:
         with tx() as s:
-            c = complaints.get_complaint(s, complaint_no)
+            c = staff.visible_complaint(s, user, complaint_no)
             meta = next((a for a in c.attachments if a.sha256 == sha256), None)
-        path = settings.attachments_dir / sha256
-        if meta is None or not path.is_file():
-            raise HTTPException(404, "附件不存在 / no such attachment")
+            path = settings.attachments_dir / sha256
+            if meta is None or not path.is_file():
+                raise HTTPException(404, "附件不存在 / no such attachment")
+            staff.audit_views(s, user, [c], "api.attachment", sha256=sha256)
+            content_type, original_name = meta.content_type, meta.original_name
         # Always a download, never rendered in the staff's browser session.
         return FileResponse(
             path,
-            media_type=meta.content_type,
+            media_type=content_type,
             headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.original_name)}",
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(original_name)}",
                 "X-Content-Type-Options": "nosniff",
                 "Content-Security-Policy": "sandbox; default-src 'none'",
             },
@@ -230,7 +299,7 @@ def build_backoffice_router(
     )
     def staff_page(request: Request, complaint_no: str, user: StaffUser = handler) -> HTMLResponse:
         with tx() as s:
-            c = complaints.get_complaint(s, complaint_no)
+            c = staff.view_complaint(s, user, complaint_no, "page")
             w = s.get(Warning, c.warning_id) if c.warning_id else None
             resp = tpl.TemplateResponse(
                 request,
@@ -249,7 +318,7 @@ def build_backoffice_router(
 
 
 def _complaint_dict(s: Session, c: Any) -> dict[str, Any]:
-    d = complaints.complaint_evidence(c)
+    d = complaints.complaint_record(c)
     d.update(
         {
             "status": complaints.public_status(s, c),

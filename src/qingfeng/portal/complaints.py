@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qingfeng import audit
 from qingfeng.hits import fingerprint
 from qingfeng.portal.attachments import StoredAttachment, Upload, check_upload, store_upload
 from qingfeng.portal.errors import NotFound, PortalError
@@ -50,6 +52,11 @@ PUBLIC_STATUS = {
     "in_progress": "正在核查办理",
     "replied": "已办结，答复如下",
 }
+
+# Audit actor when no person is named (the loop passes the acting user's name).
+SYSTEM_ACTOR = "system"
+# The loop refuses to merge into a merged warning, but a survivor may be merged later itself.
+_MAX_MERGE_DEPTH = 10
 
 # Tracking codes: 20 symbols from a 32-letter alphabet without look-alikes (0/O, 1/I) = 100 bits.
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -160,12 +167,13 @@ def file_complaint(
 
 
 def complaint_evidence(c: Complaint) -> dict[str, Any]:
+    """The complaint as the warning's evidence. Without the complainant's name and phone: the
+    warning is shown to everyone who handles it, while contact data is read only through the
+    audited staff view (`portal.staff.view_complaint`, `complaint_record`)."""
     return {
         "complaint_no": c.complaint_no,
         "received_at": c.created_at.isoformat(),
         "anonymous": c.anonymous,
-        "complainant_name": c.complainant_name,
-        "complainant_phone": c.complainant_phone,
         "division_code": c.division_code,
         "category": c.category,
         "category_label": CATEGORIES.get(c.category, c.category),
@@ -177,6 +185,15 @@ def complaint_evidence(c: Complaint) -> dict[str, Any]:
             {"sha256": a.sha256, "name": a.original_name, "type": a.content_type, "size": a.size}
             for a in c.attachments
         ],
+    }
+
+
+def complaint_record(c: Complaint) -> dict[str, Any]:
+    """Everything about a complaint, contact data included (callers audit the read)."""
+    return {
+        **complaint_evidence(c),
+        "complainant_name": c.complainant_name,
+        "complainant_phone": c.complainant_phone,
     }
 
 
@@ -236,7 +253,9 @@ def public_status(session: Session, c: Complaint) -> str:
     return "in_progress"
 
 
-def set_reply_draft(session: Session, complaint_no: str, text: str) -> Complaint:
+def set_reply_draft(
+    session: Session, complaint_no: str, text: str, actor: str = SYSTEM_ACTOR
+) -> Complaint:
     """Staff write the public reply; it goes out when the case is disposed (or now if it is)."""
     text = text.strip()
     if not 5 <= len(text) <= 5000:
@@ -244,29 +263,43 @@ def set_reply_draft(session: Session, complaint_no: str, text: str) -> Complaint
     c = get_complaint(session, complaint_no)
     c.reply_draft = text
     session.flush()
-    publish_reply_if_disposed(session, c)
+    audit.append(session, actor, "complaint.reply_draft", "complaint", c.complaint_no, {})
+    if c.warning_id is not None:  # this complaint and any duplicate merged into its warning
+        on_warnings_status_changed(session, [c.warning_id], actor)
     return c
 
 
 def _effective_warning(session: Session, warning: Warning | None) -> Warning | None:
     """The warning that carries the case: a complaint's warning merged into another (duplicate
-    complaints) follows the surviving one. `merged_into_id` is the loop's column (migration 0002);
-    read with getattr so this module works with or without it."""
+    complaints) follows the surviving one, along a chain of merges."""
     seen = 0
-    while warning is not None and seen < 10:
-        target = getattr(warning, "merged_into_id", None)
-        if not target:
-            return warning
-        warning = session.get(Warning, target)
+    while warning is not None and warning.merged_into_id and seen < _MAX_MERGE_DEPTH:
+        warning = session.get(Warning, warning.merged_into_id)
         seen += 1
     return warning
 
 
-def publish_reply_if_disposed(session: Session, complaint: Complaint) -> ComplaintReply | None:
+def _reply_body(session: Session, complaint: Complaint, carrier: Warning) -> str:
+    """The complaint's own reply, or — for a duplicate merged into another complaint's warning
+    and given no reply of its own — the reply written on the surviving complaint."""
+    body = (complaint.reply_draft or "").strip()
+    if body or carrier.id == complaint.warning_id or carrier.model_id != COMPLAINT_MODEL_ID:
+        return body
+    survivor = session.scalars(
+        select(Complaint).where(Complaint.warning_id == carrier.id)
+    ).one_or_none()
+    return (survivor.reply_draft or "").strip() if survivor is not None else ""
+
+
+def publish_reply_if_disposed(
+    session: Session, complaint: Complaint, actor: str = SYSTEM_ACTOR
+) -> ComplaintReply | None:
     """Keep the tracking page in step with the case: publish the staff's reply once the
     complaint's warning (or the warning it was merged into) is disposed; take the reply off the
     page again if the case is reopened. A reply already published is not repeated unless its text
-    changed (a corrected reply is appended; the page shows the latest)."""
+    changed (a corrected reply is appended; the page shows the latest). Publishing and taking off
+    are audited (`complaint.reply_publish`, `complaint.reply_withdraw`) in the caller's
+    transaction."""
     if complaint.warning_id is None:
         return None
     warning = _effective_warning(session, session.get(Warning, complaint.warning_id))
@@ -275,35 +308,85 @@ def publish_reply_if_disposed(session: Session, complaint: Complaint) -> Complai
     if warning.status not in DISPOSED_STATUSES:
         if complaint.status == "replied":  # reopened: back to "in progress" until disposed again
             complaint.status = "received"
+            audit.append(
+                session,
+                actor,
+                "complaint.reply_withdraw",
+                "complaint",
+                complaint.complaint_no,
+                {"warning_id": warning.id, "warning_status": warning.status},
+            )
         return None
-    body = (complaint.reply_draft or "").strip()
+    body = _reply_body(session, complaint, warning)
     if not body:
         return None
+    was_public = complaint.status == "replied"
     complaint.status = "replied"
     if complaint.replies and complaint.replies[-1].body == body:
+        if not was_public:  # the same reply goes back on the page after a reopened case
+            _audit_publish(session, actor, complaint, warning, complaint.replies[-1])
         return None
     reply = ComplaintReply(complaint_id=complaint.id, body=body, warning_status=warning.status)
     complaint.replies.append(reply)
     session.flush()
+    _audit_publish(session, actor, complaint, warning, reply)
     return reply
 
 
-def on_warning_status_changed(session: Session, warning: Warning) -> list[ComplaintReply]:
-    """Hook for the loop's state machine: call after any status change of a warning, in the same
-    transaction. Updates the complaints whose warning is this one or was merged into it; does
-    nothing for other warnings. Returns the replies it published."""
-    linked = [Complaint.warning_id == warning.id]
-    if hasattr(Warning, "merged_into_id"):
-        merged = select(Warning.id).where(Warning.merged_into_id == warning.id)
-        linked.append(Complaint.warning_id.in_(merged))
-    if warning.model_id != COMPLAINT_MODEL_ID and len(linked) == 1:
-        return []
+def _audit_publish(
+    session: Session, actor: str, c: Complaint, warning: Warning, reply: ComplaintReply
+) -> None:
+    audit.append(
+        session,
+        actor,
+        "complaint.reply_publish",
+        "complaint",
+        c.complaint_no,
+        {"warning_id": warning.id, "warning_status": warning.status, "reply_id": reply.id},
+    )
+
+
+def _merged_into(session: Session, warning_ids: Sequence[int]) -> set[int]:
+    """The warnings and every warning merged into them, directly or along a chain."""
+    found = set(warning_ids)
+    frontier = set(warning_ids)
+    for _ in range(_MAX_MERGE_DEPTH):
+        more = (
+            set(session.scalars(select(Warning.id).where(Warning.merged_into_id.in_(frontier))))
+            - found
+        )
+        if not more:
+            break
+        found |= more
+        frontier = more
+    return found
+
+
+def on_warnings_status_changed(
+    session: Session, warning_ids: Sequence[int], actor: str = SYSTEM_ACTOR
+) -> list[ComplaintReply]:
+    """The closed loop's post-transition hook (declared in `qingfeng.loop.hooks`): called after
+    the status of these warnings changed, in the same transaction. Updates the complaints whose
+    warning is one of them or was merged into one of them; does nothing for other warnings (two
+    indexed lookups). Returns the replies it published."""
+    ids = _merged_into(session, warning_ids)
     published = []
-    for complaint in session.scalars(select(Complaint).where(or_(*linked))):
-        reply = publish_reply_if_disposed(session, complaint)
+    complaints = session.scalars(
+        select(Complaint).where(Complaint.warning_id.in_(ids)).order_by(Complaint.id)
+    )
+    for complaint in complaints:
+        reply = publish_reply_if_disposed(session, complaint, actor)
         if reply is not None:
             published.append(reply)
     return published
+
+
+def on_warning_status_changed(
+    session: Session, warning: Warning, actor: str = SYSTEM_ACTOR
+) -> list[ComplaintReply]:
+    """`on_warnings_status_changed` for one warning."""
+    session.flush()
+    return on_warnings_status_changed(session, [warning.id], actor)
 
 
 def list_complaints(session: Session, limit: int = 100, offset: int = 0) -> list[Complaint]:

@@ -6,6 +6,16 @@ StaffUser); until then every back-office endpoint answers 401. Roles:
 - `supervisor`, `verifier` (or `administrator`): read complaints (untrusted text, contact data)
   and write replies. Role names are the store's (qingfeng.store.models.ROLES on branch loop).
 
+- any role that reads warnings (`DASHBOARD_ROLES`): complaint trends for the dashboard.
+
+Complaints are further limited to the user's organisational scope (`portal.staff`), so the
+StaffUser must map to a store user: `user_id`, or a store user whose username is `id`.
+
+In the back office one line wires the real sign-in (session cookie with CSRF on unsafe methods, or
+HTTP Basic — the same rules as the rest of /api/v1):
+
+    app.dependency_overrides[current_staff_user] = web_staff_user
+
 `header_test_user` is a stand-in for tests and local trials only: it trusts X-Test-User and
 X-Test-Roles headers, so it must never be wired in production.
 """
@@ -17,13 +27,40 @@ from collections.abc import Callable
 from fastapi import Depends, HTTPException, Request
 
 from qingfeng.portal.publishing import StaffUser
+from qingfeng.store.models import User
 
 PUBLICATION_ROLES = frozenset({"data_officer", "administrator"})
 COMPLAINT_ROLES = frozenset({"supervisor", "verifier", "administrator"})
+# The loop's READ_ROLES: aggregate complaint counts hold no personal data.
+DASHBOARD_ROLES = frozenset(
+    {"administrator", "supervisor", "verifier", "leader", "model_builder", "auditor"}
+)
 
 
 def current_staff_user() -> StaffUser:
     raise HTTPException(401, "未登录 / not signed in")
+
+
+def staff_user_from_user(user: User) -> StaffUser:
+    """The portal's view of a store user: username (audit actor, four-eyes check), display
+    name, role, and the store id whose organisation scopes complaints."""
+    return StaffUser(
+        id=user.username,
+        name=user.display_name or user.username,
+        roles=frozenset({user.role}),
+        user_id=user.id,
+    )
+
+
+def web_staff_user(request: Request) -> StaffUser:
+    """`current_staff_user` for the back office: the user signed in to the web app, as its API
+    sees them (`qingfeng.web.api.deps.current_user`: signed session + CSRF header on unsafe
+    methods, or HTTP Basic; an inactive, locked or signed-out user gets 401). Imported here, at
+    request time, so that the portal does not depend on the web package at import."""
+    from qingfeng.web.api.deps import current_user
+
+    with request.app.state.sessions() as db:
+        return staff_user_from_user(current_user(request, db))
 
 
 def require_roles(roles: frozenset[str]) -> Callable[..., StaffUser]:

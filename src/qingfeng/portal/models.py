@@ -194,3 +194,32 @@ class UsedChallenge(Base):
 
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# What a complaint can be linked to in the back office (issue 9): a person by ID number, an
+# organisation by unified social credit code, or another warning of the closed loop.
+LINK_TYPES = ("person", "organisation", "warning")
+
+
+class ComplaintLink(Base):
+    """A complaint linked by staff to a person, an organisation or another warning."""
+
+    __tablename__ = "portal_complaint_links"
+    __table_args__ = (
+        UniqueConstraint(
+            "complaint_id", "target_type", "target_id", name="uq_portal_complaint_link"
+        ),
+        Index("ix_portal_complaint_links_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("portal_complaints.id"), index=True)
+    target_type: Mapped[str] = mapped_column(String(20))  # LINK_TYPES
+    # ID number, credit code, or the warning id as text.
+    target_id: Mapped[str] = mapped_column(String(32))
+    # Set for warning links only, so the database keeps the reference whole.
+    warning_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"))
+    target_name: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

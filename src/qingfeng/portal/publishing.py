@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from qingfeng import audit
 from qingfeng.portal.errors import Conflict, Forbidden, NotFound, PortalError
 from qingfeng.portal.keys import SEP, derive_key, duckdb_hmac_sql, hmac_pads
 from qingfeng.portal.kinds import KINDS, Kind
@@ -26,11 +27,15 @@ _DIVISION_RE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
 
 @dataclass(frozen=True)
 class StaffUser:
-    """Who acts in the back office; `id` is what approval compares (creator ≠ approver)."""
+    """Who acts in the back office; `id` is what approval compares (creator ≠ approver) and the
+    actor written to the audit log (the store's username). `user_id` is the store user
+    (`qingfeng.store.models.User.id`) whose organisational scope applies to complaints; when it is
+    None the store user named `id` is looked up (see `portal.staff.store_user`)."""
 
     id: str
     name: str = ""
     roles: frozenset[str] = frozenset()
+    user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ def _add_version(
     )
     session.add(version)
     session.flush()
+    _audit(session, user, "publication.draft", version)
     return version
 
 
@@ -167,6 +173,7 @@ def approve_version(session: Session, version_id: int, user: StaffUser) -> Publi
     version.state = "approved"
     version.approved_by = user.id
     version.approved_at = utcnow()
+    _audit(session, user, "publication.approve", version)
     return version
 
 
@@ -271,19 +278,31 @@ def publish_version(
         for start in range(0, len(payload), 5000):
             session.execute(insert(PublishedRow), payload[start : start + 5000])
         count = len(payload)
-    session.execute(
-        update(PublicationVersion)
-        .where(
+    superseded = session.scalars(
+        select(PublicationVersion.id).where(
             PublicationVersion.publication_id == pub.id,
             PublicationVersion.state == "published",
         )
-        .values(state="superseded")
-    )
+    ).all()
+    if superseded:
+        session.execute(
+            update(PublicationVersion)
+            .where(PublicationVersion.id.in_(superseded))
+            .values(state="superseded")
+        )
     version.state = "published"
     version.row_count = count
     version.published_by = user.id
     version.published_at = utcnow()
     pub.title = version.title
+    _audit(
+        session,
+        user,
+        "publication.publish",
+        version,
+        row_count=count,
+        superseded_version_ids=list(superseded),
+    )
     return version
 
 
@@ -300,7 +319,29 @@ def withdraw_version(
     version.withdrawn_by = user.id
     version.withdrawn_at = utcnow()
     version.withdrawn_reason = reason.strip()
+    _audit(session, user, "publication.withdraw", version, reason=version.withdrawn_reason)
     return version
+
+
+def _audit(
+    session: Session, user: StaffUser, action: str, version: PublicationVersion, **extra: Any
+) -> None:
+    """One audit row per step of a publication, in the step's transaction."""
+    audit.append(
+        session,
+        user.id,
+        action,
+        "publication_version",
+        version.id,
+        {
+            "publication_id": version.publication_id,
+            "version_no": version.version_no,
+            "kind": version.publication.kind,
+            "division_code": version.publication.division_code,
+            "title": version.title,
+            **extra,
+        },
+    )
 
 
 def published_version(session: Session, publication_id: int) -> PublicationVersion | None:

@@ -150,7 +150,8 @@ class Warning(Base):
     funds_recovered: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     rectification_report: Mapped[str | None] = mapped_column(Text)  # the unit's feedback
     follow_up_note: Mapped[str | None] = mapped_column(Text)  # did the rectification hold?
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"))
+    # Indexed: the portal finds the complaints merged into a warning after each of its transitions.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
