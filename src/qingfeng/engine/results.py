@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import string
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from qingfeng.engine.compiler import HIT_FIELDS, CompiledModel
+from qingfeng.engine.compiler import EXPLANATION, HIT_FIELDS, CompiledModel
 from qingfeng.hits import SEVERITIES, Hit
 
 MAX_SENTENCES = 5
@@ -25,28 +24,11 @@ MAX_SUBJECT_ID = 64
 MAX_PERIOD = 20
 
 
-def _date(value: dt.date) -> str:
-    return value.isoformat()
-
-
-def _datetime(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
-# Type → how a value reads in a sentence; one dict lookup per value (hits can be 10^5).
-_TEXT: dict[type, Callable[[Any], str]] = {
-    str: str,
-    int: str,
-    float: str,
-    bool: str,
-    dt.date: _date,
-    dt.datetime: _datetime,
-    Decimal: _decimal,
-}
+# Type → JSON-safe evidence value; one dict lookup per value (hits can be 10^5).
 _JSON: dict[type, Callable[[Any], Any]] = {
     str: lambda v: v,
     int: lambda v: v,
@@ -56,14 +38,6 @@ _JSON: dict[type, Callable[[Any], Any]] = {
     dt.datetime: lambda v: v.isoformat(),
     Decimal: _decimal,
 }
-
-
-def format_value(value: Any) -> str:
-    """How a value reads in an explanation sentence (identical for every engine)."""
-    if value is None:
-        return "（空）"
-    fmt = _TEXT.get(type(value))
-    return fmt(value) if fmt else str(value)
 
 
 def json_value(value: Any) -> Any:
@@ -79,7 +53,7 @@ class _Plan:
 
     def __init__(self, compiled: CompiledModel, columns: Sequence[str]) -> None:
         position = {name: i for i, name in enumerate(columns)}
-        missing = [c for c in HIT_FIELDS.values() if c not in position]
+        missing = [c for c in (*HIT_FIELDS.values(), EXPLANATION) if c not in position]
         if missing:
             raise ValueError(f"the query result lacks {missing}")
         self.subject_id = position[HIT_FIELDS["subject_id"]]
@@ -88,24 +62,8 @@ class _Plan:
         self.severity = position[HIT_FIELDS["severity"]]
         self.amount = position[HIT_FIELDS["amount"]]
         self.division = position[HIT_FIELDS["division_code"]]
-        spec = compiled.spec
-        # the template as (literal, index of the value to insert or None)
-        self.parts: list[tuple[str, int | None]] = []
-        for literal, name, _, _ in string.Formatter().parse(spec.explanation):
-            index = None
-            if name is not None:
-                index = position[name] if name in compiled.carried else position[HIT_FIELDS[name]]
-            self.parts.append((literal, index))
-        self.evidence = [(c, position[c]) for c in spec.evidence]
-
-
-def _sentence(plan: _Plan, row: Sequence[Any]) -> str:
-    out = []
-    for literal, index in plan.parts:
-        out.append(literal)
-        if index is not None:
-            out.append(format_value(row[index]))
-    return "".join(out)
+        self.explanation = position[EXPLANATION]
+        self.evidence = [(c, position[c]) for c in compiled.spec.evidence]
 
 
 def _evidence(plan: _Plan, row: Sequence[Any]) -> dict[str, Any]:
@@ -152,11 +110,11 @@ def rows_to_hits(
         evidence = _evidence(plan, lead)
         amount = lead[plan.amount]
         if len(members) == 1:
-            explanation = _sentence(plan, lead)
+            explanation = lead[plan.explanation]
         else:
             amounts = [m[plan.amount] for m in members if m[plan.amount] is not None]
             amount = sum(amounts, Decimal(0)) if amounts else None
-            sentences = list(dict.fromkeys(_sentence(plan, m) for m in members))
+            sentences = list(dict.fromkeys(m[plan.explanation] for m in members))
             explanation = "；".join(sentences[:MAX_SENTENCES])
             if len(sentences) > MAX_SENTENCES:
                 explanation += f"等，共{len(members)}笔"

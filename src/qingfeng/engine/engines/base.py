@@ -52,6 +52,10 @@ class Engine(ABC):
         except Exception as exc:
             raise EngineError(f"{self.name}: counting {table}: {redact(str(exc))[:500]}") from exc
 
+    def count_inputs(self, tables: tuple[str, ...] | list[str]) -> int:
+        """Total rows of the model's input tables (what a run reports as rows read)."""
+        return sum(self.count_rows(t) for t in tables)
+
     def register_rows(
         self, table: str, columns: dict[str, str], rows: list[dict[str, Any]]
     ) -> None:
