@@ -333,7 +333,10 @@ def run_stage(
             f"SELECT {field_list}, {lit_batch_id} AS _batch_id, {row} AS _source_row "
             "FROM staged WHERE _err IS NULL"
         )
-    con.execute(f"COPY ({select}) TO {sql_str(str(out))} (FORMAT parquet)")
+    # zstd: measured on 1M bench rows, 7% more CPU than snappy (0.72 vs 0.67 s) for a file a
+    # quarter of the size (6.4 vs 24.6 MB); DuckDB's default row groups (122,880 rows) beat
+    # 1M-row groups (0.84 s).
+    con.execute(f"COPY ({select}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)")
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
     res.rows_loaded = _count(con, out)
     res.rows_duplicate = int(total) - int(bad) - res.rows_loaded
