@@ -108,6 +108,28 @@ def test_impossible_and_future_birth_dates_are_rejected(con) -> None:
     assert [e for _, e in normalise_values(con, ID, ids)] == ["birth_date", "birth_date"]
 
 
+def test_birth_date_calendar_edges_agree_with_stdnum(con) -> None:
+    """The birth date is checked in integer arithmetic: every month end, leap years (1900 is not
+    one, 2000 is), month 0/13, day 0/32 and the 1880 and today bounds, against stdnum."""
+    today = dt.date.today()
+    eights = [
+        f"{y:04d}{m:02d}{d:02d}"
+        for y in (1879, 1880, 1900, 1996, 2000, 2023, 2024)
+        for m in (0, 1, 2, 4, 6, 9, 11, 12, 13)
+        for d in (0, 1, 28, 29, 30, 31, 32)
+    ]
+    eights += [today.strftime("%Y%m%d"), (today + dt.timedelta(days=1)).strftime("%Y%m%d")]
+    ids = [f"110105{e}001" + ric.calc_check_digit(f"110105{e}0010") for e in eights]
+    got = [e for _, e in normalise_values(con, ID, ids)]
+    for id18, err in zip(ids, got, strict=True):
+        try:
+            born = ric.get_birth_date(id18)
+            expected = None if dt.date(1880, 1, 1) <= born <= today else "birth_date"
+        except Exception:  # stdnum: no such date
+            expected = "birth_date"
+        assert err == expected, id18[6:14]
+
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 

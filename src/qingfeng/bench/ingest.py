@@ -3,12 +3,16 @@
 Generates a subsidy-payments CSV (Chinese headers, mixed date formats, 15- and 18-digit IDs,
 full-width digits, amounts with separators, a few invalid and duplicate rows) with DuckDB itself,
 then times, in the same run, (a) `ingest_path` on it in a fresh workspace and (b) a bare
-`COPY (SELECT * FROM read_csv(...)) TO parquet` of the same file.
+`COPY (SELECT * FROM read_csv(...)) TO parquet` of the same file. Peak memory is measured by
+ingesting a file of QINGFENG_BENCH_INGEST_MEMORY_ROWS rows and one ten times larger, each in
+its own process (peak RSS from the kernel's accounting of that child).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -87,15 +91,17 @@ def measure(rows: int, folder: Path) -> dict[str, float]:
     csv_path = generate_csv(folder / "补贴发放_bench.csv", rows)
     settings = init_workspace(folder / "ws")
     bare = bare_copy(csv_path, folder / "bare.parquet")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     report = ingest_path(settings, csv_path, assume_yes=True)
     full = time.perf_counter() - t0
+    cpu = time.process_time() - c0  # every thread of this process: less load-sensitive
     src = report.sources[0]
     assert src.status == "loaded" and report.reconciled, src.message
     return {
         "rows": float(rows),
         "bare_s": bare,
         "ingest_s": full,
+        "ingest_cpu_s": cpu,
         "ingest_rows_per_s": rows / full,
         "bare_rows_per_s": rows / bare,
         "ratio": full / bare,
@@ -106,15 +112,58 @@ def measure(rows: int, folder: Path) -> dict[str, float]:
     }
 
 
+_CHILD = """
+import sys
+from pathlib import Path
+from qingfeng.ingest import ingest_path
+from qingfeng.workspace import init_workspace
+report = ingest_path(init_workspace(Path(sys.argv[2])), Path(sys.argv[1]), assume_yes=True)
+assert report.sources[0].status == "loaded" and report.reconciled
+"""
+
+
+def peak_rss_mb(csv_path: Path, workspace: Path) -> float:
+    """Peak resident memory (MB) of a fresh process that ingests `csv_path`."""
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(csv_path), str(workspace)])
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ingest child failed with exit code {proc.returncode}")
+    return usage.ru_maxrss / 1024  # Linux reports kilobytes
+
+
+def measure_memory(rows: int, folder: Path) -> dict[str, float]:
+    """Peak RSS for a file of `rows` rows and for one ten times larger."""
+    out: dict[str, float] = {}
+    for factor in (1, 10):
+        sub = folder / f"mem{factor}"
+        sub.mkdir()
+        csv_path = generate_csv(sub / "补贴发放_bench.csv", rows * factor)
+        out[f"rss_{factor}x_mb"] = peak_rss_mb(csv_path, sub / "ws")
+        csv_path.unlink()
+    return out
+
+
 def run(console: Console) -> None:
     rows = int(os.environ.get("QINGFENG_BENCH_INGEST_ROWS", "2000000"))
+    mem_rows = int(os.environ.get("QINGFENG_BENCH_INGEST_MEMORY_ROWS", "200000"))
     with tempfile.TemporaryDirectory(prefix="qf-bench-ingest-") as tmp:
         r = measure(rows, Path(tmp))
+    if mem_rows > 0:
+        with tempfile.TemporaryDirectory(prefix="qf-bench-ingest-mem-") as tmp:
+            m = measure_memory(mem_rows, Path(tmp))
+        console.print(
+            f"[bold]ingest memory[/] peak RSS {mem_rows:,} rows: {m['rss_1x_mb']:,.0f} MB; "
+            f"{mem_rows * 10:,} rows: {m['rss_10x_mb']:,.0f} MB "
+            f"(growth {m['rss_10x_mb'] / m['rss_1x_mb']:.1f}× for 10× the rows; "
+            f"load average {os.getloadavg()[0]:.1f})"
+        )
     console.print(
         f"[bold]ingest[/] CSV {int(r['rows']):,} rows ({r['mb']:.0f} MB): "
-        f"full normalisation {r['ingest_s']:.2f}s = {r['ingest_rows_per_s']:,.0f} rows/s; "
+        f"full normalisation {r['ingest_s']:.2f}s = {r['ingest_rows_per_s']:,.0f} rows/s "
+        f"({r['ingest_cpu_s']:.2f}s CPU); "
         f"bare read_csv→parquet {r['bare_s']:.2f}s = {r['bare_rows_per_s']:,.0f} rows/s; "
         f"ratio {r['ratio']:.2f}× (target ≥1,000,000 rows/s and ≤2×); "
         f"loaded {int(r['loaded']):,}, quarantined {int(r['quarantined']):,}, "
-        f"duplicates {int(r['duplicates']):,}"
+        f"duplicates {int(r['duplicates']):,}; load average {os.getloadavg()[0]:.1f}"
     )

@@ -74,6 +74,9 @@ def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
     # Bounded memory: beyond this DuckDB spills the staging tables to the temp folder.
     limit = os.environ.get("QINGFENG_INGEST_MEMORY_LIMIT", "2GB")
     con.execute(f"SET memory_limit = {readers.sql_str(limit)}")
+    # Threads set explicitly (QINGFENG_INGEST_THREADS, default: every core).
+    threads = int(os.environ.get("QINGFENG_INGEST_THREADS", "0") or 0) or (os.cpu_count() or 1)
+    con.execute(f"SET threads = {threads}")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
     install_macros(con)

@@ -27,7 +27,9 @@ from qingfeng.ingest.normalise import (
 from qingfeng.ingest.readers import SourceTable, sql_str
 
 _BLANK_RE = sql_str("(" + "|".join(re.escape(b) for b in _BLANKS) + ")")
-_BLANK_MAX = max(len(b) for b in _BLANKS)
+# In bytes: strlen is a constant-time test, while length() counts characters. CASE only runs
+# the regex on the rows its first branch leaves.
+_BLANK_MAX = max(len(b.encode()) for b in _BLANKS)
 
 
 def _q(name: str) -> str:
@@ -84,9 +86,15 @@ def _plans(spec: DatasetSpec, mapping: Mapping, source: SourceTable) -> tuple[di
 
 def _trim_sql(expr: str) -> str:
     """Trim whitespace; the costly trim with a character set runs only on values that need it."""
-    ends = [f"ascii({expr})", f"ascii(right({expr}, 1))"]
-    clean = " AND ".join(f"{e} > 32 AND {e} <> 160 AND {e} <> 12288" for e in ends)
-    return f"CASE WHEN {clean} THEN {expr} ELSE trim({expr}, {sql_str(_WS)}) END"
+    # Whitespace is ≤ 32, 160 or 12288: one test settles the common case of printable ASCII
+    # at both ends; only other values pay for the exact test.
+    a, z = f"ascii({expr})", f"ascii(right({expr}, 1))"
+    trim = f"trim({expr}, {sql_str(_WS)})"
+    return (
+        f"CASE WHEN least({a}, {z}) <= 32 THEN {trim} "
+        f"WHEN greatest({a}, {z}) < 160 THEN {expr} "
+        f"WHEN {a} IN (160, 12288) OR {z} IN (160, 12288) THEN {trim} ELSE {expr} END"
+    )
 
 
 def _add_field_layers(layers: _Layers, plans: dict[str, FieldPlan], raw: dict[str, str]) -> None:
@@ -98,8 +106,9 @@ def _add_field_layers(layers: _Layers, plans: dict[str, FieldPlan], raw: dict[st
     # is far cheaper per row.)
     layers.add(
         {
-            f"b__{n}": f"CASE WHEN length({_q('t__' + n)}) <= {_BLANK_MAX} AND "
-            f"regexp_full_match({_q('t__' + n)}, {_BLANK_RE}) THEN NULL ELSE {_q('t__' + n)} END"
+            f"b__{n}": f"CASE WHEN strlen({_q('t__' + n)}) > {_BLANK_MAX} THEN {_q('t__' + n)} "
+            f"WHEN regexp_full_match({_q('t__' + n)}, {_BLANK_RE}) THEN NULL "
+            f"ELSE {_q('t__' + n)} END"
             for n in plans
         }
     )
@@ -324,7 +333,10 @@ def run_stage(
             f"SELECT {field_list}, {lit_batch_id} AS _batch_id, {row} AS _source_row "
             "FROM staged WHERE _err IS NULL"
         )
-    con.execute(f"COPY ({select}) TO {sql_str(str(out))} (FORMAT parquet)")
+    # zstd: measured on 1M bench rows, 7% more CPU than snappy (0.72 vs 0.67 s) for a file a
+    # quarter of the size (6.4 vs 24.6 MB); DuckDB's default row groups (122,880 rows) beat
+    # 1M-row groups (0.84 s).
+    con.execute(f"COPY ({select}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)")
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
     res.rows_loaded = _count(con, out)
     res.rows_duplicate = int(total) - int(bad) - res.rows_loaded
