@@ -34,12 +34,6 @@ FROM (
         AND (
           c.valid_until IS NULL OR c.valid_until >= p.pay_date
         )
-        AND (
-          c.status IS NULL
-          OR STRPOS(
-            ',' || '注销,已注销,收回,已收回,失效,作废,cancelled,revoked,invalid' || ',',
-            ',' || c.status || ','
-          ) = 0
-        )
+        AND STRPOS(',' || 'valid,有效' || ',', ',' || c.status || ',') > 0
     )
 ) AS m

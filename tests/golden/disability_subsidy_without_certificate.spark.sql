@@ -34,12 +34,6 @@ FROM (
         AND (
           c.valid_until IS NULL OR c.valid_until >= p.pay_date
         )
-        AND (
-          c.status IS NULL
-          OR LOCATE(
-            ',' || c.status || ',',
-            ',' || '注销,已注销,收回,已收回,失效,作废,cancelled,revoked,invalid' || ','
-          ) = 0
-        )
+        AND LOCATE(',' || c.status || ',', ',' || 'valid,有效' || ',') > 0
     )
 ) AS m

@@ -43,6 +43,7 @@ FROM (
       ON r.id_no = p.id_no
     JOIN companies AS c
       ON c.uscc = r.uscc
+    /* the company's life [established, cancelled] overlaps the employment [start, end] */
     WHERE
       (
         p.end_date IS NULL
@@ -51,11 +52,6 @@ FROM (
       )
       AND (
         c.cancelled_date IS NULL OR c.cancelled_date >= p.start_date
-      )
-      AND (
-        NOT c.cancelled_date IS NULL
-        OR c.status IS NULL
-        OR STRPOS(',' || '注销,吊销,已注销,已吊销,cancelled,revoked' || ',', ',' || c.status || ',') = 0
       )
     GROUP BY
       p.id_no,

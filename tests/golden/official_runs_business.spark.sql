@@ -28,6 +28,7 @@ WITH roles AS (
     ON r.id_no = p.id_no
   JOIN companies AS c
     ON c.uscc = r.uscc
+  /* the company's life [established, cancelled] overlaps the employment [start, end] */
   WHERE
     (
       p.end_date IS NULL
@@ -36,11 +37,6 @@ WITH roles AS (
     )
     AND (
       c.cancelled_date IS NULL OR c.cancelled_date >= p.start_date
-    )
-    AND (
-      NOT c.cancelled_date IS NULL
-      OR c.status IS NULL
-      OR LOCATE(',' || c.status || ',', ',' || '注销,吊销,已注销,已吊销,cancelled,revoked' || ',') = 0
     )
   GROUP BY
     p.id_no,

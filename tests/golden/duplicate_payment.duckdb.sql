@@ -1,0 +1,34 @@
+SELECT
+  CAST(id_no AS TEXT) AS __subject_id,
+  CAST(name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  CASE WHEN villages > 1 OR accounts > 1 THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(extra_amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS TEXT) AS __division_code,
+  subsidy_type,
+  payments,
+  accounts,
+  villages,
+  extra_amount,
+  period
+FROM (
+  SELECT
+    id_no,
+    MIN(name) AS name,
+    subsidy_type,
+    period,
+    MIN(division_code) AS division_code,
+    COUNT(DISTINCT payment_no) AS payments,
+    COUNT(DISTINCT account_no) AS accounts,
+    COUNT(DISTINCT division_code) AS villages,
+    SUM(amount) - MIN(amount) AS extra_amount
+  FROM subsidy_payments
+  WHERE
+    NOT id_no IS NULL AND NOT period IS NULL
+  GROUP BY
+    id_no,
+    subsidy_type,
+    period
+  HAVING
+    COUNT(DISTINCT payment_no) >= 2
+) AS m
