@@ -39,11 +39,11 @@ FROM (
     l.bidder_name,
     l.winner_uscc,
     l.announce_date,
-    t.total_losses,
+    tl.total_losses,
     SUBSTRING(CAST(l.announce_date AS TEXT), 1, 7) AS period
   FROM losses AS l
-  JOIN totals AS t
-    ON t.bidder_uscc = l.bidder_uscc AND t.winner_uscc = l.winner_uscc
+  JOIN totals AS tl
+    ON tl.bidder_uscc = l.bidder_uscc AND tl.winner_uscc = l.winner_uscc
   WHERE
     l.n = 3
 ) AS m

@@ -71,12 +71,12 @@ FROM (
     t.buyer_name,
     t.budget,
     SUBSTRING(CAST(t.announce_date AS TEXT), 1, 7) AS period,
-    MAX(s.bidders) AS bidders,
-    COUNT(DISTINCT s.kind) AS link_kinds,
-    MIN(s.kind) AS kind
-  FROM shared AS s
+    MAX(sh.bidders) AS bidders,
+    COUNT(DISTINCT sh.kind) AS link_kinds,
+    MIN(sh.kind) AS kind
+  FROM shared AS sh
   JOIN tenders AS t
-    ON t.tender_no = s.tender_no
+    ON t.tender_no = sh.tender_no
   GROUP BY
     t.tender_no,
     t.project_name,
