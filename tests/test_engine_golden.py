@@ -16,12 +16,13 @@ from qingfeng.engine.dialects import DIALECTS
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("QINGFENG_UPDATE_GOLDEN") == "1"
-CASES = [(m, d) for m in sorted(load_models().models) for d in DIALECTS]
+MODELS = load_models()  # loaded once: every spec is compiled while loading
+CASES = [(m, d) for m in sorted(MODELS.models) for d in DIALECTS]
 
 
 @pytest.mark.parametrize(("model_id", "dialect"), CASES)
 def test_compiled_sql_matches_golden_file(model_id: str, dialect: str) -> None:
-    sql = compile_model(load_models().get(model_id)).sql(dialect) + "\n"
+    sql = compile_model(MODELS.get(model_id)).sql(dialect) + "\n"
     path = GOLDEN / f"{model_id}.{dialect}.sql"
     if UPDATE:
         path.write_text(sql, encoding="utf-8")

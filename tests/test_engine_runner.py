@@ -157,4 +157,4 @@ def test_cli_run_over_the_lake(workspace) -> None:  # type: ignore[no-untyped-de
     (workspace.models_dir / "always_fails.yaml").unlink()
     result = CliRunner().invoke(app, ["run", "-w", str(workspace.workspace)])
     assert result.exit_code == 0, result.output
-    assert "subsidy_after_death" in result.output
+    assert "subsidy_after_death" in result.output and "0 failed" in result.output

@@ -171,3 +171,16 @@ def test_decimal_amounts_survive_both_engines(spark) -> None:  # type: ignore[no
     tables = spec.tests[0].tables
     hits = run_inline(spec, tables, engine=spark)
     assert {h.amount for h in hits} == {Decimal("200.00"), Decimal("1200.00")}
+
+
+def test_spark_runs_over_an_empty_lake(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("qingfeng.lake")
+    from qingfeng.engine import run_models
+    from qingfeng.engine.engines.spark_engine import SparkEngine
+    from qingfeng.workspace import init_workspace
+
+    settings = init_workspace(tmp_path / "ws")
+    engine = SparkEngine.for_lake(settings, session=spark.spark)
+    summary = run_models(settings, model_ids=["subsidy_after_death"], engine=engine)
+    assert summary.results[0].error is None and summary.results[0].hits == 0
+    assert summary.engine == "spark"

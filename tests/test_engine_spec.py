@@ -270,3 +270,33 @@ def test_published_json_schema_is_current() -> None:
         "docs/model-spec.schema.json is stale: run "
         "`python -m qingfeng.engine.schema > docs/model-spec.schema.json`"
     )
+
+
+def test_every_spec_key_is_documented() -> None:
+    from qingfeng.engine.spec import FIELDS, ModelSpec
+
+    docs = (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
+    missing = [k for k in ModelSpec.model_fields if f"| `{k}` |" not in docs]
+    assert missing == [], f"docs/models.md does not document: {missing}"
+    assert all(f in docs for f in FIELDS)
+
+
+def test_hit_key_widths_match_the_store() -> None:
+    from qingfeng.engine.results import MAX_PERIOD, MAX_SUBJECT_ID
+    from qingfeng.store.models import Warning
+
+    assert Warning.__table__.c.period.type.length == MAX_PERIOD  # type: ignore[attr-defined]
+    assert Warning.__table__.c.subject_id.type.length == MAX_SUBJECT_ID  # type: ignore[attr-defined]
+    long_period = GOOD.replace(
+        "period: period", "period: \"period || '-' || subsidy_type || '-xxxxxxxxxxxx'\""
+    )
+    spec = parse_model_text(long_period, "m.yaml")
+    row = {
+        "id_no": "1",
+        "name": "甲",
+        "period": "2024-01",
+        "subsidy_type": "高龄补贴",
+        "amount": 1.0,
+    }
+    with pytest.raises(ValueError, match="a period at most 20"):
+        run_inline(spec, {"subsidy_payments": [row, row]})

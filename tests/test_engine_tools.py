@@ -229,3 +229,16 @@ def test_malformed_matching_rule_lists_every_error() -> None:
     joined = "\n".join(str(p) for p in info.value.problems)
     assert "logic.match.conditions.0" in joined and "middle.register_date" in joined
     assert "unknown parameter :nope" in joined
+
+
+def test_a_workspace_model_replaces_the_built_in_one(tmp_path: Path) -> None:
+    built_in = load_models()
+    text = built_in.sources["subsidy_after_death"].read_text(encoding="utf-8")
+    local = tmp_path / "subsidy_after_death.yaml"
+    local.write_text(text.replace('version: "1.0.0"', 'version: "1.1.0"'), encoding="utf-8")
+    models = load_models(tmp_path)
+    assert models.get("subsidy_after_death").version == "1.1.0"
+    assert models.sources["subsidy_after_death"] == local
+    (tmp_path / "wrong_name.yaml").write_text(text, encoding="utf-8")
+    errors = [str(e) for e in load_models(tmp_path).errors]
+    assert len(errors) == 1 and "file name must be the model id" in errors[0]

@@ -5,6 +5,7 @@ SELECT
   CASE WHEN use_type = '营运' THEN 'orange' ELSE 'red' END AS __severity,
   CAST(monthly_amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  '低保户主' || COALESCE(CAST(CAST(owner_name AS TEXT) AS TEXT), '（空）') || '（低保自' || COALESCE(CAST(start_date AS TEXT), '（空）') || '起）于' || COALESCE(CAST(register_date AS TEXT), '（空）') || '登记' || COALESCE(CAST(vehicle_type AS TEXT), '（空）') || COALESCE(CAST(plate_no AS TEXT), '（空）') || '（' || COALESCE(CAST(use_type AS TEXT), '（空）') || '）' AS __explanation,
   head_id_no,
   start_date,
   monthly_amount,

@@ -5,6 +5,7 @@ SELECT
   CASE WHEN monthly_salary >= 3000 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(monthly_amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(job_start AS STRING), '（空）') || '起在' || COALESCE(CAST(org_name AS STRING), '（空）') || '任' || COALESCE(CAST(position AS STRING), '（空）') || '（月工资' || COALESCE(CAST(monthly_salary AS STRING), '（空）') || '元），其家庭自' || COALESCE(CAST(dibao_start AS STRING), '（空）') || '起享受低保，月低保金' || COALESCE(CAST(monthly_amount AS STRING), '（空）') || '元' AS __explanation,
   case_no,
   dibao_start,
   dibao_end,

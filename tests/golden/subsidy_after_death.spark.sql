@@ -26,6 +26,7 @@ SELECT
   CASE WHEN amount >= 1000 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(death_date AS STRING), '（空）') || '死亡，其后仍于' || COALESCE(CAST(pay_date AS STRING), '（空）') || '领取' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   payment_no,
   subsidy_type,
   period,

@@ -5,6 +5,7 @@ SELECT
   CASE WHEN total - smallest >= 1000 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(total - smallest AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '在' || COALESCE(CAST(period AS TEXT), '（空）') || '期间领取' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(payments AS TEXT), '（空）') || '笔，合计' || COALESCE(CAST(total AS TEXT), '（空）') || '元（' || COALESCE(CAST(first_pay_date AS TEXT), '（空）') || '至' || COALESCE(CAST(last_pay_date AS TEXT), '（空）') || '），多发' || COALESCE(CAST(CAST(total - smallest AS DECIMAL(18, 2)) AS TEXT), '（空）') || '元' AS __explanation,
   subsidy_type,
   period,
   payments,

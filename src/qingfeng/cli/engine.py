@@ -86,8 +86,8 @@ def run(
             runner_engine.close()
 
     table = Table(title=f"运行结果 / run {summary.run_group[:8]} ({summary.engine})")
+    table.add_column("模型 model", no_wrap=True)
     for column in (
-        "模型 model",
         "读取行 rows",
         "命中 hits",
         "新增 new",

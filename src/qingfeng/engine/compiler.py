@@ -38,6 +38,8 @@ HIT_FIELDS = {
     "amount": "__amount",
     "division_code": "__division_code",
 }
+EXPLANATION = "__explanation"  # the sentence, built in SQL (vectorised, same text on every engine)
+NULL_TEXT = "（空）"  # how a missing value reads in a sentence
 
 
 @dataclass(frozen=True)
@@ -362,8 +364,8 @@ def check_and_build(
     if out.problems or logic is None:
         return None, out.problems
 
-    carried = [c for c in dict.fromkeys([*spec.evidence, *placeholders]) if c in outputs]
-    tree = _hit_query(logic, exprs, spec, carried)
+    carried = list(dict.fromkeys(spec.evidence))
+    tree = _hit_query(logic, exprs, spec, carried, outputs)
     tree = bind(tree, values)
     assert isinstance(tree, exp.Select)
     compiled = CompiledModel(
@@ -381,6 +383,7 @@ def _hit_query(
     exprs: dict[str, exp.Expr | None],
     spec: ModelSpec,
     carried: list[str],
+    outputs: list[str],
 ) -> exp.Select:
     def as_text(node: exp.Expr | None) -> exp.Expr:
         if node is None:
@@ -400,6 +403,26 @@ def _hit_query(
         this=amount_expr.copy() if amount_expr is not None else exp.Null(),
         to=exp.DataType.build("DECIMAL(18, 2)"),
     )
+    hit_values: dict[str, exp.Expr] = {
+        "subject_id": as_text(exprs["subject_id"]),
+        "subject_name": as_text(exprs["subject_name"]),
+        "period": as_text(exprs["period"]),
+        "severity": severity,
+        "amount": amount,
+        "division_code": as_text(exprs["division_code"]),
+    }
+    pieces: list[exp.Expr] = []
+    for literal, name, _, _ in string.Formatter().parse(spec.explanation):
+        if literal:
+            pieces.append(exp.Literal.string(literal))
+        if name is not None:
+            value = exp.column(name) if name in outputs else hit_values[name].copy()
+            text = exp.Cast(this=value, to=exp.DataType.build("VARCHAR"))
+            pieces.append(exp.Coalesce(this=text, expressions=[exp.Literal.string(NULL_TEXT)]))
+    sentence: exp.Expr = pieces[0] if pieces else exp.Literal.string("")
+    for piece in pieces[1:]:
+        sentence = exp.DPipe(this=sentence, expression=piece)
+
     projections = [
         exp.alias_(as_text(exprs["subject_id"]), HIT_FIELDS["subject_id"]),
         exp.alias_(as_text(exprs["subject_name"]), HIT_FIELDS["subject_name"]),
@@ -407,6 +430,7 @@ def _hit_query(
         exp.alias_(severity, HIT_FIELDS["severity"]),
         exp.alias_(amount, HIT_FIELDS["amount"]),
         exp.alias_(as_text(exprs["division_code"]), HIT_FIELDS["division_code"]),
+        exp.alias_(sentence, EXPLANATION),
         *(exp.column(c) for c in carried),
     ]
     subquery = exp.Subquery(this=logic.copy(), alias=exp.TableAlias(this=exp.to_identifier("m")))
@@ -419,7 +443,12 @@ def compile_model(
     catalogue: Catalogue | None = None,
 ) -> CompiledModel:
     """The compiled model, or ModelSpecError listing every problem."""
+    default = not parameters and catalogue is None
+    if default and spec._compiled is not None:
+        return spec._compiled
     compiled, problems = check_and_build(spec, parameters, catalogue)
     if compiled is None:
         raise ModelSpecError(problems, source=spec.id)
+    if default:
+        spec._compiled = compiled
     return compiled

@@ -78,7 +78,9 @@ def parse_model_text(
     except ValidationError as exc:
         problems += _pydantic_problems(exc, doc, file)
         raise ModelSpecError(problems, file) from None
-    _, compile_problems = check_and_build(spec, catalogue=catalogue)
+    compiled, compile_problems = check_and_build(spec, catalogue=catalogue)
+    if compiled is not None and catalogue is None:
+        spec._compiled = compiled  # compiled once, on load
     for p in compile_problems:
         base = doc.line_of(p.loc)
         first = doc.content_lines.get(tuple(p.loc))

@@ -143,9 +143,9 @@ def run_one(
     hits: list[Hit] = []
     try:
         compiled = compile_model(spec, parameters)
-        result.rows_read = sum(engine.count_rows(t) for t in compiled.inputs)
-        rows = engine.query(compiled.sql(engine.dialect, pretty=False))
-        hits, result.dropped_rows = rows_to_hits(compiled, rows)
+        result.rows_read = engine.count_inputs(compiled.inputs)
+        columns, rows = engine.query(compiled.sql(engine.dialect, pretty=False))
+        hits, result.dropped_rows = rows_to_hits(compiled, columns, rows)
     except (ModelSpecError, EngineError, ValueError) as exc:
         result.error = redact(str(exc))
     except Exception as exc:  # one failing model must not stop the others

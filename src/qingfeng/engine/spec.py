@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationInfo,
     field_validator,
@@ -311,6 +312,8 @@ class ModelSpec(_Strict):
     evidence: list[str] = Field(default_factory=list)
     explanation: str = Field(min_length=1, description="Sentence with {column} placeholders.")
     tests: list[TestCase] = Field(default_factory=list)
+    # the compiled model with default parameters and the installed catalogue, kept by the loader
+    _compiled: Any = PrivateAttr(default=None)
 
     @field_validator("severity")
     @classmethod

@@ -54,7 +54,7 @@ def run_inline(
                     "(the catalogue does not describe its fields)"
                 )
             engine.register_rows(dataset, types, rows)
-        hits, _ = rows_to_hits(compiled, engine.query(compiled.sql(engine.dialect, pretty=False)))
+        hits, _ = rows_to_hits(compiled, *engine.query(compiled.sql(engine.dialect, pretty=False)))
         return hits
     finally:
         if own:

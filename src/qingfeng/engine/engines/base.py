@@ -28,14 +28,18 @@ class Engine(ABC):
     name: str = "engine"
     dialect: str = "duckdb"
 
-    def query(self, sql: str) -> list[dict[str, Any]]:
-        """Rows of `sql` as dicts (dates as datetime.date, decimals as Decimal)."""
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of `sql` (dates as datetime.date, decimals as Decimal)."""
         try:
             return self._query(sql)
         except Exception as exc:
             raise EngineError(
                 f"{self.name}: {type(exc).__name__}: {redact(str(exc))[:2000]}", sql
             ) from exc
+
+    def query_dicts(self, sql: str) -> list[dict[str, Any]]:
+        names, rows = self.query(sql)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def count_rows(self, table: str) -> int:
         self._check_ident(table)
@@ -47,6 +51,10 @@ class Engine(ABC):
             return self._count_rows(table)
         except Exception as exc:
             raise EngineError(f"{self.name}: counting {table}: {redact(str(exc))[:500]}") from exc
+
+    def count_inputs(self, tables: tuple[str, ...] | list[str]) -> int:
+        """Total rows of the model's input tables (what a run reports as rows read)."""
+        return sum(self.count_rows(t) for t in tables)
 
     def register_rows(
         self, table: str, columns: dict[str, str], rows: list[dict[str, Any]]
@@ -66,7 +74,7 @@ class Engine(ABC):
             raise EngineError(f"not a valid table or column name: {name!r}")
 
     @abstractmethod
-    def _query(self, sql: str) -> list[dict[str, Any]]: ...
+    def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]: ...
 
     @abstractmethod
     def _count_rows(self, table: str) -> int: ...

@@ -125,20 +125,34 @@ class SparkEngine(Engine):
 
     @classmethod
     def for_lake(cls, settings: Settings, session: SparkSession | None = None) -> SparkEngine:
-        """Temporary views over the published Parquet batches, named by dataset id."""
+        """Temporary views over the published Parquet batches, named by dataset id; a catalogue
+        dataset with no published batch is an empty view (as in DuckDB's lake connection)."""
+        from qingfeng.engine.catalogue_port import PROHIBITED, default_catalogue
         from qingfeng.lake import Lake
 
         engine = cls(session) if session is not None else cls.shared()
         lake = Lake(settings.lake_dir)
+        catalogue = default_catalogue()
+        published = set()
         for dataset in lake.datasets():
             files = [str(p) for p in lake.files(dataset)]
             if files:
                 frame = engine.spark.read.option("mergeSchema", "true").parquet(*files)
                 frame.createOrReplaceTempView(dataset)
+                published.add(dataset)
+        for dataset, fields in catalogue.datasets.items():
+            columns = {
+                name: info.type
+                for name, info in fields.items()
+                if info.type and info.sensitivity != PROHIBITED
+            }
+            if dataset not in published and columns:
+                engine.register_rows(dataset, columns, [])
         return engine
 
-    def _query(self, sql: str) -> list[dict[str, Any]]:
-        return [row.asDict() for row in self.spark.sql(sql).collect()]
+    def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        frame = self.spark.sql(sql)
+        return list(frame.columns), [tuple(row) for row in frame.collect()]
 
     def _count_rows(self, table: str) -> int:
         return int(self.spark.table(table).count())
