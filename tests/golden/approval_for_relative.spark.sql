@@ -5,12 +5,12 @@ SELECT
   'orange' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  '审批人' || COALESCE(CAST(CAST(approver_name AS STRING) AS STRING), '（空）') || '在' || COALESCE(CAST(period AS STRING), '（空）') || '为同户亲属' || COALESCE(CAST(recipient_name AS STRING), '（空）') || '审批' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   recipient_name,
   recipient_relation,
   subsidy_type,
   payments,
-  amount,
-  period
+  amount
 FROM (
   SELECT
     p.approver_id_no,

@@ -32,6 +32,7 @@ SELECT
   CASE WHEN others_dq = bidders - 1 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”共' || COALESCE(CAST(bidders AS STRING), '（空）') || '家投标，' || COALESCE(CAST(others_dq AS STRING), '（空）') || '家被否决：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   buyer_name,
   bidders,
   others_dq,

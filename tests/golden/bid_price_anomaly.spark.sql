@@ -57,6 +57,7 @@ SELECT
   CASE WHEN equal_prices THEN 'red' ELSE 'orange' END AS __severity,
   CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”投标报价异常：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   buyer_name,
   budget,
   winning_price,

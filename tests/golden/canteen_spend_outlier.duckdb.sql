@@ -5,6 +5,7 @@ SELECT
   CASE WHEN spend_outlier THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(school_name AS TEXT) AS TEXT), '（空）') || '本学期（' || COALESCE(CAST(term_start AS TEXT), '（空）') || '至' || COALESCE(CAST(term_end AS TEXT), '（空）') || '）生均采购' || COALESCE(CAST(per_student AS TEXT), '（空）') || '元（' || COALESCE(CAST(schools AS TEXT), '（空）') || '所学校中位数' || COALESCE(CAST(median_spend AS TEXT), '（空）') || '元），高档食材占' || COALESCE(CAST(premium_pct AS TEXT), '（空）') || '%（中位数' || COALESCE(CAST(median_premium_pct AS TEXT), '（空）') || '%）' AS __explanation,
   term_start,
   term_end,
   amount,

@@ -158,6 +158,7 @@ SELECT
   CASE WHEN spend_outlier THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(school_name AS STRING) AS STRING), '（空）') || '本学期（' || COALESCE(CAST(term_start AS STRING), '（空）') || '至' || COALESCE(CAST(term_end AS STRING), '（空）') || '）生均采购' || COALESCE(CAST(per_student AS STRING), '（空）') || '元（' || COALESCE(CAST(schools AS STRING), '（空）') || '所学校中位数' || COALESCE(CAST(median_spend AS STRING), '（空）') || '元），高档食材占' || COALESCE(CAST(premium_pct AS STRING), '（空）') || '%（中位数' || COALESCE(CAST(median_premium_pct AS STRING), '（空）') || '%）' AS __explanation,
   term_start,
   term_end,
   amount,

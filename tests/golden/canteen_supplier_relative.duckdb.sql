@@ -5,6 +5,7 @@ SELECT
   'orange' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
+  COALESCE(CAST(school_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || COALESCE(CAST(CAST(staff_name AS TEXT) AS TEXT), '（空）') || '的同户亲属' || COALESCE(CAST(kin_name AS TEXT), '（空）') || '是食堂供应商' || COALESCE(CAST(supplier_name AS TEXT), '（空）') || '的' || COALESCE(CAST(role AS TEXT), '（空）') || '，该供应商自' || COALESCE(CAST(first_purchase AS TEXT), '（空）') || '起向本校供货' || COALESCE(CAST(amount AS TEXT), '（空）') || '元' AS __explanation,
   school_name,
   position,
   supplier_uscc,

@@ -45,6 +45,7 @@ SELECT
   'orange' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  COALESCE(CAST(school_name AS STRING), '（空）') || COALESCE(CAST(position AS STRING), '（空）') || COALESCE(CAST(CAST(staff_name AS STRING) AS STRING), '（空）') || '的同户亲属' || COALESCE(CAST(kin_name AS STRING), '（空）') || '是食堂供应商' || COALESCE(CAST(supplier_name AS STRING), '（空）') || '的' || COALESCE(CAST(role AS STRING), '（空）') || '，该供应商自' || COALESCE(CAST(first_purchase AS STRING), '（空）') || '起向本校供货' || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   school_name,
   position,
   supplier_uscc,

@@ -5,6 +5,7 @@ SELECT
   CASE WHEN rule IN (1, 2) THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(subject AS TEXT) AS TEXT), '（空）') || '（' || COALESCE(CAST(category AS TEXT), '（空）') || '，' || COALESCE(CAST(received_at AS TEXT), '（空）') || '受理）：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   complaint_no,
   received_at,
   category,

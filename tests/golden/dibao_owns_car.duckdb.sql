@@ -5,6 +5,7 @@ SELECT
   'orange' AS __severity,
   CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  '低保家庭（' || COALESCE(CAST(case_no AS TEXT), '（空）') || '）成员' || COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '名下有' || COALESCE(CAST(vehicle_type AS TEXT), '（空）') || COALESCE(CAST(plate_no AS TEXT), '（空）') || '，登记日期' || COALESCE(CAST(register_date AS TEXT), '（空）') || '，低保起始' || COALESCE(CAST(start_date AS TEXT), '（空）') AS __explanation,
   case_no,
   plate_no,
   vehicle_type,

@@ -5,6 +5,7 @@ SELECT
   'orange' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(pay_date AS STRING), '（空）') || '领取' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元，但当日没有有效的残疾人证' AS __explanation,
   payment_no,
   subsidy_type,
   pay_date,

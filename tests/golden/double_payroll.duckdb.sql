@@ -5,6 +5,7 @@ SELECT
   'red' AS __severity,
   CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '自' || COALESCE(CAST(overlap_start AS TEXT), '（空）') || '起同时在' || COALESCE(CAST(org_a AS TEXT), '（空）') || '和' || COALESCE(CAST(org_b AS TEXT), '（空）') || '领取财政工资' AS __explanation,
   org_a,
   org_b,
   salary_a,

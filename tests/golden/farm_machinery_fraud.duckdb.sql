@@ -5,13 +5,12 @@ SELECT
   'red' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '于' || COALESCE(CAST(pay_date AS TEXT), '（空）') || '以机具编号' || COALESCE(CAST(machine_serial AS TEXT), '（空）') || '申领' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   payment_no,
   machine_serial,
   claim_seq,
   reason,
-  amount,
-  pay_date,
-  subsidy_type
+  amount
 FROM (
   WITH claims AS (
     SELECT

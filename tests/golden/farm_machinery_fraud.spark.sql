@@ -21,13 +21,12 @@ SELECT
   'red' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(pay_date AS STRING), '（空）') || '以机具编号' || COALESCE(CAST(machine_serial AS STRING), '（空）') || '申领' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   payment_no,
   machine_serial,
   claim_seq,
   reason,
-  amount,
-  pay_date,
-  subsidy_type
+  amount
 FROM (
   SELECT
     c.payment_no,

@@ -5,6 +5,7 @@ SELECT
   CASE WHEN rule = 1 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(fund_paid AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '于' || COALESCE(CAST(admission_date AS TEXT), '（空）') || '在' || COALESCE(CAST(hospital AS TEXT), '（空）') || '入院/就诊：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   claim_no,
   hospital,
   admission_date,

@@ -5,6 +5,7 @@ SELECT
   CASE WHEN is_scenic THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
+  '公车' || COALESCE(CAST(plate_no AS TEXT), '（空）') || '于' || COALESCE(CAST(start_time AS TEXT), '（空）') || '出车前往' || COALESCE(CAST(destination AS TEXT), '（空）') || '（用途：' || COALESCE(CAST(purpose AS TEXT), '（空）') || '）：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   plate_no,
   org_uscc,
   start_time,

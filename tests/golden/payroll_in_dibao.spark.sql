@@ -28,6 +28,7 @@ SELECT
   'red' AS __severity,
   CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(job_start AS STRING), '（空）') || '起在' || COALESCE(CAST(org_name AS STRING), '（空）') || '任' || COALESCE(CAST(position AS STRING), '（空）') || '（财政供养），其家庭自' || COALESCE(CAST(dibao_start AS STRING), '（空）') || '起享受低保（' || COALESCE(CAST(case_no AS STRING), '（空）') || '）' AS __explanation,
   case_no,
   org_name,
   position,

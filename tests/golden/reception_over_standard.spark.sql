@@ -20,6 +20,7 @@ SELECT
   CASE WHEN per_head > 120 * 2 OR approval_no IS NULL THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(total_cost AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  COALESCE(CAST(reception_date AS STRING), '（空）') || '在' || COALESCE(CAST(venue AS STRING), '（空）') || '的公务接待（' || COALESCE(CAST(guests AS STRING), '（空）') || '名接待对象、' || COALESCE(CAST(staff AS STRING), '（空）') || '名陪餐，共' || COALESCE(CAST(total_cost AS STRING), '（空）') || '元）：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   org_uscc,
   reception_date,
   venue,

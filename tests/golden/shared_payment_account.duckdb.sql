@@ -5,10 +5,10 @@ SELECT
   CASE WHEN households >= 3 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  '账户' || COALESCE(CAST(CAST(account_no AS TEXT) AS TEXT), '（空）') || '在' || COALESCE(CAST(period AS TEXT), '（空）') || '收到' || COALESCE(CAST(households AS TEXT), '（空）') || '户' || COALESCE(CAST(recipients AS TEXT), '（空）') || '名补贴对象的补贴共' || COALESCE(CAST(amount AS TEXT), '（空）') || '元' AS __explanation,
   recipients,
   households,
-  amount,
-  period
+  amount
 FROM (
   WITH paid AS (
     SELECT

@@ -19,10 +19,10 @@ SELECT
   CASE WHEN households >= 3 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  '账户' || COALESCE(CAST(CAST(account_no AS STRING) AS STRING), '（空）') || '在' || COALESCE(CAST(period AS STRING), '（空）') || '收到' || COALESCE(CAST(households AS STRING), '（空）') || '户' || COALESCE(CAST(recipients AS STRING), '（空）') || '名补贴对象的补贴共' || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   recipients,
   households,
-  amount,
-  period
+  amount
 FROM (
   SELECT
     account_no,

@@ -13,6 +13,7 @@ SELECT
   'orange' AS __severity,
   CAST(budget AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”于' || COALESCE(CAST(announce_date AS STRING), '（空）') || '公告、' || COALESCE(CAST(deadline_date AS STRING), '（空）') || '截止：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   buyer_name,
   method,
   bids,

@@ -5,6 +5,7 @@ SELECT
   CASE WHEN large_cash THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  '凭证' || COALESCE(CAST(CAST(voucher_no AS TEXT) AS TEXT), '（空）') || '：' || COALESCE(CAST(entry_date AS TEXT), '（空）') || '向' || COALESCE(CAST(payee_name AS TEXT), '（空）') || '支付' || COALESCE(CAST(amount AS TEXT), '（空）') || '元（' || COALESCE(CAST(purpose AS TEXT), '（空）') || '）：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   entry_date,
   payee_name,
   amount,

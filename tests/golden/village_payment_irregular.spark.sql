@@ -32,6 +32,7 @@ SELECT
   CASE WHEN to_relative THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  '凭证' || COALESCE(CAST(CAST(voucher_no AS STRING) AS STRING), '（空）') || '：' || COALESCE(CAST(entry_date AS STRING), '（空）') || '向' || COALESCE(CAST(payee_name AS STRING), '（空）') || '支付' || COALESCE(CAST(amount AS STRING), '（空）') || '元（' || COALESCE(CAST(purpose AS STRING), '（空）') || '），' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   entry_date,
   payee_name,
   amount,
