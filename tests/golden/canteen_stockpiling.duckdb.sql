@@ -129,13 +129,9 @@ FROM (
     term_end,
     end_day,
     window_amount,
-    CAST(term_total / (
-      (
-        DATE_DIFF('DAY', term_start, term_end) + 1
-      ) / (
-        15 * 1.0
-      )
-    ) AS DECIMAL(18, 2)) AS mean_window,
+    CAST(ROUND(term_total * 15 / (
+      DATE_DIFF('DAY', term_start, term_end) + 1.0
+    ), 0) AS BIGINT) AS mean_window, /* whole yuan: a mean shown to the cent could round differently on the two engines */
     SUBSTRING(CAST(end_day AS TEXT), 1, 7) AS period
   FROM per_school
   WHERE
