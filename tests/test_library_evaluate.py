@@ -169,3 +169,44 @@ def test_cli_docs_writes_and_checks_the_catalogue(tmp_path: Path) -> None:
     assert "subsidy_after_death" in target.read_text(encoding="utf-8")
     result = runner.invoke(app, ["model", "docs", "--output", str(target), "--check"])
     assert result.exit_code == 0 and "current" in result.output
+
+
+def test_store_warnings_reads_present_warnings_on_sqlite_and_postgres(store_url: str) -> None:
+    """Only warnings still found by the latest run count: a warning no longer present is not a
+    hit of the current library."""
+    from decimal import Decimal
+
+    from qingfeng.hits import Hit
+    from qingfeng.library.evaluate import store_warnings
+    from qingfeng.store.db import make_engine, session_factory, upgrade_store
+    from qingfeng.store.models import ModelRun
+    from qingfeng.store.warnings_sync import sync_model_run
+
+    def hit(subject: str, period: str) -> Hit:
+        return Hit(
+            model_id="m1", model_version="1.0", subject_type="person", subject_id=subject,
+            period=period, severity="orange", explanation="x", subject_name="张三",
+            amount=Decimal("1.00"), division_code="110101001001", evidence={},
+        )  # fmt: skip
+
+    upgrade_store(store_url)
+    engine = make_engine(store_url)
+    factory = session_factory(engine)
+    try:
+        for hits in ([hit(A, "2024-04"), hit(B, "2024-05")], [hit(A, "2024-04")]):
+            with factory() as session, session.begin():
+                run = ModelRun(
+                    run_group="g", model_id="m1", model_version="1.0", engine="duckdb",
+                    rows_read=1, hits=0, new_warnings=0, still_present=0, no_longer_present=0,
+                    duration_ms=0,
+                )  # fmt: skip
+                session.add(run)
+                session.flush()
+                sync_model_run(session, run, hits)
+    finally:
+        engine.dispose()
+    assert store_warnings(store_url) == [("m1", A, "2024-04")]
+    assert sorted(store_warnings(store_url, present_only=False)) == [
+        ("m1", A, "2024-04"),
+        ("m1", B, "2024-05"),
+    ]

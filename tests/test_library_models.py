@@ -21,8 +21,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_library_has_at_least_32_models_that_load_cleanly() -> None:
+    from qingfeng.library import BEYOND_RULES_MODEL_IDS, CORE_MODEL_IDS
+
     assert not MODELS.errors, "\n".join(str(e) for e in MODELS.errors)
     assert len(SPECS) >= 32
+    assert len(set(CORE_MODEL_IDS)) == 32
+    missing = [m for m in (*CORE_MODEL_IDS, *BEYOND_RULES_MODEL_IDS) if m not in MODELS.models]
+    assert not missing
     files = sorted(p.stem for p in library_dir().glob("*.yaml"))
     assert files == sorted(s.id for s in SPECS)
 

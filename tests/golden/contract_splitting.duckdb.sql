@@ -2,9 +2,10 @@ SELECT
   CAST(buyer_uscc AS TEXT) AS __subject_id,
   CAST(buyer_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  CASE WHEN total >= 4000000 * 2 THEN 'red' ELSE 'orange' END AS __severity,
+  CASE WHEN total >= 1000000 * 2 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(total AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(buyer_name AS TEXT) AS TEXT), '（空）') || '自' || COALESCE(CAST(window_start AS TEXT), '（空）') || '起的短期内向同一单位（' || COALESCE(CAST(winner_uscc AS TEXT), '（空）') || '）授予' || COALESCE(CAST(contracts AS TEXT), '（空）') || '个低于招标限额的合同，合计' || COALESCE(CAST(total AS TEXT), '（空）') || '元' AS __explanation,
   winner_uscc,
   window_start,
   contracts,
@@ -23,7 +24,7 @@ FROM (
       NOT winner_uscc IS NULL
       AND NOT award_date IS NULL
       AND NOT winning_price IS NULL
-      AND winning_price < 4000000
+      AND winning_price < 1000000
   ), windows AS (
     SELECT
       a.buyer_uscc,
@@ -44,7 +45,7 @@ FROM (
       a.winner_uscc,
       a.award_date
     HAVING
-      COUNT(*) >= 2 AND SUM(b.winning_price) >= 4000000
+      COUNT(*) >= 2 AND SUM(b.winning_price) >= 1000000
   ), first_window AS (
     SELECT
       buyer_uscc,

@@ -11,7 +11,7 @@ WITH small AS (
     NOT winner_uscc IS NULL
     AND NOT award_date IS NULL
     AND NOT winning_price IS NULL
-    AND winning_price < 4000000
+    AND winning_price < 1000000
 ), windows AS (
   SELECT
     a.buyer_uscc,
@@ -32,7 +32,7 @@ WITH small AS (
     a.winner_uscc,
     a.award_date
   HAVING
-    COUNT(*) >= 2 AND SUM(b.winning_price) >= 4000000
+    COUNT(*) >= 2 AND SUM(b.winning_price) >= 1000000
 ), first_window AS (
   SELECT
     buyer_uscc,
@@ -48,9 +48,10 @@ SELECT
   CAST(buyer_uscc AS STRING) AS __subject_id,
   CAST(buyer_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  CASE WHEN total >= 4000000 * 2 THEN 'red' ELSE 'orange' END AS __severity,
+  CASE WHEN total >= 1000000 * 2 THEN 'red' ELSE 'orange' END AS __severity,
   CAST(total AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(buyer_name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(window_start AS STRING), '（空）') || '起的短期内向同一单位（' || COALESCE(CAST(winner_uscc AS STRING), '（空）') || '）授予' || COALESCE(CAST(contracts AS STRING), '（空）') || '个低于招标限额的合同，合计' || COALESCE(CAST(total AS STRING), '（空）') || '元' AS __explanation,
   winner_uscc,
   window_start,
   contracts,

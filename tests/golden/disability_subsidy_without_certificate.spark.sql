@@ -5,6 +5,7 @@ SELECT
   'orange' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(pay_date AS STRING), '（空）') || '领取' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元，但当日没有有效的残疾人证' AS __explanation,
   payment_no,
   subsidy_type,
   pay_date,
@@ -34,12 +35,6 @@ FROM (
         AND (
           c.valid_until IS NULL OR c.valid_until >= p.pay_date
         )
-        AND (
-          c.status IS NULL
-          OR LOCATE(
-            ',' || c.status || ',',
-            ',' || '注销,已注销,收回,已收回,失效,作废,cancelled,revoked,invalid' || ','
-          ) = 0
-        )
+        AND LOCATE(',' || c.status || ',', ',' || 'valid,有效' || ',') > 0
     )
 ) AS m

@@ -5,7 +5,7 @@ SELECT
   'orange' AS __severity,
   CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '（' || COALESCE(CAST(org_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || '）于' || COALESCE(CAST(register_date AS TEXT), '（空）') || '取得安置房' || COALESCE(CAST(project_name AS TEXT), '（空）') || '（' || COALESCE(CAST(area AS TEXT), '（空）') || '平方米）' AS __explanation,
+  COALESCE(CAST(org_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || COALESCE(CAST(CAST(staff_name AS TEXT) AS TEXT), '（空）') || '在职期间，其' || COALESCE(CAST(member_role AS TEXT), '（空）') || COALESCE(CAST(owner_name AS TEXT), '（空）') || '于' || COALESCE(CAST(register_date AS TEXT), '（空）') || '取得' || COALESCE(CAST(project_name AS TEXT), '（空）') || '安置房' AS __explanation,
   org_name,
   position,
   property_no,

@@ -28,6 +28,7 @@ WITH roles AS (
     ON r.id_no = p.id_no
   JOIN companies AS c
     ON c.uscc = r.uscc
+  /* the company's life [established, cancelled] overlaps the employment [start, end] */
   WHERE
     (
       p.end_date IS NULL
@@ -36,11 +37,6 @@ WITH roles AS (
     )
     AND (
       c.cancelled_date IS NULL OR c.cancelled_date >= p.start_date
-    )
-    AND (
-      NOT c.cancelled_date IS NULL
-      OR c.status IS NULL
-      OR LOCATE(',' || c.status || ',', ',' || '注销,吊销,已注销,已吊销,cancelled,revoked' || ',') = 0
     )
   GROUP BY
     p.id_no,
@@ -59,6 +55,7 @@ SELECT
   CASE WHEN role = '法定代表人' THEN 'red' ELSE 'orange' END AS __severity,
   CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  COALESCE(CAST(org_name AS STRING), '（空）') || COALESCE(CAST(position AS STRING), '（空）') || COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '（' || COALESCE(CAST(job_start AS STRING), '（空）') || '入职）在职期间为' || COALESCE(CAST(company_name AS STRING), '（空）') || '的' || COALESCE(CAST(role AS STRING), '（空）') AS __explanation,
   org_name,
   position,
   job_start,

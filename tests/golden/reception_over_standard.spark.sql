@@ -17,9 +17,10 @@ SELECT
   CAST(reception_no AS STRING) AS __subject_id,
   CAST(NULL AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  CASE WHEN per_head > 150 * 2 OR approval_no IS NULL THEN 'orange' ELSE 'yellow' END AS __severity,
+  CASE WHEN per_head > 120 * 2 OR approval_no IS NULL THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(total_cost AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  COALESCE(CAST(reception_date AS STRING), '（空）') || '在' || COALESCE(CAST(venue AS STRING), '（空）') || '的公务接待（' || COALESCE(CAST(guests AS STRING), '（空）') || '名接待对象、' || COALESCE(CAST(staff AS STRING), '（空）') || '名陪餐，共' || COALESCE(CAST(total_cost AS STRING), '（空）') || '元）：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   org_uscc,
   reception_date,
   venue,
@@ -44,7 +45,7 @@ FROM (
     CASE
       WHEN approval_no IS NULL OR TRIM(approval_no) = ''
       THEN '无公函（审批单）'
-      WHEN per_head > 150
+      WHEN per_head > 120
       THEN '人均' || CAST(per_head AS STRING) || '元，超过标准'
       ELSE '陪餐' || CAST(staff AS STRING) || '人，超过规定'
     END AS reason
@@ -52,6 +53,9 @@ FROM (
   WHERE
     approval_no IS NULL
     OR TRIM(approval_no) = ''
-    OR per_head > 150
-    OR COALESCE(staff, 0) > CASE WHEN guests <= 10 THEN 3 ELSE guests / 3.0 END
+    OR per_head > 120
+    OR (
+      FALSE
+      AND COALESCE(staff, 0) > CASE WHEN guests <= 10 THEN 3 ELSE guests / 3.0 END
+    )
 ) AS m

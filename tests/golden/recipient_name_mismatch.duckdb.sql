@@ -5,12 +5,12 @@ SELECT
   'orange' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  COALESCE(CAST(period AS TEXT), '（空）') || '发放' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元的领取人姓名为“' || COALESCE(CAST(paid_name AS TEXT), '（空）') || '”，而该身份证号户籍登记姓名为“' || COALESCE(CAST(registry_name AS TEXT), '（空）') || '”' AS __explanation,
   paid_name,
   registry_name,
   subsidy_type,
   payments,
-  amount,
-  period
+  amount
 FROM (
   SELECT
     p.id_no,

@@ -1,9 +1,19 @@
-WITH first_death AS (
-  /* earliest death over every source (cremation, registry, hospital, medical insurance) */
+WITH any_death AS (
+  SELECT
+    id_no,
+    death_date
+  FROM deaths
+  UNION ALL
+  SELECT
+    id_no,
+    registry_death_date AS death_date
+  FROM household_registry
+), first_death AS (
+  /* earliest death over every source (cremation, hospital, medical insurance, registry) */
   SELECT
     id_no,
     MIN(death_date) AS death_date
-  FROM deaths
+  FROM any_death
   WHERE
     NOT id_no IS NULL AND NOT death_date IS NULL
   GROUP BY

@@ -5,9 +5,9 @@ SELECT
   'yellow' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
+  '村（' || COALESCE(CAST(CAST(division_code AS TEXT) AS TEXT), '（空）') || '）' || COALESCE(CAST(period AS TEXT), '（空）') || '年' || COALESCE(CAST(n AS TEXT), '（空）') || '笔支出的首位数字分布偏离本福特定律（MAD=' || COALESCE(CAST(mad AS TEXT), '（空）') || '）' AS __explanation,
   n,
-  mad,
-  period
+  mad
 FROM (
   WITH benford AS (
     SELECT

@@ -90,9 +90,9 @@ SELECT
   'yellow' AS __severity,
   CAST(amount AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
+  '村（' || COALESCE(CAST(CAST(division_code AS STRING) AS STRING), '（空）') || '）' || COALESCE(CAST(period AS STRING), '（空）') || '年' || COALESCE(CAST(n AS STRING), '（空）') || '笔支出的首位数字分布偏离本福特定律（MAD=' || COALESCE(CAST(mad AS STRING), '（空）') || '）' AS __explanation,
   n,
-  mad,
-  period
+  mad
 FROM (
   SELECT
     division_code,

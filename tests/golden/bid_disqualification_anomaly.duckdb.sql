@@ -1,0 +1,59 @@
+SELECT
+  CAST(tender_no AS TEXT) AS __subject_id,
+  CAST(project_name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  CASE WHEN others_dq = bidders - 1 THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS TEXT) AS __division_code,
+  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”共' || COALESCE(CAST(bidders AS TEXT), '（空）') || '家投标，' || COALESCE(CAST(others_dq AS TEXT), '（空）') || '家被否决：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
+  buyer_name,
+  bidders,
+  others_dq,
+  reason
+FROM (
+  WITH b AS (
+    SELECT
+      b.tender_no,
+      b.bidder_uscc,
+      b.bid_price,
+      COALESCE(CAST(b.disqualified AS TEXT) IN ('true', '是', '1', 'Y'), FALSE) AS dq,
+      t.winner_uscc,
+      ROW_NUMBER() OVER (PARTITION BY b.tender_no ORDER BY b.bid_price, b.bidder_uscc) AS price_rank
+    FROM bids AS b
+    JOIN tenders AS t
+      ON t.tender_no = b.tender_no
+    WHERE
+      NOT t.winner_uscc IS NULL
+  ), per_tender AS (
+    SELECT
+      tender_no,
+      COUNT(DISTINCT bidder_uscc) AS bidders,
+      SUM(CASE WHEN dq AND bidder_uscc <> winner_uscc THEN 1 ELSE 0 END) AS others_dq,
+      SUM(CASE WHEN bidder_uscc <> winner_uscc THEN 1 ELSE 0 END) AS others,
+      MAX(CASE WHEN price_rank = 1 AND dq THEN 1 ELSE 0 END) AS lowest_dq
+    FROM b
+    GROUP BY
+      tender_no
+  )
+  SELECT
+    t.tender_no,
+    t.project_name,
+    t.buyer_name,
+    t.winning_price,
+    p.bidders,
+    p.others_dq,
+    SUBSTRING(CAST(t.announce_date AS TEXT), 1, 7) AS period,
+    CASE
+      WHEN p.others_dq = p.others AND p.bidders >= 3
+      THEN '除中标人外其余投标全部被否决'
+      ELSE '最低价投标被否决'
+    END AS reason
+  FROM per_tender AS p
+  JOIN tenders AS t
+    ON t.tender_no = p.tender_no
+  WHERE
+    p.lowest_dq = 1
+    OR (
+      p.bidders >= 3 AND p.others > 0 AND p.others_dq = p.others
+    )
+) AS m

@@ -1,0 +1,72 @@
+WITH origins AS (
+  SELECT
+    tender_no,
+    bidder_uscc,
+    bidder_name,
+    '制作机器码' AS kind,
+    file_machine_id AS origin
+  FROM bids
+  WHERE
+    NOT file_machine_id IS NULL AND TRIM(file_machine_id) <> ''
+  UNION ALL
+  SELECT
+    tender_no,
+    bidder_uscc,
+    bidder_name,
+    '文件创建人' AS kind,
+    file_creator AS origin
+  FROM bids
+  WHERE
+    NOT file_creator IS NULL AND TRIM(file_creator) <> ''
+), shared AS (
+  SELECT
+    tender_no,
+    kind,
+    origin,
+    COUNT(DISTINCT bidder_uscc) AS bidders,
+    MIN(bidder_name) AS bidder_a,
+    MAX(bidder_name) AS bidder_b
+  FROM origins
+  GROUP BY
+    tender_no,
+    kind,
+    origin
+  HAVING
+    COUNT(DISTINCT bidder_uscc) >= 2
+)
+SELECT
+  CAST(tender_no AS STRING) AS __subject_id,
+  CAST(project_name AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  'red' AS __severity,
+  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS STRING) AS __division_code,
+  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”有' || COALESCE(CAST(bidders AS STRING), '（空）') || '家投标人的投标文件' || COALESCE(CAST(kind AS STRING), '（空）') || '相同（' || COALESCE(CAST(origin AS STRING), '（空）') || '），如' || COALESCE(CAST(bidder_a AS STRING), '（空）') || '与' || COALESCE(CAST(bidder_b AS STRING), '（空）') AS __explanation,
+  buyer_name,
+  bidders,
+  kind,
+  origin,
+  bidder_a,
+  bidder_b
+FROM (
+  SELECT
+    t.tender_no,
+    t.project_name,
+    t.buyer_name,
+    t.budget,
+    SUBSTRING(CAST(t.announce_date AS STRING), 1, 7) AS period,
+    MAX(s.bidders) AS bidders,
+    MIN(s.kind) AS kind,
+    MIN(s.origin) AS origin,
+    MIN(s.bidder_a) AS bidder_a,
+    MAX(s.bidder_b) AS bidder_b
+  FROM shared AS s
+  JOIN tenders AS t
+    ON t.tender_no = s.tender_no
+  GROUP BY
+    t.tender_no,
+    t.project_name,
+    t.buyer_name,
+    t.budget,
+    t.announce_date
+) AS m

@@ -1,0 +1,50 @@
+SELECT
+  CAST(bidder_uscc AS TEXT) AS __subject_id,
+  CAST(bidder_name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  'orange' AS __severity,
+  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(bidder_name AS TEXT) AS TEXT), '（空）') || '已在' || COALESCE(CAST(total_losses AS TEXT), '（空）') || '个项目中投标并输给同一中标人（' || COALESCE(CAST(winner_uscc AS TEXT), '（空）') || '），达到陪标阈值的项目于' || COALESCE(CAST(announce_date AS TEXT), '（空）') || '公告' AS __explanation,
+  winner_uscc,
+  total_losses,
+  announce_date
+FROM (
+  WITH losses AS (
+    SELECT
+      b.bidder_uscc,
+      b.bidder_name,
+      t.winner_uscc,
+      t.tender_no,
+      t.announce_date,
+      ROW_NUMBER() OVER (PARTITION BY b.bidder_uscc, t.winner_uscc ORDER BY t.announce_date, t.tender_no) AS n
+    FROM bids AS b
+    JOIN tenders AS t
+      ON t.tender_no = b.tender_no
+    WHERE
+      NOT t.winner_uscc IS NULL
+      AND NOT t.announce_date IS NULL
+      AND b.bidder_uscc <> t.winner_uscc
+  ), totals AS (
+    SELECT
+      bidder_uscc,
+      winner_uscc,
+      COUNT(*) AS total_losses
+    FROM losses
+    GROUP BY
+      bidder_uscc,
+      winner_uscc
+  )
+  SELECT
+    l.bidder_uscc,
+    l.bidder_name,
+    l.winner_uscc,
+    l.announce_date,
+    tl.total_losses,
+    SUBSTRING(CAST(l.announce_date AS TEXT), 1, 7) AS period
+  FROM losses AS l
+  JOIN totals AS tl
+    ON tl.bidder_uscc = l.bidder_uscc AND tl.winner_uscc = l.winner_uscc
+  WHERE
+    l.n = 3
+) AS m

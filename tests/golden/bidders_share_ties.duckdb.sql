@@ -1,0 +1,87 @@
+SELECT
+  CAST(tender_no AS TEXT) AS __subject_id,
+  CAST(project_name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  CASE WHEN link_kinds >= 2 THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS TEXT) AS __division_code,
+  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”有' || COALESCE(CAST(bidders AS TEXT), '（空）') || '家投标人存在关联（' || COALESCE(CAST(kind AS TEXT), '（空）') || '等' || COALESCE(CAST(link_kinds AS TEXT), '（空）') || '类相同）' AS __explanation,
+  buyer_name,
+  bidders,
+  link_kinds,
+  kind
+FROM (
+  WITH links AS (
+    /* legal representatives and shareholders are one set of people per company */
+    SELECT
+      b.tender_no,
+      b.bidder_uscc,
+      '法定代表人或股东' AS kind,
+      c.legal_rep_id_no AS link_key
+    FROM bids AS b
+    JOIN companies AS c
+      ON c.uscc = b.bidder_uscc
+    WHERE
+      NOT c.legal_rep_id_no IS NULL
+    UNION ALL
+    SELECT
+      b.tender_no,
+      b.bidder_uscc,
+      '法定代表人或股东' AS kind,
+      s.shareholder_id_no AS link_key
+    FROM bids AS b
+    JOIN shareholders AS s
+      ON s.uscc = b.bidder_uscc
+    WHERE
+      NOT s.shareholder_id_no IS NULL
+    UNION ALL
+    SELECT
+      tender_no,
+      bidder_uscc,
+      '联系电话' AS kind,
+      contact_phone AS link_key
+    FROM bids
+    WHERE
+      NOT contact_phone IS NULL AND TRIM(contact_phone) <> ''
+    UNION ALL
+    SELECT
+      tender_no,
+      bidder_uscc,
+      '地址' AS kind,
+      address AS link_key
+    FROM bids
+    WHERE
+      NOT address IS NULL AND TRIM(address) <> ''
+  ), shared AS (
+    SELECT
+      tender_no,
+      kind,
+      link_key,
+      COUNT(DISTINCT bidder_uscc) AS bidders
+    FROM links
+    GROUP BY
+      tender_no,
+      kind,
+      link_key
+    HAVING
+      COUNT(DISTINCT bidder_uscc) >= 2
+  )
+  SELECT
+    t.tender_no,
+    t.project_name,
+    t.buyer_name,
+    t.budget,
+    SUBSTRING(CAST(t.announce_date AS TEXT), 1, 7) AS period,
+    MAX(sh.bidders) AS bidders,
+    COUNT(DISTINCT sh.kind) AS link_kinds,
+    MIN(sh.kind) AS kind
+  FROM shared AS sh
+  JOIN tenders AS t
+    ON t.tender_no = sh.tender_no
+  GROUP BY
+    t.tender_no,
+    t.project_name,
+    t.buyer_name,
+    t.budget,
+    t.announce_date
+) AS m

@@ -1,0 +1,130 @@
+SELECT
+  CAST(subject AS TEXT) AS __subject_id,
+  CAST(NULL AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  CASE WHEN rule IN (1, 2) THEN 'orange' ELSE 'yellow' END AS __severity,
+  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(subject AS TEXT) AS TEXT), '（空）') || '（' || COALESCE(CAST(category AS TEXT), '（空）') || '，' || COALESCE(CAST(received_at AS TEXT), '（空）') || '受理）：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
+  complaint_no,
+  received_at,
+  category,
+  rule,
+  reason
+FROM (
+  WITH c AS (
+    SELECT
+      complaint_no,
+      received_at,
+      replied_at,
+      status,
+      division_code,
+      category,
+      TRIM(target_name) AS target_name,
+      TRIM(reply) AS reply
+    FROM complaints
+    WHERE
+      NOT received_at IS NULL
+  ), data_end AS (
+    SELECT
+      DATE_TRUNC('MONTH', MAX(received_at)) + INTERVAL '1' MONTH AS end_time
+    FROM c
+  ), repeated AS (
+    SELECT
+      a.target_name AS subject,
+      a.complaint_no,
+      a.received_at,
+      MIN(a.division_code) AS division_code,
+      MIN(a.category) AS category,
+      1 AS rule,
+      COUNT(*) AS n
+    FROM c AS a
+    JOIN c AS b
+      ON b.target_name = a.target_name
+      AND b.received_at <= a.received_at
+      AND DATE_DIFF('SECOND', b.received_at, a.received_at) <= 90 * 86400
+    WHERE
+      NOT a.target_name IS NULL AND a.target_name <> ''
+    GROUP BY
+      a.target_name,
+      a.complaint_no,
+      a.received_at
+    HAVING
+      COUNT(*) = 3
+  ), reply_counts AS (
+    SELECT
+      reply,
+      COUNT(*) AS n
+    FROM c
+    WHERE
+      NOT reply IS NULL AND reply <> ''
+    GROUP BY
+      reply
+  ), single AS (
+    SELECT
+      x.complaint_no AS subject,
+      x.complaint_no,
+      x.received_at,
+      x.division_code,
+      x.category,
+      CASE
+        WHEN STRPOS(',' || 'handling,办理中' || ',', ',' || x.status || ',') > 0
+        AND DATE_DIFF('SECOND', x.received_at, e.end_time) > 60 * 86400
+        THEN 2
+        WHEN NOT x.replied_at IS NULL
+        AND DATE_DIFF('SECOND', x.received_at, x.replied_at) < 60 * 60
+        THEN 3
+        WHEN r.n > 1
+        THEN 4
+      END AS rule,
+      COALESCE(r.n, 0) AS n
+    FROM c AS x
+    CROSS JOIN data_end AS e
+    LEFT JOIN reply_counts AS r
+      ON r.reply = x.reply
+  ), found AS (
+    SELECT
+      subject,
+      complaint_no,
+      received_at,
+      division_code,
+      category,
+      rule,
+      n
+    FROM repeated
+    UNION ALL
+    SELECT
+      subject,
+      complaint_no,
+      received_at,
+      division_code,
+      category,
+      rule,
+      n
+    FROM single
+    WHERE
+      NOT rule IS NULL
+  )
+  SELECT
+    subject,
+    SUBSTRING(CAST(received_at AS TEXT), 1, 7) AS period,
+    MIN(complaint_no) AS complaint_no,
+    MIN(received_at) AS received_at,
+    MIN(division_code) AS division_code,
+    MIN(category) AS category,
+    MIN(rule) AS rule,
+    MAX(n) AS n,
+    CASE MIN(rule)
+      WHEN 1
+      THEN '短期内第' || CAST(MAX(n) AS TEXT) || '次被投诉'
+      WHEN 2
+      THEN '超过办理期限仍在办理'
+      WHEN 3
+      THEN '受理后不到规定时间即答复'
+      ELSE '答复与其他' || CAST(MAX(n) - 1 AS TEXT) || '件投诉的答复完全相同'
+    END AS reason
+  FROM found
+  GROUP BY
+    subject,
+    SUBSTRING(CAST(received_at AS TEXT), 1, 7)
+) AS m

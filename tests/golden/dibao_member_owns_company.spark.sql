@@ -1,0 +1,74 @@
+WITH roles AS (
+  SELECT
+    legal_rep_id_no AS id_no,
+    uscc,
+    '法定代表人' AS role
+  FROM companies
+  UNION ALL
+  SELECT
+    shareholder_id_no AS id_no,
+    uscc,
+    '股东' AS role
+  FROM shareholders
+), found AS (
+  SELECT
+    m.id_no,
+    m.name,
+    h.case_no,
+    h.division_code,
+    h.start_date,
+    c.uscc,
+    c.name AS company_name,
+    c.registered_capital,
+    c.established_date,
+    MIN(r.role) AS role
+  FROM dibao_households AS h
+  JOIN dibao_members AS m
+    ON m.case_no = h.case_no
+  JOIN roles AS r
+    ON r.id_no = m.id_no
+  JOIN companies AS c
+    ON c.uscc = r.uscc
+  WHERE
+    c.registered_capital >= 500000
+    AND LOCATE(',' || c.status || ',', ',' || 'active,存续' || ',') > 0
+  GROUP BY
+    m.id_no,
+    m.name,
+    h.case_no,
+    h.division_code,
+    h.start_date,
+    c.uscc,
+    c.name,
+    c.registered_capital,
+    c.established_date
+)
+SELECT
+  CAST(id_no AS STRING) AS __subject_id,
+  CAST(name AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  CASE WHEN registered_capital >= 500000 * 10 THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS STRING) AS __division_code,
+  '低保家庭（' || COALESCE(CAST(case_no AS STRING), '（空）') || '）成员' || COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '为' || COALESCE(CAST(company_name AS STRING), '（空）') || '的' || COALESCE(CAST(role AS STRING), '（空）') || '，该企业存续，注册资本' || COALESCE(CAST(registered_capital AS STRING), '（空）') || '元' AS __explanation,
+  case_no,
+  uscc,
+  company_name,
+  role,
+  registered_capital,
+  established_date
+FROM (
+  SELECT
+    id_no,
+    name,
+    case_no,
+    division_code,
+    start_date,
+    uscc,
+    company_name,
+    registered_capital,
+    established_date,
+    role,
+    SUBSTRING(CAST(GREATEST(start_date, COALESCE(established_date, start_date)) AS STRING), 1, 7) AS period
+  FROM found
+) AS m

@@ -1,0 +1,44 @@
+WITH pairs AS (
+  SELECT
+    a.id_no,
+    a.name,
+    a.org_name AS org_a,
+    b.org_name AS org_b,
+    a.monthly_salary AS salary_a,
+    b.monthly_salary AS salary_b,
+    GREATEST(a.start_date, b.start_date) AS overlap_start,
+    LEAST(
+      COALESCE(a.end_date, CAST('9999-12-31' AS DATE)),
+      COALESCE(b.end_date, CAST('9999-12-31' AS DATE))
+    ) AS overlap_end
+  FROM public_payroll AS a
+  JOIN public_payroll AS b
+    ON a.id_no = b.id_no AND a.org_uscc < b.org_uscc
+)
+SELECT
+  CAST(id_no AS STRING) AS __subject_id,
+  CAST(name AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  'red' AS __severity,
+  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS STRING) AS __division_code,
+  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(overlap_start AS STRING), '（空）') || '起同时在' || COALESCE(CAST(org_a AS STRING), '（空）') || '和' || COALESCE(CAST(org_b AS STRING), '（空）') || '领取财政工资' AS __explanation,
+  org_a,
+  org_b,
+  salary_a,
+  salary_b,
+  overlap_start
+FROM (
+  SELECT
+    id_no,
+    name,
+    org_a,
+    org_b,
+    salary_a,
+    salary_b,
+    overlap_start,
+    SUBSTRING(CAST(overlap_start AS STRING), 1, 7) AS period
+  FROM pairs
+  WHERE
+    DATEDIFF(DAY, overlap_start, overlap_end) + 1 >= 1
+) AS m

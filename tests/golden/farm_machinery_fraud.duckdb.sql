@@ -1,0 +1,53 @@
+SELECT
+  CAST(id_no AS TEXT) AS __subject_id,
+  CAST(name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  'red' AS __severity,
+  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS TEXT) AS __division_code,
+  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '于' || COALESCE(CAST(pay_date AS TEXT), '（空）') || '以机具编号' || COALESCE(CAST(machine_serial AS TEXT), '（空）') || '申领' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
+  payment_no,
+  machine_serial,
+  claim_seq,
+  reason,
+  amount
+FROM (
+  WITH claims AS (
+    SELECT
+      payment_no,
+      id_no,
+      name,
+      subsidy_type,
+      period,
+      pay_date,
+      amount,
+      division_code,
+      machine_serial,
+      ROW_NUMBER() OVER (PARTITION BY machine_serial ORDER BY pay_date, payment_no) AS claim_seq
+    FROM subsidy_payments
+    WHERE
+      NOT machine_serial IS NULL AND subsidy_type LIKE '农机购置补贴'
+  )
+  SELECT
+    c.payment_no,
+    c.id_no,
+    c.name,
+    c.subsidy_type,
+    c.period,
+    c.pay_date,
+    c.amount,
+    c.division_code,
+    c.machine_serial,
+    c.claim_seq,
+    CASE WHEN c.claim_seq > 1 THEN '该编号已被申领过' ELSE '申领人名下无该机具登记' END AS reason
+  FROM claims AS c
+  WHERE
+    c.claim_seq > 1
+    OR NOT EXISTS(
+      SELECT
+        1
+      FROM farm_machinery AS f
+      WHERE
+        f.serial_no = c.machine_serial AND f.owner_id_no = c.id_no
+    )
+) AS m

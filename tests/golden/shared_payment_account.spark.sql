@@ -1,0 +1,40 @@
+WITH paid AS (
+  SELECT
+    p.account_no,
+    p.period,
+    p.id_no,
+    p.amount,
+    p.division_code,
+    COALESCE(r.household_no, 'ID:' || p.id_no) AS household
+  FROM subsidy_payments AS p
+  LEFT JOIN household_registry AS r
+    ON r.id_no = p.id_no
+  WHERE
+    NOT p.account_no IS NULL AND NOT p.id_no IS NULL
+)
+SELECT
+  CAST(account_no AS STRING) AS __subject_id,
+  CAST(NULL AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  CASE WHEN households >= 3 THEN 'red' ELSE 'orange' END AS __severity,
+  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS STRING) AS __division_code,
+  '账户' || COALESCE(CAST(CAST(account_no AS STRING) AS STRING), '（空）') || '在' || COALESCE(CAST(period AS STRING), '（空）') || '收到' || COALESCE(CAST(households AS STRING), '（空）') || '户' || COALESCE(CAST(recipients AS STRING), '（空）') || '名补贴对象的补贴共' || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
+  recipients,
+  households,
+  amount
+FROM (
+  SELECT
+    account_no,
+    period,
+    MIN(division_code) AS division_code,
+    COUNT(DISTINCT id_no) AS recipients,
+    COUNT(DISTINCT household) AS households,
+    SUM(amount) AS amount
+  FROM paid
+  GROUP BY
+    account_no,
+    period
+  HAVING
+    COUNT(DISTINCT id_no) >= 3 AND COUNT(DISTINCT household) >= 2
+) AS m

@@ -1,0 +1,51 @@
+SELECT
+  CAST(tender_no AS TEXT) AS __subject_id,
+  CAST(project_name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  'orange' AS __severity,
+  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(NULL AS TEXT) AS __division_code,
+  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”于' || COALESCE(CAST(announce_date AS TEXT), '（空）') || '公告、' || COALESCE(CAST(deadline_date AS TEXT), '（空）') || '截止：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
+  buyer_name,
+  method,
+  bids,
+  announce_date,
+  deadline_date,
+  days,
+  reason
+FROM (
+  WITH counts AS (
+    SELECT
+      tender_no,
+      COUNT(*) AS bids
+    FROM bids
+    GROUP BY
+      tender_no
+  )
+  SELECT
+    t.tender_no,
+    t.project_name,
+    t.buyer_name,
+    t.method,
+    t.budget,
+    t.announce_date,
+    t.deadline_date,
+    COALESCE(c.bids, 0) AS bids,
+    DATE_DIFF('DAY', t.announce_date, t.deadline_date) AS days,
+    SUBSTRING(CAST(t.announce_date AS TEXT), 1, 7) AS period,
+    CASE
+      WHEN COALESCE(c.bids, 0) BETWEEN 1 AND 1
+      THEN '仅' || CAST(c.bids AS TEXT) || '家投标'
+      ELSE '投标期限仅' || CAST(DATE_DIFF('DAY', t.announce_date, t.deadline_date) AS TEXT) || '天'
+    END AS reason
+  FROM tenders AS t
+  LEFT JOIN counts AS c
+    ON c.tender_no = t.tender_no
+  WHERE
+    STRPOS(',' || 'open,公开招标' || ',', ',' || t.method || ',') > 0
+    AND NOT t.announce_date IS NULL
+    AND (
+      COALESCE(c.bids, 0) BETWEEN 1 AND 1
+      OR DATE_DIFF('DAY', t.announce_date, t.deadline_date) < 20
+    )
+) AS m

@@ -1,0 +1,45 @@
+WITH flagged AS (
+  SELECT
+    voucher_no,
+    division_code,
+    entry_date,
+    payee_name,
+    amount,
+    pay_method,
+    purpose,
+    LOCATE(',' || pay_method || ',', ',' || 'cash,现金' || ',') > 0 AND amount >= 5000 AS large_cash,
+    amount >= 10000 AND amount % 1000 = 0 AS round_number
+  FROM village_ledgers
+  WHERE
+    NOT entry_date IS NULL AND NOT amount IS NULL
+)
+SELECT
+  CAST(voucher_no AS STRING) AS __subject_id,
+  CAST(NULL AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  CASE WHEN large_cash THEN 'orange' ELSE 'yellow' END AS __severity,
+  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS STRING) AS __division_code,
+  '凭证' || COALESCE(CAST(CAST(voucher_no AS STRING) AS STRING), '（空）') || '：' || COALESCE(CAST(entry_date AS STRING), '（空）') || '向' || COALESCE(CAST(payee_name AS STRING), '（空）') || '支付' || COALESCE(CAST(amount AS STRING), '（空）') || '元（' || COALESCE(CAST(purpose AS STRING), '（空）') || '）：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
+  entry_date,
+  payee_name,
+  amount,
+  pay_method,
+  purpose,
+  reason
+FROM (
+  SELECT
+    voucher_no,
+    division_code,
+    entry_date,
+    payee_name,
+    amount,
+    pay_method,
+    purpose,
+    large_cash,
+    SUBSTRING(CAST(entry_date AS STRING), 1, 7) AS period,
+    CASE WHEN large_cash THEN '以现金支付，超过现金限额' ELSE '大额整数金额' END AS reason
+  FROM flagged
+  WHERE
+    large_cash OR round_number
+) AS m

@@ -1,0 +1,73 @@
+SELECT
+  CAST(voucher_no AS TEXT) AS __subject_id,
+  CAST(NULL AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  CASE WHEN to_relative THEN 'orange' ELSE 'yellow' END AS __severity,
+  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(division_code AS TEXT) AS __division_code,
+  '凭证' || COALESCE(CAST(CAST(voucher_no AS TEXT) AS TEXT), '（空）') || '：' || COALESCE(CAST(entry_date AS TEXT), '（空）') || '向' || COALESCE(CAST(payee_name AS TEXT), '（空）') || '支付' || COALESCE(CAST(amount AS TEXT), '（空）') || '元（' || COALESCE(CAST(purpose AS TEXT), '（空）') || '），' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
+  entry_date,
+  payee_name,
+  amount,
+  purpose,
+  decision_no,
+  cadre_name,
+  reason
+FROM (
+  WITH cadres AS (
+    SELECT
+      p.id_no,
+      p.name,
+      p.position,
+      s.household_no,
+      s.division_code
+    FROM public_payroll AS p
+    JOIN household_registry AS s
+      ON s.id_no = p.id_no
+    WHERE
+      STRPOS(',' || '村委会主任,村党支部书记,村支书' || ',', ',' || p.position || ',') > 0
+  ), to_relative AS (
+    SELECT
+      l.voucher_no,
+      MIN(c.name) AS cadre_name,
+      MIN(c.position) AS cadre_position
+    FROM village_ledgers AS l
+    JOIN household_registry AS k
+      ON k.id_no = l.payee_id_no
+    JOIN cadres AS c
+      ON c.household_no = k.household_no
+      AND c.id_no <> k.id_no
+      AND c.division_code = l.division_code
+    GROUP BY
+      l.voucher_no
+  )
+  SELECT
+    l.voucher_no,
+    l.division_code,
+    l.entry_date,
+    l.payee_name,
+    l.amount,
+    l.purpose,
+    l.decision_no,
+    r.cadre_name,
+    SUBSTRING(CAST(l.entry_date AS TEXT), 1, 7) AS period,
+    NOT r.voucher_no IS NULL AS to_relative,
+    CASE
+      WHEN NOT r.voucher_no IS NULL
+      THEN '收款人是' || r.cadre_position || r.cadre_name || '的同户亲属'
+      ELSE '金额达到民主决策标准但无决策记录'
+    END AS reason
+  FROM village_ledgers AS l
+  LEFT JOIN to_relative AS r
+    ON r.voucher_no = l.voucher_no
+  WHERE
+    NOT l.entry_date IS NULL
+    AND (
+      NOT r.voucher_no IS NULL
+      OR (
+        l.amount >= 5000 AND (
+          l.decision_no IS NULL OR TRIM(l.decision_no) = ''
+        )
+      )
+    )
+) AS m
