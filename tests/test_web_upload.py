@@ -5,6 +5,7 @@ unrecognised files are refused with a clear message and nothing is kept."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from sqlalchemy import select
@@ -115,3 +116,25 @@ def test_size_limit_and_roles(world):
     )
     assert r.status_code == 403
     assert client.post("/data/upload", files={"file": ("a.csv", b"x")}).status_code == 403
+
+
+def test_quality_fragment_charts_the_lake_after_an_upload(world):
+    client = sign_in(client_for(world), "data")
+    empty = client.get("/data/quality", headers={"HX-Request": "true"})
+    assert empty.status_code == 200 and 'data-testid="quality"' in empty.text
+    assert 'hx-get="/data/quality"' in client.get("/data").text
+    r = _upload(client, "公安局_户籍人口.csv", _csv_bytes(registry_rows()))
+    token = r.text.split("/data/upload/")[1].split("/confirm")[0]
+    client.post(f"/data/upload/{token}/confirm", data={"csrf_token": csrf_from(r.text)})
+    fragment = client.get("/data/quality", headers={"HX-Request": "true"}).text
+    assert 'id="quality-household_registry"' in fragment
+    option = json.loads(fragment.split('id="quality-chart-dimensions">')[1].split("</script>")[0])
+    assert len(option["series"]) == 3 and option["xAxis"]["data"]
+    values = [p["value"] for s in option["series"] for p in s["data"]]
+    assert all(0 <= v <= 100 for v in values)
+    quarantine = json.loads(
+        fragment.split('id="quality-chart-quarantine">')[1].split("</script>")[0]
+    )
+    # 2 of the 6 rows read were quarantined (1 duplicate removed): 2 / 6 = 33.3 %.
+    assert quarantine["series"][0]["data"][0]["value"] == pytest.approx(33.3, abs=0.1)
+    assert 'data-testid="cross-checks"' in fragment and "缺少数据" in fragment

@@ -14,10 +14,11 @@ from qingfeng.audit import log as audit
 from qingfeng.web.deps import DbDep, SettingsDep, csrf_protect, require
 from qingfeng.web.i18n import Translator
 from qingfeng.web.queries.data import data_overview
+from qingfeng.web.queries.quality import QualityCache, quality_view
 from qingfeng.web.queries.quarantine import QuarantineError, quarantine_page
 from qingfeng.web.roles import Area
 from qingfeng.web.scope import Principal
-from qingfeng.web.templating import render
+from qingfeng.web.templating import render, translator_for
 from qingfeng.web.uploads import (
     DEFAULT_UPLOAD_LIMIT,
     UploadError,
@@ -38,6 +39,16 @@ def data_page(request: Request, principal: Viewer, settings: SettingsDep) -> Res
         "data.html",
         {"d": data_overview(settings), "may_upload": principal.role in UPLOAD_ROLES},
     )
+
+
+@router.get("/data/quality", name="data_quality")
+def data_quality(request: Request, principal: Viewer, settings: SettingsDep) -> Response:
+    """The quality fragment (charts and cross-source checks), loaded after the page."""
+    state = request.app.state
+    if getattr(state, "quality_cache", None) is None:
+        state.quality_cache = QualityCache()
+    view = quality_view(state.quality_cache, settings, translator_for(request))
+    return render(request, "partials/_quality.html", {"qv": view})
 
 
 @router.get("/data/quarantine/{batch_id}", name="quarantine")
