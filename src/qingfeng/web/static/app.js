@@ -57,5 +57,7 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { renderCharts(document); });
-  document.addEventListener("htmx:afterSwap", function (e) { renderCharts(e.target); });
+  // After an outerHTML swap the event's target is the element that was replaced, so look at the
+  // whole document (charts already drawn are skipped).
+  document.addEventListener("htmx:afterSettle", function () { renderCharts(document); });
 })();
