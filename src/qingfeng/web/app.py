@@ -103,6 +103,9 @@ def _include_routers(app: FastAPI) -> None:
     for module in (auth, home, warnings, dashboard, audit, models, data, people):
         app.include_router(module.router)
     _include_api(app)
+    from qingfeng.web.portal_mount import mount_portal
+
+    mount_portal(app)
 
 
 def _include_api(app: FastAPI) -> None:

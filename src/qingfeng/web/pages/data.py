@@ -6,15 +6,27 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
-from qingfeng.web.deps import SettingsDep, require
+from qingfeng.audit import log as audit
+from qingfeng.web.deps import DbDep, SettingsDep, csrf_protect, require
 from qingfeng.web.i18n import Translator
 from qingfeng.web.queries.data import data_overview
+from qingfeng.web.queries.quality import QualityCache, quality_view
 from qingfeng.web.queries.quarantine import QuarantineError, quarantine_page
 from qingfeng.web.roles import Area
 from qingfeng.web.scope import Principal
-from qingfeng.web.templating import render
+from qingfeng.web.templating import render, translator_for
+from qingfeng.web.uploads import (
+    DEFAULT_UPLOAD_LIMIT,
+    UploadError,
+    discard,
+    ingest_upload,
+    preview,
+    save_upload,
+)
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(require(Area.DATA))]
@@ -22,7 +34,21 @@ Viewer = Annotated[Principal, Depends(require(Area.DATA))]
 
 @router.get("/data", name="data")
 def data_page(request: Request, principal: Viewer, settings: SettingsDep) -> Response:
-    return render(request, "data.html", {"d": data_overview(settings)})
+    return render(
+        request,
+        "data.html",
+        {"d": data_overview(settings), "may_upload": principal.role in UPLOAD_ROLES},
+    )
+
+
+@router.get("/data/quality", name="data_quality")
+def data_quality(request: Request, principal: Viewer, settings: SettingsDep) -> Response:
+    """The quality fragment (charts and cross-source checks), loaded after the page."""
+    state = request.app.state
+    if getattr(state, "quality_cache", None) is None:
+        state.quality_cache = QualityCache()
+    view = quality_view(state.quality_cache, settings, translator_for(request))
+    return render(request, "partials/_quality.html", {"qv": view})
 
 
 @router.get("/data/quarantine/{batch_id}", name="quarantine")
@@ -46,3 +72,111 @@ def describe_rule(rule: str, t: Translator) -> str:
     """'id_no:check_digit' → '身份证号：校验位错误'."""
     fieldname, _, code = rule.partition(":")
     return f"{t.maybe('fieldname.' + fieldname, fieldname)}：{t.maybe('rule.' + code, code)}"
+
+
+# ------------------------------------------------------------------ upload, confirm, ingest
+UPLOAD_ROLES = frozenset({"data_officer", "administrator"})
+UPLOADS_SESSION_KEY = "uploads"  # token → {table: dataset shown}, so only its uploader confirms
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _may_upload(principal: Principal) -> None:
+    if principal.role not in UPLOAD_ROLES:
+        raise HTTPException(status_code=403, detail=f"role {principal.role} may not upload data")
+
+
+def _upload_limit(request: Request) -> int:
+    return int(getattr(request.app.state, "upload_limit", DEFAULT_UPLOAD_LIMIT))
+
+
+@router.post("/data/upload", name="data_upload")
+async def upload(request: Request, principal: Viewer, settings: SettingsDep, db: DbDep) -> Response:
+    """Receive one department file, propose its mapping, and ask the person to confirm it."""
+    _may_upload(principal)
+    limit = _upload_limit(request)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+        # Refused before the body is read: the size the browser declares is already too big.
+        return _upload_error(request, f"文件超过大小上限 {limit // (1024 * 1024)} MB", 413)
+    await csrf_protect(request)
+    form = await request.form()
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return _upload_error(request, "请选择要上传的文件 / choose a file to upload", 400)
+    try:
+        token, _path = await run_in_threadpool(
+            save_upload, settings, file.filename, file.file, limit
+        )
+        result = await run_in_threadpool(preview, settings, token)
+    except UploadError as exc:
+        return _upload_error(request, str(exc), 400)
+    pending = dict(request.session.get(UPLOADS_SESSION_KEY) or {})
+    pending[token] = {t.source: t.dataset for t in result.tables}
+    request.session[UPLOADS_SESSION_KEY] = pending
+    audit.append(
+        db,
+        principal.username,
+        "data.upload",
+        "upload",
+        token,
+        {"file": result.filename, "bytes": result.size, "datasets": pending[token]},
+    )
+    db.commit()
+    return render(request, "data_upload.html", {"p": result})
+
+
+def _upload_error(request: Request, message: str, status: int) -> Response:
+    return render(request, "data_upload.html", {"error": message}, status_code=status)
+
+
+def _pending(request: Request, token: str) -> dict[str, str]:
+    pending = request.session.get(UPLOADS_SESSION_KEY) or {}
+    if token not in pending:
+        raise HTTPException(status_code=404, detail="没有这次上传（或已处理）/ no such upload")
+    return dict(pending[token])
+
+
+def _forget(request: Request, token: str) -> None:
+    pending = dict(request.session.get(UPLOADS_SESSION_KEY) or {})
+    pending.pop(token, None)
+    request.session[UPLOADS_SESSION_KEY] = pending
+
+
+@router.post(
+    "/data/upload/{token}/confirm", name="data_confirm", dependencies=[Depends(csrf_protect)]
+)
+def confirm_upload(
+    request: Request, token: str, principal: Viewer, settings: SettingsDep, db: DbDep
+) -> Response:
+    """Ingest the upload with the mapping the person has just seen."""
+    _may_upload(principal)
+    shown = _pending(request, token)
+    try:
+        report = ingest_upload(settings, token, shown)
+    except UploadError as exc:
+        _forget(request, token)
+        return _upload_error(request, str(exc), 400)
+    _forget(request, token)
+    audit.append(
+        db,
+        principal.username,
+        "data.ingest",
+        "upload",
+        token,
+        {"totals": report.totals, "statuses": [s.status for s in report.sources]},
+    )
+    db.commit()
+    return render(request, "data_upload.html", {"report": report, "describe": describe_rule})
+
+
+@router.post(
+    "/data/upload/{token}/cancel", name="data_cancel", dependencies=[Depends(csrf_protect)]
+)
+def cancel_upload(
+    request: Request, token: str, principal: Viewer, settings: SettingsDep
+) -> Response:
+    _may_upload(principal)
+    _pending(request, token)
+    discard(settings, token)
+    _forget(request, token)
+    return RedirectResponse("/data", status_code=303)

@@ -6,22 +6,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from qingfeng.audit import log as audit
 from qingfeng.store.models import ModelRun
 from qingfeng.web.catalogue import ModelInfo
-from qingfeng.web.deps import ActorDep, CatalogueDep, require
+from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
+from qingfeng.web.model_runs import runner_for
 from qingfeng.web.pages.dashboard import child_regions
 from qingfeng.web.queries.dashboard import Cell, build_cube, cube_exact_for, overview
 from qingfeng.web.roles import Area
 from qingfeng.web.scope import Principal
-from qingfeng.web.templating import render
+from qingfeng.web.templating import is_htmx, render
 
 router = APIRouter()
 Viewer = Annotated[Principal, Depends(require(Area.MODELS))]
 RUNS_SHOWN = 50
+RUN_ROLES = frozenset({"model_builder", "administrator"})  # who may start a run
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,66 @@ def models_page(
         )
         rows.append(ModelRow(model_id, catalogue.get(model_id), cell, last.get(model_id), flagged))
     rows.sort(key=lambda r: (-r.outcome.count, r.id))
-    return render(request, "models.html", {"rows": rows, "runs": runs, "catalogue": catalogue})
+    return render(
+        request,
+        "models.html",
+        {
+            "rows": rows,
+            "runs": runs,
+            "catalogue": catalogue,
+            "may_run": principal.role in RUN_ROLES,
+            "run": runner_for(request.app.state).snapshot,
+        },
+    )
+
+
+@router.post("/models/run", name="models_run", dependencies=[Depends(csrf_protect)])
+def start_run(
+    request: Request,
+    principal: Viewer,
+    actor: ActorDep,
+    model_ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Start the selected models (none selected: all) in the background."""
+    from qingfeng.engine.errors import ModelNotFoundError
+
+    if principal.role not in RUN_ROLES:
+        raise HTTPException(status_code=403, detail=f"role {principal.role} may not run models")
+    runner = runner_for(request.app.state)
+    chosen = [m for m in (model_ids or []) if m]
+    try:
+        started = runner.start(request.app.state.settings, chosen or None, principal.username)
+    except ModelNotFoundError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    message = None
+    if started:
+        audit.append(
+            actor.session,
+            principal.username,
+            "models.run",
+            "model_run",
+            "web",
+            {"models": chosen or "all"},
+        )
+        actor.session.commit()
+    else:
+        message = "models.run_busy"
+    if not is_htmx(request) and started:
+        return RedirectResponse("/models#run", status_code=303)
+    return render(
+        request,
+        "partials/_run_progress.html",
+        {"run": runner.snapshot, "message": message},
+        status_code=200 if started or is_htmx(request) else 409,
+    )
+
+
+@router.get("/models/run/progress", name="models_run_progress")
+def run_progress(request: Request, principal: Viewer) -> Response:
+    """The progress fragment the Models page polls every second while a run is going."""
+    return render(
+        request, "partials/_run_progress.html", {"run": runner_for(request.app.state).snapshot}
+    )
 
 
 @router.get("/models/{model_id}", name="model_detail")

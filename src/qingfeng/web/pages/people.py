@@ -8,19 +8,33 @@ is audited too.
 
 from __future__ import annotations
 
-from typing import Annotated
+import logging
+from decimal import Decimal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData
 
 from qingfeng import audit
 from qingfeng.loop.errors import LoopError
 from qingfeng.loop.service import get_warning
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
+from qingfeng.web.queries.library import (
+    NodeRef,
+    NodeRefs,
+    graph_fragment,
+    library_graph_option,
+    load_library_profile,
+    neighbours,
+    node_label,
+    open_libraries,
+    person_division,
+)
 from qingfeng.web.queries.people import (
     PersonQueryError,
     Profile,
+    id_facts,
     load_profile,
     normalise_identifier,
     relationship_graph,
@@ -30,6 +44,7 @@ from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render, translator_for
 
+log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.PEOPLE))]
 MAX_REASON = 500
@@ -76,7 +91,102 @@ def _show(
             else {"masked": profile.masked},
         )
         actor.session.commit()
+        if profile.kind == "person":
+            context.update(_library_section(request, principal, profile, unmasked))
     return render(request, "people.html", context, status_code=status)
+
+
+def _refs(request: Request) -> NodeRefs:
+    state = request.app.state
+    if getattr(state, "graph_refs", None) is None:
+        state.graph_refs = NodeRefs()
+    return state.graph_refs
+
+
+def _graph_categories(request: Request) -> list[str]:
+    t = translator_for(request)
+    return [t(f"people.lib.category.{i}") for i in range(4)]
+
+
+def _library_section(
+    request: Request, principal: Principal, profile: Profile, unmasked: bool
+) -> dict[str, Any]:
+    """The libraries' part of the profile and the first hop of its relationship graph; an
+    unreadable lake leaves the rest of the profile working (logged, shown as a note)."""
+    settings = request.app.state.settings
+    try:
+        with open_libraries(settings) as (con, views):
+            lib = load_library_profile(con, views, profile.identifier)
+            rows = neighbours(con, views, "person", profile.identifier)
+    except Exception as exc:  # a broken library must not hide the warnings
+        log.warning("libraries unreadable for a profile: %s", type(exc).__name__)
+        return {"lib": None, "lib_error": f"{type(exc).__name__}"}
+    graph = library_graph_option(
+        _refs(request),
+        principal.user_id,
+        principal.covers,
+        NodeRef(principal.user_id, "person", profile.identifier),
+        node_label("person", profile.identifier, profile.name, unmasked),
+        rows,
+        _graph_categories(request),
+    )
+    return {"lib": lib, "lib_graph": graph if rows else None}
+
+
+def _library_only_profile(
+    request: Request, principal: Principal, identifier: str
+) -> Profile | None:
+    """A person with no warning in scope is still shown when the registry places them inside
+    the user's area (the libraries' people.division_code)."""
+    if len(identifier) != 18 or not identifier[:17].isdigit():
+        return None
+    try:
+        with open_libraries(request.app.state.settings) as (con, views):
+            division = person_division(con, views, identifier)
+            lib = load_library_profile(con, views, identifier) if division else None
+    except Exception as exc:
+        log.warning("libraries unreadable for a search: %s", type(exc).__name__)
+        return None
+    if lib is None or not principal.covers(division):
+        return None
+    born, gender, region = id_facts(identifier)
+    name = str(lib.identity.get("name") or "")
+    return Profile(identifier, "person", name, born, gender, region, [], Decimal(0))
+
+
+@router.post("/people/graph", name="people_graph")
+async def expand_node(request: Request, principal: Viewer, actor: ActorDep) -> Response:
+    """The neighbours of one graph node (by the opaque id the page was given), in scope and
+    audited. Body: form or JSON field `node`."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.json()
+        token = body.get("node") if isinstance(body, dict) else None
+    else:
+        token = (await request.form()).get("node")
+    ref = _refs(request).resolve(token, principal.user_id) if isinstance(token, str) else None
+    if ref is None or not isinstance(token, str):
+        raise HTTPException(
+            status_code=404, detail="节点已失效，请刷新页面 / unknown node; reload the page"
+        )
+    settings = request.app.state.settings
+    with open_libraries(settings) as (con, views):
+        division = person_division(con, views, ref.identifier) if ref.kind == "person" else None
+        outside = ref.kind == "person" and not principal.covers(division)
+        if outside and load_profile(actor, ref.identifier) is None:
+            raise HTTPException(status_code=404, detail="不在您的辖区 / outside your area")
+        rows = neighbours(con, views, ref.kind, ref.identifier)
+    audit.append(
+        actor.session,
+        principal.username,
+        "person.graph_expand",
+        ref.kind,
+        subject_key(ref.identifier),
+        {"neighbours": len(rows)},
+    )
+    actor.session.commit()
+    return JSONResponse(
+        graph_fragment(_refs(request), principal.user_id, principal.covers, token, rows)
+    )
 
 
 def unmasked_reason(request: Request) -> str:
@@ -100,7 +210,9 @@ async def people_search(
         identifier = normalise_identifier(raw if isinstance(raw, str) else "")
     except PersonQueryError as exc:
         return _show(request, actor, principal, catalogue, None, error=str(exc), status=400)
-    profile = load_profile(actor, identifier)
+    profile = load_profile(actor, identifier) or _library_only_profile(
+        request, principal, identifier
+    )
     if profile is None:
         t = translator_for(request)
         message = t("people.not_found")

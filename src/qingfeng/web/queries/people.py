@@ -63,7 +63,7 @@ class Profile:
         return mask_id(self.identifier)
 
 
-def _id_facts(identifier: str) -> tuple[date | None, str, str]:
+def id_facts(identifier: str) -> tuple[date | None, str, str]:
     if not _ID_RE.match(identifier):
         return None, "", ""
     try:
@@ -79,7 +79,7 @@ def load_profile(actor: Actor, identifier: str) -> Profile | None:
     warnings = list(actor.session.scalars(stmt.limit(MAX_WARNINGS)))
     if not warnings:
         return None
-    born, gender, region = _id_facts(identifier)
+    born, gender, region = id_facts(identifier)
     name = next((w.subject_name for w in warnings if w.subject_name), "") or ""
     amount = sum((w.amount or Decimal(0) for w in warnings), Decimal(0))
     kind = "person" if _ID_RE.match(identifier) else "organisation"

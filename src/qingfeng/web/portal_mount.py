@@ -1,0 +1,48 @@
+"""The public portal inside the back-office app: public pages under /public and the portal's
+staff API (publications, complaints), with the back office's sign-in and CSRF in front of it.
+
+The portal leaves `qingfeng.portal.deps.current_staff_user` as the seam for sign-in; this module
+fills it with the signed-in back-office user, so one session serves both.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from qingfeng.portal.deps import current_staff_user
+from qingfeng.portal.publishing import StaffUser
+from qingfeng.web.deps import PrincipalDep, csrf_protect
+from qingfeng.web.scope import Principal
+
+PUBLIC_PREFIX = "/public"
+
+
+def staff_user_for(principal: Principal) -> StaffUser:
+    """The portal's view of a back-office user. The username is the id the portal records as
+    creator / approver / publisher (unique and readable in the audit trail)."""
+    return StaffUser(
+        id=principal.username,
+        name=principal.display_name,
+        roles=frozenset({principal.role}),
+    )
+
+
+def signed_in_staff_user(principal: PrincipalDep) -> StaffUser:
+    return staff_user_for(principal)
+
+
+def mount_portal(app: FastAPI) -> None:
+    """Include the public pages and the staff API on `app`, sharing its store engine."""
+    from qingfeng.portal import build_backoffice_router, build_portal_router
+
+    settings = app.state.settings
+    app.include_router(
+        build_portal_router(settings, factory=app.state.sessions, prefix=PUBLIC_PREFIX)
+    )
+    # The staff API is reached with the session cookie, so unsafe calls need the CSRF header
+    # exactly like the back office's own /api/v1.
+    app.include_router(
+        build_backoffice_router(settings, factory=app.state.sessions, static_prefix=PUBLIC_PREFIX),
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.dependency_overrides[current_staff_user] = signed_in_staff_user

@@ -1,0 +1,141 @@
+"""The new back-office tools in Debian's Chromium: a model run with its live progress, a file
+upload confirmed and ingested, the quality charts, and the library profile's graph. Marked
+`browser`; needs /usr/bin/chromium."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from entities_data import P, create_county
+from ingest_helpers import registry_rows
+from qingfeng.engine import load_models
+from qingfeng.entities import build_libraries
+from qingfeng.entities.attach import libraries_dir
+from qingfeng.web.app import create_app
+from qingfeng.web.liveserver import running_server
+from test_web_browser import CHROMIUM, new_page, sign_in
+from test_web_model_runs import MODEL, _publish
+from web_helpers import make_world
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live(tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed")
+    world = make_world(tmp_path)
+    for dataset, rows in load_models().get(MODEL).tests[0].tables.items():
+        _publish(world.settings.lake_dir, dataset, rows)
+    with running_server(create_app(world.settings)) as base:
+        yield world, base
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from qingfeng.web.screenshots import CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_model_run_progress_then_results(live, browser):
+    _world, base = live
+    page = new_page(browser, base)
+    sign_in(page, base, "builder")
+    page.goto(f"{base}/models")
+    page.check(f"input[name=model_ids][value={MODEL}]")
+    page.click("[data-testid=run-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=run-done]", timeout=60_000)
+    assert "1 / 1" in page.inner_text("[data-testid=run-progress]")
+    assert MODEL in page.inner_text("[data-testid=run-results]")
+    assert page.errors == [] and page.offsite == []
+
+
+@pytest.fixture
+def live_empty(tmp_path):
+    """A lake that only ingest writes to (the engine's test batches lack ingest's columns)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed")
+    world = make_world(tmp_path)
+    with running_server(create_app(world.settings)) as base:
+        yield world, base
+
+
+def test_upload_confirm_ingest_and_quality_charts(live_empty, browser, tmp_path: Path):
+    _world, base = live_empty
+    source = tmp_path / "公安局_户籍人口.csv"
+    with source.open("w", encoding="gb18030", newline="") as fh:
+        csv.writer(fh).writerows(registry_rows())
+    page = new_page(browser, base)
+    sign_in(page, base, "data")
+    page.goto(f"{base}/data")
+    page.set_input_files("[data-testid=upload-form] input[type=file]", str(source))
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=upload-preview]")
+    assert "household_registry" in page.inner_text("[data-testid=upload-preview]")
+    page.click("[data-testid=confirm-upload]")
+    page.wait_for_selector("[data-testid=ingest-report]")
+    assert page.inner_text("[data-testid=rows-loaded]") == "3"
+    page.goto(f"{base}/data")
+    page.wait_for_selector("[data-chart=quality-chart-dimensions][data-rendered='1']")
+    page.wait_for_selector("[data-chart=quality-chart-quarantine][data-rendered='1']")
+    assert page.errors == [] and page.offsite == []
+
+
+def test_library_profile_graph_renders(tmp_path, browser):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed")
+    from unittest.mock import patch
+
+    from qingfeng.store import users as store_users
+    from qingfeng.store.users import create_org, create_user
+    from web_helpers import PASSWORD, password_hash
+
+    world = make_world(tmp_path)
+    con = duckdb.connect()
+    create_county(con)
+    build_libraries(con, libraries_dir(world.settings.lake_dir))
+    con.close()
+    with (
+        patch.object(store_users, "hash_password", lambda _p: password_hash()),
+        world.factory() as s,
+        s.begin(),
+    ):
+        here = create_org(s, "上城区纪委监委", "county", "330102")
+        create_user(s, "sup_hz", PASSWORD, "supervisor", here.id)
+    with running_server(create_app(world.settings)) as base:
+        page = new_page(browser, base)
+        sign_in(page, base, "sup_hz")
+        page.goto(f"{base}/people")
+        page.fill("input[name=q]", P["zhang_min"])
+        page.click("form.filters button[type=submit]")
+        page.wait_for_selector("[data-testid=library-profile]")
+        page.wait_for_selector("[data-testid=lib-graph][data-rendered='1']")
+        # Expand the company node the way app.js does (POST with the page's CSRF header).
+        before = page.evaluate(
+            "echarts.getInstanceByDom(document.querySelector('[data-testid=lib-graph]'))"
+            ".getOption().series[0].data.length"
+        )
+        status = page.evaluate(
+            """() => {
+              const el = document.querySelector('[data-testid=lib-graph]');
+              const chart = echarts.getInstanceByDom(el);
+              const node = chart.getOption().series[0].data.find(n => n.name.includes('敏捷贸易'));
+              const token = node.expand;
+              const csrf = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
+              return fetch('/people/graph', {method: 'POST', credentials: 'same-origin',
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+                body: JSON.stringify({node: token})}).then(r => r.status);
+            }"""
+        )
+        assert before > 3 and status == 200
+        assert page.errors == [] and page.offsite == []
