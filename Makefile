@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/qingfeng demo $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -12,6 +12,10 @@ from sqlalchemy import create_engine, text
 
 PG_URL_ENV = "QINGFENG_TEST_PG_URL"
 
+# Rich wraps CLI output at the terminal width; a wide fixed width keeps long temporary paths
+# (and the messages that name them) on one line, whatever runs the tests.
+os.environ["COLUMNS"] = "300"
+
 
 def _pg_base_url() -> str | None:
     return os.environ.get(PG_URL_ENV)
