@@ -193,7 +193,8 @@ def propose(
     few datasets know it, so that a medical-claims file whose 身份证号 and 姓名 also fit the
     payroll is read as medical claims. The best-scoring dataset must also have every required
     field; when the best one lacks some, the file is reported rather than handed to a weaker
-    dataset that happens to be complete, and equal scores are reported as ambiguous.
+    dataset that happens to be complete, and a score shared with another dataset is reported as
+    ambiguous.
     """
     specs = load_catalogue()
     clues = [source_name, " ".join(headers)]
@@ -232,8 +233,11 @@ def propose(
             f"表头最像 {ds}，但缺少必填字段 {need}，已跳过 / the headers look like {ds} but "
             f"lack its required fields: {need}; skipped (use --dataset ID or write a mapping)",
         )
-    if len(complete) > 1 and complete[1].rank == best.rank:
-        a, b = best.mapping.dataset, complete[1].mapping.dataset
+    # A tie with any other dataset, complete or not (a list of 身份证号 and 姓名 fits many), means
+    # the headers do not say which dataset this is.
+    rival = next((c for c in found if c is not best and c.rank == best.rank), None)
+    if rival is not None:
+        a, b = best.mapping.dataset, rival.mapping.dataset
         return Proposal(
             None,
             f"表头同时符合 {a} 和 {b}，无法确定，已跳过 / ambiguous between {a} and {b}; "
