@@ -180,10 +180,18 @@ def test_names_become_simplified_without_inner_spaces(
 
     raw = [" ".join(t for t, _ in n) if i % 2 else "".join(t for t, _ in n) + "\u3000"
            for i, n in enumerate(names)]  # fmt: skip
-    expected = [opencc.OpenCC("t2s").convert("".join(t for t, _ in n)) for n in names]
+    t2s = opencc.OpenCC("t2s")
+    # A name is converted character by character, never as a phrase.
+    expected = ["".join(t2s.convert(t) for t, _ in n) for n in names]
     got = normalise_values(con, field("name"), raw)
     assert [v for v, _ in got] == expected
     assert [v for v, _ in got] == ["".join(s for _, s in n) for n in names]
+
+
+def test_surname_survives_traditional_conversion(con) -> None:
+    """OpenCC's phrase conversion turns 沈厚廣 into 沉厚广; the registry holds 沈厚广."""
+    got = normalise_values(con, field("name"), ["沈厚廣", "沈 厚 廣", "沈厚广", "劉沈陽"])
+    assert [v for v, _ in got] == ["沈厚广", "沈厚广", "沈厚广", "刘沈阳"]
 
 
 DATE_FORMATS = [

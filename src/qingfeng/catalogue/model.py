@@ -173,6 +173,12 @@ class DatasetSpec(BaseModel):
 
 _FULLWIDTH = str.maketrans({**{chr(0xFF01 + i): chr(0x21 + i) for i in range(94)}, "\u3000": " "})
 _BRACKETED_UNIT = re.compile(r"\((?:单位[:：]?)?(元|万元|人民币元|元/月|万)\)$")
+# Units of measure a clerk appends to a header (数量（公斤）, 建筑面积（㎡）): the field is the same
+# whatever the unit, so they are ignored when headers are compared. Money units are kept apart
+# because header_unit() reads them to scale amounts.
+_BRACKETED_MEASURE = re.compile(
+    r"\((?:单位[:：]?)?(公里|千米|km|米|m|公斤|千克|kg|克|g|吨|斤|平方米|㎡|m2|m²|亩|%|‰|人|台|辆|次|个|件|份|天|日|小时|岁|年|月)\)$"
+)
 
 
 def normalise_header(header: str) -> str:
@@ -180,6 +186,7 @@ def normalise_header(header: str) -> str:
     h = header.translate(_FULLWIDTH).replace("\ufeff", "")
     h = re.sub(r"\s+", "", h).lower()
     h = _BRACKETED_UNIT.sub("", h)
+    h = _BRACKETED_MEASURE.sub("", h)
     return h
 
 

@@ -3,7 +3,8 @@
 A mapping is stored in `<workspace>/sources/mappings/<dataset>-<hash>.yaml`. It applies to every
 file with the same set of headers, so next month's export re-uses it; a person may edit it.
 Recognition is by exact header synonyms only (after removing spaces, full-width forms and unit
-suffixes): a file whose headers do not identify one dataset is reported, never guessed.
+suffixes), weighted by how specific each header is: a file whose headers do not identify one
+dataset is reported, never guessed.
 """
 
 from __future__ import annotations
@@ -151,46 +152,99 @@ def missing_required(spec: DatasetSpec, mapping: Mapping) -> list[str]:
     return missing
 
 
+def header_weights(headers: list[str], specs: dict[str, DatasetSpec]) -> dict[str, float]:
+    """How much each header says about the dataset: 1 / the number of datasets that know it.
+
+    身份证号 or 姓名 appear in most datasets and say little; 结算单号 or 统筹支付 name one dataset.
+    Headers no dataset knows weigh nothing.
+    """
+    known: dict[str, int] = {}
+    for spec in specs.values():
+        for key in set(_synonym_index(spec)):
+            known[key] = known.get(key, 0) + 1
+    weights: dict[str, float] = {}
+    for h in headers:
+        n = known.get(normalise_header(h), 0)
+        weights[h] = 1.0 / n if n else 0.0
+    return weights
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    evidence: float  # sum of the weights of the headers this dataset maps
+    mapped: int
+    mapping: Mapping
+    missing: list[str]
+
+    @property
+    def rank(self) -> tuple[float, int]:
+        return (round(self.evidence, 9), self.mapped)
+
+
 def propose(
     headers: list[str],
     source_name: str,
     dataset: str | None = None,
     samples: dict[str, list[str]] | None = None,
 ) -> Proposal:
-    """Recognise the dataset from the headers (or use `dataset`) and propose a mapping."""
+    """Recognise the dataset from the headers (or use `dataset`) and propose a mapping.
+
+    Each dataset is scored by the evidence of the headers it maps, each header weighted by how
+    few datasets know it, so that a medical-claims file whose 身份证号 and 姓名 also fit the
+    payroll is read as medical claims. The best-scoring dataset must also have every required
+    field; when the best one lacks some, the file is reported rather than handed to a weaker
+    dataset that happens to be complete, and a score shared with another dataset is reported as
+    ambiguous.
+    """
     specs = load_catalogue()
     clues = [source_name, " ".join(headers)]
+    weights = header_weights(headers, specs)
     candidates = [specs[dataset]] if dataset else list(specs.values())
-    scored: list[tuple[int, float, Mapping]] = []
+    found: list[_Candidate] = []
     for spec in candidates:
         m = map_headers(spec, headers, clues, samples)
-        mapped = len(m.field_columns())
-        if missing_required(spec, m) or mapped == 0:
+        mapped = m.field_columns()
+        if not mapped:
             continue
-        scored.append((mapped, mapped / max(len(headers), 1), m))
-    if not scored:
-        if dataset:
-            m = map_headers(specs[dataset], headers, clues)
-            need = ", ".join(missing_required(specs[dataset], m))
-            return Proposal(
-                None, f"表头缺少必填字段 / headers lack required fields for {dataset}: {need}"
-            )
+        evidence = sum(weights[h] for h in mapped.values())
+        found.append(_Candidate(evidence, len(mapped), m, missing_required(spec, m)))
+    found.sort(key=lambda c: c.rank, reverse=True)
+    complete = [c for c in found if not c.missing]
+    if dataset and not complete:
+        m = map_headers(specs[dataset], headers, clues)
+        need = ", ".join(missing_required(specs[dataset], m))
+        return Proposal(
+            None, f"表头缺少必填字段 / headers lack required fields for {dataset}: {need}"
+        )
+    if not complete:
         return Proposal(
             None,
             "无法识别数据集：表头与任何标准数据集都不匹配，已跳过 "
             "/ unrecognised: the headers match "
             "no standard dataset; skipped (use --dataset ID or write a mapping)",
         )
-    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
-    if len(scored) > 1 and scored[0][:2] == scored[1][:2]:
-        a, b = scored[0][2].dataset, scored[1][2].dataset
+    best = complete[0]
+    closest = found[0]
+    if closest.missing and closest.rank > best.rank:
+        need = ", ".join(closest.missing)
+        ds = closest.mapping.dataset
+        return Proposal(
+            None,
+            f"表头最像 {ds}，但缺少必填字段 {need}，已跳过 / the headers look like {ds} but "
+            f"lack its required fields: {need}; skipped (use --dataset ID or write a mapping)",
+        )
+    # A tie with any other dataset, complete or not (a list of 身份证号 and 姓名 fits many), means
+    # the headers do not say which dataset this is.
+    rival = next((c for c in found if c is not best and c.rank == best.rank), None)
+    if rival is not None:
+        a, b = best.mapping.dataset, rival.mapping.dataset
         return Proposal(
             None,
             f"表头同时符合 {a} 和 {b}，无法确定，已跳过 / ambiguous between {a} and {b}; "
             "use --dataset",
         )
-    best = scored[0][2]
-    return Proposal(best, f"{best.dataset}: {len(best.field_columns())} fields mapped")
+    m = best.mapping
+    return Proposal(m, f"{m.dataset}: {len(m.field_columns())} fields mapped")
 
 
 # --------------------------------------------------------------------------- storage

@@ -18,6 +18,7 @@ from qingfeng.catalogue.model import FieldSpec
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space become their half-width forms.
 _FW_FROM = "".join(chr(0xFF01 + i) for i in range(94)) + "\u3000"
 _FW_TO = "".join(chr(0x21 + i) for i in range(94)) + " "
+_FW_TABLE = str.maketrans(_FW_FROM, _FW_TO)
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -81,14 +82,19 @@ def _opencc_t2s() -> Any:
 
 
 def t2s_convert(values: list[str]) -> list[str]:
-    """Traditional → simplified with OpenCC, for a batch of distinct values in one call."""
-    if not values:
-        return []
-    converted = _opencc_t2s().convert("\n".join(values)).split("\n")
-    if len(converted) != len(values):  # never expected; fall back to the character table
-        table = str.maketrans(*t2s_pairs())
-        return [v.translate(table) for v in values]
-    return converted
+    """Traditional → simplified for a batch of distinct names, character by character.
+
+    Names are not phrases: OpenCC's phrase conversion reads 沈厚廣 as containing a word and turns
+    the surname 沈 into 沉. Each character is therefore converted on its own, with the table of
+    OpenCC's single-character t2s conversions (`t2s_pairs`).
+    """
+    table = _t2s_table()
+    return [v.translate(table) for v in values]
+
+
+@cache
+def _t2s_table() -> dict[int, int]:
+    return str.maketrans(*t2s_pairs())
 
 
 def _id_sum(n: str) -> str:
@@ -284,7 +290,9 @@ def _enum_value(field: FieldSpec) -> str:
     seen: set[str] = set()
     for canon, spellings in field.values.items():
         for sp in [canon, *spellings]:
-            key = sp.strip().lower()
+            # The same folding as the value side: half-width, no spaces, lower case, so that a
+            # catalogue spelling such as 村（社区） matches 村(社区) and 村（社区） alike.
+            key = sp.translate(_FW_TABLE).replace(" ", "").lower()
             if key not in seen:
                 seen.add(key)
                 whens.append(f"WHEN {_lit(key)} THEN {_lit(canon)}")

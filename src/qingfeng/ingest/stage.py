@@ -399,8 +399,9 @@ def convert_traditional(con: duckdb.DuckDBPyConnection, table: str, column: str)
     """Rewrite traditional-character values of one column to simplified, set-wise.
 
     RE2 finds the values holding a character OpenCC's t2s changes; their distinct set is converted
-    by OpenCC in one call and joined back, so the cost follows the number of distinct
-    traditional names, not the number of rows.
+    character by character with OpenCC's single-character table (never as phrases: 沈厚廣 must
+    stay 沈厚广) and joined back, so the cost follows the number of distinct traditional names,
+    not the number of rows.
     """
     col, tab = _q(column), _q(table)
     rows = con.execute(
