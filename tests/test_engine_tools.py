@@ -21,8 +21,8 @@ from qingfeng.workspace import init_workspace
 def test_pack_and_unpack_round_trip(tmp_path: Path) -> None:
     models = load_models()
     package = tmp_path / "share" / "models.zip"
-    manifest = pack_models(models, ["subsidy_after_death", "dibao_car_owner"], package)
-    assert [m["id"] for m in manifest["models"]] == ["subsidy_after_death", "dibao_car_owner"]
+    manifest = pack_models(models, ["subsidy_after_death", "dibao_owns_car"], package)
+    assert [m["id"] for m in manifest["models"]] == ["subsidy_after_death", "dibao_owns_car"]
     read_manifest, files = read_package(package)
     assert read_manifest == manifest
     assert files["models/subsidy_after_death.yaml"] == (
@@ -30,13 +30,13 @@ def test_pack_and_unpack_round_trip(tmp_path: Path) -> None:
     )
 
     target = tmp_path / "other-region" / "models"
-    assert unpack_models(package, target) == ["subsidy_after_death", "dibao_car_owner"]
-    assert (target / "dibao_car_owner.yaml").read_bytes() == (
-        models.sources["dibao_car_owner"].read_bytes()
+    assert unpack_models(package, target) == ["subsidy_after_death", "dibao_owns_car"]
+    assert (target / "dibao_owns_car.yaml").read_bytes() == (
+        models.sources["dibao_owns_car"].read_bytes()
     )
     # the same package again is a no-op; different content needs --force
     unpack_models(package, target)
-    (target / "dibao_car_owner.yaml").write_text("# changed locally\n", encoding="utf-8")
+    (target / "dibao_owns_car.yaml").write_text("# changed locally\n", encoding="utf-8")
     with pytest.raises(PackageError, match="--force"):
         unpack_models(package, target)
     unpack_models(package, target, force=True)

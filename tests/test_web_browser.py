@@ -71,9 +71,11 @@ def test_supervisor_filters_opens_and_dispatches_then_verifier_accepts(live, bro
     assert page.get_by_test_id("warning-count").inner_text() == "共 4 条预警"
     # Filtering swaps the table in place (HTMX) and puts the filter in the URL.
     page.select_option("select[name=severity]", "orange")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=warning-count]').innerText === '共 1 条预警'"
-    )
+    from playwright.sync_api import expect
+
+    # expect() polls from Playwright's side: a string predicate would need eval, which the
+    # page's Content-Security-Policy (script-src 'self') refuses
+    expect(page.get_by_test_id("warning-count")).to_have_text("共 1 条预警")
     assert "severity=orange" in page.url
     page.click("table.grid tbody a")
     page.wait_for_load_state("networkidle")
@@ -108,10 +110,10 @@ def test_leader_dashboard_draws_charts_and_drills_down(live, browser):
     page = new_page(browser, base)
     sign_in(page, base, "leader")
     assert page.url.endswith("/dashboard")
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('[data-chart]'))"
-        ".every(e => e.querySelector('canvas'))"
-    )
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-chart]").first).to_be_visible()
+    expect(page.locator("[data-chart]:not(:has(canvas))")).to_have_count(0)
     assert page.get_by_test_id("kpi-total").inner_text() == "6"
     page.click("text=已超期")
     page.wait_for_load_state("networkidle")
