@@ -17,6 +17,7 @@ from qingfeng.hits import SEVERITIES
 from qingfeng.loop import service
 from qingfeng.loop.errors import LoopError, NotFound
 from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
+from qingfeng.loop.machine import STATES as STATUSES  # in the order work moves through them
 from qingfeng.loop.masking import mask_evidence
 from qingfeng.loop.service import actor_for
 from qingfeng.store.models import Organisation, User, Warning
@@ -43,19 +44,6 @@ from qingfeng.web.views import ViewError, to_list_query, to_loop_query
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.WARNINGS))]
 Exporter = Annotated[Principal, Depends(require(Area.EXPORT))]
-
-# The closed loop's states (qingfeng.loop.machine.STATES), in the order work moves through them.
-STATUSES = (
-    "new",
-    "dispatched",
-    "verifying",
-    "disposed",
-    "feedback",
-    "follow_up",
-    "archived",
-    "returned",
-    "merged",
-)
 
 
 def _filters(request: Request) -> WarningFilters:
