@@ -293,14 +293,25 @@ async def warning_action(
         actor.session.commit()
         request.app.state.cube.invalidate()  # the dashboard shows the change on next refresh
     except LoopError as exc:
-        actor.session.rollback()
-        if isinstance(exc, NotFound):
-            raise HTTPException(status_code=404, detail=str(exc)) from None
-        warning = _load(actor, warning_id)
-        context = _detail_context(actor, warning, catalogue, principal)
-        context["action_error"] = str(exc)
-        return render(request, "warnings/detail.html", context, status_code=exc.http_status)
+        return _refused(request, actor, principal, catalogue, warning_id, exc)
     return RedirectResponse(f"/warnings/{warning_id}?done={action}", status_code=303)
+
+
+def _refused(
+    request: Request,
+    actor: Any,
+    principal: Principal,
+    catalogue: dict[str, ModelInfo],
+    warning_id: int,
+    exc: LoopError,
+) -> Response:
+    """The loop refused an action or comment: roll back and show the detail page with why."""
+    actor.session.rollback()
+    if isinstance(exc, NotFound):
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    context = _detail_context(actor, _load(actor, warning_id), catalogue, principal)
+    context["action_error"] = str(exc)
+    return render(request, "warnings/detail.html", context, status_code=exc.http_status)
 
 
 @router.post("/warnings/{warning_id}/comments", name="warning_comment")
@@ -317,11 +328,5 @@ async def warning_comment(
         service.comment(actor, warning_id, body if isinstance(body, str) else "")
         actor.session.commit()
     except LoopError as exc:
-        actor.session.rollback()
-        if isinstance(exc, NotFound):
-            raise HTTPException(status_code=404, detail=str(exc)) from None
-        warning = _load(actor, warning_id)
-        context = _detail_context(actor, warning, catalogue, principal)
-        context["action_error"] = str(exc)
-        return render(request, "warnings/detail.html", context, status_code=exc.http_status)
+        return _refused(request, actor, principal, catalogue, warning_id, exc)
     return RedirectResponse(f"/warnings/{warning_id}#comments", status_code=303)
