@@ -351,3 +351,67 @@ def test_adhoc_macros_match_the_ingest_path(con) -> None:
         "11010519491231002X", True, False, "张学友", dt.date(2024, 5, 1), Decimal("1200.50"),
         "2024-05", "522701000000", True,
     )  # fmt: skip
+
+
+# Text built from the pieces real cells are made of: digits, letters, Chinese characters,
+# separators, full-width forms, blank tokens and stray whitespace.
+_PIECES = st.sampled_from(
+    [*"0123456789", "X", "x", "A", "Z", "P", "-", ".", "/", "#", " ", "\u3000", "\t",
+     "１", "Ｘ", "王", "張", "學", "·", "元", ",", "万", "+86", "NULL", "N/A", "null"]
+)  # fmt: skip
+_CELLS = st.one_of(
+    valid_ids(),
+    valid_ids().map(lambda s: s[:6] + s[8:17]),  # 15-digit form
+    st.lists(_PIECES, max_size=20).map("".join),
+    st.integers(0, 10**12).map(str),
+    st.text(max_size=8),
+    # Nearly canonical: the characters of codes, amounts and phone numbers, any case.
+    st.text(alphabet="0123456789XxAaZzPp-./#,万元 ", max_size=20),
+    st.none(),
+)
+_FAST_TYPES = [
+    field("id_no", required=True),
+    field("uscc"),
+    field("name"),
+    field("amount", min=0, max=10**6),
+    field("division_code"),
+    field("phone"),
+    field("code"),
+    field("code", required=True, pattern="[A-Z0-9]{3,20}"),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CELLS, min_size=1, max_size=60))
+def test_fast_paths_never_change_a_result(con, cells: list[str | None]) -> None:
+    # Values already in canonical form skip the cleaning; the result must be exactly what the
+    # full cleaning gives, value and broken rule alike, for every type that has a fast path.
+    for f in _FAST_TYPES:
+        fast = normalise_values(con, f, cells)
+        full = normalise_values(con, f, cells, fast_paths=False)
+        assert fast == full, f.type
+
+
+def test_fast_paths_take_the_common_values(con) -> None:
+    # The fast path is not vacuous: canonical values of each type are really recognised.
+    from qingfeng.ingest.normalise import field_plan
+
+    samples = {
+        "id_no": "11010519491231002X",
+        "uscc": "91350100M000100Y43",
+        "name": "王小明",
+        "amount": "1200.50",
+        "division_code": "522701",
+        "phone": "13912345678",
+        "code": "P000123",
+    }
+    for type_, value in samples.items():
+        pattern = field_plan(field(type_)).fast
+        assert pattern is not None, type_
+        assert con.execute("SELECT regexp_full_match(?, ?)", [value, pattern]).fetchone() == (
+            True,
+        ), type_
+    for blank in ["NULL", "N/A", "-", "/", " 11010519491231002X"]:
+        assert not con.execute(
+            "SELECT regexp_full_match(?, ?)", [blank, field_plan(field("code")).fast]
+        ).fetchone()[0]

@@ -8,6 +8,7 @@ collapsed), the quarantined rows (rule + original values) and the removed duplic
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,18 +98,39 @@ def _trim_sql(expr: str) -> str:
     )
 
 
-def _add_field_layers(layers: _Layers, plans: dict[str, FieldPlan], raw: dict[str, str]) -> None:
-    """Add b__ (blanked), stage, v__ (value) and e__ (rule broken) columns for each field."""
+def _add_field_layers(
+    layers: _Layers, plans: dict[str, FieldPlan], raw: dict[str, str], *, fast_paths: bool = True
+) -> None:
+    """Add b__ (blanked), stage, v__ (value) and e__ (rule broken) columns for each field.
+
+    A field with a fast path first gets f__ (the raw value is already canonical); every later
+    column of such a row is a plain reference, so only the other rows pay for the cleaning.
+    """
     if not plans:
         return
-    layers.add({f"t__{n}": _trim_sql(raw[n]) for n in plans})
+    fast = {n: p for n, p in plans.items() if p.fast and fast_paths} if fast_paths else {}
+    layers.add(
+        {f"f__{n}": f"regexp_full_match({raw[n]}, {sql_str(str(p.fast))})" for n, p in fast.items()}
+    )
+
+    def skip(n: str, expr: str, fast_expr: str) -> str:
+        """expr, or fast_expr on the rows of field n that took the fast path."""
+        if n not in fast:
+            return expr
+        return f"CASE WHEN {_q('f__' + n)} THEN {fast_expr} ELSE {expr} END"
+
+    layers.add({f"t__{n}": skip(n, _trim_sql(raw[n]), raw[n]) for n in plans})
     # (An IN list this long becomes a join in DuckDB's plan; a short regex on short values
     # is far cheaper per row.)
     layers.add(
         {
-            f"b__{n}": f"CASE WHEN strlen({_q('t__' + n)}) > {_BLANK_MAX} THEN {_q('t__' + n)} "
-            f"WHEN regexp_full_match({_q('t__' + n)}, {_BLANK_RE}) THEN NULL "
-            f"ELSE {_q('t__' + n)} END"
+            f"b__{n}": skip(
+                n,
+                f"CASE WHEN strlen({_q('t__' + n)}) > {_BLANK_MAX} THEN {_q('t__' + n)} "
+                f"WHEN regexp_full_match({_q('t__' + n)}, {_BLANK_RE}) THEN NULL "
+                f"ELSE {_q('t__' + n)} END",
+                _q("t__" + n),
+            )
             for n in plans
         }
     )
@@ -118,22 +140,28 @@ def _add_field_layers(layers: _Layers, plans: dict[str, FieldPlan], raw: dict[st
         exprs: dict[str, str] = {}
         for n, p in plans.items():
             if level < len(p.stages):
-                exprs[f"s{level}__{n}"] = _sub(p.stages[level], x=_q(current[n]))
+                prev = _q(current[n])
+                exprs[f"s{level}__{n}"] = skip(n, _sub(p.stages[level], x=prev), prev)
                 current[n] = f"s{level}__{n}"
         layers.add(exprs)
-    layers.add({f"a__{n}": _sub(p.aux, x=_q(current[n])) for n, p in plans.items() if p.aux})
-    aux = {n: _q("a__" + n) if p.aux else "NULL" for n, p in plans.items()}
     layers.add(
         {
-            f"v__{n}": _sub(p.value, x=_q(current[n]), b=_q("b__" + n), a=aux[n])
+            f"a__{n}": skip(
+                n, _sub(p.aux, x=_q(current[n])), _sub(p.fast_aux or p.aux, x=_q(current[n]))
+            )
             for n, p in plans.items()
+            if p.aux
         }
     )
+    aux = {n: _q("a__" + n) if p.aux else "NULL" for n, p in plans.items()}
+
+    def fill(n: str, template: str, fast_template: str | None, **extra: str) -> str:
+        values = {"x": _q(current[n]), "b": _q("b__" + n), "a": aux[n], **extra}
+        return skip(n, _sub(template, **values), _sub(fast_template or template, **values))
+
+    layers.add({f"v__{n}": fill(n, p.value, p.fast_value) for n, p in plans.items()})
     layers.add(
-        {
-            f"e__{n}": _sub(p.error, x=_q(current[n]), b=_q("b__" + n), v=_q("v__" + n), a=aux[n])
-            for n, p in plans.items()
-        }
+        {f"e__{n}": fill(n, p.error, p.fast_error, v=_q("v__" + n)) for n, p in plans.items()}
     )
 
 
@@ -147,19 +175,39 @@ _DICTIONARY_MAX_SHARE = 0.2
 _DICTIONARY_SAMPLE = 20_000
 
 
-def build_staged(
+def _fields_sql(
     con: duckdb.DuckDBPyConnection, spec: DatasetSpec, mapping: Mapping, source: SourceTable
-) -> None:
-    """Create TEMP TABLE `staged` (__row, __rid, every stored field, `_err`) beside `qf_raw`.
+) -> Callable[[str], str]:
+    """Prepare the lookup tables of one source in `qf_raw`; return `sql(where)`.
 
-    The source is first copied into `qf_raw` (its rowid is the source order). Low-cardinality
-    columns are normalised per distinct value (`qf_d_<field>`) and joined back; the others are
-    normalised row by row in stacked layers.
+    `sql(where)` is a SELECT over the `qf_raw` rows matching `where` giving `__src_row`, every
+    stored field normalised, and `_err` (the rules the row broke, NULL for a good row).
+    Low-cardinality columns are normalised once per distinct value (`qf_d_<field>`) and joined
+    back; traditional characters in names are looked up in `qf_t2s_<column>`; everything else
+    is normalised row by row in stacked layers.
     """
     raw_cols = [f"c{i}" for i in range(len(source.headers))]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE qf_raw AS SELECT * FROM {source.relation}")
     raw_expr, plans = _plans(spec, mapping, source)
     col_fields = {n: e for n, e in raw_expr.items() if e.startswith('"')}
+    # Traditional → simplified, on the raw text (conversion is per character and commutes with
+    # the rest of name cleaning); the original stays in qf_raw for the quarantine.
+    replaced: dict[str, str] = {}
+    t2s_joins = []
+    for n in plans:
+        if spec.field(n).type == "name" and n in col_fields:
+            col = col_fields[n]
+            table = _q("qf_t2s_" + col.strip('"'))
+            if convert_traditional(con, "qf_raw", col.strip('"'), into=table.strip('"')):
+                replaced[col] = f"coalesce({table}.dst, qf_raw.{col})"
+                t2s_joins.append(f"LEFT JOIN {table} ON qf_raw.{col} = {table}.src")
+    raw_select = ", ".join(
+        [f"{replaced.get(_q(c), 'qf_raw.' + _q(c))} AS {_q(c)}" for c in raw_cols]
+        + ["qf_raw.__row", "qf_raw.rowid AS __rid"]
+    )
+
+    def raw_rows(where: str) -> str:
+        return f"(SELECT {raw_select} FROM qf_raw {' '.join(t2s_joins)} WHERE {where})"
+
     dict_fields: list[str] = []
     candidates = [n for n in col_fields if spec.field(n).type in _DICTIONARY_TYPES]
     if candidates:
@@ -178,7 +226,7 @@ def build_staged(
         ]
     direct: list[str] = []  # columns whose every distinct value is already clean
     for n in dict_fields:
-        layers = _Layers(f"(SELECT DISTINCT {col_fields[n]} AS k FROM qf_raw)", ["k"])
+        layers = _Layers(f"(SELECT DISTINCT {col_fields[n]} AS k FROM {raw_rows('true')})", ["k"])
         _add_field_layers(layers, {n: plans[n]}, {n: '"k"'})
         table = _q("qf_d_" + n)
         con.execute(
@@ -200,31 +248,28 @@ def build_staged(
         for c in ("b__", "v__", "e__")
     ]
     for n in direct:
-        col = f"qf_raw.{col_fields[n]}"
+        col = f"r.{col_fields[n]}"
         joined_parts += [
             f"{col} AS {_q('b__' + n)}",
             f"TRY_CAST({col} AS {spec.field(n).storage_type}) AS {_q('v__' + n)}",
             f"CAST(NULL AS VARCHAR) AS {_q('e__' + n)}",
         ]
-    joined = ", ".join(joined_parts)
+    extra = "".join(", " + p for p in joined_parts)
     joins = " ".join(
-        f"LEFT JOIN {_q('qf_d_' + n)} ON qf_raw.{col_fields[n]} IS NOT DISTINCT FROM "
-        f"{_q('qf_d_' + n)}.k"
+        f"LEFT JOIN {_q('qf_d_' + n)} ON r.{col_fields[n]} IS NOT DISTINCT FROM {_q('qf_d_' + n)}.k"
         for n in dict_fields
         if n not in direct
     )
-    extra = ", " + joined if joined else ""
-    base = f"(SELECT qf_raw.rowid AS __rid, qf_raw.*{extra} FROM qf_raw {joins})"
     keep = [*raw_cols, "__row", "__rid"] + [
         c + n for n in dict_fields for c in ("b__", "v__", "e__")
     ]
-    layers = _Layers(base, keep)
-    _add_field_layers(layers, {n: p for n, p in plans.items() if n not in dict_fields}, raw_expr)
+    row_plans = {n: p for n, p in plans.items() if n not in dict_fields}
     errs = [
         f"CASE WHEN {_q('e__' + n)} IS NOT NULL THEN {sql_str(n + ':')} || {_q('e__' + n)} END"
         for n, p in plans.items()
         if p.error != "NULL"
     ]
+    error_cols = [_q("e__" + n) for n, p in plans.items() if p.error != "NULL"]
     for group in spec.require_one_of:
         present = [g for g in group if g in plans]
         label = sql_str("|".join(group) + ":required_one")
@@ -233,25 +278,30 @@ def build_staged(
             errs.append(f"CASE WHEN {cond} THEN {label} END")
         else:
             errs.append(label)
+    err_sql = "CAST(NULL AS VARCHAR)"
+    if errs:
+        err_sql = f"NULLIF(concat_ws(';', {', '.join(errs)}), '')"
+        if len(errs) == len(error_cols):
+            # Nearly every row breaks no rule: testing the error columns for NULL spares the
+            # string building on those rows.
+            none = " AND ".join(c + " IS NULL" for c in error_cols)
+            err_sql = f"CASE WHEN {none} THEN NULL ELSE {err_sql} END"
     vals = [
         f"TRY_CAST({_q('v__' + f.name)} AS {f.storage_type}) AS {_q(f.name)}"
         if f.name in plans
         else f"CAST(NULL AS {f.storage_type}) AS {_q(f.name)}"
         for f in spec.stored_fields
     ]
-    err_sql = f"NULLIF(concat_ws(';', {', '.join(errs)}), '')" if errs else "CAST(NULL AS VARCHAR)"
-    # _h: a hash of the normalised values (DuckDB lets a SELECT list reuse its own aliases),
-    # for finding exact duplicates cheaply.
-    hashed = ", ".join(_q(f.name) for f in spec.stored_fields)
-    outer = ", ".join(["__row", "__rid", *vals, f"{err_sql} AS _err", f"hash({hashed}) AS _h"])
-    # Order is carried by __rid from here on, so DuckDB may write in parallel.
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {outer} FROM ({layers.sql})")
-    finally:
-        con.execute("SET preserve_insertion_order = true")
-    for n in dict_fields:
-        con.execute(f"DROP TABLE {_q('qf_d_' + n)}")
+    row = f"coalesce(__row, __rid + {int(source.row_offset)})"
+    outer = ", ".join([f"{row} AS __src_row", "__rid", *vals, f"{err_sql} AS _err"])
+
+    def sql(where: str) -> str:
+        base = f"(SELECT r.*{extra} FROM {raw_rows(where)} r {joins})"
+        layers = _Layers(base, keep)
+        _add_field_layers(layers, row_plans, raw_expr)
+        return f"SELECT {outer} FROM ({layers.sql})"
+
+    return sql
 
 
 @dataclass
@@ -273,10 +323,16 @@ def run_stage(
     batch_id: str,
     staging: Path,
 ) -> StageResult:
-    """Normalise one source and write its three outputs under `staging`."""
+    """Normalise one source and write its three outputs under `staging`.
+
+    The source is copied once into `qf_raw` (its rowid is the source order). The good rows are
+    normalised and written to Parquet in one pass, never materialised in between. The rows
+    missing from that file broke a rule: only they are normalised again, to name the rules.
+    Exact duplicates are then found in the written file and, in the rare file that has them,
+    the file is rewritten without them.
+    """
     res = StageResult()
-    build_staged(con, spec, mapping, source)
-    row = f"coalesce(staged.__row, staged.__rid + {int(source.row_offset)})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE qf_raw AS SELECT * FROM {source.relation}")
     rejects = _rejects(con, source)
     if rejects:
         # Rejected CSV lines shift the numbering of the rows after them.
@@ -287,17 +343,11 @@ def run_stage(
             "any_value(error_type) AS error_type FROM qf_rejects GROUP BY line)"
         )
         con.execute(
-            f"UPDATE staged SET __row = __rid + {int(source.row_offset)} + "
-            "(SELECT count(*) FROM qf_rej WHERE qf_rej.gpos <= staged.__rid)"
+            f"UPDATE qf_raw SET __row = rowid + {int(source.row_offset)} + "
+            "(SELECT count(*) FROM qf_rej WHERE qf_rej.gpos <= qf_raw.rowid)"
         )
-    for f in spec.stored_fields:
-        if f.type == "name" and f.name in mapping.field_columns():
-            convert_traditional(con, "staged", f.name)
-    total, bad = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE _err IS NOT NULL) FROM staged"
-    ).fetchone() or (0, 0)
+    total = (con.execute("SELECT count(*) FROM qf_raw").fetchone() or (0,))[0]
     res.rows_read = int(total) + rejects
-    res.rows_quarantined = int(bad) + rejects
     if res.rows_read == 0 and any(any(str(c).strip() for c in r) for r in source.sample):
         # The sample shows data rows but the reader found none: never report "no rows" then.
         raise IngestError(
@@ -306,53 +356,50 @@ def run_stage(
             "(inconsistent delimiter, quotes or line endings)",
             row=source.header_row + 1,
         )
+    fields_sql = _fields_sql(con, spec, mapping, source)
 
     fields = [f.name for f in spec.stored_fields]
     field_list = ", ".join(_q(n) for n in fields)
+    lit_batch_id = sql_str(batch_id)
     ds_dir = staging / spec.id
     ds_dir.mkdir(parents=True, exist_ok=True)
     out = ds_dir / "part-0.parquet"
-    # Exact duplicates: rows are first grouped by a 64-bit hash of all fields (cheap); only rows
-    # whose hash repeats are compared in full, so a file without duplicates is never grouped.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE qf_dup_hash AS SELECT _h AS h FROM staged "
-        "WHERE _err IS NULL GROUP BY _h HAVING count(*) > 1"
-    )
-    has_dups = (con.execute("SELECT count(*) FROM qf_dup_hash").fetchone() or (0,))[0] > 0
-    lit_batch_id = sql_str(batch_id)
-    if has_dups:
-        select = (
-            f"SELECT {field_list}, {lit_batch_id} AS _batch_id, {row} AS _source_row "
-            "FROM staged WHERE _err IS NULL AND _h NOT IN (SELECT h FROM qf_dup_hash) "
-            f"UNION ALL SELECT {field_list}, {lit_batch_id}, min({row}) FROM staged "
-            "WHERE _err IS NULL AND _h IN (SELECT h FROM qf_dup_hash) "
-            f"GROUP BY {field_list}"
-        )
-    else:
-        select = (
-            f"SELECT {field_list}, {lit_batch_id} AS _batch_id, {row} AS _source_row "
-            "FROM staged WHERE _err IS NULL"
-        )
     # zstd: measured on 1M bench rows, 7% more CPU than snappy (0.72 vs 0.67 s) for a file a
     # quarter of the size (6.4 vs 24.6 MB); DuckDB's default row groups (122,880 rows) beat
     # 1M-row groups (0.84 s).
-    con.execute(f"COPY ({select}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)")
+    good = (
+        f"SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
+        f"FROM ({fields_sql('true')}) WHERE _err IS NULL"
+    )
+    written = con.execute(
+        f"COPY ({good}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+    ).fetchone()
+    n_good = int(written[0]) if written else _count(con, out)
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
-    res.rows_loaded = _count(con, out)
-    res.rows_duplicate = int(total) - int(bad) - res.rows_loaded
 
     lit_ds, lit_batch, lit_src = sql_str(spec.id), sql_str(batch_id), sql_str(source.name)
+    res.rows_quarantined = int(total) - n_good + rejects
     if res.rows_quarantined:
+        if int(total) > n_good:
+            # The rows that broke a rule are the rows of qf_raw missing from the good file.
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE qf_bad AS SELECT rowid AS rid FROM qf_raw "
+                f"WHERE coalesce(__row, rowid + {int(source.row_offset)}) NOT IN "
+                f"(SELECT _source_row FROM read_parquet({sql_str(str(out))}))"
+            )
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE qf_bad (rid BIGINT)")
         original = (
             "json_object("
-            + ", ".join(f"{sql_str(h)}, c{i}" for i, h in enumerate(source.headers))
+            + ", ".join(f"{sql_str(h)}, qf_raw.c{i}" for i, h in enumerate(source.headers))
             + ")"
         )
         parts = [
             f"SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source, "
-            f"CAST({row} AS BIGINT) AS source_row, "
-            f"_err AS rules, CAST({original} AS VARCHAR) AS original "
-            "FROM staged JOIN qf_raw ON qf_raw.rowid = staged.__rid WHERE _err IS NOT NULL"
+            f"CAST(b.__src_row AS BIGINT) AS source_row, "
+            f"b._err AS rules, CAST({original} AS VARCHAR) AS original "
+            f"FROM ({fields_sql('qf_raw.rowid IN (SELECT rid FROM qf_bad)')}) b "
+            "JOIN qf_raw ON qf_raw.rowid = b.__rid"
         ]
         if rejects:
             parts.append(
@@ -373,35 +420,85 @@ def run_stage(
             f"FROM read_parquet({sql_str(str(q_out))})) GROUP BY r ORDER BY r"
         ).fetchall()
         res.rules = {str(r): int(n) for r, n in rules}
-        assert _count(con, q_out) == res.rows_quarantined
-    if res.rows_duplicate:
-        d_dir = staging / "_duplicates"
-        d_dir.mkdir(parents=True, exist_ok=True)
-        d_out = d_dir / "part-0.parquet"
-        con.execute(
-            f"COPY (SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source, "
-            "source_row, kept_row FROM (SELECT r AS source_row, "
-            f"min(r) OVER (PARTITION BY {field_list}) AS kept_row FROM "
-            f"(SELECT *, {row} AS r FROM staged WHERE _err IS NULL AND _h IN "
-            "(SELECT h FROM qf_dup_hash))) "
-            "WHERE source_row <> kept_row ORDER "
-            f"BY source_row) TO {sql_str(str(d_out))} (FORMAT parquet)"
+        got = _count(con, q_out)
+        if got != res.rows_quarantined or con.execute(
+            f"SELECT count(*) FROM read_parquet({sql_str(str(q_out))}) WHERE rules IS NULL"
+        ).fetchone() != (0,):  # a bug, never bad input: refuse to publish
+            raise IngestError(source.name, "隔离行核对失败 / quarantine does not reconcile")
+
+    res.rows_loaded = n_good
+    # Exact duplicates: rows are first grouped by a 64-bit hash of all fields (cheap); only
+    # when a hash repeats are rows compared in full, and the file rewritten without them.
+    scan = f"read_parquet({sql_str(str(out))})"
+    repeated = con.execute(
+        f"SELECT count(*) FROM (SELECT hash({field_list}) AS h FROM {scan} "
+        "GROUP BY h HAVING count(*) > 1)"
+    ).fetchone()
+    if repeated and repeated[0]:
+        res.rows_duplicate = _remove_duplicates(
+            con, out, field_list, staging, lit_ds, lit_batch, lit_src
         )
-        res.files[f"_duplicates/batch={batch_id}"] = d_dir
-        assert _count(con, d_out) == res.rows_duplicate
-    con.execute("DROP TABLE qf_dup_hash")
-    con.execute("DROP TABLE staged")
-    con.execute("DROP TABLE qf_raw")
+        res.rows_loaded = n_good - res.rows_duplicate
+        res.files[f"_duplicates/batch={batch_id}"] = staging / "_duplicates"
+    for n in ("qf_bad", "qf_rej", "qf_raw"):
+        con.execute(f"DROP TABLE IF EXISTS {n}")
+    for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary "
+        "AND regexp_matches(table_name, '^qf_(d|t2s)_')"
+    ).fetchall():
+        con.execute(f"DROP TABLE {_q(t)}")
     return res
 
 
-def convert_traditional(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
-    """Rewrite traditional-character values of one column to simplified, set-wise.
+def _remove_duplicates(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    field_list: str,
+    staging: Path,
+    lit_ds: str,
+    lit_batch: str,
+    lit_src: str,
+) -> int:
+    """Rewrite `out` keeping the first of each set of identical rows; write the others' list.
+
+    Returns the number of rows removed.
+    """
+    scan = f"read_parquet({sql_str(str(out))})"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_dups AS SELECT _source_row AS source_row, kept_row "
+        f"FROM (SELECT _source_row, min(_source_row) OVER (PARTITION BY {field_list}) AS kept_row "
+        f"FROM {scan}) WHERE _source_row <> kept_row"
+    )
+    removed = int((con.execute("SELECT count(*) FROM qf_dups").fetchone() or (0,))[0])
+    if removed:
+        kept = out.with_name("part-0.dedup.parquet")
+        con.execute(
+            f"COPY (SELECT * FROM {scan} WHERE _source_row NOT IN "
+            f"(SELECT source_row FROM qf_dups) ORDER BY _source_row) TO {sql_str(str(kept))} "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+        kept.replace(out)
+        d_dir = staging / "_duplicates"
+        d_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"COPY (SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source, "
+            "source_row, kept_row FROM qf_dups ORDER BY source_row) TO "
+            f"{sql_str(str(d_dir / 'part-0.parquet'))} (FORMAT parquet)"
+        )
+    con.execute("DROP TABLE qf_dups")
+    return removed
+
+
+def convert_traditional(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, *, into: str | None = None
+) -> int:
+    """Traditional-character values of one column → simplified, set-wise; returns how many.
 
     RE2 finds the values holding a character OpenCC's t2s changes; their distinct set is converted
     character by character with OpenCC's single-character table (never as phrases: 沈厚廣 must
-    stay 沈厚广) and joined back, so the cost follows the number of distinct traditional names,
-    not the number of rows.
+    stay 沈厚广). With `into`, the pairs (src, dst) are left in that table for a join; without,
+    the column is rewritten in place. Either way the cost follows the number of distinct
+    traditional values, not the number of rows.
     """
     col, tab = _q(column), _q(table)
     rows = con.execute(
@@ -411,12 +508,16 @@ def convert_traditional(con: duckdb.DuckDBPyConnection, table: str, column: str)
         return 0
     src = [str(r[0]) for r in rows]
     dst = t2s_convert(src)
+    pairs = _q(into or "qf_t2s")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE qf_t2s AS SELECT unnest(?::VARCHAR[]) AS src, "
+        f"CREATE OR REPLACE TEMP TABLE {pairs} AS SELECT unnest(?::VARCHAR[]) AS src, "
         "unnest(?::VARCHAR[]) AS dst",
         [src, dst],
     )
-    con.execute(f"UPDATE {tab} SET {col} = qf_t2s.dst FROM qf_t2s WHERE {tab}.{col} = qf_t2s.src")
+    if into is None:
+        con.execute(
+            f"UPDATE {tab} SET {col} = {pairs}.dst FROM {pairs} WHERE {tab}.{col} = {pairs}.src"
+        )
     return len(src)
 
 
@@ -441,10 +542,12 @@ def normalise_values(
     values: list[str | None],
     *,
     amount_multiplier: int = 1,
+    fast_paths: bool = True,
 ) -> list[tuple[object, str | None]]:
     """Normalise a list of raw texts exactly as ingest does; returns (value, broken rule) pairs.
 
-    For checking one record before a payment (screening) and for property tests.
+    For checking one record before a payment (screening) and for property tests; fast_paths=False
+    sends every value through the full cleaning (the fast paths must never change a result).
     """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE qf_values AS SELECT i, v FROM "
@@ -453,7 +556,7 @@ def normalise_values(
     )
     plans = {field.name: field_plan(field, amount_multiplier=amount_multiplier)}
     layers = _Layers("qf_values", ["i", "v"])
-    _add_field_layers(layers, plans, {field.name: '"v"'})
+    _add_field_layers(layers, plans, {field.name: '"v"'}, fast_paths=fast_paths)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE qf_values_out AS SELECT i, "
         f"CASE WHEN {_q('e__' + field.name)} IS NULL THEN "
