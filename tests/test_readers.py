@@ -184,6 +184,20 @@ def test_wrong_encoding_names_file_and_line(ws: Settings, tmp_path: Path) -> Non
     assert "坏编码.csv" in src.message and "第3行" in src.message and "GB18030" in src.message
 
 
+def test_undecodable_line_far_into_a_utf8_file(ws: Settings, tmp_path: Path) -> None:
+    # The start of the file settles the encoding (UTF-8 with Chinese text); the rest is checked
+    # while DuckDB reads it, and a GBK row at line 5,002 still stops the file, naming the line.
+    path = tmp_path / "混合编码.csv"
+    rows = "".join(f"{i},王{i}\n" for i in range(5000))
+    path.write_bytes(
+        ("公民身份号码,姓名\n" + rows).encode() + "9,张三\n".encode("gbk") + b"10,ok\n"
+    )
+    src = ingest_path(ws, path, assume_yes=True).sources[0]
+    assert src.status == "error"
+    assert "混合编码.csv" in src.message and "第5002行" in src.message
+    assert src.batch_id is None and not list(ws.lake_dir.glob("*/batch=*"))
+
+
 def test_binary_file_disguised_as_csv(ws: Settings, tmp_path: Path) -> None:
     path = tmp_path / "photo.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))

@@ -71,40 +71,50 @@ def generate_csv(path: Path, rows: int) -> Path:
     return path
 
 
-def bare_copy(csv_path: Path, out: Path) -> float:
-    """Seconds for DuckDB to read the CSV and write it to Parquet, with no cleaning."""
+def bare_copy(csv_path: Path, out: Path) -> tuple[float, float]:
+    """(seconds, CPU seconds) for DuckDB to read the CSV and write it to Parquet, no cleaning."""
     con = duckdb.connect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     con.execute(
         f"COPY (SELECT * FROM read_csv('{csv_path}', header = true, all_varchar = true)) "
         f"TO '{out}' (FORMAT parquet)"
     )
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     con.close()
-    return seconds
+    return seconds, cpu
 
 
 def measure(rows: int, folder: Path) -> dict[str, float]:
+    """Best of QINGFENG_BENCH_REPEAT (default 3) runs of each side, interleaved.
+
+    Each ingest starts from a fresh workspace, so every run does the whole work.
+    """
     from qingfeng.ingest import ingest_path
     from qingfeng.workspace import init_workspace
 
     csv_path = generate_csv(folder / "补贴发放_bench.csv", rows)
-    settings = init_workspace(folder / "ws")
-    bare = bare_copy(csv_path, folder / "bare.parquet")
-    t0, c0 = time.perf_counter(), time.process_time()
-    report = ingest_path(settings, csv_path, assume_yes=True)
-    full = time.perf_counter() - t0
-    cpu = time.process_time() - c0  # every thread of this process: less load-sensitive
-    src = report.sources[0]
-    assert src.status == "loaded" and report.reconciled, src.message
+    repeat = int(os.environ.get("QINGFENG_BENCH_REPEAT", "3"))
+    bare, bare_cpu, full, cpu = (float("inf"),) * 4
+    for i in range(repeat):
+        b, bc = bare_copy(csv_path, folder / "bare.parquet")
+        bare, bare_cpu = min(bare, b), min(bare_cpu, bc)
+        settings = init_workspace(folder / f"ws{i}")
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = ingest_path(settings, csv_path, assume_yes=True)
+        full = min(full, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)  # every thread of this process
+        src = report.sources[0]
+        assert src.status == "loaded" and report.reconciled, src.message
     return {
         "rows": float(rows),
         "bare_s": bare,
+        "bare_cpu_s": bare_cpu,
         "ingest_s": full,
         "ingest_cpu_s": cpu,
         "ingest_rows_per_s": rows / full,
         "bare_rows_per_s": rows / bare,
         "ratio": full / bare,
+        "cpu_ratio": cpu / bare_cpu,
         "loaded": float(src.rows_loaded),
         "quarantined": float(src.rows_quarantined),
         "duplicates": float(src.rows_duplicate),
@@ -162,8 +172,10 @@ def run(console: Console) -> None:
         f"[bold]ingest[/] CSV {int(r['rows']):,} rows ({r['mb']:.0f} MB): "
         f"full normalisation {r['ingest_s']:.2f}s = {r['ingest_rows_per_s']:,.0f} rows/s "
         f"({r['ingest_cpu_s']:.2f}s CPU); "
-        f"bare read_csv→parquet {r['bare_s']:.2f}s = {r['bare_rows_per_s']:,.0f} rows/s; "
-        f"ratio {r['ratio']:.2f}× (target ≥1,000,000 rows/s and ≤2×); "
+        f"bare read_csv→parquet {r['bare_s']:.2f}s = {r['bare_rows_per_s']:,.0f} rows/s "
+        f"({r['bare_cpu_s']:.2f}s CPU); "
+        f"ratio {r['ratio']:.2f}× wall, {r['cpu_ratio']:.2f}× CPU "
+        "(target ≥1,000,000 rows/s and ≤2×; best of each side); "
         f"loaded {int(r['loaded']):,}, quarantined {int(r['quarantined']):,}, "
         f"duplicates {int(r['duplicates']):,}; load average {os.getloadavg()[0]:.1f}"
     )

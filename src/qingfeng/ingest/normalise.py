@@ -111,9 +111,7 @@ def _id_sum(n: str) -> str:
     weight = {k: _ID_WEIGHTS[16 - k] for k in range(17)}  # weight of the 10^k digit
     coef = {k: (weight[k] + (weight[k - 1] if k else 0)) % 11 for k in range(17)}
     return " + ".join(
-        f"({n} // {10**k}) * {coef[k]}" if k else f"{n} * {coef[0]}"
-        for k in range(17)
-        if coef[k]
+        f"({n} // {10**k}) * {coef[k]}" if k else f"{n} * {coef[0]}" for k in range(17) if coef[k]
     )
 
 
@@ -422,6 +420,7 @@ def _with_checks(field: FieldSpec, plan: FieldPlan) -> FieldPlan:
         checks.append(f"WHEN ({{v}}) > {float(field.max)!r} THEN 'above_max'")
     if field.pattern is not None:
         checks.append(f"WHEN NOT regexp_full_match({{v}}, {_lit(field.pattern)}) THEN 'pattern'")
+
     def wrap(error: str, *, blank_possible: bool) -> str:
         if checks:
             error = f"coalesce({error}, CASE {' '.join(checks)} END)"

@@ -288,10 +288,12 @@ def _ingest_source(
     try:
         result = run_stage(con, spec, mapping, src, batch_id=batch_id, staging=staging / batch_id)
     except duckdb.Error as exc:
+        src.confirm_encoding()  # an undecodable byte explains a failure best
         raise IngestError(
             src.name,
             f"读取或清洗失败 / could not read or clean the data: {readers._first_line(exc)}",
         ) from None
+    src.confirm_encoding()  # nothing is published from a file with an undecodable byte
     rep.rows_read = result.rows_read
     rep.rows_loaded = result.rows_loaded
     rep.rows_quarantined = result.rows_quarantined

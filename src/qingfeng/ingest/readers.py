@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 KNOWN_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES | JSONL_SUFFIXES
 _HEADER_SCAN_ROWS = 10
 _CHUNK = 1 << 20
+_SNIFF_BYTES = 64 * 1024
 
 
 def sql_str(text: str) -> str:
@@ -47,6 +49,15 @@ class SourceTable:
     header_row: int = 1
     csv_rejects: bool = False
     sample: list[list[str]] = field(default_factory=list)  # a few data rows, for the proposal
+    # The decoding of the whole file, still running when the encoding was settled by its start.
+    encoding_check: Future[tuple[int, int] | None] | None = None
+
+    def confirm_encoding(self) -> None:
+        """Wait for the background decoding; an undecodable byte is an error naming its line."""
+        if self.encoding_check is not None:
+            failure = self.encoding_check.result()
+            if failure is not None:
+                raise _undecodable(self.path, failure)
 
     def samples(self) -> dict[str, list[str]]:
         """header -> sampled non-empty values."""
@@ -95,14 +106,47 @@ def detect_encoding(path: Path) -> str:
             return enc
         failure = where if failure is None or where[0] > failure[0] else failure
     assert failure is not None
+    raise _undecodable(path, failure)
+
+
+def _undecodable(path: Path, failure: tuple[int, int]) -> IngestError:
     offset, line = failure
-    raise IngestError(
+    return IngestError(
         path.name,
         f"无法识别的文字编码：第{line}行（字节 {offset}）既不是 UTF-8 也不是 GB18030/GBK，"
         f"可能不是文本文件 / cannot decode line {line} (byte {offset}) as UTF-8 or GB18030/GBK; "
         "is it a text file?",
         row=line,
     )
+
+
+def sniff_utf8(path: Path) -> str | None:
+    """'utf-8' or 'utf-8-sig' when the start of the file already proves it, else None.
+
+    Chinese text in another encoding is never valid UTF-8, so a first block holding Chinese (or
+    a BOM) that decodes as UTF-8 settles the choice; the rest of the file is then checked in the
+    background (`check_in_background`) while DuckDB reads it. A first block of plain ASCII
+    proves nothing: such files get the full check first.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        # final=False: a character cut at the end of the block is not an error.
+        codecs.getincrementaldecoder(encoding)(errors="strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    if encoding == "utf-8" and (head.isascii() or b"\x00" in head):
+        return None
+    return encoding
+
+
+_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qf-encoding")
+
+
+def check_in_background(path: Path, encoding: str) -> Future[tuple[int, int] | None]:
+    """Decode the whole file in a thread (Python's decoder runs while DuckDB holds no lock)."""
+    return _CHECKS.submit(_first_undecodable, path, encoding)
 
 
 def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
@@ -163,12 +207,18 @@ def _sniff_delimiter(sample: str) -> str:
 def read_csv_source(path: Path, staging: Path) -> SourceTable:
     if path.stat().st_size == 0:
         raise IngestError(path.name, "文件为空 / the file is empty")
-    encoding = detect_encoding(path)
-    with open(path, encoding=encoding, newline="") as fh:
+    check: Future[tuple[int, int] | None] | None = None
+    sniffed = sniff_utf8(path)
+    encoding = sniffed or detect_encoding(path)
+    with open(path, encoding=encoding, newline="", errors="replace") as fh:
         sample = fh.read(64 * 1024)
     # DuckDB's reader needs one line-ending style; a title line typed by hand above an export
     # can differ, so such files are rewritten with '\n' throughout.
     mixed = "\r\n" in sample and re.search(r"(?<!\r)\n", sample) is not None
+    if sniffed and mixed:
+        encoding = detect_encoding(path)  # the rewrite decodes every byte: check them first
+    elif sniffed:
+        check = check_in_background(path, encoding)
     readable = path
     if encoding in ("gb18030", "utf-16") or mixed:
         readable = _transcode(
@@ -202,6 +252,7 @@ def read_csv_source(path: Path, staging: Path) -> SourceTable:
         header_row=idx + 1,
         csv_rejects=True,
         sample=all_rows[idx + 1 : idx + 1 + 100][:-1] or all_rows[idx + 1 :],
+        encoding_check=check,
     )
 
 
