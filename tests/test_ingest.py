@@ -222,3 +222,26 @@ def test_empty_views_exist_for_every_dataset(ws: Settings) -> None:
     con = connect(ws)
     for ds in load_catalogue():
         assert con.execute(f'SELECT count(*) FROM "{ds}"').fetchone() == (0,)
+
+
+@pytest.mark.parametrize("distinct_names", [2, 200])
+def test_traditional_names_simplified_whether_normalised_per_value_or_per_row(
+    ws: Settings, tmp_path: Path, distinct_names: int
+) -> None:
+    # Two names over 200 rows are normalised once per distinct value (a dictionary); 200
+    # different names row by row. Both paths turn 張學友 into 张学友, and the quarantine keeps
+    # what the file said.
+    names = ["張學友", "王小明"] + [f"李{chr(0x4E00 + i)}" for i in range(distinct_names - 2)]
+    rows = [["发放流水号", "证件号码", "领取人", "补贴项目", "发放年月", "发放金额"]]
+    for i in range(200):
+        rows.append([f"P{i:04d}", A, names[i % distinct_names], "高龄补贴", "2024-05", "10"])
+    rows.append(["P9999", "not-an-id", "張學友", "高龄补贴", "2024-05", "10"])
+    src = ingest_path(ws, write_csv(tmp_path / "补贴.csv", rows), assume_yes=True).sources[0]
+    assert src.status == "loaded", src.message
+    assert (src.rows_loaded, src.rows_quarantined) == (200, 1)
+    con = connect(ws)
+    got = dict(con.execute("SELECT name, count(*) FROM subsidy_payments GROUP BY name").fetchall())
+    assert got["张学友"] == 200 // distinct_names + (1 if 200 % distinct_names else 0)
+    assert "張學友" not in got
+    (original,) = con.execute("SELECT original FROM quarantine").fetchone()
+    assert json.loads(original)["领取人"] == "張學友"

@@ -189,25 +189,6 @@ def _fields_sql(
     raw_cols = [f"c{i}" for i in range(len(source.headers))]
     raw_expr, plans = _plans(spec, mapping, source)
     col_fields = {n: e for n, e in raw_expr.items() if e.startswith('"')}
-    # Traditional → simplified, on the raw text (conversion is per character and commutes with
-    # the rest of name cleaning); the original stays in qf_raw for the quarantine.
-    replaced: dict[str, str] = {}
-    t2s_joins = []
-    for n in plans:
-        if spec.field(n).type == "name" and n in col_fields:
-            col = col_fields[n]
-            table = _q("qf_t2s_" + col.strip('"'))
-            if convert_traditional(con, "qf_raw", col.strip('"'), into=table.strip('"')):
-                replaced[col] = f"coalesce({table}.dst, qf_raw.{col})"
-                t2s_joins.append(f"LEFT JOIN {table} ON qf_raw.{col} = {table}.src")
-    raw_select = ", ".join(
-        [f"{replaced.get(_q(c), 'qf_raw.' + _q(c))} AS {_q(c)}" for c in raw_cols]
-        + ["qf_raw.__row", "qf_raw.rowid AS __rid"]
-    )
-
-    def raw_rows(where: str) -> str:
-        return f"(SELECT {raw_select} FROM qf_raw {' '.join(t2s_joins)} WHERE {where})"
-
     dict_fields: list[str] = []
     candidates = [n for n in col_fields if spec.field(n).type in _DICTIONARY_TYPES]
     if candidates:
@@ -224,10 +205,43 @@ def _fields_sql(
         dict_fields = [
             n for n, k in zip(candidates, ndv, strict=True) if k <= _DICTIONARY_MAX_SHARE * sampled
         ]
+    # Traditional → simplified, on the raw text (conversion is per character and commutes with
+    # the rest of name cleaning); the original stays in qf_raw for the quarantine.
+    replaced: dict[str, str] = {}
+    t2s_joins = []
+    dict_t2s: dict[str, str] = {}
+    for n in plans:
+        if spec.field(n).type == "name" and n in col_fields:
+            col = col_fields[n]
+            table = _q("qf_t2s_" + col.strip('"'))
+            # A low-cardinality column is scanned per distinct value, not per row.
+            scanned = f"(SELECT DISTINCT {col} FROM qf_raw)" if n in dict_fields else "qf_raw"
+            if not convert_traditional(con, scanned, col.strip('"'), into=table.strip('"')):
+                continue
+            if n in dict_fields:
+                dict_t2s[n] = table  # applied to the distinct values only
+            else:
+                replaced[col] = f"coalesce({table}.dst, qf_raw.{col})"
+                t2s_joins.append(f"LEFT JOIN {table} ON qf_raw.{col} = {table}.src")
+    raw_select = ", ".join(
+        [f"{replaced.get(_q(c), 'qf_raw.' + _q(c))} AS {_q(c)}" for c in raw_cols]
+        + ["qf_raw.__row", "qf_raw.rowid AS __rid"]
+    )
+
+    def raw_rows(where: str) -> str:
+        return f"(SELECT {raw_select} FROM qf_raw {' '.join(t2s_joins)} WHERE {where})"
+
     direct: list[str] = []  # columns whose every distinct value is already clean
     for n in dict_fields:
-        layers = _Layers(f"(SELECT DISTINCT {col_fields[n]} AS k FROM {raw_rows('true')})", ["k"])
-        _add_field_layers(layers, {n: plans[n]}, {n: '"k"'})
+        distinct = f"(SELECT DISTINCT {col_fields[n]} AS k FROM qf_raw)"
+        if n in dict_t2s:
+            t2s = dict_t2s[n]
+            distinct = (
+                f"(SELECT k, coalesce({t2s}.dst, k) AS kc FROM {distinct} "
+                f"LEFT JOIN {t2s} ON k = {t2s}.src)"
+            )
+        layers = _Layers(distinct, ["k", "kc"] if n in dict_t2s else ["k"])
+        _add_field_layers(layers, {n: plans[n]}, {n: '"kc"' if n in dict_t2s else '"k"'})
         table = _q("qf_d_" + n)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT k, "
@@ -430,8 +444,10 @@ def run_stage(
     # Exact duplicates: rows are first grouped by a 64-bit hash of all fields (cheap); only
     # when a hash repeats are rows compared in full, and the file rewritten without them.
     scan = f"read_parquet({sql_str(str(out))})"
+    # (Fields this source leaves empty are NULL on every row and add nothing to the hash.)
+    filled = ", ".join(_q(n) for n in fields if n in _plans(spec, mapping, source)[1])
     repeated = con.execute(
-        f"SELECT count(*) FROM (SELECT hash({field_list}) AS h FROM {scan} "
+        f"SELECT count(*) FROM (SELECT hash({filled or field_list}) AS h FROM {scan} "
         "GROUP BY h HAVING count(*) > 1)"
     ).fetchone()
     if repeated and repeated[0]:
@@ -500,7 +516,8 @@ def convert_traditional(
     the column is rewritten in place. Either way the cost follows the number of distinct
     traditional values, not the number of rows.
     """
-    col, tab = _q(column), _q(table)
+    col = _q(column)
+    tab = table if table.startswith("(") else _q(table)  # a table, or a subquery to scan
     rows = con.execute(
         f"SELECT DISTINCT {col} FROM {tab} WHERE regexp_matches({col}, ?)", [trad_class()]
     ).fetchall()
