@@ -46,7 +46,7 @@ def build_store(folder: Path, n: int, console: Console) -> None:
     import shutil
 
     from qingfeng.bench.fill import division_codes, fill_warnings
-    from qingfeng.store.db import make_engine, session_factory
+    from qingfeng.store.db import make_engine, refresh_statistics, session_factory
     from qingfeng.store.models import Warning
     from qingfeng.store.users import create_org, create_user
     from qingfeng.workspace import init_workspace
@@ -95,6 +95,9 @@ def build_store(folder: Path, n: int, console: Console) -> None:
     with Progress(console=console) as progress:
         task = progress.add_task(f"filling {n:,} warnings", total=n)
         fill_warnings(engine, n, codes, org_of, progress=lambda k: progress.advance(task, k))
+    # Fresh planner statistics, as after any large write (the daily digest refreshes them):
+    # without them PostgreSQL plans deep pages of a just-filled table badly.
+    refresh_statistics(engine)
     engine.dispose()
 
 
