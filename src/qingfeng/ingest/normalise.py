@@ -7,6 +7,7 @@ the normalised value, and the rule it broke (NULL when the value is fine or legi
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -121,7 +122,8 @@ def _id_birth_ok(d: str) -> str:
     Same rule as parsing the eight digits with strptime, without building a string per row:
     make_date fails (and try() gives NULL) for a month or day that does not exist.
     """
-    today = "(SELECT CAST(strftime(current_date, '%Y%m%d') AS BIGINT))"
+    # Today as a constant of the query (a scalar subquery would become a join in DuckDB's plan).
+    today = _dt.date.today().strftime("%Y%m%d")
     parts = f"CAST({d} // 10000 AS INTEGER), CAST(({d} // 100) % 100 AS INTEGER), "
     parts += f"CAST({d} % 100 AS INTEGER)"
     return f"({d} >= 18800101 AND {d} <= {today} AND try(make_date({parts})) IS NOT NULL)"
@@ -339,7 +341,7 @@ def field_plan(field: FieldSpec, *, amount_multiplier: int = 1) -> FieldPlan:
         value = "{x}"
         # The shape test runs once (in aux): the 17-digit body as a BIGINT, NULL when the
         # shape is wrong. The birth date is then checked in integer arithmetic on that number
-        # (no per-row string parsing), against today's date computed once per query.
+        # (no per-row string parsing), against today's date when the plan is made.
         aux = (
             "CASE WHEN regexp_full_match({x}, '[0-9]{17}[0-9X]') "
             "THEN CAST(left({x}, 17) AS BIGINT) END"
