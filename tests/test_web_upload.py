@@ -213,7 +213,7 @@ def test_a_required_field_left_unmapped_is_an_error_before_anything_is_ingested(
         headers={"HX-Request": "true", "X-CSRF-Token": values["csrf_token"]},
     )
     assert live.status_code == 200 and 'data-testid="mapping-errors"' in live.text
-    assert "必填字段未映射：id_no" in live.text and "公民身份号码" in live.text
+    assert "必填字段未映射：公民身份号码（id_no）" in live.text
     assert "<html" not in live.text
     refused = client.post(f"/data/upload/{token}/confirm", data=values)
     assert refused.status_code == 400 and "必填字段未映射" in refused.text
@@ -232,7 +232,10 @@ def test_a_required_field_left_unmapped_is_an_error_before_anything_is_ingested(
     values = _form(english.text)
     values[_header_key(english.text, "姓名")] = ""
     en = client.post(f"/data/upload/{_token(english.text)}/confirm?lang=en", data=values)
-    assert en.status_code == 400 and "Required fields not mapped: name" in en.text
+    assert (
+        en.status_code == 400
+        and "Required fields not mapped: Full name (simplified characters) (name)" in en.text
+    )
 
 
 def test_changing_the_dataset_offers_its_fields_and_its_own_proposal(world):
