@@ -26,6 +26,9 @@ from store_helpers import add_user, make_warning, migrated_factory, org_tree, tx
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_the_models(store_url: str) -> None:
+    # The portal's tables share the metadata: load them whatever ran before in this process.
+    import qingfeng.portal.models  # noqa: F401
+
     migrated_factory(store_url)
     with make_engine(store_url).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
