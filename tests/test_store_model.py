@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
-from qingfeng.store.db import make_engine
+from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import Base, User, Warning, utcnow
 from qingfeng.store.scope import can_see_warning, scoped_warnings
 from qingfeng.store.users import (
@@ -18,6 +18,7 @@ from qingfeng.store.users import (
     authenticate,
     create_org,
     create_user,
+    hash_password,
     verify_password,
 )
 from store_helpers import add_user, make_warning, migrated_factory, org_tree, tx
@@ -25,6 +26,9 @@ from store_helpers import add_user, make_warning, migrated_factory, org_tree, tx
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_the_models(store_url: str) -> None:
+    # The portal's tables share the metadata: load them whatever ran before in this process.
+    import qingfeng.portal.models  # noqa: F401
+
     migrated_factory(store_url)
     with make_engine(store_url).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -125,3 +129,42 @@ def test_timestamps_come_back_timezone_aware(store_url: str) -> None:
     with tx(factory) as s:
         created = s.get_one(Warning, wid).created_at
     assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
+
+
+def test_password_change_migration_keeps_existing_users(store_url: str) -> None:
+    """0400_password_change on a store that already has users: they keep signing in with their
+    password (nothing to change), the new columns work, and the downgrade removes them."""
+    from alembic import command
+
+    from qingfeng.store.db import alembic_config
+
+    cfg = alembic_config(store_url)
+    command.upgrade(cfg, "0300_complaint_links")
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, role, active,"
+                " failed_logins, created_at) VALUES ('old', 'old', :h, 'leader', :t, 0, :now)"
+            ),
+            {"h": hash_password("an old password"), "t": True, "now": utcnow()},
+        )
+    command.upgrade(cfg, "head")
+    factory = session_factory(engine)
+    with tx(factory) as s:
+        old = s.scalar(select(User).where(User.username == "old"))
+        assert old is not None
+        assert old.must_change_password is False and old.password_changed_at is None
+        assert authenticate(s, "old", "an old password") is not None
+        old.must_change_password = True
+        old.password_changed_at = utcnow()
+    with engine.connect() as conn:
+        flag = conn.execute(text("SELECT must_change_password FROM users")).scalar_one()
+    assert bool(flag) is True
+    command.downgrade(cfg, "0300_complaint_links")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("users")}
+    assert "must_change_password" not in columns and "password_changed_at" not in columns
+    assert {"username", "password_hash", "active"} <= columns
+    command.upgrade(cfg, "head")
+    engine.dispose()

@@ -1,6 +1,7 @@
 """The new back-office tools in Debian's Chromium: a model run with its live progress, a file
-upload confirmed and ingested, the quality charts, and the library profile's graph. Marked
-`browser`; needs /usr/bin/chromium."""
+upload whose mapping is edited then confirmed and ingested, the quality charts, the library
+profile's graph, and an administrator creating a user who then changes the temporary password.
+Marked `browser`; needs /usr/bin/chromium."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import duckdb
 import pytest
 
 from entities_data import P, create_county
-from ingest_helpers import registry_rows
+from ingest_helpers import REGISTRY_HEADERS, registry_rows
 from qingfeng.engine import load_models
 from qingfeng.entities import build_libraries
 from qingfeng.entities.attach import libraries_dir
+from qingfeng.ingest.mapping import find_mapping
 from qingfeng.web.app import create_app
 from qingfeng.web.liveserver import running_server
 from test_web_browser import CHROMIUM, new_page, sign_in
@@ -70,8 +72,8 @@ def live_empty(tmp_path):
         yield world, base
 
 
-def test_upload_confirm_ingest_and_quality_charts(live_empty, browser, tmp_path: Path):
-    _world, base = live_empty
+def test_upload_edit_mapping_confirm_ingest_and_quality_charts(live_empty, browser, tmp_path: Path):
+    world, base = live_empty
     source = tmp_path / "公安局_户籍人口.csv"
     with source.open("w", encoding="gb18030", newline="") as fh:
         csv.writer(fh).writerows(registry_rows())
@@ -82,9 +84,22 @@ def test_upload_confirm_ingest_and_quality_charts(live_empty, browser, tmp_path:
     page.click("[data-testid=upload-form] button[type=submit]")
     page.wait_for_selector("[data-testid=upload-preview]")
     assert "household_registry" in page.inner_text("[data-testid=upload-preview]")
+    # Edit the mapping: leaving the ID number unmapped is an error shown at once (HTMX
+    # re-renders the table), mapping it again clears it, and the phone column is dropped.
+    id_select = "select[data-header=公民身份号码]"
+    assert page.input_value(id_select) == "id_no"
+    page.select_option(id_select, "")
+    page.wait_for_selector("[data-testid=mapping-errors]")
+    assert "必填字段未映射" in page.inner_text("[data-testid=mapping-errors]")
+    page.select_option(id_select, "id_no")
+    page.wait_for_selector("[data-testid=mapping-errors]", state="detached")
+    page.select_option("select[data-header=联系电话]", label="（不使用）")
+    page.wait_for_selector("tr.unused select[data-header=联系电话]")
     page.click("[data-testid=confirm-upload]")
     page.wait_for_selector("[data-testid=ingest-report]")
     assert page.inner_text("[data-testid=rows-loaded]") == "3"
+    saved = find_mapping(world.settings.mappings_dir, REGISTRY_HEADERS)
+    assert saved is not None and saved.confirmed and saved.columns["联系电话"] is None
     page.goto(f"{base}/data")
     page.wait_for_selector("[data-chart=quality-chart-dimensions][data-rendered='1']")
     page.wait_for_selector("[data-chart=quality-chart-quarantine][data-rendered='1']")
@@ -139,3 +154,40 @@ def test_library_profile_graph_renders(tmp_path, browser):
         )
         assert before > 3 and status == 200
         assert page.errors == [] and page.offsite == []
+
+
+def test_admin_creates_a_user_who_changes_the_temporary_password(live_empty, browser):
+    world, base = live_empty
+    page = new_page(browser, base)
+    sign_in(page, base, "admin")
+    page.click("nav >> text=用户与组织")
+    page.wait_for_selector("[data-testid=users-list]")
+    form = "[data-testid=user-create]"
+    page.fill(f"{form} input[name=username]", "liu")
+    page.fill(f"{form} input[name=display_name]", "刘监督")
+    page.select_option(f"{form} select[name=role]", "supervisor")
+    page.select_option(f"{form} select[name=org_id]", str(world.orgs["county_a"].id))
+    page.fill(f"{form} input[name=password]", "first-pass-1")
+    page.click("[data-testid=user-create-submit]")
+    page.wait_for_selector("[data-testid=users-flash]")
+    assert "已创建用户 liu" in page.inner_text("[data-testid=users-flash]")
+    row = page.locator("[data-testid=user-row][data-username=liu]")
+    assert "待修改临时密码" in row.inner_text() and "都匀市纪委监委" in row.inner_text()
+    page.click("text=退出")
+    assert page.offsite == [] and page.errors == []
+
+    newcomer = new_page(browser, base)
+    newcomer.goto(f"{base}/login")
+    newcomer.fill("input[name=username]", "liu")
+    newcomer.fill("input[name=password]", "first-pass-1")
+    newcomer.click("button[type=submit]")
+    newcomer.wait_for_url(f"{base}/account/password")
+    assert newcomer.get_by_test_id("must-change").is_visible()
+    newcomer.fill("input[name=current]", "first-pass-1")
+    newcomer.fill("input[name=new]", "liu's own pass")
+    newcomer.fill("input[name=repeat]", "liu's own pass")
+    newcomer.click("[data-testid=password-submit]")
+    newcomer.wait_for_selector("[data-testid=password-changed]")
+    newcomer.goto(f"{base}/warnings")
+    assert newcomer.get_by_test_id("warning-count").inner_text() == "共 3 条预警"
+    assert newcomer.offsite == [] and newcomer.errors == []

@@ -129,3 +129,55 @@ def test_seed_demo_users_signs_in_every_role_and_is_idempotent(tmp_path):
 
     with session_factory(make_engine(settings.database_url))() as s:
         assert s.scalar(select(User).where(User.username == username)) is not None
+
+
+def test_users_disable_enable_and_reset_password(tmp_path):
+    world = make_world(tmp_path)
+    ws = str(world.settings.workspace)
+    r = runner.invoke(app, ["users", "disable", "sup_a", "-w", ws])
+    assert r.exit_code == 0 and "已停用" in r.output, r.output
+    listed = runner.invoke(app, ["users", "list", "-w", ws])
+    assert "停用 disabled" in listed.output
+    r = runner.invoke(app, ["users", "enable", "sup_a", "-w", ws])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        ["users", "reset-password", "sup_a", "--password-stdin", "-w", ws],
+        input="temporary-1\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert "待改密码" in runner.invoke(app, ["users", "list", "-w", ws]).output
+    client = client_for(world)
+    from web_helpers import csrf_from
+
+    page = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"username": "sup_a", "password": "temporary-1", "csrf_token": csrf_from(page.text)},
+    )
+    assert r.headers["location"] == "/account/password"
+    short = runner.invoke(
+        app, ["users", "reset-password", "sup_a", "--password-stdin", "-w", ws], input="x\n"
+    )
+    assert short.exit_code == 1 and "too short" in short.output
+    missing = runner.invoke(app, ["users", "disable", "nobody", "-w", ws])
+    assert missing.exit_code == 1 and "nobody" in missing.output
+    with world.factory() as s:
+        actions = [a.action for a in s.scalars(select(AuditLog).where(AuditLog.actor == "cli"))]
+    assert actions == ["user.disable", "user.enable", "user.password_reset"]
+
+
+def test_users_add_temporary_must_change_at_first_sign_in(tmp_path):
+    world = make_world(tmp_path)
+    ws = str(world.settings.workspace)
+    r = runner.invoke(
+        app,
+        [
+            *("users", "add", "qin", "--role", "leader", "--org", "5227", "--temporary"),
+            *("--password-stdin", "-w", ws),
+        ],
+        input="first-pass-1\n",
+    )
+    assert r.exit_code == 0, r.output
+    with world.factory() as s:
+        assert s.scalar(select(User.must_change_password).where(User.username == "qin")) is True

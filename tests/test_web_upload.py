@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import select
 
-from ingest_helpers import registry_rows
+from ingest_helpers import REGISTRY_HEADERS, registry_rows
+from qingfeng.ingest.mapping import find_mapping
+from qingfeng.lake import connect
 from qingfeng.store.models import AuditLog
 from qingfeng.web.uploads import uploads_dir
 from web_helpers import client_for, csrf_from, make_world, sign_in
@@ -138,3 +141,183 @@ def test_quality_fragment_charts_the_lake_after_an_upload(world):
     # 2 of the 6 rows read were quarantined (1 duplicate removed): 2 / 6 = 33.3 %.
     assert quarantine["series"][0]["data"][0]["value"] == pytest.approx(33.3, abs=0.1)
     assert 'data-testid="cross-checks"' in fragment and "缺少数据" in fragment
+
+
+# ------------------------------------------------------------------ editing the mapping
+def _form(html: str) -> dict[str, str]:
+    """The values the mapping form would post as the page shows it (selected options)."""
+    values = {"csrf_token": csrf_from(html)}
+    form = html.split('data-testid="mapping-form"')[1].split("</form>")[0]
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        values[name] = chosen.group(1) if chosen else ""
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        values[name] = value
+    return values
+
+
+def _header_key(html: str, header: str) -> str:
+    match = re.search(
+        rf'<select name="(t0-c\d+)" data-testid="field-select" data-header="{header}"', html
+    )
+    assert match, f"no select for {header}"
+    return match.group(1)
+
+
+def _token(html: str) -> str:
+    return html.split("/data/upload/")[1].split("/")[0]
+
+
+def test_an_edited_mapping_is_saved_as_the_cli_writes_it_then_ingested(world):
+    client = sign_in(client_for(world), "data")
+    r = _upload(client, "公安局_户籍人口.csv", _csv_bytes(registry_rows()))
+    assert r.status_code == 200
+    # Every header has a select of the dataset's fields, the proposal chosen, plus "not used".
+    assert r.text.count('data-testid="field-select"') == 10
+    values = _form(r.text)
+    assert values[_header_key(r.text, "公民身份号码")] == "id_no"
+    assert values["t0-dataset"] == "household_registry"
+    assert "（不使用）" in r.text and "公民身份号码" in r.text
+    # The person decides the phone column is not to be used, and the status column is too
+    # unreliable to keep the death date: both changed in the form.
+    values[_header_key(r.text, "联系电话")] = ""
+    values[_header_key(r.text, "注销日期")] = ""
+    done = client.post(f"/data/upload/{_token(r.text)}/confirm", data=values)
+    assert done.status_code == 200, done.text
+    assert 'data-testid="ingest-report"' in done.text
+    assert done.text.split('data-testid="rows-loaded">')[1].split("<")[0] == "3"
+    saved = find_mapping(world.settings.mappings_dir, REGISTRY_HEADERS)
+    assert saved is not None and saved.confirmed and saved.dataset == "household_registry"
+    assert saved.columns["联系电话"] is None and saved.columns["注销日期"] is None
+    assert saved.columns["公民身份号码"] == "id_no"
+    assert saved.path is not None and saved.path.read_text("utf-8").startswith("# 清风 qingfeng")
+    phones = connect(world.settings).execute("SELECT count(phone) FROM household_registry")
+    assert phones.fetchone() == (0,)
+    with world.factory() as s:
+        row = s.scalar(select(AuditLog).where(AuditLog.action == "data.ingest"))
+    assert row is not None and row.detail["mappings"] == {
+        "公安局_户籍人口.csv": "household_registry"
+    }
+
+
+def test_a_required_field_left_unmapped_is_an_error_before_anything_is_ingested(world):
+    client = sign_in(client_for(world), "data")
+    r = _upload(client, "公安局_户籍人口.csv", _csv_bytes(registry_rows()))
+    token = _token(r.text)
+    values = _form(r.text)
+    values[_header_key(r.text, "公民身份号码")] = ""
+    # Live, while editing (HTMX re-renders the table): the error is there before confirming.
+    live = client.post(
+        f"/data/upload/{token}/edit?table=0",
+        data=values,
+        headers={"HX-Request": "true", "X-CSRF-Token": values["csrf_token"]},
+    )
+    assert live.status_code == 200 and 'data-testid="mapping-errors"' in live.text
+    assert "必填字段未映射：公民身份号码（id_no）" in live.text
+    assert "<html" not in live.text
+    refused = client.post(f"/data/upload/{token}/confirm", data=values)
+    assert refused.status_code == 400 and "必填字段未映射" in refused.text
+    assert "映射尚有错误" in refused.text
+    assert not (world.settings.lake_dir / "_catalogue.json").exists()
+    assert find_mapping(world.settings.mappings_dir, REGISTRY_HEADERS) is None
+    # The same field for two headers is refused too.
+    twice = dict(values)
+    twice[_header_key(r.text, "公民身份号码")] = "name"
+    clash = client.post(f"/data/upload/{token}/confirm", data=twice)
+    assert clash.status_code == 400 and "字段 name 被多个表头使用" in clash.text
+    # Fixed, it goes through: the upload waited.
+    values[_header_key(r.text, "公民身份号码")] = "id_no"
+    assert client.post(f"/data/upload/{token}/confirm", data=values).status_code == 200
+    english = _upload(client, "公安局_户籍人口2.csv", _csv_bytes(registry_rows()[:3]))
+    values = _form(english.text)
+    values[_header_key(english.text, "姓名")] = ""
+    en = client.post(f"/data/upload/{_token(english.text)}/confirm?lang=en", data=values)
+    assert (
+        en.status_code == 400
+        and "Required fields not mapped: Full name (simplified characters) (name)" in en.text
+    )
+
+
+def test_changing_the_dataset_offers_its_fields_and_its_own_proposal(world):
+    client = sign_in(client_for(world), "data")
+    rows = [
+        ["火化证编号", "死者身份证号", "死者姓名", "死亡日期", "备注"],
+        ["HH-001", registry_rows()[1][0], "王小明", "2024-01-03", ""],
+    ]
+    r = _upload(client, "殡仪馆_火化记录.csv", _csv_bytes(rows))
+    token = _token(r.text)
+    values = _form(r.text)
+    assert values["t0-dataset"] == "deaths"
+    values["t0-dataset"] = "household_registry"
+    swapped = client.post(
+        f"/data/upload/{token}/edit?table=0",
+        data=values,
+        headers={"HX-Request": "true", "X-CSRF-Token": values["csrf_token"]},
+    )
+    assert swapped.status_code == 200
+    assert 'name="t0-shown" value="household_registry"' in swapped.text
+    assert 'value="household_no"' in swapped.text and 'value="death_date"' not in swapped.text
+    # household_registry needs a status no header gives: said at once.
+    assert "必填字段未映射" in swapped.text and "status" in swapped.text
+    back = _form('data-testid="mapping-form"' + swapped.text + "</form>" + r.text)
+    back["t0-dataset"] = "deaths"
+    back["t0-shown"] = "household_registry"
+    again = client.post(f"/data/upload/{token}/confirm", data=back)
+    assert again.status_code == 400  # the dataset just changed: its fields are shown to check
+    assert "已改为数据集 deaths" in again.text
+    checked = _form(again.text)
+    assert checked["t0-dataset"] == "deaths" and checked["t0-shown"] == "deaths"
+    done = client.post(f"/data/upload/{token}/confirm", data=checked)
+    assert done.status_code == 200 and "deaths" in done.text
+
+
+def test_prohibited_fields_stay_refused(world):
+    client = sign_in(client_for(world), "data")
+    rows = [[*row, "宗教信仰" if i == 0 else "某教"] for i, row in enumerate(registry_rows())]
+    r = _upload(client, "户籍_含宗教.csv", _csv_bytes(rows))
+    key = _header_key(r.text, "宗教信仰")
+    values = _form(r.text)
+    assert values[key] == "religion" and "（禁止采集，不入库）" in r.text
+    # A person may also point another column at a prohibited field: it is dropped all the same.
+    values[_header_key(r.text, "联系电话")] = ""
+    done = client.post(f"/data/upload/{_token(r.text)}/confirm", data=values)
+    assert done.status_code == 200
+    assert (
+        done.text.split('data-testid="dropped-prohibited">')[1].split("<")[0].endswith("宗教信仰")
+    )
+    columns = [
+        c[0] for c in connect(world.settings).execute("DESCRIBE household_registry").fetchall()
+    ]
+    assert "religion" not in columns
+
+
+def test_editing_needs_the_token_the_role_and_the_uploader(world):
+    client = sign_in(client_for(world), "data")
+    r = _upload(client, "公安局_户籍人口.csv", _csv_bytes(registry_rows()))
+    token = _token(r.text)
+    values = _form(r.text)
+    without = {k: v for k, v in values.items() if k != "csrf_token"}
+    assert client.post(f"/data/upload/{token}/edit?table=0", data=without).status_code == 403
+    assert client.post(f"/data/upload/{token}/confirm", data=without).status_code == 403
+    builder = sign_in(client_for(world), "builder")
+    page = builder.get("/data")
+    hdr = {"X-CSRF-Token": csrf_from(page.text)}
+    assert (
+        builder.post(f"/data/upload/{token}/edit?table=0", data=without, headers=hdr).status_code
+        == 403
+    )
+    admin = sign_in(client_for(world), "admin")  # may upload, but this is not their upload
+    hdr = {"X-CSRF-Token": csrf_from(admin.get("/data").text)}
+    assert (
+        admin.post(f"/data/upload/{token}/edit?table=0", data=without, headers=hdr).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/data/upload/{token}/edit?table=7",
+            data=values,
+            headers={"X-CSRF-Token": values["csrf_token"]},
+        ).status_code
+        == 404
+    )
+    assert not (world.settings.lake_dir / "_catalogue.json").exists()

@@ -28,25 +28,17 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Add a unit below its parent."""
-        from qingfeng import audit
+        from qingfeng.store import admin
         from qingfeng.store.db import make_engine, session_factory
-        from qingfeng.store.users import UserError, create_org, org_by_code_or_id
+        from qingfeng.store.users import UserError
 
         settings = settings_for(workspace)
         engine = make_engine(settings.database_url)
         try:
             with session_factory(engine)() as s, s.begin():
-                parent_org = None
-                if parent:
-                    parent_org = org_by_code_or_id(s, parent)
-                    if parent_org is None:
-                        raise UserError(f"找不到上级单位 / no organisation {parent!r}")
-                org = create_org(s, name, kind, code or None, parent_org)
-                audit.append(
-                    s, "cli", "org.add", "organisation", org.id,
-                    {"name": name, "kind": kind, "code": code, "parent_id": org.parent_id},
-                )  # fmt: skip
-                org_id = org.id
+                cli = admin.Admin.cli()
+                parent_org = admin.get_org(s, cli, parent) if parent else None
+                org_id = admin.add_org(s, cli, name, kind, code or None, parent_org).id
         except UserError as exc:
             raise fail(str(exc)) from None
         finally:
@@ -59,16 +51,14 @@ def register(app: typer.Typer) -> None:
         flat: Annotated[bool, typer.Option("--flat", help="A table instead of a tree.")] = False,
     ) -> None:
         """Show the organisation tree."""
-        from sqlalchemy import select
-
+        from qingfeng.store import admin
         from qingfeng.store.db import make_engine, session_factory
-        from qingfeng.store.models import Organisation
 
         settings = settings_for(workspace)
         engine = make_engine(settings.database_url)
         try:
             with session_factory(engine)() as s:
-                rows = list(s.scalars(select(Organisation).order_by(Organisation.path)))
+                rows = admin.orgs_in_scope(s, admin.Admin.cli())
         finally:
             engine.dispose()
         if flat:

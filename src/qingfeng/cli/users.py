@@ -1,18 +1,57 @@
-"""`qingfeng users ...`: add, list and unlock the people who sign in to the back office."""
+"""`qingfeng users ...`: add, list, unlock, disable/enable and reset the passwords of the people
+who sign in to the back office. The work is qingfeng.store.admin's, shared with the Users page."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
+
+if TYPE_CHECKING:
+    from qingfeng.store.models import User
 
 ROLE_HELP = (
     "administrator | model_builder | supervisor | verifier | leader | data_officer | auditor"
 )
+T = TypeVar("T")
+
+
+@contextmanager
+def _transaction(workspace: object) -> Iterator[Session]:
+    """One committed transaction on the workspace's store; a UserError becomes a clear exit."""
+    from qingfeng.store.db import make_engine, session_factory
+    from qingfeng.store.users import UserError
+
+    settings = settings_for(workspace)  # type: ignore[arg-type]
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as s, s.begin():
+            yield s
+    except UserError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True))
+
+
+def _on_user(workspace: object, username: str, change: Callable[[Session, User], T]) -> T:
+    from qingfeng.store import admin
+
+    with _transaction(workspace) as s:
+        user = admin.get_user(s, admin.Admin.cli(), username)
+        return change(s, user)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,62 +69,44 @@ def register(app: typer.Typer) -> None:
         password_stdin: Annotated[
             bool, typer.Option("--password-stdin", help="Read the password from stdin.")
         ] = False,
+        temporary: Annotated[
+            bool,
+            typer.Option(
+                "--temporary", help="The user must change this password at first sign-in."
+            ),
+        ] = False,
         workspace: WorkspaceOption = None,
     ) -> None:
         """Add a user; the password is asked twice (never given on the command line)."""
-        from qingfeng import audit
-        from qingfeng.store.db import make_engine, session_factory
-        from qingfeng.store.users import UserError
-        from qingfeng.web.accounts import add_user
+        from qingfeng.store import admin
 
-        settings = settings_for(workspace)
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
-        engine = make_engine(settings.database_url)
-        try:
-            with session_factory(engine)() as s, s.begin():
-                user = add_user(s, username, password, role, org, name)
-                org_name = user.org.name if user.org else ""
-                audit.append(
-                    s, "cli", "user.add", "user", user.id, {"username": username, "role": role}
-                )
-        except UserError as exc:
-            raise fail(str(exc)) from None
-        finally:
-            engine.dispose()
+        password = _read_password(password_stdin)
+        with _transaction(workspace) as s:
+            cli = admin.Admin.cli()
+            unit = admin.get_org(s, cli, org)
+            admin.add_user(
+                s, cli, username, password, role, unit, name, must_change_password=temporary
+            )
+            org_name = unit.name
         console.print(f"已添加用户 / user added: [bold]{username}[/] ({role}, {org_name})")
 
     @users.command("list")
     def list_(workspace: WorkspaceOption = None) -> None:
         """List users with their role, organisation and lock state."""
-        from sqlalchemy import select
+        from qingfeng.store import admin
 
-        from qingfeng.store.db import make_engine, session_factory
-        from qingfeng.store.models import Organisation, User
-
-        settings = settings_for(workspace)
-        engine = make_engine(settings.database_url)
         table = Table(
             "用户名 username", "姓名 name", "角色 role", "组织 organisation", "状态 state"
         )
-        try:
-            with session_factory(engine)() as s:
-                rows = s.execute(
-                    select(User, Organisation.name)
-                    .outerjoin(Organisation, Organisation.id == User.org_id)
-                    .order_by(User.username)
-                )
-                for user, org_name in rows:
-                    state = "停用 disabled" if not user.active else ""
-                    if user.locked_until is not None:
-                        state = f"锁定至 locked until {user.locked_until:%Y-%m-%d %H:%M} UTC"
-                    table.add_row(
-                        user.username, user.display_name, user.role, org_name or "", state
-                    )
-        finally:
-            engine.dispose()
+        with _transaction(workspace) as s:
+            for user in admin.users_in_scope(s, admin.Admin.cli()):
+                state = "停用 disabled" if not user.active else ""
+                if user.locked_until is not None:
+                    state = f"锁定至 locked until {user.locked_until:%Y-%m-%d %H:%M} UTC"
+                if user.must_change_password and not state:
+                    state = "待改密码 must change password"
+                org_name = user.org.name if user.org else ""
+                table.add_row(user.username, user.display_name, user.role, org_name, state)
         console.print(table)
 
     @users.command("unlock")
@@ -94,22 +115,57 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Lift a lock-out after too many failed sign-ins."""
-        from sqlalchemy import select
+        from qingfeng.store import admin
 
-        from qingfeng import audit
-        from qingfeng.store.db import make_engine, session_factory
-        from qingfeng.store.models import User
-
-        settings = settings_for(workspace)
-        engine = make_engine(settings.database_url)
-        try:
-            with session_factory(engine)() as s, s.begin():
-                user = s.scalar(select(User).where(User.username == username))
-                if user is None:
-                    raise fail(f"没有该用户 / no user {username!r}")
-                user.locked_until = None
-                user.failed_logins = 0
-                audit.append(s, "cli", "user.unlock", "user", user.id, {"username": username})
-        finally:
-            engine.dispose()
+        _on_user(workspace, username, lambda s, u: admin.unlock(s, admin.Admin.cli(), u))
         console.print(f"已解锁 / unlocked: {username}")
+
+    @users.command("disable")
+    def disable(
+        username: Annotated[str, typer.Argument(help="Sign-in name.")],
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        """Disable an account: sign-in is refused and open sessions end."""
+        from qingfeng.store import admin
+
+        _on_user(workspace, username, lambda s, u: admin.set_active(s, admin.Admin.cli(), u, False))
+        console.print(f"已停用 / disabled: {username}")
+
+    @users.command("enable")
+    def enable(
+        username: Annotated[str, typer.Argument(help="Sign-in name.")],
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        """Enable a disabled account again."""
+        from qingfeng.store import admin
+
+        _on_user(workspace, username, lambda s, u: admin.set_active(s, admin.Admin.cli(), u, True))
+        console.print(f"已启用 / enabled: {username}")
+
+    @users.command("reset-password")
+    def reset_password(
+        username: Annotated[str, typer.Argument(help="Sign-in name.")],
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+        ] = False,
+        temporary: Annotated[
+            bool,
+            typer.Option(
+                "--temporary/--permanent",
+                help="Whether the user must change it at the next sign-in.",
+            ),
+        ] = True,
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        """Set a new password (temporary by default); open sessions end, a lock is lifted."""
+        from qingfeng.store import admin
+
+        password = _read_password(password_stdin)
+        _on_user(
+            workspace,
+            username,
+            lambda s, u: admin.reset_password(
+                s, admin.Admin.cli(), u, password, must_change=temporary
+            ),
+        )
+        console.print(f"已重置密码 / password reset: {username}")

@@ -279,10 +279,11 @@ def load_mapping(path: Path) -> Mapping:
     )
 
 
-def find_mapping(folder: Path, headers: list[str], dataset: str | None = None) -> Mapping | None:
-    """A saved mapping for exactly this set of headers (confirmed ones first)."""
+def find_mappings(folder: Path, headers: list[str], dataset: str | None = None) -> list[Mapping]:
+    """Every saved mapping for exactly this set of headers, the one to use first (confirmed,
+    then the newest)."""
     if not folder.exists():
-        return None
+        return []
     sig = header_signature(headers)
     found: list[Mapping] = []
     for path in sorted(folder.glob("*.yaml")):
@@ -290,6 +291,12 @@ def find_mapping(folder: Path, headers: list[str], dataset: str | None = None) -
         if m.signature == sig and (dataset is None or m.dataset == dataset):
             found.append(m)
     found.sort(key=lambda m: (m.confirmed, m.path.stat().st_mtime if m.path else 0), reverse=True)
+    return found
+
+
+def find_mapping(folder: Path, headers: list[str], dataset: str | None = None) -> Mapping | None:
+    """A saved mapping for exactly this set of headers (confirmed ones first)."""
+    found = find_mappings(folder, headers, dataset)
     return found[0] if found else None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from qingfeng.catalogue.model import FieldSpec
+from qingfeng.divisions import DIVISION_SHAPE
 
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space become their half-width forms.
 _FW_FROM = "".join(chr(0xFF01 + i) for i in range(94)) + "\u3000"
@@ -26,7 +27,7 @@ _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 _ID_SHAPE = "[0-9]{17}[0-9X]"
 _USCC_SHAPE = "[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
-_DIVISION_SHAPE = "[1-9][0-9]{5}([0-9]{3}([0-9]{3})?)?"
+_DIVISION_SHAPE = DIVISION_SHAPE  # qingfeng.divisions: one rule for ingest and the org tree
 _BLANKS = (
     "",
     "null",
@@ -238,7 +239,7 @@ def macro_sql() -> list[str]:
         # --- division codes: 6 (county), 9 (township) or 12 (village) digits, stored as 12 ---
         "CREATE OR REPLACE MACRO qf_division_t(s) AS qf_nospace(qf_hw(s))",
         "CREATE OR REPLACE MACRO qf_division_p(t) AS CASE WHEN "
-        "regexp_full_match(t, '[1-9][0-9]{5}([0-9]{3}([0-9]{3})?)?') THEN rpad(t, 12, '0') END",
+        f"regexp_full_match(t, '{_DIVISION_SHAPE}') THEN rpad(t, 12, '0') END",
         "CREATE OR REPLACE MACRO qf_division(s) AS qf_division_p(qf_division_t(qf_blank(s)))",
         # --- phones: mobile 1xxxxxxxxxx, landline 0 + area code + number, optional +86 ---
         "CREATE OR REPLACE MACRO qf_phone_t(s) AS regexp_replace(regexp_replace(qf_hw(s), "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -9,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qingfeng.divisions import ORG_CODE_LENGTH, org_code_problem
 from qingfeng.store.models import MAX_ID, ORG_KINDS, ROLES, Organisation, User, utcnow
 
 MAX_FAILED_LOGINS = 5
@@ -16,10 +18,37 @@ LOCKOUT = timedelta(minutes=15)
 
 # The order of levels in the tree: a child must sit below its parent (a team below anything).
 _LEVEL = {"province": 0, "city": 1, "county": 2, "township": 3}
+# Sign-in names: what the sign-in form accepts (64 characters at most), without spaces.
+USERNAME_RE = re.compile(r"[^\s\x00-\x1f]{1,64}")
+
+
+MIN_PASSWORD_LENGTH = 8
 
 
 class UserError(ValueError):
-    """A user or organisation cannot be created as asked; the message says why."""
+    """A user or organisation cannot be created or changed as asked; the message says why.
+
+    `key` and `params` name the reason for the back office, which shows it in the reader's
+    language (`users.error.<key>` in web/messages.yaml); the message itself is for the CLI.
+    """
+
+    def __init__(self, message: str, key: str = "", **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+def check_password(password: str, username: str = "") -> None:
+    """The strength rule for every password (CLI, back office, reset, change): 8 characters at
+    least. Raises UserError naming the user, never echoing the password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        who = f" of {username!r}" if username else ""
+        raise UserError(
+            f"密码太短，至少 {MIN_PASSWORD_LENGTH} 个字符 / password{who} is too short "
+            f"({MIN_PASSWORD_LENGTH} characters at least)",
+            "password_short",
+            min=MIN_PASSWORD_LENGTH,
+        )
 
 
 def _hasher() -> PasswordHasher:
@@ -45,18 +74,37 @@ def create_org(
     parent: Organisation | None = None,
 ) -> Organisation:
     """Add a unit to the tree. `division_code` is the prefix of the area it supervises."""
+    name = name.strip()
+    if not name:
+        raise UserError("单位名称不能为空 / the unit needs a name", "org_name_empty")
     if kind not in ORG_KINDS:
-        raise UserError(f"unknown organisation kind {kind!r}; expected one of {ORG_KINDS}")
-    if division_code is not None and not (division_code.isdigit() and len(division_code) <= 12):
-        raise UserError(f"division code {division_code!r} of {name!r} must be 1–12 digits")
+        raise UserError(
+            f"unknown organisation kind {kind!r}; expected one of {ORG_KINDS}",
+            "org_kind",
+            kind=kind,
+        )
+    division_code = (division_code or "").strip() or None
+    problem = org_code_problem(kind, division_code)
+    if problem:
+        raise UserError(
+            f"{name}: {problem}",
+            "org_code",
+            code=division_code or "",
+            length=ORG_CODE_LENGTH.get(kind, 0),
+        )
     if kind == "team":
         if parent is None:
-            raise UserError(f"dispatched team {name!r} needs a parent unit")
+            raise UserError(f"dispatched team {name!r} needs a parent unit", "org_team_parent")
     elif parent is not None:
         if parent.kind != "team" and _LEVEL[kind] <= _LEVEL[parent.kind]:
-            raise UserError(f"a {kind} cannot sit below a {parent.kind} ({name!r})")
+            raise UserError(
+                f"a {kind} cannot sit below a {parent.kind} ({name!r})",
+                "org_level",
+                kind=kind,
+                parent=parent.kind,
+            )
         if parent.kind == "team":
-            raise UserError(f"{name!r}: only teams may have a team as parent")
+            raise UserError(f"{name!r}: only teams may have a team as parent", "org_team_child")
         if (
             division_code
             and parent.division_code
@@ -64,7 +112,10 @@ def create_org(
         ):
             raise UserError(
                 f"division code {division_code} of {name!r} is outside its parent's "
-                f"{parent.division_code}"
+                f"{parent.division_code}",
+                "org_outside_parent",
+                code=division_code,
+                parent_code=parent.division_code,
             )
     org = Organisation(
         name=name, kind=kind, division_code=division_code or None, parent=parent, path=""
@@ -83,27 +134,38 @@ def create_user(
     role: str,
     org_id: int | None,
     display_name: str = "",
+    *,
+    must_change_password: bool = False,
 ) -> User:
-    """Add a user with an argon2 password hash."""
+    """Add a user with an argon2 password hash. With `must_change_password` the password is a
+    temporary one that the back office makes the user replace at first sign-in."""
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; expected one of {ROLES}")
+        raise UserError(
+            f"unknown role {role!r}; expected one of {ROLES}", "role_unknown", role=role
+        )
     username = username.strip()
     if not username:
-        raise UserError("username must not be empty")
-    if len(password) < 8:
-        raise UserError(f"password of {username!r} is too short (8 characters at least)")
+        raise UserError("username must not be empty", "username_empty")
+    if not USERNAME_RE.fullmatch(username):
+        raise UserError(
+            f"用户名不能含空格，最多 64 个字符 / username {username!r} may not hold spaces and "
+            "has 64 characters at most",
+            "username_chars",
+        )
+    check_password(password, username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"user {username!r} already exists")
+        raise UserError(f"user {username!r} already exists", "username_taken", username=username)
     if org_id is not None and session.get(Organisation, org_id) is None:
-        raise UserError(f"organisation {org_id} does not exist")
+        raise UserError(f"organisation {org_id} does not exist", "org_missing", org=org_id)
     user = User(
         username=username,
-        display_name=display_name or username,
+        display_name=display_name.strip() or username,
         password_hash=hash_password(password),
         role=role,
         org_id=org_id,
         active=True,
         failed_logins=0,
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()

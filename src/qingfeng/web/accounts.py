@@ -1,5 +1,6 @@
-"""Sign-in over the store's users (qingfeng.store.users): authenticate with lock-out, load the
-signed-in principal with its organisational scope, and add users for the CLI and the demo."""
+"""Sign-in over the store's users (qingfeng.store.users): authenticate with lock-out and load the
+signed-in principal with its organisational scope. Adding and changing users is
+qingfeng.store.admin (shared with the CLI)."""
 
 from __future__ import annotations
 
@@ -78,20 +79,6 @@ def load_principal(db: Session, user_id: int) -> tuple[Principal, str] | None:
         org_name=org.name if org else "",
         org_ids=tuple(subtree_ids(db, org)) if org else (),
         prefixes=tuple(subtree_prefixes(db, org)) if org else (),
+        must_change_password=user.must_change_password,
     )
     return principal, session_stamp(user.password_hash)
-
-
-def add_user(
-    db: Session,
-    username: str,
-    password: str,
-    role: str,
-    org_ref: str,
-    display_name: str = "",
-) -> User:
-    """Create a user in the organisation named by division code, id or name; caller commits."""
-    org = store_users.org_by_code_or_id(db, org_ref)
-    if org is None:
-        raise store_users.UserError(f"找不到组织 / no organisation {org_ref!r}")
-    return store_users.create_user(db, username, password, role, org.id, display_name)

@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from qingfeng import __version__
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.web.deps import NotSignedIn
+from qingfeng.web.deps import PASSWORD_PAGE, NotSignedIn, PasswordChangeRequired
 from qingfeng.web.queries.dashboard import CubeCache
 from qingfeng.web.templating import make_templates, render
 
@@ -98,9 +98,20 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
-    from qingfeng.web.pages import audit, auth, dashboard, data, home, models, people, warnings
+    from qingfeng.web.pages import (
+        account,
+        audit,
+        auth,
+        dashboard,
+        data,
+        home,
+        models,
+        people,
+        users,
+        warnings,
+    )
 
-    for module in (auth, home, warnings, dashboard, audit, models, data, people):
+    for module in (auth, account, home, warnings, dashboard, audit, models, data, people, users):
         app.include_router(module.router)
     _include_api(app)
     from qingfeng.web.portal_mount import mount_portal
@@ -129,6 +140,14 @@ def _install_error_pages(app: FastAPI) -> None:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": location})
         return RedirectResponse(location, status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def to_password(request: Request, _exc: PasswordChangeRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "change your password first"}, status_code=403)
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=403, headers={"HX-Redirect": PASSWORD_PAGE})
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -81,6 +81,7 @@ def seed_demo_users(settings: Settings) -> list[tuple[str, str, str]]:
                     user.password_hash = hash_password(DEMO_PASSWORD)
                     user.role, user.org_id, user.active = role, org.id, True
                     user.failed_logins, user.locked_until = 0, None
+                    user.must_change_password = False
                 seeded.append((username, DEMO_PASSWORD, role))
             audit.append(s, "demo", "user.seed_demo", "user", "*", {"count": len(seeded)})
     finally:

@@ -30,6 +30,16 @@ class NotSignedIn(Exception):
     """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
 
 
+class PasswordChangeRequired(Exception):
+    """The user signed in with a temporary password: every page but the password form and
+    sign-out sends them there first."""
+
+
+PASSWORD_PAGE = "/account/password"
+# What a user with a temporary password may still reach.
+_PASSWORD_EXEMPT = frozenset({PASSWORD_PAGE, "/logout"})
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -55,6 +65,8 @@ def current_principal(request: Request, db: DbDep) -> Principal:
         raise NotSignedIn
     principal = loaded[0]
     request.state.principal = principal
+    if principal.must_change_password and request.url.path not in _PASSWORD_EXEMPT:
+        raise PasswordChangeRequired
     return principal
 
 

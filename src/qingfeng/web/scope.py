@@ -23,6 +23,7 @@ class Principal:
     org_name: str
     org_ids: tuple[int, ...] = ()  # the organisation and every unit below it
     prefixes: tuple[str, ...] = ()  # division-code prefixes the subtree covers
+    must_change_password: bool = False  # a temporary password: every page asks for a new one
 
     def covers(self, division_code: str | None) -> bool:
         """Whether a record located at `division_code` lies inside this user's area."""

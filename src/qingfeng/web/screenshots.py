@@ -46,6 +46,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("07-data", "data_officer", "/data"),
     Shot("08-audit", "auditor", "/audit"),
     Shot("09-person", "supervisor", "first-person"),
+    Shot("10-users", "administrator", "/users"),
+    Shot("11-password", "verifier", "/account/password"),
 )
 
 

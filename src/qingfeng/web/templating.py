@@ -31,6 +31,7 @@ NAV: tuple[tuple[Area, str, str], ...] = (
     (Area.MODELS, "/models", "nav.models"),
     (Area.DATA, "/data", "nav.data"),
     (Area.AUDIT, "/audit", "nav.audit"),
+    (Area.USERS, "/users", "nav.users"),
 )
 
 
@@ -63,7 +64,16 @@ def make_templates() -> Jinja2Templates:
         mask_id=mask_id, mask_name=mask_name, money=money, number=number, when=when, day=day
     )
     env.globals["LANGUAGES"] = LANGUAGES
+    env.globals["user_error"] = user_error
     return templates
+
+
+def user_error(t: Translator, exc: Exception) -> str:
+    """A refused user or organisation change in the reader's language (`users.error.<key>`),
+    else the store's own bilingual message."""
+    key = f"users.error.{getattr(exc, 'key', '')}"
+    params = getattr(exc, "params", {}) or {}
+    return t(key, **params) if getattr(exc, "key", "") and t.has(key) else str(exc)
 
 
 def translator_for(request: Request) -> Translator:

@@ -1,5 +1,12 @@
 """Department files uploaded in the browser: kept under sources/uploads/<token>/, read once to
-propose a mapping per table, and ingested only after a person confirms that mapping.
+propose a mapping per table, and ingested only after a person has checked — and, if need be,
+edited — that mapping.
+
+The proposal is kept beside the file (`.proposal.json`: sources, headers and the proposed
+mappings, never a data value). The person may change the dataset of each table and the field of
+each header; what they confirm is saved with `qingfeng.ingest.mapping.save_mapping` as the same
+YAML file `qingfeng ingest` writes (confirmed, replacing any other saved mapping for the same
+headers), and the ingest then proceeds as the CLI's does.
 
 A file that cannot be read or whose headers match no standard dataset is deleted at once: nothing
 of it stays in the workspace. A confirmed file stays as the source of record of its batch (the
@@ -8,16 +15,27 @@ lake identifies a source by content, so ingesting it again changes nothing).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue
 from qingfeng.ingest import readers
 from qingfeng.ingest.errors import IngestError
-from qingfeng.ingest.mapping import Mapping, find_mapping, propose
+from qingfeng.ingest.mapping import (
+    Mapping,
+    find_mapping,
+    find_mappings,
+    map_headers,
+    missing_required,
+    propose,
+    save_mapping,
+)
 from qingfeng.ingest.pipeline import _connection, _sources, ingest_path
 from qingfeng.ingest.report import IngestReport
 from qingfeng.settings import Settings
@@ -25,6 +43,7 @@ from qingfeng.settings import Settings
 DEFAULT_UPLOAD_LIMIT = 200 * 1024 * 1024  # bytes; larger files go through `qingfeng ingest`
 CHUNK = 1024 * 1024
 TOKEN_RE = re.compile(r"^[0-9a-f]{16}$")
+PROPOSAL_FILE = ".proposal.json"  # beside the upload: what was proposed, for the editor
 
 
 class UploadError(ValueError):
@@ -96,7 +115,11 @@ def upload_path(settings: Settings, token: str) -> Path:
     if not TOKEN_RE.fullmatch(token):
         raise UploadError("上传编号无效 / not an upload id")
     folder = uploads_dir(settings) / token
-    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    files = (
+        [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        if folder.is_dir()
+        else []
+    )
     if len(files) != 1:
         raise UploadError("上传的文件已不存在，请重新上传 / the upload is gone; upload it again")
     return files[0]
@@ -142,15 +165,201 @@ def preview(settings: Settings, token: str) -> UploadPreview:
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _write_proposal(path.parent, tables)
     return UploadPreview(token, path.name, path.stat().st_size, tables)
 
 
-def ingest_upload(settings: Settings, token: str, datasets: dict[str, str]) -> IngestReport:
-    """Ingest the upload, accepting for each table exactly the mapping the person confirmed
-    (`datasets`: table → dataset shown). A different proposal is saved for review instead."""
+def _write_proposal(folder: Path, tables: list[TablePreview]) -> None:
+    body = [
+        {
+            "source": t.source,
+            "dataset": t.dataset,
+            "saved": t.saved,
+            "headers": t.mapping.headers,
+            "columns": t.mapping.columns,
+            "constants": t.mapping.constants,
+            "units": t.mapping.units,
+        }
+        for t in tables
+    ]
+    (folder / PROPOSAL_FILE).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+
+
+def load_proposal(settings: Settings, token: str) -> list[TablePreview]:
+    """The tables and mappings proposed when the file was uploaded."""
+    folder = upload_path(settings, token).parent
+    try:
+        body: list[dict[str, Any]] = json.loads(
+            (folder / PROPOSAL_FILE).read_text(encoding="utf-8")
+        )
+    except (OSError, ValueError):
+        raise UploadError(
+            "上传的文件已不存在，请重新上传 / the upload is gone; upload it again"
+        ) from None
+    return [
+        TablePreview(
+            t["source"],
+            t["dataset"],
+            Mapping(
+                dataset=t["dataset"],
+                headers=list(t["headers"]),
+                columns=dict(t["columns"]),
+                constants=dict(t["constants"]),
+                units=dict(t["units"]),
+            ),
+            bool(t["saved"]),
+        )
+        for t in body
+    ]
+
+
+# --------------------------------------------------------------------- editing the mapping
+@dataclass(frozen=True)
+class EditProblem:
+    """Why an edited mapping cannot be confirmed yet; shown as `upload.error.<key>`."""
+
+    # dataset_changed | missing_required | duplicate_field | unknown_field | unknown_dataset
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TableEdit:
+    """One table of the upload as the person is editing it."""
+
+    index: int
+    source: str
+    saved: bool
+    mapping: Mapping
+    problems: list[EditProblem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # required fields (or groups) unmapped
+
+    @property
+    def dataset(self) -> str:
+        return self.mapping.dataset
+
+
+FormValues = Callable[[str], Any]  # a form's .get
+
+
+def edit_tables(settings: Settings, token: str, form: FormValues) -> list[TableEdit]:
+    """The upload's tables with the person's edits applied and checked.
+
+    Per table `i` the form carries `t{i}-dataset` (the dataset chosen), `t{i}-shown` (the dataset
+    whose fields the header selects offered) and `t{i}-c{j}` (the field of header `j`, empty for
+    "not used"). When the dataset has just changed, the new dataset's own proposal is shown for
+    the person to check instead of the old selects; a table the form does not mention keeps the
+    mapping proposed at upload.
+    """
+    specs = load_catalogue()
+    edits: list[TableEdit] = []
+    for i, table in enumerate(load_proposal(settings, token)):
+        prefix = f"t{i}-"
+        chosen = form(prefix + "dataset")
+        if chosen is None:
+            mapping = table.mapping
+        else:
+            mapping = _edited(specs, table, str(chosen), form, prefix)
+        edit = TableEdit(i, table.source, table.saved, mapping)
+        if chosen is not None and chosen in specs and form(prefix + "shown") != chosen:
+            # Nothing is confirmed unseen: the new dataset's fields are shown to check first.
+            edit.problems.append(EditProblem("dataset_changed", {"dataset": str(chosen)}))
+        _check(specs, edit)
+        edits.append(edit)
+    return edits
+
+
+def _edited(
+    specs: dict[str, DatasetSpec], table: TablePreview, dataset: str, form: FormValues, prefix: str
+) -> Mapping:
+    headers = table.mapping.headers
+    spec = specs.get(dataset)
+    if spec is None:
+        return Mapping(dataset, list(headers), dict.fromkeys(headers))
+    if dataset == table.dataset:
+        base = table.mapping
+    else:
+        base = map_headers(spec, headers, [table.source, " ".join(headers)])
+    if form(prefix + "shown") == dataset:
+        columns: dict[str, str | None] = {
+            h: (str(form(f"{prefix}c{j}") or "").strip() or None) for j, h in enumerate(headers)
+        }
+    else:
+        columns = dict(base.columns)
+    mapped = {f for f in columns.values() if f}
+    fields = {f.name: f for f in spec.fields}
+    units = {
+        h: u
+        for h, u in base.units.items()
+        if columns.get(h) in fields and fields[str(columns[h])].type == "amount"
+    }
+    for h, f in columns.items():
+        if f in fields and fields[f].type == "amount" and h not in units:
+            unit = header_unit(h)
+            if unit:
+                units[h] = unit
+    return Mapping(
+        dataset=dataset,
+        headers=list(headers),
+        columns=columns,
+        constants={f: v for f, v in base.constants.items() if f not in mapped},
+        units=units,
+    )
+
+
+def _check(specs: dict[str, DatasetSpec], edit: TableEdit) -> None:
+    spec = specs.get(edit.dataset)
+    if spec is None:
+        edit.problems.append(EditProblem("unknown_dataset", {"dataset": edit.dataset}))
+        return
+    known = {f.name for f in spec.fields}
+    by_field: dict[str, list[str]] = {}
+    for header, f in edit.mapping.columns.items():
+        if not f:
+            continue
+        if f not in known:
+            edit.problems.append(EditProblem("unknown_field", {"header": header, "field": f}))
+        else:
+            by_field.setdefault(f, []).append(header)
+    for f, headers in by_field.items():
+        if len(headers) > 1:
+            edit.problems.append(
+                EditProblem("duplicate_field", {"field": f, "headers": "、".join(headers)})
+            )
+    edit.missing = missing_required(spec, edit.mapping)
+    if edit.missing:
+        edit.problems.append(EditProblem("missing_required", {"fields": ", ".join(edit.missing)}))
+
+
+def ingest_upload(settings: Settings, token: str, edits: list[TableEdit]) -> IngestReport:
+    """Save each table's confirmed mapping the way the CLI does, then ingest the upload.
+
+    The saved mapping replaces any other saved mapping for the same headers (a person has just
+    said what these headers are); prohibited fields stay in the mapping and are dropped by the
+    ingest as ever, never stored.
+    """
     path = upload_path(settings, token)
+    if any(e.problems for e in edits):
+        raise UploadError("映射尚有错误，未导入 / the mapping still has problems; nothing ingested")
+    for e in edits:
+        mapping = Mapping(
+            dataset=e.mapping.dataset,
+            headers=list(e.mapping.headers),
+            columns=dict(e.mapping.columns),
+            constants=dict(e.mapping.constants),
+            units=dict(e.mapping.units),
+            confirmed=True,
+        )
+        previous = find_mappings(settings.mappings_dir, mapping.headers)
+        same = next((m for m in previous if m.dataset == mapping.dataset), None)
+        mapping.path = same.path if same else None
+        saved = save_mapping(settings.mappings_dir, mapping)
+        for m in previous:
+            if m.path is not None and m.path != saved:
+                m.path.unlink(missing_ok=True)
+    wanted = {e.source: e.dataset for e in edits}
 
     def confirm(src: readers.SourceTable, mapping: Mapping) -> bool:
-        return datasets.get(src.name) == mapping.dataset
+        return wanted.get(src.name) == mapping.dataset
 
     return ingest_path(settings, path, assume_yes=False, confirm=confirm)

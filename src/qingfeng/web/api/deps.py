@@ -156,6 +156,11 @@ def current_user(request: Request, db: DbDep) -> User:
     user = _from_session(request, db) or _from_basic(request, db)
     if user is None:
         raise _unauthorised()
+    if user.must_change_password:
+        # A temporary password (set by an administrator) opens nothing until it is replaced.
+        raise HTTPException(
+            status_code=403, detail="change your temporary password in the back office first"
+        )
     return user
 
 

@@ -9,7 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from qingfeng.store.users import LOCKOUT
 from qingfeng.web import accounts
-from qingfeng.web.deps import STAMP_SESSION_KEY, USER_SESSION_KEY, DbDep, csrf_protect
+from qingfeng.web.deps import (
+    PASSWORD_PAGE,
+    STAMP_SESSION_KEY,
+    USER_SESSION_KEY,
+    DbDep,
+    csrf_protect,
+)
 from qingfeng.web.roles import HOME, Role
 from qingfeng.web.security import CSRF_SESSION_KEY, new_csrf_token
 from qingfeng.web.templating import render
@@ -60,6 +66,9 @@ def login_submit(
     request.session[STAMP_SESSION_KEY] = result.stamp
     request.session[CSRF_SESSION_KEY] = new_csrf_token()
     loaded = accounts.load_principal(db, result.user_id or 0)
+    if loaded and loaded[0].must_change_password:
+        # A temporary password (set by an administrator) is replaced before anything else.
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
     home = HOME[Role(loaded[0].role)] if loaded else "/"
     return RedirectResponse(safe_next(next) or home, status_code=303)
 

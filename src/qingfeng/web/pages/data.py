@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from qingfeng.audit import log as audit
+from qingfeng.catalogue import load_catalogue
 from qingfeng.web.deps import DbDep, SettingsDep, csrf_protect, require
 from qingfeng.web.i18n import Translator
 from qingfeng.web.queries.data import data_overview
@@ -21,8 +22,11 @@ from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render, translator_for
 from qingfeng.web.uploads import (
     DEFAULT_UPLOAD_LIMIT,
+    TableEdit,
     UploadError,
+    UploadPreview,
     discard,
+    edit_tables,
     ingest_upload,
     preview,
     save_upload,
@@ -122,7 +126,28 @@ async def upload(request: Request, principal: Viewer, settings: SettingsDep, db:
         {"file": result.filename, "bytes": result.size, "datasets": pending[token]},
     )
     db.commit()
-    return render(request, "data_upload.html", {"p": result})
+    edits = await run_in_threadpool(edit_tables, settings, token, _no_form)
+    return _editor(request, token, edits, result)
+
+
+def _no_form(_key: str) -> None:
+    return None
+
+
+def _editor(
+    request: Request,
+    token: str,
+    edits: list[TableEdit],
+    p: UploadPreview | None = None,
+    status: int = 200,
+) -> Response:
+    """The proposed mapping as a form: a dataset per table, a field per header."""
+    return render(
+        request,
+        "data_upload.html",
+        {"p": p, "token": token, "edits": edits, "specs": load_catalogue()},
+        status_code=status,
+    )
 
 
 def _upload_error(request: Request, message: str, status: int) -> Response:
@@ -142,17 +167,48 @@ def _forget(request: Request, token: str) -> None:
     request.session[UPLOADS_SESSION_KEY] = pending
 
 
+@router.post("/data/upload/{token}/edit", name="data_edit", dependencies=[Depends(csrf_protect)])
+async def edit_mapping(
+    request: Request,
+    token: str,
+    principal: Viewer,
+    settings: SettingsDep,
+    table: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> Response:
+    """One table's mapping again after the person changed its dataset or a field (HTMX): the
+    new dataset's fields, and what still keeps it from being confirmed."""
+    _may_upload(principal)
+    _pending(request, token)
+    form = await request.form()
+    try:
+        edits = await run_in_threadpool(edit_tables, settings, token, form.get)
+    except UploadError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    if table >= len(edits):
+        raise HTTPException(status_code=404, detail="没有这张表 / no such table")
+    return render(
+        request,
+        "partials/_mapping_table.html",
+        {"e": edits[table], "token": token, "specs": load_catalogue()},
+    )
+
+
 @router.post(
     "/data/upload/{token}/confirm", name="data_confirm", dependencies=[Depends(csrf_protect)]
 )
-def confirm_upload(
+async def confirm_upload(
     request: Request, token: str, principal: Viewer, settings: SettingsDep, db: DbDep
 ) -> Response:
-    """Ingest the upload with the mapping the person has just seen."""
+    """Save the mapping as the person confirmed (or edited) it, then ingest the upload. A mapping
+    that lacks a required field, or uses a field twice, is shown again with the reason."""
     _may_upload(principal)
-    shown = _pending(request, token)
+    _pending(request, token)
+    form = await request.form()
     try:
-        report = ingest_upload(settings, token, shown)
+        edits = await run_in_threadpool(edit_tables, settings, token, form.get)
+        if any(e.problems for e in edits):
+            return _editor(request, token, edits, status=400)
+        report = await run_in_threadpool(ingest_upload, settings, token, edits)
     except UploadError as exc:
         _forget(request, token)
         return _upload_error(request, str(exc), 400)
@@ -163,7 +219,11 @@ def confirm_upload(
         "data.ingest",
         "upload",
         token,
-        {"totals": report.totals, "statuses": [s.status for s in report.sources]},
+        {
+            "totals": report.totals,
+            "statuses": [s.status for s in report.sources],
+            "mappings": {e.source: e.dataset for e in edits},
+        },
     )
     db.commit()
     return render(request, "data_upload.html", {"report": report, "describe": describe_rule})
