@@ -2,16 +2,15 @@ SELECT
   CAST(complaint_no AS TEXT) AS __subject_id,
   CAST(target_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'yellow' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  '投诉' || COALESCE(CAST(CAST(complaint_no AS TEXT) AS TEXT), '（空）') || '（' || COALESCE(CAST(category AS TEXT), '（空）') || '）的答复与不同问题的投诉' || COALESCE(CAST(original_no AS TEXT), '（空）') || '的答复相似度达' || COALESCE(CAST(similarity AS TEXT), '（空）') || '：“' || COALESCE(CAST(reply_head AS TEXT), '（空）') || '”' AS __explanation,
   received_at,
   category,
   original_no,
   copies_of,
   similarity,
-  reply_head
+  reply_head,
+  CAST(similarity AS TEXT) AS __text_0,
+  CAST(reply_head AS TEXT) AS __text_1
 FROM (
   WITH digits AS (
     SELECT

@@ -188,16 +188,15 @@ SELECT
   CAST(complaint_no AS STRING) AS __subject_id,
   CAST(target_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'yellow' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  '投诉' || COALESCE(CAST(CAST(complaint_no AS STRING) AS STRING), '（空）') || '（' || COALESCE(CAST(category AS STRING), '（空）') || '）的答复与不同问题的投诉' || COALESCE(CAST(original_no AS STRING), '（空）') || '的答复相似度达' || COALESCE(CAST(similarity AS STRING), '（空）') || '：“' || COALESCE(CAST(reply_head AS STRING), '（空）') || '”' AS __explanation,
   received_at,
   category,
   original_no,
   copies_of,
   similarity,
-  reply_head
+  reply_head,
+  CAST(similarity AS STRING) AS __text_0,
+  CAST(reply_head AS STRING) AS __text_1
 FROM (
   SELECT
     d.complaint_no,

@@ -2,16 +2,13 @@ SELECT
   CAST(id_no AS TEXT) AS __subject_id,
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'red' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '自' || COALESCE(CAST(job_start AS TEXT), '（空）') || '起在' || COALESCE(CAST(org_name AS TEXT), '（空）') || '任' || COALESCE(CAST(position AS TEXT), '（空）') || '（财政供养），其家庭自' || COALESCE(CAST(dibao_start AS TEXT), '（空）') || '起享受低保（' || COALESCE(CAST(case_no AS TEXT), '（空）') || '）' AS __explanation,
   case_no,
   org_name,
   position,
-  job_start,
-  dibao_start,
-  overlap_start
+  CAST(job_start AS TEXT) AS job_start,
+  CAST(dibao_start AS TEXT) AS dibao_start,
+  CAST(overlap_start AS TEXT) AS overlap_start
 FROM (
   WITH spans AS (
     SELECT

@@ -25,16 +25,13 @@ SELECT
   CAST(id_no AS STRING) AS __subject_id,
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'red' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(job_start AS STRING), '（空）') || '起在' || COALESCE(CAST(org_name AS STRING), '（空）') || '任' || COALESCE(CAST(position AS STRING), '（空）') || '（财政供养），其家庭自' || COALESCE(CAST(dibao_start AS STRING), '（空）') || '起享受低保（' || COALESCE(CAST(case_no AS STRING), '（空）') || '）' AS __explanation,
   case_no,
   org_name,
   position,
-  job_start,
-  dibao_start,
-  overlap_start
+  CAST(job_start AS STRING) AS job_start,
+  CAST(dibao_start AS STRING) AS dibao_start,
+  CAST(overlap_start AS STRING) AS overlap_start
 FROM (
   SELECT
     id_no,

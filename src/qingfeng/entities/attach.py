@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -48,6 +49,20 @@ def attach_libraries(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str
         )
         attached.append("close_relatives")
     return attached
+
+
+def library_files(lake_dir: Path, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The Parquet files each attached view reads (from `attach_libraries`' names): a library its
+    own file, `relations` every relation table's, `close_relatives` rel_kinship's."""
+    folder = libraries_dir(lake_dir)
+    attached = list(names)
+    own = {n: (str(folder / f"{n}.parquet"),) for n in attached if n in LIBRARY_NAMES}
+    out: dict[str, tuple[str, ...]] = dict(own)
+    if "relations" in attached:
+        out["relations"] = tuple(own[n][0] for n in RELATION_TABLES if n in own)
+    if "close_relatives" in attached and "rel_kinship" in own:
+        out["close_relatives"] = own["rel_kinship"]
+    return out
 
 
 def relatives_within(
