@@ -1,26 +1,3 @@
-WITH spans AS (
-  SELECT
-    m.id_no,
-    m.name,
-    h.case_no,
-    h.division_code,
-    h.start_date AS dibao_start,
-    h.end_date AS dibao_end,
-    p.org_name,
-    p.position,
-    p.start_date AS job_start,
-    p.end_date AS job_end,
-    GREATEST(h.start_date, p.start_date) AS overlap_start,
-    LEAST(
-      COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
-      COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
-    ) AS overlap_end
-  FROM dibao_households AS h
-  JOIN dibao_members AS m
-    ON m.case_no = h.case_no
-  JOIN public_payroll AS p
-    ON p.id_no = m.id_no
-)
 SELECT
   CAST(id_no AS STRING) AS __subject_id,
   CAST(name AS STRING) AS __subject_name,
@@ -34,17 +11,29 @@ SELECT
   CAST(overlap_start AS STRING) AS overlap_start
 FROM (
   SELECT
-    id_no,
-    name,
-    case_no,
-    division_code,
-    dibao_start,
-    org_name,
-    position,
-    job_start,
-    overlap_start,
-    SUBSTRING(CAST(overlap_start AS STRING), 1, 7) AS period
-  FROM spans
+    m.id_no,
+    m.name,
+    h.case_no,
+    h.division_code,
+    h.start_date AS dibao_start,
+    p.org_name,
+    p.position,
+    p.start_date AS job_start,
+    GREATEST(h.start_date, p.start_date) AS overlap_start,
+    DATE_FORMAT(GREATEST(h.start_date, p.start_date), 'yyyy-MM') AS period
+  FROM dibao_households AS h
+  JOIN dibao_members AS m
+    ON m.case_no = h.case_no
+  JOIN public_payroll AS p
+    ON p.id_no = m.id_no
+  /* the two periods overlap by at least :min_overlap_days days (an open end: still running) */
   WHERE
-    DATEDIFF(DAY, overlap_start, overlap_end) + 1 >= 1
+    DATEDIFF(
+      DAY,
+      GREATEST(h.start_date, p.start_date),
+      LEAST(
+        COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
+        COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
+      )
+    ) + 1 >= 1
 ) AS m

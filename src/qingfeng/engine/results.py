@@ -1,15 +1,16 @@
 """Turn the result of a compiled model into `Hit` records: sentence filled, one per fingerprint.
 
 This loops over hits (the model's output), never over input data, and works column by column:
-evidence values are made JSON-safe per column, the sentences are put together with one
-`str.format` per hit from the engine's own text of each value (`HitLayout`), and the hits are
-built with `Hit._make` over zipped columns. Rows that share a fingerprint (same subject and period,
-e.g. two subsidies in one month) become one hit: the worst severity, the summed amount, the
-leading row's evidence with the others under `additional_rows`.
+evidence values are made JSON-safe per column (most arrive as text from SQL already), then one
+loop generated for the model (`hits_loop`) makes each row's sentence (an f-string of the engine's
+own text of each value, see `HitLayout`), evidence dict and `Hit` tuple. Rows that share a
+fingerprint (same subject and period, e.g. two subsidies in one month) become one hit: the worst
+severity, the summed amount, the leading row's evidence with the others under `additional_rows`.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import gc
 import json
@@ -21,7 +22,7 @@ from functools import lru_cache
 from itertools import islice, repeat
 from typing import Any
 
-from qingfeng.engine.compiler import HIT_FIELDS, NULL_TEXT, CompiledModel
+from qingfeng.engine.compiler import HIT_FIELDS, NULL_TEXT, CompiledModel, SentenceValue
 from qingfeng.engine.engines.base import Columns
 from qingfeng.hits import SEVERITIES, Hit
 
@@ -49,6 +50,7 @@ _JSON: dict[type, Callable[[Any], Any]] = {
 }
 _AS_IS = frozenset({str, int, bool, _NONE})  # JSON-safe already
 _SORTED_JSON = json.JSONEncoder(sort_keys=True)  # json.dumps(..., sort_keys=True), built once
+_INFINITY = Decimal("Infinity")
 
 
 def json_value(value: Any) -> Any:
@@ -93,39 +95,77 @@ def sql_text(value: Any) -> str:
     return str(value)
 
 
-# Two loops over hits are generated for their width: a dict display per row (twice as fast as
-# dict(zip(names, row))) and an f-string per row (twice as fast as str.format). Only synthetic
-# names go into the generated source; keys and the sentence's text are bound as values.
-def _names(prefix: str, width: int) -> str:
-    return ", ".join(f"{prefix}{i}" for i in range(width))
+# The loop that turns every row into a hit is generated per model as a Python syntax tree (never
+# source text): the model's constants (id, sentence text, evidence keys) are constants of the
+# code, so each row costs one f-string, one dict display and one tuple, with no lookups.
+def _load(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
 
 
-@lru_cache(maxsize=128)
-def _records_code(width: int) -> Callable[..., Callable[..., list[dict[str, Any]]]]:
-    keys, cols, vals = _names("k", width), _names("c", width), _names("v", width)
-    body = ", ".join(f"k{i}: v{i}" for i in range(width))
-    source = f"lambda {keys}: lambda {cols}: [{{{body}}} for ({vals},) in zip({cols})]"
-    code: Callable[..., Callable[..., list[dict[str, Any]]]] = eval(source)
-    return code
+def _value(index: int | str | None) -> ast.expr:
+    """Row variable v<i>, or a constant."""
+    return _load(f"v{index}") if isinstance(index, int) else ast.Constant(value=index)
 
 
-@lru_cache(maxsize=128)
-def _sentences_code(width: int) -> Callable[..., Callable[..., list[str]]]:
-    texts, cols, vals = _names("t", width + 1), _names("c", width), _names("v", width)
-    body = "".join(f"{{t{i}}}{{v{i}}}" for i in range(width)) + f"{{t{width}}}"
-    source = f"lambda {texts}: lambda {cols}: [f'{body}' for ({vals},) in zip({cols})]"
-    code: Callable[..., Callable[..., list[str]]] = eval(source)
-    return code
-
-
-def records(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    """One dict {names[i]: columns[i][row]} per row."""
-    return _records_code(len(names))(*names)(*columns)
-
-
-def sentences(literals: Sequence[str], columns: Sequence[Sequence[str]]) -> list[str]:
-    """literals[0] + columns[0][row] + literals[1] + ... per row (every value a str)."""
-    return _sentences_code(len(columns))(*literals)(*columns)
+@lru_cache(maxsize=512)
+def hits_loop(
+    width: int,
+    constants: tuple[str, str, str],
+    fields: tuple[int | str | None, ...],
+    sentence: tuple[int | str, ...],
+    evidence: tuple[tuple[str, int], ...],
+) -> Callable[..., list[Hit]]:
+    """A function of `width` columns c0, c1, ... returning one Hit per row:
+    Hit(*constants, *fields, sentence, evidence) in Hit's field order, where `fields` are the
+    columns (or constants) of subject id, period, severity, subject name, amount and division,
+    `sentence` the sentence's pieces (constant text or column) and `evidence` (key, column)."""
+    columns = [f"c{i}" for i in range(width)]
+    row = ast.Tuple(elts=[ast.Name(id=f"v{i}", ctx=ast.Store()) for i in range(width)])
+    row.ctx = ast.Store()
+    pieces: list[ast.expr] = [
+        ast.Constant(value=p)
+        if isinstance(p, str)
+        else ast.FormattedValue(value=_value(p), conversion=-1, format_spec=None)
+        for p in sentence
+    ]
+    subject_id, period, severity, name, amount, division = fields
+    values: list[ast.expr] = [ast.Constant(value=c) for c in constants]
+    values += [_value(subject_id), _value(period), _value(severity)]
+    values.append(ast.JoinedStr(values=pieces) if pieces else ast.Constant(value=""))
+    values += [_value(name), _value(amount), _value(division)]
+    values.append(
+        ast.Dict(
+            keys=[ast.Constant(value=key) for key, _ in evidence],
+            values=[_value(index) for _, index in evidence],
+        )
+    )
+    hit = ast.Call(
+        func=_load("new"),
+        args=[_load("Hit"), ast.Tuple(elts=values, ctx=ast.Load())],
+        keywords=[],
+    )
+    loop = ast.ListComp(
+        elt=hit,
+        generators=[
+            ast.comprehension(
+                target=row,
+                iter=ast.Call(func=_load("zip"), args=[_load(c) for c in columns], keywords=[]),
+                ifs=[],
+                is_async=0,
+            )
+        ],
+    )
+    arguments = ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(arg=c) for c in columns],
+        kwonlyargs=[],
+        kw_defaults=[],
+        defaults=[],
+    )
+    tree = ast.fix_missing_locations(ast.Expression(body=ast.Lambda(args=arguments, body=loop)))
+    code = compile(tree, "<qingfeng hits>", "eval")
+    function: Callable[..., list[Hit]] = eval(code, {"Hit": Hit, "new": tuple.__new__, "zip": zip})
+    return function
 
 
 @contextmanager
@@ -210,32 +250,8 @@ class _Hits:
                 f"{MAX_PERIOD} characters (got {longest_id} and {longest_period}); "
                 "shorten the `subject.id` or `period` expression"
             )
+        hits = self.hits(subject_ids, periods)
         n = self.n
-        severities = (
-            self.column(HIT_FIELDS["severity"])
-            if self.layout.severity is None
-            else repeat(self.layout.severity, n)
-        )
-        hits = list(
-            map(
-                tuple.__new__,  # what Hit._make does, without a Python call per hit
-                repeat(Hit, n),
-                zip(
-                    repeat(spec.id, n),
-                    repeat(spec.version, n),
-                    repeat(spec.subject.type, n),
-                    subject_ids,
-                    periods,
-                    severities,
-                    self.sentences(),
-                    self.column(HIT_FIELDS["subject_name"]),
-                    self.amounts(),
-                    self.column(HIT_FIELDS["division_code"]),
-                    self.evidence(),
-                    strict=True,
-                ),
-            )
-        )
         keys = list(zip(subject_ids, periods, strict=True))
         order = sorted(range(n), key=keys.__getitem__)  # linear when already in order
         if order != list(range(n)):
@@ -262,43 +278,74 @@ class _Hits:
         out.extend(hits[done:])
         return out, dropped
 
+    def hits(self, subject_ids: Sequence[str], periods: Sequence[str]) -> list[Hit]:
+        """Every row's hit, in one generated loop: sentence, evidence dict and tuple per row."""
+        spec, layout = self.spec, self.layout
+        slots: list[Sequence[Any]] = []
+        seen: dict[int, int] = {}
+
+        def slot(column: Sequence[Any]) -> int:
+            if id(column) not in seen:
+                seen[id(column)] = len(slots)
+                slots.append(column)
+            return seen[id(column)]
+
+        fields: tuple[int | str | None, ...] = (
+            slot(subject_ids),
+            slot(periods),
+            layout.severity
+            if layout.severity is not None
+            else slot(self.column(HIT_FIELDS["severity"])),
+            slot(self.column(HIT_FIELDS["subject_name"])),
+            slot(self.amounts()) if layout.amount else None,
+            slot(self.column(HIT_FIELDS["division_code"])),
+        )
+        sentence: list[int | str] = []
+        for text, value in zip(layout.literals, (*layout.values, None), strict=True):
+            sentence.append(text)
+            if value is not None:
+                column = self.sentence_column(value)
+                sentence.append(column if isinstance(column, str) else slot(column))
+        pieces: list[int | str] = []  # adjacent texts joined into one constant
+        for piece in sentence:
+            if pieces and isinstance(piece, str) and isinstance(pieces[-1], str):
+                pieces[-1] += piece
+            elif piece != "":
+                pieces.append(piece)
+        evidence = tuple((name, slot(self.evidence_column(name))) for name in self.compiled.carried)
+        loop = hits_loop(
+            len(slots),
+            (spec.id, spec.version, spec.subject.type),
+            fields,
+            tuple(pieces),
+            evidence,
+        )
+        return loop(*slots)
+
+    def sentence_column(self, value: SentenceValue) -> Sequence[str] | str:
+        """One sentence value's text per row, or a constant text."""
+        if value.column is None:
+            return NULL_TEXT if value.constant is None else value.constant
+        column = self.column(value.column)
+        if (
+            not value.exact
+            and value.column not in self.text
+            and not set(map(type, column)) <= {str, _NONE}
+        ):
+            column = [None if v is None else sql_text(v) for v in column]
+        if None in column:
+            column = [NULL_TEXT if v is None else v for v in column]
+        return column
+
+    def evidence_column(self, name: str) -> Sequence[Any]:
+        column = self.column(name)
+        return column if name in self.text else json_column(column)
+
     def amounts(self) -> Sequence[Decimal | None]:
-        if not self.layout.amount:
-            return repeat(None, self.n)  # type: ignore[return-value]
         texts = self.column(HIT_FIELDS["amount"])
         if None in texts:
             return [None if t is None else Decimal(t) for t in texts]
         return list(map(Decimal, texts))
-
-    def sentences(self) -> list[str]:
-        texts: list[Sequence[str]] = []
-        for value in self.layout.values:
-            if value.column is None:
-                text = NULL_TEXT if value.constant is None else value.constant
-                texts.append([text] * self.n)
-                continue
-            column = self.column(value.column)
-            if (
-                not value.exact
-                and value.column not in self.text
-                and not set(map(type, column)) <= {str, _NONE}
-            ):
-                column = [None if v is None else sql_text(v) for v in column]
-            if None in column:
-                column = [NULL_TEXT if v is None else v for v in column]
-            texts.append(column)
-        if not texts:
-            return [self.layout.literals[0]] * self.n
-        return sentences(self.layout.literals, texts)
-
-    def evidence(self) -> list[dict[str, Any]]:
-        names = list(self.compiled.carried)
-        if not names:
-            return [{} for _ in range(self.n)]
-        return records(
-            names,
-            [self.column(n) if n in self.text else json_column(self.column(n)) for n in names],
-        )
 
     @staticmethod
     def merged(members: list[Hit]) -> Hit:
@@ -309,7 +356,7 @@ class _Hits:
             amount = hit.amount
             return (
                 SEVERITIES.index(hit.severity),
-                -(amount if amount is not None else Decimal("-Infinity")),
+                _INFINITY if amount is None else -amount,  # no amount: after every amount
                 _SORTED_JSON.encode(hit.evidence),
             )
 
@@ -323,8 +370,5 @@ class _Hits:
         evidence = dict(lead.evidence)
         evidence["additional_rows"] = [m.evidence for m in members[1:MAX_ADDITIONAL_ROWS]]
         evidence["row_count"] = len(members)
-        return lead._replace(
-            explanation=explanation,
-            amount=sum(amounts, Decimal(0)) if amounts else None,
-            evidence=evidence,
-        )
+        amount = sum(amounts, Decimal(0)) if amounts else None
+        return tuple.__new__(Hit, (*lead[:6], explanation, lead[7], amount, lead[9], evidence))
