@@ -172,8 +172,19 @@ def _check_tables_and_fields(
     out: _Collector,
 ) -> None:
     ctes = _cte_names(tree)
+    for cte in tree.find_all(exp.CTE):
+        name = cte.alias_or_name
+        if name in spec.inputs or catalogue.has_dataset(name):
+            out.add(
+                loc,
+                f"WITH {name} AS (...) has the name of the dataset {name}: name it differently "
+                "(it would hide the dataset from the field checks)",
+                _line(cte),
+            )
     aliases: dict[str, str] = {}  # alias (or bare name) -> dataset id
     for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):  # a table function: range(...) AS t(i)
+            continue
         if table.args.get("db") or table.args.get("catalog"):
             out.add(loc, f"table {table.sql()} must be a bare dataset id", _line(table))
             continue

@@ -118,7 +118,9 @@ class Engine(ABC):
         self._check_ident(table)
         if not self.has_table(table):
             raise EngineError(
-                f"数据集 {table} 不存在（尚未导入？）/ dataset {table} is not available"
+                f"数据集 {table} 不存在（尚未导入？主体库/关系库需先 qingfeng libraries build）/ "
+                f"dataset {table} is not available (not ingested yet, or a library not built: "
+                "qingfeng libraries build)"
             )
         try:
             return self._count_rows(table)
