@@ -28,12 +28,10 @@ FROM (
     ON p.id_no = m.id_no
   /* the two periods overlap by at least :min_overlap_days days (an open end: still running) */
   WHERE
-    DATE_DIFF(
-      'DAY',
-      GREATEST(h.start_date, p.start_date),
-      LEAST(
-        COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
-        COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
-      )
-    ) + 1 >= 1
+    LEAST(
+      COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
+      COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
+    ) >= GREATEST(h.start_date, p.start_date) + (
+      1 - 1
+    )
 ) AS m

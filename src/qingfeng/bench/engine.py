@@ -242,8 +242,8 @@ HAND_SQL = {
 }
 
 
-MAX_ROUNDS = 30
-ROUNDS_SECONDS = 2.0
+MAX_ROUNDS = 100
+ROUNDS_SECONDS = 3.0
 
 
 def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
