@@ -152,7 +152,8 @@ def test_yaml_syntax_error_and_duplicate_keys_have_lines() -> None:
             "SELECT id_no, name, period FROM subsidy_payments WHERE levenshtein(name, 'x') < 2",
             "levenshtein counts bytes",
         ),
-        ("SELECT id_no, name, period FROM subsidy_payments WHERE md5(name) = 'x'", "md5()"),
+        ("SELECT id_no, name, period FROM subsidy_payments WHERE hash(name) = 1", "stable_hash"),
+        ("SELECT id_no, name, period FROM subsidy_payments WHERE crc32(name) = 1", "crc32()"),
         ("SELECT id_no, name, period FROM other.subsidy_payments", "bare dataset id"),
         ("SELECT * FROM subsidy_payments", "no *"),
         ("DELETE FROM subsidy_payments", "SELECT"),
@@ -300,3 +301,203 @@ def test_hit_key_widths_match_the_store() -> None:
     }
     with pytest.raises(ValueError, match="a period at most 20"):
         run_inline(spec, {"subsidy_payments": [row, row]})
+
+
+# ---- functions whose engines differ: allowed in their faithful form, refused otherwise --------
+def _one_table_model(sql: str, inputs: str = "[household_registry]") -> str:
+    return (
+        textwrap.dedent(
+            """\
+        id: f
+        version: "1.0"
+        name: {zh: 函数}
+        field: 其他
+        description: 函数的可移植写法。
+        legal_basis: [{document: 无}]
+        inputs: INPUTS
+        logic:
+          sql: |
+            SQL
+        subject: {type: person, id: id_no, name: name}
+        period: "'all'"
+        severity: [{level: blue}]
+        explanation: "{subject_name}"
+        """
+        )
+        .replace("INPUTS", inputs)
+        .replace("SQL", sql)
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT id_no, name, REPLACE(name, '王', 'W') AS x FROM household_registry",
+        "SELECT id_no, name, REGEXP_REPLACE(address, '[0-9]+', '#', 'g') AS x "
+        "FROM household_registry",
+        "SELECT id_no, name, REGEXP_EXTRACT(address, '([0-9]+)号', 1) AS x FROM household_registry",
+        "SELECT id_no, name, stable_hash(name) AS h, md5(name) AS m, sha256(name) AS s "
+        "FROM household_registry",
+        "SELECT h.id_no, h.name, w.word FROM household_registry AS h "
+        "CROSS JOIN UNNEST(string_split(h.address, ' ')) AS w(word)",
+        "SELECT id_no, name, UNNEST(string_split(address, ',')) AS part FROM household_registry",
+        "SELECT h.id_no, h.name, g.i FROM household_registry AS h "
+        "CROSS JOIN UNNEST(generate_series(1, LENGTH(h.name), 2)) AS g(i)",
+        "SELECT h.id_no, h.name, g.i FROM household_registry AS h CROSS JOIN range(0, 3) AS g(i)",
+    ],
+)
+def test_portable_functions_compile(sql: str) -> None:
+    compiled = compile_model(parse_model_text(_one_table_model(sql), "m.yaml"))
+    assert "SEQUENCE" in compiled.sql("spark") or "series" not in sql
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        (
+            "SELECT id_no, name, REGEXP_REPLACE(address, '[0-9]', '#') AS x "
+            "FROM household_registry",
+            "only the first match on DuckDB",
+        ),
+        (
+            "SELECT id_no, name, REGEXP_REPLACE(address, '([0-9])', '<\\1>', 'g') AS x "
+            "FROM household_registry",
+            "may not refer to groups",
+        ),
+        (
+            "SELECT id_no, name, REGEXP_EXTRACT(address, name) AS x FROM household_registry",
+            "pattern must be a text literal",
+        ),
+        ("SELECT id_no, name, hash(name) AS x FROM household_registry", "stable_hash(x)"),
+        (
+            "SELECT h.id_no, h.name, w.word FROM household_registry AS h "
+            "LEFT JOIN UNNEST(string_split(h.address, ' ')) AS w(word) ON TRUE",
+            "no faithful Spark form",
+        ),
+        (
+            "SELECT h.id_no, h.name, w.word FROM household_registry AS h "
+            "CROSS JOIN UNNEST(string_split(h.address, ' ')) AS w",
+            "UNNEST(list) AS t(value)",
+        ),
+        (
+            "SELECT id_no, name, UNNEST(string_split(address, ',')) || '!' AS x "
+            "FROM household_registry",
+            "whole output column",
+        ),
+        (
+            "SELECT id_no, name, UNNEST(string_split(address, ',')) AS a, "
+            "UNNEST(string_split(phone, ',')) AS b FROM household_registry",
+            "one UNNEST per SELECT",
+        ),
+        (
+            "SELECT id_no, name, UNNEST(string_split(address, '')) AS c FROM household_registry",
+            "non-empty text literal",
+        ),
+        (
+            "SELECT h.id_no, h.name, g.i FROM household_registry AS h "
+            "CROSS JOIN UNNEST(generate_series(5, 1, -1)) AS g(i)",
+            "positive whole number",
+        ),
+    ],
+)
+def test_unfaithful_forms_are_refused_with_the_function_named(sql: str, reason: str) -> None:
+    problems = "\n".join(_problems(_one_table_model(sql)))
+    assert reason in problems, problems
+
+
+# ---- CTEs: aliases flow from one to the next; the field checks see through them ---------------
+def test_a_cte_alias_is_visible_to_a_later_cte() -> None:
+    sql = (
+        "WITH a AS (SELECT h.id_no, h.name, h.birth_date AS born FROM household_registry AS h),\n"
+        "    b AS (SELECT id_no, name, born, YEAR(born) AS birth_year FROM a\n"
+        "          WHERE born < DATE '1960-01-01')\n"
+        "    SELECT b.id_no, b.name, b.birth_year FROM b"
+    )
+    compiled = compile_model(parse_model_text(_one_table_model(sql), "m.yaml"))
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE household_registry AS SELECT '110101195001010011' AS id_no, "
+        "'张一' AS name, DATE '1950-01-01' AS birth_date"
+    )
+    assert con.execute(compiled.sql("duckdb")).fetchall()[0][0] == "110101195001010011"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # unqualified, then renamed by a CTE
+        "WITH a AS (SELECT id_no, name, cause_of_death AS c FROM deaths)\n"
+        "    SELECT id_no, name, death_date FROM a JOIN deaths USING (id_no) WHERE c = 'x'",
+        # qualified inside a later CTE
+        "WITH a AS (SELECT d.id_no, d.name, d.death_date FROM deaths AS d),\n"
+        "    b AS (SELECT a.id_no, a.name, a.death_date FROM a\n"
+        "          JOIN deaths AS e ON e.id_no = a.id_no\n"
+        "          WHERE e.cause_of_death = 'x')\n"
+        "    SELECT id_no, name, death_date FROM b",
+        # every column of the dataset taken into a CTE
+        "WITH a AS (SELECT * FROM deaths)\n    SELECT id_no, name, death_date FROM a",
+    ],
+)
+def test_the_prohibited_field_check_sees_through_ctes(sql: str) -> None:
+    text = PROHIBITED.split("logic:")[0] + "logic:\n  sql: |\n    " + sql + "\n"
+    text += "subject:" + PROHIBITED.split("subject:")[1]
+    problems = "\n".join(_problems(text, CATALOGUE))
+    assert "cause_of_death" in problems or "prohibited fields of deaths" in problems, problems
+
+
+def test_a_cte_may_not_take_a_dataset_name() -> None:
+    """`WITH deaths AS (SELECT * FROM deaths)` would hide the dataset from the field checks."""
+    sql = "WITH deaths AS (SELECT * FROM deaths)\n    SELECT id_no, name, death_date FROM deaths"
+    text = PROHIBITED.split("logic:")[0] + "logic:\n  sql: |\n    " + sql + "\n"
+    text += "subject:" + PROHIBITED.split("subject:")[1]
+    problems = "\n".join(_problems(text, CATALOGUE))
+    assert "has the name of the dataset deaths" in problems
+
+
+# ---- library views as inputs --------------------------------------------------------------------
+LIBRARY_MODEL = textwrap.dedent(
+    """\
+    id: official_dead_relative
+    version: "1.0"
+    name: {zh: 公职人员近亲属已死亡}
+    field: 其他
+    description: 读取关系库与人员库。
+    legal_basis: [{document: 无}]
+    inputs: [public_payroll, close_relatives, people]
+    logic:
+      sql: |
+        SELECT p.id_no, p.name, r.relation, q.name AS relative_name, q.names_seen,
+               strftime(p.start_date, '%Y') AS period
+        FROM public_payroll AS p
+        JOIN close_relatives AS r ON r.id_no = p.id_no
+        JOIN people AS q ON q.id_no = r.relative_id_no
+        WHERE r.confidence >= 0.9 AND q.is_dead
+    subject: {type: person, id: id_no, name: name}
+    period: period
+    severity: [{level: blue}]
+    evidence: [relation, relative_name]
+    explanation: "{subject_name}的{relation}{relative_name}已死亡"
+    tests:
+      - name: 近亲属已死亡命中
+        tables:
+          public_payroll:
+            - {id_no: "110101198001010011", name: 张一, org_uscc: X, org_name: 某局, position: 科员,
+               start_date: 2020-01-01, end_date: null, monthly_salary: 100.00}
+          close_relatives:
+            - {id_no: "110101198001010011", relative_id_no: "110101195001010022",
+               relation: parent, confidence: 1.0, method: household_role}
+          people:
+            - {id_no: "110101195001010022", name: 张父, names_seen: [张父, 張父], is_dead: true}
+        expected:
+          - {subject_id: "110101198001010011", period: "2020", explanation: 张一的parent张父已死亡}
+    """
+)
+
+
+def test_library_views_are_inputs_with_known_columns() -> None:
+    spec = parse_model_text(LIBRARY_MODEL, "m.yaml")
+    assert [r.problems or r.error for r in run_cases(spec)] == [None]
+    wrong = LIBRARY_MODEL.replace("q.is_dead", "q.is_deceased")
+    assert any("dataset people has no field is_deceased" in p for p in _problems(wrong))
+    unknown = LIBRARY_MODEL.replace("close_relatives", "close_friends")
+    assert any("unknown dataset close_friends" in p for p in _problems(unknown))

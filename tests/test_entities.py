@@ -304,6 +304,18 @@ def test_absent_inputs_give_empty_libraries_with_the_same_columns(county, tmp_pa
         assert rows(con, f"DESCRIBE {name}") == rows(full, f"DESCRIBE {name}"), name
 
 
+def test_the_model_compiler_knows_every_library_column(county) -> None:  # type: ignore[no-untyped-def]
+    """entities.schema.LIBRARY_COLUMNS (what a model reading a library is checked against) is
+    what the libraries and the views over them hold."""
+    from qingfeng.entities.schema import LIBRARY_COLUMNS
+
+    full, _ = county
+    for view, columns in LIBRARY_COLUMNS.items():
+        described = {row[0]: row[1] for row in rows(full, f"DESCRIBE {view}")}
+        assert described == columns, view
+    assert set(LIBRARY_COLUMNS) == {*LIBRARY_NAMES, "relations", "close_relatives"}
+
+
 def test_empty_inputs_are_reported(tmp_path: Path) -> None:
     con = duckdb.connect()
     create_county(con, only={"household_registry", "companies", "vehicles"})

@@ -2,15 +2,14 @@ SELECT
   CAST(approver_id_no AS TEXT) AS __subject_id,
   CAST(approver_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  '审批人' || COALESCE(CAST(CAST(approver_name AS TEXT) AS TEXT), '（空）') || '在' || COALESCE(CAST(period AS TEXT), '（空）') || '为同户亲属' || COALESCE(CAST(recipient_name AS TEXT), '（空）') || '审批' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元' AS __explanation,
   recipient_name,
   recipient_relation,
   subsidy_type,
   payments,
-  amount
+  CAST(amount AS TEXT) AS amount,
+  CAST(period AS TEXT) AS __text_0
 FROM (
   SELECT
     p.approver_id_no,

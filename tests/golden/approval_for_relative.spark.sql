@@ -2,15 +2,14 @@ SELECT
   CAST(approver_id_no AS STRING) AS __subject_id,
   CAST(approver_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  '审批人' || COALESCE(CAST(CAST(approver_name AS STRING) AS STRING), '（空）') || '在' || COALESCE(CAST(period AS STRING), '（空）') || '为同户亲属' || COALESCE(CAST(recipient_name AS STRING), '（空）') || '审批' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   recipient_name,
   recipient_relation,
   subsidy_type,
   payments,
-  amount
+  CAST(amount AS STRING) AS amount,
+  CAST(period AS STRING) AS __text_0
 FROM (
   SELECT
     p.approver_id_no,

@@ -3,13 +3,14 @@ SELECT
   CAST(project_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN others_dq = bidders - 1 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”共' || COALESCE(CAST(bidders AS TEXT), '（空）') || '家投标，' || COALESCE(CAST(others_dq AS TEXT), '（空）') || '家被否决：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   buyer_name,
   bidders,
   others_dq,
-  reason
+  reason,
+  CAST(bidders AS TEXT) AS __text_0,
+  CAST(others_dq AS TEXT) AS __text_1
 FROM (
   WITH b AS (
     SELECT

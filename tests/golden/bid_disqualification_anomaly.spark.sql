@@ -30,13 +30,14 @@ SELECT
   CAST(project_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN others_dq = bidders - 1 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”共' || COALESCE(CAST(bidders AS STRING), '（空）') || '家投标，' || COALESCE(CAST(others_dq AS STRING), '（空）') || '家被否决：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   buyer_name,
   bidders,
   others_dq,
-  reason
+  reason,
+  CAST(bidders AS STRING) AS __text_0,
+  CAST(others_dq AS STRING) AS __text_1
 FROM (
   SELECT
     t.tender_no,

@@ -2,16 +2,15 @@ SELECT
   CAST(tender_no AS TEXT) AS __subject_id,
   CAST(project_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'red' AS __severity,
-  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(budget AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”有' || COALESCE(CAST(bidders AS TEXT), '（空）') || '家投标人的投标文件' || COALESCE(CAST(kind AS TEXT), '（空）') || '相同（' || COALESCE(CAST(origin AS TEXT), '（空）') || '），如' || COALESCE(CAST(bidder_a AS TEXT), '（空）') || '与' || COALESCE(CAST(bidder_b AS TEXT), '（空）') AS __explanation,
   buyer_name,
   bidders,
   kind,
   origin,
   bidder_a,
-  bidder_b
+  bidder_b,
+  CAST(bidders AS TEXT) AS __text_0
 FROM (
   WITH origins AS (
     SELECT

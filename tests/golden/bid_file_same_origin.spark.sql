@@ -38,16 +38,15 @@ SELECT
   CAST(tender_no AS STRING) AS __subject_id,
   CAST(project_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'red' AS __severity,
-  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(budget AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”有' || COALESCE(CAST(bidders AS STRING), '（空）') || '家投标人的投标文件' || COALESCE(CAST(kind AS STRING), '（空）') || '相同（' || COALESCE(CAST(origin AS STRING), '（空）') || '），如' || COALESCE(CAST(bidder_a AS STRING), '（空）') || '与' || COALESCE(CAST(bidder_b AS STRING), '（空）') AS __explanation,
   buyer_name,
   bidders,
   kind,
   origin,
   bidder_a,
-  bidder_b
+  bidder_b,
+  CAST(bidders AS STRING) AS __text_0
 FROM (
   SELECT
     t.tender_no,

@@ -3,14 +3,13 @@ SELECT
   CAST(project_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN equal_prices THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”投标报价异常：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   buyer_name,
-  budget,
-  winning_price,
+  CAST(budget AS TEXT) AS budget,
+  CAST(winning_price AS TEXT) AS winning_price,
   same_bids,
-  gap,
+  CAST(gap AS TEXT) AS gap,
   reason
 FROM (
   WITH same_price AS (

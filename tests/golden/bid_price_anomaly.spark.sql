@@ -55,14 +55,13 @@ SELECT
   CAST(project_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN equal_prices THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”投标报价异常：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   buyer_name,
-  budget,
-  winning_price,
+  CAST(budget AS STRING) AS budget,
+  CAST(winning_price AS STRING) AS winning_price,
   same_bids,
-  gap,
+  CAST(gap AS STRING) AS gap,
   reason
 FROM (
   SELECT

@@ -2,13 +2,11 @@ SELECT
   CAST(bidder_uscc AS TEXT) AS __subject_id,
   CAST(bidder_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(bidder_name AS TEXT) AS TEXT), '（空）') || '已在' || COALESCE(CAST(total_losses AS TEXT), '（空）') || '个项目中投标并输给同一中标人（' || COALESCE(CAST(winner_uscc AS TEXT), '（空）') || '），达到陪标阈值的项目于' || COALESCE(CAST(announce_date AS TEXT), '（空）') || '公告' AS __explanation,
   winner_uscc,
   total_losses,
-  announce_date
+  CAST(announce_date AS TEXT) AS announce_date,
+  CAST(total_losses AS TEXT) AS __text_0
 FROM (
   WITH losses AS (
     SELECT

@@ -3,13 +3,14 @@ SELECT
   CAST(project_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN link_kinds >= 2 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(budget AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”有' || COALESCE(CAST(bidders AS TEXT), '（空）') || '家投标人存在关联（' || COALESCE(CAST(kind AS TEXT), '（空）') || '等' || COALESCE(CAST(link_kinds AS TEXT), '（空）') || '类相同）' AS __explanation,
   buyer_name,
   bidders,
   link_kinds,
-  kind
+  kind,
+  CAST(bidders AS TEXT) AS __text_0,
+  CAST(link_kinds AS TEXT) AS __text_1
 FROM (
   WITH links AS (
     /* legal representatives and shareholders are one set of people per company */

@@ -58,13 +58,14 @@ SELECT
   CAST(project_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN link_kinds >= 2 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(budget AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”有' || COALESCE(CAST(bidders AS STRING), '（空）') || '家投标人存在关联（' || COALESCE(CAST(kind AS STRING), '（空）') || '等' || COALESCE(CAST(link_kinds AS STRING), '（空）') || '类相同）' AS __explanation,
   buyer_name,
   bidders,
   link_kinds,
-  kind
+  kind,
+  CAST(bidders AS STRING) AS __text_0,
+  CAST(link_kinds AS STRING) AS __text_1
 FROM (
   SELECT
     t.tender_no,

@@ -3,18 +3,22 @@ SELECT
   CAST(school_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN spend_outlier THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(school_name AS TEXT) AS TEXT), '（空）') || '本学期（' || COALESCE(CAST(term_start AS TEXT), '（空）') || '至' || COALESCE(CAST(term_end AS TEXT), '（空）') || '）生均采购' || COALESCE(CAST(per_student AS TEXT), '（空）') || '元（' || COALESCE(CAST(schools AS TEXT), '（空）') || '所学校中位数' || COALESCE(CAST(median_spend AS TEXT), '（空）') || '元），高档食材占' || COALESCE(CAST(premium_pct AS TEXT), '（空）') || '%（中位数' || COALESCE(CAST(median_premium_pct AS TEXT), '（空）') || '%）' AS __explanation,
-  term_start,
-  term_end,
+  CAST(term_start AS TEXT) AS term_start,
+  CAST(term_end AS TEXT) AS term_end,
   amount,
   students,
   per_student,
   median_spend,
   premium_pct,
   median_premium_pct,
-  schools
+  schools,
+  CAST(per_student AS TEXT) AS __text_0,
+  CAST(schools AS TEXT) AS __text_1,
+  CAST(median_spend AS TEXT) AS __text_2,
+  CAST(premium_pct AS TEXT) AS __text_3,
+  CAST(median_premium_pct AS TEXT) AS __text_4
 FROM (
   WITH digits AS (
     SELECT

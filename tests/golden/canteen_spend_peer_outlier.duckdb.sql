@@ -3,15 +3,19 @@ SELECT
   CAST(school_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN per_student > peer_median * 1.5 * 2 THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(school_name AS TEXT) AS TEXT), '（空）') || COALESCE(CAST(period AS TEXT), '（空）') || '生均采购' || COALESCE(CAST(per_student AS TEXT), '（空）') || '元，同月' || COALESCE(CAST(peers AS TEXT), '（空）') || '所学校中位数为' || COALESCE(CAST(peer_median AS TEXT), '（空）') || '元（稳健z=' || COALESCE(CAST(robust_z AS TEXT), '（空）') || '）' AS __explanation,
   amount,
   students,
   per_student,
   peer_median,
   peers,
-  robust_z
+  robust_z,
+  CAST(period AS TEXT) AS __text_0,
+  CAST(per_student AS TEXT) AS __text_1,
+  CAST(peers AS TEXT) AS __text_2,
+  CAST(peer_median AS TEXT) AS __text_3,
+  CAST(robust_z AS TEXT) AS __text_4
 FROM (
   WITH per_school AS (
     SELECT

@@ -3,14 +3,15 @@ SELECT
   CAST(school_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN window_amount >= mean_window * 2.5 * 2 THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(window_amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(window_amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(school_name AS TEXT) AS TEXT), '（空）') || '在' || COALESCE(CAST(end_day AS TEXT), '（空）') || '前的采购额' || COALESCE(CAST(window_amount AS TEXT), '（空）') || '元，为本学期（' || COALESCE(CAST(term_start AS TEXT), '（空）') || '至' || COALESCE(CAST(term_end AS TEXT), '（空）') || '）同样天数平均采购额' || COALESCE(CAST(mean_window AS TEXT), '（空）') || '元的数倍' AS __explanation,
-  term_start,
-  term_end,
-  end_day,
+  CAST(term_start AS TEXT) AS term_start,
+  CAST(term_end AS TEXT) AS term_end,
+  CAST(end_day AS TEXT) AS end_day,
   window_amount,
-  mean_window
+  mean_window,
+  CAST(window_amount AS TEXT) AS __text_0,
+  CAST(mean_window AS TEXT) AS __text_1
 FROM (
   WITH digits AS (
     SELECT

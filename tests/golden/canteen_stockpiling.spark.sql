@@ -113,14 +113,15 @@ SELECT
   CAST(school_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN window_amount >= mean_window * 2.5 * 2 THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(window_amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(window_amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(school_name AS STRING) AS STRING), '（空）') || '在' || COALESCE(CAST(end_day AS STRING), '（空）') || '前的采购额' || COALESCE(CAST(window_amount AS STRING), '（空）') || '元，为本学期（' || COALESCE(CAST(term_start AS STRING), '（空）') || '至' || COALESCE(CAST(term_end AS STRING), '（空）') || '）同样天数平均采购额' || COALESCE(CAST(mean_window AS STRING), '（空）') || '元的数倍' AS __explanation,
-  term_start,
-  term_end,
-  end_day,
+  CAST(term_start AS STRING) AS term_start,
+  CAST(term_end AS STRING) AS term_end,
+  CAST(end_day AS STRING) AS end_day,
   window_amount,
-  mean_window
+  mean_window,
+  CAST(window_amount AS STRING) AS __text_0,
+  CAST(mean_window AS STRING) AS __text_1
 FROM (
   SELECT
     school_uscc,

@@ -2,18 +2,16 @@ SELECT
   CAST(staff_id_no AS TEXT) AS __subject_id,
   CAST(staff_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(school_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || COALESCE(CAST(CAST(staff_name AS TEXT) AS TEXT), '（空）') || '的同户亲属' || COALESCE(CAST(kin_name AS TEXT), '（空）') || '是食堂供应商' || COALESCE(CAST(supplier_name AS TEXT), '（空）') || '的' || COALESCE(CAST(role AS TEXT), '（空）') || '，该供应商自' || COALESCE(CAST(first_purchase AS TEXT), '（空）') || '起向本校供货' || COALESCE(CAST(amount AS TEXT), '（空）') || '元' AS __explanation,
   school_name,
   position,
   supplier_uscc,
   supplier_name,
   kin_name,
   role,
-  first_purchase,
-  amount
+  CAST(first_purchase AS TEXT) AS first_purchase,
+  CAST(amount AS TEXT) AS amount
 FROM (
   WITH owners AS (
     SELECT

@@ -42,18 +42,16 @@ SELECT
   CAST(staff_id_no AS STRING) AS __subject_id,
   CAST(staff_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(school_name AS STRING), '（空）') || COALESCE(CAST(position AS STRING), '（空）') || COALESCE(CAST(CAST(staff_name AS STRING) AS STRING), '（空）') || '的同户亲属' || COALESCE(CAST(kin_name AS STRING), '（空）') || '是食堂供应商' || COALESCE(CAST(supplier_name AS STRING), '（空）') || '的' || COALESCE(CAST(role AS STRING), '（空）') || '，该供应商自' || COALESCE(CAST(first_purchase AS STRING), '（空）') || '起向本校供货' || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   school_name,
   position,
   supplier_uscc,
   supplier_name,
   kin_name,
   role,
-  first_purchase,
-  amount
+  CAST(first_purchase AS STRING) AS first_purchase,
+  CAST(amount AS STRING) AS amount
 FROM (
   SELECT
     sk.staff_id_no,

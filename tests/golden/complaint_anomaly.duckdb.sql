@@ -3,14 +3,13 @@ SELECT
   CAST(NULL AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN rule IN (1, 2) THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(subject AS TEXT) AS TEXT), '（空）') || '（' || COALESCE(CAST(category AS TEXT), '（空）') || '，' || COALESCE(CAST(received_at AS TEXT), '（空）') || '受理）：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   complaint_no,
   received_at,
   category,
   rule,
-  reason
+  reason,
+  CAST(received_at AS TEXT) AS __text_0
 FROM (
   WITH c AS (
     SELECT

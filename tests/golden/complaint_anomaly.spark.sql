@@ -96,14 +96,13 @@ SELECT
   CAST(NULL AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN rule IN (1, 2) THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(subject AS STRING) AS STRING), '（空）') || '（' || COALESCE(CAST(category AS STRING), '（空）') || '，' || COALESCE(CAST(received_at AS STRING), '（空）') || '受理）：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   complaint_no,
   received_at,
   category,
   rule,
-  reason
+  reason,
+  CAST(received_at AS STRING) AS __text_0
 FROM (
   SELECT
     subject,

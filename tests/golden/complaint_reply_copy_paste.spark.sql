@@ -1,42 +1,6 @@
-WITH digits AS (
+WITH docs AS (
   SELECT
-    0 AS d
-  UNION ALL
-  SELECT
-    1
-  UNION ALL
-  SELECT
-    2
-  UNION ALL
-  SELECT
-    3
-  UNION ALL
-  SELECT
-    4
-  UNION ALL
-  SELECT
-    5
-  UNION ALL
-  SELECT
-    6
-  UNION ALL
-  SELECT
-    7
-  UNION ALL
-  SELECT
-    8
-  UNION ALL
-  SELECT
-    9
-), nums AS (
-  /* positions 1..1000 (texts are compared on their first 1000 characters) */
-  SELECT
-    a.d * 100 + b.d * 10 + c.d + 1 AS i
-  FROM digits AS a
-  CROSS JOIN digits AS b
-  CROSS JOIN digits AS c
-), docs AS (
-  SELECT
+    ROW_NUMBER() OVER (ORDER BY complaint_no NULLS LAST) AS doc,
     complaint_no,
     received_at,
     TRIM(reply) AS reply,
@@ -47,117 +11,195 @@ WITH digits AS (
   FROM complaints
   WHERE
     NOT reply IS NULL AND LENGTH(TRIM(reply)) >= 10
-), shingles AS (
+), grams AS (
+  /* the set of character bigrams of each reply (its first 1000 characters) */
   SELECT DISTINCT
-    d.complaint_no,
-    SUBSTRING(d.reply, n.i, 2) AS g
+    d.doc,
+    SUBSTRING(d.reply, s.i, 2) AS g
   FROM docs AS d
-  JOIN nums AS n
-    ON n.i <= LENGTH(d.reply) - 1
+  LATERAL VIEW
+  EXPLODE(
+    IF(
+      1 > LEAST(LENGTH(d.reply), 1000) - 1,
+      ARRAY(),
+      SEQUENCE(1, LEAST(LENGTH(d.reply), 1000) - 1)
+    )
+  ) s AS i
+), gram_hashes AS (
+  /* one MD5 per distinct bigram: h (60 bits) names it, x = h mod p (p = 2^31 - 1, a prime) */
+  SELECT
+    g,
+    CAST(CONV(SUBSTRING(MD5(CAST(g AS STRING)), 1, 15), 16, 10) AS BIGINT) AS h,
+    CAST(CONV(SUBSTRING(MD5(CAST(g AS STRING)), 1, 15), 16, 10) AS BIGINT) % 2147483647 AS x
+  FROM (
+    SELECT DISTINCT
+      g
+    FROM grams
+  ) AS u
+), shingles AS (
+  SELECT
+    gr.doc,
+    gh.h,
+    gh.x
+  FROM grams AS gr
+  JOIN gram_hashes AS gh
+    ON gh.g = gr.g
 ), sizes AS (
   SELECT
-    complaint_no,
+    doc,
     COUNT(*) AS size
   FROM shingles
   GROUP BY
-    complaint_no
-), freq AS (
+    doc
+), hash_functions AS (
+  /* 120 hash functions h_k(x) = (a_k * x + b_k) mod p, the same on every engine */
   SELECT
-    g,
-    COUNT(*) AS df
-  FROM shingles
-  GROUP BY
-    g
-), ordered AS (
+    k,
+    CAST(CONV(SUBSTRING(MD5(CAST('minhash-a-' || CAST(k AS STRING) AS STRING)), 1, 15), 16, 10) AS BIGINT) % 2147483646 + 1 AS a,
+    CAST(CONV(SUBSTRING(MD5(CAST('minhash-b-' || CAST(k AS STRING) AS STRING)), 1, 15), 16, 10) AS BIGINT) % 2147483647 AS b
+  FROM EXPLODE(SEQUENCE(0, 119)) AS f(k)
+), signatures AS (
+  /* MinHash: per reply and hash function, the smallest hash of its bigrams */
   SELECT
-    s.complaint_no,
-    s.g,
-    z.size,
-    ROW_NUMBER() OVER (PARTITION BY s.complaint_no ORDER BY f.df NULLS LAST, s.g NULLS LAST) AS pos
+    s.doc,
+    f.k,
+    MAX(f.a) AS a,
+    MIN((
+      f.a * s.x + f.b
+    ) % 2147483647) AS m
   FROM shingles AS s
-  JOIN freq AS f
-    ON f.g = s.g
-  JOIN sizes AS z
-    ON z.complaint_no = s.complaint_no
-), prefixes AS (
+  CROSS JOIN hash_functions AS f
+  GROUP BY
+    s.doc,
+    f.k
+), band_rows AS (
+  /* LSH: bands of r hash functions; two replies are candidates when one band agrees in full. */
+  /* r is the largest that still makes a pair at the threshold a candidate with probability */
+  /* 1 - (1 - t^r)^floor(120 / r) >= 0.9999 */
   SELECT
-    complaint_no,
-    g,
-    size
-  FROM ordered
+    CASE
+      WHEN 0.9 >= 0.959
+      THEN 12
+      WHEN 0.9 >= 0.955
+      THEN 11
+      WHEN 0.9 >= 0.940
+      THEN 10
+      WHEN 0.9 >= 0.928
+      THEN 9
+      WHEN 0.9 >= 0.908
+      THEN 8
+      WHEN 0.9 >= 0.883
+      THEN 7
+      WHEN 0.9 >= 0.847
+      THEN 6
+      WHEN 0.9 >= 0.796
+      THEN 5
+      WHEN 0.9 >= 0.717
+      THEN 4
+      WHEN 0.9 >= 0.591
+      THEN 3
+      ELSE 2
+    END AS r
+), bands AS (
+  SELECT
+    sg.doc,
+    CAST(FLOOR(sg.k / br.r) AS BIGINT) AS band,
+    SUM((
+      sg.m * sg.a
+    ) % 2147483647) AS band_key
+  FROM signatures AS sg
+  CROSS JOIN band_rows AS br
   WHERE
-    pos <= size - CEIL(0.9 * size) + 1
+    sg.k < FLOOR(120 / br.r) * br.r
+  GROUP BY
+    sg.doc,
+    CAST(FLOOR(sg.k / br.r) AS BIGINT)
 ), candidates AS (
   SELECT DISTINCT
-    a.complaint_no AS a_no,
-    b.complaint_no AS b_no,
-    a.size AS a_size,
-    b.size AS b_size
-  FROM prefixes AS a
-  JOIN prefixes AS b
-    ON a.g = b.g AND a.complaint_no < b.complaint_no
-  WHERE
-    LEAST(a.size, b.size) >= 0.9 * GREATEST(a.size, b.size)
-), reply_sim AS (
+    a.doc AS a_doc,
+    b.doc AS b_doc
+  FROM bands AS a
+  JOIN bands AS b
+    ON b.band = a.band AND b.band_key = a.band_key AND a.doc < b.doc
+), shared AS (
+  /* the exact number of bigrams each candidate pair shares: each bigram of a looked up in b */
+  /* (a LEFT JOIN, so that no engine joins all bigrams with all bigrams first) */
   SELECT
-    c.a_no,
-    c.b_no,
-    COUNT(*) * 1.0 / (
-      MAX(c.a_size) + MAX(c.b_size) - COUNT(*)
-    ) AS similarity
+    c.a_doc,
+    c.b_doc,
+    COUNT(sb.h) AS shared
   FROM candidates AS c
   JOIN shingles AS sa
-    ON sa.complaint_no = c.a_no
-  JOIN shingles AS sb
-    ON sb.complaint_no = c.b_no AND sb.g = sa.g
+    ON sa.doc = c.a_doc
+  LEFT JOIN shingles AS sb
+    ON sb.doc = c.b_doc AND sb.h = sa.h
   GROUP BY
-    c.a_no,
-    c.b_no
-  HAVING
-    COUNT(*) * 1.0 / (
-      MAX(c.a_size) + MAX(c.b_size) - COUNT(*)
+    c.a_doc,
+    c.b_doc
+), reply_sim AS (
+  /* exact Jaccard similarity */
+  SELECT
+    s.a_doc,
+    s.b_doc,
+    s.shared * 1.0 / (
+      za.size + zb.size - s.shared
+    ) AS similarity
+  FROM shared AS s
+  JOIN sizes AS za
+    ON za.doc = s.a_doc
+  JOIN sizes AS zb
+    ON zb.doc = s.b_doc
+  WHERE
+    s.shared * 1.0 / (
+      za.size + zb.size - s.shared
     ) >= 0.9
 ), involved AS (
   SELECT
-    a_no AS complaint_no
+    a_doc AS doc
   FROM reply_sim
   UNION
   SELECT
-    b_no
+    b_doc
   FROM reply_sim
 ), content_shingles AS (
   SELECT DISTINCT
-    d.complaint_no,
-    SUBSTRING(d.content, n.i, 2) AS g
+    d.doc,
+    SUBSTRING(d.content, s.i, 2) AS g
   FROM docs AS d
   JOIN involved AS v
-    ON v.complaint_no = d.complaint_no
-  JOIN nums AS n
-    ON n.i <= LENGTH(d.content) - 1
+    ON v.doc = d.doc
+  LATERAL VIEW
+  EXPLODE(
+    IF(
+      1 > LEAST(LENGTH(d.content), 1000) - 1,
+      ARRAY(),
+      SEQUENCE(1, LEAST(LENGTH(d.content), 1000) - 1)
+    )
+  ) s AS i
 ), content_sizes AS (
   SELECT
-    complaint_no,
+    doc,
     COUNT(*) AS size
   FROM content_shingles
   GROUP BY
-    complaint_no
+    doc
 ), content_shared AS (
   SELECT
-    r.a_no,
-    r.b_no,
+    r.a_doc,
+    r.b_doc,
     COUNT(*) AS shared
   FROM reply_sim AS r
   JOIN content_shingles AS ca
-    ON ca.complaint_no = r.a_no
+    ON ca.doc = r.a_doc
   JOIN content_shingles AS cb
-    ON cb.complaint_no = r.b_no AND cb.g = ca.g
+    ON cb.doc = r.b_doc AND cb.g = ca.g
   GROUP BY
-    r.a_no,
-    r.b_no
+    r.a_doc,
+    r.b_doc
 ), pairs AS (
   SELECT
-    r.a_no,
-    r.b_no,
+    r.a_doc,
+    r.b_doc,
     r.similarity,
     COALESCE(
       cs.shared * 1.0 / NULLIF(COALESCE(za.size, 0) + COALESCE(zb.size, 0) - cs.shared, 0),
@@ -165,22 +207,30 @@ WITH digits AS (
     ) AS content_similarity
   FROM reply_sim AS r
   LEFT JOIN content_shared AS cs
-    ON cs.a_no = r.a_no AND cs.b_no = r.b_no
+    ON cs.a_doc = r.a_doc AND cs.b_doc = r.b_doc
   LEFT JOIN content_sizes AS za
-    ON za.complaint_no = r.a_no
+    ON za.doc = r.a_doc
   LEFT JOIN content_sizes AS zb
-    ON zb.complaint_no = r.b_no
+    ON zb.doc = r.b_doc
 ), flagged AS (
   /* the later complaint of each pair is the copy */
   SELECT
-    CASE WHEN da.received_at > db.received_at THEN p.a_no ELSE p.b_no END AS complaint_no,
-    CASE WHEN da.received_at > db.received_at THEN p.b_no ELSE p.a_no END AS original_no,
+    CASE
+      WHEN da.received_at > db.received_at
+      THEN da.complaint_no
+      ELSE db.complaint_no
+    END AS complaint_no,
+    CASE
+      WHEN da.received_at > db.received_at
+      THEN db.complaint_no
+      ELSE da.complaint_no
+    END AS original_no,
     p.similarity
   FROM pairs AS p
   JOIN docs AS da
-    ON da.complaint_no = p.a_no
+    ON da.doc = p.a_doc
   JOIN docs AS db
-    ON db.complaint_no = p.b_no
+    ON db.doc = p.b_doc
   WHERE
     p.content_similarity < 0.5
 )
@@ -188,16 +238,15 @@ SELECT
   CAST(complaint_no AS STRING) AS __subject_id,
   CAST(target_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'yellow' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  '投诉' || COALESCE(CAST(CAST(complaint_no AS STRING) AS STRING), '（空）') || '（' || COALESCE(CAST(category AS STRING), '（空）') || '）的答复与不同问题的投诉' || COALESCE(CAST(original_no AS STRING), '（空）') || '的答复相似度达' || COALESCE(CAST(similarity AS STRING), '（空）') || '：“' || COALESCE(CAST(reply_head AS STRING), '（空）') || '”' AS __explanation,
   received_at,
   category,
   original_no,
   copies_of,
   similarity,
-  reply_head
+  reply_head,
+  CAST(similarity AS STRING) AS __text_0,
+  CAST(reply_head AS STRING) AS __text_1
 FROM (
   SELECT
     d.complaint_no,

@@ -3,13 +3,13 @@ SELECT
   CAST(buyer_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN total >= 1000000 * 2 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(total AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(total AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(buyer_name AS TEXT) AS TEXT), '（空）') || '自' || COALESCE(CAST(window_start AS TEXT), '（空）') || '起的短期内向同一单位（' || COALESCE(CAST(winner_uscc AS TEXT), '（空）') || '）授予' || COALESCE(CAST(contracts AS TEXT), '（空）') || '个低于招标限额的合同，合计' || COALESCE(CAST(total AS TEXT), '（空）') || '元' AS __explanation,
   winner_uscc,
-  window_start,
+  CAST(window_start AS TEXT) AS window_start,
   contracts,
-  total
+  CAST(total AS TEXT) AS total,
+  CAST(contracts AS TEXT) AS __text_0
 FROM (
   WITH small AS (
     SELECT

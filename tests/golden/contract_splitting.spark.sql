@@ -49,13 +49,13 @@ SELECT
   CAST(buyer_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN total >= 1000000 * 2 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(total AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(total AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(buyer_name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(window_start AS STRING), '（空）') || '起的短期内向同一单位（' || COALESCE(CAST(winner_uscc AS STRING), '（空）') || '）授予' || COALESCE(CAST(contracts AS STRING), '（空）') || '个低于招标限额的合同，合计' || COALESCE(CAST(total AS STRING), '（空）') || '元' AS __explanation,
   winner_uscc,
-  window_start,
+  CAST(window_start AS STRING) AS window_start,
   contracts,
-  total
+  CAST(total AS STRING) AS total,
+  CAST(contracts AS STRING) AS __text_0
 FROM (
   SELECT
     buyer_uscc,

@@ -3,15 +3,13 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN registered_capital >= 500000 * 10 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  '低保家庭（' || COALESCE(CAST(case_no AS TEXT), '（空）') || '）成员' || COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '为' || COALESCE(CAST(company_name AS TEXT), '（空）') || '的' || COALESCE(CAST(role AS TEXT), '（空）') || '，该企业存续，注册资本' || COALESCE(CAST(registered_capital AS TEXT), '（空）') || '元' AS __explanation,
   case_no,
   uscc,
   company_name,
   role,
-  registered_capital,
-  established_date
+  CAST(registered_capital AS TEXT) AS registered_capital,
+  CAST(established_date AS TEXT) AS established_date
 FROM (
   WITH roles AS (
     SELECT

@@ -2,16 +2,13 @@ SELECT
   CAST(id_no AS TEXT) AS __subject_id,
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  '低保家庭（' || COALESCE(CAST(case_no AS TEXT), '（空）') || '）成员' || COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '名下有' || COALESCE(CAST(vehicle_type AS TEXT), '（空）') || COALESCE(CAST(plate_no AS TEXT), '（空）') || '，登记日期' || COALESCE(CAST(register_date AS TEXT), '（空）') || '，低保起始' || COALESCE(CAST(start_date AS TEXT), '（空）') AS __explanation,
   case_no,
   plate_no,
   vehicle_type,
-  register_date,
-  start_date,
-  end_date
+  CAST(register_date AS TEXT) AS register_date,
+  CAST(start_date AS TEXT) AS start_date,
+  CAST(end_date AS TEXT) AS end_date
 FROM (
   SELECT
     m.id_no,

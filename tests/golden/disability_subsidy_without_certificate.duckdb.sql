@@ -2,14 +2,12 @@ SELECT
   CAST(id_no AS TEXT) AS __subject_id,
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '于' || COALESCE(CAST(pay_date AS TEXT), '（空）') || '领取' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元，但当日没有有效的残疾人证' AS __explanation,
   payment_no,
   subsidy_type,
-  pay_date,
-  amount
+  CAST(pay_date AS TEXT) AS pay_date,
+  CAST(amount AS TEXT) AS amount
 FROM (
   SELECT
     p.payment_no,

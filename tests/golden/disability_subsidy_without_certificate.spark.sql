@@ -2,14 +2,12 @@ SELECT
   CAST(id_no AS STRING) AS __subject_id,
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(pay_date AS STRING), '（空）') || '领取' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元，但当日没有有效的残疾人证' AS __explanation,
   payment_no,
   subsidy_type,
-  pay_date,
-  amount
+  CAST(pay_date AS STRING) AS pay_date,
+  CAST(amount AS STRING) AS amount
 FROM (
   SELECT
     p.payment_no,

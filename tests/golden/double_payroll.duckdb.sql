@@ -2,15 +2,12 @@ SELECT
   CAST(id_no AS TEXT) AS __subject_id,
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'red' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '自' || COALESCE(CAST(overlap_start AS TEXT), '（空）') || '起同时在' || COALESCE(CAST(org_a AS TEXT), '（空）') || '和' || COALESCE(CAST(org_b AS TEXT), '（空）') || '领取财政工资' AS __explanation,
   org_a,
   org_b,
-  salary_a,
-  salary_b,
-  overlap_start
+  CAST(salary_a AS TEXT) AS salary_a,
+  CAST(salary_b AS TEXT) AS salary_b,
+  CAST(overlap_start AS TEXT) AS overlap_start
 FROM (
   WITH pairs AS (
     SELECT

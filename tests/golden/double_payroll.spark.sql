@@ -19,15 +19,12 @@ SELECT
   CAST(id_no AS STRING) AS __subject_id,
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'red' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(overlap_start AS STRING), '（空）') || '起同时在' || COALESCE(CAST(org_a AS STRING), '（空）') || '和' || COALESCE(CAST(org_b AS STRING), '（空）') || '领取财政工资' AS __explanation,
   org_a,
   org_b,
-  salary_a,
-  salary_b,
-  overlap_start
+  CAST(salary_a AS STRING) AS salary_a,
+  CAST(salary_b AS STRING) AS salary_b,
+  CAST(overlap_start AS STRING) AS overlap_start
 FROM (
   SELECT
     id_no,

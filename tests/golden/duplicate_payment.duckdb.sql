@@ -3,14 +3,17 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN villages > 1 OR accounts > 1 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(extra_amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(extra_amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '的' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || '在' || COALESCE(CAST(period AS TEXT), '（空）') || '期间发放' || COALESCE(CAST(payments AS TEXT), '（空）') || '笔（' || COALESCE(CAST(accounts AS TEXT), '（空）') || '个账户、' || COALESCE(CAST(villages AS TEXT), '（空）') || '个村），多发' || COALESCE(CAST(extra_amount AS TEXT), '（空）') || '元' AS __explanation,
   subsidy_type,
   payments,
   accounts,
   villages,
-  extra_amount
+  CAST(extra_amount AS TEXT) AS extra_amount,
+  CAST(period AS TEXT) AS __text_0,
+  CAST(payments AS TEXT) AS __text_1,
+  CAST(accounts AS TEXT) AS __text_2,
+  CAST(villages AS TEXT) AS __text_3
 FROM (
   SELECT
     id_no,

@@ -3,14 +3,17 @@ SELECT
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN villages > 1 OR accounts > 1 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(extra_amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(extra_amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '的' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || '在' || COALESCE(CAST(period AS STRING), '（空）') || '期间发放' || COALESCE(CAST(payments AS STRING), '（空）') || '笔（' || COALESCE(CAST(accounts AS STRING), '（空）') || '个账户、' || COALESCE(CAST(villages AS STRING), '（空）') || '个村），多发' || COALESCE(CAST(extra_amount AS STRING), '（空）') || '元' AS __explanation,
   subsidy_type,
   payments,
   accounts,
   villages,
-  extra_amount
+  CAST(extra_amount AS STRING) AS extra_amount,
+  CAST(period AS STRING) AS __text_0,
+  CAST(payments AS STRING) AS __text_1,
+  CAST(accounts AS STRING) AS __text_2,
+  CAST(villages AS STRING) AS __text_3
 FROM (
   SELECT
     id_no,

@@ -2,15 +2,15 @@ SELECT
   CAST(id_no AS TEXT) AS __subject_id,
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'red' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '于' || COALESCE(CAST(pay_date AS TEXT), '（空）') || '以机具编号' || COALESCE(CAST(machine_serial AS TEXT), '（空）') || '申领' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   payment_no,
   machine_serial,
   claim_seq,
   reason,
-  amount
+  CAST(amount AS TEXT) AS amount,
+  CAST(pay_date AS TEXT) AS __text_0,
+  CAST(subsidy_type AS TEXT) AS __text_1
 FROM (
   WITH claims AS (
     SELECT

@@ -18,15 +18,15 @@ SELECT
   CAST(id_no AS STRING) AS __subject_id,
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'red' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(pay_date AS STRING), '（空）') || '以机具编号' || COALESCE(CAST(machine_serial AS STRING), '（空）') || '申领' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   payment_no,
   machine_serial,
   claim_seq,
   reason,
-  amount
+  CAST(amount AS STRING) AS amount,
+  CAST(pay_date AS STRING) AS __text_0,
+  CAST(subsidy_type AS STRING) AS __text_1
 FROM (
   SELECT
     c.payment_no,

@@ -3,14 +3,13 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN rule = 1 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(fund_paid AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(fund_paid AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '于' || COALESCE(CAST(admission_date AS TEXT), '（空）') || '在' || COALESCE(CAST(hospital AS TEXT), '（空）') || '入院/就诊：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   claim_no,
   hospital,
-  admission_date,
+  CAST(admission_date AS TEXT) AS admission_date,
   claims,
-  fund_paid,
+  CAST(fund_paid AS TEXT) AS fund_paid,
   reason
 FROM (
   WITH any_death AS (

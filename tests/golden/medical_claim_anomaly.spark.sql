@@ -96,14 +96,13 @@ SELECT
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN rule = 1 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(fund_paid AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(fund_paid AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(admission_date AS STRING), '（空）') || '在' || COALESCE(CAST(hospital AS STRING), '（空）') || '入院/就诊：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   claim_no,
   hospital,
-  admission_date,
+  CAST(admission_date AS STRING) AS admission_date,
   claims,
-  fund_paid,
+  CAST(fund_paid AS STRING) AS fund_paid,
   reason
 FROM (
   SELECT

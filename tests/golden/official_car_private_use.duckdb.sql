@@ -3,9 +3,7 @@ SELECT
   CAST(plate_no AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN is_scenic THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  '公车' || COALESCE(CAST(plate_no AS TEXT), '（空）') || '于' || COALESCE(CAST(start_time AS TEXT), '（空）') || '出车前往' || COALESCE(CAST(destination AS TEXT), '（空）') || '（用途：' || COALESCE(CAST(purpose AS TEXT), '（空）') || '）：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   plate_no,
   org_uscc,
   start_time,
@@ -13,7 +11,8 @@ SELECT
   destination_type,
   purpose,
   mileage,
-  reason
+  reason,
+  CAST(start_time AS TEXT) AS __text_0
 FROM (
   WITH t AS (
     SELECT

@@ -49,9 +49,7 @@ SELECT
   CAST(plate_no AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN is_scenic THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  '公车' || COALESCE(CAST(plate_no AS STRING), '（空）') || '于' || COALESCE(CAST(start_time AS STRING), '（空）') || '出车前往' || COALESCE(CAST(destination AS STRING), '（空）') || '（用途：' || COALESCE(CAST(purpose AS STRING), '（空）') || '）：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   plate_no,
   org_uscc,
   start_time,
@@ -59,7 +57,8 @@ SELECT
   destination_type,
   purpose,
   mileage,
-  reason
+  reason,
+  CAST(start_time AS STRING) AS __text_0
 FROM (
   SELECT
     trip_no,

@@ -3,17 +3,17 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN hops = 1 THEN 'red' WHEN hops = 2 THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(org_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '与本单位项目“' || COALESCE(CAST(project_name AS TEXT), '（空）') || '”的中标企业' || COALESCE(CAST(winner_name AS TEXT), '（空）') || '在关系图上相距' || COALESCE(CAST(hops AS TEXT), '（空）') || '跳（中标' || COALESCE(CAST(winning_price AS TEXT), '（空）') || '元）' AS __explanation,
   org_name,
   position,
   tender_no,
   project_name,
   winner_name,
   hops,
-  award_date,
-  winning_price
+  CAST(award_date AS TEXT) AS award_date,
+  CAST(winning_price AS TEXT) AS winning_price,
+  CAST(hops AS TEXT) AS __text_0
 FROM (
   WITH person_company AS (
     SELECT

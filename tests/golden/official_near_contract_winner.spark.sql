@@ -132,17 +132,17 @@ SELECT
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN hops = 1 THEN 'red' WHEN hops = 2 THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(org_name AS STRING), '（空）') || COALESCE(CAST(position AS STRING), '（空）') || COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '与本单位项目“' || COALESCE(CAST(project_name AS STRING), '（空）') || '”的中标企业' || COALESCE(CAST(winner_name AS STRING), '（空）') || '在关系图上相距' || COALESCE(CAST(hops AS STRING), '（空）') || '跳（中标' || COALESCE(CAST(winning_price AS STRING), '（空）') || '元）' AS __explanation,
   org_name,
   position,
   tender_no,
   project_name,
   winner_name,
   hops,
-  award_date,
-  winning_price
+  CAST(award_date AS STRING) AS award_date,
+  CAST(winning_price AS STRING) AS winning_price,
+  CAST(hops AS STRING) AS __text_0
 FROM (
   SELECT
     p.id_no,

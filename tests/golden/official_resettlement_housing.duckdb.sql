@@ -2,10 +2,7 @@ SELECT
   CAST(staff_id_no AS TEXT) AS __subject_id,
   CAST(staff_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(org_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || COALESCE(CAST(CAST(staff_name AS TEXT) AS TEXT), '（空）') || '在职期间，其' || COALESCE(CAST(member_role AS TEXT), '（空）') || COALESCE(CAST(owner_name AS TEXT), '（空）') || '于' || COALESCE(CAST(register_date AS TEXT), '（空）') || '取得' || COALESCE(CAST(project_name AS TEXT), '（空）') || '安置房' AS __explanation,
   org_name,
   position,
   property_no,
@@ -13,7 +10,7 @@ SELECT
   member_role,
   project_name,
   area,
-  register_date
+  CAST(register_date AS TEXT) AS register_date
 FROM (
   WITH staff_household AS (
     /* the employee and everyone of their registered household (the employee included) */

@@ -19,10 +19,7 @@ SELECT
   CAST(staff_id_no AS STRING) AS __subject_id,
   CAST(staff_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'orange' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(org_name AS STRING), '（空）') || COALESCE(CAST(position AS STRING), '（空）') || COALESCE(CAST(CAST(staff_name AS STRING) AS STRING), '（空）') || '在职期间，其' || COALESCE(CAST(member_role AS STRING), '（空）') || COALESCE(CAST(owner_name AS STRING), '（空）') || '于' || COALESCE(CAST(register_date AS STRING), '（空）') || '取得' || COALESCE(CAST(project_name AS STRING), '（空）') || '安置房' AS __explanation,
   org_name,
   position,
   property_no,
@@ -30,7 +27,7 @@ SELECT
   member_role,
   project_name,
   area,
-  register_date
+  CAST(register_date AS STRING) AS register_date
 FROM (
   SELECT
     h.staff_id_no,

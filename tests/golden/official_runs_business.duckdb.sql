@@ -3,16 +3,14 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN role = '法定代表人' THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(org_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '（' || COALESCE(CAST(job_start AS TEXT), '（空）') || '入职）在职期间为' || COALESCE(CAST(company_name AS TEXT), '（空）') || '的' || COALESCE(CAST(role AS TEXT), '（空）') AS __explanation,
   org_name,
   position,
-  job_start,
+  CAST(job_start AS TEXT) AS job_start,
   uscc,
   company_name,
   role,
-  established_date
+  CAST(established_date AS TEXT) AS established_date
 FROM (
   WITH roles AS (
     SELECT

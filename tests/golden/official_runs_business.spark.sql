@@ -53,16 +53,14 @@ SELECT
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN role = '法定代表人' THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(org_name AS STRING), '（空）') || COALESCE(CAST(position AS STRING), '（空）') || COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '（' || COALESCE(CAST(job_start AS STRING), '（空）') || '入职）在职期间为' || COALESCE(CAST(company_name AS STRING), '（空）') || '的' || COALESCE(CAST(role AS STRING), '（空）') AS __explanation,
   org_name,
   position,
-  job_start,
+  CAST(job_start AS STRING) AS job_start,
   uscc,
   company_name,
   role,
-  established_date
+  CAST(established_date AS STRING) AS established_date
 FROM (
   SELECT
     id_no,

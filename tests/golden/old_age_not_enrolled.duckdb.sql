@@ -3,11 +3,11 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN age >= 90 THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '（' || COALESCE(CAST(birth_date AS TEXT), '（空）') || '出生）已满' || COALESCE(CAST(age AS TEXT), '（空）') || '周岁，户籍在册且无死亡记录，但截至' || COALESCE(CAST(period AS TEXT), '（空）') || '的近几个月未领取高龄津贴' AS __explanation,
-  birth_date,
-  age
+  CAST(birth_date AS TEXT) AS birth_date,
+  age,
+  CAST(age AS TEXT) AS __text_0,
+  CAST(period AS TEXT) AS __text_1
 FROM (
   WITH ref AS (
     /* the last month of the data, as a month index (year * 12 + month - 1) */

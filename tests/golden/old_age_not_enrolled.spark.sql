@@ -52,11 +52,11 @@ SELECT
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN age >= 90 THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '（' || COALESCE(CAST(birth_date AS STRING), '（空）') || '出生）已满' || COALESCE(CAST(age AS STRING), '（空）') || '周岁，户籍在册且无死亡记录，但截至' || COALESCE(CAST(period AS STRING), '（空）') || '的近几个月未领取高龄津贴' AS __explanation,
-  birth_date,
-  age
+  CAST(birth_date AS STRING) AS birth_date,
+  age,
+  CAST(age AS STRING) AS __text_0,
+  CAST(period AS STRING) AS __text_1
 FROM (
   SELECT
     e.id_no,

@@ -2,52 +2,36 @@ SELECT
   CAST(id_no AS TEXT) AS __subject_id,
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'red' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '自' || COALESCE(CAST(job_start AS TEXT), '（空）') || '起在' || COALESCE(CAST(org_name AS TEXT), '（空）') || '任' || COALESCE(CAST(position AS TEXT), '（空）') || '（财政供养），其家庭自' || COALESCE(CAST(dibao_start AS TEXT), '（空）') || '起享受低保（' || COALESCE(CAST(case_no AS TEXT), '（空）') || '）' AS __explanation,
   case_no,
   org_name,
   position,
-  job_start,
-  dibao_start,
-  overlap_start
+  CAST(job_start AS TEXT) AS job_start,
+  CAST(dibao_start AS TEXT) AS dibao_start,
+  CAST(overlap_start AS TEXT) AS overlap_start
 FROM (
-  WITH spans AS (
-    SELECT
-      m.id_no,
-      m.name,
-      h.case_no,
-      h.division_code,
-      h.start_date AS dibao_start,
-      h.end_date AS dibao_end,
-      p.org_name,
-      p.position,
-      p.start_date AS job_start,
-      p.end_date AS job_end,
-      GREATEST(h.start_date, p.start_date) AS overlap_start,
-      LEAST(
-        COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
-        COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
-      ) AS overlap_end
-    FROM dibao_households AS h
-    JOIN dibao_members AS m
-      ON m.case_no = h.case_no
-    JOIN public_payroll AS p
-      ON p.id_no = m.id_no
-  )
   SELECT
-    id_no,
-    name,
-    case_no,
-    division_code,
-    dibao_start,
-    org_name,
-    position,
-    job_start,
-    overlap_start,
-    SUBSTRING(CAST(overlap_start AS TEXT), 1, 7) AS period
-  FROM spans
+    m.id_no,
+    m.name,
+    h.case_no,
+    h.division_code,
+    h.start_date AS dibao_start,
+    p.org_name,
+    p.position,
+    p.start_date AS job_start,
+    GREATEST(h.start_date, p.start_date) AS overlap_start,
+    STRFTIME(GREATEST(h.start_date, p.start_date), '%Y-%m') AS period
+  FROM dibao_households AS h
+  JOIN dibao_members AS m
+    ON m.case_no = h.case_no
+  JOIN public_payroll AS p
+    ON p.id_no = m.id_no
+  /* the two periods overlap by at least :min_overlap_days days (an open end: still running) */
   WHERE
-    DATE_DIFF('DAY', overlap_start, overlap_end) + 1 >= 1
+    LEAST(
+      COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
+      COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
+    ) >= GREATEST(h.start_date, p.start_date) + (
+      1 - 1
+    )
 ) AS m

@@ -1,53 +1,37 @@
-WITH spans AS (
+SELECT
+  CAST(id_no AS STRING) AS __subject_id,
+  CAST(name AS STRING) AS __subject_name,
+  CAST(period AS STRING) AS __period,
+  CAST(division_code AS STRING) AS __division_code,
+  case_no,
+  org_name,
+  position,
+  CAST(job_start AS STRING) AS job_start,
+  CAST(dibao_start AS STRING) AS dibao_start,
+  CAST(overlap_start AS STRING) AS overlap_start
+FROM (
   SELECT
     m.id_no,
     m.name,
     h.case_no,
     h.division_code,
     h.start_date AS dibao_start,
-    h.end_date AS dibao_end,
     p.org_name,
     p.position,
     p.start_date AS job_start,
-    p.end_date AS job_end,
     GREATEST(h.start_date, p.start_date) AS overlap_start,
-    LEAST(
-      COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
-      COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
-    ) AS overlap_end
+    DATE_FORMAT(GREATEST(h.start_date, p.start_date), 'yyyy-MM') AS period
   FROM dibao_households AS h
   JOIN dibao_members AS m
     ON m.case_no = h.case_no
   JOIN public_payroll AS p
     ON p.id_no = m.id_no
-)
-SELECT
-  CAST(id_no AS STRING) AS __subject_id,
-  CAST(name AS STRING) AS __subject_name,
-  CAST(period AS STRING) AS __period,
-  'red' AS __severity,
-  CAST(NULL AS DECIMAL(18, 2)) AS __amount,
-  CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '自' || COALESCE(CAST(job_start AS STRING), '（空）') || '起在' || COALESCE(CAST(org_name AS STRING), '（空）') || '任' || COALESCE(CAST(position AS STRING), '（空）') || '（财政供养），其家庭自' || COALESCE(CAST(dibao_start AS STRING), '（空）') || '起享受低保（' || COALESCE(CAST(case_no AS STRING), '（空）') || '）' AS __explanation,
-  case_no,
-  org_name,
-  position,
-  job_start,
-  dibao_start,
-  overlap_start
-FROM (
-  SELECT
-    id_no,
-    name,
-    case_no,
-    division_code,
-    dibao_start,
-    org_name,
-    position,
-    job_start,
-    overlap_start,
-    SUBSTRING(CAST(overlap_start AS STRING), 1, 7) AS period
-  FROM spans
+  /* the two periods overlap by at least :min_overlap_days days (an open end: still running) */
   WHERE
-    DATEDIFF(DAY, overlap_start, overlap_end) + 1 >= 1
+    LEAST(
+      COALESCE(h.end_date, CAST('9999-12-31' AS DATE)),
+      COALESCE(p.end_date, CAST('9999-12-31' AS DATE))
+    ) >= GREATEST(h.start_date, p.start_date) + (
+      1 - 1
+    )
 ) AS m

@@ -18,18 +18,20 @@ SELECT
   CAST(NULL AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN per_head > 120 * 2 OR approval_no IS NULL THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(total_cost AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(total_cost AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(reception_date AS STRING), '（空）') || '在' || COALESCE(CAST(venue AS STRING), '（空）') || '的公务接待（' || COALESCE(CAST(guests AS STRING), '（空）') || '名接待对象、' || COALESCE(CAST(staff AS STRING), '（空）') || '名陪餐，共' || COALESCE(CAST(total_cost AS STRING), '（空）') || '元）：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   org_uscc,
-  reception_date,
+  CAST(reception_date AS STRING) AS reception_date,
   venue,
   guests,
   staff,
   total_cost,
   per_head,
   approval_no,
-  reason
+  reason,
+  CAST(guests AS STRING) AS __text_0,
+  CAST(staff AS STRING) AS __text_1,
+  CAST(total_cost AS STRING) AS __text_2
 FROM (
   SELECT
     reception_no,

@@ -3,15 +3,14 @@ SELECT
   CAST(NULL AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN is_luxury THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(total_cost AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(total_cost AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(reception_date AS TEXT), '（空）') || '在' || COALESCE(CAST(venue AS TEXT), '（空）') || '的公务接待（' || COALESCE(CAST(total_cost AS TEXT), '（空）') || '元）：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   org_uscc,
-  reception_date,
+  CAST(reception_date AS TEXT) AS reception_date,
   venue,
   venue_type,
   guests,
-  total_cost,
+  CAST(total_cost AS TEXT) AS total_cost,
   reason
 FROM (
   WITH r AS (

@@ -43,15 +43,14 @@ SELECT
   CAST(NULL AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN is_luxury THEN 'orange' ELSE 'yellow' END AS __severity,
-  CAST(total_cost AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(total_cost AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(reception_date AS STRING), '（空）') || '在' || COALESCE(CAST(venue AS STRING), '（空）') || '的公务接待（' || COALESCE(CAST(total_cost AS STRING), '（空）') || '元）：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   org_uscc,
-  reception_date,
+  CAST(reception_date AS STRING) AS reception_date,
   venue,
   venue_type,
   guests,
-  total_cost,
+  CAST(total_cost AS STRING) AS total_cost,
   reason
 FROM (
   SELECT

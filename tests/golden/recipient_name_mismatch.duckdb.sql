@@ -2,15 +2,14 @@ SELECT
   CAST(id_no AS TEXT) AS __subject_id,
   CAST(registry_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(period AS TEXT), '（空）') || '发放' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元的领取人姓名为“' || COALESCE(CAST(paid_name AS TEXT), '（空）') || '”，而该身份证号户籍登记姓名为“' || COALESCE(CAST(registry_name AS TEXT), '（空）') || '”' AS __explanation,
   paid_name,
   registry_name,
   subsidy_type,
   payments,
-  amount
+  CAST(amount AS TEXT) AS amount,
+  CAST(period AS TEXT) AS __text_0
 FROM (
   SELECT
     p.id_no,

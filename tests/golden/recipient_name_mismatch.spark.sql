@@ -2,15 +2,14 @@ SELECT
   CAST(id_no AS STRING) AS __subject_id,
   CAST(registry_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'orange' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(period AS STRING), '（空）') || '发放' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元的领取人姓名为“' || COALESCE(CAST(paid_name AS STRING), '（空）') || '”，而该身份证号户籍登记姓名为“' || COALESCE(CAST(registry_name AS STRING), '（空）') || '”' AS __explanation,
   paid_name,
   registry_name,
   subsidy_type,
   payments,
-  amount
+  CAST(amount AS STRING) AS amount,
+  CAST(period AS STRING) AS __text_0
 FROM (
   SELECT
     p.id_no,

@@ -3,9 +3,8 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN winning_price >= 1000000 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  COALESCE(CAST(org_name AS TEXT), '（空）') || COALESCE(CAST(position AS TEXT), '（空）') || COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '的同户亲属' || COALESCE(CAST(relative_name AS TEXT), '（空）') || '是' || COALESCE(CAST(company_name AS TEXT), '（空）') || '的' || COALESCE(CAST(role AS TEXT), '（空）') || '，该企业于' || COALESCE(CAST(award_date AS TEXT), '（空）') || '中标本单位项目“' || COALESCE(CAST(project_name AS TEXT), '（空）') || '”' || COALESCE(CAST(winning_price AS TEXT), '（空）') || '元' AS __explanation,
   org_name,
   position,
   tender_no,
@@ -13,8 +12,8 @@ SELECT
   company_name,
   relative_name,
   role,
-  winning_price,
-  award_date
+  CAST(winning_price AS TEXT) AS winning_price,
+  CAST(award_date AS TEXT) AS award_date
 FROM (
   WITH owners AS (
     SELECT

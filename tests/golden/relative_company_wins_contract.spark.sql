@@ -16,9 +16,8 @@ SELECT
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN winning_price >= 1000000 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(winning_price AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(winning_price AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  COALESCE(CAST(org_name AS STRING), '（空）') || COALESCE(CAST(position AS STRING), '（空）') || COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '的同户亲属' || COALESCE(CAST(relative_name AS STRING), '（空）') || '是' || COALESCE(CAST(company_name AS STRING), '（空）') || '的' || COALESCE(CAST(role AS STRING), '（空）') || '，该企业于' || COALESCE(CAST(award_date AS STRING), '（空）') || '中标本单位项目“' || COALESCE(CAST(project_name AS STRING), '（空）') || '”' || COALESCE(CAST(winning_price AS STRING), '（空）') || '元' AS __explanation,
   org_name,
   position,
   tender_no,
@@ -26,8 +25,8 @@ SELECT
   company_name,
   relative_name,
   role,
-  winning_price,
-  award_date
+  CAST(winning_price AS STRING) AS winning_price,
+  CAST(award_date AS STRING) AS award_date
 FROM (
   SELECT
     p.id_no,

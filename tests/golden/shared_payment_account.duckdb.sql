@@ -3,12 +3,14 @@ SELECT
   CAST(NULL AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN households >= 3 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  '账户' || COALESCE(CAST(CAST(account_no AS TEXT) AS TEXT), '（空）') || '在' || COALESCE(CAST(period AS TEXT), '（空）') || '收到' || COALESCE(CAST(households AS TEXT), '（空）') || '户' || COALESCE(CAST(recipients AS TEXT), '（空）') || '名补贴对象的补贴共' || COALESCE(CAST(amount AS TEXT), '（空）') || '元' AS __explanation,
   recipients,
   households,
-  amount
+  CAST(amount AS TEXT) AS amount,
+  CAST(period AS TEXT) AS __text_0,
+  CAST(households AS TEXT) AS __text_1,
+  CAST(recipients AS TEXT) AS __text_2
 FROM (
   WITH paid AS (
     SELECT

@@ -17,12 +17,14 @@ SELECT
   CAST(NULL AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN households >= 3 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  '账户' || COALESCE(CAST(CAST(account_no AS STRING) AS STRING), '（空）') || '在' || COALESCE(CAST(period AS STRING), '（空）') || '收到' || COALESCE(CAST(households AS STRING), '（空）') || '户' || COALESCE(CAST(recipients AS STRING), '（空）') || '名补贴对象的补贴共' || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   recipients,
   households,
-  amount
+  CAST(amount AS STRING) AS amount,
+  CAST(period AS STRING) AS __text_0,
+  CAST(households AS STRING) AS __text_1,
+  CAST(recipients AS STRING) AS __text_2
 FROM (
   SELECT
     account_no,

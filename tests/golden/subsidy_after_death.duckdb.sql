@@ -3,15 +3,14 @@ SELECT
   CAST(name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
   CASE WHEN amount >= 1000 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  COALESCE(CAST(CAST(name AS TEXT) AS TEXT), '（空）') || '于' || COALESCE(CAST(death_date AS TEXT), '（空）') || '死亡，其后仍于' || COALESCE(CAST(pay_date AS TEXT), '（空）') || '领取' || COALESCE(CAST(subsidy_type AS TEXT), '（空）') || COALESCE(CAST(amount AS TEXT), '（空）') || '元' AS __explanation,
   payment_no,
   subsidy_type,
   period,
-  pay_date,
-  death_date,
-  amount,
+  CAST(pay_date AS TEXT) AS pay_date,
+  CAST(death_date AS TEXT) AS death_date,
+  CAST(amount AS TEXT) AS amount,
   account_no
 FROM (
   WITH any_death AS (

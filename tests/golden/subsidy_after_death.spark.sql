@@ -24,15 +24,14 @@ SELECT
   CAST(name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
   CASE WHEN amount >= 1000 THEN 'red' ELSE 'orange' END AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  COALESCE(CAST(CAST(name AS STRING) AS STRING), '（空）') || '于' || COALESCE(CAST(death_date AS STRING), '（空）') || '死亡，其后仍于' || COALESCE(CAST(pay_date AS STRING), '（空）') || '领取' || COALESCE(CAST(subsidy_type AS STRING), '（空）') || COALESCE(CAST(amount AS STRING), '（空）') || '元' AS __explanation,
   payment_no,
   subsidy_type,
   period,
-  pay_date,
-  death_date,
-  amount,
+  CAST(pay_date AS STRING) AS pay_date,
+  CAST(death_date AS STRING) AS death_date,
+  CAST(amount AS STRING) AS amount,
   account_no
 FROM (
   SELECT

@@ -2,15 +2,13 @@ SELECT
   CAST(tender_no AS TEXT) AS __subject_id,
   CAST(project_name AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'orange' AS __severity,
-  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(budget AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS TEXT) AS TEXT), '（空）') || '”于' || COALESCE(CAST(announce_date AS TEXT), '（空）') || '公告、' || COALESCE(CAST(deadline_date AS TEXT), '（空）') || '截止：' || COALESCE(CAST(reason AS TEXT), '（空）') AS __explanation,
   buyer_name,
   method,
   bids,
-  announce_date,
-  deadline_date,
+  CAST(announce_date AS TEXT) AS announce_date,
+  CAST(deadline_date AS TEXT) AS deadline_date,
   days,
   reason
 FROM (

@@ -10,15 +10,13 @@ SELECT
   CAST(tender_no AS STRING) AS __subject_id,
   CAST(project_name AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'orange' AS __severity,
-  CAST(budget AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(budget AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
-  '项目“' || COALESCE(CAST(CAST(project_name AS STRING) AS STRING), '（空）') || '”于' || COALESCE(CAST(announce_date AS STRING), '（空）') || '公告、' || COALESCE(CAST(deadline_date AS STRING), '（空）') || '截止：' || COALESCE(CAST(reason AS STRING), '（空）') AS __explanation,
   buyer_name,
   method,
   bids,
-  announce_date,
-  deadline_date,
+  CAST(announce_date AS STRING) AS announce_date,
+  CAST(deadline_date AS STRING) AS deadline_date,
   days,
   reason
 FROM (

@@ -2,12 +2,13 @@ SELECT
   CAST(division_code AS TEXT) AS __subject_id,
   CAST(NULL AS TEXT) AS __subject_name,
   CAST(period AS TEXT) AS __period,
-  'yellow' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
-  '村（' || COALESCE(CAST(CAST(division_code AS TEXT) AS TEXT), '（空）') || '）' || COALESCE(CAST(period AS TEXT), '（空）') || '年' || COALESCE(CAST(n AS TEXT), '（空）') || '笔支出的首位数字分布偏离本福特定律（MAD=' || COALESCE(CAST(mad AS TEXT), '（空）') || '）' AS __explanation,
   n,
-  mad
+  mad,
+  CAST(period AS TEXT) AS __text_0,
+  CAST(n AS TEXT) AS __text_1,
+  CAST(mad AS TEXT) AS __text_2
 FROM (
   WITH benford AS (
     SELECT

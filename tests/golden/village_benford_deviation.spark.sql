@@ -87,12 +87,13 @@ SELECT
   CAST(division_code AS STRING) AS __subject_id,
   CAST(NULL AS STRING) AS __subject_name,
   CAST(period AS STRING) AS __period,
-  'yellow' AS __severity,
-  CAST(amount AS DECIMAL(18, 2)) AS __amount,
+  CAST(CAST(amount AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(division_code AS STRING) AS __division_code,
-  '村（' || COALESCE(CAST(CAST(division_code AS STRING) AS STRING), '（空）') || '）' || COALESCE(CAST(period AS STRING), '（空）') || '年' || COALESCE(CAST(n AS STRING), '（空）') || '笔支出的首位数字分布偏离本福特定律（MAD=' || COALESCE(CAST(mad AS STRING), '（空）') || '）' AS __explanation,
   n,
-  mad
+  mad,
+  CAST(period AS STRING) AS __text_0,
+  CAST(n AS STRING) AS __text_1,
+  CAST(mad AS STRING) AS __text_2
 FROM (
   SELECT
     division_code,

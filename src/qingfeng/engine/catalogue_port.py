@@ -49,9 +49,12 @@ class FieldInfo:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Datasets and their fields; `fields[ds]` is empty when the catalogue does not describe ds."""
+    """Datasets and their fields; `fields[ds]` is empty when the catalogue does not describe ds.
+    `libraries` are the datasets that are subject/relationship library views (built by
+    `qingfeng libraries build`, not ingested)."""
 
     datasets: dict[str, dict[str, FieldInfo]]
+    libraries: frozenset[str] = frozenset()
 
     def has_dataset(self, dataset: str) -> bool:
         return dataset in self.datasets
@@ -69,7 +72,9 @@ class Catalogue:
 
 
 def load_catalogue() -> Catalogue:
-    """The installed catalogue's datasets (storage types, sensitivity) and the architecture ids."""
+    """The installed catalogue's datasets (storage types, sensitivity) and the architecture ids,
+    plus the library views (`qingfeng.entities.schema`: columns and types; no library column is
+    of the prohibited class)."""
     datasets: dict[str, dict[str, FieldInfo]] = {ds: {} for ds in ARCHITECTURE_DATASETS}
     try:
         from qingfeng.catalogue import load_catalogue as load_specs
@@ -80,7 +85,19 @@ def load_catalogue() -> Catalogue:
             f.name: FieldInfo(name=f.name, type=f.storage_type, sensitivity=f.sensitivity)
             for f in spec.fields
         }
-    return Catalogue(datasets=datasets)
+    libraries: set[str] = set()
+    try:
+        from qingfeng.entities.schema import LIBRARY_COLUMNS
+    except ImportError:  # the entities station is not installed: no library inputs
+        LIBRARY_COLUMNS = {}
+    for view, columns in LIBRARY_COLUMNS.items():
+        if view in datasets:  # a standard dataset keeps its name
+            continue
+        datasets[view] = {
+            c: FieldInfo(name=c, type=t, sensitivity=None) for c, t in columns.items()
+        }
+        libraries.add(view)
+    return Catalogue(datasets=datasets, libraries=frozenset(libraries))
 
 
 @lru_cache(maxsize=1)

@@ -4,8 +4,14 @@ spec ──► logic tree (parsed SQL, or built from a matching rule) ──► 
 prohibited fields, parameters, columns) ──► parameters bound as literals ──► hit query:
 
     SELECT CAST(<subject id> AS VARCHAR) AS __subject_id, ..., CASE ... END AS __severity,
-           <evidence and explanation columns>
+           <evidence columns>, <text of the sentence's other values>
     FROM (<logic>) AS m
+
+The hit query returns only values: the sentence (`explanation`) is put together from them in
+Python (`HitLayout`), each value as the engine's own `CAST(... AS VARCHAR)` text, so it reads the
+same as before and on every engine. A single severity level, and a model without an amount, are
+constants of the layout, not columns. Evidence columns that are certainly dates (inferred from
+the inputs' column types) come back as ISO text.
 
 Every problem found is collected (with its location in the spec) before anything is raised.
 """
@@ -21,6 +27,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
 
 from qingfeng.engine import dialects
 from qingfeng.engine.catalogue_port import PROHIBITED, Catalogue, default_catalogue
@@ -38,8 +46,29 @@ HIT_FIELDS = {
     "amount": "__amount",
     "division_code": "__division_code",
 }
-EXPLANATION = "__explanation"  # the sentence, built in SQL (vectorised, same text on every engine)
+TEXT_PREFIX = "__text_"  # columns holding the text of a sentence value (CAST ... AS VARCHAR)
 NULL_TEXT = "（空）"  # how a missing value reads in a sentence
+
+
+@dataclass(frozen=True)
+class SentenceValue:
+    """Where one {placeholder} of the sentence comes from: a result column whose values are
+    already the engine's text of the value (`exact`), a result column of VARCHAR values by type
+    inference (`exact=False`: checked per run), or a constant text."""
+
+    column: str | None
+    constant: str | None = None
+    exact: bool = True
+
+
+@dataclass(frozen=True)
+class HitLayout:
+    """How the hit query's columns become hits."""
+
+    severity: str | None  # the one level of a single-rule model (no __severity column)
+    amount: bool  # __amount is a column: the text of a DECIMAL(18, 2)
+    literals: tuple[str, ...]  # the sentence's text around its values: one more than values
+    values: tuple[SentenceValue, ...]
 
 
 @dataclass(frozen=True)
@@ -51,6 +80,7 @@ class CompiledModel:
     tree: exp.Select
     logic_columns: tuple[str, ...]
     carried: tuple[str, ...]  # logic columns returned beside the hit fields
+    layout: HitLayout
     _sql: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -142,8 +172,19 @@ def _check_tables_and_fields(
     out: _Collector,
 ) -> None:
     ctes = _cte_names(tree)
+    for cte in tree.find_all(exp.CTE):
+        name = cte.alias_or_name
+        if name in spec.inputs or catalogue.has_dataset(name):
+            out.add(
+                loc,
+                f"WITH {name} AS (...) has the name of the dataset {name}: name it differently "
+                "(it would hide the dataset from the field checks)",
+                _line(cte),
+            )
     aliases: dict[str, str] = {}  # alias (or bare name) -> dataset id
     for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):  # a table function: range(...) AS t(i)
+            continue
         if table.args.get("db") or table.args.get("catalog"):
             out.add(loc, f"table {table.sql()} must be a bare dataset id", _line(table))
             continue
@@ -365,7 +406,8 @@ def check_and_build(
         return None, out.problems
 
     carried = list(dict.fromkeys(spec.evidence))
-    tree = _hit_query(logic, exprs, spec, carried, outputs)
+    types = _output_types(logic, spec, catalogue)
+    tree, layout = _hit_query(logic, exprs, spec, carried, outputs, types)
     tree = bind(tree, values)
     assert isinstance(tree, exp.Select)
     compiled = CompiledModel(
@@ -374,8 +416,112 @@ def check_and_build(
         tree=tree,
         logic_columns=tuple(outputs),
         carried=tuple(carried),
+        layout=layout,
     )
     return compiled, []
+
+
+def _input_schema(spec: ModelSpec, catalogue: Catalogue) -> dict[str, object]:
+    """Column types of the model's inputs, for type inference."""
+    schema: dict[str, object] = {}
+    for dataset in spec.inputs:
+        fields = {name: info.type for name, info in catalogue.fields(dataset).items() if info.type}
+        if fields:
+            schema[dataset] = fields
+    return schema
+
+
+DATE, TEXT, DECIMAL = "DATE", "VARCHAR", "DECIMAL"
+
+
+def _output_types(logic: exp.Expr, spec: ModelSpec, catalogue: Catalogue) -> dict[str, str]:
+    """Logic output columns whose type sqlglot infers with certainty from the inputs' column
+    types: DATE, DECIMAL or VARCHAR; empty when the inference fails or is not sure. Evidence
+    dates and decimals are returned as text by SQL ('2024-05-01', '1200.50': what json_value
+    gives) rather than formatted value by value in Python; VARCHAR values go into the sentence as
+    they are."""
+    schema = _input_schema(spec, catalogue)
+    if not schema:
+        return {}
+    try:
+        tree = qualify(
+            logic.copy(),
+            schema=schema,
+            dialect=SOURCE_DIALECT,
+            validate_qualify_columns=False,
+            identify=False,
+        )
+        tree = annotate_types(tree, schema=schema, dialect=SOURCE_DIALECT)
+    except Exception:  # inference is an optimisation: unknown types take the general path
+        return {}
+    if not isinstance(tree, exp.Select):
+        return {}  # a union's branches may differ
+    nodes = list(tree.walk())
+    sure_dates = not any(_unsure_date(n) for n in nodes)  # a doubtful one may flow out
+    sure_decimals = not any(_unsure_decimal(n) for n in nodes)
+    types = {}
+    for projection in tree.expressions:
+        kind = projection.type
+        if kind is None:
+            continue
+        if kind.is_type(exp.DataType.Type.DATE) and sure_dates:
+            types[projection.alias_or_name] = DATE
+        elif kind.is_type(exp.DataType.Type.DECIMAL) and sure_decimals:
+            types[projection.alias_or_name] = DECIMAL
+        elif kind.is_type(*exp.DataType.TEXT_TYPES):
+            types[projection.alias_or_name] = TEXT
+    return types
+
+
+_EXACT_NUMBERS = (
+    exp.DataType.Type.DECIMAL,
+    *exp.DataType.INTEGER_TYPES,
+    exp.DataType.Type.NULL,
+)
+
+
+def _unsure_decimal(node: exp.Expr) -> bool:
+    """A value sqlglot types DECIMAL that DuckDB may make a DOUBLE: a division, or an operation
+    with a value that is not an exact number (DECIMAL * DOUBLE, COALESCE(decimal, double))."""
+    kind = getattr(node, "type", None)
+    if kind is None or not kind.is_type(exp.DataType.Type.DECIMAL):
+        return False
+    if isinstance(node, (exp.Div, exp.Anonymous)):
+        return True
+    if isinstance(node, (exp.Column, exp.Cast, exp.Alias, exp.Literal, exp.Subquery)):
+        return False
+    for child in node.iter_expressions():
+        if isinstance(child, (exp.If, exp.Window, exp.WindowSpec, exp.Order, exp.Ordered)):
+            continue  # CASE's branches are checked as its own If nodes; windows hold no values
+        child_kind = getattr(child, "type", None)
+        if child_kind is None or not child_kind.is_type(*_EXACT_NUMBERS):
+            return True
+    return False
+
+
+_CHOICES = (exp.Greatest, exp.Least, exp.Coalesce, exp.Case, exp.If, exp.Nullif)
+
+
+def _unsure_date(node: exp.Expr) -> bool:
+    """A choice between values (GREATEST, LEAST, COALESCE, CASE, IF) typed DATE by sqlglot while
+    one of its values is not a date: DuckDB may make it a TIMESTAMP (LEAST(date, timestamp))."""
+    if not isinstance(node, _CHOICES) or node.type is None:
+        return False
+    if not node.type.is_type(exp.DataType.Type.DATE):
+        return False
+    if isinstance(node, exp.Case):
+        values = [branch.args.get("true") for branch in node.args.get("ifs") or []]
+        values.append(node.args.get("default"))
+    elif isinstance(node, exp.If):
+        values = [node.args.get("true"), node.args.get("false")]
+    else:
+        values = [node.this, *node.expressions]
+    for value in values:
+        if value is None or isinstance(value, exp.Null):
+            continue
+        if value.type is None or not value.type.is_type(exp.DataType.Type.DATE):
+            return True
+    return False
 
 
 def _hit_query(
@@ -384,7 +530,8 @@ def _hit_query(
     spec: ModelSpec,
     carried: list[str],
     outputs: list[str],
-) -> exp.Select:
+    types: dict[str, str],
+) -> tuple[exp.Select, HitLayout]:
     def as_text(node: exp.Expr | None) -> exp.Expr:
         if node is None:
             return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
@@ -396,45 +543,67 @@ def _hit_query(
         condition = exprs[f"severity{i}"]
         assert condition is not None
         ifs.append(exp.If(this=condition.copy(), true=exp.Literal.string(rule.level)))
-    severity: exp.Expr = exp.Case(ifs=ifs, default=default) if ifs else default
-
+    severity: exp.Expr | None = exp.Case(ifs=ifs, default=default) if ifs else None
     amount_expr = exprs["amount"]
-    amount: exp.Expr = exp.Cast(
-        this=amount_expr.copy() if amount_expr is not None else exp.Null(),
-        to=exp.DataType.build("DECIMAL(18, 2)"),
+    amount = (
+        exp.Cast(
+            this=exp.Cast(this=amount_expr.copy(), to=exp.DataType.build("DECIMAL(18, 2)")),
+            to=exp.DataType.build("VARCHAR"),
+        )
+        if amount_expr is not None
+        else None
     )
-    hit_values: dict[str, exp.Expr] = {
-        "subject_id": as_text(exprs["subject_id"]),
-        "subject_name": as_text(exprs["subject_name"]),
-        "period": as_text(exprs["period"]),
-        "severity": severity,
-        "amount": amount,
-        "division_code": as_text(exprs["division_code"]),
-    }
-    pieces: list[exp.Expr] = []
-    for literal, name, _, _ in string.Formatter().parse(spec.explanation):
-        if literal:
-            pieces.append(exp.Literal.string(literal))
-        if name is not None:
-            value = exp.column(name) if name in outputs else hit_values[name].copy()
-            text = exp.Cast(this=value, to=exp.DataType.build("VARCHAR"))
-            pieces.append(exp.Coalesce(this=text, expressions=[exp.Literal.string(NULL_TEXT)]))
-    sentence: exp.Expr = pieces[0] if pieces else exp.Literal.string("")
-    for piece in pieces[1:]:
-        sentence = exp.DPipe(this=sentence, expression=piece)
 
-    projections = [
+    projections: list[exp.Expr] = [
         exp.alias_(as_text(exprs["subject_id"]), HIT_FIELDS["subject_id"]),
         exp.alias_(as_text(exprs["subject_name"]), HIT_FIELDS["subject_name"]),
         exp.alias_(as_text(exprs["period"]), HIT_FIELDS["period"]),
-        exp.alias_(severity, HIT_FIELDS["severity"]),
-        exp.alias_(amount, HIT_FIELDS["amount"]),
-        exp.alias_(as_text(exprs["division_code"]), HIT_FIELDS["division_code"]),
-        exp.alias_(sentence, EXPLANATION),
-        *(exp.column(c) for c in carried),
     ]
+    if severity is not None:
+        projections.append(exp.alias_(severity, HIT_FIELDS["severity"]))
+    if amount is not None:
+        projections.append(exp.alias_(amount, HIT_FIELDS["amount"]))
+    projections.append(exp.alias_(as_text(exprs["division_code"]), HIT_FIELDS["division_code"]))
+    as_texts = {c for c in carried if types.get(c) in (DATE, DECIMAL)}
+    for c in carried:
+        if c in as_texts:  # '2024-05-01', '1200.50': what json_value would make of the value
+            projections.append(exp.alias_(as_text(exp.column(c)), c))
+        else:
+            projections.append(exp.column(c))
+
+    # The sentence: each value as the engine's CAST(... AS VARCHAR) text, NULL as NULL_TEXT.
+    literals: list[str] = [""]
+    values: list[SentenceValue] = []
+    texts: dict[str, str] = {}  # logic column -> its __text_ column
+    for literal_text, name, _, _ in string.Formatter().parse(spec.explanation):
+        literals[-1] += literal_text
+        if name is None:
+            continue
+        literals.append("")
+        if name in outputs:  # a logic column (it shadows a hit field of the same name)
+            if name in as_texts:
+                values.append(SentenceValue(column=name))
+            elif name in carried and types.get(name) == TEXT:
+                values.append(SentenceValue(column=name, exact=False))
+            else:
+                if name not in texts:
+                    texts[name] = f"{TEXT_PREFIX}{len(texts)}"
+                    projections.append(exp.alias_(as_text(exp.column(name)), texts[name]))
+                values.append(SentenceValue(column=texts[name]))
+        elif name == "severity" and severity is None:
+            values.append(SentenceValue(column=None, constant=spec.severity[-1].level))
+        elif name == "amount" and amount is None:
+            values.append(SentenceValue(column=None, constant=None))
+        else:
+            values.append(SentenceValue(column=HIT_FIELDS[name]))
+    layout = HitLayout(
+        severity=spec.severity[-1].level if severity is None else None,
+        amount=amount is not None,
+        literals=tuple(literals),
+        values=tuple(values),
+    )
     subquery = exp.Subquery(this=logic.copy(), alias=exp.TableAlias(this=exp.to_identifier("m")))
-    return exp.select(*projections).from_(subquery)
+    return exp.select(*projections).from_(subquery), layout
 
 
 def compile_model(

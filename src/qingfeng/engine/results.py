@@ -1,20 +1,29 @@
-"""Turn the rows of a compiled model into `Hit` records: explanation filled, one per fingerprint.
+"""Turn the result of a compiled model into `Hit` records: sentence filled, one per fingerprint.
 
-This loops over hits (the model's output), never over input data. Rows that share a fingerprint
-(same subject and period, e.g. two subsidies in one month) become one hit: the worst severity, the
-summed amount, the leading row's evidence with the others under `additional_rows`.
+This loops over hits (the model's output), never over input data, and works column by column:
+evidence values are made JSON-safe per column (most arrive as text from SQL already), then one
+loop generated for the model (`hits_loop`) makes each row's sentence (an f-string of the engine's
+own text of each value, see `HitLayout`), evidence dict and `Hit` tuple. Rows that share a
+fingerprint (same subject and period, e.g. two subsidies in one month) become one hit: the worst
+severity, the summed amount, the leading row's evidence with the others under `additional_rows`.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import gc
 import json
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
+from functools import lru_cache
+from itertools import islice, repeat
 from typing import Any
 
-from qingfeng.engine.compiler import EXPLANATION, HIT_FIELDS, CompiledModel
+from qingfeng.engine.compiler import HIT_FIELDS, NULL_TEXT, CompiledModel, SentenceValue
+from qingfeng.engine.engines.base import Columns
 from qingfeng.hits import SEVERITIES, Hit
 
 MAX_SENTENCES = 5
@@ -22,6 +31,7 @@ MAX_ADDITIONAL_ROWS = 50
 # Widths of the warnings table's key columns (store.models.Warning; a test keeps them equal)
 MAX_SUBJECT_ID = 64
 MAX_PERIOD = 20
+_NONE = type(None)
 
 
 def _decimal(value: Decimal) -> str:
@@ -38,6 +48,9 @@ _JSON: dict[type, Callable[[Any], Any]] = {
     dt.datetime: lambda v: v.isoformat(),
     Decimal: _decimal,
 }
+_AS_IS = frozenset({str, int, bool, _NONE})  # JSON-safe already
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)  # json.dumps(..., sort_keys=True), built once
+_INFINITY = Decimal("Infinity")
 
 
 def json_value(value: Any) -> Any:
@@ -48,93 +61,314 @@ def json_value(value: Any) -> Any:
     return fmt(value) if fmt else str(value)
 
 
-class _Plan:
-    """Where each needed value sits in a result row, computed once per model run."""
-
-    def __init__(self, compiled: CompiledModel, columns: Sequence[str]) -> None:
-        position = {name: i for i, name in enumerate(columns)}
-        missing = [c for c in (*HIT_FIELDS.values(), EXPLANATION) if c not in position]
-        if missing:
-            raise ValueError(f"the query result lacks {missing}")
-        self.subject_id = position[HIT_FIELDS["subject_id"]]
-        self.subject_name = position[HIT_FIELDS["subject_name"]]
-        self.period = position[HIT_FIELDS["period"]]
-        self.severity = position[HIT_FIELDS["severity"]]
-        self.amount = position[HIT_FIELDS["amount"]]
-        self.division = position[HIT_FIELDS["division_code"]]
-        self.explanation = position[EXPLANATION]
-        self.evidence = [(c, position[c]) for c in compiled.spec.evidence]
-
-
-def _evidence(plan: _Plan, row: Sequence[Any]) -> dict[str, Any]:
-    return {name: json_value(row[index]) for name, index in plan.evidence}
+def json_column(values: Sequence[Any]) -> Sequence[Any]:
+    """`json_value` of every value of one column; the column itself when nothing changes."""
+    kinds = set(map(type, values))
+    if kinds <= _AS_IS:
+        return values
+    if kinds <= {dt.date, _NONE}:  # dates repeat: format each distinct one once
+        distinct = set(values)
+        distinct.discard(None)
+        text: dict[Any, Any] = {v: v.isoformat() for v in distinct}
+        text[None] = None
+        return list(map(text.__getitem__, values))
+    if kinds == {Decimal}:
+        return list(map(format, values, repeat("f")))
+    if len(kinds - {_NONE}) == 1:  # one type (the usual case): one formatter, no lookups
+        (kind,) = kinds - {_NONE}
+        fmt = _JSON.get(kind, str)
+        return [None if v is None else fmt(v) for v in values]
+    return list(map(json_value, values))
 
 
-def _rank(plan: _Plan, row: Sequence[Any]) -> tuple[Any, ...]:
-    """Which of several rows for one warning leads: worst severity, largest amount, then stable."""
-    amount = row[plan.amount]
-    return (
-        SEVERITIES.index(row[plan.severity]),
-        -(amount if amount is not None else Decimal("-Infinity")),
-        json.dumps(_evidence(plan, row), sort_keys=True),
+def sql_text(value: Any) -> str:
+    """The text DuckDB's CAST(value AS VARCHAR) gives for a Python value of the common types:
+    only for a sentence value that type inference took for text and that is not."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# The loop that turns every row into a hit is generated per model as a Python syntax tree (never
+# source text): the model's constants (id, sentence text, evidence keys) are constants of the
+# code, so each row costs one f-string, one dict display and one tuple, with no lookups.
+def _load(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+def _value(index: int | str | None) -> ast.expr:
+    """Row variable v<i>, or a constant."""
+    return _load(f"v{index}") if isinstance(index, int) else ast.Constant(value=index)
+
+
+@lru_cache(maxsize=512)
+def hits_loop(
+    width: int,
+    constants: tuple[str, str, str],
+    fields: tuple[int | str | None, ...],
+    sentence: tuple[int | str, ...],
+    evidence: tuple[tuple[str, int], ...],
+) -> Callable[..., list[Hit]]:
+    """A function of `width` columns c0, c1, ... returning one Hit per row:
+    Hit(*constants, *fields, sentence, evidence) in Hit's field order, where `fields` are the
+    columns (or constants) of subject id, period, severity, subject name, amount and division,
+    `sentence` the sentence's pieces (constant text or column) and `evidence` (key, column)."""
+    columns = [f"c{i}" for i in range(width)]
+    row = ast.Tuple(elts=[ast.Name(id=f"v{i}", ctx=ast.Store()) for i in range(width)])
+    row.ctx = ast.Store()
+    pieces: list[ast.expr] = [
+        ast.Constant(value=p)
+        if isinstance(p, str)
+        else ast.FormattedValue(value=_value(p), conversion=-1, format_spec=None)
+        for p in sentence
+    ]
+    subject_id, period, severity, name, amount, division = fields
+    values: list[ast.expr] = [ast.Constant(value=c) for c in constants]
+    values += [_value(subject_id), _value(period), _value(severity)]
+    values.append(ast.JoinedStr(values=pieces) if pieces else ast.Constant(value=""))
+    values += [_value(name), _value(amount), _value(division)]
+    values.append(
+        ast.Dict(
+            keys=[ast.Constant(value=key) for key, _ in evidence],
+            values=[_value(index) for _, index in evidence],
+        )
     )
+    hit = ast.Call(
+        func=_load("new"),
+        args=[_load("Hit"), ast.Tuple(elts=values, ctx=ast.Load())],
+        keywords=[],
+    )
+    loop = ast.ListComp(
+        elt=hit,
+        generators=[
+            ast.comprehension(
+                target=row,
+                iter=ast.Call(func=_load("zip"), args=[_load(c) for c in columns], keywords=[]),
+                ifs=[],
+                is_async=0,
+            )
+        ],
+    )
+    arguments = ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(arg=c) for c in columns],
+        kwonlyargs=[],
+        kw_defaults=[],
+        defaults=[],
+    )
+    tree = ast.fix_missing_locations(ast.Expression(body=ast.Lambda(args=arguments, body=loop)))
+    code = compile(tree, "<qingfeng hits>", "eval")
+    function: Callable[..., list[Hit]] = eval(code, {"Hit": Hit, "new": tuple.__new__, "zip": zip})
+    return function
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building hits: they are 10^3–10^5 new containers
+    that hold no reference cycles, and the collector's passes over them (and over the rest of
+    the heap) would cost more than building them. Reference counting still frees everything; the
+    collector resumes after (unless someone else had paused it)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def rows_to_hits(
     compiled: CompiledModel, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> tuple[list[Hit], int]:
     """Hits sorted by subject and period, and the number of rows without a subject id."""
-    spec = compiled.spec
-    plan = _Plan(compiled, columns)
-    groups: dict[tuple[str, str], list[Sequence[Any]]] = defaultdict(list)
-    dropped = 0
-    for row in rows:
-        subject_id = row[plan.subject_id]
-        if subject_id is None or subject_id == "":
-            dropped += 1
-            continue
-        period = row[plan.period] or ""
-        if len(subject_id) > MAX_SUBJECT_ID or len(period) > MAX_PERIOD:
+    values = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    return columns_to_hits(compiled, Columns(list(columns), values))
+
+
+def columns_to_hits(compiled: CompiledModel, result: Columns) -> tuple[list[Hit], int]:
+    """`rows_to_hits` for a result given column by column (what engines fetch fastest)."""
+    with _no_gc():
+        return _Hits(compiled, result).build()
+
+
+class _Hits:
+    """One run's result, column by column, on its way to hits."""
+
+    def __init__(self, compiled: CompiledModel, result: Columns) -> None:
+        names, columns = result.names, result.values
+        self.text = result.text  # known to hold only str and None
+        self.compiled = compiled
+        self.spec = compiled.spec
+        self.layout = compiled.layout
+        self.position = {name: i for i, name in enumerate(names)}
+        wanted = [HIT_FIELDS[f] for f in ("subject_id", "subject_name", "period", "division_code")]
+        if self.layout.severity is None:
+            wanted.append(HIT_FIELDS["severity"])
+        if self.layout.amount:
+            wanted.append(HIT_FIELDS["amount"])
+        wanted += [v.column for v in self.layout.values if v.column is not None]
+        wanted += list(compiled.carried)
+        missing = [c for c in dict.fromkeys(wanted) if c not in self.position]
+        if missing:
+            raise ValueError(f"the query result lacks {missing}")
+        self.columns = list(columns)
+        self.n = len(self.columns[0]) if self.columns else 0
+
+    def column(self, name: str) -> Sequence[Any]:
+        return self.columns[self.position[name]]
+
+    def keep(self, index: Sequence[int]) -> None:
+        """Keep only the rows at `index`."""
+        self.columns = [[col[i] for i in index] for col in self.columns]
+        self.n = len(index)
+
+    def build(self) -> tuple[list[Hit], int]:
+        if not self.n:
+            return [], 0
+        spec = self.spec
+        subject_ids = self.column(HIT_FIELDS["subject_id"])
+        dropped = 0
+        if None in subject_ids or "" in subject_ids:
+            self.keep([i for i, s in enumerate(subject_ids) if s])
+            dropped = len(subject_ids) - self.n
+            if not self.n:
+                return [], dropped
+            subject_ids = self.column(HIT_FIELDS["subject_id"])
+        periods = self.column(HIT_FIELDS["period"])
+        if None in periods:
+            periods = [p or "" for p in periods]
+        longest_id, longest_period = max(map(len, subject_ids)), max(map(len, periods))
+        if longest_id > MAX_SUBJECT_ID or longest_period > MAX_PERIOD:
             raise ValueError(
                 f"model {spec.id}: a subject id is at most {MAX_SUBJECT_ID} and a period at most "
-                f"{MAX_PERIOD} characters (got {len(subject_id)} and {len(period)}); "
+                f"{MAX_PERIOD} characters (got {longest_id} and {longest_period}); "
                 "shorten the `subject.id` or `period` expression"
             )
-        groups[(subject_id, period)].append(row)
+        hits = self.hits(subject_ids, periods)
+        n = self.n
+        keys = list(zip(subject_ids, periods, strict=True))
+        order = sorted(range(n), key=keys.__getitem__)  # linear when already in order
+        if order != list(range(n)):
+            hits = [hits[i] for i in order]
+            keys = [keys[i] for i in order]
+        # Rows that share a fingerprint are adjacent now: merge each run of equal keys.
+        same_as_next = list(map(operator.eq, keys, islice(keys, 1, None)))
+        if True not in same_as_next:
+            return hits, dropped
+        out: list[Hit] = []
+        done = 0  # hits[:done] are handled
+        i = same_as_next.index(True)
+        while True:
+            end = i + 1  # the run is hits[i:end + 1]
+            while end < n - 1 and same_as_next[end]:
+                end += 1
+            out.extend(hits[done:i])
+            out.append(self.merged(hits[i : end + 1]))
+            done = end + 1
+            try:
+                i = same_as_next.index(True, done)
+            except ValueError:
+                break
+        out.extend(hits[done:])
+        return out, dropped
 
-    hits = []
-    for (subject_id, period), members in sorted(groups.items()):
-        if len(members) > 1:
-            members.sort(key=lambda r: _rank(plan, r))
-        lead = members[0]
-        evidence = _evidence(plan, lead)
-        amount = lead[plan.amount]
-        if len(members) == 1:
-            explanation = lead[plan.explanation]
-        else:
-            amounts = [m[plan.amount] for m in members if m[plan.amount] is not None]
-            amount = sum(amounts, Decimal(0)) if amounts else None
-            sentences = list(dict.fromkeys(m[plan.explanation] for m in members))
-            explanation = "；".join(sentences[:MAX_SENTENCES])
-            if len(sentences) > MAX_SENTENCES:
-                explanation += f"等，共{len(members)}笔"
-            evidence["additional_rows"] = [
-                _evidence(plan, m) for m in members[1:MAX_ADDITIONAL_ROWS]
-            ]
-            evidence["row_count"] = len(members)
-        hits.append(
-            Hit(
-                model_id=spec.id,
-                model_version=spec.version,
-                subject_type=spec.subject.type,
-                subject_id=subject_id,
-                period=period,
-                severity=lead[plan.severity],
-                explanation=explanation,
-                subject_name=lead[plan.subject_name],
-                amount=amount,
-                division_code=lead[plan.division],
-                evidence=evidence,
-            )
+    def hits(self, subject_ids: Sequence[str], periods: Sequence[str]) -> list[Hit]:
+        """Every row's hit, in one generated loop: sentence, evidence dict and tuple per row."""
+        spec, layout = self.spec, self.layout
+        slots: list[Sequence[Any]] = []
+        seen: dict[int, int] = {}
+
+        def slot(column: Sequence[Any]) -> int:
+            if id(column) not in seen:
+                seen[id(column)] = len(slots)
+                slots.append(column)
+            return seen[id(column)]
+
+        fields: tuple[int | str | None, ...] = (
+            slot(subject_ids),
+            slot(periods),
+            layout.severity
+            if layout.severity is not None
+            else slot(self.column(HIT_FIELDS["severity"])),
+            slot(self.column(HIT_FIELDS["subject_name"])),
+            slot(self.amounts()) if layout.amount else None,
+            slot(self.column(HIT_FIELDS["division_code"])),
         )
-    return hits, dropped
+        sentence: list[int | str] = []
+        for text, value in zip(layout.literals, (*layout.values, None), strict=True):
+            sentence.append(text)
+            if value is not None:
+                column = self.sentence_column(value)
+                sentence.append(column if isinstance(column, str) else slot(column))
+        pieces: list[int | str] = []  # adjacent texts joined into one constant
+        for piece in sentence:
+            if pieces and isinstance(piece, str) and isinstance(pieces[-1], str):
+                pieces[-1] += piece
+            elif piece != "":
+                pieces.append(piece)
+        evidence = tuple((name, slot(self.evidence_column(name))) for name in self.compiled.carried)
+        loop = hits_loop(
+            len(slots),
+            (spec.id, spec.version, spec.subject.type),
+            fields,
+            tuple(pieces),
+            evidence,
+        )
+        return loop(*slots)
+
+    def sentence_column(self, value: SentenceValue) -> Sequence[str] | str:
+        """One sentence value's text per row, or a constant text."""
+        if value.column is None:
+            return NULL_TEXT if value.constant is None else value.constant
+        column = self.column(value.column)
+        if (
+            not value.exact
+            and value.column not in self.text
+            and not set(map(type, column)) <= {str, _NONE}
+        ):
+            column = [None if v is None else sql_text(v) for v in column]
+        if None in column:
+            column = [NULL_TEXT if v is None else v for v in column]
+        return column
+
+    def evidence_column(self, name: str) -> Sequence[Any]:
+        column = self.column(name)
+        return column if name in self.text else json_column(column)
+
+    def amounts(self) -> Sequence[Decimal | None]:
+        texts = self.column(HIT_FIELDS["amount"])
+        if None in texts:
+            return [None if t is None else Decimal(t) for t in texts]
+        return list(map(Decimal, texts))
+
+    @staticmethod
+    def merged(members: list[Hit]) -> Hit:
+        """One hit for several rows of the same subject and period: the worst severity, then the
+        largest amount, then the smallest evidence (as sorted JSON) leads."""
+
+        def rank(hit: Hit) -> tuple[Any, ...]:
+            amount = hit.amount
+            return (
+                SEVERITIES.index(hit.severity),
+                _INFINITY if amount is None else -amount,  # no amount: after every amount
+                _SORTED_JSON.encode(hit.evidence),
+            )
+
+        members = sorted(members, key=rank)
+        lead = members[0]
+        amounts = [m.amount for m in members if m.amount is not None]
+        sentences = list(dict.fromkeys(m.explanation for m in members))
+        explanation = "；".join(sentences[:MAX_SENTENCES])
+        if len(sentences) > MAX_SENTENCES:
+            explanation += f"等，共{len(members)}笔"
+        evidence = dict(lead.evidence)
+        evidence["additional_rows"] = [m.evidence for m in members[1:MAX_ADDITIONAL_ROWS]]
+        evidence["row_count"] = len(members)
+        amount = sum(amounts, Decimal(0)) if amounts else None
+        return tuple.__new__(Hit, (*lead[:6], explanation, lead[7], amount, lead[9], evidence))

@@ -1,6 +1,7 @@
 """Run models against the lake and turn their hits into warnings.
 
-Per model: compile, count the rows of its inputs, run on the engine, build hits, then in one
+Per model: compile, count the rows of its inputs (from the Parquet footers of the lake's files),
+run on the engine, build hits (`run_compiled`), then in one
 store transaction record the ModelRun and sync the warnings. A model that fails is recorded with
 its error (and leaves its warnings untouched); the next model still runs.
 """
@@ -15,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from qingfeng.engine.compiler import compile_model
+from qingfeng.engine.compiler import CompiledModel, compile_model
 from qingfeng.engine.engines.base import Engine, redact
 from qingfeng.engine.errors import EngineError, ModelSpecError
 from qingfeng.engine.loader import load_models
-from qingfeng.engine.results import rows_to_hits
+from qingfeng.engine.results import columns_to_hits
 from qingfeng.engine.spec import ModelSpec
 from qingfeng.hits import Hit
 from qingfeng.settings import Settings
@@ -126,6 +127,15 @@ def run_models(
     return summary
 
 
+def run_compiled(engine: Engine, compiled: CompiledModel) -> tuple[int, list[Hit], int]:
+    """Run a compiled model on `engine`: rows read by its inputs, its hits (one per subject and
+    period, sentences and evidence filled in) and the number of rows without a subject id."""
+    rows_read = engine.count_inputs(compiled.inputs)
+    result = engine.query_columns(compiled.sql(engine.dialect, pretty=False))
+    hits, dropped = columns_to_hits(compiled, result)
+    return rows_read, hits, dropped
+
+
 def run_one(
     spec: ModelSpec,
     engine: Engine,
@@ -143,9 +153,7 @@ def run_one(
     hits: list[Hit] = []
     try:
         compiled = compile_model(spec, parameters)
-        result.rows_read = engine.count_inputs(compiled.inputs)
-        columns, rows = engine.query(compiled.sql(engine.dialect, pretty=False))
-        hits, result.dropped_rows = rows_to_hits(compiled, columns, rows)
+        result.rows_read, hits, result.dropped_rows = run_compiled(engine, compiled)
     except (ModelSpecError, EngineError, ValueError) as exc:
         result.error = redact(str(exc))
     except Exception as exc:  # one failing model must not stop the others

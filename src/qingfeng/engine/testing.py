@@ -19,7 +19,7 @@ from qingfeng.engine.engines.base import Engine, column_types_for
 from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
 from qingfeng.engine.errors import EngineError
 from qingfeng.engine.loader import load_models
-from qingfeng.engine.results import rows_to_hits
+from qingfeng.engine.results import columns_to_hits
 from qingfeng.engine.spec import ExpectedHit, ModelSpec, TestCase
 from qingfeng.hits import Hit
 
@@ -54,7 +54,8 @@ def run_inline(
                     "(the catalogue does not describe its fields)"
                 )
             engine.register_rows(dataset, types, rows)
-        hits, _ = rows_to_hits(compiled, *engine.query(compiled.sql(engine.dialect, pretty=False)))
+        sql = compiled.sql(engine.dialect, pretty=False)
+        hits, _ = columns_to_hits(compiled, engine.query_columns(sql))
         return hits
     finally:
         if own:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -18,36 +19,60 @@ def libraries_dir(lake_dir: Path) -> Path:
     return Path(lake_dir) / LIBRARIES_FOLDER
 
 
+def built_libraries(lake_dir: Path) -> dict[str, Path]:
+    """The library files built so far under <lake_dir>/_libraries, by view name."""
+    folder = libraries_dir(lake_dir)
+    found = {name: folder / f"{name}.parquet" for name in LIBRARY_NAMES}
+    return {name: path for name, path in found.items() if path.exists()}
+
+
+def derived_views(built: Iterable[str]) -> dict[str, str]:
+    """The views over the library views, as SELECTs that read the same on DuckDB and Spark (plain
+    names, no quoting): `relations` (the union of the relation tables built) and, when
+    rel_kinship is built, `close_relatives`."""
+    names = set(built)
+    views = {}
+    rel_views = [n for n in RELATION_TABLES if n in names]
+    if rel_views:
+        cols = ", ".join(COMMON)
+        views["relations"] = " UNION ALL ".join(f"SELECT {cols} FROM {n}" for n in rel_views)
+    if "rel_kinship" in names:
+        close = ", ".join(f"'{r}'" for r in CLOSE_RELATIONS)
+        views["close_relatives"] = (
+            "SELECT from_id AS id_no, to_id AS relative_id_no, relation, confidence, method "
+            f"FROM rel_kinship WHERE relation IN ({close})"
+        )
+    return views
+
+
 def attach_libraries(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
     """Create a view per built library file under <lake_dir>/_libraries; return the view names.
 
     Libraries not built yet are left out (the `relations` union covers the relation tables that
     exist). `close_relatives` needs rel_kinship.
     """
-    folder = libraries_dir(lake_dir)
-    attached = []
-    for name in LIBRARY_NAMES:
-        path = folder / f"{name}.parquet"
-        if not path.exists():
-            continue
+    built = built_libraries(lake_dir)
+    for name, path in built.items():
         literal = "'" + str(path).replace("'", "''") + "'"
         con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS SELECT * FROM {literal}")
-        attached.append(name)
-    rel_views = [n for n in RELATION_TABLES if n in attached]
-    if rel_views:
-        cols = ", ".join(COMMON)
-        union = " UNION ALL ".join(f"SELECT {cols} FROM {quote_ident(n)}" for n in rel_views)
-        con.execute(f"CREATE OR REPLACE VIEW relations AS {union}")
-        attached.append("relations")
-    if "rel_kinship" in attached:
-        close = ", ".join(f"'{r}'" for r in CLOSE_RELATIONS)
-        con.execute(
-            f"""CREATE OR REPLACE VIEW close_relatives AS
-            SELECT from_id AS id_no, to_id AS relative_id_no, relation, confidence, method
-            FROM rel_kinship WHERE relation IN ({close})"""
-        )
-        attached.append("close_relatives")
-    return attached
+    derived = derived_views(built)
+    for name, select in derived.items():
+        con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {select}")
+    return [*built, *derived]
+
+
+def library_files(lake_dir: Path, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The Parquet files each attached view reads (from `attach_libraries`' names): a library its
+    own file, `relations` every relation table's, `close_relatives` rel_kinship's."""
+    folder = libraries_dir(lake_dir)
+    attached = list(names)
+    own = {n: (str(folder / f"{n}.parquet"),) for n in attached if n in LIBRARY_NAMES}
+    out: dict[str, tuple[str, ...]] = dict(own)
+    if "relations" in attached:
+        out["relations"] = tuple(own[n][0] for n in RELATION_TABLES if n in own)
+    if "close_relatives" in attached and "rel_kinship" in own:
+        out["close_relatives"] = own["rel_kinship"]
+    return out
 
 
 def relatives_within(

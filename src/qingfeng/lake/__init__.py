@@ -10,6 +10,14 @@ Public surface:
 from __future__ import annotations
 
 from qingfeng.lake.store import Batch, Lake, LakeError, new_batch_id
-from qingfeng.lake.views import connect, create_views
+from qingfeng.lake.views import connect, connect_with_files, create_views
 
-__all__ = ["Batch", "Lake", "LakeError", "connect", "create_views", "new_batch_id"]
+__all__ = [
+    "Batch",
+    "Lake",
+    "LakeError",
+    "connect",
+    "connect_with_files",
+    "create_views",
+    "new_batch_id",
+]

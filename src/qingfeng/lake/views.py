@@ -57,12 +57,14 @@ def _view(
     con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(name)} AS {sql}")
 
 
-def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
-    """(Re)create one view per dataset of the catalogue and per published dataset."""
+def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> dict[str, tuple[str, ...]]:
+    """(Re)create one view per dataset of the catalogue and per published dataset; returns the
+    Parquet files each view reads (none for an empty view)."""
     from qingfeng.catalogue import load_catalogue
 
     specs = load_catalogue()
     names = sorted(set(specs) | set(lake.datasets()))
+    files: dict[str, tuple[str, ...]] = {}
     for name in names:
         spec = specs.get(name)
         empty = (
@@ -70,16 +72,31 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
             if spec
             else dict(LINEAGE_COLUMNS)
         )
-        _view(con, name, lake.files(name), empty)
-    _view(con, "quarantine", lake.quarantine_files(), QUARANTINE_COLUMNS)
-    _view(con, "duplicates", lake.duplicate_files(), DUPLICATE_COLUMNS)
+        paths = lake.files(name)
+        _view(con, name, paths, empty)
+        files[name] = tuple(str(p) for p in paths)
+    for name, paths, columns in (
+        ("quarantine", lake.quarantine_files(), QUARANTINE_COLUMNS),
+        ("duplicates", lake.duplicate_files(), DUPLICATE_COLUMNS),
+    ):
+        _view(con, name, paths, columns)
+        files[name] = tuple(str(p) for p in paths)
+    return files
 
 
 def connect(settings: Settings, *, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake's views and the qf_* normalisation macros."""
+    return connect_with_files(settings, database=database)[0]
+
+
+def connect_with_files(
+    settings: Settings, *, database: str = ":memory:"
+) -> tuple[duckdb.DuckDBPyConnection, dict[str, tuple[str, ...]]]:
+    """`connect`, and the Parquet files each view reads (what the model engine reports as rows
+    read, from the files' footers)."""
     from qingfeng.ingest.normalise import install_macros
 
     con = duckdb.connect(database)
     install_macros(con)
-    create_views(con, Lake(settings.lake_dir))
-    return con
+    files = create_views(con, Lake(settings.lake_dir))
+    return con, files

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qingfeng.engine.engines.base import Engine, column_types_for
+from qingfeng.engine.engines.base import Columns, Engine, column_types_for
 from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
 
-__all__ = ["DuckDBEngine", "Engine", "column_types_for"]
+__all__ = ["Columns", "DuckDBEngine", "Engine", "column_types_for"]

@@ -2,34 +2,57 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 from sqlglot import exp
 
-from qingfeng.engine.engines.base import Engine
+from qingfeng.engine.engines.base import Columns, Engine
 from qingfeng.engine.errors import EngineError
 
 if TYPE_CHECKING:
     from qingfeng.settings import Settings
 
 
+# DuckDB types whose NumPy form turns back into the same Python values as fetchall gives
+# (NULLs come back masked, i.e. None). DECIMAL would become float, DATE a datetime.
+_NUMPY_EXACT = frozenset(
+    {"VARCHAR", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "BOOLEAN", "DOUBLE", "UINTEGER"}
+)
+
+
 class DuckDBEngine(Engine):
     name = "duckdb"
     dialect = "duckdb"
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection | None = None,
+        table_files: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        """`table_files`: the Parquet files behind each view of `connection` that reads only
+        files, for rows read (see `Engine.count_inputs`); other tables are counted."""
         self._owned = connection is None
         self.con = connection if connection is not None else duckdb.connect()
+        self.table_files = dict(table_files or {})
 
     @classmethod
     def for_lake(cls, settings: Settings) -> DuckDBEngine:
-        """An engine over the workspace's lake: one view per published dataset."""
-        try:
-            from qingfeng.lake import connect  # the lake station owns the views
+        """An engine over the workspace's lake: one view per published dataset, and one per
+        built subject or relationship library (`people`, `relations`, `close_relatives`, ...)."""
+        try:  # the lake station owns the views, the entities station the libraries'
+            from qingfeng.entities.attach import attach_libraries, library_files
+            from qingfeng.lake import connect_with_files
         except ImportError as exc:
             raise EngineError(f"the lake module is not available: {exc}") from exc
-        return cls(connect(settings))
+        con, files = connect_with_files(settings)
+        try:
+            names = attach_libraries(con, settings.lake_dir)
+        except Exception:
+            con.close()
+            raise
+        return cls(con, files | library_files(settings.lake_dir, names))
 
     def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = self.con.execute(sql)
@@ -41,8 +64,25 @@ class DuckDBEngine(Engine):
         result = self.con.execute(query.sql("duckdb")).fetchone()
         return int(result[0]) if result else 0
 
-    def count_inputs(self, tables: tuple[str, ...] | list[str]) -> int:
-        """One query for all inputs (a round trip per table costs more than the count)."""
+    def _query_columns(self, sql: str) -> Columns:
+        """Columns through NumPy when every column's type converts exactly (text, integers,
+        booleans, doubles): a third faster than rows of Python tuples. Otherwise (decimals,
+        dates, timestamps, nested types) through rows, as `query` does."""
+        cursor = self.con.execute(sql)
+        description = cursor.description or []
+        names = [d[0] for d in description]
+        types = [str(d[1]) for d in description]
+        text = frozenset(name for name, kind in zip(names, types, strict=True) if kind == "VARCHAR")
+        if all(kind in _NUMPY_EXACT for kind in types):
+            arrays = cursor.fetchnumpy()
+            return Columns(names, [arrays[name].tolist() for name in names], text)
+        rows = cursor.fetchall()
+        if not rows:
+            return Columns(names, [[] for _ in names], text)
+        return Columns(names, [list(col) for col in zip(*rows, strict=True)], text)
+
+    def _count_tables(self, tables: list[str]) -> int:
+        """One query for all tables (a round trip per table costs more than the count)."""
         if not tables:
             return 0
         for table in tables:
@@ -54,7 +94,7 @@ class DuckDBEngine(Engine):
         try:
             row = self.con.execute(query.sql("duckdb")).fetchone()
         except duckdb.CatalogException:
-            return super().count_inputs(tables)  # names the missing dataset
+            return super()._count_tables(tables)  # names the missing dataset
         return sum(int(v) for v in row) if row else 0
 
     def has_table(self, table: str) -> bool:

@@ -61,8 +61,10 @@ _TYPE_RE = re.compile(r"^\s*([A-Za-z]+)\s*(?:\(\s*(\d+)\s*,\s*(\d+)\s*\))?\s*$")
 
 
 def spark_type(duck_type: str) -> Any:
-    """The Spark SQL type for a DuckDB type name."""
+    """The Spark SQL type for a DuckDB type name (`X[]`: a list of X)."""
     types = _import_pyspark().types
+    if duck_type.strip().endswith("[]"):
+        return types.ArrayType(spark_type(duck_type.strip()[:-2]), containsNull=True)
     match = _TYPE_RE.match(duck_type)
     if not match:
         raise EngineError(f"unsupported column type {duck_type!r}")
@@ -91,6 +93,8 @@ def _coerce(value: Any, duck_type: str) -> Any:
     """Inline test values as Spark wants them (DuckDB casts on insert; Spark verifies types)."""
     if value is None:
         return None
+    if duck_type.strip().endswith("[]"):
+        return [_coerce(v, duck_type.strip()[:-2]) for v in value]
     name = duck_type.split("(")[0].strip().upper()
     if name == "DECIMAL":
         return Decimal(str(value))
@@ -126,28 +130,41 @@ class SparkEngine(Engine):
     @classmethod
     def for_lake(cls, settings: Settings, session: SparkSession | None = None) -> SparkEngine:
         """Temporary views over the published Parquet batches, named by dataset id; a catalogue
-        dataset with no published batch is an empty view (as in DuckDB's lake connection)."""
+        dataset with no published batch is an empty view (as in DuckDB's lake connection). The
+        subject and relationship libraries built so far are views too, with `relations` and
+        `close_relatives` over them (the same SELECTs as on DuckDB)."""
         from qingfeng.engine.catalogue_port import PROHIBITED, default_catalogue
+        from qingfeng.entities.attach import built_libraries, derived_views, library_files
         from qingfeng.lake import Lake
 
         engine = cls(session) if session is not None else cls.shared()
         lake = Lake(settings.lake_dir)
         catalogue = default_catalogue()
         published = set()
+        table_files: dict[str, tuple[str, ...]] = {}
         for dataset in lake.datasets():
             files = [str(p) for p in lake.files(dataset)]
             if files:
                 frame = engine.spark.read.option("mergeSchema", "true").parquet(*files)
                 frame.createOrReplaceTempView(dataset)
                 published.add(dataset)
+                table_files[dataset] = tuple(files)
         for dataset, fields in catalogue.datasets.items():
             columns = {
                 name: info.type
                 for name, info in fields.items()
                 if info.type and info.sensitivity != PROHIBITED
             }
-            if dataset not in published and columns:
+            if dataset not in published and dataset not in catalogue.libraries and columns:
                 engine.register_rows(dataset, columns, [])
+                table_files[dataset] = ()
+        built = built_libraries(settings.lake_dir)
+        for name, path in built.items():
+            engine.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        derived = derived_views(built)
+        for name, select in derived.items():
+            engine.spark.sql(select).createOrReplaceTempView(name)
+        engine.table_files = table_files | library_files(settings.lake_dir, [*built, *derived])
         return engine
 
     def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
