@@ -11,7 +11,7 @@ default 10^7; the other tables are sized from it), then for the five built-in mo
 - the warnings sync of the hits into a SQLite workflow store.
 
 Timings are the best of at least QINGFENG_BENCH_REPEAT (default 3) warm runs, engine and
-hand-written SQL interleaved; a model that runs in milliseconds gets more rounds (up to 30, or 2 s
+hand-written SQL interleaved; a model that runs in milliseconds gets more rounds (up to 100, or 3 s
 of rounds), the same for both sides, so that its best time is not the machine's noise. The engine
 side is `qingfeng.engine.runner.run_compiled`, what the runner does per model before the store:
 rows read (from the Parquet footers, as `DuckDBEngine.for_lake` does), the compiled query, hits
