@@ -224,3 +224,18 @@ def test_the_committed_catalogue_is_current() -> None:
     )
     for spec in SPECS:
         assert f"`{spec.id}`" in committed
+
+
+def test_holiday_parameters_follow_the_national_calendar() -> None:
+    """Models that judge days off carry every State Council holiday and 调休 Saturday of the years
+    they claim (2023–2026); a newer notice shipped in chinesecalendar shows up here first."""
+    from qingfeng.holidays import national_holidays, national_workdays
+
+    years = range(2023, 2027)
+    off = {d.isoformat() for d in national_holidays() if d.year in years}
+    worked = {d.isoformat() for d in national_workdays() if d.year in years}
+    users = [m for m in MODELS.select() if "holidays" in m.parameters]
+    assert {m.id for m in users} >= {"official_car_private_use", "reception_weekend_or_luxury"}
+    for m in users:
+        assert off <= set(str(m.parameters["holidays"].default).split(",")), m.id
+        assert worked == set(str(m.parameters["workdays"].default).split(",")), m.id

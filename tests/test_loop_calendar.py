@@ -131,3 +131,37 @@ def test_short_deadline_is_soon_after_the_start() -> None:
     clock = Clock(PLAIN, LoopConfig().zone)
     start = datetime(2026, 11, 23, 1, tzinfo=UTC)
     assert clock.due(start, 1) - start < timedelta(days=2)
+
+
+def test_the_national_calendar_is_on_by_default() -> None:
+    """The State Council's 2026 notice: National Day 1–7 Oct, Saturday 10 Oct worked; Spring
+    Festival 15–23 Feb, Saturdays 14 and 28 Feb worked."""
+    cal = Clock.from_config(LoopConfig()).calendar
+    assert cal.add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
+    assert cal.is_working_day(date(2026, 10, 10)) and cal.is_working_day(date(2026, 2, 14))
+    assert cal.add_working_days(date(2026, 2, 13), 2) == date(2026, 2, 24)  # Sat 14, then Tue 24
+    assert not cal.is_working_day(date(2025, 1, 28))  # Spring Festival 2025, a Tuesday
+
+
+def test_the_deployment_s_dates_win_over_the_national_ones() -> None:
+    from qingfeng.loop.config import CalendarConfig
+
+    cfg = CalendarConfig(holidays=[date(2026, 10, 10)], workdays=[date(2026, 10, 8)])
+    cal = WorkCalendar.from_config(cfg)
+    assert not cal.is_working_day(date(2026, 10, 10))  # a local day off on the make-up Saturday
+    assert cal.is_working_day(date(2026, 10, 8))  # a unit that works the last holiday
+    assert not cal.is_working_day(date(2026, 10, 7))  # the rest of the notice still applies
+    plain = WorkCalendar.from_config(CalendarConfig(national=False))
+    assert plain.is_working_day(date(2026, 10, 1)) and not plain.knows_year(2026)
+
+
+def test_national_calendar_facts() -> None:
+    from qingfeng import holidays
+
+    years = holidays.covered_years()
+    assert years.start <= 2023 and 2026 in years
+    assert all(d.weekday() >= 5 for d in holidays.national_workdays())
+    assert not holidays.national_workdays() & holidays.national_holidays()
+    # Every covered year has New Year's Day off.
+    assert all(date(y, 1, 1) in holidays.national_holidays() for y in years)
+    assert holidays.is_covered(date(2026, 6, 1)) and not holidays.is_covered(date(years.stop, 1, 1))

@@ -3,7 +3,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from qingfeng import audit
-from qingfeng.loop.config import LoopConfig
+from qingfeng.holidays import national_holidays
+from qingfeng.loop.config import CalendarConfig, LoopConfig
 from qingfeng.loop.digest import build_digest
 from qingfeng.loop.errors import Conflict, InvalidInput, NotFound
 from qingfeng.loop.outcomes import model_outcomes
@@ -133,6 +134,23 @@ def test_due_soon_and_overdue_on_working_days(factory) -> None:  # type: ignore[
     assert digest.paused >= 1
     text = digest.to_markdown()
     assert str(ids["overdue"]) in text and "王" not in text
+
+
+def test_digest_names_a_year_without_holidays(factory) -> None:  # type: ignore[no-untyped-def]
+    """In December deadlines reach into next January; a year nobody entered is called out."""
+    december = utcnow().replace(year=2026, month=12, day=7, hour=2)
+    beyond = max(national_holidays()).year + 1
+    with tx(factory) as s:
+        org = s.get_one(Organisation, 1)
+        plain = build_digest(s, org, CONFIG, december.replace(year=beyond - 1))
+        entered = LoopConfig(calendar=CalendarConfig(holidays=[date(beyond, 1, 1)]))
+        completed = build_digest(s, org, entered, december.replace(year=beyond - 1))
+        none = LoopConfig(calendar=CalendarConfig(national=False))
+        bare = build_digest(s, org, none, december.replace(year=beyond - 1))
+    assert plain.unknown_holiday_years == [beyond]
+    assert f"没有 {beyond} 年的法定节假日" in plain.to_markdown()
+    assert completed.unknown_holiday_years == []
+    assert bare.unknown_holiday_years == [beyond - 1, beyond]
 
 
 def test_outcomes_precision_and_flag(factory) -> None:  # type: ignore[no-untyped-def]

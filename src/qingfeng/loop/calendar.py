@@ -1,4 +1,5 @@
-"""Working-day arithmetic with a configurable holiday calendar (weekends, holidays, 调休 days)."""
+"""Working-day arithmetic on weekends, holidays and 调休 days: the national calendar plus the
+deployment's own dates."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from qingfeng import holidays as national
 from qingfeng.loop.config import CalendarConfig, LoopConfig
 
 
@@ -17,10 +19,19 @@ class WorkCalendar:
 
     @classmethod
     def from_config(cls, cfg: CalendarConfig) -> WorkCalendar:
-        clash = set(cfg.holidays) & set(cfg.workdays)
+        off, worked = set(cfg.holidays), set(cfg.workdays)
+        clash = off & worked
         if clash:
             raise ValueError(f"dates both holiday and workday: {sorted(clash)}")
-        return cls(frozenset(cfg.weekend), frozenset(cfg.holidays), frozenset(cfg.workdays))
+        if cfg.national:
+            # The deployment's own dates win: a local holiday, or a day a unit works anyway.
+            off |= national.national_holidays() - worked
+            worked |= national.national_workdays() - off
+        return cls(frozenset(cfg.weekend), frozenset(off), frozenset(worked))
+
+    def knows_year(self, year: int) -> bool:
+        """Whether any holiday of `year` is known (every year has at least New Year's Day)."""
+        return any(d.year == year for d in self.holidays)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.workdays:

@@ -8,8 +8,9 @@ They live in the workspace's qingfeng.toml under `[loop]` (the main Settings ign
     [loop.deadlines.verifying]      # working days allowed in the stage, by severity
     red = 5
     [loop.calendar]
-    holidays = ["2026-10-01", "2026-10-02"]   # public holidays (放假)
-    workdays = ["2026-10-10"]                 # weekend days worked instead (调休上班)
+    national = true                           # the State Council's notices (qingfeng.holidays)
+    holidays = ["2027-01-01"]                 # more days off: a year not yet shipped, a local one
+    workdays = ["2027-02-20"]                 # more weekend days worked (调休上班)
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ DEFAULT_DEADLINES: dict[str, dict[str, int]] = {
 
 class CalendarConfig(BaseModel):
     weekend: list[int] = Field(default=[5, 6], description="Weekday numbers off (Mon=0).")
+    national: bool = Field(
+        default=True,
+        description="Start from the State Council's holidays and 调休 days (qingfeng.holidays); "
+        "holidays and workdays below are added to them and win over them.",
+    )
     holidays: list[date] = Field(default_factory=list, description="Public holidays off.")
     workdays: list[date] = Field(
         default_factory=list, description="Weekend days that are worked (调休)."

@@ -45,6 +45,9 @@ class Digest:
     overdue_total: int = 0
     due_soon: list[DigestItem] = field(default_factory=list)
     due_soon_total: int = 0
+    # Years a deadline may reach whose holidays nobody has entered: deadlines there skip
+    # weekends only, so the digest says so until the calendar is completed.
+    unknown_holiday_years: list[int] = field(default_factory=list)
 
     def to_markdown(self) -> str:
         lines = [
@@ -56,6 +59,16 @@ class Digest:
             f"- 超期 / overdue: **{self.overdue_total}**",
             f"- 临期 / due soon: **{self.due_soon_total}**",
             f"- 暂停计时 / clock paused: {self.paused}",
+        ]
+        for year in self.unknown_holiday_years:
+            lines.append(
+                f"- **注意：日历中没有 {year} 年的法定节假日，期限只按周末计算；"
+                "请在 qingfeng.toml 的 [loop.calendar] 中补充，或升级 chinesecalendar / "
+                "note: no public holidays of "
+                f"{year} in the calendar, deadlines skip weekends only; add them under "
+                "[loop.calendar] in qingfeng.toml or upgrade chinesecalendar**"
+            )
+        lines += [
             "",
             "## 各状态数量 / by state",
             "",
@@ -85,10 +98,15 @@ class Digest:
         return "\n".join(lines) + "\n"
 
 
+# The longest default stage runs 30 working days: six weeks and some holidays.
+HOLIDAY_LOOKAHEAD = timedelta(days=60)
+
+
 def build_digest(session: Session, org: Organisation, config: LoopConfig, now: datetime) -> Digest:
     clock = Clock.from_config(config)
     scope = org_scope_clause(session, org)
     today = clock.local_date(now)
+    reach = sorted({today.year, (today + HOLIDAY_LOOKAHEAD).year})
     day_start = clock.end_of_day(today - timedelta(days=1)) + timedelta(seconds=1)
     horizon = clock.end_of_day(clock.calendar.add_working_days(today, config.due_soon_working_days))
     counts = dict.fromkeys(STATE_LABELS, 0)
@@ -142,4 +160,5 @@ def build_digest(session: Session, org: Organisation, config: LoopConfig, now: d
         overdue_total=count(*overdue_cond),
         due_soon=items(*soon_cond),
         due_soon_total=count(*soon_cond),
+        unknown_holiday_years=[y for y in reach if not clock.calendar.knows_year(y)],
     )
