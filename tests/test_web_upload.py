@@ -271,6 +271,32 @@ def test_changing_the_dataset_offers_its_fields_and_its_own_proposal(world):
     assert done.status_code == 200 and "deaths" in done.text
 
 
+def test_headers_that_fit_two_datasets_wait_for_the_person_to_choose(world):
+    """身份证号, 姓名, 死亡日期 fit the deaths list and the registry equally: the CLI asks for
+    --dataset; the page keeps the file, shows the first, and confirms nothing unchosen."""
+    client = sign_in(client_for(world), "data")
+    rows = [["身份证号", "姓名", "死亡日期"], [registry_rows()[1][0], "王小明", "2024-01-03"]]
+    r = _upload(client, "火化名单.csv", _csv_bytes(rows))
+    assert r.status_code == 200, r.text
+    assert "表头同时符合" in r.text and "deaths" in r.text and "household_registry" in r.text
+    token, values = _token(r.text), _form(r.text)
+    assert values["t0-dataset"] == "" and values["t0-shown"] == "deaths"
+    refused = client.post(f"/data/upload/{token}/confirm", data=values)
+    assert refused.status_code == 400 and "请选择数据集" in refused.text
+    assert not (world.settings.lake_dir / "_catalogue.json").exists()
+    other = client.post(
+        f"/data/upload/{token}/confirm", data={**values, "t0-dataset": "household_registry"}
+    )
+    assert other.status_code == 400 and "已改为数据集 household_registry" in other.text
+    done = client.post(f"/data/upload/{token}/confirm", data={**values, "t0-dataset": "deaths"})
+    assert done.status_code == 200, done.text
+    assert 'data-testid="ingest-report"' in done.text
+    con = connect(world.settings)
+    assert con.execute("SELECT count(*) FROM deaths").fetchone() == (1,)
+    saved = find_mapping(world.settings.mappings_dir, rows[0])
+    assert saved is not None and saved.dataset == "deaths" and saved.confirmed
+
+
 def test_prohibited_fields_stay_refused(world):
     client = sign_in(client_for(world), "data")
     rows = [[*row, "宗教信仰" if i == 0 else "某教"] for i, row in enumerate(registry_rows())]

@@ -81,6 +81,9 @@ def _synonym_index(spec: DatasetSpec) -> dict[str, str]:
 class Proposal:
     mapping: Mapping | None
     reason: str  # why nothing was proposed, or a summary of what was
+    # When the headers fit several datasets equally: those datasets, the most complete first. The
+    # CLI then asks for --dataset; the upload page asks the person to choose.
+    rivals: tuple[str, ...] = ()
 
 
 def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str | None:
@@ -235,13 +238,14 @@ def propose(
         )
     # A tie with any other dataset, complete or not (a list of 身份证号 and 姓名 fits many), means
     # the headers do not say which dataset this is.
-    rival = next((c for c in found if c is not best and c.rank == best.rank), None)
-    if rival is not None:
-        a, b = best.mapping.dataset, rival.mapping.dataset
+    rivals = [c for c in found if c is not best and c.rank == best.rank]
+    if rivals:
+        a, b = best.mapping.dataset, rivals[0].mapping.dataset
         return Proposal(
             None,
             f"表头同时符合 {a} 和 {b}，无法确定，已跳过 / ambiguous between {a} and {b}; "
             "use --dataset",
+            (a, *(c.mapping.dataset for c in rivals)),
         )
     m = best.mapping
     return Proposal(m, f"{m.dataset}: {len(m.field_columns())} fields mapped")

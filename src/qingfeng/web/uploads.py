@@ -57,6 +57,8 @@ class TablePreview:
     mapping: Mapping
     saved: bool  # a mapping for these headers was already saved (and maybe confirmed)
     samples: dict[str, list[str]] = field(default_factory=dict)
+    # The headers fit these datasets equally: the person must choose (the first one is shown).
+    rivals: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -146,11 +148,19 @@ def preview(settings: Settings, token: str) -> UploadPreview:
                     tables.append(TablePreview(src.name, saved.dataset, saved, True))
                     continue
                 proposal = propose(src.headers, src.name, None, src.samples())
+                rivals = list(proposal.rivals)
+                if rivals:  # shown with the first, but only the person's choice is confirmed
+                    proposal = propose(src.headers, src.name, rivals[0], src.samples())
                 if proposal.mapping is None:
                     raise UploadError(f"{src.name}: {proposal.reason}")
                 tables.append(
                     TablePreview(
-                        src.name, proposal.mapping.dataset, proposal.mapping, False, src.samples()
+                        src.name,
+                        proposal.mapping.dataset,
+                        proposal.mapping,
+                        False,
+                        src.samples(),
+                        rivals,
                     )
                 )
         finally:
@@ -179,6 +189,7 @@ def _write_proposal(folder: Path, tables: list[TablePreview]) -> None:
             "columns": t.mapping.columns,
             "constants": t.mapping.constants,
             "units": t.mapping.units,
+            "rivals": t.rivals,
         }
         for t in tables
     ]
@@ -208,6 +219,7 @@ def load_proposal(settings: Settings, token: str) -> list[TablePreview]:
                 units=dict(t["units"]),
             ),
             bool(t["saved"]),
+            rivals=list(t.get("rivals") or []),
         )
         for t in body
     ]
@@ -218,7 +230,8 @@ def load_proposal(settings: Settings, token: str) -> list[TablePreview]:
 class EditProblem:
     """Why an edited mapping cannot be confirmed yet; shown as `upload.error.<key>`."""
 
-    # dataset_changed | missing_required | duplicate_field | unknown_field | unknown_dataset
+    # dataset_changed | missing_required | duplicate_field | unknown_field | unknown_dataset |
+    # choose_dataset
     key: str
     params: dict[str, str] = field(default_factory=dict)
 
@@ -233,6 +246,7 @@ class TableEdit:
     mapping: Mapping
     problems: list[EditProblem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required fields (or groups) unmapped
+    undecided: bool = False  # the headers fit several datasets and none was chosen yet
 
     @property
     def dataset(self) -> str:
@@ -255,12 +269,17 @@ def edit_tables(settings: Settings, token: str, form: FormValues) -> list[TableE
     edits: list[TableEdit] = []
     for i, table in enumerate(load_proposal(settings, token)):
         prefix = f"t{i}-"
-        chosen = form(prefix + "dataset")
+        chosen = form(prefix + "dataset") or None
         if chosen is None:
             mapping = table.mapping
         else:
             mapping = _edited(specs, table, str(chosen), form, prefix)
         edit = TableEdit(i, table.source, table.saved, mapping)
+        if table.rivals and chosen is None:
+            # A tie is never settled by the order of the catalogue: the person picks.
+            edit.undecided = True
+            names = [f"{specs[d].zh}（{d}）" if d in specs else d for d in table.rivals]
+            edit.problems.append(EditProblem("choose_dataset", {"datasets": "、".join(names)}))
         if chosen is not None and chosen in specs and form(prefix + "shown") != chosen:
             # Nothing is confirmed unseen: the new dataset's fields are shown to check first.
             edit.problems.append(EditProblem("dataset_changed", {"dataset": str(chosen)}))
