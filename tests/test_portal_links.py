@@ -187,7 +187,12 @@ def test_trends_for_the_dashboard(env) -> None:  # type: ignore[no-untyped-def]
     assert every["total"] == 4 and every["months"][0] == "2020-01"
     # Scoped: another county sees none of these; a leader may chart them; bad input is named.
     assert client.get("/api/v1/complaints/trends", headers=OTHER_SUPERVISOR).json()["total"] == 0
-    mine = client.get("/api/v1/complaints/analytics", headers=SUPERVISOR).json()
+    # Unresolved for longer than the gap to `earlier` (14 to 45 days, by today's date): the
+    # default 30 days would make the count depend on the day of the month the test runs.
+    days = (now - earlier).days - 1
+    mine = client.get(
+        "/api/v1/complaints/analytics", params={"days": days}, headers=SUPERVISOR
+    ).json()
     assert len(mine["trends"]) == 4
     assert sorted(t["count"] for t in mine["repeated_targets"]) == [2, 2]  # per place
     assert len(mine["long_unresolved"]) == 2 and mine["near_duplicates"]
