@@ -19,11 +19,10 @@ def test_the_ingest_bench_runs_end_to_end_and_reconciles(tmp_path: Path, monkeyp
     for side in ("bare_s", "ordered_s", "ingest_s"):
         assert 0 < r[side] < float("inf"), side
     assert r["ratio"] == r["ingest_s"] / r["bare_s"]
+    written = tmp_path / "ordered.parquet"
     got = (
         duckdb.connect()
-        .execute(
-            f"SELECT count(*), min(source_row), max(source_row) FROM '{tmp_path / 'ordered.parquet'}'"
-        )
+        .execute(f"SELECT count(*), min(source_row), max(source_row) FROM '{written}'")
         .fetchone()
     )
     assert got == (5_000, 2, 5_001)  # line 1 is the header

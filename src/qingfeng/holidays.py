@@ -31,7 +31,3 @@ def covered_years() -> range:
     """The years whose notice the installed package carries."""
     years = {d.year for d in chinese_calendar.holidays}
     return range(min(years), max(years) + 1)
-
-
-def is_covered(day: date) -> bool:
-    return day.year in covered_years()
