@@ -314,7 +314,7 @@ def test_landlines_and_bad_phones(con) -> None:
 def test_enums_booleans_codes_and_blanks(con) -> None:
     g = field("enum", values={"male": ["男", "1"], "female": ["女", "2"]})
     assert normalise_values(con, g, ["男", " 女 ", "Male", "1", "未知", None]) == [
-        ("male", None), ("female", None), ("male", None), ("male", None), (None, "invalid"),
+        ("male", None), ("female", None), ("male", None), ("male", None), (None, "unknown_code"),
         (None, None),
     ]  # fmt: skip
     b = field("boolean")
