@@ -457,6 +457,13 @@ def vocab_sql(vocab: Vocabulary, key: str) -> str:
     return f"CASE {key} {' '.join(whens)} ELSE {contained} END"
 
 
+def vocab_sql_plain(vocab: Vocabulary, text: str) -> str:
+    """`vocab_sql` over raw text without the qf_* macros (for views over older batches)."""
+    key = f"regexp_replace(lower(translate({text}, {_lit(_FW_FROM)}, {_lit(_FW_TO)})), "
+    key += f"{_lit(_VOCAB_PUNCT)}, '', 'g')"
+    return f"[{vocab_sql(vocab, 'k')} for k in [{key}]][1]"
+
+
 @dataclass(frozen=True)
 class ColumnEvidence:
     """What a whole column says about values that cannot settle themselves.
