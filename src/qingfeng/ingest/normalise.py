@@ -59,7 +59,7 @@ _CN_CLASS = "[〇○零一二三四五六七八九十廿卅]"
 # Day, month and year (after qf_date_t turned / and . into -): 05-09-2024, 5-9-24.
 _DMY = "[0-9]{1,2}-[0-9]{1,2}-([0-9]{2}|[0-9]{4})"
 # The raw text of a day-first or month-first date (for the column's evidence).
-_RAW_DMY = "\\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})(\\s.*)?"
+_RAW_DMY = "^\\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})(\\s.*)?$"
 
 
 def _lit(text: str) -> str:
