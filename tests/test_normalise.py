@@ -542,9 +542,8 @@ def test_booleans_in_any_form_and_unknown_spellings(con) -> None:
     ]  # fmt: skip
     # A field's own spellings, and the negations of its yes-words.
     won = field("boolean", true_values=["中标"], false_values=["落标"])
-    assert [v for v, _ in normalise_values(con, won, ["中标", "未中标", "不中标", "落标", "是"])] == [
-        True, False, False, False, True,
-    ]  # fmt: skip
+    got = normalise_values(con, won, ["中标", "未中标", "不中标", "落标", "是"])
+    assert [v for v, _ in got] == [True, False, False, False, True]
 
 
 def test_national_code_tables_and_unknown_codes(con) -> None:

@@ -235,18 +235,20 @@ def macro_sql() -> list[str]:
         "TRY_CAST(split_part(d, '-', 1) AS INTEGER), TRY_CAST(split_part(d, '-', 2) AS INTEGER), "
         "qf_date_y(TRY_CAST(split_part(d, '-', 3) AS INTEGER)), ord)",
         # True when d is day/month/year whose order nothing settles (both parts ≤ 12, unequal).
-        f"CREATE OR REPLACE MACRO qf_date_ambiguous(d) AS regexp_full_match(d, {_lit(_DMY)}) "
-        "AND TRY_CAST(split_part(d, '-', 1) AS INTEGER) <= 12 "
-        "AND TRY_CAST(split_part(d, '-', 2) AS INTEGER) <= 12 "
-        "AND TRY_CAST(split_part(d, '-', 1) AS INTEGER) "
-        "<> TRY_CAST(split_part(d, '-', 2) AS INTEGER)",
+        "CREATE OR REPLACE MACRO qf_date_amb(a, b) AS a <= 12 AND b <= 12 AND a <> b",
+        f"CREATE OR REPLACE MACRO qf_date_ambiguous(d) AS [regexp_full_match(x, {_lit(_DMY)}) "
+        "AND qf_date_amb(TRY_CAST(split_part(x, '-', 1) AS INTEGER), "
+        "TRY_CAST(split_part(x, '-', 2) AS INTEGER)) for x in [d]][1]",
         "CREATE OR REPLACE MACRO qf_date_p(d) AS CAST(CASE WHEN contains(d, '-') "
         "THEN try_strptime(d, '%Y-%m-%d') ELSE try_strptime(d, '%Y%m%d') END AS DATE)",
         "CREATE OR REPLACE MACRO qf_date_po(d, ord) AS CASE "
         f"WHEN regexp_full_match(d, {_lit(_DMY)}) THEN qf_date_dmy(d, ord) ELSE qf_date_p(d) END",
         "CREATE OR REPLACE MACRO qf_date_ok(v) AS CASE WHEN v BETWEEN DATE '1880-01-01' "
         "AND DATE '2100-12-31' THEN v END",
-        "CREATE OR REPLACE MACRO qf_date(s) AS qf_date_ok(qf_date_po(qf_date_t(qf_blank(s)), ''))",
+        # (The list comprehension binds the cleaned text once: nested macros would expand it
+        # at every use, and binding the expansion costs more than running it.)
+        "CREATE OR REPLACE MACRO qf_date(s) AS "
+        "[qf_date_ok(qf_date_po(d, '')) for d in [qf_date_t(qf_blank(s))]][1]",
         "CREATE OR REPLACE MACRO qf_ts_t(s) AS regexp_replace(trim(regexp_replace("
         "regexp_replace(replace(replace(regexp_replace(replace(qf_cn_num(qf_hw(s)), 'T', ' '), "
         "'[年月/.]', '-', 'g'), '日', ' '), '秒', ''), '[时分点]', ':', 'g'), '\\s+', ' ', 'g')), "
@@ -257,7 +259,8 @@ def macro_sql() -> list[str]:
         "try_strptime(t, '%Y-%m-%d'), try_strptime(t, '%Y%m%d')) AS TIMESTAMP)",
         "CREATE OR REPLACE MACRO qf_ts_ok(v) AS CASE WHEN v BETWEEN TIMESTAMP '1880-01-01' "
         "AND TIMESTAMP '2101-01-01' THEN v END",
-        "CREATE OR REPLACE MACRO qf_timestamp(s) AS qf_ts_ok(qf_ts_p(qf_ts_t(qf_blank(s))))",
+        "CREATE OR REPLACE MACRO qf_timestamp(s) AS "
+        "[qf_ts_ok(qf_ts_p(t)) for t in [qf_ts_t(qf_blank(s))]][1]",
         # --- periods (YYYY-MM): 2024-05, 202405, 2024年5月, 2024/5, 2024.05, 12/2024, 二〇二四年
         # 五月, or a full date. A month number (2024年第12期) is not a month: never read as one.
         "CREATE OR REPLACE MACRO qf_period_t(s) AS regexp_replace(replace(regexp_replace("
@@ -272,7 +275,7 @@ def macro_sql() -> list[str]:
         "CREATE OR REPLACE MACRO qf_period_ok(v) AS CASE WHEN v BETWEEN TIMESTAMP '1900-01-01' "
         "AND TIMESTAMP '2100-12-31' THEN strftime(v, '%Y-%m') END",
         "CREATE OR REPLACE MACRO qf_period(s) "
-        "AS qf_period_ok(qf_period_p(qf_period_t(qf_blank(s))))",
+        "AS [qf_period_ok(qf_period_p(p)) for p in [qf_period_t(qf_blank(s))]][1]",
         # --- amounts in yuan: 元 or 万元, thousands separators, currency signs ---
         "CREATE OR REPLACE MACRO qf_amount_t(s) AS "
         "regexp_replace(qf_hw(s), '[\\s,，¥￥元圆]|RMB|CNY', '', 'g')",
@@ -374,8 +377,8 @@ def _enum_value(field: FieldSpec) -> str:
         table = code_table(field.codes)
         linked = enum_code_values(field, table)
         fallback = field.fallback
-        for code, canon in linked.items():
-            target = canon or fallback
+        for code, linked_value in linked.items():
+            target = linked_value or fallback
             if target is None:
                 continue  # the loader refuses such a table for a field without a fallback
             when(code, target)
@@ -477,25 +480,32 @@ class ColumnEvidence:
     plain_ratio_max: float | None = None
 
 
-def evidence_sql(field: FieldSpec, raw: str) -> dict[str, str]:
-    """Aggregates over a raw column that give its ColumnEvidence (empty: none is needed)."""
+def evidence_query(field: FieldSpec, raw: str, table: str) -> str | None:
+    """A one-row SELECT over `table` whose named columns give the column's ColumnEvidence
+    (None: this field needs none)."""
     if field.type == "date":
-        first = f"TRY_CAST(regexp_extract({raw}, {_lit(_RAW_DMY)}, 1) AS INTEGER)"
-        second = f"TRY_CAST(regexp_extract({raw}, {_lit(_RAW_DMY)}, 2) AS INTEGER)"
-        return {
-            "dmy": f"count(*) FILTER (WHERE {first} > 12 AND {second} <= 12)",
-            "mdy": f"count(*) FILTER (WHERE {second} > 12 AND {first} <= 12)",
-        }
+        # Only values with a separator in second or third place can be day/month/year: a
+        # cheap substring test keeps the regex off every other row.
+        sep = "('/', '.', '-')"
+        pre = f"(substr({raw}, 2, 1) IN {sep} OR substr({raw}, 3, 1) IN {sep})"
+        part = f"TRY_CAST(regexp_extract({raw}, {_lit(_RAW_DMY)}, GROUP) AS INTEGER)"
+        return (
+            "SELECT count(*) FILTER (WHERE a > 12 AND b <= 12) AS dmy, "
+            "count(*) FILTER (WHERE b > 12 AND a <= 12) AS mdy "
+            f"FROM (SELECT {part.replace('GROUP', '1')} AS a, {part.replace('GROUP', '2')} AS b "
+            f"FROM {table} WHERE {pre})"
+        )
     if field.type == "decimal" and field.unit in ("percent", "fraction"):
         t = f"qf_ratio_t({raw})"
-        return {
-            "plain_max": f"max(abs(qf_ratio_num({t}))) FILTER (WHERE qf_ratio_scale({t}) IS NULL)"
-        }
-    return {}
+        return (
+            f"SELECT max(abs(n)) AS plain_max FROM (SELECT qf_ratio_num({t}) AS n "
+            f"FROM {table} WHERE qf_ratio_scale({t}) IS NULL)"
+        )
+    return None
 
 
 def evidence_from(field: FieldSpec, got: dict[str, Any]) -> ColumnEvidence:
-    """ColumnEvidence from the values of `evidence_sql`'s aggregates."""
+    """ColumnEvidence from the named values of `evidence_query`'s row."""
     if field.type == "date":
         dmy, mdy = int(got.get("dmy") or 0), int(got.get("mdy") or 0)
         order = "dmy" if dmy and not mdy else "mdy" if mdy and not dmy else ""

@@ -23,7 +23,7 @@ from qingfeng.ingest.normalise import (
     ColumnEvidence,
     FieldPlan,
     evidence_from,
-    evidence_sql,
+    evidence_query,
     field_plan,
     t2s_convert,
     trad_class,
@@ -117,27 +117,17 @@ def _with_evidence(
     plans: dict[str, FieldPlan],
 ) -> dict[str, FieldPlan]:
     """Plans of the fields whose values need their whole column to be read (day/month order,
-    ratios written with and without %): one aggregate scan of those columns settles them."""
-    aggs: dict[str, dict[str, str]] = {}
+    ratios written with and without %), settled by one small query per such column."""
+    out = dict(plans)
     for n in plans:
         expr = raw_expr[n]
-        if expr.startswith('"'):
-            got = evidence_sql(spec.field(n), f"qf_raw.{expr}")
-            if got:
-                aggs[n] = got
-    if not aggs:
-        return plans
-    flat = [(n, k, sql) for n, parts in aggs.items() for k, sql in parts.items()]
-    row = con.execute(
-        "SELECT " + ", ".join(sql for _, _, sql in flat) + " FROM qf_raw"
-    ).fetchone() or tuple(None for _ in flat)
-    found: dict[str, dict[str, object]] = {n: {} for n in aggs}
-    for (n, k, _), v in zip(flat, row, strict=True):
-        found[n][k] = v
-    out = dict(plans)
-    for n, got in found.items():
         f = spec.field(n)
-        evidence = evidence_from(f, got)
+        query = evidence_query(f, expr, "qf_raw") if expr.startswith('"') else None
+        if query is None:
+            continue
+        cur = con.execute(query)
+        names = [d[0] for d in cur.description or []]
+        evidence = evidence_from(f, dict(zip(names, cur.fetchone() or (), strict=False)))
         if evidence != ColumnEvidence():
             out[n] = field_plan(f, evidence=evidence)
     return out
@@ -679,10 +669,11 @@ def normalise_values(
         [values],
     )
     evidence = ColumnEvidence()
-    aggs = evidence_sql(field, '"v"')
-    if aggs:
-        got = con.execute(f"SELECT {', '.join(aggs.values())} FROM qf_values").fetchone() or ()
-        evidence = evidence_from(field, dict(zip(aggs, got, strict=True)))
+    query = evidence_query(field, '"v"', "qf_values")
+    if query is not None:
+        cur = con.execute(query)
+        names = [d[0] for d in cur.description or []]
+        evidence = evidence_from(field, dict(zip(names, cur.fetchone() or (), strict=False)))
     plan = field_plan(field, amount_multiplier=amount_multiplier, evidence=evidence)
     plans = {field.name: plan}
     layers = _Layers("qf_values", ["i", "v"])
