@@ -114,3 +114,62 @@ def test_code_columns_with_unknown_codes_and_ambiguous_dates_are_quarantined(ws,
     ).fetchall() == [("王小明", "male", "head")]
     quarantined = con.execute("SELECT rules FROM quarantine ORDER BY source_row").fetchall()
     assert quarantined == [("birth_date:ambiguous_date",), ("gender:unknown_code",)]
+
+
+_DATASET = """id: people
+zh: 人员
+en: People
+department: 测试
+description_zh: 测试
+description_en: Test
+fields:
+  - {name: id_no, type: id_no, sensitivity: sensitive, zh: 身份证号, en: ID}
+  - name: gender
+    type: enum
+    sensitivity: personal
+    zh: 性别
+    en: Gender
+    codes: CODES
+    values:
+      male: [男, 男性]
+      female: [女, 女性]
+"""
+
+
+def test_the_catalogue_refuses_code_tables_that_do_not_fit_the_field(tmp_path: Path) -> None:
+    from qingfeng.catalogue import CatalogueError
+    from qingfeng.catalogue.loader import load_catalogue_from, load_vocabularies
+
+    vocabs = load_vocabularies()
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    # GB/T 2261.1's 0 and 9 name no value of this field, which has no fallback.
+    (folder / "people.yaml").write_text(
+        _DATASET.replace("CODES", "gb_t_2261_1_sex"), encoding="utf-8"
+    )
+    with pytest.raises(CatalogueError, match=r"'0'.*names no value"):
+        load_catalogue_from(folder, vocabs)
+    (folder / "people.yaml").write_text(_DATASET.replace("CODES", "no_such"), encoding="utf-8")
+    with pytest.raises(CatalogueError, match="unknown code table 'no_such'"):
+        load_catalogue_from(folder, vocabs)
+    # A code spelled as another value of the field is a contradiction.
+    clash = _DATASET.replace("CODES", "gb_t_2261_1_sex").replace(
+        "female: [女, 女性]", 'female: [女, 女性, "1"]\n      unknown: [未知的性别, 未说明的性别]'
+    )
+    (folder / "people.yaml").write_text(clash, encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"code '1'.*means 'male' but is spelled 'female'"):
+        load_catalogue_from(folder, vocabs)
+
+
+def test_broken_vocabulary_files_are_reported(tmp_path: Path) -> None:
+    from qingfeng.catalogue import CatalogueError
+    from qingfeng.catalogue.loader import load_vocabularies_from
+
+    (tmp_path / "a.yaml").write_text("id: a\nkind: nonsense\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "id: b\nkind: vocabulary\nzh: 乙\nen: B\nterms: {Not-Snake: {zh: 甲, en: A}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError) as err:
+        load_vocabularies_from(tmp_path)
+    assert "a.yaml" in str(err.value) and "b.yaml" in str(err.value)
