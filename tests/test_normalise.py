@@ -562,6 +562,9 @@ def test_national_code_tables_and_unknown_codes(con) -> None:
     ]  # fmt: skip
     # vehicles.status declares a fallback: an unknown letter is `other`, as its spellings are.
     assert normalise_values(con, status, ["Z"]) == [("other", None)]
+    # Letters written together name a value only when they all name it; a mix falls back.
+    got = [v for v, _ in normalise_values(con, status, ["KL", "gq", "EM", "GK"])]
+    assert got == ["seized", "pending", "scrapped", "other"]
     relation = get_dataset("household_registry").field("relation_to_head")
     got = normalise_values(con, relation, ["01", "02", "1", "10", "22", "38", "40", "51", "61"])
     assert [v for v, _ in got] == [

@@ -191,6 +191,12 @@ def render_vocabularies() -> str:
         if isinstance(v, CodeTable):
             lines += [f"## `{vid}` — {v.standard} {v.zh} / {v.en}", ""]
             lines.append("、".join(f"`{c}` {label}" for c, label in v.codes.items()))
+            if v.combinable:
+                lines += [
+                    "",
+                    "代码可连写（如 `KL`），各代码对应同一取值时取该值 / codes may be written "
+                    "together (`KL`); they give a value when every code names that same value",
+                ]
         elif isinstance(v, Vocabulary):
             lines += [
                 f"## `{vid}` — {v.zh} / {v.en}",

@@ -254,11 +254,17 @@ class CodeTable(BaseModel):
     en: str
     standard: str = Field(description="the standard that defines the codes")
     codes: dict[str, str]
+    combinable: bool = Field(
+        default=False,
+        description="one-character codes may be written together (GK: two statuses at once)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> CodeTable:
         if not self.codes:
             raise ValueError(f"code table {self.id!r} has no codes")
+        if self.combinable and any(len(c) != 1 for c in self.codes):
+            raise ValueError(f"code table {self.id!r}: only one-character codes combine")
         return self
 
 

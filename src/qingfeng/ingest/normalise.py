@@ -373,6 +373,7 @@ def _enum_value(field: FieldSpec) -> str:
     for canon, spellings in field.values.items():
         for sp in [canon, *spellings]:
             when(sp, canon)
+    combined: list[str] = []
     if field.codes:
         table = code_table(field.codes)
         linked = enum_code_values(field, table)
@@ -385,7 +386,22 @@ def _enum_value(field: FieldSpec) -> str:
             # A spreadsheet drops the leading zeros of a numeric code (01 → 1).
             if code.isdigit() and code != code.lstrip("0") and code.lstrip("0"):
                 when(code.lstrip("0"), target)
-    return f"CASE lower(replace(qf_hw({{x}}), ' ', '')) {' '.join(whens)} END"
+        if table.combinable:
+            # Several one-letter codes written together (KL: seized and detained) name a value
+            # only when every letter names that same value; a mix is not resolved by guess.
+            by_value: dict[str, str] = {}
+            for code, linked_value in linked.items():
+                if linked_value is not None:
+                    by_value[linked_value] = by_value.get(linked_value, "") + fold_value(code)
+            for value, letters in by_value.items():
+                cls = "[" + "".join(re.escape(c) for c in letters) + "]{2,}"
+                combined.append(f"WHEN regexp_full_match({{k}}, {_lit(cls)}) THEN {_lit(value)}")
+    key = "lower(replace(qf_hw({x}), ' ', ''))"
+    case = f"CASE {key} {' '.join(whens)} END"
+    if not combined:
+        return case
+    rest = " ".join(c.replace("{k}", key) for c in combined)
+    return f"coalesce({case}, CASE {rest} END)"
 
 
 # Negations that turn a field's own yes-word into its no-word (中标 → 未中标, 合格 → 不合格).
