@@ -314,7 +314,7 @@ def test_landlines_and_bad_phones(con) -> None:
 def test_enums_booleans_codes_and_blanks(con) -> None:
     g = field("enum", values={"male": ["男", "1"], "female": ["女", "2"]})
     assert normalise_values(con, g, ["男", " 女 ", "Male", "1", "未知", None]) == [
-        ("male", None), ("female", None), ("male", None), ("male", None), (None, "invalid"),
+        ("male", None), ("female", None), ("male", None), ("male", None), (None, "unknown_code"),
         (None, None),
     ]  # fmt: skip
     b = field("boolean")
@@ -378,6 +378,8 @@ _FAST_TYPES = [
     field("phone"),
     field("code"),
     field("code", required=True, pattern="[A-Z0-9]{3,20}"),
+    field("date"),
+    field("period"),
 ]
 
 
@@ -415,3 +417,191 @@ def test_fast_paths_take_the_common_values(con) -> None:
         assert not con.execute(
             "SELECT regexp_full_match(?, ?)", [blank, field_plan(field("code")).fast]
         ).fetchone()[0]
+
+
+# --- values as departments write them -------------------------------------------------------
+
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1..31 in Chinese numerals as dates write them (十二, 二十, 三十一)."""
+    tens, units = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else CN_DIGITS[tens] + "十"
+    return head + (CN_DIGITS[units] if units else "")
+
+
+def _cn_date(d: dt.date, zero: str) -> str:
+    year = "".join(CN_DIGITS[int(c)] for c in str(d.year)).replace("〇", zero)
+    return f"{year}年{_cn_number(d.month)}月{_cn_number(d.day)}日"
+
+
+@FAST
+@given(st.lists(st.tuples(days, st.sampled_from(["〇", "零", "○"])), min_size=1, max_size=40))
+def test_dates_in_chinese_numerals(con, items: list[tuple[dt.date, str]]) -> None:
+    raw = [_cn_date(d, z) for d, z in items]
+    got = normalise_values(con, field("date"), raw)
+    assert got == [(d, None) for d, _ in items]
+
+
+def test_chinese_numeral_edges(con) -> None:
+    got = normalise_values(
+        con,
+        field("date"),
+        ["二〇二四年五月九日", "二零二四年十二月三十一日", "二〇二四年二月三十日", "廿"],
+    )
+    assert got == [
+        (dt.date(2024, 5, 9), None), (dt.date(2024, 12, 31), None), (None, "invalid"),
+        (None, "invalid"),
+    ]  # fmt: skip
+    assert normalise_values(con, field("period"), ["二〇二三年十二月"]) == [("2023-12", None)]
+
+
+@FAST
+@given(st.lists(days, min_size=1, max_size=30), st.booleans())
+def test_day_first_dates_are_read_when_the_column_settles_the_order(
+    con, items: list[dt.date], day_first: bool
+) -> None:
+    # One value whose first (or second) part is above 12 settles the whole column.
+    anchor = dt.date(2024, 1, 25)
+    values = [anchor, *items]
+    raw = [
+        f"{d.day:02d}/{d.month:02d}/{d.year}" if day_first else f"{d.month}/{d.day}/{d.year}"
+        for d in values
+    ]
+    assert normalise_values(con, field("date"), raw) == [(d, None) for d in values]
+
+
+def test_day_month_order_nothing_settles_is_ambiguous_not_guessed(con) -> None:
+    raw = ["05/09/2024", "5/9/24", "07.08.2023", "03/03/2024", "2024/05/09"]
+    assert normalise_values(con, field("date"), raw) == [
+        (None, "ambiguous_date"), (None, "ambiguous_date"), (None, "ambiguous_date"),
+        (dt.date(2024, 3, 3), None), (dt.date(2024, 5, 9), None),
+    ]  # fmt: skip
+    # Contradicting evidence (one value day-first, one month-first) settles nothing: each
+    # value that settles itself is read, the others stay ambiguous.
+    got = normalise_values(con, field("date"), ["13/09/2024", "09/13/2024", "05/09/2024"])
+    assert got == [
+        (dt.date(2024, 9, 13), None), (dt.date(2024, 9, 13), None), (None, "ambiguous_date"),
+    ]  # fmt: skip
+    # A day that does not exist is invalid, never ambiguous.
+    assert normalise_values(con, field("date"), ["31/02/2024", "45/09/2024"]) == [
+        (None, "invalid"), (None, "invalid"),
+    ]  # fmt: skip
+
+
+def test_periods_from_what_departments_write(con) -> None:
+    raw = ["202312", "2023年12月", "2023-12", "2023.12", "2023/12", "12/2023", "2023-12-05"]
+    assert normalise_values(con, field("period"), raw) == [("2023-12", None)] * len(raw)
+    # A month 13, and a period number (not a month), are never read as a month.
+    bad = ["202313", "2023-00", "2023年第12期", "2023年13月"]
+    assert normalise_values(con, field("period"), bad) == [(None, "invalid")] * len(bad)
+
+
+RATIO = field("decimal", unit="percent", min=0, max=100)
+
+
+@FAST
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=30))
+def test_ratios_with_a_percent_sign_or_as_fractions(con, hundredths: list[int]) -> None:
+    exact = [Decimal(h) / 100 for h in hundredths]  # percent, two decimals
+    with_sign = normalise_values(con, RATIO, [f"{p}%" for p in exact])
+    assert [v for v, _ in with_sign] == [float(p) for p in exact]
+    full_width = normalise_values(con, RATIO, [f"{p:.2f}％" for p in exact])
+    assert [v for v, _ in full_width] == [float(p) for p in exact]
+    # The same shares written as fractions (every value ≤ 1): read as fractions of 100.
+    fractions = normalise_values(con, RATIO, [str(p / 100) for p in exact])
+    assert [v for v, _ in fractions] == pytest.approx([float(p) for p in exact])
+
+
+def test_ratio_columns_and_values_that_settle_themselves(con) -> None:
+    # Plain numbers above 1 in the column: the plain values are percents; % decides per value.
+    got = normalise_values(con, RATIO, ["60", "0.6", "60%", "60.00%", " 40 ％", "6‰"])
+    assert [v for v, _ in got] == [60.0, 0.6, 60.0, 60.0, 40.0, 0.6]
+    assert normalise_values(con, RATIO, ["0.6", "0.4", "30%"]) == [
+        (60.0, None), (40.0, None), (30.0, None),
+    ]  # fmt: skip
+    assert [e for _, e in normalise_values(con, RATIO, ["120%", "-5%", "六成", "1.5"])] == [
+        "above_max", "below_min", "invalid", None,
+    ]  # fmt: skip
+    fraction = field("decimal", unit="fraction", min=0, max=1)
+    assert [v for v, _ in normalise_values(con, fraction, ["60%", "0.6"])] == [0.6, 0.6]
+    assert [v for v, _ in normalise_values(con, fraction, ["60", "40"])] == [0.6, 0.4]
+
+
+def test_booleans_in_any_form_and_unknown_spellings(con) -> None:
+    b = field("boolean")
+    yes = ["是", "Y", "y", "1", "true", "TRUE", "√", "有"]
+    no = ["否", "N", "n", "0", "false", "×", "无"]
+    assert normalise_values(con, b, yes + no) == [(True, None)] * len(yes) + [(False, None)] * len(
+        no
+    )
+    assert normalise_values(con, b, ["中标", "合格", "也许", None]) == [
+        (None, "unknown_boolean"), (None, "unknown_boolean"), (None, "unknown_boolean"),
+        (None, None),
+    ]  # fmt: skip
+    # A field's own spellings, and the negations of its yes-words.
+    won = field("boolean", true_values=["中标"], false_values=["落标"])
+    got = normalise_values(con, won, ["中标", "未中标", "不中标", "落标", "是"])
+    assert [v for v, _ in got] == [True, False, False, False, True]
+
+
+def test_national_code_tables_and_unknown_codes(con) -> None:
+    from qingfeng.catalogue import get_dataset
+
+    gender = get_dataset("household_registry").field("gender")
+    assert normalise_values(con, gender, ["1", "2", "0", "9", "3", "男", "Ｘ"]) == [
+        ("male", None), ("female", None), ("unknown", None), ("unknown", None),
+        (None, "unknown_code"), ("male", None), (None, "unknown_code"),
+    ]  # fmt: skip
+    status = get_dataset("vehicles").field("status")
+    got = [v for v, _ in normalise_values(con, status, ["A", "B", "C", "E", "M", "P", "K", "Q"])]
+    assert got == [
+        "normal", "transferred", "stolen", "scrapped", "scrapped", "scrapped", "seized",
+        "pending",
+    ]  # fmt: skip
+    # vehicles.status declares a fallback: an unknown letter is `other`, as its spellings are.
+    assert normalise_values(con, status, ["Z"]) == [("other", None)]
+    # Letters written together name a value only when they all name it; a mix falls back.
+    got = [v for v, _ in normalise_values(con, status, ["KL", "gq", "EM", "GK"])]
+    assert got == ["seized", "pending", "scrapped", "other"]
+    relation = get_dataset("household_registry").field("relation_to_head")
+    got = normalise_values(con, relation, ["01", "02", "1", "10", "22", "38", "40", "51", "61"])
+    assert [v for v, _ in got] == [
+        "head", "head", "head", "spouse", "child", "child_in_law", "grandchild", "parent",
+        "grandparent",
+    ]  # fmt: skip
+    level = get_dataset("disability_certificates").field("level")
+    assert normalise_values(con, level, ["1", "二级", "三", "4级", "五级"]) == [
+        ("一级", None), ("二级", None), ("三级", None), ("四级", None), (None, "unknown_code"),
+    ]  # fmt: skip
+    claim = get_dataset("medical_claims").field("claim_type")
+    assert [v for v, _ in normalise_values(con, claim, ["11", "21", "41", "52", "门诊"])] == [
+        "outpatient", "inpatient", "other", "inpatient", "outpatient",
+    ]  # fmt: skip
+
+
+def test_subsidy_wordings_become_one_code_and_unknown_ones_none(con) -> None:
+    from qingfeng.catalogue import get_dataset
+
+    code = get_dataset("subsidy_payments").field("subsidy_code")
+    cases = {
+        "高龄补贴": "old_age_allowance",
+        "高龄津贴": "old_age_allowance",
+        "高龄老人生活补贴": "old_age_allowance",
+        " 高龄津贴（80-89周岁） ": "old_age_allowance",
+        "低保金": "dibao",
+        "最低生活保障金": "dibao",
+        "农村最低生活保障金": "dibao",
+        "重度残疾人护理补贴": "disability_nursing",
+        "困难残疾人生活补贴": "disability_living",
+        "残疾人两项补贴": "disability_both",
+        "耕地地力保护补贴": "cultivated_land",
+        "农机购置与应用补贴": "farm_machinery",
+        "dibao": "dibao",
+        # Unknown, or naming two entries at once: no code (reported, never quarantined).
+        "某某奖励金": None,
+        "高龄低保合并发放": None,
+    }
+    got = normalise_values(con, code, list(cases))
+    assert got == [(c, None) for c in cases.values()]

@@ -28,7 +28,7 @@ FROM (
     ON v.owner_id_no = m.id_no
   WHERE
     STRPOS(',' || '小型轿车,小型普通客车' || ',', ',' || v.vehicle_type || ',') > 0
-    AND STRPOS(',' || 'normal,正常' || ',', ',' || v.status || ',') > 0
+    AND STRPOS(',' || 'normal,suspended,seized,pending' || ',', ',' || v.status || ',') > 0
     AND NOT v.register_date IS NULL
     AND (
       h.end_date IS NULL OR v.register_date <= h.end_date

@@ -28,7 +28,7 @@ FROM (
     ON v.owner_id_no = m.id_no
   WHERE
     LOCATE(',' || v.vehicle_type || ',', ',' || '小型轿车,小型普通客车' || ',') > 0
-    AND LOCATE(',' || v.status || ',', ',' || 'normal,正常' || ',') > 0
+    AND LOCATE(',' || v.status || ',', ',' || 'normal,suspended,seized,pending' || ',') > 0
     AND NOT v.register_date IS NULL
     AND (
       h.end_date IS NULL OR v.register_date <= h.end_date

@@ -20,7 +20,10 @@ FROM (
     p.division_code
   FROM subsidy_payments AS p
   WHERE
-    p.subsidy_type LIKE '%残疾%'
+    LOCATE(
+      ',' || p.subsidy_code || ',',
+      ',' || 'disability_living,disability_nursing,disability_both,disability_other' || ','
+    ) > 0
     AND NOT EXISTS(
       SELECT
         1
@@ -33,6 +36,6 @@ FROM (
         AND (
           c.valid_until IS NULL OR c.valid_until >= p.pay_date
         )
-        AND LOCATE(',' || c.status || ',', ',' || 'valid,有效' || ',') > 0
+        AND LOCATE(',' || c.status || ',', ',' || 'valid' || ',') > 0
     )
 ) AS m

@@ -15,10 +15,12 @@ SELECT
   CAST(accounts AS TEXT) AS __text_2,
   CAST(villages AS TEXT) AS __text_3
 FROM (
+  /* one benefit however it is worded: the canonical code, the wording when it has none */
   SELECT
     id_no,
     MIN(name) AS name,
-    subsidy_type,
+    MIN(subsidy_type) AS subsidy_type,
+    COALESCE(subsidy_code, subsidy_type) AS subsidy,
     period,
     MIN(division_code) AS division_code,
     COUNT(DISTINCT payment_no) AS payments,
@@ -30,7 +32,7 @@ FROM (
     NOT id_no IS NULL AND NOT period IS NULL
   GROUP BY
     id_no,
-    subsidy_type,
+    COALESCE(subsidy_code, subsidy_type),
     period
   HAVING
     COUNT(DISTINCT payment_no) >= 2

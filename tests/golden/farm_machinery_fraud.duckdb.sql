@@ -26,7 +26,7 @@ FROM (
       ROW_NUMBER() OVER (PARTITION BY machine_serial ORDER BY pay_date, payment_no) AS claim_seq
     FROM subsidy_payments
     WHERE
-      NOT machine_serial IS NULL AND subsidy_type LIKE '农机购置补贴'
+      NOT machine_serial IS NULL AND subsidy_code = 'farm_machinery'
   )
   SELECT
     c.payment_no,

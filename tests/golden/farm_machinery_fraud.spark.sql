@@ -12,7 +12,7 @@ WITH claims AS (
     ROW_NUMBER() OVER (PARTITION BY machine_serial ORDER BY pay_date NULLS LAST, payment_no NULLS LAST) AS claim_seq
   FROM subsidy_payments
   WHERE
-    NOT machine_serial IS NULL AND subsidy_type LIKE '农机购置补贴'
+    NOT machine_serial IS NULL AND subsidy_code = 'farm_machinery'
 )
 SELECT
   CAST(id_no AS STRING) AS __subject_id,

@@ -37,7 +37,7 @@ FROM (
     FROM subsidy_payments AS s
     CROSS JOIN ref AS f
     WHERE
-      s.subsidy_type = '高龄津贴'
+      s.subsidy_code = 'old_age_allowance'
       AND CAST(SUBSTRING(s.period, 1, 4) AS INT) * 12 + CAST(SUBSTRING(s.period, 6, 2) AS INT) - 1 > f.ref_idx - 3
   ), eligible AS (
     SELECT
@@ -55,7 +55,7 @@ FROM (
     FROM household_registry AS r
     CROSS JOIN ref AS f
     WHERE
-      STRPOS(',' || 'active,正常' || ',', ',' || r.status || ',') > 0
+      STRPOS(',' || 'active' || ',', ',' || r.status || ',') > 0
       AND NOT r.birth_date IS NULL
   )
   SELECT

@@ -26,7 +26,7 @@ WITH ref AS (
   FROM subsidy_payments AS s
   CROSS JOIN ref AS f
   WHERE
-    s.subsidy_type = '高龄津贴'
+    s.subsidy_code = 'old_age_allowance'
     AND CAST(SUBSTRING(s.period, 1, 4) AS INT) * 12 + CAST(SUBSTRING(s.period, 6, 2) AS INT) - 1 > f.ref_idx - 3
 ), eligible AS (
   SELECT
@@ -44,7 +44,7 @@ WITH ref AS (
   FROM household_registry AS r
   CROSS JOIN ref AS f
   WHERE
-    LOCATE(',' || r.status || ',', ',' || 'active,正常' || ',') > 0
+    LOCATE(',' || r.status || ',', ',' || 'active' || ',') > 0
     AND NOT r.birth_date IS NULL
 )
 SELECT

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qingfeng.catalogue.loader import load_catalogue
-from qingfeng.catalogue.model import DatasetSpec, FieldSpec
+from qingfeng.catalogue.loader import load_catalogue, load_vocabularies
+from qingfeng.catalogue.model import BooleanWords, CodeTable, DatasetSpec, FieldSpec, Vocabulary
 
 TYPE_RULES: dict[str, str] = {
     "id_no": "18 位公民身份号码，GB 11643 校验位与出生日期有效；"
@@ -16,11 +16,14 @@ TYPE_RULES: dict[str, str] = {
     "simplified (OpenCC), half-width, no spaces inside Chinese names; no digits",
     "text": "去除首尾空白 / trimmed",
     "code": "全角转半角、去空格、大写 / half-width, no spaces, upper case",
-    "date": "日期：2024-05-01、2024/5/1、20240501、2024年5月1日、2024.05.01 等；"
-    "须为真实日期 / a real "
-    "date in any common Chinese format",
+    "date": "日期：2024-05-01、2024/5/1、20240501、2024年5月1日、2024.05.01、"
+    "二〇二四年五月九日 等；"
+    "须为真实日期。日/月在前（05/09/2024）时，本列有日大于 12 的值则按其定序，否则记为 "
+    "ambiguous_date / a real date in any common Chinese format, Chinese numerals included; "
+    "day/month/year is ordered by the column's values with a part above 12, else ambiguous_date",
     "timestamp": "日期时间：上述日期格式加时分秒 / date and time in the formats above",
-    "period": "年月 YYYY-MM：2024-05、202405、2024年5月、2024/5 / a month",
+    "period": "年月 YYYY-MM：2024-05、202405、2024年5月、2024/5、2024.05、12/2024、"
+    "二〇二四年五月或完整日期；“第N期”不视为月份 / a month; a period number is not a month",
     "amount": "金额（元，两位小数）：去千分位和货币符号，万元自动换算 / "
     "yuan, 2 decimals; separators "
     "and currency signs removed, 万元 converted",
@@ -30,8 +33,10 @@ TYPE_RULES: dict[str, str] = {
     "code, stored as 12 digits",
     "phone": "手机 11 位或座机（区号+号码），去除 +86 和分隔符 / mobile or landline, +86 and "
     "separators removed",
-    "enum": "取值见右 / one of the listed values",
-    "boolean": "是/否、Y/N、1/0 / yes or no",
+    "enum": "取值见右；不在取值和代码表中的记为 unknown_code / one of the listed values, "
+    "else unknown_code",
+    "boolean": "是/否、Y/N、1/0 等通用写法及本字段的写法；无法识别的记为 unknown_boolean / yes or "
+    "no in the shared spellings and the field's own, else unknown_boolean",
 }
 
 SENSITIVITY_TEXT = {
@@ -60,6 +65,35 @@ def _rules(f: FieldSpec) -> str:
         parts.append(f"≤ {f.max:g}")
     if f.pattern:
         parts.append(f"格式 pattern `{f.pattern}`")
+    if f.codes:
+        table = load_vocabularies()[f.codes]
+        if isinstance(table, CodeTable):
+            parts.append(
+                f"代码表 code table [{table.standard} {table.zh}](#{table.id}) 的代码亦可 / "
+                "its codes accepted"
+            )
+    if f.true_values or f.false_values:
+        parts.append(
+            f"是 true ← {'、'.join(f.true_values)}; 否 false ← {'、'.join(f.false_values)}"
+            "（及“未/不/非”加“是”的写法 / and their negations）"
+        )
+    if f.unit in ("percent", "fraction"):
+        scale = "百分数 0–100 / percent" if f.unit == "percent" else "小数 0–1 / fraction"
+        parts.append(
+            f"比例按{scale}存储：带 % 的值按百分数读；不带 % 的值全列均 ≤ 1 时按小数读 / "
+            "a value with % is a percent; plain values are fractions when all of the column's "
+            "are ≤ 1"
+        )
+    if f.vocabulary:
+        parts.append(
+            f"按词表 vocabulary [`{f.vocabulary}`](#{f.vocabulary}) 归一为代码；无法归类的写法"
+            "代码为空并在导入报告中列出 / canonical code, NULL and reported when not recognised"
+        )
+    if f.derive_from:
+        parts.append(
+            f"文件无此列时取自 `{f.derive_from}` / taken from `{f.derive_from}` when no column "
+            "maps to it"
+        )
     if f.type == "amount" and f.unit == "wan":
         parts.append("表头未注明单位时按万元 / 万元 unless the header says otherwise")
     if f.code_variant:
@@ -137,4 +171,51 @@ def render_markdown() -> str:
     for spec in specs.values():
         head.append(f"| [`{spec.id}`](#{spec.id}) | {spec.zh} | {spec.en} | {len(spec.fields)} |")
     body = [render_dataset(spec) for spec in specs.values()]
-    return "\n".join(head) + "\n\n" + "\n".join(body)
+    return "\n".join(head) + "\n\n" + "\n".join(body) + "\n" + render_vocabularies()
+
+
+def render_vocabularies() -> str:
+    """The code tables, vocabularies and shared yes/no spellings the fields refer to."""
+    lines = [
+        "# 代码表与词表 / Code tables and vocabularies",
+        "",
+        "国家或行业标准代码表（catalogue/vocabularies）：代码经其名称对应到字段的取值；"
+        "词表把各部门的不同写法归一为一个代码。",
+        "",
+        "National and sector code tables (catalogue/vocabularies): each code's label names one of "
+        "the field's values. Vocabularies bring departments' wordings to one code.",
+        "",
+    ]
+    for vid, v in load_vocabularies().items():
+        lines += [f'<a id="{vid}"></a>', ""]
+        if isinstance(v, CodeTable):
+            lines += [f"## `{vid}` — {v.standard} {v.zh} / {v.en}", ""]
+            lines.append("、".join(f"`{c}` {label}" for c, label in v.codes.items()))
+            if v.combinable:
+                lines += [
+                    "",
+                    "代码可连写（如 `KL`），各代码对应同一取值时取该值 / codes may be written "
+                    "together (`KL`); they give a value when every code names that same value",
+                ]
+        elif isinstance(v, Vocabulary):
+            lines += [
+                f"## `{vid}` — {v.zh} / {v.en}",
+                "",
+                "| 代码 code | 名称 name | 写法 spellings | 关键词 key terms |",
+                "| --- | --- | --- | --- |",
+            ]
+            for code, t in v.terms.items():
+                keys = " 或 or ".join("+".join(g) for g in t.key_terms)
+                if t.exclude:
+                    keys += f"（不含 without {'、'.join(t.exclude)}）"
+                lines.append(
+                    f"| `{code}` | {_cell(t.zh + ' / ' + t.en)} | {_cell('、'.join(t.spellings))} "
+                    f"| {_cell(keys)} |"
+                )
+        elif isinstance(v, BooleanWords):
+            lines += [f"## `{vid}` — {v.zh} / {v.en}", ""]
+            lines.append(
+                f"是 true ← {'、'.join(v.true_values)}; 否 false ← {'、'.join(v.false_values)}"
+            )
+        lines.append("")
+    return "\n".join(lines)

@@ -88,8 +88,31 @@ class FieldSpec(BaseModel):
         default=None,
         description="another field this column carries when its values are division codes",
     )
-    unit: Literal["yuan", "wan"] = Field(
-        default="yuan", description="amount: unit assumed when the header does not say"
+    unit: Literal["yuan", "wan", "percent", "fraction"] = Field(
+        default="yuan",
+        description="amount: unit assumed when the header does not say (yuan/wan); decimal: "
+        "the canonical scale of a ratio, percent (0-100) or fraction (0-1)",
+    )
+    codes: str | None = Field(
+        default=None,
+        description="enum: a national code table (catalogue/vocabularies) whose codes are also "
+        "accepted; each code's label is one of the field's spellings",
+    )
+    vocabulary: str | None = Field(
+        default=None,
+        description="a vocabulary (catalogue/vocabularies) the text is canonicalised through; "
+        "unknown wordings keep a NULL code and are reported, never quarantined",
+    )
+    derive_from: str | None = Field(
+        default=None,
+        description="another field of the dataset whose column fills this one when no column "
+        "maps to it (a period from the pay date, a subsidy code from the subsidy type)",
+    )
+    true_values: list[str] = Field(
+        default_factory=list, description="boolean: spellings of yes beside the shared set"
+    )
+    false_values: list[str] = Field(
+        default_factory=list, description="boolean: spellings of no beside the shared set"
     )
 
     @model_validator(mode="after")
@@ -102,6 +125,21 @@ class FieldSpec(BaseModel):
             raise ValueError(f"field {self.name!r}: `values`/`fallback` only apply to enums")
         if self.fallback is not None and self.values and self.fallback not in self.values:
             raise ValueError(f"field {self.name!r}: fallback {self.fallback!r} is not a value")
+        if self.codes is not None and self.type != "enum":
+            raise ValueError(f"field {self.name!r}: `codes` only applies to enums")
+        if (self.true_values or self.false_values) and self.type != "boolean":
+            raise ValueError(f"field {self.name!r}: true/false spellings only apply to booleans")
+        if set(map(str.lower, self.true_values)) & set(map(str.lower, self.false_values)):
+            raise ValueError(f"field {self.name!r}: a spelling is both true and false")
+        if self.unit in ("percent", "fraction") and self.type != "decimal":
+            raise ValueError(f"field {self.name!r}: unit {self.unit!r} only applies to decimals")
+        if self.unit in ("percent", "fraction") and self.max != (
+            100 if self.unit == "percent" else 1
+        ):
+            raise ValueError(
+                f"field {self.name!r}: a {self.unit} ratio declares max "
+                f"{100 if self.unit == 'percent' else 1}"
+            )
         if self.sensitivity == "prohibited" and self.required:
             raise ValueError(f"field {self.name!r}: a prohibited field cannot be required")
         return self
@@ -147,6 +185,7 @@ class DatasetSpec(BaseModel):
         if self.timeliness_field:
             refs.append(self.timeliness_field)
         refs += [f.code_variant for f in self.fields if f.code_variant]
+        refs += [f.derive_from for f in self.fields if f.derive_from]
         missing = [n for n in refs if n not in known]
         if missing:
             raise ValueError(f"unknown fields referenced: {missing}")
@@ -164,6 +203,11 @@ class DatasetSpec(BaseModel):
             if f.name == name:
                 return f
         raise KeyError(name)
+
+    @property
+    def derived_fields(self) -> list[FieldSpec]:
+        """Fields filled from another field's column when no column maps to them."""
+        return [f for f in self.fields if f.derive_from]
 
     @property
     def stored_fields(self) -> list[FieldSpec]:
@@ -197,3 +241,81 @@ def header_unit(header: str) -> str | None:
     if not m:
         return "wan" if h.endswith("万元") else None
     return "wan" if m.group(1).startswith("万") else "yuan"
+
+
+class CodeTable(BaseModel):
+    """A national code table (国家/行业标准代码表): code -> the standard's label."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: Literal["code_table"]
+    zh: str
+    en: str
+    standard: str = Field(description="the standard that defines the codes")
+    codes: dict[str, str]
+    combinable: bool = Field(
+        default=False,
+        description="one-character codes may be written together (GK: two statuses at once)",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> CodeTable:
+        if not self.codes:
+            raise ValueError(f"code table {self.id!r} has no codes")
+        if self.combinable and any(len(c) != 1 for c in self.codes):
+            raise ValueError(f"code table {self.id!r}: only one-character codes combine")
+        return self
+
+
+class VocabularyTerm(BaseModel):
+    """One canonical entry of a vocabulary and the wordings that name it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zh: str
+    en: str
+    spellings: list[str] = Field(default_factory=list, description="exact wordings")
+    # Each group lists key terms that must all appear in a wording for it to name this entry;
+    # one matching group is enough. A wording whose groups point at two entries stays unmatched.
+    key_terms: list[list[str]] = Field(default_factory=list)
+    exclude: list[str] = Field(
+        default_factory=list, description="terms that rule this entry out when present"
+    )
+
+
+class Vocabulary(BaseModel):
+    """A controlled vocabulary: canonical code -> wordings departments use for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: Literal["vocabulary"]
+    zh: str
+    en: str
+    terms: dict[str, VocabularyTerm]
+
+    @model_validator(mode="after")
+    def _check(self) -> Vocabulary:
+        for code in self.terms:
+            if not _SNAKE.match(code):
+                raise ValueError(f"vocabulary {self.id!r}: code {code!r} must be snake_case")
+        return self
+
+
+class BooleanWords(BaseModel):
+    """The spellings of yes and no every boolean field accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: Literal["boolean"]
+    zh: str
+    en: str
+    true_values: list[str]
+    false_values: list[str]
+
+
+def fold_value(text: str) -> str:
+    """A value as compared against spellings: half-width, no spaces, lower case."""
+    return text.translate(_FULLWIDTH).replace(" ", "").lower()

@@ -67,6 +67,13 @@ def _print_report(report: object) -> None:
         if s.status not in ("loaded",) and s.message:
             colour = "red" if s.status == "error" else "yellow"
             console.print(f"[{colour}]{s.message}[/]", soft_wrap=True)
+        for fieldname, wordings in s.unmatched_values.items():
+            listed = "、".join(f"{w}（{n}）" for w, n in wordings.items())
+            console.print(
+                f"[yellow]{s.source}: {fieldname} 未能归类的写法（已保留原文，代码为空）/ "
+                f"wordings kept without a code: {listed}[/]",
+                soft_wrap=True,
+            )
         if s.dropped_prohibited:
             console.print(
                 f"[yellow]{s.source}: 禁止采集的列未入库 / prohibited columns not stored: "

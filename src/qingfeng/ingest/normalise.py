@@ -8,13 +8,20 @@ the normalised value, and the rule it broke (NULL when the value is fine or legi
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 import duckdb
 
-from qingfeng.catalogue.model import FieldSpec
+from qingfeng.catalogue.loader import (
+    boolean_words,
+    code_table,
+    enum_code_values,
+    vocabulary,
+)
+from qingfeng.catalogue.model import FieldSpec, Vocabulary, fold_value
 from qingfeng.divisions import DIVISION_SHAPE
 
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space become their half-width forms.
@@ -45,6 +52,14 @@ _BLANKS = (
     "\\N",
 )
 _WS = " \t\r\n\u00a0\u3000"
+# Chinese numerals of dates: each digit character → its digit (〇 and the circle ○ are zero).
+_CN_DIGITS = "〇○零一二三四五六七八九"
+_CN_TO = "00012345678" + "9"
+_CN_CLASS = "[〇○零一二三四五六七八九十廿卅]"
+# Day, month and year (after qf_date_t turned / and . into -): 05-09-2024, 5-9-24.
+_DMY = "[0-9]{1,2}-[0-9]{1,2}-([0-9]{2}|[0-9]{4})"
+# The raw text of a day-first or month-first date (for the column's evidence).
+_RAW_DMY = "^\\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})(\\s.*)?$"
 
 
 def _lit(text: str) -> str:
@@ -194,17 +209,48 @@ def macro_sql() -> list[str]:
         "THEN regexp_replace(translate(x, '•‧・∙', '····'), '\\s+', '', 'g') "
         "ELSE regexp_replace(x, '\\s+', ' ', 'g') END",
         "CREATE OR REPLACE MACRO qf_name(s) AS qf_name_s(qf_name_t(qf_blank(s)))",
+        # --- Chinese numerals in dates: 二〇二四年五月九日, 二零二四年十二月三十一日 ---
+        # Digits are translated one for one; 十 (and 廿 20, 卅 30) then become the tens digit.
+        # Only values holding a numeral pay for it (a cheap RE2 test finds them).
+        f"CREATE OR REPLACE MACRO qf_cn_num(s) AS CASE WHEN regexp_matches(s, {_lit(_CN_CLASS)}) "
+        "THEN replace(regexp_replace(regexp_replace(regexp_replace("
+        f"translate(replace(replace(s, '廿', '2十'), '卅', '3十'), {_lit(_CN_DIGITS)}, "
+        f"{_lit(_CN_TO)}), '([0-9])十([0-9])', '\\1\\2', 'g'), '([0-9])十', '\\10', 'g'), "
+        "'十([0-9])', '1\\1', 'g'), '十', '10') ELSE s END",
         # --- dates: 2024-05-01, 2024/5/1, 20240501, 2024年5月1日, 2024.05.01, time or not ---
         "CREATE OR REPLACE MACRO qf_date_t(s) AS "
-        "regexp_replace(replace(regexp_replace(split_part(split_part(qf_hw(s), ' ', 1), 'T', 1), "
-        "'[年月/.]', '-', 'g'), '日', ''), '-+$', '')",
+        "regexp_replace(replace(replace(regexp_replace(split_part(split_part("
+        "qf_cn_num(qf_hw(s)), ' ', 1), 'T', 1), "
+        "'[年月/.]', '-', 'g'), '日', ''), '号', ''), '-+$', '')",
+        # Day and month before the year (05-09-2024, 5-9-24 after qf_date_t): a part above 12
+        # settles the order; otherwise `ord` ('dmy', 'mdy', or '' when the column does not
+        # settle it) decides, and with '' the value is ambiguous and parses to NULL.
+        # Two-digit years follow the spreadsheet convention: 00-29 → 20xx, 30-99 → 19xx.
+        "CREATE OR REPLACE MACRO qf_date_y(y) AS CASE WHEN y >= 100 THEN y WHEN y < 30 "
+        "THEN 2000 + y ELSE 1900 + y END",
+        "CREATE OR REPLACE MACRO qf_date_dm(a, b, y, ord) AS CASE "
+        "WHEN a > 12 OR a = b OR (ord = 'dmy' AND b <= 12) THEN try(make_date(y, b, a)) "
+        "WHEN b > 12 OR ord = 'mdy' THEN try(make_date(y, a, b)) END",
+        "CREATE OR REPLACE MACRO qf_date_dmy(d, ord) AS qf_date_dm("
+        "TRY_CAST(split_part(d, '-', 1) AS INTEGER), TRY_CAST(split_part(d, '-', 2) AS INTEGER), "
+        "qf_date_y(TRY_CAST(split_part(d, '-', 3) AS INTEGER)), ord)",
+        # True when d is day/month/year whose order nothing settles (both parts ≤ 12, unequal).
+        "CREATE OR REPLACE MACRO qf_date_amb(a, b) AS a <= 12 AND b <= 12 AND a <> b",
+        f"CREATE OR REPLACE MACRO qf_date_ambiguous(d) AS [regexp_full_match(x, {_lit(_DMY)}) "
+        "AND qf_date_amb(TRY_CAST(split_part(x, '-', 1) AS INTEGER), "
+        "TRY_CAST(split_part(x, '-', 2) AS INTEGER)) for x in [d]][1]",
         "CREATE OR REPLACE MACRO qf_date_p(d) AS CAST(CASE WHEN contains(d, '-') "
         "THEN try_strptime(d, '%Y-%m-%d') ELSE try_strptime(d, '%Y%m%d') END AS DATE)",
+        "CREATE OR REPLACE MACRO qf_date_po(d, ord) AS CASE "
+        f"WHEN regexp_full_match(d, {_lit(_DMY)}) THEN qf_date_dmy(d, ord) ELSE qf_date_p(d) END",
         "CREATE OR REPLACE MACRO qf_date_ok(v) AS CASE WHEN v BETWEEN DATE '1880-01-01' "
         "AND DATE '2100-12-31' THEN v END",
-        "CREATE OR REPLACE MACRO qf_date(s) AS qf_date_ok(qf_date_p(qf_date_t(qf_blank(s))))",
+        # (The list comprehension binds the cleaned text once: nested macros would expand it
+        # at every use, and binding the expansion costs more than running it.)
+        "CREATE OR REPLACE MACRO qf_date(s) AS "
+        "[qf_date_ok(qf_date_po(d, '')) for d in [qf_date_t(qf_blank(s))]][1]",
         "CREATE OR REPLACE MACRO qf_ts_t(s) AS regexp_replace(trim(regexp_replace("
-        "regexp_replace(replace(replace(regexp_replace(replace(qf_hw(s), 'T', ' '), "
+        "regexp_replace(replace(replace(regexp_replace(replace(qf_cn_num(qf_hw(s)), 'T', ' '), "
         "'[年月/.]', '-', 'g'), '日', ' '), '秒', ''), '[时分点]', ':', 'g'), '\\s+', ' ', 'g')), "
         "':$', '')",
         "CREATE OR REPLACE MACRO qf_ts_p(t) AS CAST(coalesce("
@@ -213,18 +259,23 @@ def macro_sql() -> list[str]:
         "try_strptime(t, '%Y-%m-%d'), try_strptime(t, '%Y%m%d')) AS TIMESTAMP)",
         "CREATE OR REPLACE MACRO qf_ts_ok(v) AS CASE WHEN v BETWEEN TIMESTAMP '1880-01-01' "
         "AND TIMESTAMP '2101-01-01' THEN v END",
-        "CREATE OR REPLACE MACRO qf_timestamp(s) AS qf_ts_ok(qf_ts_p(qf_ts_t(qf_blank(s))))",
-        # --- periods (YYYY-MM): 2024-05, 202405, 2024年5月, 2024/5, 2024.05, or a full date ---
+        "CREATE OR REPLACE MACRO qf_timestamp(s) AS "
+        "[qf_ts_ok(qf_ts_p(t)) for t in [qf_ts_t(qf_blank(s))]][1]",
+        # --- periods (YYYY-MM): 2024-05, 202405, 2024年5月, 2024/5, 2024.05, 12/2024, 二〇二四年
+        # 五月, or a full date. A month number (2024年第12期) is not a month: never read as one.
         "CREATE OR REPLACE MACRO qf_period_t(s) AS regexp_replace(replace(regexp_replace("
-        "split_part(replace(qf_hw(s), '日', "
-        "''), ' ', 1), '[年月/.]', '-', 'g'), '月', ''), '-+$', '')",
-        "CREATE OR REPLACE MACRO qf_period_p(p) AS CASE WHEN contains(p, '-') "
+        "split_part(replace(replace(qf_cn_num(qf_hw(s)), '日', ''), '号', ''), ' ', 1), "
+        "'[年月/.]', '-', 'g'), '月', ''), '-+$', '')",
+        "CREATE OR REPLACE MACRO qf_period_p(p) AS CASE "
+        "WHEN regexp_full_match(p, '[0-9]{1,2}-[0-9]{4}') "
+        "THEN try_strptime(split_part(p, '-', 2) || '-' || split_part(p, '-', 1), '%Y-%m') "
+        "WHEN contains(p, '-') "
         "THEN coalesce(try_strptime(p, '%Y-%m'), try_strptime(p, '%Y-%m-%d')) "
         "WHEN length(p) = 6 THEN try_strptime(p, '%Y%m') ELSE try_strptime(p, '%Y%m%d') END",
         "CREATE OR REPLACE MACRO qf_period_ok(v) AS CASE WHEN v BETWEEN TIMESTAMP '1900-01-01' "
         "AND TIMESTAMP '2100-12-31' THEN strftime(v, '%Y-%m') END",
         "CREATE OR REPLACE MACRO qf_period(s) "
-        "AS qf_period_ok(qf_period_p(qf_period_t(qf_blank(s))))",
+        "AS [qf_period_ok(qf_period_p(p)) for p in [qf_period_t(qf_blank(s))]][1]",
         # --- amounts in yuan: 元 or 万元, thousands separators, currency signs ---
         "CREATE OR REPLACE MACRO qf_amount_t(s) AS "
         "regexp_replace(qf_hw(s), '[\\s,，¥￥元圆]|RMB|CNY', '', 'g')",
@@ -234,6 +285,13 @@ def macro_sql() -> list[str]:
         "CREATE OR REPLACE MACRO qf_amount(s, mult) AS qf_amount_p(qf_amount_t(qf_blank(s)), mult)",
         "CREATE OR REPLACE MACRO qf_decimal(s) AS "
         "TRY_CAST(regexp_replace(qf_hw(s), '[\\s,，]', '', 'g') AS DOUBLE)",
+        # Ratios: '60%', '60.00％', '0.6', '60', '6‰' → [number, scale] where scale says what
+        # the text itself declares: 100 for a percent sign, 1000 for per mille, NULL for none.
+        "CREATE OR REPLACE MACRO qf_ratio_t(s) AS regexp_replace(qf_hw(s), '[\\s,，]', '', 'g')",
+        "CREATE OR REPLACE MACRO qf_ratio_scale(t) AS CASE WHEN suffix(t, '%') THEN 100 "
+        "WHEN suffix(t, '‰') THEN 1000 END",
+        "CREATE OR REPLACE MACRO qf_ratio_num(t) AS TRY_CAST(CASE WHEN qf_ratio_scale(t) IS NULL "
+        "THEN t ELSE t[:-2] END AS DECIMAL(24,8))",
         "CREATE OR REPLACE MACRO qf_integer(s) AS TRY_CAST(regexp_replace(regexp_replace("
         "qf_hw(s), '[\\s,，]', '', 'g'), '\\.0+$', '') AS BIGINT)",
         # --- division codes: 6 (county), 9 (township) or 12 (village) digits, stored as 12 ---
@@ -299,23 +357,185 @@ _SIMPLE: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def _enum_value(field: FieldSpec) -> str:
+    """CASE over the folded value: every spelling, then every code of the field's code table."""
     assert field.values is not None
     whens: list[str] = []
     seen: set[str] = set()
+
+    def when(spelling: str, canon: str) -> None:
+        # The same folding as the value side: half-width, no spaces, lower case, so that a
+        # catalogue spelling such as 村（社区） matches 村(社区) and 村（社区） alike.
+        key = fold_value(spelling)
+        if key not in seen:
+            seen.add(key)
+            whens.append(f"WHEN {_lit(key)} THEN {_lit(canon)}")
+
     for canon, spellings in field.values.items():
         for sp in [canon, *spellings]:
-            # The same folding as the value side: half-width, no spaces, lower case, so that a
-            # catalogue spelling such as 村（社区） matches 村(社区) and 村（社区） alike.
-            key = sp.translate(_FW_TABLE).replace(" ", "").lower()
-            if key not in seen:
-                seen.add(key)
-                whens.append(f"WHEN {_lit(key)} THEN {_lit(canon)}")
+            when(sp, canon)
+    combined: list[str] = []
+    if field.codes:
+        table = code_table(field.codes)
+        linked = enum_code_values(field, table)
+        fallback = field.fallback
+        for code, linked_value in linked.items():
+            target = linked_value or fallback
+            if target is None:
+                continue  # the loader refuses such a table for a field without a fallback
+            when(code, target)
+            # A spreadsheet drops the leading zeros of a numeric code (01 → 1).
+            if code.isdigit() and code != code.lstrip("0") and code.lstrip("0"):
+                when(code.lstrip("0"), target)
+        if table.combinable:
+            # Several one-letter codes written together (KL: seized and detained) name a value
+            # only when every letter names that same value; a mix is not resolved by guess.
+            by_value: dict[str, str] = {}
+            for code, linked_value in linked.items():
+                if linked_value is not None:
+                    by_value[linked_value] = by_value.get(linked_value, "") + fold_value(code)
+            for value, letters in by_value.items():
+                cls = "[" + "".join(re.escape(c) for c in letters) + "]{2,}"
+                combined.append(f"WHEN regexp_full_match({{k}}, {_lit(cls)}) THEN {_lit(value)}")
+    key = "lower(replace(qf_hw({x}), ' ', ''))"
+    case = f"CASE {key} {' '.join(whens)} END"
+    if not combined:
+        return case
+    rest = " ".join(c.replace("{k}", key) for c in combined)
+    return f"coalesce({case}, CASE {rest} END)"
+
+
+# Negations that turn a field's own yes-word into its no-word (中标 → 未中标, 合格 → 不合格).
+_NEGATIONS = ("未", "不", "非", "没", "无", "没有")
+
+
+def _bool_value(field: FieldSpec) -> str:
+    """CASE over the folded value: the field's own spellings first, then the shared set."""
+    shared = boolean_words()
+    pairs: list[tuple[str, bool]] = [(v, True) for v in field.true_values]
+    pairs += [(v, False) for v in field.false_values]
+    pairs += [(n + v, False) for v in field.true_values for n in _NEGATIONS]
+    pairs += [(v, True) for v in shared.true_values] + [(v, False) for v in shared.false_values]
+    whens: list[str] = []
+    seen: set[str] = set()
+    for spelling, truth in pairs:
+        key = fold_value(spelling)
+        if key and key not in seen:
+            seen.add(key)
+            whens.append(f"WHEN {_lit(key)} THEN {'true' if truth else 'false'}")
     return f"CASE lower(replace(qf_hw({{x}}), ' ', '')) {' '.join(whens)} END"
 
 
-def field_plan(field: FieldSpec, *, amount_multiplier: int = 1) -> FieldPlan:
-    """The normalisation plan of one catalogue field."""
+# Punctuation and brackets ignored when a wording is compared with a vocabulary (one pattern
+# for Python's re and DuckDB's RE2).
+_VOCAB_PUNCT = r"[\s·・、，,。.．（）()【】\[\]《》<>\"“”‘’'_-]"
+
+
+def vocab_fold(text: str) -> str:
+    """A wording as vocabularies compare it (the Python twin of `_vocab_key_sql`)."""
+    return re.sub(_VOCAB_PUNCT, "", fold_value(text))
+
+
+def _vocab_key_sql(x: str) -> str:
+    return f"regexp_replace(lower(qf_hw({x})), {_lit(_VOCAB_PUNCT)}, '', 'g')"
+
+
+def vocab_sql(vocab: Vocabulary, key: str) -> str:
+    """SQL: the vocabulary's code for the folded wording `key`, or NULL.
+
+    An exact spelling (or the code itself) wins; otherwise the entry whose key terms all
+    appear in the wording, when exactly one entry's do. Two candidates (or none) give NULL:
+    a wording is never assigned by guess.
+    """
+    whens: list[str] = []
+    seen: set[str] = set()
+    for code, term in vocab.terms.items():
+        for sp in [code, term.zh, *term.spellings]:
+            k = vocab_fold(sp)
+            if k and k not in seen:
+                seen.add(k)
+                whens.append(f"WHEN {_lit(k)} THEN {_lit(code)}")
+    conds: list[tuple[str, str]] = []
+    for code, term in vocab.terms.items():
+        groups = [
+            " AND ".join(f"contains({key}, {_lit(vocab_fold(t))})" for t in g)
+            for g in term.key_terms
+            if g
+        ]
+        if not groups:
+            continue
+        cond = " OR ".join(f"({g})" for g in groups)
+        if term.exclude:
+            excl = " OR ".join(f"contains({key}, {_lit(vocab_fold(t))})" for t in term.exclude)
+            cond = f"({cond}) AND NOT ({excl})"
+        conds.append((code, f"({cond})"))
+    contained = "NULL"
+    if conds:
+        count = " + ".join(f"CAST({c} AS INTEGER)" for _, c in conds)
+        pick = " ".join(f"WHEN {c} THEN {_lit(code)}" for code, c in conds)
+        contained = f"CASE WHEN {count} = 1 THEN CASE {pick} END END"
+    return f"CASE {key} {' '.join(whens)} ELSE {contained} END"
+
+
+def vocab_sql_plain(vocab: Vocabulary, text: str) -> str:
+    """`vocab_sql` over raw text without the qf_* macros (for views over older batches)."""
+    key = f"regexp_replace(lower(translate({text}, {_lit(_FW_FROM)}, {_lit(_FW_TO)})), "
+    key += f"{_lit(_VOCAB_PUNCT)}, '', 'g')"
+    return f"[{vocab_sql(vocab, 'k')} for k in [{key}]][1]"
+
+
+@dataclass(frozen=True)
+class ColumnEvidence:
+    """What a whole column says about values that cannot settle themselves.
+
+    `date_order` is 'dmy' or 'mdy' when some day/month/year value has a first (or second) part
+    above 12 and none says the opposite, else ''. `plain_ratio_max` is the largest ratio written
+    without a percent sign (None when there is none).
+    """
+
+    date_order: str = ""
+    plain_ratio_max: float | None = None
+
+
+def evidence_query(field: FieldSpec, raw: str, table: str) -> str | None:
+    """A one-row SELECT over `table` whose named columns give the column's ColumnEvidence
+    (None: this field needs none)."""
+    if field.type == "date":
+        # Only values with a separator in second or third place can be day/month/year: a
+        # cheap substring test keeps the regex off every other row.
+        sep = "('/', '.', '-')"
+        pre = f"(substr({raw}, 2, 1) IN {sep} OR substr({raw}, 3, 1) IN {sep})"
+        part = f"TRY_CAST(regexp_extract({raw}, {_lit(_RAW_DMY)}, GROUP) AS INTEGER)"
+        return (
+            "SELECT count(*) FILTER (WHERE a > 12 AND b <= 12) AS dmy, "
+            "count(*) FILTER (WHERE b > 12 AND a <= 12) AS mdy "
+            f"FROM (SELECT {part.replace('GROUP', '1')} AS a, {part.replace('GROUP', '2')} AS b "
+            f"FROM {table} WHERE {pre})"
+        )
+    if field.type == "decimal" and field.unit in ("percent", "fraction"):
+        t = f"qf_ratio_t({raw})"
+        return (
+            f"SELECT max(abs(n)) AS plain_max FROM (SELECT qf_ratio_num({t}) AS n "
+            f"FROM {table} WHERE qf_ratio_scale({t}) IS NULL)"
+        )
+    return None
+
+
+def evidence_from(field: FieldSpec, got: dict[str, Any]) -> ColumnEvidence:
+    """ColumnEvidence from the named values of `evidence_query`'s row."""
+    if field.type == "date":
+        dmy, mdy = int(got.get("dmy") or 0), int(got.get("mdy") or 0)
+        order = "dmy" if dmy and not mdy else "mdy" if mdy and not dmy else ""
+        return ColumnEvidence(date_order=order)
+    plain = got.get("plain_max")
+    return ColumnEvidence(plain_ratio_max=None if plain is None else float(plain))
+
+
+def field_plan(
+    field: FieldSpec, *, amount_multiplier: int = 1, evidence: ColumnEvidence | None = None
+) -> FieldPlan:
+    """The normalisation plan of one catalogue field (`evidence`: what its column settles)."""
     t = field.type
+    evidence = evidence or ColumnEvidence()
     aux: str | None = None
     fast: str | None = None
     fast_value: str | None = None
@@ -378,6 +598,11 @@ def field_plan(field: FieldSpec, *, amount_multiplier: int = 1) -> FieldPlan:
         stages, value = ("qf_amount_t({x})",), f"qf_amount_p({{x}}, {int(amount_multiplier)})"
         error = invalid
         fast = "-?[0-9]+(\\.[0-9]+)?"
+    elif field.vocabulary is not None:
+        # Canonicalised through a vocabulary: an unknown wording keeps a NULL code (reported
+        # by the ingest, never quarantined).
+        stages = (_vocab_key_sql("{x}"),)
+        value, error = vocab_sql(vocabulary(field.vocabulary), "{x}"), "NULL"
     elif t == "enum":
         stages, value = (), _enum_value(field)
         if field.fallback:
@@ -386,7 +611,40 @@ def field_plan(field: FieldSpec, *, amount_multiplier: int = 1) -> FieldPlan:
             )
             error = "NULL"
         else:
-            error = invalid
+            error = "CASE WHEN {b} IS NOT NULL AND ({v}) IS NULL THEN 'unknown_code' END"
+    elif t == "boolean":
+        stages, value = (), _bool_value(field)
+        error = "CASE WHEN {b} IS NOT NULL AND ({v}) IS NULL THEN 'unknown_boolean' END"
+    elif t == "date":
+        order = _lit(evidence.date_order)
+        # (Parsing is part of the value, not a stage: a stage keeps the text's type for the
+        # values on the fast path.)
+        stages, value = ("qf_date_t({x})",), f"qf_date_ok(qf_date_po({{x}}, {order}))"
+        # A value that failed is ambiguous, not invalid, when only its day/month order is
+        # unknown (both parts ≤ 12 and the column does not settle it).
+        error = (
+            "CASE WHEN {b} IS NOT NULL AND ({v}) IS NULL THEN CASE WHEN "
+            "qf_date_ambiguous(qf_date_t({b})) THEN 'ambiguous_date' ELSE 'invalid' END END"
+        )
+        fast, fast_value = "[0-9]{4}-[0-9]{2}-[0-9]{2}", "qf_date_ok(TRY_CAST({x} AS DATE))"
+    elif t == "period":
+        stages, value = ("qf_period_t({x})",), "qf_period_ok(qf_period_p({x}))"
+        error = invalid
+        fast, fast_value = "[0-9]{4}-[0-9]{2}", "qf_period_ok(try_strptime({x}, '%Y-%m'))"
+    elif t == "decimal" and field.unit in ("percent", "fraction"):
+        # A percent sign (or per mille) decides per value; a plain number is read by the
+        # column: all plain values ≤ 1 are fractions, otherwise percents.
+        stages, aux = ("qf_ratio_t({x})",), "qf_ratio_scale({x})"
+        plain = evidence.plain_ratio_max
+        fractions = plain is not None and plain <= 1
+        if field.unit == "percent":
+            scaled = "qf_ratio_num({x}) * 100 / {a}"
+            plain_value = "qf_ratio_num({x})" + (" * 100" if fractions else "")
+        else:
+            scaled = "qf_ratio_num({x}) / {a}"
+            plain_value = "qf_ratio_num({x})" + ("" if fractions or plain is None else " / 100")
+        value = f"CAST(CASE WHEN {{a}} IS NOT NULL THEN {scaled} ELSE {plain_value} END AS DOUBLE)"
+        error = invalid
     elif t in _SIMPLE:
         stages, value = _SIMPLE[t]
         error = invalid

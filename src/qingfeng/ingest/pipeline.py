@@ -299,6 +299,7 @@ def _ingest_source(
     rep.rows_quarantined = result.rows_quarantined
     rep.rows_duplicate = result.rows_duplicate
     rep.rules = result.rules
+    rep.unmatched_values = result.unmatched
     if not rep.reconciled:  # a bug, never bad input: refuse to publish
         raise IngestError(src.name, f"行数核对失败，未入库 / counts do not reconcile: {rep}")
     if rep.rows_read == 0:

@@ -18,6 +18,10 @@ RULE_TEXT: dict[str, str] = {
     "below_min": "小于允许的最小值 / below the minimum",
     "above_max": "大于允许的最大值 / above the maximum",
     "pattern": "不符合规定格式 / does not match the required pattern",
+    "unknown_code": "代码或取值不在代码表中 / code not in the code table",
+    "unknown_boolean": "无法识别的是/否写法 / yes/no spelling not recognised",
+    "ambiguous_date": "日、月顺序无法确定（如 05/09/2024） / day and month order cannot be told "
+    "(e.g. 05/09/2024)",
     "malformed_row": "行的列数与表头不符或引号未闭合 "
     "/ row does not fit the header (columns, quotes)",
 }
@@ -68,6 +72,8 @@ class SourceReport:
     rules: dict[str, int] = field(default_factory=dict)
     unmapped_headers: list[str] = field(default_factory=list)
     dropped_prohibited: list[str] = field(default_factory=list)
+    # field -> wording -> rows: wordings kept as written whose code no vocabulary entry gives
+    unmatched_values: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property

@@ -20,7 +20,10 @@ from qingfeng.ingest.mapping import Mapping
 from qingfeng.ingest.normalise import (
     _BLANKS,
     _WS,
+    ColumnEvidence,
     FieldPlan,
+    evidence_from,
+    evidence_query,
     field_plan,
     t2s_convert,
     trad_class,
@@ -82,7 +85,52 @@ def _plans(spec: DatasetSpec, mapping: Mapping, source: SourceTable) -> tuple[di
         unit = (mapping.units.get(header) if header else None) or f.unit
         mult = 10000 if f.type == "amount" and unit == "wan" else 1
         plans[f.name] = field_plan(f, amount_multiplier=mult)
+    for f in spec.derived_fields:
+        src = f.derive_from
+        if f.name in plans or src not in raw_expr or _derived_value(spec, f, plans):
+            continue
+        # No column of its own: the field reads the column of the field it derives from
+        # (a subsidy code from the subsidy type's wording).
+        raw_expr[f.name] = raw_expr[str(src)]
+        plans[f.name] = field_plan(f)
     return raw_expr, plans
+
+
+def _derived_value(spec: DatasetSpec, f: FieldSpec, plans: dict[str, FieldPlan]) -> str | None:
+    """SQL over the normalised columns for a field derived from another field's value.
+
+    A period (YYYY-MM) the file does not give is the month of its date field (the pay date):
+    taken from the normalised date, so every date form the date field accepts works.
+    """
+    if f.name in plans or not f.derive_from or f.derive_from not in plans:
+        return None
+    src = spec.field(f.derive_from)
+    if f.type == "period" and src.type in ("date", "timestamp"):
+        return f"strftime(TRY_CAST({_q('v__' + src.name)} AS DATE), '%Y-%m')"
+    return None
+
+
+def _with_evidence(
+    con: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    raw_expr: dict[str, str],
+    plans: dict[str, FieldPlan],
+) -> dict[str, FieldPlan]:
+    """Plans of the fields whose values need their whole column to be read (day/month order,
+    ratios written with and without %), settled by one small query per such column."""
+    out = dict(plans)
+    for n in plans:
+        expr = raw_expr[n]
+        f = spec.field(n)
+        query = evidence_query(f, expr, "qf_raw") if expr.startswith('"') else None
+        if query is None:
+            continue
+        cur = con.execute(query)
+        names = [d[0] for d in cur.description or []]
+        evidence = evidence_from(f, dict(zip(names, cur.fetchone() or (), strict=False)))
+        if evidence != ColumnEvidence():
+            out[n] = field_plan(f, evidence=evidence)
+    return out
 
 
 def _trim_sql(expr: str) -> str:
@@ -188,6 +236,7 @@ def _fields_sql(
     """
     raw_cols = [f"c{i}" for i in range(len(source.headers))]
     raw_expr, plans = _plans(spec, mapping, source)
+    plans = _with_evidence(con, spec, raw_expr, plans)
     col_fields = {n: e for n, e in raw_expr.items() if e.startswith('"')}
     dict_fields: list[str] = []
     candidates = [n for n in col_fields if spec.field(n).type in _DICTIONARY_TYPES]
@@ -300,9 +349,12 @@ def _fields_sql(
             # string building on those rows.
             none = " AND ".join(c + " IS NULL" for c in error_cols)
             err_sql = f"CASE WHEN {none} THEN NULL ELSE {err_sql} END"
+    derived = {f.name: _derived_value(spec, f, plans) for f in spec.derived_fields}
     vals = [
         f"TRY_CAST({_q('v__' + f.name)} AS {f.storage_type}) AS {_q(f.name)}"
         if f.name in plans
+        else f"CAST({derived[f.name]} AS {f.storage_type}) AS {_q(f.name)}"
+        if derived.get(f.name)
         else f"CAST(NULL AS {f.storage_type}) AS {_q(f.name)}"
         for f in spec.stored_fields
     ]
@@ -340,6 +392,8 @@ class StageResult:
     rows_duplicate: int = 0
     rules: dict[str, int] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)  # lake-relative dir -> staged dir
+    # field -> wording -> rows: wordings no vocabulary entry names (kept, code left NULL)
+    unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def run_stage(
@@ -385,6 +439,7 @@ def run_stage(
             row=source.header_row + 1,
         )
     fields_sql = _fields_sql(con, spec, mapping, source)
+    res.unmatched = _unmatched_wordings(con, spec, mapping, source)
 
     fields = [f.name for f in spec.stored_fields]
     field_list = ", ".join(_q(n) for n in fields)
@@ -478,6 +533,34 @@ def run_stage(
     ).fetchall():
         con.execute(f"DROP TABLE {_q(t)}")
     return res
+
+
+_UNMATCHED_MAX = 50
+
+
+def _unmatched_wordings(
+    con: duckdb.DuckDBPyConnection, spec: DatasetSpec, mapping: Mapping, source: SourceTable
+) -> dict[str, dict[str, int]]:
+    """For each vocabulary field: the wordings no entry names, with their row counts.
+
+    Judged once per distinct wording (a vocabulary column has few), most frequent first.
+    """
+    raw_expr, plans = _plans(spec, mapping, source)
+    found: dict[str, dict[str, int]] = {}
+    for n, plan in plans.items():
+        if spec.field(n).vocabulary is None or not raw_expr[n].startswith('"'):
+            continue
+        layers = _Layers(
+            f"(SELECT {raw_expr[n]} AS k, count(*) AS n FROM qf_raw GROUP BY 1)", ["k", "n"]
+        )
+        _add_field_layers(layers, {n: plan}, {n: '"k"'})
+        rows = con.execute(
+            f"SELECT k, n FROM ({layers.sql}) WHERE {_q('b__' + n)} IS NOT NULL "
+            f"AND {_q('v__' + n)} IS NULL ORDER BY n DESC, k LIMIT {_UNMATCHED_MAX}"
+        ).fetchall()
+        if rows:
+            found[n] = {str(k): int(c) for k, c in rows}
+    return found
 
 
 def _remove_duplicates(
@@ -585,7 +668,14 @@ def normalise_values(
         "(SELECT unnest(range(len($1))) AS i, unnest($1::VARCHAR[]) AS v)",
         [values],
     )
-    plans = {field.name: field_plan(field, amount_multiplier=amount_multiplier)}
+    evidence = ColumnEvidence()
+    query = evidence_query(field, '"v"', "qf_values")
+    if query is not None:
+        cur = con.execute(query)
+        names = [d[0] for d in cur.description or []]
+        evidence = evidence_from(field, dict(zip(names, cur.fetchone() or (), strict=False)))
+    plan = field_plan(field, amount_multiplier=amount_multiplier, evidence=evidence)
+    plans = {field.name: plan}
     layers = _Layers("qf_values", ["i", "v"])
     _add_field_layers(layers, plans, {field.name: '"v"'}, fast_paths=fast_paths)
     con.execute(

@@ -10,6 +10,7 @@ import duckdb
 from qingfeng.lake.store import Lake
 
 if TYPE_CHECKING:
+    from qingfeng.catalogue import DatasetSpec
     from qingfeng.settings import Settings
 
 # Lineage columns every standard table carries after its catalogue fields.
@@ -41,8 +42,37 @@ def _empty_select(columns: dict[str, str]) -> str:
     return f"SELECT {cols} WHERE false"
 
 
+def _derived_codes(con: duckdb.DuckDBPyConnection, scan: str, spec: DatasetSpec | None) -> str:
+    """`scan`, with each vocabulary code the catalogue derives from another field filled in for
+    rows whose batch was written before the field existed (computed from the kept wording)."""
+    fields = [f for f in (spec.derived_fields if spec else []) if f.vocabulary]
+    if not fields:
+        return scan
+    from qingfeng.catalogue.loader import vocabulary
+    from qingfeng.ingest.normalise import vocab_sql_plain
+
+    have = {str(r[0]) for r in con.execute(f"DESCRIBE {scan}").fetchall()}
+    replace, add = [], []
+    for f in fields:
+        if f.derive_from not in have:
+            continue
+        code = vocab_sql_plain(vocabulary(str(f.vocabulary)), _quote_ident(str(f.derive_from)))
+        if f.name in have:
+            replace.append(f"coalesce({_quote_ident(f.name)}, {code}) AS {_quote_ident(f.name)}")
+        else:
+            add.append(f"{code} AS {_quote_ident(f.name)}")
+    if not replace and not add:
+        return scan
+    star = "*" + (f" REPLACE ({', '.join(replace)})" if replace else "")
+    return f"SELECT {', '.join([star, *add])} FROM ({scan})"
+
+
 def _view(
-    con: duckdb.DuckDBPyConnection, name: str, files: list[Path], empty: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    files: list[Path],
+    empty: dict[str, str],
+    spec: DatasetSpec | None = None,
 ) -> None:
     if files:
         # The file list comes from the catalogue (our own paths), bound as a parameter-free
@@ -52,6 +82,7 @@ def _view(
             f"SELECT * FROM read_parquet([{paths}], union_by_name = true, "
             "hive_partitioning = false)"
         )
+        sql = _derived_codes(con, sql, spec)
     else:
         sql = _empty_select(empty)
     con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(name)} AS {sql}")
@@ -73,7 +104,7 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> dict[str, tuple[
             else dict(LINEAGE_COLUMNS)
         )
         paths = lake.files(name)
-        _view(con, name, paths, empty)
+        _view(con, name, paths, empty, spec)
         files[name] = tuple(str(p) for p in paths)
     for name, paths, columns in (
         ("quarantine", lake.quarantine_files(), QUARANTINE_COLUMNS),
