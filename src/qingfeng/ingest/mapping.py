@@ -284,7 +284,7 @@ def load_mapping(path: Path) -> Mapping:
     part = data.get("split")
     if part is not None:
         parent = spec.parent.dataset if spec.parent else None
-        if not isinstance(part, dict) or part.get("dataset") != parent:
+        if parent is None or not isinstance(part, dict) or part.get("dataset") != parent:
             got = part.get("dataset") if isinstance(part, dict) else part
             raise IngestError(
                 path.name,

@@ -247,12 +247,16 @@ def _ingest_source(
     )
     done = lake.find_sources(sha, src.name)
     if done:
-        reps = []
-        for b in done:
-            r = replace(rep, status=ALREADY, dataset=b.dataset, batch_id=b.batch_id)
-            r.message = f"与批次 {b.batch_id} 相同，未重复导入 / identical to batch {b.batch_id}"
-            reps.append(r)
-        return reps
+        return [
+            replace(
+                rep,
+                status=ALREADY,
+                dataset=b.dataset,
+                batch_id=b.batch_id,
+                message=f"与批次 {b.batch_id} 相同，未重复导入 / identical to batch {b.batch_id}",
+            )
+            for b in done
+        ]
     mapping = find_mapping(settings.mappings_dir, src.headers, dataset)
     if mapping is None:
         proposal = propose(src.headers, src.name, dataset, src.samples())
@@ -356,7 +360,7 @@ def _split_or(
     """The proposal, or the mapping of both datasets when the file carries a parent/child
     pair. Headers that fit both datasets of a pair equally (a member roster: households or
     members?) are settled by the same test."""
-    tried = [proposal.mapping] if proposal.mapping else []
+    tried: list[Mapping | None] = [proposal.mapping] if proposal.mapping else []
     if not tried:
         tried = [
             propose(src.headers, src.name, rival, src.samples()).mapping
