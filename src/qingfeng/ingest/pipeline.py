@@ -400,7 +400,12 @@ def _batch(
     published_with: list[str],
 ) -> Batch:
     def files(prefix: str) -> list[str]:
-        return [f"{d}/part-0.parquet" for d in res.files if d.startswith(prefix)]
+        return [
+            f"{d}/{p.name}"
+            for d, staged in res.files.items()
+            if d.startswith(prefix)
+            for p in sorted(staged.glob("*.parquet"))
+        ]
 
     meta = {
         "part": src.part,

@@ -23,6 +23,31 @@ from qingfeng.catalogue import DatasetSpec
 from qingfeng.ingest.mapping import Mapping
 from qingfeng.ingest.readers import SourceTable, sql_str
 
+
+def key_candidates(
+    con: duckdb.DuckDBPyConnection, spec: DatasetSpec, mapping: Mapping, source: SourceTable
+) -> bool:
+    """Put in `qf_cand(rid)` the rows of `qf_raw` whose unique key, as written, repeats.
+
+    Found on the raw text before anything is written, so that the rows in conflict never reach
+    the main output file (rewriting it costs far more than this look-up). Keys that repeat only
+    once normalised (`p001`, `P001`) are still found afterwards, by `settle_repeats`.
+    """
+    cols = {h: i for i, h in reversed(list(enumerate(source.headers)))}
+    by_field = mapping.field_columns()
+    key = [f"c{cols[by_field[f]]}" for f in spec.unique_key if by_field.get(f) in cols]
+    if not key:
+        return False
+    k = ", ".join(_q(c) for c in key)
+    keyed = " OR ".join(f"{_q(c)} IS NOT NULL" for c in key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE qf_cand AS SELECT rowid AS rid FROM qf_raw "
+        f"WHERE ({keyed}) AND hash({k}) IN (SELECT hash({k}) AS h FROM qf_raw WHERE {keyed} "
+        "GROUP BY h HAVING count(*) > 1)"
+    )
+    return con.execute("SELECT count(*) FROM qf_cand").fetchone() != (0,)
+
+
 KEY_CONFLICT = "key_conflict"
 
 
@@ -55,6 +80,23 @@ def describe_conflicts(
     """Create `qf_conflicts(source_row, rules, detail)` for the rows of `table`, grouped by
     `group`: each names the columns whose values differ within its group and, in `detail`
     (JSON), every row's original text of them: {"户主身份证号": {"3": "…", "7": "…"}}."""
+    # Only the columns that differ in some group are described (cheap to find first).
+    flags = ", ".join(f"count(DISTINCT {c.compare}) > 1 AS d{i}" for i, c in enumerate(columns))
+    got = (
+        con.execute(
+            f"SELECT {', '.join(f'bool_or(d{i})' for i in range(len(columns)))} "
+            f"FROM (SELECT {flags} FROM {table} GROUP BY {group})"
+        ).fetchone()
+        if columns
+        else ()
+    )
+    columns = [c for c, d in zip(columns, got or (), strict=False) if d]
+    if not columns:  # differs only where nothing is compared: name the row
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE qf_conflicts AS SELECT CAST(_source_row AS BIGINT) "
+            f"AS source_row, {sql_str('row:' + rule)} AS rules, '{{}}' AS detail FROM {table}"
+        )
+        return "qf_conflicts"
     aggs, rules, details = [], [], []
     for i, c in enumerate(columns):
         aggs.append(f"count(DISTINCT {c.compare}) > 1 AS d{i}")
@@ -82,43 +124,76 @@ def settle_repeats(
     spec: DatasetSpec,
     mapping: Mapping,
     source: SourceTable,
-    out: Path,
+    files: list[Path],
     filled: list[str],
     staging: Path,
     lits: tuple[str, str, str],
 ) -> Repeats:
-    """Find exact duplicates and key conflicts among the rows written to `out`; rewrite `out`
-    without the duplicates (and the conflicts, unless they land); list the duplicates.
+    """Find exact duplicates and key conflicts among the rows written to `files`; rewrite a
+    file that holds some of them without them (conflicts stay where they land); list the
+    duplicates.
 
     Cheap first: rows are grouped by a 64-bit hash of their key (or of every stored field when
     the row has no key); only when a hash repeats are those rows compared in full with their
     original text from `qf_raw`.
     """
     res = Repeats()
-    scan = f"read_parquet({sql_str(str(out))})"
+    main, rest = files[0], files[1:]
     key = [f for f in spec.unique_key if f in filled]
     fields = [_q(f) for f in filled] or ["_batch_id"]
     keyed = "false"
     if key:
-        some = " OR ".join(f"{_q(f)} IS NOT NULL" for f in key)
-        keyed = f"({some})"
-    hashed = f"CASE WHEN {keyed} THEN hash({', '.join(_q(f) for f in key) or 'NULL'}) " + (
-        f"ELSE hash({', '.join(fields)}) END"
-    )
+        keyed = "(" + " OR ".join(f"{_q(f)} IS NOT NULL" for f in key) + ")"
+
+    def hashes(path_sql: str) -> str:
+        """(_source_row, h) of every row: the key's hash, or every field's for unkeyed rows.
+
+        Split in two filtered scans: Parquet statistics skip whole row groups of one kind.
+        """
+        every = f"SELECT _source_row, hash({', '.join(fields)}) AS h FROM {path_sql}"
+        if not key:
+            return every
+        return (
+            f"SELECT _source_row, hash({', '.join(_q(f) for f in key)}) AS h FROM {path_sql} "
+            f"WHERE {keyed} UNION ALL {every} WHERE NOT {keyed}"
+        )
+
+    # The rows kept apart (their key repeats as written) are all compared; the main file's
+    # rows only when their hash repeats, within it or in the rows kept apart.
+    main_sql = f"read_parquet({sql_str(str(main))})"
+    rest_sql = "read_parquet([" + ", ".join(sql_str(str(f)) for f in rest) + "])"
+    con.execute("CREATE OR REPLACE TEMP TABLE qf_reph (h UBIGINT)")
+    if rest:
+        con.execute(f"INSERT INTO qf_reph SELECT DISTINCT h FROM ({hashes(rest_sql)})")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE qf_reph AS SELECT h FROM (SELECT {hashed} AS h "
-        f"FROM {scan}) GROUP BY h HAVING count(*) > 1"
+        f"CREATE OR REPLACE TEMP TABLE qf_reph0 AS SELECT h FROM ({hashes(main_sql)}) "
+        "GROUP BY h HAVING count(*) > 1 OR h IN (SELECT h FROM qf_reph)"
     )
-    if con.execute("SELECT count(*) FROM qf_reph").fetchone() == (0,):
+    in_main = con.execute("SELECT count(*) FROM qf_reph0").fetchone() != (0,)
+    if not in_main and not rest:
         con.execute("DROP TABLE qf_reph")
+        con.execute("DROP TABLE qf_reph0")
         return res
+    parts = [f"SELECT * FROM {rest_sql}"] if rest else []
+    if in_main:
+        parts.append(
+            f"SELECT * FROM {main_sql} WHERE _source_row IN (SELECT _source_row FROM "
+            f"({hashes(main_sql)}) WHERE h IN (SELECT h FROM qf_reph0))"
+        )
 
     columns = _columns(spec, mapping, source, filled)
     raw = ", ".join(f"r.c{i} AS {_q('__raw' + str(i))}" for i in range(len(source.headers)))
+    # Only the raw rows kept apart when the main file has no repeat: the usual case.
+    raw_rows = (
+        "qf_raw"
+        if in_main
+        else "(SELECT *, rowid FROM qf_raw WHERE rowid IN (SELECT rid FROM qf_cand))"
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE qf_rep AS SELECT o.*, {keyed} AS __keyed, {raw} "
-        f"FROM (SELECT * FROM {scan} WHERE {hashed} IN (SELECT h FROM qf_reph)) o "
-        f"JOIN qf_raw r ON coalesce(r.__row, r.rowid + {int(source.row_offset)}) = o._source_row"
+        f"FROM ({' UNION ALL '.join(parts)}) o "
+        f"JOIN {raw_rows} r "
+        f"ON coalesce(r.__row, r.rowid + {int(source.row_offset)}) = o._source_row"
     )
     identity = ", ".join(c.compare for c in columns) or "_batch_id"
     con.execute(
@@ -148,12 +223,20 @@ def settle_repeats(
             drop += " UNION ALL SELECT source_row FROM qf_conflicts"
         con.execute("DROP TABLE qf_conf")
     if res.duplicates or res.quarantine_table:
-        kept = out.with_name("part-0.dedup.parquet")
-        con.execute(
-            f"COPY (SELECT * FROM {scan} WHERE _source_row NOT IN ({drop}) "
-            f"ORDER BY _source_row) TO {sql_str(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
-        )
-        kept.replace(out)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE qf_drop AS {drop}")
+        for out in files:
+            one = f"read_parquet({sql_str(str(out))})"
+            if con.execute(
+                f"SELECT count(*) FROM {one} WHERE _source_row IN (SELECT * FROM qf_drop)"
+            ).fetchone() == (0,):
+                continue
+            # Read in file order (insertion order is kept): no sort needed.
+            kept = out.with_name(out.stem + ".kept.parquet")
+            con.execute(
+                f"COPY (SELECT * FROM {one} WHERE _source_row NOT IN (SELECT * FROM qf_drop)) "
+                f"TO {sql_str(str(kept))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+            kept.replace(out)
     if res.duplicates:
         lit_ds, lit_batch, lit_src = lits
         d_dir = staging / "_duplicates"
@@ -163,7 +246,7 @@ def settle_repeats(
             "source_row, kept_row FROM qf_dups ORDER BY source_row) TO "
             f"{sql_str(str(d_dir / 'part-0.parquet'))} (FORMAT parquet)"
         )
-    for t in ("qf_reph", "qf_rep", "qf_rep2", "qf_dups"):
+    for t in ("qf_reph", "qf_reph0", "qf_rep", "qf_rep2", "qf_dups", "qf_drop"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return res
 

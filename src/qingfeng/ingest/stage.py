@@ -26,7 +26,7 @@ from qingfeng.ingest.normalise import (
     trad_class,
 )
 from qingfeng.ingest.readers import SourceTable, sql_str
-from qingfeng.ingest.repeats import settle_repeats
+from qingfeng.ingest.repeats import key_candidates, settle_repeats
 
 _BLANK_RE = sql_str("(" + "|".join(re.escape(b) for b in _BLANKS) + ")")
 # In bytes: strlen is a constant-time test, while length() counts characters. CASE only runs
@@ -408,7 +408,7 @@ def run_stage(
             rejects=rejects,
         )
         _drop_lookups(con)
-    for n in ("qf_bad", "qf_rej", "qf_raw", "qf_conflicts"):
+    for n in ("qf_bad", "qf_rej", "qf_raw", "qf_conflicts", "qf_cand"):
         con.execute(f"DROP TABLE IF EXISTS {n}")
     return res
 
@@ -485,30 +485,45 @@ def _stage_rows(
     # zstd: measured on 1M bench rows, 7% more CPU than snappy (0.72 vs 0.67 s) for a file a
     # quarter of the size (6.4 vs 24.6 MB); DuckDB's default row groups (122,880 rows) beat
     # 1M-row groups (0.84 s).
-    good = (
-        f"SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
-        f"FROM ({fields_sql('true')}) WHERE _ok"
-    )
-    written = con.execute(
-        f"COPY ({good}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)"
-    ).fetchone()
-    n_good = int(written[0]) if written else _count(con, out)
+    cand = key_candidates(con, spec, mapping, source)
+    outs = [out]
+
+    def good(where: str) -> str:
+        return (
+            f"SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
+            f"FROM ({fields_sql(where)}) WHERE _ok"
+        )
+
+    def write(sql: str, path: Path) -> int:
+        got = con.execute(
+            f"COPY ({sql}) TO {sql_str(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()
+        return int(got[0]) if got else _count(con, path)
+
+    # Rows whose key repeats as written are kept apart in a small second file, settled below.
+    n_good = write(good("qf_raw.rowid NOT IN (SELECT rid FROM qf_cand)" if cand else "true"), out)
+    if cand:
+        outs.append(ds_dir / "part-1.parquet")
+        n_good += write(good("qf_raw.rowid IN (SELECT rid FROM qf_cand)"), outs[1])
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
 
     lits = (sql_str(spec.id), sql_str(batch_id), sql_str(source.name))
     if total > n_good:
-        # The rows that broke a rule are the rows of qf_raw missing from the good file.
+        # The rows that broke a rule are the rows of qf_raw missing from the good files.
+        written = "read_parquet([" + ", ".join(sql_str(str(o)) for o in outs) + "])"
         con.execute(
             "CREATE OR REPLACE TEMP TABLE qf_bad AS SELECT rowid AS rid FROM qf_raw "
             f"WHERE coalesce(__row, rowid + {int(source.row_offset)}) NOT IN "
-            f"(SELECT _source_row FROM read_parquet({sql_str(str(out))}))"
+            f"(SELECT _source_row FROM {written})"
         )
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE qf_bad (rid BIGINT)")
 
     # (Fields this source leaves empty are NULL on every row and say nothing about repeats.)
     filled = [n for n in fields if n in _plans(spec, mapping, source)[1]]
-    repeats = settle_repeats(con, spec, mapping, source, out, filled, staging, lits)
+    repeats = settle_repeats(con, spec, mapping, source, outs, filled, staging, lits)
+    if cand and _count(con, outs[1]) == 0:
+        outs[1].unlink()
     conflicts_out = repeats.conflicts if repeats.quarantine_table else 0
     res.rows_duplicate = repeats.duplicates
     res.rows_key_conflict, res.key_conflicts_landed = repeats.conflicts, repeats.landed
