@@ -321,3 +321,21 @@ def test_rolling_back_one_half_of_a_split_file_unpublishes_both(
     assert not list(ws.lake_dir.glob("dibao_*/batch=*"))
     again = ingest_path(ws, f, assume_yes=True)
     assert [s.status for s in again.sources] == ["loaded", "loaded"]
+
+
+def test_shareholder_list_repeating_its_company_lands_in_both(ws: Settings, tmp_path: Path) -> None:
+    rows = [["统一社会信用代码", "企业名称", "法定代表人", "注册资本（万元）", "成立日期", "股东名称",
+             "股东身份证号", "认缴出资额（万元）"]]  # fmt: skip
+    for c in range(6):
+        for s in range(2 + c % 2):
+            holder = make_id("522701", f"19{70 + s}0{1 + c}01", 10 * c + s)
+            rows.append([make_uscc(500 + c), f"某某商贸有限公司{c}", "王伟", "100", "2020-05-01",
+                         f"股东{'甲乙丙'[s]}", holder, str(30 + s)])  # fmt: skip
+    report = ingest_path(ws, write_csv(tmp_path / "股东名册.csv", rows), assume_yes=True)
+    by = _by_dataset(report)
+    assert _counts(by["shareholders"]) == (15, 15, 0, 0)
+    assert _counts(by["companies"]) == (15, 6, 0, 9)
+    con = connect(ws)
+    assert con.execute(
+        "SELECT count(*), min(registered_capital)::VARCHAR, min(legal_rep_name) FROM companies"
+    ).fetchone() == (6, "1000000.00", "王伟")
