@@ -324,8 +324,8 @@ def test_rolling_back_one_half_of_a_split_file_unpublishes_both(
 
 
 def test_shareholder_list_repeating_its_company_lands_in_both(ws: Settings, tmp_path: Path) -> None:
-    rows = [["统一社会信用代码", "企业名称", "法定代表人", "注册资本（万元）", "成立日期", "股东名称",
-             "股东身份证号", "认缴出资额（万元）"]]  # fmt: skip
+    rows = [["统一社会信用代码", "企业名称", "法定代表人", "注册资本（万元）", "成立日期",
+             "股东名称", "股东身份证号", "认缴出资额（万元）"]]  # fmt: skip
     for c in range(6):
         for s in range(2 + c % 2):
             holder = make_id("522701", f"19{70 + s}0{1 + c}01", 10 * c + s)
