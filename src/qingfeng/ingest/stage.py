@@ -408,7 +408,7 @@ def run_stage(
             rejects=rejects,
         )
         _drop_lookups(con)
-    for n in ("qf_bad", "qf_rej", "qf_raw", "qf_conflicts", "qf_cand"):
+    for n in ("qf_bad", "qf_rest", "qf_rej", "qf_raw", "qf_conflicts", "qf_cand"):
         con.execute(f"DROP TABLE IF EXISTS {n}")
     return res
 
@@ -487,37 +487,40 @@ def _stage_rows(
     # 1M-row groups (0.84 s).
     cand = key_candidates(con, spec, mapping, source)
     outs = [out]
-
-    def good(where: str) -> str:
-        return (
-            f"SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
-            f"FROM ({fields_sql(where)}) WHERE _ok"
-        )
-
-    def write(sql: str, path: Path) -> int:
-        got = con.execute(
-            f"COPY ({sql}) TO {sql_str(str(path))} (FORMAT parquet, COMPRESSION zstd)"
-        ).fetchone()
-        return int(got[0]) if got else _count(con, path)
-
-    # Rows whose key repeats as written are kept apart in a small second file, settled below.
-    n_good = write(good("qf_raw.rowid NOT IN (SELECT rid FROM qf_cand)" if cand else "true"), out)
-    if cand:
-        outs.append(ds_dir / "part-1.parquet")
-        n_good += write(good("qf_raw.rowid IN (SELECT rid FROM qf_cand)"), outs[1])
+    # Rows whose key repeats as written are kept apart: normalised below with the rows that
+    # broke a rule (one statement for both) and written to a small second file.
+    where = "qf_raw.rowid NOT IN (SELECT rid FROM qf_cand)" if cand else "true"
+    written = con.execute(
+        f"COPY (SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
+        f"FROM ({fields_sql(where)}) WHERE _ok) TO {sql_str(str(out))} "
+        "(FORMAT parquet, COMPRESSION zstd)"
+    ).fetchone()
+    n_good = int(written[0]) if written else _count(con, out)
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
 
     lits = (sql_str(spec.id), sql_str(batch_id), sql_str(source.name))
     if total > n_good:
-        # The rows that broke a rule are the rows of qf_raw missing from the good files.
-        written = "read_parquet([" + ", ".join(sql_str(str(o)) for o in outs) + "])"
+        # The rows that broke a rule (and those kept apart) are the rows of qf_raw missing from
+        # the good file: only they are normalised again.
         con.execute(
             "CREATE OR REPLACE TEMP TABLE qf_bad AS SELECT rowid AS rid FROM qf_raw "
             f"WHERE coalesce(__row, rowid + {int(source.row_offset)}) NOT IN "
-            f"(SELECT _source_row FROM {written})"
+            f"(SELECT _source_row FROM read_parquet({sql_str(str(out))}))"
         )
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE qf_bad (rid BIGINT)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_rest AS "
+        + fields_sql("qf_raw.rowid IN (SELECT rid FROM qf_bad)")
+    )
+    if cand:
+        outs.append(ds_dir / "part-1.parquet")
+        got = con.execute(
+            f"COPY (SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
+            f"FROM qf_rest WHERE _ok ORDER BY __src_row) TO {sql_str(str(outs[1]))} "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()
+        n_good += int(got[0]) if got else _count(con, outs[1])
 
     # (Fields this source leaves empty are NULL on every row and say nothing about repeats.)
     filled = [n for n in fields if n in _plans(spec, mapping, source)[1]]
@@ -537,8 +540,7 @@ def _stage_rows(
         parts = [
             f"{head}, CAST(b.__src_row AS BIGINT) AS source_row, b._err AS rules, "
             f"{original_json(source)} AS original, CAST(NULL AS VARCHAR) AS detail "
-            f"FROM ({fields_sql('qf_raw.rowid IN (SELECT rid FROM qf_bad)')}) b "
-            "JOIN qf_raw ON qf_raw.rowid = b.__rid"
+            "FROM qf_rest b JOIN qf_raw ON qf_raw.rowid = b.__rid WHERE NOT b._ok"
         ]
         if rejects:
             parts.append(rejects_part(lits))
