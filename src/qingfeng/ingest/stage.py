@@ -362,8 +362,9 @@ def run_stage(
     The source is copied once into `qf_raw` (its rowid is the source order). The good rows are
     normalised and written to Parquet in one pass, never materialised in between. The rows
     missing from that file broke a rule: only they are normalised again, to name the rules.
-    Exact duplicates and key conflicts are then looked for in the written file (qingfeng.ingest.
-    repeats) and, in the rare file that has them, the file is rewritten without them.
+    Rows whose unique key repeats as written are kept apart from that file and normalised with
+    the failing rows; exact duplicates and key conflicts are then settled (qingfeng.ingest.
+    repeats): the main file is rewritten only in the rare case that it holds some of them.
 
     With `mapping.split` (and `split_batch_id`), the same rows are then staged a second time for
     the parent dataset, de-duplicated by its key (qingfeng.ingest.parents): `result.split`.
