@@ -27,6 +27,7 @@ from qingfeng.ingest.stage import (
     _plans,
     _q,
     original_json,
+    raw_of,
     rejects_part,
     write_quarantine,
 )
@@ -125,8 +126,7 @@ def stage_parent(
             table = describe_conflicts(con, "qf_pconf", "__grp", columns, PARENT_CONFLICT)
             parts.append(
                 f"{head}, k.source_row, k.rules, {original_json(source)}, k.detail "
-                f"FROM {table} k JOIN qf_pconf p ON p._source_row = k.source_row "
-                "JOIN qf_raw ON qf_raw.rowid = p.__rid"
+                f"FROM {table} k JOIN {raw_of(table)} ON qf_raw.__rid = k.__rid"
             )
         write_quarantine(con, source, parts, staging, batch_id, res.rows_quarantined, res)
     for t in ("qf_prow", "qf_pgrp", "qf_pdup", "qf_pconf"):

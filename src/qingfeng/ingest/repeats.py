@@ -94,7 +94,8 @@ def describe_conflicts(
     if not columns:  # differs only where nothing is compared: name the row
         con.execute(
             "CREATE OR REPLACE TEMP TABLE qf_conflicts AS SELECT CAST(_source_row AS BIGINT) "
-            f"AS source_row, {sql_str('row:' + rule)} AS rules, '{{}}' AS detail FROM {table}"
+            f"AS source_row, __rid, {sql_str('row:' + rule)} AS rules, '{{}}' AS detail "
+            f"FROM {table}"
         )
         return "qf_conflicts"
     aggs, rules, details = [], [], []
@@ -107,7 +108,7 @@ def describe_conflicts(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE qf_conflicts AS WITH g AS (SELECT {group}, "
         f"{', '.join(aggs)} FROM {table} GROUP BY {group}) "
-        f"SELECT CAST(t._source_row AS BIGINT) AS source_row, "
+        f"SELECT CAST(t._source_row AS BIGINT) AS source_row, t.__rid, "
         f"coalesce(NULLIF(concat_ws(';', {', '.join(rules)}), ''), {sql_str('row:' + rule)}) "
         f"AS rules, '{{' || concat_ws(',', {', '.join(details)}) || '}}' AS detail "
         f"FROM {table} t JOIN g USING ({group})"
@@ -189,16 +190,12 @@ def settle_repeats(
         if in_main
         else "(SELECT *, rowid FROM qf_raw WHERE rowid IN (SELECT rid FROM qf_cand))"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE qf_rep AS SELECT o.*, {keyed} AS __keyed, {raw} "
-        f"FROM ({' UNION ALL '.join(parts)}) o "
-        f"JOIN {raw_rows} r "
-        f"ON coalesce(r.__row, r.rowid + {int(source.row_offset)}) = o._source_row"
-    )
     identity = ", ".join(c.compare for c in columns) or "_batch_id"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE qf_rep2 AS SELECT *, "
-        f"min(_source_row) OVER (PARTITION BY {identity}) AS __kept FROM qf_rep"
+        f"CREATE OR REPLACE TEMP TABLE qf_rep2 AS SELECT *, min(_source_row) OVER "
+        f"(PARTITION BY {identity}) AS __kept FROM (SELECT o.*, {keyed} AS __keyed, "
+        f"r.rowid AS __rid, {raw} FROM ({' UNION ALL '.join(parts)}) o JOIN {raw_rows} r "
+        f"ON coalesce(r.__row, r.rowid + {int(source.row_offset)}) = o._source_row)"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE qf_dups AS SELECT _source_row AS source_row, "
@@ -224,7 +221,7 @@ def settle_repeats(
         con.execute("DROP TABLE qf_conf")
     if res.duplicates or res.quarantine_table:
         con.execute(f"CREATE OR REPLACE TEMP TABLE qf_drop AS {drop}")
-        for out in files:
+        for out in files if in_main else rest:
             one = f"read_parquet({sql_str(str(out))})"
             if con.execute(
                 f"SELECT count(*) FROM {one} WHERE _source_row IN (SELECT * FROM qf_drop)"
@@ -246,7 +243,7 @@ def settle_repeats(
             "source_row, kept_row FROM qf_dups ORDER BY source_row) TO "
             f"{sql_str(str(d_dir / 'part-0.parquet'))} (FORMAT parquet)"
         )
-    for t in ("qf_reph", "qf_reph0", "qf_rep", "qf_rep2", "qf_dups", "qf_drop"):
+    for t in ("qf_reph", "qf_reph0", "qf_rep2", "qf_dups", "qf_drop"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return res
 

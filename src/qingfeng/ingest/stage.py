@@ -429,6 +429,14 @@ def original_json(source: SourceTable, table: str = "qf_raw") -> str:
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
+def raw_of(table: str) -> str:
+    """The rows of qf_raw named by `table.__rid`, as `qf_raw` (with `__rid`): a filter on rowid
+    reads only those rows, where a join would read every column of every row."""
+    return (
+        f"(SELECT *, rowid AS __rid FROM qf_raw WHERE rowid IN (SELECT __rid FROM {table})) qf_raw"
+    )
+
+
 def rejects_part(lits: tuple[str, str, str]) -> str:
     """The quarantine rows of the CSV lines the reader rejected (malformed rows)."""
     lit_ds, lit_batch, lit_src = lits
@@ -548,8 +556,8 @@ def _stage_rows(
         if repeats.quarantine_table:
             parts.append(
                 f"{head}, k.source_row, k.rules, {original_json(source)}, k.detail "
-                f"FROM {repeats.quarantine_table} k JOIN qf_raw ON "
-                f"coalesce(qf_raw.__row, qf_raw.rowid + {int(source.row_offset)}) = k.source_row"
+                f"FROM {repeats.quarantine_table} k JOIN {raw_of(repeats.quarantine_table)} "
+                "ON qf_raw.__rid = k.__rid"
             )
         write_quarantine(con, source, parts, staging, batch_id, res.rows_quarantined, res)
     return res
