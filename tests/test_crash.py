@@ -11,7 +11,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ingest_helpers import make_id, write_csv
+from ingest_helpers import make_id, roster_rows, write_csv
 from qingfeng.cli import app
 from qingfeng.ingest import ingest_path
 from qingfeng.lake import Lake, connect
@@ -87,3 +87,29 @@ def test_exit_before_publishing_then_rollback_of_the_first_batch(tmp_path: Path)
     result = CliRunner().invoke(app, ["rollback", str(batch), "-w", str(ws.workspace)])
     assert result.exit_code == 0, result.output
     assert _state(ws.workspace)[:2] == (0, 0)
+
+
+def test_a_file_carrying_two_datasets_publishes_both_or_neither(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws")
+    roster = write_csv(tmp_path / "低保成员花名册.csv", roster_rows(40))
+    proc = _ingest_process(ws.workspace, roster, "exit")
+    assert proc.wait(timeout=120) == 97
+    # Both datasets' files were in place when it died; neither is published.
+    assert list(ws.lake_dir.glob("dibao_members/batch=*/part-0.parquet"))
+    assert list(ws.lake_dir.glob("dibao_households/batch=*/part-0.parquet"))
+    assert Lake(ws.lake_dir).batches() == []
+    con = connect(ws)
+    assert con.execute(
+        "SELECT (SELECT count(*) FROM dibao_members), (SELECT count(*) FROM dibao_households)"
+    ).fetchone() == (0, 0)
+
+    report = ingest_path(ws, roster, assume_yes=True)
+    assert [(s.dataset, s.status) for s in report.sources] == [
+        ("dibao_members", "loaded"),
+        ("dibao_households", "loaded"),
+    ]
+    con = connect(ws)
+    assert con.execute(
+        "SELECT (SELECT count(*) FROM dibao_members), (SELECT count(*) FROM dibao_households)"
+    ).fetchone() == (100, 40)
+    assert len(list(ws.lake_dir.glob("dibao_*/batch=*"))) == 2  # the orphans were removed

@@ -13,7 +13,16 @@ import yaml
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from ingest_helpers import REGISTRY_HEADERS, A, B, C, registry_rows, write_csv, write_xlsx
+from ingest_helpers import (
+    REGISTRY_HEADERS,
+    A,
+    B,
+    C,
+    registry_rows,
+    roster_rows,
+    write_csv,
+    write_xlsx,
+)
 from qingfeng.cli import app
 from qingfeng.ingest import ingest_path, ingest_sql
 from qingfeng.lake import connect
@@ -281,3 +290,44 @@ def test_cli_bad_input_gives_messages_not_tracebacks(ws: Settings, tmp_path: Pat
     (tmp_path / "in" / "bad.csv").write_bytes(b"")
     bad = runner.invoke(app, ["ingest", str(tmp_path / "in"), "--yes", "-w", str(ws.workspace)])
     assert bad.exit_code == 1 and "bad.csv" in bad.output and "Traceback" not in bad.output
+
+
+def test_merged_household_cells_of_an_excel_roster_are_read_on_every_row(
+    tmp_path: Path,
+) -> None:
+    """A roster typed by hand merges each household's cells over its members' rows; Excel keeps
+    the value in the top cell only. Every member row must still carry its household."""
+    import xlsxwriter
+
+    rows = roster_rows(30)
+    path = tmp_path / "低保花名册.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    sheet = wb.add_worksheet("花名册")
+    sheet.merge_range(0, 0, 0, 9, "某县低保对象花名册")  # a title merged across the columns
+    sheet.write_row(1, 0, rows[0])
+    r = 2
+    for k in range(30):
+        members = [row for row in rows[1:] if row[0] == f"DB{k:05d}"]
+        for m, row in enumerate(members):
+            sheet.write_row(r + m, 7, row[7:])
+        for c in range(7):  # the household's columns, one merged cell per household
+            if len(members) > 1:
+                sheet.merge_range(r, c, r + len(members) - 1, c, members[0][c])
+            else:
+                sheet.write(r, c, members[0][c])
+        r += len(members)
+    wb.close()
+
+    ws = init_workspace(tmp_path / "ws")
+    report = ingest_path(ws, path, assume_yes=True)
+    by = {s.dataset: s for s in report.sources}
+    assert by["dibao_members"].source == "低保花名册.xlsx#花名册"
+    assert (by["dibao_members"].rows_loaded, by["dibao_members"].rows_quarantined) == (73, 0)
+    assert (by["dibao_households"].rows_loaded, by["dibao_households"].rows_duplicate) == (30, 43)
+    con = connect(ws)
+    assert con.execute(
+        "SELECT count(*) FROM dibao_members m JOIN dibao_households h USING (case_no)"
+    ).fetchone() == (73,)
+    assert con.execute(
+        "SELECT min(_source_row), max(_source_row) FROM dibao_members"
+    ).fetchone() == (3, 75)

@@ -5,16 +5,30 @@ Public surface: `load_catalogue()`, `get_dataset(id)`, `DatasetSpec`, `FieldSpec
 
 from __future__ import annotations
 
-from qingfeng.catalogue.loader import CatalogueError, dataset_ids, get_dataset, load_catalogue
-from qingfeng.catalogue.model import DatasetSpec, FieldSpec, header_unit, normalise_header
+from qingfeng.catalogue.loader import (
+    CatalogueError,
+    dataset_ids,
+    get_dataset,
+    load_catalogue,
+    parent_pairs,
+)
+from qingfeng.catalogue.model import (
+    DatasetSpec,
+    FieldSpec,
+    ParentLink,
+    header_unit,
+    normalise_header,
+)
 
 __all__ = [
     "CatalogueError",
     "DatasetSpec",
     "FieldSpec",
+    "ParentLink",
     "dataset_ids",
     "get_dataset",
     "header_unit",
     "load_catalogue",
     "normalise_header",
+    "parent_pairs",
 ]

@@ -103,7 +103,7 @@ def _rules(f: FieldSpec) -> str:
     return "; ".join(parts)
 
 
-def render_dataset(spec: DatasetSpec) -> str:
+def render_dataset(spec: DatasetSpec, children: list[DatasetSpec] | None = None) -> str:
     lines = [
         f'<a id="{spec.id}"></a>',
         "",
@@ -117,6 +117,18 @@ def render_dataset(spec: DatasetSpec) -> str:
     ]
     if spec.unique_key:
         lines.append(f"- 唯一键 / unique key: {', '.join(f'`{k}`' for k in spec.unique_key)}")
+        if spec.key_conflicts == "land":
+            lines.append(
+                "- 键相同而内容不同的行照常入库（该键可合法重复）/ rows sharing the key but "
+                "differing elsewhere land (the key may legitimately repeat)"
+            )
+    if spec.parent:
+        link = ", ".join(f"`{c}` → `{p}`" for c, p in spec.parent.link.items())
+        lines.append(
+            f"- 上级数据集 / parent: [`{spec.parent.dataset}`](#{spec.parent.dataset}) ({link})"
+        )
+    for child in children or []:
+        lines.append(f"- 下级数据集 / child: [`{child.id}`](#{child.id})")
     if spec.timeliness_field:
         lines.append(f"- 时效字段 / timeliness field: `{spec.timeliness_field}`")
     for group in spec.require_one_of:
@@ -170,7 +182,30 @@ def render_markdown() -> str:
     ]
     for spec in specs.values():
         head.append(f"| [`{spec.id}`](#{spec.id}) | {spec.zh} | {spec.en} | {len(spec.fields)} |")
-    body = [render_dataset(spec) for spec in specs.values()]
+    head += [
+        "",
+        "## 一个文件、两个数据集 / One file, two datasets",
+        "",
+        "下级数据集的文件常在每一行重复上级的列（成员花名册重复家庭、开标记录重复项目）。这样的",
+        "文件两边都入库：每一行进下级数据集，重复部分按关联键去重后进上级数据集；同一键下重复列",
+        "的值互相矛盾的行进隔离区（规则 `parent_conflict`，附各行的值），不作猜测。",
+        "",
+        "A child dataset's files often repeat the parent's columns on every row (a member roster",
+        "its household, a bid-opening record its tender). Such a file lands in both: every row in",
+        "the child, the repeated part de-duplicated by the link into the parent; rows whose",
+        "repeated values contradict each other under one key go to quarantine (rule",
+        "`parent_conflict`, with each row's value), never guessed.",
+        "",
+        "| 上级 parent | 下级 child | 关联 link |",
+        "| --- | --- | --- |",
+    ]
+    children: dict[str, list[DatasetSpec]] = {}
+    for spec in specs.values():
+        if spec.parent:
+            children.setdefault(spec.parent.dataset, []).append(spec)
+            link = ", ".join(f"`{c}` → `{p}`" for c, p in spec.parent.link.items())
+            head.append(f"| `{spec.parent.dataset}` | `{spec.id}` | {link} |")
+    body = [render_dataset(spec, children.get(spec.id)) for spec in specs.values()]
     return "\n".join(head) + "\n\n" + "\n".join(body) + "\n" + render_vocabularies()
 
 

@@ -147,9 +147,42 @@ def load_catalogue_from(
             continue
         specs[spec.id] = spec
         problems += [f"{path.name}: {p}" for p in _field_problems(spec, vocabs)]
+    problems += _check_parents(specs)
     if problems:
         raise CatalogueError("invalid catalogue files:\n" + "\n".join(problems))
     return specs
+
+
+def _check_parents(specs: dict[str, DatasetSpec]) -> list[str]:
+    """Parent links resolve: the parent exists and the link is its unique key, required on both
+    sides (a row without the key could belong to no parent)."""
+    problems: list[str] = []
+    for spec in specs.values():
+        link = spec.parent
+        if link is None:
+            continue
+        where = f"{spec.id}.yaml: parent {link.dataset!r}"
+        parent = specs.get(link.dataset)
+        if parent is None or parent.id == spec.id:
+            problems.append(f"{where} is not another dataset of the catalogue")
+            continue
+        if sorted(link.link.values()) != sorted(parent.unique_key):
+            problems.append(
+                f"{where}: link {sorted(link.link.values())} is not its unique key "
+                f"{parent.unique_key}"
+            )
+            continue
+        loose = [f for f in link.link if not spec.field(f).required]
+        loose += [f"{parent.id}.{f}" for f in link.link.values() if not parent.field(f).required]
+        if loose:
+            problems.append(f"{where}: link fields must be required: {loose}")
+    return problems
+
+
+def parent_pairs() -> list[tuple[DatasetSpec, DatasetSpec]]:
+    """(parent, child) for every dataset that declares a parent."""
+    specs = load_catalogue()
+    return [(specs[s.parent.dataset], s) for s in specs.values() if s.parent is not None]
 
 
 @cache

@@ -154,6 +154,20 @@ class FieldSpec(BaseModel):
         return [self.name, self.zh, *self.synonyms]
 
 
+class ParentLink(BaseModel):
+    """The dataset whose columns a file of this one often repeats on every row.
+
+    A member roster repeats its household's columns beside each member, a bid-opening record
+    its tender's: such a file lands in both datasets, the repeated part de-duplicated into the
+    parent. `link` pairs this dataset's fields with the parent's unique key.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str
+    link: dict[str, str] = Field(description="this dataset's field -> the parent's key field")
+
+
 class DatasetSpec(BaseModel):
     """One standard dataset (标准库表)."""
 
@@ -166,6 +180,14 @@ class DatasetSpec(BaseModel):
     description_zh: str
     description_en: str
     unique_key: list[str] = Field(default_factory=list, description="fields that identify a row")
+    key_conflicts: Literal["quarantine", "land"] = Field(
+        default="quarantine",
+        description="rows sharing the unique key but differing elsewhere: quarantined, or "
+        "landed where the key legitimately repeats (a voucher's lines, a plate re-issued)",
+    )
+    parent: ParentLink | None = Field(
+        default=None, description="the dataset whose columns this one's files may repeat"
+    )
     timeliness_field: str | None = Field(
         default=None, description="date field whose latest value says how fresh the data is"
     )
@@ -186,6 +208,8 @@ class DatasetSpec(BaseModel):
             refs.append(self.timeliness_field)
         refs += [f.code_variant for f in self.fields if f.code_variant]
         refs += [f.derive_from for f in self.fields if f.derive_from]
+        if self.parent:
+            refs += list(self.parent.link)
         missing = [n for n in refs if n not in known]
         if missing:
             raise ValueError(f"unknown fields referenced: {missing}")

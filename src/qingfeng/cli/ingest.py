@@ -29,7 +29,27 @@ def _mapping_table(src: object, mapping: object) -> Table:
         table.add_row(header, fname or "-", meaning)
     for fname, value in mapping.constants.items():
         table.add_row("（常量 / constant）", fname, f"= {value}")
+    if mapping.split is not None:
+        _add_split_rows(table, mapping.split)
     return table
+
+
+def _add_split_rows(table: Table, part: object) -> None:
+    """The parent dataset a file also carries: its columns, de-duplicated into it."""
+    from qingfeng.catalogue import get_dataset
+    from qingfeng.ingest.mapping import Mapping
+
+    assert isinstance(part, Mapping)
+    spec = get_dataset(part.dataset)
+    table.add_section()
+    table.add_row(
+        f"[bold]同时入库 / also lands in → {part.dataset}（{spec.zh}）[/]",
+        "",
+        "每行重复的列，去重 / the columns repeated on every row, de-duplicated",
+    )
+    for header, fname in part.columns.items():
+        if fname:
+            table.add_row(header, fname, spec.field(fname).zh)
 
 
 def _confirm(src: object, mapping: object) -> bool:
@@ -51,6 +71,8 @@ def _print_report(report: object) -> None:
                 f"{s.rows_duplicate}  [dim]{s.batch_id}[/]",
                 soft_wrap=True,
             )
+            if s.split_role or s.key_conflicts:
+                console.print(f"  [dim]{s.message}[/]", soft_wrap=True)
         else:
             console.print(f"• {s.source}: {status}", soft_wrap=True)
     t = report.totals
@@ -61,7 +83,7 @@ def _print_report(report: object) -> None:
     )
     for s in report.sources:
         if s.rules:
-            console.print(f"[bold]{s.source}[/] 隔离原因 / quarantine rules:")
+            console.print(f"[bold]{s.source}[/] ({s.dataset}) 隔离原因 / quarantine rules:")
             for rule, n in s.rules.items():
                 console.print(f"  {n:>8}  {describe_rule(rule)}")
         if s.status not in ("loaded",) and s.message:

@@ -32,6 +32,9 @@ class Mapping:
     units: dict[str, str] = field(default_factory=dict)  # header -> "yuan" | "wan"
     confirmed: bool = False
     path: Path | None = None
+    # The same file also carries this dataset: the parent whose columns repeat on every row
+    # (a roster's household, a bid-opening record's tender), de-duplicated into it. Same headers.
+    split: Mapping | None = None
 
     @property
     def signature(self) -> str:
@@ -52,6 +55,13 @@ class Mapping:
             body["constants"] = self.constants
         if self.units:
             body["units"] = self.units
+        if self.split is not None:
+            part: dict[str, Any] = {"dataset": self.split.dataset, "columns": self.split.columns}
+            if self.split.constants:
+                part["constants"] = self.split.constants
+            if self.split.units:
+                part["units"] = self.split.units
+            body["split"] = part
         head = (
             "# 清风 qingfeng 数据源映射 / source mapping.\n"
             "# 可编辑：columns 把原表头映射到标准字段（null 表示忽略），constants 为整列常量，\n"
@@ -61,6 +71,11 @@ class Mapping:
             "to a field (null = ignore); constants fill a field\n"
             "# for every row; units gives money units. With confirmed: true ingest uses it as is.\n"
         )
+        if self.split is not None:
+            head += (
+                "# split: 同一文件每行重复的上级数据集列，去重后另入该数据集 / the parent dataset\n"
+                "# whose columns repeat on every row, de-duplicated into it (same headers).\n"
+            )
         return head + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
 
 
@@ -262,24 +277,49 @@ def load_mapping(path: Path) -> Mapping:
         raise IngestError(path.name, "映射文件缺少有效的 dataset / mapping has no valid dataset")
     spec = specs[data["dataset"]]
     columns = data.get("columns") or {}
+    mapping = _parse_part(path, spec, data, "")
+    mapping.headers = [str(h) for h in data.get("headers") or list(columns)]
+    mapping.confirmed = bool(data.get("confirmed"))
+    mapping.path = path
+    part = data.get("split")
+    if part is not None:
+        parent = spec.parent.dataset if spec.parent else None
+        if parent is None or not isinstance(part, dict) or part.get("dataset") != parent:
+            got = part.get("dataset") if isinstance(part, dict) else part
+            raise IngestError(
+                path.name,
+                f"映射的 split.dataset 无效 / split.dataset {got!r} is not the parent of "
+                f"{spec.id} in the catalogue"
+                + (f" (expected {parent!r})" if parent else f" ({spec.id} has no parent)"),
+            )
+        mapping.split = _parse_part(path, specs[parent], part, "split.")
+        mapping.split.headers = list(mapping.headers)
+    return mapping
+
+
+def _parse_part(path: Path, spec: DatasetSpec, data: dict[str, Any], where: str) -> Mapping:
+    """columns/constants/units of one dataset's part of a mapping file; every bad entry named."""
+    parts = {k: data.get(k) or {} for k in ("columns", "constants", "units")}
+    wrong = [f"{where}{k}" for k, v in parts.items() if not isinstance(v, dict)]
+    if wrong:
+        raise IngestError(
+            path.name, f"映射项应为键值表 / mapping entries must be key: value maps: {wrong}"
+        )
+    columns, constants, units = parts["columns"], parts["constants"], parts["units"]
     fields = {f.name for f in spec.fields}
-    bad = [f"{h} → {f}" for h, f in columns.items() if f is not None and f not in fields]
-    bad += [f"constants.{f}" for f in (data.get("constants") or {}) if f not in fields]
-    bad += [
-        f"units.{h}={u}" for h, u in (data.get("units") or {}).items() if u not in ("yuan", "wan")
-    ]
+    bad = [f"{where}columns: {h} → {f}" for h, f in columns.items() if f and f not in fields]
+    bad += [f"{where}constants.{f}" for f in constants if f not in fields]
+    bad += [f"{where}units.{h}={u}" for h, u in units.items() if u not in ("yuan", "wan")]
     if bad:
         raise IngestError(
             path.name, f"映射引用了未知字段 / mapping names unknown fields: {', '.join(bad)}"
         )
     return Mapping(
-        dataset=data["dataset"],
-        headers=[str(h) for h in data.get("headers") or list(columns)],
+        dataset=spec.id,
+        headers=[str(h) for h in columns],
         columns={str(h): (str(f) if f else None) for h, f in columns.items()},
-        constants={str(k): str(v) for k, v in (data.get("constants") or {}).items()},
-        units={str(k): str(v) for k, v in (data.get("units") or {}).items()},
-        confirmed=bool(data.get("confirmed")),
-        path=path,
+        constants={str(k): str(v) for k, v in constants.items()},
+        units={str(k): str(v) for k, v in units.items()},
     )
 
 
@@ -292,7 +332,8 @@ def find_mappings(folder: Path, headers: list[str], dataset: str | None = None) 
     found: list[Mapping] = []
     for path in sorted(folder.glob("*.yaml")):
         m = load_mapping(path)
-        if m.signature == sig and (dataset is None or m.dataset == dataset):
+        carried = {m.dataset, m.split.dataset if m.split else m.dataset}
+        if m.signature == sig and (dataset is None or dataset in carried):
             found.append(m)
     found.sort(key=lambda m: (m.confirmed, m.path.stat().st_mtime if m.path else 0), reverse=True)
     return found

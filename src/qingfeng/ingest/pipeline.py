@@ -6,15 +6,17 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
-from qingfeng.catalogue import get_dataset, normalise_header
+from qingfeng.catalogue import DatasetSpec, get_dataset, normalise_header
 from qingfeng.ingest import readers
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.mapping import (
     Mapping,
+    Proposal,
     find_mapping,
     missing_required,
     propose,
@@ -31,7 +33,8 @@ from qingfeng.ingest.report import (
     IngestReport,
     SourceReport,
 )
-from qingfeng.ingest.stage import run_stage
+from qingfeng.ingest.split import detect_split
+from qingfeng.ingest.stage import StageResult, run_stage
 from qingfeng.lake.store import Batch, Lake, new_batch_id, now_iso
 from qingfeng.settings import Settings
 
@@ -158,14 +161,15 @@ def ingest_sql(
             sha = file_sha256(staging / "sql-source.csv")
             con = _connection(staging)
             try:
-                rep = _ingest_source(
+                reps = _ingest_source(
                     settings, lake, con, src, sha, staging, assume_yes, dataset, confirm
                 )
             finally:
                 con.close()
         except IngestError as exc:
             rep.status, rep.message = ERROR, str(exc)
-        report.sources.append(rep)
+            reps = [rep]
+        report.sources.extend(reps)
         lake.collect_garbage()
     report.finished_at = now_iso()
     report.write(settings.reports_dir)
@@ -200,15 +204,18 @@ def _ingest_file(
         for src in _sources(file, kind, staging, con):
             t0 = time.perf_counter()
             try:
-                rep = _ingest_source(
+                reps = _ingest_source(
                     settings, lake, con, src, sha, staging, assume_yes, dataset, confirm
                 )
             except IngestError as exc:
-                rep = SourceReport(
-                    source=src.name, path=str(file), kind=kind, status=ERROR, message=str(exc)
-                )
-            rep.seconds = round(time.perf_counter() - t0, 3)
-            out.append(rep)
+                reps = [
+                    SourceReport(
+                        source=src.name, path=str(file), kind=kind, status=ERROR, message=str(exc)
+                    )
+                ]
+            for rep in reps:
+                rep.seconds = round(time.perf_counter() - t0, 3)
+            out.extend(reps)
     except IngestError as exc:
         base.status, base.message, base.sha256 = ERROR, str(exc), sha
         base.seconds = round(time.perf_counter() - started, 3)
@@ -228,7 +235,8 @@ def _ingest_source(
     assume_yes: bool,
     dataset: str | None,
     confirm: Confirm | None,
-) -> SourceReport:
+) -> list[SourceReport]:
+    """One source → its report; two reports when the source carried two datasets."""
     rep = SourceReport(
         source=src.name,
         path=str(src.path),
@@ -237,21 +245,26 @@ def _ingest_source(
         header_row=src.header_row,
         sha256=sha,
     )
-    done = lake.find_source(sha, src.name)
-    if done is not None:
-        rep.status, rep.dataset, rep.batch_id = ALREADY, done.dataset, done.batch_id
-        rep.message = (
-            f"与批次 {done.batch_id} 相同，未重复导入 / identical to batch {done.batch_id}"
-        )
-        return rep
+    done = lake.find_sources(sha, src.name)
+    if done:
+        return [
+            replace(
+                rep,
+                status=ALREADY,
+                dataset=b.dataset,
+                batch_id=b.batch_id,
+                message=f"与批次 {b.batch_id} 相同，未重复导入 / identical to batch {b.batch_id}",
+            )
+            for b in done
+        ]
     mapping = find_mapping(settings.mappings_dir, src.headers, dataset)
     if mapping is None:
         proposal = propose(src.headers, src.name, dataset, src.samples())
-        if proposal.mapping is None:
+        mapping = _split_or(con, src, proposal)
+        if mapping is None:
             rep.status, rep.message = UNRECOGNISED, proposal.reason
             rep.unmapped_headers = list(src.headers)
-            return rep
-        mapping = proposal.mapping
+            return [rep]
     rep.dataset = mapping.dataset
     if not mapping.confirmed:
         if assume_yes or (confirm is not None and confirm(src, mapping)):
@@ -265,28 +278,44 @@ def _ingest_source(
                 "改为 true，或加 --yes）/ mapping saved "
                 "for review; set confirmed: true or re-run with --yes"
             )
-            return rep
+            return [rep]
     rep.mapping_file = str(mapping.path) if mapping.path else None
     spec = get_dataset(mapping.dataset)
-    missing = missing_required(spec, mapping)
-    unknown = [h for h in mapping.columns if h not in src.headers]
-    if missing or unknown:
-        parts = []
+    parts = [(spec, mapping)]
+    if mapping.split is not None:
+        parts.append((get_dataset(mapping.split.dataset), mapping.split))
+    problems = []
+    for part_spec, part in parts:
+        missing = missing_required(part_spec, part)
+        unknown = [h for h in part.columns if h not in src.headers]
+        where = f"{part_spec.id}: " if len(parts) > 1 else ""
         if missing:
-            parts.append(f"缺少必填字段 / required fields not mapped: {', '.join(missing)}")
-        if unknown:
-            parts.append(
-                f"映射中的表头不在文件中 / mapped headers not in the file: {', '.join(unknown)}"
+            problems.append(
+                f"{where}缺少必填字段 / required fields not mapped: {', '.join(missing)}"
             )
-        raise IngestError(src.name, "; ".join(parts))
-    fields_by_name = {f.name: f for f in spec.fields}
-    rep.unmapped_headers = [h for h, f in mapping.columns.items() if not f]
-    rep.dropped_prohibited = [
-        h for h, f in mapping.columns.items() if f and fields_by_name[f].sensitivity == "prohibited"
-    ]
+        if unknown:
+            problems.append(
+                f"{where}映射中的表头不在文件中 / mapped headers not in the file: "
+                f"{', '.join(unknown)}"
+            )
+    if problems:
+        raise IngestError(src.name, "; ".join(problems))
     batch_id = new_batch_id(sha)
+    split_id = None
+    if mapping.split is not None:
+        split_id = new_batch_id(sha)
+        while split_id == batch_id:
+            split_id = new_batch_id(sha)
     try:
-        result = run_stage(con, spec, mapping, src, batch_id=batch_id, staging=staging / batch_id)
+        result = run_stage(
+            con,
+            spec,
+            mapping,
+            src,
+            batch_id=batch_id,
+            staging=staging / batch_id,
+            split_batch_id=split_id,
+        )
     except duckdb.Error as exc:
         src.confirm_encoding()  # an undecodable byte explains a failure best
         raise IngestError(
@@ -294,50 +323,146 @@ def _ingest_source(
             f"读取或清洗失败 / could not read or clean the data: {readers._first_line(exc)}",
         ) from None
     src.confirm_encoding()  # nothing is published from a file with an undecodable byte
-    rep.rows_read = result.rows_read
-    rep.rows_loaded = result.rows_loaded
-    rep.rows_quarantined = result.rows_quarantined
-    rep.rows_duplicate = result.rows_duplicate
-    rep.rules = result.rules
-    rep.unmatched_values = result.unmatched
-    if not rep.reconciled:  # a bug, never bad input: refuse to publish
-        raise IngestError(src.name, f"行数核对失败，未入库 / counts do not reconcile: {rep}")
-    if rep.rows_read == 0:
-        rep.status, rep.message = EMPTY, "没有数据行，未入库 / no data rows; nothing published"
-        return rep
-    batch = Batch(
+    staged = [(spec, mapping, batch_id, result)]
+    if result.split is not None and mapping.split is not None and split_id is not None:
+        staged.append((get_dataset(mapping.split.dataset), mapping.split, split_id, result.split))
+    reps: list[SourceReport] = []
+    for part_spec, part, bid, res in staged:
+        r = replace(rep, dataset=part_spec.id, batch_id=bid)
+        _fill_report(r, part_spec, part, res)
+        if len(staged) > 1:
+            other = staged[1][0] if part is mapping else staged[0][0]
+            r.split_role = "child" if part is mapping else "parent"
+            r.split_with = other.id
+        if not r.reconciled:  # a bug, never bad input: refuse to publish
+            raise IngestError(src.name, f"行数核对失败，未入库 / counts do not reconcile: {r}")
+        reps.append(r)
+    if reps[0].rows_read == 0:
+        for r in reps:
+            r.status, r.batch_id = EMPTY, None
+            r.message = "没有数据行，未入库 / no data rows; nothing published"
+        return reps
+    ids = [bid for _, _, bid, _ in staged]
+    batches = []
+    files: dict[str, Path] = {}
+    for (part_spec, _, bid, res), r in zip(staged, reps, strict=True):
+        batches.append(_batch(part_spec, bid, src, sha, r, res, [i for i in ids if i != bid]))
+        files.update(res.files)
+    lake.publish_all(batches, files)
+    for r in reps:
+        r.status, r.message = LOADED, _loaded_message(r)
+    return reps
+
+
+def _split_or(
+    con: duckdb.DuckDBPyConnection, src: readers.SourceTable, proposal: Proposal
+) -> Mapping | None:
+    """The proposal, or the mapping of both datasets when the file carries a parent/child
+    pair. Headers that fit both datasets of a pair equally (a member roster: households or
+    members?) are settled by the same test."""
+    tried: list[Mapping | None] = [proposal.mapping] if proposal.mapping else []
+    if not tried:
+        tried = [
+            propose(src.headers, src.name, rival, src.samples()).mapping
+            for rival in proposal.rivals
+        ]
+    for m in tried:
+        if m is not None:
+            both = detect_split(con, m, src)
+            if both is not None:
+                return both
+    return proposal.mapping
+
+
+def _fill_report(rep: SourceReport, spec: DatasetSpec, mapping: Mapping, res: StageResult) -> None:
+    fields_by_name = {f.name: f for f in spec.fields}
+    rep.unmapped_headers = [h for h, f in mapping.columns.items() if not f]
+    rep.dropped_prohibited = [
+        h for h, f in mapping.columns.items() if f and fields_by_name[f].sensitivity == "prohibited"
+    ]
+    rep.rows_read = res.rows_read
+    rep.rows_loaded = res.rows_loaded
+    rep.rows_quarantined = res.rows_quarantined
+    rep.rows_duplicate = res.rows_duplicate
+    rep.rows_key_conflict = res.rows_key_conflict
+    if res.rows_key_conflict:
+        rep.key_conflicts = "landed" if res.key_conflicts_landed else "quarantined"
+    rep.rules = res.rules
+    rep.unmatched_values = res.unmatched
+
+
+def _batch(
+    spec: DatasetSpec,
+    batch_id: str,
+    src: readers.SourceTable,
+    sha: str,
+    rep: SourceReport,
+    res: StageResult,
+    published_with: list[str],
+) -> Batch:
+    def files(prefix: str) -> list[str]:
+        return [
+            f"{d}/{p.name}"
+            for d, staged in res.files.items()
+            if d.startswith(prefix)
+            for p in sorted(staged.glob("*.parquet"))
+        ]
+
+    meta = {
+        "part": src.part,
+        "path": str(src.path),
+        "kind": src.kind,
+        "encoding": src.encoding,
+        "mapping": rep.mapping_file,
+        "headers": [normalise_header(h) for h in src.headers],
+        "rules": rep.rules,
+    }
+    if published_with:
+        meta |= {"published_with": published_with, "split_role": rep.split_role}
+    return Batch(
         batch_id=batch_id,
         dataset=spec.id,
         source=src.name,
         sha256=sha,
         created_at=now_iso(),
-        files=[f"{d}/part-0.parquet" for d in result.files if d.startswith(spec.id + "/")],
-        quarantine_files=[
-            f"{d}/part-0.parquet" for d in result.files if d.startswith("_quarantine/")
-        ],
-        duplicate_files=[
-            f"{d}/part-0.parquet" for d in result.files if d.startswith("_duplicates/")
-        ],
+        files=files(spec.id + "/"),
+        quarantine_files=files("_quarantine/"),
+        duplicate_files=files("_duplicates/"),
         counts={
             "read": rep.rows_read,
             "loaded": rep.rows_loaded,
             "quarantined": rep.rows_quarantined,
             "duplicate": rep.rows_duplicate,
+            "key_conflict": rep.rows_key_conflict,
         },
-        meta={
-            "part": src.part,
-            "path": str(src.path),
-            "kind": src.kind,
-            "encoding": src.encoding,
-            "mapping": rep.mapping_file,
-            "headers": [normalise_header(h) for h in src.headers],
-            "rules": rep.rules,
-        },
+        meta=meta,
     )
-    lake.publish(batch, result.files)
-    rep.status, rep.batch_id = LOADED, batch_id
-    rep.message = STATUS_OK
-    return rep
+
+
+def _loaded_message(rep: SourceReport) -> str:
+    parts = [STATUS_OK]
+    if rep.split_role == "child":
+        parts.append(
+            f"同一文件的重复列另入 {rep.split_with}（去重）/ the file's repeated columns also "
+            f"landed in {rep.split_with}, de-duplicated"
+        )
+    elif rep.split_role == "parent":
+        parts.append(
+            f"取自 {rep.split_with} 文件的重复列，去重合并 {rep.rows_duplicate} 行 / the "
+            f"repeated part of a {rep.split_with} file: {rep.rows_duplicate} rows de-duplicated"
+        )
+    if rep.key_conflicts == "quarantined":
+        parts.append(
+            f"{rep.rows_key_conflict} 行唯一键相同而内容不同，已隔离 / {rep.rows_key_conflict} "
+            "rows share a unique key but differ: quarantined (key_conflict)"
+        )
+    elif rep.key_conflicts == "landed":
+        parts.append(
+            f"{rep.rows_key_conflict} 行唯一键相同而内容不同，按规范照常入库 / "
+            f"{rep.rows_key_conflict} rows share a unique key but differ: landed (the "
+            "catalogue lets this key repeat)"
+        )
+    return "; ".join(parts)
 
 
 STATUS_OK = "已入库 / loaded"

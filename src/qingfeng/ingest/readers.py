@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -289,6 +290,38 @@ def _sheet_rows(start: int, rows: Iterable[Sequence[object]], width: int) -> Ite
             yield [str(n), *cells, *([""] * (width - len(cells)))]
 
 
+def _fill_merged_down(sheet: Any, rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """Rows with each vertically merged cell's value repeated on every row it spans.
+
+    A roster written by hand merges a household's cells over its members' rows; Excel keeps the
+    value in the top cell only, and a reader would see the other rows blank.
+    """
+    try:
+        merged = [
+            m for m in (getattr(sheet, "merged_cell_ranges", None) or []) if m[1][0] > m[0][0]
+        ]
+        top, left = sheet.start or (0, 0)
+    except Exception:  # a format without merge information (.xls, .ods): nothing to fill
+        merged = []
+    if not merged:
+        yield from rows
+        return
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for (r0, c0), (r1, _) in merged:
+        starts.setdefault(r0 - top, []).append((c0 - left, r1 - top))
+    active: list[tuple[int, int, Any]] = []  # (column, last row, value)
+    for i, row in enumerate(rows):
+        row = list(row)
+        active = [a for a in active if a[1] >= i]
+        for c, _last, value in active:
+            if c < len(row) and row[c] in ("", None):
+                row[c] = value
+        for c, last in starts.get(i, []):
+            if c < len(row):
+                active.append((c, last, row[c]))
+        yield row
+
+
 def read_excel_sources(path: Path, staging: Path) -> Iterator[SourceTable]:
     from python_calamine import CalamineWorkbook
 
@@ -306,7 +339,7 @@ def read_excel_sources(path: Path, staging: Path) -> Iterator[SourceTable]:
         name = f"{path.name}#{sheet_name}"
         try:
             sheet = wb.get_sheet_by_name(sheet_name)
-            rows_iter = iter(sheet.iter_rows())
+            rows_iter = _fill_merged_down(sheet, iter(sheet.iter_rows()))
             head: list[list[object]] = [
                 list(r) for _, r in zip(range(_HEADER_SCAN_ROWS), rows_iter, strict=False)
             ]

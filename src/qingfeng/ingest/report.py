@@ -24,6 +24,10 @@ RULE_TEXT: dict[str, str] = {
     "(e.g. 05/09/2024)",
     "malformed_row": "行的列数与表头不符或引号未闭合 "
     "/ row does not fit the header (columns, quotes)",
+    "key_conflict": "唯一键相同但此列不同（各行的值见 detail）"
+    "/ same unique key, this column differs (each row's value in detail)",
+    "parent_conflict": "同一上级记录的重复列取值矛盾（各行的值见 detail）"
+    "/ the parent's repeated column contradicts itself (each row's value in detail)",
 }
 
 # Statuses of one source in a run.
@@ -69,6 +73,14 @@ class SourceReport:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    # Rows sharing the unique key but differing elsewhere: quarantined (counted there too) or,
+    # where the catalogue lets the key repeat, landed (counted as loaded).
+    rows_key_conflict: int = 0
+    key_conflicts: str | None = None  # "quarantined" | "landed" when there were any
+    # A file carrying two datasets gives two reports: the child's (every row) and the parent's
+    # (the repeated part; its duplicates are the rows merged into the row kept).
+    split_role: str | None = None  # "child" | "parent"
+    split_with: str | None = None  # the other dataset of the file
     rules: dict[str, int] = field(default_factory=dict)
     unmapped_headers: list[str] = field(default_factory=list)
     dropped_prohibited: list[str] = field(default_factory=list)

@@ -29,6 +29,7 @@ from qingfeng.ingest.normalise import (
     trad_class,
 )
 from qingfeng.ingest.readers import SourceTable, sql_str
+from qingfeng.ingest.repeats import key_candidates, settle_repeats
 
 _BLANK_RE = sql_str("(" + "|".join(re.escape(b) for b in _BLANKS) + ")")
 # In bytes: strlen is a constant-time test, while length() counts characters. CASE only runs
@@ -390,10 +391,14 @@ class StageResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    rows_key_conflict: int = 0  # rows sharing a unique key but differing (quarantined or landed)
+    key_conflicts_landed: bool = False
     rules: dict[str, int] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)  # lake-relative dir -> staged dir
     # field -> wording -> rows: wordings no vocabulary entry names (kept, code left NULL)
     unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The parent dataset the same file also carries (its repeated part, de-duplicated).
+    split: StageResult | None = None
 
 
 def run_stage(
@@ -404,16 +409,20 @@ def run_stage(
     *,
     batch_id: str,
     staging: Path,
+    split_batch_id: str | None = None,
 ) -> StageResult:
     """Normalise one source and write its three outputs under `staging`.
 
     The source is copied once into `qf_raw` (its rowid is the source order). The good rows are
     normalised and written to Parquet in one pass, never materialised in between. The rows
     missing from that file broke a rule: only they are normalised again, to name the rules.
-    Exact duplicates are then found in the written file and, in the rare file that has them,
-    the file is rewritten without them.
+    Rows whose unique key repeats as written are kept apart from that file and normalised with
+    the failing rows; exact duplicates and key conflicts are then settled (qingfeng.ingest.
+    repeats): the main file is rewritten only in the rare case that it holds some of them.
+
+    With `mapping.split` (and `split_batch_id`), the same rows are then staged a second time for
+    the parent dataset, de-duplicated by its key (qingfeng.ingest.parents): `result.split`.
     """
-    res = StageResult()
     con.execute(f"CREATE OR REPLACE TEMP TABLE qf_raw AS SELECT * FROM {source.relation}")
     rejects = _rejects(con, source)
     if rejects:
@@ -428,9 +437,8 @@ def run_stage(
             f"UPDATE qf_raw SET __row = rowid + {int(source.row_offset)} + "
             "(SELECT count(*) FROM qf_rej WHERE qf_rej.gpos <= qf_raw.rowid)"
         )
-    total = (con.execute("SELECT count(*) FROM qf_raw").fetchone() or (0,))[0]
-    res.rows_read = int(total) + rejects
-    if res.rows_read == 0 and any(any(str(c).strip() for c in r) for r in source.sample):
+    total = int((con.execute("SELECT count(*) FROM qf_raw").fetchone() or (0,))[0])
+    if total + rejects == 0 and any(any(str(c).strip() for c in r) for r in source.sample):
         # The sample shows data rows but the reader found none: never report "no rows" then.
         raise IngestError(
             source.name,
@@ -438,6 +446,97 @@ def run_stage(
             "(inconsistent delimiter, quotes or line endings)",
             row=source.header_row + 1,
         )
+    res = _stage_rows(con, spec, mapping, source, batch_id, staging, total, rejects)
+    _drop_lookups(con)
+    if mapping.split is not None and split_batch_id is not None:
+        from qingfeng.catalogue import get_dataset
+        from qingfeng.ingest.parents import stage_parent
+
+        res.split = stage_parent(
+            con,
+            get_dataset(mapping.split.dataset),
+            mapping.split,
+            source,
+            batch_id=split_batch_id,
+            staging=staging.parent / split_batch_id,
+            total=total,
+            rejects=rejects,
+        )
+        _drop_lookups(con)
+    for n in ("qf_bad", "qf_rest", "qf_rej", "qf_raw", "qf_conflicts", "qf_cand"):
+        con.execute(f"DROP TABLE IF EXISTS {n}")
+    return res
+
+
+def _drop_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the per-source lookup tables (distinct values, traditional → simplified)."""
+    for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary "
+        "AND regexp_matches(table_name, '^qf_(d|t2s)_')"
+    ).fetchall():
+        con.execute(f"DROP TABLE {_q(t)}")
+
+
+def original_json(source: SourceTable, table: str = "qf_raw") -> str:
+    """SQL of a row's original values as JSON text, keyed by header."""
+    pairs = ", ".join(f"{sql_str(h)}, {table}.c{i}" for i, h in enumerate(source.headers))
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+def raw_of(table: str) -> str:
+    """The rows of qf_raw named by `table.__rid`, as `qf_raw` (with `__rid`): a filter on rowid
+    reads only those rows, where a join would read every column of every row."""
+    return (
+        f"(SELECT *, rowid AS __rid FROM qf_raw WHERE rowid IN (SELECT __rid FROM {table})) qf_raw"
+    )
+
+
+def rejects_part(lits: tuple[str, str, str]) -> str:
+    """The quarantine rows of the CSV lines the reader rejected (malformed rows)."""
+    lit_ds, lit_batch, lit_src = lits
+    return (
+        f"SELECT {lit_ds}, {lit_batch}, {lit_src}, CAST(line AS BIGINT), 'row:malformed_row', "
+        "CAST(json_object('line', csv_line, 'error', error_type) AS VARCHAR), "
+        "CAST(NULL AS VARCHAR) FROM qf_rej"
+    )
+
+
+def write_quarantine(
+    con: duckdb.DuckDBPyConnection, source: SourceTable, parts: list[str], staging: Path,
+    batch_id: str, expected: int, res: StageResult,
+) -> None:  # fmt: skip
+    """Write the quarantine (dataset, _batch_id, source, source_row, rules, original, detail)
+    from `parts` (SELECTs of those columns), count its rules, and check its size."""
+    q_dir = staging / "_quarantine"
+    q_dir.mkdir(parents=True, exist_ok=True)
+    q_out = q_dir / "part-0.parquet"
+    con.execute(
+        f"COPY ({' UNION ALL '.join(parts)} ORDER BY source_row) TO {sql_str(str(q_out))} "
+        "(FORMAT parquet)"
+    )
+    res.files[f"_quarantine/batch={batch_id}"] = q_dir
+    rules = con.execute(
+        f"SELECT r, count(*) FROM (SELECT unnest(string_split(rules, ';')) AS r "
+        f"FROM read_parquet({sql_str(str(q_out))})) GROUP BY r ORDER BY r"
+    ).fetchall()
+    res.rules = {str(r): int(n) for r, n in rules}
+    if _count(con, q_out) != expected or con.execute(
+        f"SELECT count(*) FROM read_parquet({sql_str(str(q_out))}) WHERE rules IS NULL"
+    ).fetchone() != (0,):  # a bug, never bad input: refuse to publish
+        raise IngestError(source.name, "隔离行核对失败 / quarantine does not reconcile")
+
+
+def _stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    mapping: Mapping,
+    source: SourceTable,
+    batch_id: str,
+    staging: Path,
+    total: int,
+    rejects: int,
+) -> StageResult:
+    res = StageResult(rows_read=total + rejects)
     fields_sql = _fields_sql(con, spec, mapping, source)
     res.unmatched = _unmatched_wordings(con, spec, mapping, source)
 
@@ -450,88 +549,72 @@ def run_stage(
     # zstd: measured on 1M bench rows, 7% more CPU than snappy (0.72 vs 0.67 s) for a file a
     # quarter of the size (6.4 vs 24.6 MB); DuckDB's default row groups (122,880 rows) beat
     # 1M-row groups (0.84 s).
-    good = (
-        f"SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
-        f"FROM ({fields_sql('true')}) WHERE _ok"
-    )
+    cand = key_candidates(con, spec, mapping, source)
+    outs = [out]
+    # Rows whose key repeats as written are kept apart: normalised below with the rows that
+    # broke a rule (one statement for both) and written to a small second file.
+    where = "qf_raw.rowid NOT IN (SELECT rid FROM qf_cand)" if cand else "true"
     written = con.execute(
-        f"COPY ({good}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+        f"COPY (SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
+        f"FROM ({fields_sql(where)}) WHERE _ok) TO {sql_str(str(out))} "
+        "(FORMAT parquet, COMPRESSION zstd)"
     ).fetchone()
     n_good = int(written[0]) if written else _count(con, out)
     res.files[f"{spec.id}/batch={batch_id}"] = ds_dir
 
-    lit_ds, lit_batch, lit_src = sql_str(spec.id), sql_str(batch_id), sql_str(source.name)
-    res.rows_quarantined = int(total) - n_good + rejects
-    if res.rows_quarantined:
-        if int(total) > n_good:
-            # The rows that broke a rule are the rows of qf_raw missing from the good file.
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE qf_bad AS SELECT rowid AS rid FROM qf_raw "
-                f"WHERE coalesce(__row, rowid + {int(source.row_offset)}) NOT IN "
-                f"(SELECT _source_row FROM read_parquet({sql_str(str(out))}))"
-            )
-        else:
-            con.execute("CREATE OR REPLACE TEMP TABLE qf_bad (rid BIGINT)")
-        original = (
-            "json_object("
-            + ", ".join(f"{sql_str(h)}, qf_raw.c{i}" for i, h in enumerate(source.headers))
-            + ")"
+    lits = (sql_str(spec.id), sql_str(batch_id), sql_str(source.name))
+    if total > n_good:
+        # The rows that broke a rule (and those kept apart) are the rows of qf_raw missing from
+        # the good file: only they are normalised again.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE qf_bad AS SELECT rowid AS rid FROM qf_raw "
+            f"WHERE coalesce(__row, rowid + {int(source.row_offset)}) NOT IN "
+            f"(SELECT _source_row FROM read_parquet({sql_str(str(out))}))"
         )
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE qf_bad (rid BIGINT)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_rest AS "
+        + fields_sql("qf_raw.rowid IN (SELECT rid FROM qf_bad)")
+    )
+    if cand:
+        outs.append(ds_dir / "part-1.parquet")
+        got = con.execute(
+            f"COPY (SELECT {field_list}, {lit_batch_id} AS _batch_id, __src_row AS _source_row "
+            f"FROM qf_rest WHERE _ok ORDER BY __src_row) TO {sql_str(str(outs[1]))} "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()
+        n_good += int(got[0]) if got else _count(con, outs[1])
+
+    # (Fields this source leaves empty are NULL on every row and say nothing about repeats.)
+    filled = [n for n in fields if n in _plans(spec, mapping, source)[1]]
+    repeats = settle_repeats(con, spec, mapping, source, outs, filled, staging, lits)
+    if cand and _count(con, outs[1]) == 0:
+        outs[1].unlink()
+    conflicts_out = repeats.conflicts if repeats.quarantine_table else 0
+    res.rows_duplicate = repeats.duplicates
+    res.rows_key_conflict, res.key_conflicts_landed = repeats.conflicts, repeats.landed
+    if repeats.duplicates:
+        res.files[f"_duplicates/batch={batch_id}"] = staging / "_duplicates"
+    res.rows_loaded = n_good - repeats.duplicates - conflicts_out
+    res.rows_quarantined = total - n_good + rejects + conflicts_out
+    if res.rows_quarantined:
+        lit_ds, lit_batch, lit_src = lits
+        head = f"SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source"
         parts = [
-            f"SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source, "
-            f"CAST(b.__src_row AS BIGINT) AS source_row, "
-            f"b._err AS rules, CAST({original} AS VARCHAR) AS original "
-            f"FROM ({fields_sql('qf_raw.rowid IN (SELECT rid FROM qf_bad)')}) b "
-            "JOIN qf_raw ON qf_raw.rowid = b.__rid"
+            f"{head}, CAST(b.__src_row AS BIGINT) AS source_row, b._err AS rules, "
+            f"{original_json(source)} AS original, CAST(NULL AS VARCHAR) AS detail "
+            "FROM qf_rest b JOIN qf_raw ON qf_raw.rowid = b.__rid WHERE NOT b._ok"
         ]
         if rejects:
+            parts.append(rejects_part(lits))
+        if repeats.quarantine_table:
             parts.append(
-                f"SELECT {lit_ds}, {lit_batch}, "
-                f"{lit_src}, CAST(line AS BIGINT), 'row:malformed_row', "
-                "CAST(json_object('line', csv_line, 'error', error_type) AS VARCHAR) FROM qf_rej"
+                f"{head}, k.source_row, k.rules, {original_json(source)}, k.detail "
+                f"FROM {repeats.quarantine_table} k JOIN {raw_of(repeats.quarantine_table)} "
+                "ON qf_raw.__rid = k.__rid"
             )
-        q_dir = staging / "_quarantine"
-        q_dir.mkdir(parents=True, exist_ok=True)
-        q_out = q_dir / "part-0.parquet"
-        con.execute(
-            f"COPY ({' UNION ALL '.join(parts)} ORDER BY source_row) TO {sql_str(str(q_out))} "
-            "(FORMAT parquet)"
-        )
-        res.files[f"_quarantine/batch={batch_id}"] = q_dir
-        rules = con.execute(
-            f"SELECT r, count(*) FROM (SELECT unnest(string_split(rules, ';')) AS r "
-            f"FROM read_parquet({sql_str(str(q_out))})) GROUP BY r ORDER BY r"
-        ).fetchall()
-        res.rules = {str(r): int(n) for r, n in rules}
-        got = _count(con, q_out)
-        if got != res.rows_quarantined or con.execute(
-            f"SELECT count(*) FROM read_parquet({sql_str(str(q_out))}) WHERE rules IS NULL"
-        ).fetchone() != (0,):  # a bug, never bad input: refuse to publish
-            raise IngestError(source.name, "隔离行核对失败 / quarantine does not reconcile")
-
-    res.rows_loaded = n_good
-    # Exact duplicates: rows are first grouped by a 64-bit hash of all fields (cheap); only
-    # when a hash repeats are rows compared in full, and the file rewritten without them.
-    scan = f"read_parquet({sql_str(str(out))})"
-    # (Fields this source leaves empty are NULL on every row and add nothing to the hash.)
-    filled = ", ".join(_q(n) for n in fields if n in _plans(spec, mapping, source)[1])
-    repeated = con.execute(
-        f"SELECT count(*) FROM (SELECT hash({filled or field_list}) AS h FROM {scan} "
-        "GROUP BY h HAVING count(*) > 1)"
-    ).fetchone()
-    if repeated and repeated[0]:
-        res.rows_duplicate = _remove_duplicates(
-            con, out, field_list, staging, lit_ds, lit_batch, lit_src
-        )
-        res.rows_loaded = n_good - res.rows_duplicate
-        res.files[f"_duplicates/batch={batch_id}"] = staging / "_duplicates"
-    for n in ("qf_bad", "qf_rej", "qf_raw"):
-        con.execute(f"DROP TABLE IF EXISTS {n}")
-    for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary "
-        "AND regexp_matches(table_name, '^qf_(d|t2s)_')"
-    ).fetchall():
-        con.execute(f"DROP TABLE {_q(t)}")
+        write_quarantine(con, source, parts, staging, batch_id, res.rows_quarantined, res)
     return res
 
 
@@ -561,45 +644,6 @@ def _unmatched_wordings(
         if rows:
             found[n] = {str(k): int(c) for k, c in rows}
     return found
-
-
-def _remove_duplicates(
-    con: duckdb.DuckDBPyConnection,
-    out: Path,
-    field_list: str,
-    staging: Path,
-    lit_ds: str,
-    lit_batch: str,
-    lit_src: str,
-) -> int:
-    """Rewrite `out` keeping the first of each set of identical rows; write the others' list.
-
-    Returns the number of rows removed.
-    """
-    scan = f"read_parquet({sql_str(str(out))})"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE qf_dups AS SELECT _source_row AS source_row, kept_row "
-        f"FROM (SELECT _source_row, min(_source_row) OVER (PARTITION BY {field_list}) AS kept_row "
-        f"FROM {scan}) WHERE _source_row <> kept_row"
-    )
-    removed = int((con.execute("SELECT count(*) FROM qf_dups").fetchone() or (0,))[0])
-    if removed:
-        kept = out.with_name("part-0.dedup.parquet")
-        con.execute(
-            f"COPY (SELECT * FROM {scan} WHERE _source_row NOT IN "
-            f"(SELECT source_row FROM qf_dups) ORDER BY _source_row) TO {sql_str(str(kept))} "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-        kept.replace(out)
-        d_dir = staging / "_duplicates"
-        d_dir.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            f"COPY (SELECT {lit_ds} AS dataset, {lit_batch} AS _batch_id, {lit_src} AS source, "
-            "source_row, kept_row FROM qf_dups ORDER BY source_row) TO "
-            f"{sql_str(str(d_dir / 'part-0.parquet'))} (FORMAT parquet)"
-        )
-    con.execute("DROP TABLE qf_dups")
-    return removed
 
 
 def convert_traditional(

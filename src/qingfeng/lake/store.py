@@ -95,10 +95,14 @@ class Lake:
 
     def find_source(self, sha256: str, source: str) -> Batch | None:
         """The published batch that already holds this exact file (and sheet), if any."""
-        for b in self.batches():
-            if b.sha256 == sha256 and b.meta.get("part") == source_part(source):
-                return b
-        return None
+        found = self.find_sources(sha256, source)
+        return found[0] if found else None
+
+    def find_sources(self, sha256: str, source: str) -> list[Batch]:
+        """Every published batch of this exact file (and sheet): two when it carried two
+        datasets."""
+        part = source_part(source)
+        return [b for b in self.batches() if b.sha256 == sha256 and b.meta.get("part") == part]
 
     def datasets(self) -> list[str]:
         return sorted({b.dataset for b in self.batches()})
@@ -129,6 +133,11 @@ class Lake:
 
     def publish(self, batch: Batch, staged: dict[str, Path]) -> None:
         """Move staged folders into place, then name them in the catalogue (atomic)."""
+        self.publish_all([batch], staged)
+
+    def publish_all(self, batches: list[Batch], staged: dict[str, Path]) -> None:
+        """Publish several batches in one catalogue update: all of them become visible, or none
+        (a file that carried two datasets)."""
         for rel_dir, src in staged.items():
             dest = self.root / rel_dir
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -137,21 +146,30 @@ class Lake:
             os.replace(src, dest)
         _crash_hook()
         data = self._read()
-        data["batches"] = [b for b in data["batches"] if b["batch_id"] != batch.batch_id]
-        data["batches"].append(batch.to_json())
+        ids = {b.batch_id for b in batches}
+        data["batches"] = [b for b in data["batches"] if b["batch_id"] not in ids]
+        data["batches"] += [b.to_json() for b in batches]
         self._write(data)
 
     def rollback(self, batch_id: str) -> Batch:
-        """Unpublish a batch (atomic), then delete its files."""
+        """Unpublish a batch (atomic), then delete its files.
+
+        The batches one file published together (a file that carried two datasets) are
+        unpublished together: the file can then be ingested again as a whole.
+        """
         data = self._read()
-        keep = [b for b in data["batches"] if b["batch_id"] != batch_id]
-        if len(keep) == len(data["batches"]):
+        found = [b for b in data["batches"] if b["batch_id"] == batch_id]
+        if not found:
             raise LakeError(f"no published batch {batch_id!r}")
-        gone = Batch.from_json(next(b for b in data["batches"] if b["batch_id"] == batch_id))
-        data["batches"] = keep
+        gone = Batch.from_json(found[0])
+        ids = {batch_id, *gone.meta.get("published_with", [])}
+        removed = [Batch.from_json(b) for b in data["batches"] if b["batch_id"] in ids]
+        data["batches"] = [b for b in data["batches"] if b["batch_id"] not in ids]
         self._write(data)
         for rel in {
-            str(Path(f).parent) for f in gone.files + gone.quarantine_files + gone.duplicate_files
+            str(Path(f).parent)
+            for b in removed
+            for f in b.files + b.quarantine_files + b.duplicate_files
         }:
             shutil.rmtree(self.root / rel, ignore_errors=True)
         return gone

@@ -23,6 +23,8 @@ QUARANTINE_COLUMNS: dict[str, str] = {
     "source_row": "BIGINT",
     "rules": "VARCHAR",
     "original": "VARCHAR",
+    # key_conflict / parent_conflict: each row's value of the columns that differ (JSON).
+    "detail": "VARCHAR",
 }
 DUPLICATE_COLUMNS: dict[str, str] = {
     "dataset": "VARCHAR",
