@@ -201,11 +201,29 @@ def _chinese_match(h: str, names: FieldNames) -> HeaderMatch:
         if len(short) >= 2 and short in long_:
             m = HeaderMatch(0.55 + 0.4 * len(short) / len(long_), CONTAINS, word)
         else:
-            ratio = SequenceMatcher(None, h, word, autojunk=False).ratio()
-            m = HeaderMatch(0.85 * ratio, SIMILAR, word) if ratio >= 0.5 else NO_MATCH
+            m = _similar(h, word)
         if m.score > best.score:
             best = m
     return best
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _similar(h: str, word: str) -> HeaderMatch:
+    """Similarity on characters. Headers ending in the same word (日期, 号码, 姓名) name the same
+    kind of value, which the values already tell; what is left before it names the role
+    (出生 or 死亡 日期), so that part decides."""
+    tail = _common_suffix(h, word)
+    if tail >= 2:
+        role = SequenceMatcher(None, h[:-tail], word[:-tail], autojunk=False).ratio()
+        return HeaderMatch(0.3 + 0.55 * role, SIMILAR, word)
+    ratio = SequenceMatcher(None, h, word, autojunk=False).ratio()
+    return HeaderMatch(0.85 * ratio, SIMILAR, word) if ratio >= 0.5 else NO_MATCH
 
 
 def _code_match(header: str, names: FieldNames) -> HeaderMatch:

@@ -369,7 +369,9 @@ def propose(
         p.rivals = (a, *(f.dataset for f in tied))
         p.doubts = tuple(confident_fit(best, tied[0].score))
         return p
-    runner_up = others[0].score if others else None
+    # The next dataset, an incomplete one discounted: a table that lacks a dataset's required
+    # fields is less likely to be it.
+    runner_up = max((f.score * (1.0 if f.complete else 0.85) for f in others), default=None)
     doubts = confident_fit(best, runner_up)
     m = mappings[best.dataset]
     return draft_of(

@@ -15,12 +15,14 @@ from qingfeng.ingest import readers
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.mapping import (
     Mapping,
+    Proposal,
     find_mapping,
     missing_required,
     propose,
     save_mapping,
 )
 from qingfeng.ingest.normalise import install_macros
+from qingfeng.ingest.profile import profile_samples, read_sample
 from qingfeng.ingest.report import (
     ALREADY,
     AWAITING,
@@ -245,26 +247,53 @@ def _ingest_source(
         )
         return rep
     mapping = find_mapping(settings.mappings_dir, src.headers, dataset)
+    proposal = Proposal(None, "")
+    if mapping is None or not mapping.confirmed:
+        # Recognition reads a bounded sample of the rows, whatever the size of the source.
+        profiles = profile_samples(read_sample(con, src), con=con)
+        proposal = propose(src.headers, src.name, dataset, profiles=profiles)
     if mapping is None:
-        proposal = propose(src.headers, src.name, dataset, src.samples())
         if proposal.mapping is None:
             rep.status, rep.message = UNRECOGNISED, proposal.reason
             rep.unmapped_headers = list(src.headers)
+            if proposal.draft is not None:
+                # The best the evidence allows, for a person to finish: never ingested as is.
+                path = save_mapping(
+                    settings.mappings_dir, proposal.draft, comments=proposal.comments()
+                )
+                rep.mapping_file = str(path)
+                rep.message += f"；映射草稿 / draft mapping: {path}"
             return rep
         mapping = proposal.mapping
     rep.dataset = mapping.dataset
     if not mapping.confirmed:
-        if assume_yes or (confirm is not None and confirm(src, mapping)):
+        spec = get_dataset(mapping.dataset)
+        # --yes accepts a confident proposal only; a saved draft is accepted when the evidence
+        # is confident about its dataset and it lacks nothing (a person may have edited it).
+        confident = (
+            proposal.confident
+            and proposal.mapping is not None
+            and proposal.mapping.dataset == mapping.dataset
+            and not missing_required(spec, mapping)
+        )
+        if (assume_yes and confident) or (confirm is not None and confirm(src, mapping)):
             mapping.confirmed = True
             save_mapping(settings.mappings_dir, mapping)
         else:
-            path = save_mapping(settings.mappings_dir, mapping)
+            path = save_mapping(settings.mappings_dir, mapping, comments=proposal.comments())
             rep.status, rep.mapping_file = AWAITING, str(path)
-            rep.message = (
-                f"映射已保存待确认：{path}（核对后把 confirmed "
-                "改为 true，或加 --yes）/ mapping saved "
-                "for review; set confirmed: true or re-run with --yes"
-            )
+            if assume_yes:
+                doubts = "; ".join(proposal.doubts) or proposal.reason
+                rep.message = (
+                    f"识别不确定，映射草稿待确认：{path}（{doubts}）/ not confident, "
+                    "the draft mapping awaits a person: check it and set confirmed: true"
+                )
+            else:
+                rep.message = (
+                    f"映射已保存待确认：{path}（核对后把 confirmed "
+                    "改为 true，或加 --yes）/ mapping saved "
+                    "for review; set confirmed: true or re-run with --yes"
+                )
             return rep
     rep.mapping_file = str(mapping.path) if mapping.path else None
     spec = get_dataset(mapping.dataset)

@@ -92,7 +92,7 @@ _PROVINCES = (
     "11|12|13|14|15|21|22|23|31|32|33|34|35|36|37|41|42|43|44|45|46|50|51|52|53|54|61|62|63|64|65"
 )
 _PLATE = (
-    "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
+    "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵黔粤青藏川宁琼使领]"
     "[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳领试超]"
 )
 
@@ -100,33 +100,47 @@ _PLATE = (
 _DIGITS18 = "length(v) BETWEEN 15 AND 20 AND regexp_full_match(v, '[\\s0-9０-９XxＸｘ]+')"
 _STARTS_YEAR = "length(v) <= 40 AND regexp_matches(v, '^[0-9０-９]{4}')"
 
-# Each kind: a SQL predicate over the trimmed, non-empty value `v`.
-KINDS: dict[str, str] = {
-    "id": f"CASE WHEN {_DIGITS18} THEN qf_id_valid(v) END",
-    # Shape of an ID with a possible birth date, whatever the check digit (files carry some bad
-    # ones: they are still an ID column).
-    "id_shape": f"CASE WHEN {_DIGITS18} THEN "
+# Shape of an ID with a possible birth date, whatever the check digit (files carry some bad
+# ones: they are still an ID column).
+_ID_SHAPE = (
+    f"CASE WHEN {_DIGITS18} THEN "
     "[regexp_full_match(c, '[0-9]{17}[0-9X]|[0-9]{15}') "
     "AND CASE WHEN length(c) = 18 THEN try_strptime(c[7:14], '%Y%m%d') "
     "ELSE try_strptime('19' || c[7:12], '%Y%m%d') END "
     "BETWEEN TIMESTAMP '1880-01-01' AND current_date "
-    "for c in [upper(regexp_replace(qf_hw(v), '\\s', '', 'g'))]][1] END",
-    "uscc": "CASE WHEN length(v) BETWEEN 18 AND 22 THEN qf_uscc_valid(v) END",
+    "for c in [upper(regexp_replace(qf_hw(v), '\\s', '', 'g'))]][1] END"
+)
+# Document numbers: 某字〔2023〕12号, [2023]12, (2023)第12号.
+_DOC_NO = "regexp_matches(v, '[〔\\[［(（【][12][0-9]{3}[〕\\]］)）】]')"
+
+# Each kind: a SQL predicate over the trimmed, non-empty value `v`. The date macros are applied
+# step by step through a one-element list, which binds each step's result once (nested macros
+# would repeat their argument and take far longer to plan than to run).
+KINDS: dict[str, str] = {
+    "id": f"CASE WHEN {_DIGITS18} THEN "
+    "[qf_id_error(c) IS NULL for c in [qf_id_up(qf_id_clean(v))]][1] END",
+    # Shape of an ID with a possible birth date, whatever the check digit (files carry some bad
+    # ones: they are still an ID column).
+    "id_shape": _ID_SHAPE,
+    "uscc": "CASE WHEN length(v) BETWEEN 18 AND 22 THEN "
+    "[qf_uscc_error(c) IS NULL for c in [qf_uscc_clean(v)]][1] END",
     "plate": "CASE WHEN length(v) BETWEEN 7 AND 12 THEN regexp_full_match("
     f"upper(regexp_replace(qf_hw(v), '[\\s·•.\\-]', '', 'g')), '{_PLATE}') END",
     "vin": "CASE WHEN length(v) BETWEEN 17 AND 20 THEN "
     "regexp_full_match(upper(qf_nospace(qf_hw(v))), '[A-HJ-NPR-Z0-9]{17}') "
     "AND regexp_matches(upper(v), '[A-Z]') AND regexp_matches(v, '[0-9]') END",
+    # Digit runs of bank cards and accounts; an ID number (its birth date possible) is not one.
     "account": "regexp_full_match(v, '[\\s0-9]{12,30}') "
-    "AND length(regexp_replace(v, '\\s', '', 'g')) NOT IN (15, 18)",
+    f"AND NOT coalesce({_ID_SHAPE}, false) "
+    f"AND NOT regexp_full_match(v, '({_PROVINCES})[0-9]{{10}}')",
     "division": f"regexp_full_match(v, '({_PROVINCES})[0-9]{{4}}([0-9]{{3}}([0-9]{{3}})?)?')",
     "date": f"CASE WHEN {_STARTS_YEAR} AND NOT regexp_full_match(v, '[0-9]{{1,7}}|[0-9]{{9,}}') "
-    "THEN qf_date(v) IS NOT NULL END",
+    "THEN [qf_date_ok(qf_date_p(x)) for x in [qf_date_t(v)]][1] IS NOT NULL END",
     "time": f"CASE WHEN {_STARTS_YEAR} AND regexp_matches(v, '[0-9][:时点][0-9]|^[0-9]{{14}}$') "
-    "THEN qf_timestamp(v) IS NOT NULL END",
+    "THEN [qf_ts_ok(qf_ts_p(x)) for x in [qf_ts_t(v)]][1] IS NOT NULL END",
     "period": f"CASE WHEN {_STARTS_YEAR} AND length(v) <= 12 "
     "AND NOT regexp_matches(v, '[0-9]{8}|日|[0-9][-/.][0-9]{1,2}[-/.][0-9]') "
-    "THEN qf_period(v) IS NOT NULL END",
+    "THEN [qf_period_ok(qf_period_p(x)) for x in [qf_period_t(v)]][1] IS NOT NULL END",
     "number": "regexp_full_match(regexp_replace(qf_hw(v), '[\\s,，]', '', 'g'), "
     "'[-+]?[¥￥]?[0-9]+(\\.[0-9]+)?(元|万元|万)?')",
     "decimal_point": "regexp_full_match(v, '\\s*-?[0-9,]*\\.[0-9]+\\s*')",
@@ -136,13 +150,16 @@ KINDS: dict[str, str] = {
     "phone": "regexp_full_match(regexp_replace(qf_hw(v), '[\\s\\-()（）]', '', 'g'), "
     "'(\\+86|0086)?(1[3-9][0-9]{9}|0[1-9][0-9]{8,10})')",
     "cjk": "regexp_matches(v, '\\p{Han}')",
-    "person": "regexp_full_match(regexp_replace(v, '[\\s·•]', '', 'g'), "
-    "'\\p{Han}{2,4}') AND (contains(" + "'" + SURNAMES + "'" + ", v[1]) "
-    "OR list_contains(" + str(list(COMPOUND_SURNAMES)) + ", v[1:2])) "
+    # Two or three characters after a common surname, or a compound surname and one or two.
+    "person": "[regexp_full_match(x, '\\p{Han}{2,3}') AND contains('" + SURNAMES + "', x[1]) "
+    "OR regexp_full_match(x, '\\p{Han}{3,4}') AND list_contains("
+    + str(list(COMPOUND_SURNAMES))
+    + ", x[1:2]) for x in [regexp_replace(v, '[\\s·•]', '', 'g')]][1] "
     f"AND NOT regexp_matches(v, '({ORG_SUFFIXES})$')",
     "org": f"regexp_matches(v, '\\p{{Han}}') AND length(v) >= 4 "
     f"AND regexp_matches(v, '({ORG_SUFFIXES})(（[^）]*）|\\([^)]*\\))?$')",
-    "address": "regexp_matches(v, '\\p{Han}') AND length(v) >= 6 "
+    "docno": _DOC_NO,
+    "address": f"NOT {_DOC_NO} AND regexp_matches(v, '\\p{{Han}}') AND length(v) >= 6 "
     "AND regexp_matches(v, '[省市县区镇乡村路街巷号组栋楼室弄屯寨]')",
     "long_text": "length(v) >= 20",
     "yes_no": "list_contains(" + str(list(YES_NO)) + ", lower(qf_hw(v)))",
@@ -162,6 +179,9 @@ class ColumnProfile:
     shares: dict[str, float] = field(default_factory=dict)  # kind -> share of the n values
     avg_len: float = 0.0
     top: list[tuple[str, int]] = field(default_factory=list)  # most frequent values, counts
+    # Value fit per field, memoised by qingfeng.ingest.recognise (a profile is fitted against
+    # every field of every dataset).
+    fits: dict[object, float | None] = field(default_factory=dict, repr=False, compare=False)
 
     def share(self, kind: str) -> float:
         return self.shares.get(kind, 0.0)
@@ -188,8 +208,8 @@ _SPECIFIC = (
     "uscc",
     "plate",
     "vin",
-    "account",
     "division",
+    "account",
     "time",
     "date",
     "period",
@@ -216,8 +236,14 @@ def _con() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def profile_samples(samples: dict[str, list[str]]) -> dict[str, ColumnProfile]:
-    """header -> profile of its non-empty sampled values (headers with none get n = 0)."""
+def profile_samples(
+    samples: dict[str, list[str]], con: duckdb.DuckDBPyConnection | None = None
+) -> dict[str, ColumnProfile]:
+    """header -> profile of its non-empty sampled values (headers with none get n = 0).
+
+    `con` must have the ingest macros installed (the ingest's own connection); without it a
+    connection of this thread is used.
+    """
     headers = list(samples)
     out = {h: ColumnProfile(0, 0) for h in headers}
     rows = [
@@ -228,7 +254,7 @@ def profile_samples(samples: dict[str, list[str]]) -> dict[str, ColumnProfile]:
     ]
     if not rows:
         return out
-    con = _con()
+    con = con or _con()
     con.execute(
         "CREATE OR REPLACE TEMP TABLE qf_sample AS "
         "SELECT unnest($1::INTEGER[]) AS col, unnest($2::VARCHAR[]) AS v",

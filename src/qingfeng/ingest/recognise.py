@@ -24,7 +24,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from qingfeng.catalogue import DatasetSpec, FieldSpec, normalise_header
-from qingfeng.ingest.header_match import HeaderMatch, header_match
+from qingfeng.ingest.header_match import HeaderMatch, field_key, header_match
 from qingfeng.ingest.profile import ColumnProfile
 
 ASSIGN_MIN = 0.3  # below this a column is left unmapped
@@ -141,7 +141,20 @@ def value_fit(p: ColumnProfile | None, f: FieldSpec) -> float | None:
     """How well the sampled values suit the field's type, in [0, 1]; None without values."""
     if p is None or p.n == 0:
         return None
-    s = p.share
+    key = field_key(f)
+    if key not in p.fits:
+        p.fits[key] = _value_fit(p, f)
+    return p.fits[key]
+
+
+def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
+    # A few values repeated are a vocabulary, not a list of people, even when they look like
+    # names (高龄补贴 starts with the surname 高).
+    person = p.share("person") * (0.3 if p.small_set else 1.0)
+
+    def s(kind: str) -> float:
+        return person if kind == "person" else p.share(kind)
+
     idl = s("id_shape")
     numeric_not_code = max(
         0.0, s("number") - idl - s("account") - s("division") - s("phone") - s("uscc")
@@ -165,7 +178,7 @@ def value_fit(p: ColumnProfile | None, f: FieldSpec) -> float | None:
         if kind == "org":
             return 0.35 * base + 0.65 * s("org")
         # Plain text: words, not names, IDs or numbers.
-        return max(0.0, base - 0.4 * s("person") - 0.3 * s("address"))
+        return max(0.0, base - 0.2 * s("person") - 0.2 * s("address"))
     if t == "code":
         kind = _code_kind(f)
         if kind == "plate":
@@ -178,7 +191,11 @@ def value_fit(p: ColumnProfile | None, f: FieldSpec) -> float | None:
             return s("ip")
         if kind == "mac":
             return max(s("mac"), 0.6 * s("codelike"))
-        generic = max(s("codelike"), 0.6 * max(0.0, s("cjk") - s("person") - s("org")))
+        generic = max(
+            s("codelike"),
+            s("docno"),
+            0.6 * max(0.0, s("cjk") - s("person") - s("org") - s("docno")),
+        )
         penalty = (
             0.6 * idl
             + 0.6 * s("uscc")
@@ -225,11 +242,25 @@ def _spelling(text: str) -> str:
     return normalise_header(text)  # half-width, no spaces, lower case
 
 
+_SPELLINGS: dict[int, tuple[FieldSpec, frozenset[str]]] = {}
+
+
+def _enum_spellings(f: FieldSpec) -> frozenset[str]:
+    """Every spelling of an enum's values, normalised (kept per field object: the catalogue is
+    loaded once)."""
+    got = _SPELLINGS.get(id(f))
+    if got is None or got[0] is not f:
+        known: set[str] = set()
+        for canon, spellings in (f.values or {}).items():
+            known.add(_spelling(canon))
+            known.update(_spelling(sp) for sp in spellings)
+        got = (f, frozenset(known))
+        _SPELLINGS[id(f)] = got
+    return got[1]
+
+
 def _enum_fit(p: ColumnProfile, f: FieldSpec) -> float:
-    known: set[str] = set()
-    for canon, spellings in (f.values or {}).items():
-        known.add(_spelling(canon))
-        known.update(_spelling(sp) for sp in spellings)
+    known = _enum_spellings(f)
     hit = sum(n for v, n in p.top if _spelling(v) in known)
     vocab = hit / p.n if p.n else 0.0
     shape = 0.55 if p.small_set else 0.35 if p.distinct <= 30 and p.unique_ratio < 0.5 else 0.0
@@ -268,8 +299,11 @@ def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | No
             weight = 0.6
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
     score = 0.5 * fit + 0.5 * h
-    if fit < 0.5:  # values that contradict the type cancel the header
-        score *= fit / 0.5
+    # Values that contradict the type cancel the header (text, codes and vocabularies are
+    # looser types: only values far from them count against).
+    floor = 0.5 if f.type in _SPECIFIC_TYPES or f.type == "name" else 0.3
+    if fit < floor:
+        score *= fit / floor
     return _Cell(score, match, fit)
 
 
@@ -419,10 +453,13 @@ def column_weights(
                 if v is not None and v >= 0.6 and f.type != "text":
                     best_v = max(best_v, v)
             vs[d] = best_v
-        h_total = sum(x * x for x in hs.values())
+        # Only clear header evidence counts towards pointing at a dataset: a shared ending
+        # (日期) with a dozen date fields must not dilute an exact wording of one.
+        clear = {d: max(0.0, x - 0.5) ** 2 for d, x in hs.items()}
+        h_total = sum(clear.values())
         v_total = sum(vs.values())
         for d in specs:
-            u_h = hs[d] * hs[d] / h_total if h_total else 0.0
+            u_h = clear[d] / h_total if h_total else 0.0
             u_v = vs[d] / v_total if v_total else 0.0
             out[d][h] = 0.15 + max(u_h, 0.5 * u_v)
     return out
