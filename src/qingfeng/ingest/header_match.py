@@ -148,6 +148,9 @@ class FieldNames:
     """Everything a header may be compared with, for one field."""
 
     chinese: tuple[str, ...]  # normalised zh and synonyms (and name)
+    # Role words the field's own wordings put before a shorter wording of it: 成员 in
+    # 成员身份证号 (成员 + 身份证号). A field with such words is a role-specific field.
+    qualifiers: frozenset[str]
     pinyin: tuple[tuple[str, str, float], ...]  # (initials, source wording, weight)
     english: tuple[frozenset[str], ...]
 
@@ -183,8 +186,15 @@ def _names(key: FieldKey) -> FieldNames:
                 pinyin[key] = (ending, weight)
     english = {english_tokens(name), english_tokens(en)}
     english |= {english_tokens(h) for h in header_names if h.isascii()}
+    qualifiers = frozenset(
+        long_[: -len(short)]
+        for long_ in chinese
+        for short in chinese
+        if len(short) >= 2 and long_ != short and long_.endswith(short) and _han(long_)
+    )
     return FieldNames(
         chinese=chinese,
+        qualifiers=qualifiers,
         pinyin=tuple((k, w, s) for k, (w, s) in pinyin.items()),
         english=tuple(t for t in english if t),
     )
@@ -200,6 +210,14 @@ def _chinese_match(h: str, names: FieldNames) -> HeaderMatch:
         short, long_ = (h, word) if len(h) <= len(word) else (word, h)
         if len(short) >= 2 and short in long_:
             m = HeaderMatch(0.55 + 0.4 * len(short) / len(long_), CONTAINS, word)
+            if long_ == h and h.endswith(word) and names.qualifiers:
+                # The header puts a role before a wording of the field: the field's own role
+                # (成员 for the member's ID) confirms it, another role (申请人) contradicts it.
+                role = h[: -len(word)]
+                if role in names.qualifiers:
+                    m = HeaderMatch(0.95, CONTAINS, role + word)
+                else:
+                    m = HeaderMatch(m.score * 0.6, CONTAINS, word)
         else:
             m = _similar(h, word)
         if m.score > best.score:

@@ -115,6 +115,9 @@ class Proposal:
     draft: Mapping | None = None
     # Required field -> headers that might fill it (best first), for each gap of the draft.
     gaps: dict[str, list[str]] = field(default_factory=dict)
+    # Other datasets that the columns `mapping` leaves unused fill on their own (a member roster
+    # repeating its household's columns): the table may carry several datasets.
+    also: tuple[str, ...] = ()
 
     def comments(self) -> list[str]:
         """The evidence, gaps and doubts as lines for a person (YAML comments of a draft)."""
@@ -337,14 +340,16 @@ def propose(
     closest = fits[0]
     if not complete or closest.score > complete[0].score * TIE:
         ds = closest.dataset
-        if not any(e.score >= REQUIRED_MIN for e in closest.evidence.values()):
-            p = Proposal(
-                None,
+        if not _fills_some_required(specs[ds], closest, mappings[ds]):
+            # Not even one required field of the closest dataset: nothing is recognised (the
+            # draft is kept for a form where a person picks the dataset).
+            p = draft_of(closest, mapping=None, reason="")
+            p.reason = (
                 "无法识别数据集：表头与任何标准数据集都不匹配，已跳过 "
                 "/ unrecognised: the headers match "
-                "no standard dataset; skipped (use --dataset ID or write a mapping)",
-                candidates=candidates,
+                "no standard dataset; skipped (use --dataset ID or write a mapping)"
             )
+            p.doubts = tuple(confident_fit(closest, None))
             return p
         p = draft_of(closest, mapping=None, reason="")
         need = _gap_text(p.gaps)
@@ -373,14 +378,40 @@ def propose(
     # fields is less likely to be it.
     runner_up = max((f.score * (1.0 if f.complete else 0.85) for f in others), default=None)
     doubts = confident_fit(best, runner_up)
+    also = tuple(f.dataset for f in others if _fills_the_rest(best, f))
+    for d in also:
+        doubts.append(
+            f"其余的列另成 {d} / the columns left over also make a {d} table: "
+            + "、".join(_left_over(best, next(f for f in others if f.dataset == d)))
+        )
     m = mappings[best.dataset]
     return draft_of(
         best,
         mapping=m,
-        reason=f"{m.dataset}: {len(m.field_columns())} fields mapped",
+        reason=f"{m.dataset}: {len(m.field_columns())} fields mapped"
+        + (f"; also fits {', '.join(also)}" if also else ""),
         confident=not doubts,
         doubts=tuple(doubts),
+        also=also,
     )
+
+
+def _fills_some_required(spec: DatasetSpec, fit: Fit, mapping: Mapping) -> bool:
+    required = [[f.name] for f in spec.fields if f.required] + list(spec.require_one_of)
+    filled = {e.field for e in fit.evidence.values() if e.score >= REQUIRED_MIN}
+    filled |= set(mapping.constants)
+    return any(filled.intersection(group) for group in required)
+
+
+def _left_over(best: Fit, other: Fit) -> list[str]:
+    """Columns `other` puts on a field with clear evidence that `best` leaves unused."""
+    return [h for h, e in other.evidence.items() if best.columns.get(h) is None and e.score >= 0.6]
+
+
+def _fills_the_rest(best: Fit, other: Fit) -> bool:
+    """Does `other` make a table of its own from the columns `best` does not use (plus shared
+    key columns)? Two such columns or more, `other` complete."""
+    return other.complete and len(_left_over(best, other)) >= 2
 
 
 # --------------------------------------------------------------------------- storage

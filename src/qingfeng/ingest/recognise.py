@@ -148,12 +148,7 @@ def value_fit(p: ColumnProfile | None, f: FieldSpec) -> float | None:
 
 
 def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
-    # A few values repeated are a vocabulary, not a list of people, even when they look like
-    # names (高龄补贴 starts with the surname 高).
-    person = p.share("person") * (0.3 if p.small_set else 1.0)
-
-    def s(kind: str) -> float:
-        return person if kind == "person" else p.share(kind)
+    s = p.share
 
     idl = s("id_shape")
     numeric_not_code = max(
@@ -167,7 +162,10 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
     if t == "name":
         return min(1.0, max(s("person"), 0.85 * (s("person") + s("org"))))
     if t == "text":
-        base = max(0.0, s("cjk") - s("plate") - s("person") * 0.3)
+        # A few values repeated are a vocabulary, not a list of people, even when they look
+        # like names.
+        person = s("person") * (0.3 if p.small_set else 1.0)
+        base = max(0.0, s("cjk") - s("plate") - person * 0.3)
         kind = _text_kind(f)
         if kind == "address":
             return 0.3 * base + 0.7 * s("address")
@@ -178,7 +176,7 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
         if kind == "org":
             return 0.35 * base + 0.65 * s("org")
         # Plain text: words, not names, IDs or numbers.
-        return max(0.0, base - 0.2 * s("person") - 0.2 * s("address"))
+        return max(0.0, base - 0.2 * person - 0.2 * s("address"))
     if t == "code":
         kind = _code_kind(f)
         if kind == "plate":
@@ -294,9 +292,24 @@ def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | No
     if fit is None:
         return _Cell(0.9 * h, match, fit)
     if h == 0:
-        weight = 1.0 if f.type in _SPECIFIC_TYPES or _code_kind(f) != "code" else 0.7
-        if f.type == "enum" and fit < 0.6:
-            weight = 0.6
+        # Values alone are trusted for kinds only a few fields have (IDs, dates, plates, a
+        # vocabulary of the field's own values, unique record numbers); less for plain text.
+        specific = (
+            f.type in _SPECIFIC_TYPES
+            or (f.type == "code" and _code_kind(f) != "code")
+            or (f.type == "enum" and fit >= 0.8)
+            or (
+                f.type == "code"
+                and f.role == "record_key"
+                and p is not None
+                and p.unique_ratio >= 0.95
+            )
+        )
+        if f.sensitivity == "prohibited" or f.type == "text":
+            # Free text says too little to choose among text fields (a vehicle type or a
+            # category?), and a prohibited field is never guessed.
+            return _Cell(0.0, match, fit)
+        weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
     score = 0.5 * fit + 0.5 * h
     # Values that contradict the type cancel the header (text, codes and vocabularies are
@@ -425,8 +438,10 @@ def suggest(
         if columns.get(h) not in (None, field_name):
             continue
         c = cell(h, f, profiles.get(h))
-        if c.score > 0.1:
-            scored.append((c.score, h))
+        # The header alone counts too: the values may be what keeps the column off the field.
+        score = max(c.score, 0.5 * c.match.score)
+        if score > 0.1:
+            scored.append((score, h))
     scored.sort(key=lambda x: -x[0])
     return [h for _, h in scored[:limit]]
 
@@ -455,13 +470,13 @@ def column_weights(
             vs[d] = best_v
         # Only clear header evidence counts towards pointing at a dataset: a shared ending
         # (日期) with a dozen date fields must not dilute an exact wording of one.
-        clear = {d: max(0.0, x - 0.5) ** 2 for d, x in hs.items()}
+        clear = {d: max(0.0, x - 0.45) ** 2 for d, x in hs.items()}
         h_total = sum(clear.values())
         v_total = sum(vs.values())
         for d in specs:
             u_h = clear[d] / h_total if h_total else 0.0
             u_v = vs[d] / v_total if v_total else 0.0
-            out[d][h] = 0.15 + max(u_h, 0.5 * u_v)
+            out[d][h] = 0.35 + max(u_h, 0.5 * u_v)
     return out
 
 
