@@ -115,6 +115,9 @@ class Proposal:
     draft: Mapping | None = None
     # Required field -> headers that might fill it (best first), for each gap of the draft.
     gaps: dict[str, list[str]] = field(default_factory=dict)
+    # False when no dataset has even one required field in the table (the draft is then only a
+    # starting point for a person who picks the dataset).
+    recognised: bool = True
     # Other datasets that the columns `mapping` leaves unused fill on their own (a member roster
     # repeating its household's columns): the table may carry several datasets.
     also: tuple[str, ...] = ()
@@ -306,6 +309,7 @@ def propose(
             "无法识别数据集：表头与任何标准数据集都不匹配，已跳过 "
             "/ unrecognised: the headers match "
             "no standard dataset; skipped (use --dataset ID or write a mapping)",
+            recognised=False,
         )
 
     def draft_of(fit: Fit, **kw: object) -> Proposal:
@@ -350,6 +354,7 @@ def propose(
                 "no standard dataset; skipped (use --dataset ID or write a mapping)"
             )
             p.doubts = tuple(confident_fit(closest, None))
+            p.recognised = False
             return p
         p = draft_of(closest, mapping=None, reason="")
         need = _gap_text(p.gaps)

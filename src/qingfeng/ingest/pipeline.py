@@ -256,7 +256,7 @@ def _ingest_source(
         if proposal.mapping is None:
             rep.status, rep.message = UNRECOGNISED, proposal.reason
             rep.unmapped_headers = list(src.headers)
-            if proposal.draft is not None:
+            if proposal.draft is not None and proposal.recognised:
                 # The best the evidence allows, for a person to finish: never ingested as is.
                 path = save_mapping(
                     settings.mappings_dir, proposal.draft, comments=proposal.comments()

@@ -38,6 +38,16 @@ SURNAMES = (
     "来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎"
     "勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
+
+def _with_traditional(chars: str) -> str:
+    """The surnames and their traditional forms (names in files are often traditional)."""
+    import opencc
+
+    traditional = opencc.OpenCC("s2t").convert(chars)
+    return "".join(dict.fromkeys(chars + traditional))
+
+
+SURNAMES = _with_traditional(SURNAMES)
 COMPOUND_SURNAMES = (
     "欧阳",
     "司马",
