@@ -90,9 +90,16 @@ def test_upload_shows_the_mapping_and_ingests_only_after_confirmation(world):
 
 def test_unrecognised_and_malformed_files_are_refused_and_not_kept(world):
     client = sign_in(client_for(world), "data")
-    r = _upload(client, "购物清单.csv", _csv_bytes([["商品", "数量"], ["苹果", "3"]]))
-    assert r.status_code == 400 and 'data-testid="upload-error"' in r.text
+    # An unrecognised table is still shown as the mapping form: the person must choose the
+    # dataset, nothing is ingested until then, and cancelling deletes the file.
+    r = _upload(client, "购物清单.csv", _csv_bytes([["商品", "颜色"], ["苹果", "红"]]))
+    assert r.status_code == 200 and 'data-testid="mapping-table"' in r.text
     assert "无法识别数据集" in r.text
+    token, values = _token(r.text), _form(r.text)
+    assert values["t0-dataset"] == ""
+    refused = client.post(f"/data/upload/{token}/confirm", data=values)
+    assert refused.status_code == 400 and "请选择数据集" in refused.text
+    client.post(f"/data/upload/{token}/cancel", data={"csrf_token": values["csrf_token"]})
     r = _upload(client, "说明.pdf", b"%PDF-1.4")
     assert r.status_code == 400 and "不是支持的文件类型" in r.text
     r = _upload(client, "坏表.xlsx", b"this is not a workbook")
@@ -248,20 +255,22 @@ def test_changing_the_dataset_offers_its_fields_and_its_own_proposal(world):
     token = _token(r.text)
     values = _form(r.text)
     assert values["t0-dataset"] == "deaths"
-    values["t0-dataset"] = "household_registry"
+    values["t0-dataset"] = "medical_claims"
     swapped = client.post(
         f"/data/upload/{token}/edit?table=0",
         data=values,
         headers={"HX-Request": "true", "X-CSRF-Token": values["csrf_token"]},
     )
     assert swapped.status_code == 200
-    assert 'name="t0-shown" value="household_registry"' in swapped.text
-    assert 'value="household_no"' in swapped.text and 'value="death_date"' not in swapped.text
-    # household_registry needs a status no header gives: said at once.
-    assert "必填字段未映射" in swapped.text and "status" in swapped.text
+    assert 'name="t0-shown" value="medical_claims"' in swapped.text
+    assert 'value="hospital"' in swapped.text and 'value="death_date"' not in swapped.text
+    # The new dataset's own proposal: the ID column is its ID; the settlement number that
+    # medical_claims needs is in no header, which is said at once.
     back = _form('data-testid="mapping-form"' + swapped.text + "</form>" + r.text)
+    assert back["t0-c1"] == "id_no"
+    assert "必填字段未映射" in swapped.text and "claim_no" in swapped.text
     back["t0-dataset"] = "deaths"
-    back["t0-shown"] = "household_registry"
+    back["t0-shown"] = "medical_claims"
     again = client.post(f"/data/upload/{token}/confirm", data=back)
     assert again.status_code == 400  # the dataset just changed: its fields are shown to check
     assert "已改为数据集 deaths" in again.text

@@ -39,6 +39,7 @@ SURNAMES = (
     "勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
 
+
 def _with_traditional(chars: str) -> str:
     """The surnames and their traditional forms (names in files are often traditional)."""
     import opencc
