@@ -119,12 +119,27 @@ def _han(text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
+def _letters(text: str) -> tuple[str, ...]:
+    """One pinyin initial per character of `text` (read as a phrase, so 银行 is yh), '' for a
+    character that is not Chinese."""
+    out: list[str] = []
+    for ch, py in zip(text, _per_char(text), strict=True):
+        out.append(py[:1] if _han(ch) else re.sub(r"[^a-z0-9]", "", ch.lower()))
+    return tuple(out)
+
+
+def _per_char(text: str) -> list[str]:
+    readings: list[str] = []
+    for part in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)):
+        readings.append(part)
+    if len(readings) != len(text):  # a run pypinyin did not split: fall back to characters
+        readings = [lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0] for ch in text]
+    return readings
+
+
 def initials(text: str) -> str:
     """Pinyin initials of the Chinese characters of `text` (letters and digits kept as they are)."""
-    out = []
-    for part in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default"):
-        out.append(re.sub(r"[^a-z0-9]", "", part.lower()))
-    return "".join(out)
+    return "".join(_letters(text))
 
 
 def english_tokens(text: str) -> frozenset[str]:
@@ -148,10 +163,10 @@ class FieldNames:
     """Everything a header may be compared with, for one field."""
 
     chinese: tuple[str, ...]  # normalised zh and synonyms (and name)
+    chars: tuple[frozenset[str], ...]  # the characters of each wording, to skip unrelated ones
     # Role words the field's own wordings put before a shorter wording of it: 成员 in
     # 成员身份证号 (成员 + 身份证号). A field with such words is a role-specific field.
     qualifiers: frozenset[str]
-    pinyin: tuple[tuple[str, str, float], ...]  # (initials, source wording, weight)
     english: tuple[frozenset[str], ...]
 
 
@@ -168,22 +183,6 @@ def _names(key: FieldKey) -> FieldNames:
     name, zh, en, synonyms = key
     header_names = [name, zh, *synonyms]
     chinese = tuple(dict.fromkeys(normalise_header(h) for h in header_names if h))
-    pinyin: dict[str, tuple[str, float]] = {}
-    for word in chinese:
-        if not _han(word):
-            continue
-        # The whole wording, then its endings of two characters or more: codes name the
-        # attribute (身份证明号码) without the role before it (所有人), at a lower weight.
-        for start in range(0, len(word) - 1):
-            ending = word[start:]
-            if not _han(ending[0]):
-                continue
-            key = initials(ending)
-            if len(key) < 2:
-                continue
-            weight = 1.0 if start == 0 else 0.55 + 0.35 * len(ending) / len(word)
-            if key not in pinyin or pinyin[key][1] < weight:
-                pinyin[key] = (ending, weight)
     english = {english_tokens(name), english_tokens(en)}
     english |= {english_tokens(h) for h in header_names if h.isascii()}
     qualifiers = frozenset(
@@ -194,16 +193,40 @@ def _names(key: FieldKey) -> FieldNames:
     )
     return FieldNames(
         chinese=chinese,
+        chars=tuple(frozenset(w) for w in chinese),
         qualifiers=qualifiers,
-        pinyin=tuple((k, w, s) for k, (w, s) in pinyin.items()),
         english=tuple(t for t in english if t),
     )
 
 
+@lru_cache(maxsize=2048)
+def _pinyin(key: FieldKey) -> tuple[tuple[str, str, float], ...]:
+    """(initials, wording, weight) of each Chinese wording of a field and of its endings of two
+    characters or more: codes name the attribute (身份证明号码) without the role before it
+    (所有人), at a lower weight. Computed only when an ASCII header needs it."""
+    pinyin: dict[str, tuple[str, float]] = {}
+    for word in _names(key).chinese:
+        if not _han(word):
+            continue
+        letters = _letters(word)
+        for start in range(0, len(word) - 1):
+            ending = word[start:]
+            if not _han(ending[0]):
+                continue
+            code = "".join(letters[start:])
+            if len(code) < 2:
+                continue
+            weight = 1.0 if start == 0 else 0.55 + 0.35 * len(ending) / len(word)
+            if code not in pinyin or pinyin[code][1] < weight:
+                pinyin[code] = (ending, weight)
+    return tuple((k, w, s) for k, (w, s) in pinyin.items())
+
+
 def _chinese_match(h: str, names: FieldNames) -> HeaderMatch:
     best = NO_MATCH
-    for word in names.chinese:
-        if not word:
+    seen = frozenset(h)
+    for word, chars in zip(names.chinese, names.chars, strict=True):
+        if not word or not seen & chars:
             continue
         if h == word:
             return HeaderMatch(1.0, SYNONYM, word)
@@ -244,12 +267,12 @@ def _similar(h: str, word: str) -> HeaderMatch:
     return HeaderMatch(0.85 * ratio, SIMILAR, word) if ratio >= 0.5 else NO_MATCH
 
 
-def _code_match(header: str, names: FieldNames) -> HeaderMatch:
+def _code_match(header: str, key_: FieldKey, names: FieldNames) -> HeaderMatch:
     """An ASCII header: pinyin initials of a Chinese wording, or English words."""
     best = NO_MATCH
     key = re.sub(r"[^a-z0-9]", "", header.lower())
     if len(key) >= 2 and key.isalpha():
-        for code, word, weight in names.pinyin:
+        for code, word, weight in _pinyin(key_):
             if key == code:
                 m = HeaderMatch(0.95 * weight, PINYIN, word)
                 if m.score > best.score:
@@ -282,4 +305,4 @@ def _match(header: str, key: FieldKey) -> HeaderMatch:
         return HeaderMatch(1.0, SYNONYM, h)
     if _han(h):
         return _chinese_match(h, names)
-    return _code_match(header, names)
+    return _code_match(header, key, names)

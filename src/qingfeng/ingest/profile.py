@@ -194,6 +194,17 @@ class ColumnProfile:
     # every field of every dataset).
     fits: dict[object, float | None] = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def spelled_top(self) -> list[tuple[str, int]]:
+        """`top` with each value as headers are compared (half-width, no spaces, lower case)."""
+        got = self.fits.get("spelled_top")
+        if got is None:
+            from qingfeng.catalogue import normalise_header
+
+            got = [(normalise_header(v), n) for v, n in self.top]
+            self.fits["spelled_top"] = got  # type: ignore[assignment]
+        return got  # type: ignore[return-value]
+
     def share(self, kind: str) -> float:
         return self.shares.get(kind, 0.0)
 

@@ -259,7 +259,7 @@ def _enum_spellings(f: FieldSpec) -> frozenset[str]:
 
 def _enum_fit(p: ColumnProfile, f: FieldSpec) -> float:
     known = _enum_spellings(f)
-    hit = sum(n for v, n in p.top if _spelling(v) in known)
+    hit = sum(n for v, n in p.spelled_top if v in known)
     vocab = hit / p.n if p.n else 0.0
     shape = 0.55 if p.small_set else 0.35 if p.distinct <= 30 and p.unique_ratio < 0.5 else 0.0
     if s_generic_codes(p):
