@@ -356,3 +356,28 @@ def test_editing_needs_the_token_the_role_and_the_uploader(world):
         == 404
     )
     assert not (world.settings.lake_dir / "_catalogue.json").exists()
+
+
+def test_the_form_shows_the_evidence_of_a_file_of_data_element_codes(world):
+    """Headers the catalogue never wrote (national data-element codes): the form proposes the
+    dataset, shows why each column got its field, and the candidate datasets with scores."""
+    from recognise_data import date, person, plate, resident_id, table
+
+    client = sign_in(client_for(world), "data")
+    rows = table(
+        [("HPHM", plate), ("SFZMHM", resident_id), ("SYR", person), ("CCDJRQ", date)], rows=30
+    )
+    r = _upload(client, "jdc.csv", _csv_bytes(rows))
+    assert r.status_code == 200, r.text
+    values = _form(r.text)
+    assert values["t0-dataset"] == "vehicles"
+    assert [values[f"t0-c{j}"] for j in range(4)] == [
+        "plate_no",
+        "owner_id_no",
+        "owner_name",
+        "register_date",
+    ]
+    evidence = re.findall(r'data-testid="field-evidence">([^<]*)<', r.text)
+    assert "pinyin ~ 号牌号码" in evidence[0] and "values plate 100%" in evidence[0]
+    assert "pinyin ~ 身份证明号码" in evidence[1]
+    assert 'data-testid="candidates"' in r.text and "vehicles" in r.text

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
@@ -128,10 +129,14 @@ def _letters(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _keep_each(chars: str) -> list[str]:
+    return list(chars)
+
+
 def _per_char(text: str) -> list[str]:
-    readings: list[str] = []
-    for part in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)):
-        readings.append(part)
+    # Characters without a reading come back one by one, so readings line up with `text`.
+    errors: Any = _keep_each
+    readings = list(lazy_pinyin(text, style=Style.NORMAL, errors=errors))
     if len(readings) != len(text):  # a run pypinyin did not split: fall back to characters
         readings = [lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0] for ch in text]
     return readings

@@ -193,17 +193,16 @@ class ColumnProfile:
     # Value fit per field, memoised by qingfeng.ingest.recognise (a profile is fitted against
     # every field of every dataset).
     fits: dict[object, float | None] = field(default_factory=dict, repr=False, compare=False)
+    _spelled: list[tuple[str, int]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def spelled_top(self) -> list[tuple[str, int]]:
         """`top` with each value as headers are compared (half-width, no spaces, lower case)."""
-        got = self.fits.get("spelled_top")
-        if got is None:
+        if self._spelled is None:
             from qingfeng.catalogue import normalise_header
 
-            got = [(normalise_header(v), n) for v, n in self.top]
-            self.fits["spelled_top"] = got  # type: ignore[assignment]
-        return got  # type: ignore[return-value]
+            self._spelled = [(normalise_header(v), n) for v, n in self.top]
+        return self._spelled
 
     def share(self, kind: str) -> float:
         return self.shares.get(kind, 0.0)
