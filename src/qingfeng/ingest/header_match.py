@@ -247,7 +247,7 @@ def _chinese_match(h: str, names: FieldNames) -> HeaderMatch:
                 else:
                     m = HeaderMatch(m.score * 0.6, CONTAINS, word)
         else:
-            m = _similar(h, word)
+            m = _similar(h, word, names.qualifiers)
         if m.score > best.score:
             best = m
     return best
@@ -260,14 +260,25 @@ def _common_suffix(a: str, b: str) -> int:
     return n
 
 
-def _similar(h: str, word: str) -> HeaderMatch:
+def _similar(h: str, word: str, qualifiers: frozenset[str] = frozenset()) -> HeaderMatch:
     """Similarity on characters. Headers ending in the same word (日期, 号码, 姓名) name the same
     kind of value, which the values already tell; what is left before it names the role
     (出生 or 死亡 日期), so that part decides."""
     tail = _common_suffix(h, word)
     if tail >= 2:
         role = SequenceMatcher(None, h[:-tail], word[:-tail], autojunk=False).ratio()
-        return HeaderMatch(0.3 + 0.55 * role, SIMILAR, word)
+        # A long shared ending (…餐地点) says more than a bare type word (日期).
+        shared = max(0.0, tail / max(len(h), len(word)) - 0.5)
+        return HeaderMatch(min(0.95, 0.3 + 0.55 * role + 0.5 * shared), SIMILAR, word)
+    head = _common_suffix(h[::-1], word[::-1])
+    attr = SequenceMatcher(None, h[head:], word[head:], autojunk=False).ratio()
+    if head >= 2 and h[:head] in qualifiers and attr > 0:
+        # The field's own role word first (成员…): the rest is the attribute, said in other words.
+        return HeaderMatch(0.5 + 0.4 * attr, SIMILAR, word)
+    if head >= 2 and len(h) > head and len(word) > head:
+        # The same subject (接待…) with another attribute after it (对象 or 事由): the
+        # attribute decides.
+        return HeaderMatch(0.15 + 0.6 * attr, SIMILAR, word)
     ratio = SequenceMatcher(None, h, word, autojunk=False).ratio()
     return HeaderMatch(0.85 * ratio, SIMILAR, word) if ratio >= 0.5 else NO_MATCH
 

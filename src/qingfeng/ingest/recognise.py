@@ -230,7 +230,8 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
     if t == "phone":
         return s("phone")
     if t == "boolean":
-        return max(s("yes_no"), 0.6 if p.small_set and p.distinct <= 2 else 0.0)
+        two_codes = p.small_set and p.distinct <= 2 and p.avg_len <= 2
+        return max(s("yes_no"), 0.6 if two_codes else 0.0)
     if t == "enum":
         return _enum_fit(p, f)
     return s("cjk")  # period-like or anything new: plain text
@@ -311,6 +312,9 @@ def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | No
             return _Cell(0.0, match, fit)
         weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
+    if f.type == "text":
+        # Any Chinese words fit a text field: the header must say which one.
+        return _Cell(0.35 * fit + 0.65 * h if h >= 0.3 else 0.0, match, fit)
     score = 0.5 * fit + 0.5 * h
     # Values that contradict the type cancel the header (text, codes and vocabularies are
     # looser types: only values far from them count against).
