@@ -147,7 +147,9 @@ KINDS: dict[str, str] = {
     "division": f"regexp_full_match(v, '({_PROVINCES})[0-9]{{4}}([0-9]{{3}}([0-9]{{3}})?)?')",
     "date": f"CASE WHEN {_STARTS_YEAR} AND NOT regexp_full_match(v, '[0-9]{{1,7}}|[0-9]{{9,}}') "
     "THEN [qf_date_ok(qf_date_p(x)) for x in [qf_date_t(v)]][1] IS NOT NULL END",
+    # A time of day other than midnight (spreadsheets write every date cell as 00:00:00).
     "time": f"CASE WHEN {_STARTS_YEAR} AND regexp_matches(v, '[0-9][:时点][0-9]|^[0-9]{{14}}$') "
+    "AND NOT regexp_matches(v, '[ T]00:00(:00(\\.0+)?)?$|000000$') "
     "THEN [qf_ts_ok(qf_ts_p(x)) for x in [qf_ts_t(v)]][1] IS NOT NULL END",
     "period": f"CASE WHEN {_STARTS_YEAR} AND length(v) <= 12 "
     "AND NOT regexp_matches(v, '[0-9]{8}|日|[0-9][-/.][0-9]{1,2}[-/.][0-9]') "
