@@ -90,9 +90,16 @@ def test_upload_shows_the_mapping_and_ingests_only_after_confirmation(world):
 
 def test_unrecognised_and_malformed_files_are_refused_and_not_kept(world):
     client = sign_in(client_for(world), "data")
-    r = _upload(client, "购物清单.csv", _csv_bytes([["商品", "数量"], ["苹果", "3"]]))
-    assert r.status_code == 400 and 'data-testid="upload-error"' in r.text
+    # An unrecognised table is still shown as the mapping form: the person must choose the
+    # dataset, nothing is ingested until then, and cancelling deletes the file.
+    r = _upload(client, "购物清单.csv", _csv_bytes([["商品", "颜色"], ["苹果", "红"]]))
+    assert r.status_code == 200 and 'data-testid="mapping-table"' in r.text
     assert "无法识别数据集" in r.text
+    token, values = _token(r.text), _form(r.text)
+    assert values["t0-dataset"] == ""
+    refused = client.post(f"/data/upload/{token}/confirm", data=values)
+    assert refused.status_code == 400 and "请选择数据集" in refused.text
+    client.post(f"/data/upload/{token}/cancel", data={"csrf_token": values["csrf_token"]})
     r = _upload(client, "说明.pdf", b"%PDF-1.4")
     assert r.status_code == 400 and "不是支持的文件类型" in r.text
     r = _upload(client, "坏表.xlsx", b"this is not a workbook")
@@ -248,20 +255,22 @@ def test_changing_the_dataset_offers_its_fields_and_its_own_proposal(world):
     token = _token(r.text)
     values = _form(r.text)
     assert values["t0-dataset"] == "deaths"
-    values["t0-dataset"] = "household_registry"
+    values["t0-dataset"] = "medical_claims"
     swapped = client.post(
         f"/data/upload/{token}/edit?table=0",
         data=values,
         headers={"HX-Request": "true", "X-CSRF-Token": values["csrf_token"]},
     )
     assert swapped.status_code == 200
-    assert 'name="t0-shown" value="household_registry"' in swapped.text
-    assert 'value="household_no"' in swapped.text and 'value="death_date"' not in swapped.text
-    # household_registry needs a status no header gives: said at once.
-    assert "必填字段未映射" in swapped.text and "status" in swapped.text
+    assert 'name="t0-shown" value="medical_claims"' in swapped.text
+    assert 'value="hospital"' in swapped.text and 'value="death_date"' not in swapped.text
+    # The new dataset's own proposal: the ID column is its ID; the settlement number that
+    # medical_claims needs is in no header, which is said at once.
     back = _form('data-testid="mapping-form"' + swapped.text + "</form>" + r.text)
+    assert back["t0-c1"] == "id_no"
+    assert "必填字段未映射" in swapped.text and "claim_no" in swapped.text
     back["t0-dataset"] = "deaths"
-    back["t0-shown"] = "household_registry"
+    back["t0-shown"] = "medical_claims"
     again = client.post(f"/data/upload/{token}/confirm", data=back)
     assert again.status_code == 400  # the dataset just changed: its fields are shown to check
     assert "已改为数据集 deaths" in again.text
@@ -347,3 +356,28 @@ def test_editing_needs_the_token_the_role_and_the_uploader(world):
         == 404
     )
     assert not (world.settings.lake_dir / "_catalogue.json").exists()
+
+
+def test_the_form_shows_the_evidence_of_a_file_of_data_element_codes(world):
+    """Headers the catalogue never wrote (national data-element codes): the form proposes the
+    dataset, shows why each column got its field, and the candidate datasets with scores."""
+    from recognise_data import date, person, plate, resident_id, table
+
+    client = sign_in(client_for(world), "data")
+    rows = table(
+        [("HPHM", plate), ("SFZMHM", resident_id), ("SYR", person), ("CCDJRQ", date)], rows=30
+    )
+    r = _upload(client, "jdc.csv", _csv_bytes(rows))
+    assert r.status_code == 200, r.text
+    values = _form(r.text)
+    assert values["t0-dataset"] == "vehicles"
+    assert [values[f"t0-c{j}"] for j in range(4)] == [
+        "plate_no",
+        "owner_id_no",
+        "owner_name",
+        "register_date",
+    ]
+    evidence = re.findall(r'data-testid="field-evidence">([^<]*)<', r.text)
+    assert "pinyin ~ 号牌号码" in evidence[0] and "values plate 100%" in evidence[0]
+    assert "pinyin ~ 身份证明号码" in evidence[1]
+    assert 'data-testid="candidates"' in r.text and "vehicles" in r.text

@@ -2,15 +2,14 @@
 
 A mapping is stored in `<workspace>/sources/mappings/<dataset>-<hash>.yaml`. It applies to every
 file with the same set of headers, so next month's export re-uses it; a person may edit it.
-Recognition is by exact header synonyms only (after removing spaces, full-width forms and unit
-suffixes), weighted by how specific each header is: a file whose headers do not identify one
-dataset is reported, never guessed.
+Recognition weighs evidence from the values and the headers (qingfeng.ingest.recognise): what
+the sampled values are decides a column's type, what its header says decides its role. A file the
+evidence does not clearly place is reported with a draft of its mapping, never guessed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,16 @@ import yaml
 
 from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue, normalise_header
 from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.profile import ColumnProfile, profile_samples
+from qingfeng.ingest.recognise import (
+    MARGIN,
+    REQUIRED_MIN,
+    TIE,
+    FieldEvidence,
+    Fit,
+    fit_dataset,
+    rank_datasets,
+)
 
 
 @dataclass
@@ -92,6 +101,16 @@ def _synonym_index(spec: DatasetSpec) -> dict[str, str]:
     return index
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A dataset the table might be, with how well the evidence fills it."""
+
+    dataset: str
+    score: float
+    complete: bool  # every required field filled well enough
+    missing: tuple[str, ...] = ()
+
+
 @dataclass
 class Proposal:
     mapping: Mapping | None
@@ -99,6 +118,44 @@ class Proposal:
     # When the headers fit several datasets equally: those datasets, the most complete first. The
     # CLI then asks for --dataset; the upload page asks the person to choose.
     rivals: tuple[str, ...] = ()
+    # The datasets the evidence fits, best first (at most five), with their scores.
+    candidates: tuple[Candidate, ...] = ()
+    # header -> why it was put on its field (for `mapping`, else for `draft`).
+    evidence: dict[str, FieldEvidence] = field(default_factory=dict)
+    # `mapping` may be accepted without a person: see `confident_fit`. `doubts` says why not.
+    confident: bool = False
+    doubts: tuple[str, ...] = ()
+    # The best mapping the evidence allows even when it is incomplete or ambiguous: a draft for a
+    # person to finish (the upload form, the draft mapping file).
+    draft: Mapping | None = None
+    # Required field -> headers that might fill it (best first), for each gap of the draft.
+    gaps: dict[str, list[str]] = field(default_factory=dict)
+    # False when no dataset has even one required field in the table (the draft is then only a
+    # starting point for a person who picks the dataset).
+    recognised: bool = True
+    # Other datasets that the columns `mapping` leaves unused fill on their own (a member roster
+    # repeating its household's columns): the table may carry several datasets.
+    also: tuple[str, ...] = ()
+
+    def comments(self) -> list[str]:
+        """The evidence, gaps and doubts as lines for a person (YAML comments of a draft)."""
+        lines = []
+        if self.candidates:
+            lines.append(
+                "候选数据集 / candidate datasets: "
+                + ", ".join(
+                    f"{c.dataset} {c.score:.2f}" + ("" if c.complete else " (incomplete)")
+                    for c in self.candidates
+                )
+            )
+        for d in self.doubts:
+            lines.append(f"存疑 / doubt: {d}")
+        for f, hs in self.gaps.items():
+            might = "、".join(hs) if hs else "无 / none"
+            lines.append(f"缺少必填字段 / missing required field {f}; 可能的列 / might be: {might}")
+        for h, e in self.evidence.items():
+            lines.append(f"{h} → {e.field}: {e.describe()}")
+        return lines
 
 
 def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str | None:
@@ -118,11 +175,36 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
     return None
 
 
-_CODE = re.compile(r"^\s*[1-9][0-9]{5}([0-9]{3}([0-9]{3})?)?\s*$")
+def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[str, ColumnProfile]:
+    return profile_samples({h: list((samples or {}).get(h, [])) for h in headers})
 
 
-def _looks_like_codes(values: list[str]) -> bool:
-    return bool(values) and sum(bool(_CODE.match(v)) for v in values) >= 0.9 * len(values)
+def _finish(spec: DatasetSpec, fit: Fit, headers: list[str], clues: list[str]) -> Mapping:
+    """The mapping of a fit: money units from the headers, required enums from the clues."""
+    units: dict[str, str] = {}
+    for h, fname in fit.columns.items():
+        if fname and spec.field(fname).type == "amount":
+            unit = header_unit(h)
+            if unit:
+                units[h] = unit
+    taken = {f for f in fit.columns.values() if f}
+    constants: dict[str, str] = {}
+    for f in spec.fields:
+        if f.required and f.name not in taken:
+            value = _constant_for(spec, f.name, clues)
+            if value:
+                constants[f.name] = value
+    if constants:  # a field given by the file name is no longer missing
+        fit.missing = [m for m in fit.missing if m not in constants]
+        for name in constants:
+            fit.suggestions.pop(name, None)
+    return Mapping(
+        dataset=spec.id,
+        headers=list(headers),
+        columns=dict(fit.columns),
+        constants=constants,
+        units=units,
+    )
 
 
 def map_headers(
@@ -130,35 +212,13 @@ def map_headers(
     headers: list[str],
     clues: list[str],
     samples: dict[str, list[str]] | None = None,
+    *,
+    profiles: dict[str, ColumnProfile] | None = None,
 ) -> Mapping:
-    index = _synonym_index(spec)
-    columns: dict[str, str | None] = {}
-    units: dict[str, str] = {}
-    taken: set[str] = set()
-    samples = samples or {}
-    for h in headers:
-        fname = index.get(normalise_header(h))
-        variant = spec.field(fname).code_variant if fname else None
-        if variant and variant not in taken and _looks_like_codes(samples.get(h, [])):
-            fname = variant  # e.g. 所属村（社区） holding division codes rather than names
-        if fname and fname not in taken:
-            columns[h] = fname
-            taken.add(fname)
-            if spec.field(fname).type == "amount":
-                unit = header_unit(h)
-                if unit:
-                    units[h] = unit
-        else:
-            columns[h] = None
-    constants: dict[str, str] = {}
-    for f in spec.fields:
-        if f.required and f.name not in taken:
-            value = _constant_for(spec, f.name, clues)
-            if value:
-                constants[f.name] = value
-    return Mapping(
-        dataset=spec.id, headers=list(headers), columns=columns, constants=constants, units=units
-    )
+    """The best mapping of `headers` onto `spec`'s fields, from the headers and sampled values."""
+    profiles = profiles if profiles is not None else _profiles(headers, samples)
+    fit = fit_dataset(spec, headers, profiles)
+    return _finish(spec, fit, headers, clues)
 
 
 def missing_required(spec: DatasetSpec, mapping: Mapping) -> list[str]:
@@ -187,16 +247,45 @@ def header_weights(headers: list[str], specs: dict[str, DatasetSpec]) -> dict[st
     return weights
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    evidence: float  # sum of the weights of the headers this dataset maps
-    mapped: int
-    mapping: Mapping
-    missing: list[str]
+def confident_fit(fit: Fit, runner_up: float | None) -> list[str]:
+    """Why accepting this fit without a person would be a guess (empty: it is confident).
 
-    @property
-    def rank(self) -> tuple[float, int]:
-        return (round(self.evidence, 9), self.mapped)
+    Confident means: every required field filled by a column whose values are of the field's
+    type (or, for a table without rows, whose header is a catalogue wording of it); no assigned
+    column whose values contradict its field; and, when the dataset was not given, the best
+    dataset ahead of the next by the factor MARGIN.
+    """
+    doubts: list[str] = []
+    if fit.missing:
+        doubts.append("缺少必填字段 / required fields missing: " + ", ".join(fit.missing))
+    for h, e in fit.evidence.items():
+        required = e.field in _required_names(fit.dataset)
+        if e.value_fit is None:
+            if required and e.header_kind != "synonym":
+                doubts.append(f"{h} → {e.field}: 无样本值 / no values to confirm the header")
+        elif e.value_fit < 0.5 and (required or e.header_kind == "none" or e.score < 0.4):
+            doubts.append(f"{h} → {e.field}: 取值不符 / values do not fit ({e.value_fit:.0%})")
+    if runner_up is not None and fit.score < MARGIN * runner_up:
+        doubts.append(
+            f"与次优数据集相差不大 / the next dataset scores close ({fit.score:.2f} vs "
+            f"{runner_up:.2f})"
+        )
+    return doubts
+
+
+def _required_names(dataset: str) -> set[str]:
+    spec = load_catalogue()[dataset]
+    names = {f.name for f in spec.fields if f.required}
+    for group in spec.require_one_of:
+        names.update(group)
+    return names
+
+
+def _gap_text(gaps: dict[str, list[str]]) -> str:
+    parts = []
+    for f, hs in gaps.items():
+        parts.append(f"{f}（可能是 / might be: {'、'.join(hs)}）" if hs else f)
+    return ", ".join(parts)
 
 
 def propose(
@@ -204,66 +293,145 @@ def propose(
     source_name: str,
     dataset: str | None = None,
     samples: dict[str, list[str]] | None = None,
+    *,
+    profiles: dict[str, ColumnProfile] | None = None,
 ) -> Proposal:
-    """Recognise the dataset from the headers (or use `dataset`) and propose a mapping.
+    """Recognise the dataset from the evidence (or use `dataset`) and propose a mapping.
 
-    Each dataset is scored by the evidence of the headers it maps, each header weighted by how
-    few datasets know it, so that a medical-claims file whose 身份证号 and 姓名 also fit the
-    payroll is read as medical claims. The best-scoring dataset must also have every required
-    field; when the best one lacks some, the file is reported rather than handed to a weaker
-    dataset that happens to be complete, and a score shared with another dataset is reported as
-    ambiguous.
+    Every dataset gets its best assignment of the columns (qingfeng.ingest.recognise); the one
+    the evidence fills best, each column weighted by how few datasets it points at, is proposed
+    when its required fields are filled. A better-filled dataset lacking required fields is
+    reported rather than handing the table to a weaker complete one, and a score shared with
+    another dataset is reported as ambiguous. `draft` carries the best mapping in every case, and
+    `gaps` the headers that might fill each missing required field.
     """
     specs = load_catalogue()
+    if dataset is not None and dataset not in specs:
+        return Proposal(None, f"未知数据集 / unknown dataset {dataset}")
     clues = [source_name, " ".join(headers)]
-    weights = header_weights(headers, specs)
-    candidates = [specs[dataset]] if dataset else list(specs.values())
-    found: list[_Candidate] = []
-    for spec in candidates:
-        m = map_headers(spec, headers, clues, samples)
-        mapped = m.field_columns()
-        if not mapped:
-            continue
-        evidence = sum(weights[h] for h in mapped.values())
-        found.append(_Candidate(evidence, len(mapped), m, missing_required(spec, m)))
-    found.sort(key=lambda c: c.rank, reverse=True)
-    complete = [c for c in found if not c.missing]
-    if dataset and not complete:
-        m = map_headers(specs[dataset], headers, clues)
-        need = ", ".join(missing_required(specs[dataset], m))
-        return Proposal(
-            None, f"表头缺少必填字段 / headers lack required fields for {dataset}: {need}"
-        )
-    if not complete:
+    profiles = profiles if profiles is not None else _profiles(headers, samples)
+    fits = rank_datasets(headers, specs, profiles, only=dataset)
+    if dataset is not None and not fits:
+        fits = [fit_dataset(specs[dataset], headers, profiles)]
+    mappings = {f.dataset: _finish(specs[f.dataset], f, headers, clues) for f in fits[:8]}
+    fits = [f for f in fits if f.dataset in mappings]
+    candidates = tuple(
+        Candidate(f.dataset, round(f.score, 3), f.complete, tuple(f.missing)) for f in fits[:5]
+    )
+    if not fits:
         return Proposal(
             None,
             "无法识别数据集：表头与任何标准数据集都不匹配，已跳过 "
             "/ unrecognised: the headers match "
             "no standard dataset; skipped (use --dataset ID or write a mapping)",
+            recognised=False,
         )
-    best = complete[0]
-    closest = found[0]
-    if closest.missing and closest.rank > best.rank:
-        need = ", ".join(closest.missing)
-        ds = closest.mapping.dataset
+
+    def draft_of(fit: Fit, **kw: object) -> Proposal:
         return Proposal(
-            None,
+            candidates=candidates,
+            evidence=dict(fit.evidence),
+            draft=mappings[fit.dataset],
+            gaps={k: list(v) for k, v in fit.suggestions.items()},
+            **kw,  # type: ignore[arg-type]
+        )
+
+    if dataset is not None:
+        fit = fits[0]
+        if fit.missing:
+            p = draft_of(fit, mapping=None, reason="")
+            p.reason = (
+                f"表头缺少必填字段 / headers lack required fields for {dataset}: "
+                + _gap_text(p.gaps)
+            )
+            p.doubts = tuple(confident_fit(fit, None))
+            return p
+        doubts = confident_fit(fit, None)
+        m = mappings[fit.dataset]
+        return draft_of(
+            fit,
+            mapping=m,
+            reason=f"{m.dataset}: {len(m.field_columns())} fields mapped",
+            confident=not doubts,
+            doubts=tuple(doubts),
+        )
+    complete = [f for f in fits if f.complete]
+    closest = fits[0]
+    if not complete or closest.score > complete[0].score * TIE:
+        ds = closest.dataset
+        if not _fills_some_required(specs[ds], closest, mappings[ds]):
+            # Not even one required field of the closest dataset: nothing is recognised (the
+            # draft is kept for a form where a person picks the dataset).
+            p = draft_of(closest, mapping=None, reason="")
+            p.reason = (
+                "无法识别数据集：表头与任何标准数据集都不匹配，已跳过 "
+                "/ unrecognised: the headers match "
+                "no standard dataset; skipped (use --dataset ID or write a mapping)"
+            )
+            p.doubts = tuple(confident_fit(closest, None))
+            p.recognised = False
+            return p
+        p = draft_of(closest, mapping=None, reason="")
+        need = _gap_text(p.gaps)
+        p.reason = (
             f"表头最像 {ds}，但缺少必填字段 {need}，已跳过 / the headers look like {ds} but "
-            f"lack its required fields: {need}; skipped (use --dataset ID or write a mapping)",
+            f"lack its required fields: {need}; skipped (use --dataset ID or write a mapping)"
         )
+        p.doubts = tuple(confident_fit(closest, None))
+        return p
+    best = complete[0]
+    others = [f for f in fits if f is not best]
     # A tie with any other dataset, complete or not (a list of 身份证号 and 姓名 fits many), means
-    # the headers do not say which dataset this is.
-    rivals = [c for c in found if c is not best and c.rank == best.rank]
-    if rivals:
-        a, b = best.mapping.dataset, rivals[0].mapping.dataset
-        return Proposal(
-            None,
+    # the evidence does not say which dataset this is.
+    tied = [f for f in others if f.score * TIE >= best.score]
+    if tied:
+        a, b = best.dataset, tied[0].dataset
+        p = draft_of(best, mapping=None, reason="")
+        p.reason = (
             f"表头同时符合 {a} 和 {b}，无法确定，已跳过 / ambiguous between {a} and {b}; "
-            "use --dataset",
-            (a, *(c.mapping.dataset for c in rivals)),
+            "use --dataset"
         )
-    m = best.mapping
-    return Proposal(m, f"{m.dataset}: {len(m.field_columns())} fields mapped")
+        p.rivals = (a, *(f.dataset for f in tied))
+        p.doubts = tuple(confident_fit(best, tied[0].score))
+        return p
+    # The next dataset, an incomplete one discounted: a table that lacks a dataset's required
+    # fields is less likely to be it.
+    runner_up = max((f.score * (1.0 if f.complete else 0.85) for f in others), default=None)
+    doubts = confident_fit(best, runner_up)
+    also = tuple(f.dataset for f in others if _fills_the_rest(best, f))
+    for d in also:
+        doubts.append(
+            f"其余的列另成 {d} / the columns left over also make a {d} table: "
+            + "、".join(_left_over(best, next(f for f in others if f.dataset == d)))
+        )
+    m = mappings[best.dataset]
+    return draft_of(
+        best,
+        mapping=m,
+        reason=f"{m.dataset}: {len(m.field_columns())} fields mapped"
+        + (f"; also fits {', '.join(also)}" if also else ""),
+        confident=not doubts,
+        doubts=tuple(doubts),
+        also=also,
+    )
+
+
+def _fills_some_required(spec: DatasetSpec, fit: Fit, mapping: Mapping) -> bool:
+    required = [[f.name] for f in spec.fields if f.required] + list(spec.require_one_of)
+    filled = {e.field for e in fit.evidence.values() if e.score >= REQUIRED_MIN}
+    filled |= set(mapping.constants)
+    return any(filled.intersection(group) for group in required)
+
+
+def _left_over(best: Fit, other: Fit) -> list[str]:
+    """Columns `other` puts on a field with clear evidence that `best` leaves unused."""
+    return [h for h, e in other.evidence.items() if best.columns.get(h) is None and e.score >= 0.6]
+
+
+def _fills_the_rest(best: Fit, other: Fit) -> bool:
+    """Does `other` make a table of its own from the columns `best` does not use (plus shared
+    key columns)? Two such columns or more, `other` complete."""
+    return other.complete and len(_left_over(best, other)) >= 2
 
 
 # --------------------------------------------------------------------------- storage
@@ -345,11 +513,18 @@ def find_mapping(folder: Path, headers: list[str], dataset: str | None = None) -
     return found[0] if found else None
 
 
-def save_mapping(folder: Path, mapping: Mapping) -> Path:
+def save_mapping(folder: Path, mapping: Mapping, *, comments: list[str] | None = None) -> Path:
+    """Write the mapping as YAML; `comments` (the evidence, gaps and doubts of a draft) follow
+    it as comment lines for the person who checks it."""
     folder.mkdir(parents=True, exist_ok=True)
     path = mapping.path or folder / f"{mapping.dataset}-{mapping.signature}.yaml"
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(mapping.to_yaml(), encoding="utf-8")
+    text = mapping.to_yaml()
+    if comments:
+        text += "# 识别依据 / how it was recognised:\n" + "".join(
+            "#   " + line.replace("\n", " ") + "\n" for line in comments
+        )
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     mapping.path = path
     return path

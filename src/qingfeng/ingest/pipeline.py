@@ -23,6 +23,7 @@ from qingfeng.ingest.mapping import (
     save_mapping,
 )
 from qingfeng.ingest.normalise import install_macros
+from qingfeng.ingest.profile import ColumnProfile, profile_samples, read_sample
 from qingfeng.ingest.report import (
     ALREADY,
     AWAITING,
@@ -258,26 +259,56 @@ def _ingest_source(
             for b in done
         ]
     mapping = find_mapping(settings.mappings_dir, src.headers, dataset)
+    proposal = Proposal(None, "")
+    if mapping is None or not mapping.confirmed:
+        # Recognition reads a bounded sample of the rows, whatever the size of the source.
+        profiles = profile_samples(read_sample(con, src), con=con)
+        proposal = propose(src.headers, src.name, dataset, profiles=profiles)
     if mapping is None:
-        proposal = propose(src.headers, src.name, dataset, src.samples())
-        mapping = _split_or(con, src, proposal)
+        mapping = _split_or(con, src, proposal, profiles)
         if mapping is None:
             rep.status, rep.message = UNRECOGNISED, proposal.reason
             rep.unmapped_headers = list(src.headers)
+            if proposal.draft is not None and proposal.recognised:
+                # The best the evidence allows, for a person to finish: never ingested as is.
+                path = save_mapping(
+                    settings.mappings_dir, proposal.draft, comments=proposal.comments()
+                )
+                rep.mapping_file = str(path)
+                rep.message += f"；映射草稿 / draft mapping: {path}"
             return [rep]
     rep.dataset = mapping.dataset
     if not mapping.confirmed:
-        if assume_yes or (confirm is not None and confirm(src, mapping)):
+        spec = get_dataset(mapping.dataset)
+        # --yes accepts a confident proposal only; a saved draft is accepted when the evidence
+        # is confident about its dataset and it lacks nothing (a person may have edited it).
+        if mapping.split is not None and mapping.path is None:
+            confident = _split_confident(src, mapping, profiles)
+        else:
+            confident = (
+                proposal.confident
+                and proposal.mapping is not None
+                and proposal.mapping.dataset == mapping.dataset
+                and not missing_required(spec, mapping)
+            )
+        if (assume_yes and confident) or (confirm is not None and confirm(src, mapping)):
             mapping.confirmed = True
             save_mapping(settings.mappings_dir, mapping)
         else:
-            path = save_mapping(settings.mappings_dir, mapping)
+            path = save_mapping(settings.mappings_dir, mapping, comments=proposal.comments())
             rep.status, rep.mapping_file = AWAITING, str(path)
-            rep.message = (
-                f"映射已保存待确认：{path}（核对后把 confirmed "
-                "改为 true，或加 --yes）/ mapping saved "
-                "for review; set confirmed: true or re-run with --yes"
-            )
+            if assume_yes:
+                doubts = "; ".join(proposal.doubts) or proposal.reason
+                rep.message = (
+                    f"识别不确定，映射草稿待确认：{path}（{doubts}）/ not confident, "
+                    "the draft mapping awaits a person: check it and set confirmed: true"
+                )
+            else:
+                rep.message = (
+                    f"映射已保存待确认：{path}（核对后把 confirmed "
+                    "改为 true，或加 --yes）/ mapping saved "
+                    "for review; set confirmed: true or re-run with --yes"
+                )
             return [rep]
     rep.mapping_file = str(mapping.path) if mapping.path else None
     spec = get_dataset(mapping.dataset)
@@ -355,23 +386,42 @@ def _ingest_source(
 
 
 def _split_or(
-    con: duckdb.DuckDBPyConnection, src: readers.SourceTable, proposal: Proposal
+    con: duckdb.DuckDBPyConnection,
+    src: readers.SourceTable,
+    proposal: Proposal,
+    profiles: dict[str, ColumnProfile],
 ) -> Mapping | None:
     """The proposal, or the mapping of both datasets when the file carries a parent/child
     pair. Headers that fit both datasets of a pair equally (a member roster: households or
-    members?) are settled by the same test."""
-    tried: list[Mapping | None] = [proposal.mapping] if proposal.mapping else []
-    if not tried:
-        tried = [
-            propose(src.headers, src.name, rival, src.samples()).mapping
-            for rival in proposal.rivals
-        ]
+    members?), or a table whose left-over columns make another dataset, are settled by the
+    same test; so is a draft that lacks fields the other side of a pair holds."""
+    tried: list[Mapping | None] = [proposal.mapping]
+    tried += [
+        propose(src.headers, src.name, other, profiles=profiles).mapping
+        for other in (*proposal.rivals, *proposal.also)
+    ]
+    tried.append(proposal.draft)
     for m in tried:
         if m is not None:
             both = detect_split(con, m, src)
             if both is not None:
                 return both
     return proposal.mapping
+
+
+def _split_confident(
+    src: readers.SourceTable, mapping: Mapping, profiles: dict[str, ColumnProfile]
+) -> bool:
+    """A detected pair is accepted without a person when the evidence, asked about each of its
+    two datasets in turn, is confident of both mappings."""
+    for part in (mapping, mapping.split):
+        if part is None:
+            continue
+        if missing_required(get_dataset(part.dataset), part):
+            return False
+        if not propose(src.headers, src.name, part.dataset, profiles=profiles).confident:
+            return False
+    return True
 
 
 def _fill_report(rep: SourceReport, spec: DatasetSpec, mapping: Mapping, res: StageResult) -> None:

@@ -2,15 +2,18 @@
 propose a mapping per table, and ingested only after a person has checked — and, if need be,
 edited — that mapping.
 
-The proposal is kept beside the file (`.proposal.json`: sources, headers and the proposed
-mappings, never a data value). The person may change the dataset of each table and the field of
-each header; what they confirm is saved with `qingfeng.ingest.mapping.save_mapping` as the same
-YAML file `qingfeng ingest` writes (confirmed, replacing any other saved mapping for the same
-headers), and the ingest then proceeds as the CLI's does.
+The proposal is kept beside the file (`.proposal.json`: sources, headers, the proposed
+mappings and the evidence behind them — shares of value kinds and header matches, never a data
+value). Every table gets the form, recognised or not: when the evidence does not settle the
+dataset, the person chooses it among the candidates. The person may change the dataset of each
+table and the field of each header; what they confirm is saved with
+`qingfeng.ingest.mapping.save_mapping` as the same YAML file `qingfeng ingest` writes
+(confirmed, replacing any other saved mapping for the same headers), and the ingest then
+proceeds as the CLI's does.
 
-A file that cannot be read or whose headers match no standard dataset is deleted at once: nothing
-of it stays in the workspace. A confirmed file stays as the source of record of its batch (the
-lake identifies a source by content, so ingesting it again changes nothing).
+A file that cannot be read is deleted at once: nothing of it stays in the workspace. A confirmed
+file stays as the source of record of its batch (the lake identifies a source by content, so
+ingesting it again changes nothing).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from qingfeng.ingest import readers
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.mapping import (
     Mapping,
+    Proposal,
     find_mapping,
     find_mappings,
     map_headers,
@@ -37,6 +41,7 @@ from qingfeng.ingest.mapping import (
     save_mapping,
 )
 from qingfeng.ingest.pipeline import _connection, _sources, ingest_path
+from qingfeng.ingest.profile import profile_samples, read_sample
 from qingfeng.ingest.report import IngestReport
 from qingfeng.settings import Settings
 
@@ -59,6 +64,14 @@ class TablePreview:
     samples: dict[str, list[str]] = field(default_factory=dict)
     # The headers fit these datasets equally: the person must choose (the first one is shown).
     rivals: list[str] = field(default_factory=list)
+    # Why each header was put on its field (for `dataset`), the candidate datasets with their
+    # scores, and what keeps the proposal from being certain: shown beside the form.
+    evidence: dict[str, str] = field(default_factory=dict)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+    # Why the person must choose among `rivals`: "tie" (equal evidence), "unrecognised" (no
+    # dataset has a required field in the table) or "also" (the table may carry two datasets).
+    choice: str = "tie"
 
 
 @dataclass
@@ -133,8 +146,8 @@ def discard(settings: Settings, token: str) -> None:
 
 
 def preview(settings: Settings, token: str) -> UploadPreview:
-    """Read each table's headers and propose its mapping; an unreadable or unrecognised file is
-    deleted and UploadError says why."""
+    """Read each table's headers and a bounded sample of its rows and propose its mapping; an
+    unreadable file is deleted and UploadError says why."""
     path = upload_path(settings, token)
     kind = readers.file_kind(path)
     staging = path.parent / ".preview"
@@ -147,22 +160,11 @@ def preview(settings: Settings, token: str) -> UploadPreview:
                 if saved is not None:
                     tables.append(TablePreview(src.name, saved.dataset, saved, True))
                     continue
-                proposal = propose(src.headers, src.name, None, src.samples())
-                rivals = list(proposal.rivals)
-                if rivals:  # shown with the first, but only the person's choice is confirmed
-                    proposal = propose(src.headers, src.name, rivals[0], src.samples())
-                if proposal.mapping is None:
-                    raise UploadError(f"{src.name}: {proposal.reason}")
-                tables.append(
-                    TablePreview(
-                        src.name,
-                        proposal.mapping.dataset,
-                        proposal.mapping,
-                        False,
-                        src.samples(),
-                        rivals,
-                    )
+                samples = read_sample(con, src)
+                proposal = propose(
+                    src.headers, src.name, profiles=profile_samples(samples, con=con)
                 )
+                tables.append(_table_preview(src.name, src.headers, proposal, samples))
         finally:
             con.close()
         if not tables:
@@ -179,6 +181,43 @@ def preview(settings: Settings, token: str) -> UploadPreview:
     return UploadPreview(token, path.name, path.stat().st_size, tables)
 
 
+def _table_preview(
+    source: str, headers: list[str], proposal: Proposal, samples: dict[str, list[str]]
+) -> TablePreview:
+    """The proposal of one table as the form shows it, recognised or not: the mapping (or the
+    draft of the closest dataset), the evidence, and the datasets to choose from when the
+    evidence does not settle one."""
+    mapping = proposal.mapping or proposal.draft
+    if mapping is None:
+        first = next(iter(load_catalogue()))
+        mapping = Mapping(first, list(headers), dict.fromkeys(headers))
+    rivals: list[str] = []
+    choice = "tie"
+    if proposal.mapping is None and proposal.rivals:
+        rivals = list(proposal.rivals)
+    elif proposal.mapping is None and not proposal.recognised:
+        rivals = [c.dataset for c in proposal.candidates[:3]] or [mapping.dataset]
+        choice = "unrecognised"
+    elif proposal.also:
+        rivals, choice = [mapping.dataset, *proposal.also], "also"
+    note = "" if proposal.confident else "; ".join([proposal.reason, *proposal.doubts])
+    return TablePreview(
+        source,
+        mapping.dataset,
+        mapping,
+        False,
+        samples,
+        rivals,
+        evidence={h: e.describe() for h, e in proposal.evidence.items()},
+        candidates=[
+            {"dataset": c.dataset, "score": c.score, "complete": c.complete}
+            for c in proposal.candidates
+        ],
+        note=note,
+        choice=choice,
+    )
+
+
 def _write_proposal(folder: Path, tables: list[TablePreview]) -> None:
     body = [
         {
@@ -190,6 +229,10 @@ def _write_proposal(folder: Path, tables: list[TablePreview]) -> None:
             "constants": t.mapping.constants,
             "units": t.mapping.units,
             "rivals": t.rivals,
+            "evidence": t.evidence,
+            "candidates": t.candidates,
+            "note": t.note,
+            "choice": t.choice,
         }
         for t in tables
     ]
@@ -220,6 +263,10 @@ def load_proposal(settings: Settings, token: str) -> list[TablePreview]:
             ),
             bool(t["saved"]),
             rivals=list(t.get("rivals") or []),
+            evidence=dict(t.get("evidence") or {}),
+            candidates=list(t.get("candidates") or []),
+            note=str(t.get("note") or ""),
+            choice=str(t.get("choice") or "tie"),
         )
         for t in body
     ]
@@ -231,7 +278,7 @@ class EditProblem:
     """Why an edited mapping cannot be confirmed yet; shown as `upload.error.<key>`."""
 
     # dataset_changed | missing_required | duplicate_field | unknown_field | unknown_dataset |
-    # choose_dataset
+    # choose_dataset | choose_dataset_unrecognised | choose_dataset_also
     key: str
     params: dict[str, str] = field(default_factory=dict)
 
@@ -247,6 +294,10 @@ class TableEdit:
     problems: list[EditProblem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required fields (or groups) unmapped
     undecided: bool = False  # the headers fit several datasets and none was chosen yet
+    proposed: str = ""  # the dataset proposed at upload (its evidence is `evidence`)
+    evidence: dict[str, str] = field(default_factory=dict)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
 
     @property
     def dataset(self) -> str:
@@ -274,12 +325,22 @@ def edit_tables(settings: Settings, token: str, form: FormValues) -> list[TableE
             mapping = table.mapping
         else:
             mapping = _edited(specs, table, str(chosen), form, prefix)
-        edit = TableEdit(i, table.source, table.saved, mapping)
+        edit = TableEdit(
+            i,
+            table.source,
+            table.saved,
+            mapping,
+            proposed=table.dataset,
+            evidence=table.evidence,
+            candidates=table.candidates,
+            note=table.note,
+        )
         if table.rivals and chosen is None:
             # A tie is never settled by the order of the catalogue: the person picks.
             edit.undecided = True
             names = [f"{specs[d].zh}（{d}）" if d in specs else d for d in table.rivals]
-            edit.problems.append(EditProblem("choose_dataset", {"datasets": "、".join(names)}))
+            key = "choose_dataset" if table.choice == "tie" else f"choose_dataset_{table.choice}"
+            edit.problems.append(EditProblem(key, {"datasets": "、".join(names)}))
         if chosen is not None and chosen in specs and form(prefix + "shown") != chosen:
             # Nothing is confirmed unseen: the new dataset's fields are shown to check first.
             edit.problems.append(EditProblem("dataset_changed", {"dataset": str(chosen)}))

@@ -1,0 +1,503 @@
+"""Which dataset a table is and which field each column carries, from the evidence.
+
+Values decide what a column can be (an ID column is an ID whatever its header says); the header
+decides its role among the fields of that type (owner or member, announce or award date); a name
+column beside an ID column is taken as the same person's. Each dataset gets an optimal one-to-one
+assignment of columns to fields (`scipy.optimize.linear_sum_assignment`), so two columns never
+take one field. The dataset is the one the evidence fills best, each column weighted by how few
+datasets it points at.
+
+Scores are in [0, 1]:
+- header evidence `H` (header_match: synonym 1.0, pinyin initials and English ≤ 0.95, containment
+  and similarity lower),
+- value fit `V` (the share of sampled values of the kind the field's type needs; None when the
+  column has no sampled value),
+- a column's score for a field combines both; with no header evidence the values alone give at
+  most `VALUES_ONLY_MAX`, and values that contradict the field's type cancel the header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from qingfeng.catalogue import DatasetSpec, FieldSpec, normalise_header
+from qingfeng.ingest.header_match import HeaderMatch, field_key, header_match
+from qingfeng.ingest.profile import ColumnProfile
+
+ASSIGN_MIN = 0.3  # below this a column is left unmapped
+REQUIRED_MIN = 0.5  # a required field filled below this is a gap, with the column suggested
+VALUES_ONLY_MAX = 0.55  # the most the values alone can give (no header evidence)
+NEIGHBOUR_BONUS = 0.2  # a name column next to the ID column of the same role
+MARGIN = 1.25  # the best dataset must beat the next by this factor to be confident
+TIE = 1.02  # within this factor two datasets are tied
+
+# Kinds of value the type of a field calls for ("values only" is trusted for specific kinds).
+_SPECIFIC_TYPES = {
+    "id_no",
+    "uscc",
+    "date",
+    "timestamp",
+    "period",
+    "amount",
+    "division_code",
+    "phone",
+    "boolean",
+    "decimal",
+}
+
+
+@dataclass(frozen=True)
+class FieldEvidence:
+    """Why a column was put on a field: shown in the proposal, the draft mapping and the form."""
+
+    header: str
+    field: str
+    score: float
+    header_kind: str  # synonym | contains | similar | pinyin | english | none ("values only")
+    header_via: str  # the catalogue wording matched
+    header_score: float
+    value_fit: float | None  # share of sampled values of the kind the field needs
+    value_kind: str  # what the values mostly are (id, date, person, ...)
+    neighbour: bool = False  # helped by the column beside it
+
+    def describe(self) -> str:
+        how = (
+            "values only / 仅凭取值"
+            if self.header_kind == "none"
+            else f"{self.header_kind} ~ {self.header_via} ({self.header_score:.2f})"
+        )
+        vals = (
+            "no values / 无样本值"
+            if self.value_fit is None
+            else f"values {self.value_kind} {self.value_fit:.0%}"
+        )
+        extra = "; next to its ID column / 与证件号列相邻" if self.neighbour else ""
+        return f"{self.score:.2f}: header {how}; {vals}{extra}"
+
+
+@dataclass
+class Fit:
+    """One dataset's best assignment of the table's columns."""
+
+    dataset: str
+    score: float  # weighted evidence of the assigned columns
+    columns: dict[str, str | None]  # header -> field
+    evidence: dict[str, FieldEvidence]  # header -> evidence, assigned headers only
+    missing: list[str]  # required fields (or groups) not filled well enough
+    weak: dict[str, str] = field(default_factory=dict)  # required field -> header filling it weakly
+    suggestions: dict[str, list[str]] = field(default_factory=dict)  # missing field -> headers
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+# --------------------------------------------------------------------------- value fit
+def _text_kind(f: FieldSpec) -> str:
+    """What a text field's values are expected to look like, from its catalogue description."""
+    en = f.en.lower()
+    if "address" in en:
+        return "address"
+    if any(w in en for w in ("content", "reply", "scope", "reason", "memo")):
+        return "long"
+    if any(w in en for w in ("person", "author")):
+        return "person"
+    if any(
+        w in en
+        for w in (
+            "body",
+            "company",
+            "school",
+            "hospital",
+            "supplier",
+            "bidder",
+            "buyer",
+            "winner",
+            "registered name",
+        )
+    ):
+        return "org"
+    return "plain"
+
+
+def _code_kind(f: FieldSpec) -> str:
+    if "plate" in f.name:
+        return "plate"
+    if f.name == "vin":
+        return "vin"
+    if f.role == "account_id":
+        return "account"
+    if f.name.endswith("_ip") or "ip" in f.name.split("_"):
+        return "ip"
+    if "machine_id" in f.name:
+        return "mac"
+    return "code"
+
+
+def value_fit(p: ColumnProfile | None, f: FieldSpec) -> float | None:
+    """How well the sampled values suit the field's type, in [0, 1]; None without values."""
+    if p is None or p.n == 0:
+        return None
+    key = field_key(f)
+    if key not in p.fits:
+        p.fits[key] = _value_fit(p, f)
+    return p.fits[key]
+
+
+def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
+    s = p.share
+
+    idl = s("id_shape")
+    numeric_not_code = max(
+        0.0, s("number") - idl - s("account") - s("division") - s("phone") - s("uscc")
+    )
+    t = f.type
+    if t == "id_no":
+        return idl
+    if t == "uscc":
+        return s("uscc")
+    if t == "name":
+        return min(1.0, max(s("person"), 0.85 * (s("person") + s("org"))))
+    if t == "text":
+        # A few values repeated are a vocabulary, not a list of people, even when they look
+        # like names.
+        person = s("person") * (0.3 if p.small_set else 1.0)
+        base = max(0.0, s("cjk") - s("plate") - person * 0.3)
+        kind = _text_kind(f)
+        if kind == "address":
+            return 0.3 * base + 0.7 * s("address")
+        if kind == "long":
+            return 0.5 * base + 0.5 * min(1.0, p.avg_len / 15)
+        if kind == "person":
+            return min(1.0, 0.4 * base + 0.6 * (s("person") + s("org")))
+        if kind == "org":
+            return 0.35 * base + 0.65 * s("org")
+        # Plain text: words, not names, IDs or numbers.
+        return max(0.0, base - 0.2 * person - 0.2 * s("address"))
+    if t == "code":
+        kind = _code_kind(f)
+        if kind == "plate":
+            return s("plate")
+        if kind == "vin":
+            return s("vin")
+        if kind == "account":
+            return s("account")
+        if kind == "ip":
+            return s("ip")
+        if kind == "mac":
+            return max(s("mac"), 0.6 * s("codelike"))
+        generic = max(
+            s("codelike"),
+            s("docno"),
+            0.6 * max(0.0, s("cjk") - s("person") - s("org") - s("docno")),
+        )
+        penalty = (
+            0.6 * idl
+            + 0.6 * s("uscc")
+            + s("date")
+            + s("time")
+            + 0.6 * s("plate")
+            + s("phone")
+            + 0.5 * s("decimal_point")
+            + 0.5 * s("address")
+            + 0.8 * s("person")
+        )
+        fit = max(0.0, generic - penalty)
+        if f.role in ("record_key", "property_id") and p.n >= 5:
+            fit *= 0.6 + 0.4 * p.unique_ratio
+        return min(1.0, fit)
+    if t == "date":
+        return max(0.0, s("date") - 0.3 * s("time"))
+    if t == "timestamp":
+        return s("time") + 0.75 * max(0.0, s("date") - s("time"))
+    if t == "period":
+        return s("period") + 0.4 * max(0.0, s("date") - s("time"))
+    if t == "amount":
+        fit = numeric_not_code
+        if s("small_int") >= 0.9 and s("decimal_point") < 0.1:
+            fit *= 0.7  # counts look like amounts but rarely are
+        return fit
+    if t == "decimal":
+        return min(1.0, numeric_not_code + s("percent"))
+    if t == "integer":
+        fit = max(0.0, numeric_not_code - s("decimal_point"))
+        return fit if s("small_int") >= 0.5 else 0.7 * fit
+    if t == "division_code":
+        return s("division")
+    if t == "phone":
+        return s("phone")
+    if t == "boolean":
+        two_codes = p.small_set and p.distinct <= 2 and p.avg_len <= 2
+        return max(s("yes_no"), 0.6 if two_codes else 0.0)
+    if t == "enum":
+        return _enum_fit(p, f)
+    return s("cjk")  # period-like or anything new: plain text
+
+
+def _spelling(text: str) -> str:
+    return normalise_header(text)  # half-width, no spaces, lower case
+
+
+_SPELLINGS: dict[int, tuple[FieldSpec, frozenset[str]]] = {}
+
+
+def _enum_spellings(f: FieldSpec) -> frozenset[str]:
+    """Every spelling of an enum's values, normalised (kept per field object: the catalogue is
+    loaded once)."""
+    got = _SPELLINGS.get(id(f))
+    if got is None or got[0] is not f:
+        known: set[str] = set()
+        for canon, spellings in (f.values or {}).items():
+            known.add(_spelling(canon))
+            known.update(_spelling(sp) for sp in spellings)
+        got = (f, frozenset(known))
+        _SPELLINGS[id(f)] = got
+    return got[1]
+
+
+def _enum_fit(p: ColumnProfile, f: FieldSpec) -> float:
+    known = _enum_spellings(f)
+    hit = sum(n for v, n in p.spelled_top if v in known)
+    vocab = hit / p.n if p.n else 0.0
+    shape = 0.55 if p.small_set else 0.35 if p.distinct <= 30 and p.unique_ratio < 0.5 else 0.0
+    if s_generic_codes(p):
+        shape = max(shape, 0.45)
+    return max(vocab, shape)
+
+
+def s_generic_codes(p: ColumnProfile) -> bool:
+    """A few short codes (1/2, A/B, 01..09): a coded vocabulary."""
+    return p.small_set and p.avg_len <= 3
+
+
+# --------------------------------------------------------------------------- scoring
+@dataclass(frozen=True)
+class _Cell:
+    score: float
+    match: HeaderMatch
+    fit: float | None
+
+
+def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | None = None) -> _Cell:
+    """The evidence that column `header` carries field `f`.
+
+    `via` is the field whose header evidence counts for `f` (a `code_variant`: a column headed
+    like the village name whose values are division codes carries the division code).
+    """
+    match = header_match(header, via or f)
+    fit = value_fit(p, f)
+    h = match.score
+    if fit is None:
+        return _Cell(0.9 * h, match, fit)
+    if h == 0:
+        # Values alone are trusted for kinds only a few fields have (IDs, dates, plates, a
+        # vocabulary of the field's own values, unique record numbers); less for plain text.
+        specific = (
+            f.type in _SPECIFIC_TYPES
+            or (f.type == "code" and _code_kind(f) != "code")
+            or (f.type == "enum" and fit >= 0.8)
+            or (
+                f.type == "code"
+                and f.role == "record_key"
+                and p is not None
+                and p.unique_ratio >= 0.95
+            )
+        )
+        if f.sensitivity == "prohibited" or f.type == "text":
+            # Free text says too little to choose among text fields (a vehicle type or a
+            # category?), and a prohibited field is never guessed.
+            return _Cell(0.0, match, fit)
+        weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
+        return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
+    if f.type == "text":
+        # Any Chinese words fit a text field: the header must say which one.
+        return _Cell(0.35 * fit + 0.65 * h if h >= 0.3 else 0.0, match, fit)
+    score = 0.5 * fit + 0.5 * h
+    # Values that contradict the type cancel the header (text, codes and vocabularies are
+    # looser types: only values far from them count against).
+    floor = 0.5 if f.type in _SPECIFIC_TYPES or f.type == "name" else 0.3
+    if fit < floor:
+        score *= fit / floor
+    return _Cell(score, match, fit)
+
+
+def _pair_name(id_field: str) -> str | None:
+    """The name field of the same person as an ID field: owner_id_no -> owner_name."""
+    if id_field == "id_no":
+        return "name"
+    if id_field.endswith("_id_no"):
+        return id_field[: -len("id_no")] + "name"
+    return None
+
+
+def _assign(scores: np.ndarray) -> list[tuple[int, int]]:
+    if scores.size == 0:
+        return []
+    rows, cols = linear_sum_assignment(-scores)
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if scores[r, c] >= ASSIGN_MIN]
+
+
+def fit_dataset(
+    spec: DatasetSpec,
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    weights: dict[str, float] | None = None,
+) -> Fit:
+    """The best assignment of `headers` to the fields of `spec`, with its evidence."""
+    fields = list(spec.fields)
+    variants = {f.code_variant: f for f in fields if f.code_variant}
+    n, m = len(headers), len(fields)
+    cells: list[list[_Cell]] = []
+    scores = np.zeros((n, m))
+    for i, h in enumerate(headers):
+        row = []
+        p = profiles.get(h)
+        for j, f in enumerate(fields):
+            c = cell(h, f, p)
+            if f.name in variants:  # header evidence of the field it is the code variant of
+                alt = cell(h, f, p, via=variants[f.name])
+                if alt.fit is not None and alt.score > c.score and (alt.fit or 0) >= 0.6:
+                    c = alt
+            row.append(c)
+            # Tiny preferences break exact ties: required fields, then catalogue order.
+            scores[i, j] = c.score + (1e-4 if f.required else 0) - 1e-6 * j
+        cells.append(row)
+    pairs = _assign(scores)
+    # Neighbours: a person-name column beside the ID column of a role takes that role's name.
+    helped: set[tuple[int, int]] = set()
+    index = {f.name: j for j, f in enumerate(fields)}
+    for i, j in pairs:
+        name = _pair_name(fields[j].name)
+        if name is None or name not in index:
+            continue
+        k = index[name]
+        for adj in (i - 1, i + 1):
+            if 0 <= adj < n and cells[adj][k].score > 0:
+                p = profiles.get(headers[adj])
+                person = p is None or p.n == 0 or p.share("person") + p.share("org") >= 0.5
+                if person:
+                    scores[adj, k] += NEIGHBOUR_BONUS
+                    helped.add((adj, k))
+    if helped:
+        pairs = _assign(scores)
+    columns: dict[str, str | None] = dict.fromkeys(headers)
+    evidence: dict[str, FieldEvidence] = {}
+    total = 0.0
+    filled: dict[str, float] = {}
+    for i, j in pairs:
+        h, f = headers[i], fields[j]
+        if columns.get(h) is not None:
+            continue  # a repeated header: the first one counts
+        c = cells[i][j]
+        score = min(1.0, float(scores[i, j]))
+        columns[h] = f.name
+        p = profiles.get(h)
+        evidence[h] = FieldEvidence(
+            header=h,
+            field=f.name,
+            score=round(score, 3),
+            header_kind=c.match.kind,
+            header_via=c.match.via,
+            header_score=round(c.match.score, 3),
+            value_fit=None if c.fit is None else round(c.fit, 3),
+            value_kind=p.best_kind()[0] if p is not None and p.n else "",
+            neighbour=(i, j) in helped,
+        )
+        filled[f.name] = score
+        total += score * (weights or {}).get(h, 1.0)
+    missing: list[str] = []
+    weak: dict[str, str] = {}
+    for f in fields:
+        if f.required and filled.get(f.name, 0.0) < REQUIRED_MIN:
+            missing.append(f.name)
+            if f.name in filled:
+                weak[f.name] = next(h for h, x in columns.items() if x == f.name)
+    for group in spec.require_one_of:
+        if not any(filled.get(g, 0.0) >= REQUIRED_MIN for g in group):
+            missing.append(" | ".join(group))
+    fit = Fit(spec.id, total, columns, evidence, missing, weak)
+    fit.suggestions = {
+        name: suggest(spec, name, headers, profiles, columns)
+        for name in (x for g in missing for x in g.split(" | "))
+    }
+    return fit
+
+
+def suggest(
+    spec: DatasetSpec,
+    field_name: str,
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    columns: dict[str, str | None],
+    limit: int = 3,
+) -> list[str]:
+    """The headers most likely to carry `field_name`, best first: unassigned ones, or the one
+    that fills it weakly."""
+    f = spec.field(field_name)
+    scored = []
+    for h in headers:
+        if columns.get(h) not in (None, field_name):
+            continue
+        c = cell(h, f, profiles.get(h))
+        # The header alone counts too: the values may be what keeps the column off the field.
+        score = max(c.score, 0.5 * c.match.score)
+        if score > 0.1:
+            scored.append((score, h))
+    scored.sort(key=lambda x: -x[0])
+    return [h for _, h in scored[:limit]]
+
+
+def column_weights(
+    headers: list[str], specs: dict[str, DatasetSpec], profiles: dict[str, ColumnProfile]
+) -> dict[str, dict[str, float]]:
+    """dataset -> header -> how much that column points at that dataset rather than others.
+
+    A column's header evidence (or, failing that, its value fit) for each dataset, as a share of
+    its evidence for all datasets: 身份证号 fits a dozen datasets and weighs little in each;
+    统筹支付 or a column of plates points at one or two.
+    """
+    out: dict[str, dict[str, float]] = {d: {} for d in specs}
+    for h in headers:
+        p = profiles.get(h)
+        hs: dict[str, float] = {}
+        vs: dict[str, float] = {}
+        for d, spec in specs.items():
+            hs[d] = max((header_match(h, f).score for f in spec.fields), default=0.0)
+            best_v = 0.0
+            for f in spec.fields:
+                v = value_fit(p, f)
+                if v is not None and v >= 0.6 and f.type != "text":
+                    best_v = max(best_v, v)
+            vs[d] = best_v
+        # Only clear header evidence counts towards pointing at a dataset: a shared ending
+        # (日期) with a dozen date fields must not dilute an exact wording of one.
+        clear = {d: max(0.0, x - 0.45) ** 2 for d, x in hs.items()}
+        h_total = sum(clear.values())
+        v_total = sum(vs.values())
+        for d in specs:
+            u_h = clear[d] / h_total if h_total else 0.0
+            u_v = vs[d] / v_total if v_total else 0.0
+            out[d][h] = 0.35 + max(u_h, 0.5 * u_v)
+    return out
+
+
+def rank_datasets(
+    headers: list[str],
+    specs: dict[str, DatasetSpec],
+    profiles: dict[str, ColumnProfile],
+    only: str | None = None,
+) -> list[Fit]:
+    """Every dataset the columns fill at all, the best first."""
+    weights = column_weights(headers, specs, profiles)
+    fits = []
+    for d, spec in specs.items():
+        if only is not None and d != only:
+            continue
+        fit = fit_dataset(spec, headers, profiles, weights[d])
+        if fit.evidence:
+            fits.append(fit)
+    fits.sort(key=lambda x: -x.score)
+    return fits
