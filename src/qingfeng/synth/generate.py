@@ -221,6 +221,7 @@ def _generate(
             entry["datasets"] = list(sf.datasets)
             entry["columns"] = [
                 {"header": c.header, "field": c.field, "targets": [list(t) for t in tg]}
+                | ({"unrelated": True} if f"@{c.header}" in sf.extras else {})
                 for c, tg in zip(f.columns, sf.targets, strict=True)
             ]
             entry["title_rows"] = len(sf.title)

@@ -147,11 +147,7 @@ def _percent_text(values: np.ndarray, kind: str) -> np.ndarray:
     """Percentages given as text (60) written as 60% (percent) or 0.6 (fraction)."""
     uniq, inv = np.unique(values, return_inverse=True)
     out = [
-        ""
-        if not u
-        else f"{u}%"
-        if kind == "percent"
-        else f"{round(float(u) / 100, 6):g}"
+        "" if not u else f"{u}%" if kind == "percent" else f"{round(float(u) / 100, 6):g}"
         for u in uniq.tolist()
     ]
     return np.array(out, dtype=str)[inv] if uniq.size else values

@@ -11,13 +11,18 @@ YES_NO = {"是": "1", "否": "0"}
 
 def _f(name: str, headers: dict[str, str | None], **kw: object) -> FileStyle:
     return FileStyle(
-        file_name=name, fmt="csv", encoding="utf-8", headers=headers, date_mix=D, **kw  # type: ignore[arg-type]
+        file_name=name,
+        fmt="csv",
+        encoding="utf-8",
+        headers=headers,
+        date_mix=D,
+        **kw,  # type: ignore[arg-type]
     )
 
 
 STYLE = Style(
     name="dbcodes",
-    description="数据库导出：数据元代码列名、代码值、YYYYMMDD / database exports: data-element codes",
+    description="数据库导出 / database exports (data-element codes, code values, YYYYMMDD)",
     files={
         "registry": _f(
             "T_GA_CZRK.csv",

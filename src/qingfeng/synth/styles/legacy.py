@@ -47,7 +47,7 @@ def _f(
 
 STYLE = Style(
     name="legacy",
-    description="旧系统导出：GBK、15位身份证、万元、标题行、列序不同、多余列 / an old system's exports",
+    description="旧系统导出 / an old system's exports (GBK, 15-digit IDs, 万元, title rows)",
     held_out=True,
     files={
         "registry": _f(

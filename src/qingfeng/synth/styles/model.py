@@ -159,17 +159,16 @@ def _merged(m: Merge, parent: FileSpec, child: FileSpec, style: Style) -> Styled
     targets: dict[str, tuple[Target, ...]] = {}
     for c, s in ppairs:
         cols.append(s)
-        both = c.field == m.join
-        targets[s.header] = (
-            ((parent.dataset, c.field), (child.dataset, c.field))
-            if both
-            else (((parent.dataset, c.field),) if c.field else ())
-        )
+        if c.field == m.join:
+            targets[s.header] = ((parent.dataset, c.field), (child.dataset, c.field))
+        elif c.field:
+            targets[s.header] = ((parent.dataset, c.field),)
     for c, s in cpairs:
         if c.field == m.join:
             continue
         cols.append(s)
-        targets[s.header] = ((child.dataset, c.field),) if c.field else ()
+        if c.field:
+            targets[s.header] = ((child.dataset, c.field),)
     fs = m.style
     cols += [Column(h, None) for h, _ in fs.extras]
     cols = _ordered(cols, fs.order, m.key)
@@ -223,7 +222,9 @@ def build(style: Style, specs: tuple[FileSpec, ...]) -> list[StyledFile]:
                     spec=spec,
                     sources=(spec.key,),
                     datasets=(spec.dataset,),
-                    targets=tuple(((spec.dataset, c.field),) if c.field else () for c in spec.columns),
+                    targets=tuple(
+                        ((spec.dataset, c.field),) if c.field else () for c in spec.columns
+                    ),
                 )
             )
             continue
