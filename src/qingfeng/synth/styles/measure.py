@@ -8,6 +8,9 @@ For each style: write the county in that style, init a fresh workspace, ingest e
 - columns on the right field: of the columns that carry a standard field, the share whose header
   the saved mappings put on every (dataset, field) it carries; unrelated columns a style adds
   (operator, export time) that were mapped to a field are counted apart ("spurious");
+- columns right when told the dataset: the same comparison for the mapping the ingest proposes
+  when it is given each dataset the file carries (`--dataset`), as a schema matcher told the
+  target table is scored (the Valentine baseline, src/qingfeng/bench/valentine_baseline.py);
 - rows landed vs expected: rows written minus the invalid and duplicate rows the truth lists;
 - each core model's recall, precision and decoys hit (`qingfeng.library.evaluate.score`).
 
@@ -46,6 +49,7 @@ class FileResult:
     rows_expected: int
     rows_landed: int
     wrong_columns: list[str] = field(default_factory=list)  # "header → got (want)"
+    columns_right_told: int = 0  # right when the ingest is told the dataset(s)
 
     @property
     def recognised(self) -> bool:
@@ -90,6 +94,11 @@ class StyleResult:
         total = sum(f.columns for f in self.files)
         return sum(f.columns_right for f in self.files) / total if total else 0.0
 
+    @property
+    def column_share_told(self) -> float:
+        total = sum(f.columns for f in self.files)
+        return sum(f.columns_right_told for f in self.files) / total if total else 0.0
+
     def summary(self) -> dict[str, Any]:
         return {
             "style": self.style,
@@ -99,6 +108,8 @@ class StyleResult:
             "columns": sum(f.columns for f in self.files),
             "columns_right": sum(f.columns_right for f in self.files),
             "column_share": round(self.column_share, 4),
+            "columns_right_told": sum(f.columns_right_told for f in self.files),
+            "column_share_told": round(self.column_share_told, 4),
             "spurious_columns": sum(f.spurious for f in self.files),
             "rows_written": sum(f.rows_written for f in self.files),
             "rows_expected": sum(f.rows_expected for f in self.files),
@@ -150,6 +161,39 @@ def saved_mappings(folder: Path) -> list[tuple[frozenset[str], str, dict[str, st
     return out
 
 
+def _targets(entry: dict[str, Any], column: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (dataset, field) pairs a truth column carries (the standard truth names one)."""
+    if "targets" in column:
+        return {(d, f) for d, f in column["targets"]}
+    return {(entry["dataset"], column["field"])} if column["field"] else set()
+
+
+def score_columns(
+    entry: dict[str, Any], mine: list[tuple[str, dict[str, str | None]]]
+) -> tuple[int, int, list[str]]:
+    """(right, total, wrong) over the columns of a truth entry that carry a standard field: a
+    column is right when the mappings put its header on every (dataset, field) it carries."""
+    got: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for ds, cols in mine:
+        for h, f in cols.items():
+            if f:
+                got[h].add((ds, f))
+    right = total = 0
+    wrong = []
+    for c in entry["columns"]:
+        targets = _targets(entry, c)
+        if not targets:
+            continue
+        total += 1
+        if targets <= got.get(c["header"], set()):
+            right += 1
+        else:
+            have = ", ".join(sorted(f"{d}.{f}" for d, f in got.get(c["header"], set()))) or "—"
+            want = ", ".join(sorted(f"{d}.{f}" for d, f in targets))
+            wrong.append(f"{c['header']} → {have} ({want})")
+    return right, total, wrong
+
+
 def score_file(
     entry: dict[str, Any],
     mappings: list[tuple[frozenset[str], str, dict[str, str | None]]],
@@ -159,28 +203,10 @@ def score_file(
     """Compare the mappings of one file (matched by its header set) with the truth entry."""
     headers = frozenset(c["header"] for c in entry["columns"])
     mine = [(ds, cols) for hs, ds, cols in mappings if hs == headers]
-    got: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for ds, cols in mine:
-        for h, f in cols.items():
-            if f:
-                got[h].add((ds, f))
+    mapped = {h for _, cols in mine for h, f in cols.items() if f}
     datasets = entry.get("datasets") or [entry["dataset"]]
-    right = total = spurious = 0
-    wrong = []
-    for c in entry["columns"]:
-        targets = {tuple(t) for t in c.get("targets", [])} or (
-            {(entry["dataset"], c["field"])} if c["field"] else set()
-        )
-        if not targets:
-            spurious += bool(c.get("unrelated") and got.get(c["header"]))
-            continue
-        total += 1
-        if targets <= got.get(c["header"], set()):
-            right += 1
-        else:
-            have = ", ".join(sorted(f"{d}.{f}" for d, f in got.get(c["header"], set()))) or "—"
-            want = ", ".join(sorted(f"{d}.{f}" for d, f in targets))
-            wrong.append(f"{c['header']} → {have} ({want})")
+    right, total, wrong = score_columns(entry, mine)
+    spurious = sum(bool(c.get("unrelated")) and c["header"] in mapped for c in entry["columns"])
     return FileResult(
         file=entry["file"][0],
         datasets=list(datasets),
@@ -193,6 +219,26 @@ def score_file(
         rows_landed=rows_landed,
         wrong_columns=wrong,
     )
+
+
+def told_mapping(path: Path, dataset: str, staging: Path) -> dict[str, str | None]:
+    """header → field the ingest proposes for `path` when told its dataset (what it could map,
+    even when a required field is missing)."""
+    from qingfeng.catalogue import get_dataset
+    from qingfeng.ingest import mapping, readers
+
+    staging.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        src = readers.read_csv_source(path, staging)
+    else:
+        src = next(iter(readers.read_excel_sources(path, staging)))
+    proposal = mapping.propose(src.headers, src.name, dataset, src.samples())
+    if proposal.mapping is not None:
+        return dict(proposal.mapping.columns)
+    partial = mapping.map_headers(
+        get_dataset(dataset), src.headers, [src.name, " ".join(src.headers)], src.samples()
+    )
+    return dict(partial.columns)
 
 
 # ------------------------------------------------------------------------------ one style
@@ -249,14 +295,20 @@ def measure_style(
     files = []
     for entry in truth["files"]:
         names = entry["file"]
-        files.append(
-            score_file(
-                entry,
-                mappings,
-                rows_expected=int(entry["rows"]) - sum(dropped[n] for n in names),
-                rows_landed=sum(landed[n] for n in names),
-            )
+        result = score_file(
+            entry,
+            mappings,
+            rows_expected=int(entry["rows"]) - sum(dropped[n] for n in names),
+            rows_landed=sum(landed[n] for n in names),
         )
+        told = []
+        for ds in result.datasets:
+            try:
+                told.append((ds, told_mapping(county / names[0], ds, out_dir / "told" / ds)))
+            except Exception as exc:  # measured, not fixed
+                errors.append(f"{names[0]} told {ds}: {type(exc).__name__}: {exc}")
+        result.columns_right_told = score_columns(entry, told)[0]
+        files.append(result)
     scores = score(store_warnings(settings.database_url), truth)
     models = []
     for model_id in CORE_MODEL_IDS:
