@@ -261,10 +261,10 @@ def measure_style(
     t0 = time.perf_counter()
     held_out = get_style(style).held_out
     county = out_dir / "county"
-    result = generate(county, persons, seed, start, end, style=style)
+    written = generate(county, persons, seed, start, end, style=style)
     truth_path = out_dir / "truth.json"
-    assert result.truth_path is not None
-    shutil.move(str(result.truth_path), truth_path)  # the answer key stays out of the ingest
+    assert written.truth_path is not None
+    shutil.move(str(written.truth_path), truth_path)  # the answer key stays out of the ingest
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     settings = init_workspace(out_dir / "workspace")
     errors: list[str] = []
