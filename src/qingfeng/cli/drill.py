@@ -114,6 +114,14 @@ def styles_cmd(
     ] = None,
     start: Annotated[str, typer.Option(help="开始日期 / first day.")] = "2023-01-01",
     end: Annotated[str, typer.Option(help="结束日期 / last day.")] = "2024-12-31",
+    oracle: Annotated[
+        bool,
+        typer.Option(
+            "--oracle",
+            help="另用真值映射再测一遍（识别满分时的上限）/ also measure each style with the "
+            "truth's mappings (recognition perfect: what values and layouts still cost).",
+        ),
+    ] = False,
 ) -> None:
     """各导出样式下的识别与模型效果 / how ingest and models cope with each export style.
 
@@ -132,7 +140,9 @@ def styles_cmd(
         )
     first, last = _date(start, "--start"), _date(end, "--end")
     try:
-        results = measure(out_dir, names, persons, seed, first, last, log=lambda m: console.log(m))
+        results = measure(
+            out_dir, names, persons, seed, first, last, log=lambda m: console.log(m), oracle=oracle
+        )
     except (SynthError, ValueError) as exc:
         raise fail(str(exc)) from None
     print_styles(results)
@@ -159,7 +169,9 @@ def print_styles(results: list[StyleResult]) -> None:
     for r in results:
         s = r.summary()
         table.add_row(
-            r.style + (" (held out)" if r.held_out else ""),
+            r.style
+            + (" +truth mapping" if r.oracle else "")
+            + (" (held out)" if r.held_out else ""),
             f"{s['files_recognised']}/{s['files']}",
             f"{s['column_share']:.0%} ({s['columns_right']}/{s['columns']})",
             f"{s['column_share_told']:.0%} ({s['columns_right_told']}/{s['columns']})",
@@ -174,7 +186,7 @@ def print_styles(results: list[StyleResult]) -> None:
     detail = Table(title="核心模型 / core models: recall / precision / decoys hit")
     detail.add_column("模型 model", no_wrap=True)
     for r in results:
-        detail.add_column(r.style)
+        detail.add_column(r.style + ("+truth" if r.oracle else ""))
 
     def cell(m: ModelResult) -> str:
         rec = "—" if m.recall is None else f"{m.recall:.2f}"

@@ -14,6 +14,11 @@ For each style: write the county in that style, init a fresh workspace, ingest e
 - rows landed vs expected: rows written minus the invalid and duplicate rows the truth lists;
 - each core model's recall, precision and decoys hit (`qingfeng.library.evaluate.score`).
 
+With `oracle`, every file's mapping is written from the truth (confirmed) before the ingest:
+recognition is then perfect by construction, and what is left to measure is how the ingest
+handles the values and layouts (code values, percentages, periods, 万元, files carrying two
+datasets). A file carrying two datasets gets the child's mapping (every row is a child row).
+
 The workspaces stay in OUT for inspection (mappings, ingest reports, the lake).
 """
 
@@ -80,6 +85,7 @@ class ModelResult:
 class StyleResult:
     style: str
     held_out: bool
+    oracle: bool
     files: list[FileResult]
     models: list[ModelResult]
     seconds: float
@@ -103,6 +109,7 @@ class StyleResult:
         return {
             "style": self.style,
             "held_out": self.held_out,
+            "oracle": self.oracle,
             "files": len(self.files),
             "files_recognised": self.files_recognised,
             "columns": sum(f.columns for f in self.files),
@@ -241,6 +248,30 @@ def told_mapping(path: Path, dataset: str, staging: Path) -> dict[str, str | Non
     return dict(partial.columns)
 
 
+def write_truth_mappings(entries: list[dict[str, Any]], folder: Path) -> None:
+    """Save, confirmed, the mapping the truth gives each file (the child's for a file carrying
+    two datasets)."""
+    from qingfeng.catalogue import header_unit
+    from qingfeng.ingest.mapping import Mapping, save_mapping
+
+    for entry in entries:
+        dataset = (entry.get("datasets") or [entry["dataset"]])[-1]
+        columns: dict[str, str | None] = {}
+        for c in entry["columns"]:
+            mine = [f for d, f in _targets(entry, c) if d == dataset]
+            columns[c["header"]] = mine[0] if mine else None
+        units = {h: u for h, f in columns.items() if f and (u := header_unit(h))}
+        mapping = Mapping(
+            dataset=dataset,
+            headers=[c["header"] for c in entry["columns"]],
+            columns=columns,
+            constants=dict(entry.get("constants") or {}),
+            units=units,
+            confirmed=True,
+        )
+        save_mapping(folder, mapping)
+
+
 # ------------------------------------------------------------------------------ one style
 def measure_style(
     out_dir: Path,
@@ -250,6 +281,8 @@ def measure_style(
     start: dt.date,
     end: dt.date,
     log: Log = lambda _m: None,
+    *,
+    oracle: bool = False,
 ) -> StyleResult:
     from qingfeng.ingest import ingest_path
     from qingfeng.library import CORE_MODEL_IDS
@@ -268,6 +301,8 @@ def measure_style(
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     settings = init_workspace(out_dir / "workspace")
     errors: list[str] = []
+    if oracle:
+        write_truth_mappings(truth["files"], settings.mappings_dir)
     log(f"{style}: ingest")
     report = ingest_path(settings, county, assume_yes=True)
     try:
@@ -327,7 +362,7 @@ def measure_style(
                 decoys_hit=len(s.decoys_hit),
             )
         )
-    return StyleResult(style, held_out, files, models, time.perf_counter() - t0, errors)
+    return StyleResult(style, held_out, oracle, files, models, time.perf_counter() - t0, errors)
 
 
 def _build_libraries(settings: Any) -> None:
@@ -350,8 +385,11 @@ def measure(
     start: dt.date = dt.date(2023, 1, 1),
     end: dt.date = dt.date(2024, 12, 31),
     log: Log = lambda _m: None,
+    *,
+    oracle: bool = False,
 ) -> list[StyleResult]:
-    """Measure every style into out_dir/<style>/ and write out_dir/styles.json."""
+    """Measure every style into out_dir/<style>/ (with `oracle`, also each style with the
+    truth's mappings into out_dir/<style>+truth/) and write out_dir/styles.json."""
     from qingfeng.synth.styles import get_style
 
     for name in styles:
@@ -362,13 +400,19 @@ def measure(
     results = []
     for name in styles:
         results.append(measure_style(out_dir / name, name, persons, seed, start, end, log))
+        if oracle:
+            results.append(
+                measure_style(
+                    out_dir / f"{name}+truth", name, persons, seed, start, end, log, oracle=True
+                )
+            )
     body = {
         "persons": persons,
         "seed": seed,
         "start": start.isoformat(),
         "end": end.isoformat(),
         "model_bar": MODEL_BAR,
-        "styles": {r.style: r.to_json() for r in results},
+        "styles": {r.style + ("+truth" if r.oracle else ""): r.to_json() for r in results},
     }
     (out_dir / "styles.json").write_text(
         json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
