@@ -146,7 +146,7 @@ def styles_cmd(
     except (SynthError, ValueError) as exc:
         raise fail(str(exc)) from None
     print_styles(results)
-    console.print(f"JSON: {out_dir / 'styles.json'}")
+    console.print(f"JSON: {out_dir / 'styles.json'}; Markdown: {out_dir / 'styles.md'}")
 
 
 def print_styles(results: list[StyleResult]) -> None:

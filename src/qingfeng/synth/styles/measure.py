@@ -417,4 +417,45 @@ def measure(
     (out_dir / "styles.json").write_text(
         json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
+    (out_dir / "styles.md").write_text(markdown(body), encoding="utf-8")
     return results
+
+
+def markdown(body: dict[str, Any]) -> str:
+    """The per-style tables of docs/model-evaluation.md, from a styles.json body."""
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.2f}"
+
+    lines = [
+        "| style | files right | columns right | columns right, told the dataset "
+        "| rows landed / expected | core models at target | models finding cases "
+        "| cases found | decoys hit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    styles = body["styles"]
+    for r in styles.values():
+        s = r["summary"]
+        label = f"`{s['style']}`" + (" + truth mappings" if s.get("oracle") else "")
+        label += " (held out)" if s["held_out"] else ""
+        told = "—" if s.get("oracle") else f"{s['column_share_told']:.0%}"
+        lines.append(
+            f"| {label} | {s['files_recognised']}/{s['files']} "
+            f"| {s['column_share']:.0%} ({s['columns_right']}/{s['columns']}) | {told} "
+            f"| {s['rows_landed']:,} / {s['rows_expected']:,} "
+            f"| {s['models_at_target']}/{s['core_models']} | {s['models_finding_cases']} "
+            f"| {s['cases_found']}/{s['cases']} | {s['decoys_hit']} |"
+        )
+    lines += ["", "Recall / precision (decoys hit, when any) per core model:", ""]
+    names = list(styles)
+    lines.append("| model | " + " | ".join(f"`{n}`" for n in names) + " |")
+    lines.append("| --- |" + " --- |" * len(names))
+    first = styles[names[0]]["models"] if names else []
+    for i, m in enumerate(first):
+        cells = []
+        for n in names:
+            mm = styles[n]["models"][i]
+            cell = f"{pct(mm['recall'])} / {pct(mm['precision'])}"
+            cells.append(cell + (f" ({mm['decoys_hit']})" if mm["decoys_hit"] else ""))
+        lines.append(f"| `{m['model_id']}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
