@@ -25,7 +25,7 @@ from qingfeng.synth.styles.measure import saved_mappings, score_file
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "qingfeng"
 SEED = 5
-START, END = dt.date(2023, 1, 1), dt.date(2024, 6, 30)
+START, END = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
 
 
 @pytest.fixture(scope="module")
