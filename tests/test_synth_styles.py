@@ -287,3 +287,24 @@ def test_score_file_compares_mappings_with_the_truth(counties: dict, tmp_path: P
     assert not result.recognised
     join = next(c["header"] for c in entry["columns"] if c["field"] == "case_no")
     assert any(w.startswith(join) for w in result.wrong_columns)  # half its targets only
+
+
+@pytest.mark.slow
+def test_measure_standard_style_end_to_end(tmp_path: Path) -> None:
+    """The whole harness on the standard county: every file recognised, every column on its
+    field, every row expected landed and every core model at target; JSON and Markdown out."""
+    from qingfeng.synth.styles.measure import measure
+
+    out = tmp_path / "styles"
+    (result,) = measure(out, ["standard"], 3000, 20241)
+    s = result.summary()
+    assert (s["files_recognised"], s["files"]) == (23, 23)
+    assert s["columns_right"] == s["columns"] == s["columns_right_told"] > 150
+    assert s["rows_landed"] >= s["rows_expected"] > 30_000
+    assert (s["models_at_target"], s["core_models"], s["decoys_hit"]) == (32, 32, 0)
+    body = json.loads((out / "styles.json").read_text(encoding="utf-8"))
+    assert body["styles"]["standard"]["summary"] == s
+    assert "| `standard` | 23/23 | 100% (185/185)" in (out / "styles.md").read_text("utf-8")
+    assert not (out / "standard" / "county" / "truth.json").exists()  # kept out of the ingest
+    with pytest.raises(ValueError, match="not empty"):
+        measure(out, ["standard"], 3000, 20241)
