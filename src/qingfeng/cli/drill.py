@@ -172,7 +172,7 @@ def print_styles(results: list[StyleResult]) -> None:
             r.style
             + (" +truth mapping" if r.oracle else "")
             + (" (held out)" if r.held_out else ""),
-            f"{s['files_recognised']}/{s['files']}",
+            f"{s['files_recognised']}/{s['files']} ({s['files_landed']} landed)",
             f"{s['column_share']:.0%} ({s['columns_right']}/{s['columns']})",
             f"{s['column_share_told']:.0%} ({s['columns_right_told']}/{s['columns']})",
             str(s["spurious_columns"]),

@@ -372,7 +372,7 @@ def _write_chunk(
         if not table or next(iter(table.values())).size == 0:
             return
         sf = route[key]
-        if not sf.standard:
+        if sf.needs_restyle:
             parts = waiting.setdefault(sf.key, {})
             parts[key] = table
             if len(parts) < len(sf.sources):

@@ -3,8 +3,9 @@
 For each style: write the county in that style, init a fresh workspace, ingest every file with
 `--yes` and no saved mapping, build the libraries, run every model, and compare with the truth:
 
-- files recognised: the datasets the ingest's mappings give a file equal the file's datasets
-  (both, for a file that carries two);
+- files recognised: the datasets the ingest's saved mappings (confirmed or draft) give a file
+  equal the file's datasets (both, for a file that carries two); files landed: files with rows
+  in the lake;
 - columns on the right field: of the columns that carry a standard field, the share whose header
   the saved mappings put on every (dataset, field) it carries; unrelated columns a style adds
   (operator, export time) that were mapped to a field are counted apart ("spurious");
@@ -112,6 +113,7 @@ class StyleResult:
             "oracle": self.oracle,
             "files": len(self.files),
             "files_recognised": self.files_recognised,
+            "files_landed": sum(f.rows_landed > 0 for f in self.files),
             "columns": sum(f.columns for f in self.files),
             "columns_right": sum(f.columns_right for f in self.files),
             "column_share": round(self.column_share, 4),

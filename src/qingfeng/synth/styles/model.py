@@ -76,8 +76,10 @@ class StyledFile:
     join: str = ""
 
     @property
-    def standard(self) -> bool:
-        return not (self.values or self.extras or self.renames or self.title or self.join)
+    def needs_restyle(self) -> bool:
+        """Whether the clean table changes (code values, extra or renamed columns, a join);
+        headers, kinds and formats alone are the rendering's business."""
+        return bool(self.values or self.extras or self.renames or self.join)
 
 
 class StyleError(ValueError):
