@@ -308,3 +308,19 @@ def test_measure_standard_style_end_to_end(tmp_path: Path) -> None:
     assert not (out / "standard" / "county" / "truth.json").exists()  # kept out of the ingest
     with pytest.raises(ValueError, match="not empty"):
         measure(out, ["standard"], 3000, 20241)
+
+
+def test_merged_files_are_written_chunk_by_chunk(tmp_path: Path) -> None:
+    """A county written in several chunks: each chunk's members and bids carry their own
+    households and tenders, and the truth is the standard one."""
+    args = (6000, 3, START, END)
+    styled = generate(tmp_path / "b", *args, chunk_persons=1500, style="bureau").truth
+    standard = generate(tmp_path / "s", *args, chunk_persons=1500).truth
+    assert styled.planted == standard.planted
+    rows = {f["key"]: f["rows"] for f in styled.files}
+    std_rows = {f["key"]: f["rows"] for f in standard.files}
+    for merged, child in (("dibao_roster", "dibao_members"), ("bid_opening", "bids")):
+        name = next(f["file"][0] for f in styled.files if f["key"] == merged)
+        std_name = next(f["file"][0] for f in standard.files if f["key"] == child)
+        kept = rows[merged] - _dropped(styled, name)
+        assert kept == std_rows[child] - _dropped(standard, std_name)
