@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install demo test lint bench fmt clean
+.PHONY: install demo test lint bench fmt clean styles baseline
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,5 +35,23 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m qingfeng.bench $(ARGS)
 
+# Per-style measurement (docs/model-evaluation.md): each export style of the synthetic county
+# through ingest --yes, libraries and models; then the Valentine baseline on the same files, in
+# its own venv (it pins python-dateutil<3; the product never imports it).
+STYLES_OUT ?= styles-eval
+BASELINE_VENV := .venv-baseline
+
+styles: $(STAMP)
+	$(BIN)/qingfeng drill styles $(STYLES_OUT) $(ARGS)
+
+$(BASELINE_VENV)/.installed: requirements-baseline.txt
+	test -x $(BASELINE_VENV)/bin/python || $(PY) -m venv $(BASELINE_VENV)
+	$(BASELINE_VENV)/bin/pip install -q -r requirements-baseline.txt
+	touch $@
+
+baseline: $(BASELINE_VENV)/.installed
+	test -f $(STYLES_OUT)/standard/truth.json || $(MAKE) styles
+	$(BASELINE_VENV)/bin/python scripts/valentine_baseline.py $(STYLES_OUT)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-workspace
+	rm -rf $(VENV) $(BASELINE_VENV) .pytest_cache .mypy_cache .ruff_cache demo-workspace

@@ -48,6 +48,13 @@ def synth(
     seed: Annotated[int, typer.Option(help="随机种子 / random seed (same seed, same bytes).")] = 1,
     start: Annotated[str, typer.Option(help="开始日期 / first day (YYYY-MM-DD).")] = "2023-01-01",
     end: Annotated[str, typer.Option(help="结束日期 / last day (YYYY-MM-DD).")] = "2024-12-31",
+    style: Annotated[
+        str,
+        typer.Option(
+            help="导出样式 / how the systems export it: standard, dbcodes, bureau, legacy "
+            "(docs/synth.md); the truth is the same."
+        ),
+    ] = "standard",
 ) -> None:
     """生成模拟县数据（部门导出文件 + 真值 truth.json）/ write a synthetic county with truth."""
     from qingfeng.synth import SynthError, generate
@@ -55,7 +62,7 @@ def synth(
     first, last = _date(start, "--start"), _date(end, "--end")
     with progress_bar(persons) as update:
         try:
-            result = generate(out_dir, persons, seed, first, last, progress=update)
+            result = generate(out_dir, persons, seed, first, last, progress=update, style=style)
         except SynthError as exc:
             raise fail(str(exc)) from None
     for f in result.files:

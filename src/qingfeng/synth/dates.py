@@ -21,6 +21,16 @@ NONE = -(10**6)
 
 # The four date formats departments use (issue 3): 2024-05-01, 2024/5/1, 20240501, 2024年5月1日.
 FORMATS = ("iso", "slash", "compact", "cn")
+# Renderings of other systems' exports (`qingfeng synth --style`): 二〇二四年五月九日.
+EXTRA_FORMATS = ("cnnum",)
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1..31 in Chinese numerals as dates write them (九, 十, 十二, 二十, 三十一)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
+    return head + (_CN_DIGITS[ones] if ones else "")
 
 
 def day_of(d: dt.date) -> int:
@@ -40,6 +50,9 @@ def _fmt(d: dt.date, fmt: str) -> str:
         return f"{d.year:04d}{d.month:02d}{d.day:02d}"
     if fmt == "cn":
         return f"{d.year}年{d.month}月{d.day}日"
+    if fmt == "cnnum":
+        year = "".join(_CN_DIGITS[int(c)] for c in str(d.year))
+        return f"{year}年{_cn_number(d.month)}月{_cn_number(d.day)}日"
     raise ValueError(fmt)
 
 
@@ -51,6 +64,8 @@ def impossible(fmt: str, year: int) -> str:
         return f"{year}/2/30"
     if fmt == "compact":
         return f"{year}0230"
+    if fmt == "cnnum":
+        return _fmt(dt.date(year, 1, 1), "cnnum").replace("一月一日", "二月三十日")
     return f"{year}年2月30日"
 
 
@@ -58,7 +73,7 @@ def impossible(fmt: str, year: int) -> str:
 def _tables() -> dict[str, np.ndarray]:
     n = (TABLE_END - TABLE_START).days + 1
     days = [TABLE_START + dt.timedelta(days=i) for i in range(n)]
-    out = {f: np.array([_fmt(d, f) for d in days]) for f in FORMATS}
+    out = {f: np.array([_fmt(d, f) for d in days]) for f in FORMATS + EXTRA_FORMATS}
     out["ymd"] = np.array([[d.year, d.month, d.day] for d in days], dtype=np.int32)
     return out
 
@@ -113,17 +128,21 @@ def _clock() -> dict[str, np.ndarray]:
     return {
         "iso": np.array([f" {m // 60:02d}:{m % 60:02d}:00" for m in mins]),
         "slash": np.array([f" {m // 60}:{m % 60:02d}" for m in mins]),
+        "compact": np.array([f"{m // 60:02d}{m % 60:02d}00" for m in mins]),
     }
 
 
 def render_time(minutes: np.ndarray, fmt: str) -> np.ndarray:
-    """Format minute numbers (minutes since 1970-01-01 00:00) as 'date time' text."""
+    """Format minute numbers (minutes since 1970-01-01 00:00) as 'date time' text; `compact`
+    is a database timestamp, YYYYMMDDHHMMSS."""
     day, minute = np.divmod(minutes, MINUTES_PER_DAY)
-    date_fmt = fmt if fmt in ("iso", "slash") else "iso"
+    date_fmt = fmt if fmt in ("iso", "slash", "compact") else "iso"
     return np.strings.add(render(day, date_fmt), _clock()[date_fmt][minute])
 
 
 def impossible_time(fmt: str, year: int) -> str:
+    if fmt == "compact":
+        return f"{year}0230100000"
     return impossible(fmt if fmt in ("iso", "slash") else "iso", year) + " 10:00:00"
 
 

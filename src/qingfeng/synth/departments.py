@@ -7,7 +7,9 @@ ingest mapper can learn from.
 
 Column kinds drive the rendering and the mess: `id` (resident ID), `uscc` (credit code), `name`
 (person name), `date`, `time` (date and time), `period` (month, written YYYYMM), `money` (yuan),
-`money_wan` (万元, 10,000 yuan), `code` (division codes, numbers, accounts) and `text`.
+`money_wan` (万元, 10,000 yuan), `code` (division codes, numbers, accounts) and `text`. Other
+systems' renderings (`qingfeng.synth.styles`) add `period_cn` (2023年12月), `period_dot` (2023.12),
+`percent` (a percentage written 60%) and `fraction` (the same as 0.6).
 """
 
 from __future__ import annotations
@@ -15,7 +17,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["id", "uscc", "name", "date", "time", "period", "money", "money_wan", "code", "text"]
+Kind = Literal[
+    "id",
+    "uscc",
+    "name",
+    "date",
+    "time",
+    "period",
+    "period_cn",
+    "period_dot",
+    "money",
+    "money_wan",
+    "percent",
+    "fraction",
+    "code",
+    "text",
+]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from qingfeng.synth.plants import livelihood as lv_plants
 from qingfeng.synth.plants import officials, others, procurement, subsidy_after_death
 from qingfeng.synth.plants.base import NotEnoughPeople, Plan, Pool
 from qingfeng.synth.population import Persons, PopulationGenerator
+from qingfeng.synth.styles import Style, StyledFile, get_style, restyle
+from qingfeng.synth.styles import build as build_style
 from qingfeng.synth.truth import Truth
 from qingfeng.synth.world import World
 from qingfeng.synth.writers import FileWriter
@@ -62,16 +64,23 @@ class SynthError(ValueError):
     """Bad arguments to the generator (too few people, empty period, ...)."""
 
 
+def _as_csv(f: departments.FileSpec) -> departments.FileSpec:
+    stem = f.file_name.rsplit(".", 1)[0]
+    return replace(f, fmt="csv", encoding="utf-8-sig", file_name=f"{stem}.csv")
+
+
 def file_specs(persons: int) -> tuple[departments.FileSpec, ...]:
     if persons <= EXCEL_PERSON_LIMIT:
         return departments.FILES
-    out = []
-    for f in departments.FILES:
-        if f.fmt == "xlsx":
-            stem = f.file_name.rsplit(".", 1)[0]
-            f = replace(f, fmt="csv", encoding="utf-8-sig", file_name=f"{stem}.csv")
-        out.append(f)
-    return tuple(out)
+    return tuple(_as_csv(f) if f.fmt == "xlsx" else f for f in departments.FILES)
+
+
+def styled_files(persons: int, style: Style) -> list[StyledFile]:
+    """The files a style writes for a county of `persons` (workbooks as CSV when too large)."""
+    out = build_style(style, file_specs(persons))
+    if persons > EXCEL_PERSON_LIMIT:
+        out = [replace(f, spec=_as_csv(f.spec)) if f.spec.fmt == "xlsx" else f for f in out]
+    return out
 
 
 def _check_args(out_dir: Path, persons: int, start: dt.date, end: dt.date) -> None:
@@ -97,9 +106,15 @@ def generate(
     write_truth: bool = True,
     chunk_persons: int = CHUNK_PERSONS,
     progress: Progress | None = None,
+    style: str = "standard",
 ) -> SynthResult:
-    """Write a synthetic county of `persons` people for `start`..`end` into `out_dir`."""
+    """Write a synthetic county of `persons` people for `start`..`end` into `out_dir`, as the
+    named style's systems export it (`qingfeng.synth.styles`; the truth is the same)."""
     out_dir = Path(out_dir)
+    try:
+        chosen = get_style(style)
+    except KeyError as exc:
+        raise SynthError(str(exc.args[0])) from None
     _check_args(out_dir, persons, start, end)
     t0 = time.perf_counter()
     ctx = Context(dates.day_of(start), dates.day_of(end))
@@ -111,13 +126,16 @@ def generate(
         start=start.isoformat(),
         end=end.isoformat(),
         county=county.COUNTY_CODE,
+        style=chosen.name,
     )
     # Everything is written into a sibling work folder first and moved into place at the end,
     # so a failed run leaves no half-written county behind.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
-        result = _generate(work, persons, seed, ctx, truth, write_truth, chunk_persons, progress)
+        result = _generate(
+            work, persons, seed, ctx, truth, write_truth, chunk_persons, progress, chosen
+        )
         if out_dir.exists():
             out_dir.rmdir()  # checked empty above
         work.rename(out_dir)
@@ -141,12 +159,14 @@ def _generate(
     write_truth: bool,
     chunk_persons: int,
     progress: Progress | None,
+    style: Style,
 ) -> SynthResult:
     t0 = time.perf_counter()
     pop = PopulationGenerator(np.random.default_rng([seed, 0]), ctx.start_day, ctx.end_day)
-    specs = file_specs(persons)
-    writers = {f.key: FileWriter(out_dir, f) for f in specs}
+    specs = styled_files(persons, style)
+    writers = {f.key: FileWriter(out_dir, f.spec, title=f.title) for f in specs}
     mess_counts: dict[str, Counter[str]] = {f.key: Counter() for f in specs}
+    route = {src: f for f in specs for src in f.sources}
     done = 0
     chunk_no = 0
     try:
@@ -167,7 +187,9 @@ def _generate(
                     raise SynthError(str(exc)) from None
                 truth.planted.extend(plan.planted)
                 free = ~pool.used
-            _write_chunk(p, ctx, plan, world, free, writers, mess_counts, truth, seed, chunk_no)
+            _write_chunk(
+                p, ctx, plan, world, free, writers, route, mess_counts, truth, seed, chunk_no
+            )
             done += n
             chunk_no += 1
             if progress is not None:
@@ -176,23 +198,34 @@ def _generate(
         for w in writers.values():
             w.close()
     files: list[WrittenFile] = []
-    for f in specs:
+    for sf in specs:
+        f = sf.spec
         w = writers[f.key]
         files.extend(WrittenFile(path, f.dataset, 0) for path in w.paths)
         files[-1].rows = w.rows  # multi-part xlsx: row counts are per export
-        truth.files.append(
-            {
-                "file": [path.name for path in w.paths],
-                "key": f.key,
-                "dataset": f.dataset,
-                "department": f.department,
-                "format": f.fmt,
-                "encoding": f.encoding,
-                "rows": w.rows,
-                "columns": [{"header": c.header, "field": c.field} for c in f.columns],
-                "constants": f.constants,
-            }
-        )
+        entry: dict[str, object] = {
+            "file": [path.name for path in w.paths],
+            "key": f.key,
+            "dataset": f.dataset,
+            "department": f.department,
+            "format": f.fmt,
+            "encoding": f.encoding,
+            "rows": w.rows,
+            "columns": [{"header": c.header, "field": c.field} for c in f.columns],
+            "constants": f.constants,
+        }
+        if style.name != "standard":
+            # Which standard dataset(s) and field(s) each column carries: what a recognised
+            # mapping is compared with.
+            entry["sources"] = list(sf.sources)
+            entry["datasets"] = list(sf.datasets)
+            entry["columns"] = [
+                {"header": c.header, "field": c.field, "targets": [list(t) for t in tg]}
+                | ({"unrelated": True} if f"@{c.header}" in sf.extras else {})
+                for c, tg in zip(f.columns, sf.targets, strict=True)
+            ]
+            entry["title_rows"] = len(sf.title)
+        truth.files.append(entry)
         truth.mess[f.key] = dict(sorted(mess_counts[f.key].items()))
     truth.invalid_rows.sort(key=lambda r: (r["file"], r["row"]))
     truth.duplicates.sort(key=lambda r: (r["file"], r["row"]))
@@ -320,12 +353,14 @@ def _write_chunk(
     world: World | None,
     free: np.ndarray,
     writers: dict[str, FileWriter],
+    route: dict[str, StyledFile],
     mess_counts: dict[str, Counter[str]],
     truth: Truth,
     seed: int,
     chunk_no: int,
 ) -> None:
     rng = np.random.default_rng([seed, 4, chunk_no])
+    waiting: dict[str, dict[str, tables.Table]] = {}  # merged files: the parts seen so far
 
     def extra(key: str) -> tables.Table:
         out: tables.Table = {}
@@ -334,13 +369,22 @@ def _write_chunk(
         return out
 
     def emit(key: str, table: tables.Table) -> None:
-        spec = writers[key].spec
         if not table or next(iter(table.values())).size == 0:
             return
-        file_no = [f.key for f in departments.FILES].index(key)
+        sf = route[key]
+        if sf.needs_restyle:
+            parts = waiting.setdefault(sf.key, {})
+            parts[key] = table
+            if len(parts) < len(sf.sources):
+                return
+            table = restyle(sf, waiting.pop(sf.key))
+            if not table:
+                return
+        spec = sf.spec
+        file_no = [f.key for f in departments.FILES].index(sf.sources[0])
         mess_rng = np.random.default_rng([seed, 2, chunk_no, file_no])
         out = render.render(spec, table, mess_rng)
-        w = writers[key]
+        w = writers[sf.key]
         base = w.rows
         for row, reason in out.invalid:
             name, r = w.locate(base + row)
@@ -350,7 +394,7 @@ def _write_chunk(
             _, r0 = w.locate(base + of)
             truth.duplicates.append({"file": name, "row": r, "duplicate_of": r0})
         w.write(out.columns)
-        mess_counts[key].update(out.counts)
+        mess_counts[sf.key].update(out.counts)
 
     emit("registry", tables.registry(p, ctx, plan.moved_out))
     emit("cremation", tables.cremation(p, ctx, extra("cremation") or None))
@@ -401,3 +445,9 @@ def _write_chunk(
             if table:
                 idx = np.lexsort(tuple(table[k] for k in reversed(order)))
                 emit(key, tables.take(table, idx))
+    for key, parts in waiting.items():
+        # A merged file writes child rows with their parent's columns: a chunk with parents
+        # but no children writes nothing; children without parents would lose their rows.
+        child = route[next(iter(parts))].sources[-1]
+        if child in parts:
+            raise AssertionError(f"{key}: {child} rows without their parent rows")

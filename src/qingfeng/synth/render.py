@@ -133,6 +133,26 @@ def _mess_uscc(
     return out.astype(str)
 
 
+def _period_text(months: np.ndarray, kind: str) -> np.ndarray:
+    """Month indices as 2023年12月 (period_cn) or 2023.12 (period_dot)."""
+    iso = dates.period_str(months)
+    year, month = np.strings.slice(iso, 0, 4), np.strings.slice(iso, 5, 7)
+    if kind == "period_dot":
+        return np.strings.add(np.strings.add(year, "."), month)
+    month = np.strings.lstrip(month, "0")
+    return np.strings.add(np.strings.add(np.strings.add(year, "年"), month), "月")
+
+
+def _percent_text(values: np.ndarray, kind: str) -> np.ndarray:
+    """Percentages given as text (60) written as 60% (percent) or 0.6 (fraction)."""
+    uniq, inv = np.unique(values, return_inverse=True)
+    out = [
+        "" if not u else f"{u}%" if kind == "percent" else f"{round(float(u) / 100, 6):g}"
+        for u in uniq.tolist()
+    ]
+    return np.array(out, dtype=str)[inv] if uniq.size else values
+
+
 def money_strings(yuan: np.ndarray, unit: str) -> np.ndarray:
     """Amounts as text: yuan with 2 decimals, or 万元 with 4 decimals (exact to the fen)."""
     values = np.round(yuan / (10000.0 if unit == "万元" else 1.0), 6 if unit == "万元" else 2)
@@ -172,6 +192,10 @@ def render(spec: FileSpec, table: dict[str, np.ndarray], rng: np.random.Generato
             cols.append(_render_dates(v, spec, col.header, rng, counts, col.kind == "time"))
         elif col.kind == "period":
             cols.append(np.strings.replace(dates.period_str(v), "-", ""))
+        elif col.kind in ("period_cn", "period_dot"):
+            cols.append(_period_text(v, col.kind))
+        elif col.kind in ("percent", "fraction"):
+            cols.append(_percent_text(np.asarray(v).astype(str), col.kind))
         elif col.kind in ("money", "money_wan"):
             cols.append(money_strings(v, "万元" if col.kind == "money_wan" else "元"))
         else:

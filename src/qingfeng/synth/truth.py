@@ -29,6 +29,7 @@ class Truth:
     invalid_rows: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     mess: dict[str, dict[str, int]] = field(default_factory=dict)
+    style: str = "standard"  # how the files are rendered (`qingfeng synth --style`)
 
     def cases(self, model: str | None = None) -> list[Planted]:
         return [p for p in self.planted if p.kind == "case" and model in (None, p.model)]
@@ -37,7 +38,10 @@ class Truth:
         return [p for p in self.planted if p.kind == "decoy" and model in (None, p.model)]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+        body = asdict(self)
+        if body["style"] == "standard":
+            del body["style"]  # the standard county's truth is unchanged by styles
+        return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
     def write(self, path: Path) -> None:
         path.write_text(self.to_json(), encoding="utf-8")

@@ -24,9 +24,17 @@ FIXED_CREATED = dt.datetime(2025, 1, 1, 8, 0, 0)
 class FileWriter:
     """Appends rendered chunks to one department file (or its parts); tracks data-row numbers."""
 
-    def __init__(self, out_dir: Path, spec: FileSpec, xlsx_max_rows: int = XLSX_MAX_ROWS) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        spec: FileSpec,
+        xlsx_max_rows: int = XLSX_MAX_ROWS,
+        *,
+        title: tuple[str, ...] = (),
+    ) -> None:
         self.out_dir = out_dir
         self.spec = spec
+        self.title = title  # lines above the header (a merged cell across the sheet)
         self.rows = 0  # data rows written across parts
         self.paths: list[Path] = []
         self._xlsx_max = xlsx_max_rows
@@ -35,6 +43,7 @@ class FileWriter:
         self._wb: Any = None
         self._ws: Any = None
         self._part_rows = 0
+        self._head = 0
         self._money = [i for i, c in enumerate(spec.columns) if c.kind == "money"]
 
     # -- CSV ---------------------------------------------------------------------------------
@@ -42,6 +51,9 @@ class FileWriter:
         path = self.out_dir / self.spec.file_name
         self._fh = path.open("w", encoding=self.spec.encoding, newline="")
         self._csv = csv.writer(self._fh, lineterminator="\r\n")
+        width = len(self.spec.columns)
+        for line in self.title:  # as a merged title cell is saved to CSV: then empty cells
+            self._csv.writerow([line] + [""] * (width - 1))
         self._csv.writerow([c.header for c in self.spec.columns])
         self.paths.append(path)
 
@@ -59,7 +71,11 @@ class FileWriter:
         self._wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
         self._wb.set_properties({"created": FIXED_CREATED, "author": self.spec.department})
         self._ws = self._wb.add_worksheet("Sheet1")
-        self._ws.write_row(0, 0, [c.header for c in self.spec.columns])
+        width = len(self.spec.columns)
+        for r, line in enumerate(self.title):
+            self._ws.merge_range(r, 0, r, max(width - 1, 1), line)
+        self._head = len(self.title)
+        self._ws.write_row(self._head, 0, [c.header for c in self.spec.columns])
         self._part_rows = 0
         self.paths.append(path)
 
@@ -89,11 +105,12 @@ class FileWriter:
                 if self._wb is None or self._part_rows >= self._xlsx_max:
                     self._open_xlsx()
                 self._part_rows += 1
+                r = self._head + self._part_rows
                 for j, v in enumerate(row):
                     if isinstance(v, float):
-                        self._ws.write_number(self._part_rows, j, v)
+                        self._ws.write_number(r, j, v)
                     elif v != "":
-                        self._ws.write_string(self._part_rows, j, v)
+                        self._ws.write_string(r, j, v)
         self.rows += n
 
     def locate(self, row0: int) -> tuple[str, int]:
