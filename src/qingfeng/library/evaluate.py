@@ -144,18 +144,21 @@ def score(
 
 
 def store_warnings(database_url: str, *, present_only: bool = True) -> list[tuple[str, str, str]]:
-    """(model_id, subject_id, period) of the warnings in a workflow store."""
+    """(model_id, subject_id, period) of the findings in a workflow store: the evidence lines of
+    its leads (a lead holds one line per hit: subject and period)."""
     from sqlalchemy import select
 
     from qingfeng.store.db import make_engine, session_factory
-    from qingfeng.store.models import Warning
+    from qingfeng.store.models import Warning, WarningLine
 
     engine = make_engine(database_url)
     try:
         with session_factory(engine)() as session:
-            query = select(Warning.model_id, Warning.subject_id, Warning.period)
+            query = select(Warning.model_id, Warning.subject_id, WarningLine.period).join(
+                WarningLine, WarningLine.warning_id == Warning.id
+            )
             if present_only:
-                query = query.where(Warning.present.is_(True))
+                query = query.where(WarningLine.present.is_(True))
             return [(m, s, p) for m, s, p in session.execute(query)]
     finally:
         engine.dispose()
