@@ -48,17 +48,21 @@ class Router:
 
     @classmethod
     def for_store(cls, session: Session, county_setting: str | None = None) -> Router:
+        """The router of the store's organisation tree. Without a county (no setting and not
+        exactly one county unit) a warning goes to the deepest unit anywhere whose area contains
+        its own, and has no fallback."""
         county = county_code(session, county_setting)
-        if county is None:
-            return cls(None, None, [])
         rows = session.execute(
-            select(Organisation.division_code, Organisation.id, Organisation.path).where(
+            select(Organisation.division_code, Organisation.id).where(
                 Organisation.division_code.is_not(None)
             )
         ).all()
-        inside = [(code, oid) for code, oid, _ in rows if code and code.startswith(county)]
+        codes = [(code, oid) for code, oid in rows if code]
+        if county is None:
+            return cls(None, None, sorted(codes, key=lambda r: -len(r[0])))
+        inside = [(code, oid) for code, oid in codes if code.startswith(county)]
         # The county unit: the unit whose area is the county, else the deepest unit above it.
-        above = [(code, oid) for code, oid, _ in rows if code and county.startswith(code)]
+        above = [(code, oid) for code, oid in codes if county.startswith(code)]
         unit = max(above, key=lambda r: len(r[0]))[1] if above else None
         return cls(county, unit, sorted(inside, key=lambda r: -len(r[0])))
 
