@@ -419,3 +419,37 @@ def test_migration_routes_existing_warnings_and_makes_them_leads(store_url: str)
     )
     with tx(factory) as s:
         assert s.scalar(select(func.count()).select_from(Warning)) == 4
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def test_api_lists_lines_and_merges_related_leads(tmp_path, store_url: str) -> None:
+    from web_helpers import PASSWORD, client_for, make_world, sign_in
+
+    world = make_world(tmp_path, None if store_url.startswith("sqlite") else store_url)
+    factory = session_factory(make_engine(world.settings.database_url))
+    person = "522701195001000001"
+    _sync(factory, [_hit(person, p, "522701001003") for p in ("2024-01", "2024-02")])
+    _sync(factory, [_hit(person, "2024", "522701001003", model_id="other")], "other")
+    with tx(factory) as s:
+        ids = dict(s.execute(select(Warning.model_id, Warning.id).where(
+            Warning.model_id.in_(["paid_after_death", "other"]))).all())  # fmt: skip
+    lead = ids["paid_after_death"]
+    page = sign_in(client_for(world), "sup_a").get(f"/warnings/{lead}")
+    assert "线索明细（2 条）" in page.text and "作为一案合并办理" in page.text
+    api = client_for(world)
+    auth = ("sup_a", PASSWORD)
+    r = api.get(f"/api/v1/warnings/{lead}/lines", auth=auth)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [x["period"] for x in body] == ["2024-02", "2024-01"]
+    assert [(x["amount"], x["present"]) for x in body] == [("50.00", True)] * 2
+    r = api.post(f"/api/v1/warnings/{lead}/merge-related", auth=auth)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"merged": [ids["other"]]}
+    r = api.post(f"/api/v1/warnings/{lead}/merge-related", auth=auth)
+    assert r.status_code == 422 and "no related lead" in r.text
+    # out of scope: the other county's supervisor cannot merge, nor learn that it exists
+    r = api.post(f"/api/v1/warnings/{lead}/merge-related", auth=("sup_b", PASSWORD))
+    assert r.status_code == 404

@@ -316,7 +316,9 @@ def _return(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
     payload = {"reason": req.reason, "from_org_id": w.org_id}
     w.return_reason = req.reason
     # Back with its responsible unit (routing), to be dispatched again: never without an owner.
-    w.org_id = Router.for_store(actor.session).unit(w.division_code)
+    # (no autoflush: the warning is written once, with one version bump)
+    with actor.session.no_autoflush:
+        w.org_id = Router.for_store(actor.session).unit(w.division_code)
     w.assignee_id = None
     return payload
 
