@@ -80,7 +80,8 @@ def _time_query(engine: Any, spec: Any, repeat: int) -> tuple[float, list[Any]]:
     from qingfeng.engine.runner import run_compiled
 
     compiled = compile_model(spec)
-    best, hits = float("inf"), []
+    best = float("inf")
+    hits: list[Any] = []
     for _ in range(repeat):
         start = time.perf_counter()
         _, hits, _ = run_compiled(engine, compiled)

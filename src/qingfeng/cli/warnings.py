@@ -237,13 +237,13 @@ def register(app: typer.Typer) -> None:
                     f"追缴 recovered: {_money(x.funds_recovered)}"
                 )
             lines.append(f"明细 lines: {len(evidence_lines)}")
-            for line in evidence_lines:
-                text = line.explanation if reveal else mask_text(line.explanation)
+            for item in evidence_lines:
+                text = item.explanation if reveal else mask_text(item.explanation)
                 if not reveal and x.subject_name:
                     text = text.replace(x.subject_name, mask_name(x.subject_name) or "")
-                mark = "" if line.present else " (未再命中 gone)"
+                mark = "" if item.present else " (未再命中 gone)"
                 lines.append(
-                    f"  · {line.period} {line.severity} {_money(line.amount)} {text}{mark}"
+                    f"  · {item.period} {item.severity} {_money(item.amount)} {text}{mark}"
                 )
             lines.append(f"可执行 allowed actions: {', '.join(allowed) or '—'}")
         for line in lines:

@@ -95,8 +95,11 @@ def reroute(session: Session, county_setting: str | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     waiting = Warning.status.in_(WAITING)
-    steps = [(None, router.county_unit)] if router.county_unit is not None else []
-    steps += sorted(router.units, key=lambda r: len(r[0]))
+    steps: list[tuple[str | None, int]] = []  # (area prefix or None for all, unit)
+    if router.county_unit is not None:
+        steps.append((None, router.county_unit))
+    deeper = sorted(router.units, key=lambda r: len(r[0]))  # shortest first: the deepest wins
+    steps += deeper
     for code, oid in steps:
         where = [waiting, or_(Warning.org_id.is_(None), Warning.org_id != oid)]
         if code is not None:

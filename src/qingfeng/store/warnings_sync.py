@@ -306,8 +306,8 @@ def sync_model_run(
     refound: list[int] = []
     for fp, (hit, evidence_text) in found.items():
         values = _line_values(hit, evidence_text)
-        line = lines.get(fp)
-        if line is None:
+        known = lines.get(fp)
+        if known is None:
             key = (hit.subject_type, hit.subject_id)
             line = _Line(None, open_lead.get(key), fp, values, True, hit)
             lines[fp] = line
@@ -317,6 +317,7 @@ def sync_model_run(
             else:
                 touched.add(line.lead)
             continue
+        line = known
         line.hit = hit
         assert line.lead is not None
         touched.add(line.lead)
