@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DEMO_PERSONS, DEMO_SEED, DemoResult, run_demo_pipeline
+from qingfeng.engine import load_models
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import ModelRun, Organisation, User, Warning, WarningLine
 from qingfeng.store.scope import scoped_warnings
@@ -23,15 +24,8 @@ from qingfeng.web.demo_users import DEMO_PASSWORD
 from store_helpers import BACKENDS, quick_user, shared_store_url
 from web_helpers import sign_in
 
-PROCUREMENT = (
-    "bid_disqualification_anomaly",
-    "bid_file_same_origin",
-    "bid_price_anomaly",
-    "bid_rotation",
-    "bidders_share_ties",
-    "contract_splitting",
-    "tender_single_bidder_or_short_period",
-)
+# the models of the field the list calls 招标采购 (工程招投标 in the model specs)
+PROCUREMENT = tuple(s.id for s in load_models().select(None, "工程招投标"))
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -99,10 +93,12 @@ def _client(demo: DemoResult) -> TestClient:
 def test_procurement_filter_shows_the_procurement_leads(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
     with factory() as s:
         total = s.scalar(select(func.count()).where(Warning.model_id.in_(PROCUREMENT)))
-    assert total and total >= 5 * len(PROCUREMENT)
+    assert len(PROCUREMENT) >= 7 and total and total >= 5 * len(PROCUREMENT)
     page = _client(demo).get("/warnings?field=procurement&per_page=100")
     assert page.status_code == 200
+    assert "招标采购" in page.text
     assert f"共 {total} 条预警" in page.text
+    assert page.text.count('href="/warnings/') >= total
 
 
 def test_models_page_counts_the_leads_each_run_made(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
