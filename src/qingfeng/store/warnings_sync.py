@@ -264,7 +264,7 @@ def sync_model_run(
             cast(leads_t.c.evidence, Text).label("evidence"),
             leads_t.c.period,
         ).where(leads_t.c.model_id == run.model_id)
-    ):
+    ).all():
         leads[row[0]] = tuple(row[2:])
         lead_fp[row[0]] = row[1]
     lines: dict[str, _Line] = {}
@@ -282,7 +282,7 @@ def sync_model_run(
         )
         .join(leads_t, leads_t.c.id == lines_t.c.warning_id)
         .where(leads_t.c.model_id == run.model_id)
-    ):
+    ).all():
         lines[row[2]] = _Line(row[0], row[1], row[2], tuple(row[4:]), bool(row[3]))
     now = utcnow()
     # A lead made before leads had lines (or written by another station) is its own line.
