@@ -6,6 +6,7 @@ and, when configured, PostgreSQL."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DEMO_PERSONS, DEMO_SEED, DemoResult, run_demo_pipeline
 from qingfeng.engine import load_models
+from qingfeng.library.evaluate import store_warnings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import ModelRun, Organisation, User, Warning, WarningLine
 from qingfeng.store.scope import scoped_warnings
@@ -110,13 +112,9 @@ def test_models_page_counts_the_leads_each_run_made(demo: DemoResult, factory) -
     }
     with factory() as s:
         runs = {r.model_id: r for r in s.scalars(select(ModelRun))}
-        lines = dict(
-            s.execute(
-                select(Warning.model_id, func.count(WarningLine.id))
-                .join(WarningLine, WarningLine.warning_id == Warning.id)
-                .group_by(Warning.model_id)
-            ).all()
-        )
+    lines = Counter(
+        m for m, _s, _p in store_warnings(demo.settings.database_url, present_only=False)
+    )
     assert shown, "no model rows on the page"
     for model_id, run in runs.items():
         if run.hits == 0:

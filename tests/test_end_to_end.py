@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DemoError, run_demo_pipeline
+from qingfeng.library.evaluate import store_warnings
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.store.models import Warning, WarningLine
+from qingfeng.store.models import Warning
 from qingfeng.web.app import create_app
 from qingfeng.web.demo_users import DEMO_PASSWORD
 from web_helpers import csrf_from
@@ -51,14 +52,8 @@ def _warnings(demo) -> list[Warning]:  # type: ignore[no-untyped-def]
 
 def _lines(demo) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """(subject id, period) of every evidence line of the model's leads."""
-    factory = session_factory(make_engine(demo.settings.database_url))
-    with factory() as s:
-        rows = s.execute(
-            select(Warning.subject_id, WarningLine.period)
-            .join(WarningLine, WarningLine.warning_id == Warning.id)
-            .where(Warning.model_id == MODEL)
-        ).all()
-    return {(subject, period) for subject, period in rows}
+    found = store_warnings(demo.settings.database_url)
+    return {(subject, period) for model, subject, period in found if model == MODEL}
 
 
 def _subjects(pairs: set[tuple[str, str]]) -> set[str]:

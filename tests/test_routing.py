@@ -225,9 +225,11 @@ def test_new_lines_after_archive_start_a_new_lead(store_url: str) -> None:
         assert old.status == "archived" and old.amount == Decimal("160.00")  # refreshed lines
         assert new.status == "new" and new.amount == Decimal("80.00")
         assert new.org_id == orgs["township"].id
-        assert [
-            x.period for x in s.scalars(select(WarningLine).where(WarningLine.warning_id == new.id))
-        ] == ["2024-03"]
+        # a lead of one line is that line: no row in warning_lines until a second line joins
+        assert new.period == "2024-03"
+        assert new.fingerprint == fingerprint("paid_after_death", "person", "P", "2024-03")
+        rows = s.scalars(select(WarningLine).where(WarningLine.warning_id == new.id)).all()
+        assert rows == []
 
 
 def test_related_leads_are_handled_as_one_case(store_url: str) -> None:
@@ -408,17 +410,17 @@ def test_migration_routes_existing_warnings_and_makes_them_leads(store_url: str)
             3: ("110101001001", 1),
             4: ("522701001003", None),  # archived: the loop decided where it was, not routing
         }
-        assert s.scalar(select(func.count()).select_from(WarningLine)) == 4
-        line = s.scalar(select(WarningLine).where(WarningLine.warning_id == 2))
-        assert (line.fingerprint, line.period, line.amount) == (f"{2:064d}", "2024", Decimal(10))
-    # a re-run joins the open lead of the subject, it does not open a new one
-    _sync(
-        factory,
-        [Hit("m", "1", "tender", "T2", "2024", "red", "x", None, Decimal(10), "522701001003")],
-        model_id="m",
-    )
+        assert s.scalar(select(func.count()).select_from(WarningLine)) == 0  # one line each
+    # a re-run joins the open lead of the subject: its own line and the new one are written out
+    hit = Hit("m", "1", "tender", "T2", "2025", "red", "x", None, Decimal(10), "522701001003")
+    _sync(factory, [hit], model_id="m")
     with tx(factory) as s:
         assert s.scalar(select(func.count()).select_from(Warning)) == 4
+        rows = s.scalars(select(WarningLine).where(WarningLine.warning_id == 2)).all()
+        assert sorted((x.period, x.present) for x in rows) == [("2024", False), ("2025", True)]
+        assert {x.fingerprint for x in rows} == {f"{2:064d}", hit.fingerprint}
+        lead = s.get(Warning, 2)
+        assert (lead.period, lead.amount, lead.present) == ("2025", Decimal(20), True)
 
 
 # --- the API --------------------------------------------------------------------------------

@@ -388,15 +388,32 @@ def state_counts(actor: Actor) -> dict[str, int]:
 
 
 def lines(actor: Actor, warning_id: int) -> list[WarningLine]:
-    """The evidence lines of a lead (the hits it is made of), latest period first."""
+    """The evidence lines of a lead (the hits it is made of), latest period first. A lead of one
+    line stores no line row: its own finding is its line (a transient WarningLine)."""
     warning = get_warning(actor, warning_id)
-    return list(
+    stored = list(
         actor.session.scalars(
             select(WarningLine)
             .where(WarningLine.warning_id == warning.id)
             .order_by(WarningLine.period.desc(), WarningLine.id.desc())
         )
     )
+    if stored:
+        return stored
+    return [
+        WarningLine(
+            warning_id=warning.id,
+            fingerprint=warning.fingerprint,
+            period=warning.period,
+            severity=warning.severity,
+            amount=warning.amount,
+            explanation=warning.explanation,
+            evidence=warning.evidence,
+            present=warning.present,
+            first_run_id=warning.first_run_id,
+            last_run_id=warning.last_run_id,
+        )
+    ]
 
 
 def related(actor: Actor, warning_id: int, limit: int = 200) -> list[Warning]:

@@ -2,13 +2,14 @@
 insert new, refresh still present, mark no longer present. Set-based and batched, so 100k hits
 take seconds, not minutes.
 
-Leads. A hit (subject × period) is an evidence line (`warning_lines`, keyed by the hit's
-fingerprint); the lines of one model on one subject make one lead (a `Warning`): one dead person
-paid for six months is one lead with six lines. The lead's severity is its worst line's, its
-amount the sum of its lines', its period, sentence and evidence its latest line's; it is present
-while any line is. A new line joins the subject's open lead; a lead that is archived or merged
-is closed, and new lines on its subject open a new lead (lines it already has stay with it). A
-lead is fingerprinted by the line that opened it.
+Leads. A hit (subject × period) is an evidence line, keyed by the hit's fingerprint; the lines of
+one model on one subject make one lead (a `Warning`): one dead person paid for six months is one
+lead with six lines (`warning_lines`). A lead of a single line is that line itself: no row in
+`warning_lines` until a second line joins (`qingfeng.loop.service.lines` reads it the same). The
+lead's severity is its worst line's, its amount the sum of its lines', its period, sentence and
+evidence its latest line's; it is present while any line is. A new line joins the subject's open
+lead; a lead that is archived or merged is closed, and new lines on its subject open a new lead
+(lines it already has stay with it). A lead is fingerprinted by the line that opened it.
 
 Routing. Every lead gets an area (the engine's, from the model's `route:`, else the workspace's
 county) and, while it waits for dispatch, its responsible unit (qingfeng.store.routing).
@@ -27,6 +28,7 @@ defaults, as an ORM insert would give them.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -190,6 +192,7 @@ class _Line:
     values: tuple[Any, ...]  # LINE: period, severity, amount, explanation, evidence text
     present: bool
     hit: Hit | None = None  # found by this run
+    runs: tuple[int | None, int | None] = (None, None)  # a lead's own line: first, last run
 
 
 def _line_values(hit: Hit, evidence_text: str) -> tuple[Any, ...]:
@@ -251,6 +254,7 @@ def sync_model_run(
     columns = [leads_t.c[n] for n in FINDING if n != "evidence"]
     leads: dict[int, tuple[Any, ...]] = {}
     lead_fp: dict[int, str] = {}
+    lead_runs: dict[int, tuple[int | None, int | None]] = {}
     for row in conn.execute(
         select(
             leads_t.c.id,
@@ -263,10 +267,13 @@ def sync_model_run(
             *columns,
             cast(leads_t.c.evidence, Text).label("evidence"),
             leads_t.c.period,
+            leads_t.c.first_run_id,
+            leads_t.c.last_run_id,
         ).where(leads_t.c.model_id == run.model_id)
     ).all():
-        leads[row[0]] = tuple(row[2:])
+        leads[row[0]] = tuple(row[2:-2])
         lead_fp[row[0]] = row[1]
+        lead_runs[row[0]] = (row[-2], row[-1])
     lines: dict[str, _Line] = {}
     for row in conn.execute(
         select(
@@ -285,13 +292,13 @@ def sync_model_run(
     ).all():
         lines[row[2]] = _Line(row[0], row[1], row[2], tuple(row[4:]), bool(row[3]))
     now = utcnow()
-    # A lead made before leads had lines (or written by another station) is its own line.
+    # A lead of one line keeps that line on itself (no row in warning_lines: half the writes
+    # when most subjects are found once); it is written out when a second line joins.
     with_lines = {x.lead for x in lines.values()}
-    bare = [lid for lid in leads if lid not in with_lines]
-    for lid in bare:
+    for lid in leads.keys() - with_lines:
         old = leads[lid]
-        evidence = old[11]
-        line = _Line(None, lid, lead_fp[lid], (old[12], old[7], old[8], old[10], evidence), old[3])
+        values = (old[12], old[7], old[8], old[10], old[11])
+        line = _Line(None, lid, lead_fp[lid], values, old[3], runs=lead_runs[lid])
         lines[line.fingerprint] = line
 
     open_lead: dict[tuple[str, str], int] = {}
@@ -381,17 +388,18 @@ def sync_model_run(
             opener = min(group, key=lambda x: (x.values[0], x.fingerprint))
             for line in group:
                 line.lead = ids[opener.fingerprint]
+    size = Counter(line.lead for line in lines.values())
     line_rows = [
         {
             "warning_id": line.lead,
             "fingerprint": line.fingerprint,
             **dict(zip(LINE, line.values, strict=True)),
             "present": line.present,
-            "first_run_id": run.id if line.hit is not None else None,
-            "last_run_id": run.id if line.hit is not None else None,
+            "first_run_id": line.runs[0] or (run.id if line.hit is not None else None),
+            "last_run_id": run.id if line.hit is not None else line.runs[1],
         }
         for line in lines.values()
-        if line.id is None
+        if line.id is None and size[line.lead] > 1
     ]
     _bulk_insert(conn, line_rows, {"created_at": now, "updated_at": now}, table=lines_t)
     _bulk_update(conn, lines_t, LINE, changed_lines)

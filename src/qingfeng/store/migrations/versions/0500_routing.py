@@ -1,7 +1,8 @@
 """Every warning routed to an owner, and leads made of evidence lines.
 
-- `warning_lines`: the evidence lines of a lead (one per hit: subject × period). Every existing
-  warning becomes a lead of one line, its own finding (the line's fingerprint is the warning's).
+- `warning_lines`: the evidence lines of a lead (one per hit: subject × period). A lead of one
+  line stores none (its finding is its line), so every existing warning is already a lead of
+  one line and nothing is copied.
 - Routing of the existing warnings (the lake is not available here, so no subject lookups): a
   warning without an area gets the county's (the store's one county unit), and a warning not
   yet dispatched gets its responsible unit: the deepest unit of the county whose area contains
@@ -42,12 +43,6 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_warning_lines_warning_id", "warning_lines", ["warning_id"])
-    op.execute(
-        "INSERT INTO warning_lines (warning_id, fingerprint, period, severity, amount, "
-        "explanation, evidence, present, first_run_id, last_run_id, created_at, updated_at) "
-        "SELECT id, fingerprint, period, severity, amount, explanation, evidence, present, "
-        "first_run_id, last_run_id, created_at, updated_at FROM warnings"
-    )
     _route_existing(op.get_bind())
 
 
