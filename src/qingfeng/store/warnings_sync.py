@@ -205,6 +205,29 @@ def _lead_finding(
 ) -> tuple[tuple[Any, ...], bool]:
     """The lead's LEAD values but org_id (from its lines; `base` holds the old values, or None)
     and whether it is present. Name, version and area follow the latest line found this run."""
+    if len(lines) == 1:  # most leads: the line is the lead
+        (line,) = lines
+        hit = line.hit
+        period, severity, amount, explanation, evidence = line.values
+        if hit is None:
+            model_version, subject_name, division = base[0], base[1], base[4]
+        else:
+            model_version, subject_name, division = (
+                hit.model_version,
+                hit.subject_name,
+                hit.division_code,
+            )
+        area = router.area(division)
+        return (
+            model_version,
+            subject_name,
+            severity,
+            amount,
+            area,
+            explanation,
+            evidence,
+            period,
+        ), line.present
     ordered = sorted(lines, key=lambda x: (x.values[0], x.fingerprint))
     latest = ordered[-1]
     found = [x for x in ordered if x.hit is not None]
