@@ -184,7 +184,7 @@ def _bulk_update(
     _executemany(conn, sql, tuples)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     id: int | None
     lead: int | None  # warning id; None while its lead is new
@@ -399,7 +399,9 @@ def sync_model_run(
             "version": 1,
         },
     )
-    if new_rows:
+    # Only new leads of several lines write lines out, and need their new ids for that.
+    grouped = [group for group in new_leads.values() if len(group) > 1]
+    if grouped:
         ids = dict(
             conn.execute(
                 select(leads_t.c.fingerprint, leads_t.c.id).where(
@@ -407,11 +409,11 @@ def sync_model_run(
                 )
             ).all()
         )
-        for group in new_leads.values():
+        for group in grouped:
             opener = min(group, key=lambda x: (x.values[0], x.fingerprint))
             for line in group:
                 line.lead = ids[opener.fingerprint]
-    size = Counter(line.lead for line in lines.values())
+    size = Counter(line.lead for line in lines.values() if line.lead is not None)
     line_rows = [
         {
             "warning_id": line.lead,
@@ -422,7 +424,7 @@ def sync_model_run(
             "last_run_id": run.id if line.hit is not None else line.runs[1],
         }
         for line in lines.values()
-        if line.id is None and size[line.lead] > 1
+        if line.id is None and line.lead is not None and size[line.lead] > 1
     ]
     _bulk_insert(conn, line_rows, {"created_at": now, "updated_at": now}, table=lines_t)
     _bulk_update(conn, lines_t, LINE, changed_lines)
