@@ -331,10 +331,21 @@ def test_lookup_without_its_library_is_left_out() -> None:
 
 
 def test_route_lookups_never_multiply_hits() -> None:
+    """An official on two payrolls is still one hit: the employer lookup has one row per key."""
     engine = _engine()
-    engine.con.execute("INSERT INTO organisations VALUES ('11522701MB0000001X', '522701')")
-    _, hits, _ = run_compiled(engine, compile_model(_spec({"subject": "tender"})))
-    assert len(hits) == 3
+    engine.con.execute(
+        "CREATE TABLE rel_employment AS SELECT * FROM (VALUES "
+        "('522701199001010011', '11522701MB0000001X'), "
+        "('522701199001010011', '91522702MA0000002Y')) AS t(from_id, to_id)"
+    )
+    spec = _spec(
+        [{"subject": "official"}],
+        logic={"sql": "SELECT '522701199001010011' AS id_no, '王五' AS name, 1.0 AS budget"},
+        subject={"type": "person", "id": "id_no", "name": "name"},
+        explanation="{name}",
+    )
+    _, hits, _ = run_compiled(engine, compile_model(spec))
+    assert [(h.subject_id, h.division_code) for h in hits] == [("522701199001010011", "522702")]
 
 
 def test_route_renders_for_spark() -> None:

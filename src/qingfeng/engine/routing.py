@@ -10,7 +10,8 @@ found:
     LEFT JOIN (SELECT id_no AS k, division_code AS d FROM people ...) AS r0 ON r0.k = m.__subject_id
     LEFT JOIN (...) AS r1 ON r1.k = m.__route_1
 
-Each lookup has one row per key, so the join never multiplies hits. A step whose tables the
+Each lookup has one row per key (the subject libraries by construction, the others grouped), so
+the join never multiplies hits. A step whose tables the
 engine does not have (libraries not built yet) is left out. What no step places is routed to the
 workspace's county when the hits are synced (qingfeng.store.routing).
 """
@@ -36,17 +37,17 @@ class Lookup:
 
 
 LOOKUPS: dict[str, Lookup] = {
-    # a person's registered division (the household registry's, via the subject library)
+    # a person's registered division (the household registry's, via the subject library, which
+    # holds one row per ID number: no grouping of a million rows needed)
     "person": Lookup(
         ("people",),
-        "SELECT id_no AS k, max(division_code) AS d FROM people "
-        "WHERE division_code IS NOT NULL GROUP BY id_no",
+        "SELECT id_no AS k, division_code AS d FROM people WHERE division_code IS NOT NULL",
     ),
-    # an organisation's registered division
+    # an organisation's registered division (the library holds one row per credit code)
     "organisation": Lookup(
         ("organisations",),
-        "SELECT uscc AS k, max(registration_division) AS d FROM organisations "
-        "WHERE registration_division IS NOT NULL GROUP BY uscc",
+        "SELECT uscc AS k, registration_division AS d FROM organisations "
+        "WHERE registration_division IS NOT NULL",
     ),
     # an official's employer (public_payroll), then the employer's registered division
     "official": Lookup(
