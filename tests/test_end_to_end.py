@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DemoError, run_demo_pipeline
+from qingfeng.library.evaluate import store_warnings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import Warning
 from qingfeng.web.app import create_app
@@ -49,12 +50,26 @@ def _warnings(demo) -> list[Warning]:  # type: ignore[no-untyped-def]
         return list(s.scalars(select(Warning).where(Warning.model_id == MODEL)))
 
 
+def _lines(demo) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(subject id, period) of every evidence line of the model's leads."""
+    found = store_warnings(demo.settings.database_url)
+    return {(subject, period) for model, subject, period in found if model == MODEL}
+
+
+def _subjects(pairs: set[tuple[str, str]]) -> set[str]:
+    return {subject for subject, _period in pairs}
+
+
 def test_warnings_are_exactly_the_planted_cases(demo) -> None:  # type: ignore[no-untyped-def]
-    found = {(w.subject_id, w.period) for w in _warnings(demo)}
+    found = _lines(demo)
     cases = _truth(demo, "case")
     assert len(cases) >= 5
     assert found == cases
     assert not found & _truth(demo, "decoy")
+    # one lead per person, however many months they were paid after death
+    leads = _warnings(demo)
+    assert sorted(w.subject_id for w in leads) == sorted(_subjects(cases))
+    assert len(leads) < len(cases)  # the demo plants several months for some people
 
 
 def test_every_warning_explains_itself(demo) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +84,7 @@ def test_every_warning_explains_itself(demo) -> None:  # type: ignore[no-untyped
 def test_rows_were_loaded_and_counted(demo) -> None:  # type: ignore[no-untyped-def]
     assert demo.files >= 3
     assert demo.rows_loaded > 2000
-    assert demo.warnings >= len(_truth(demo, "case"))
+    assert demo.warnings >= len(_subjects(_truth(demo, "case")))
 
 
 def test_cli_lists_the_warnings(demo) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +92,7 @@ def test_cli_lists_the_warnings(demo) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(cli_app, [*args, "--workspace", str(demo.settings.workspace)])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-    assert len(rows) == len(_truth(demo, "case"))
+    assert len(rows) == len(_subjects(_truth(demo, "case")))
     assert all(row["model_id"] == MODEL for row in rows)
     # personal data is masked in lists: the birth date never shows
     assert all("*" * 8 in row["subject_id"] for row in rows)

@@ -15,7 +15,7 @@ from qingfeng.engine import DuckDBEngine, load_models, run_models
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.store.models import ModelRun, Warning
+from qingfeng.store.models import ModelRun, Warning, WarningLine
 from qingfeng.workspace import init_workspace
 
 FAILING = """\
@@ -74,7 +74,8 @@ def test_run_records_runs_and_warnings_and_isolates_failures(workspace) -> None:
     good = by_id["subsidy_after_death"]
     assert good.error is None
     assert good.rows_read == sum(len(rows) for rows in tables.values())  # every input read
-    assert (good.hits, good.new, good.still_present, good.no_longer_present) == (2, 2, 0, 0)
+    # two months of one person: one lead with two evidence lines
+    assert (good.hits, good.new, good.still_present, good.no_longer_present) == (2, 1, 0, 0)
 
     bad = by_id["always_fails"]
     assert bad.error and "Conversion Error" in bad.error
@@ -86,17 +87,24 @@ def test_run_records_runs_and_warnings_and_isolates_failures(workspace) -> None:
         assert runs["always_fails"].error and runs["always_fails"].hits == 0
         assert runs["subsidy_after_death"].rows_read == good.rows_read
         assert runs["subsidy_after_death"].finished_at is not None
-        warnings = session.scalars(select(Warning).order_by(Warning.period)).all()
-        assert [(w.period, w.severity, str(w.amount)) for w in warnings] == [
+        lead = session.scalars(select(Warning)).one()
+        lines = session.scalars(
+            select(WarningLine)
+            .where(WarningLine.warning_id == lead.id)
+            .order_by(WarningLine.period)
+        ).all()
+        assert [(x.period, x.severity, str(x.amount)) for x in lines] == [
             ("2024-04", "orange", "200.00"),
             ("2024-05", "red", "1200.00"),
         ]
         assert (
-            warnings[0].explanation
-            == "张三于2024-03-10死亡，其后仍于2024-04-05领取高龄补贴200.00元"
+            lines[0].explanation == "张三于2024-03-10死亡，其后仍于2024-04-05领取高龄补贴200.00元"
         )
-        assert warnings[0].division_code == "110101001001"
-        assert warnings[0].evidence["payment_no"] == "P002"
+        assert lines[0].evidence["payment_no"] == "P002"
+        # the lead: the worst severity, the amounts summed, the latest line's period and sentence
+        assert (lead.period, lead.severity, str(lead.amount)) == ("2024-05", "red", "1400.00")
+        assert lead.explanation.startswith(lines[1].explanation)
+        assert lead.division_code == "110101001001"
 
     # the report is written beside the other reports
     reports = list(workspace.reports_dir.glob("run-*.json"))
@@ -109,9 +117,11 @@ def test_run_records_runs_and_warnings_and_isolates_failures(workspace) -> None:
     ]
     again = run_models(workspace, model_ids=["subsidy_after_death"], engine=_engine_with(tables))
     result = again.results[0]
-    assert (result.hits, result.new, result.still_present, result.no_longer_present) == (1, 0, 1, 1)
+    assert (result.hits, result.new, result.still_present, result.no_longer_present) == (1, 0, 1, 0)
     with factory() as session:
-        assert len(session.scalars(select(Warning)).all()) == 2
+        assert len(session.scalars(select(Warning)).all()) == 1
+        gone = session.scalars(select(WarningLine).where(WarningLine.present.is_(False))).all()
+        assert [x.period for x in gone] == ["2024-04"]
 
 
 def test_a_failed_run_leaves_warnings_untouched(workspace) -> None:  # type: ignore[no-untyped-def]

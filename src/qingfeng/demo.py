@@ -44,7 +44,9 @@ def _fresh_workspace(folder: Path) -> Settings:
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / DEMO_MARKER).write_text("made by `qingfeng demo`; safe to delete\n", encoding="utf-8")
-    return init_workspace(folder)
+    from qingfeng.synth.county import COUNTY_CODE
+
+    return init_workspace(folder, county_division_code=COUNTY_CODE)
 
 
 def run_demo_pipeline(
@@ -72,8 +74,9 @@ def run_demo_pipeline(
     ingest_cb, models_cb = _progress_callbacks(progress)
     report = ingest_path(settings, incoming, assume_yes=True, progress=ingest_cb)
     _build_libraries(settings)
-    summary = run_models(settings, progress=models_cb)
+    # The units first: each warning is routed to its responsible unit as it is synced.
     users = _seed_users(settings)
+    summary = run_models(settings, progress=models_cb)
     return DemoResult(
         settings=settings,
         files=len(synth.files),

@@ -4,6 +4,7 @@ SELECT
   CAST(period AS TEXT) AS __period,
   CASE WHEN is_scenic THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(NULL AS TEXT) AS __division_code,
+  CAST(org_uscc AS TEXT) AS __route_0,
   plate_no,
   org_uscc,
   start_time,

@@ -50,6 +50,7 @@ SELECT
   CAST(period AS STRING) AS __period,
   CASE WHEN is_scenic THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(NULL AS STRING) AS __division_code,
+  CAST(org_uscc AS STRING) AS __route_0,
   plate_no,
   org_uscc,
   start_time,

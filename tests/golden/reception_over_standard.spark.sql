@@ -20,6 +20,7 @@ SELECT
   CASE WHEN per_head > 120 * 2 OR approval_no IS NULL THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(CAST(total_cost AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  CAST(org_uscc AS STRING) AS __route_0,
   org_uscc,
   CAST(reception_date AS STRING) AS reception_date,
   venue,

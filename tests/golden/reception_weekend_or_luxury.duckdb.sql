@@ -5,6 +5,7 @@ SELECT
   CASE WHEN is_luxury THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(CAST(total_cost AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(NULL AS TEXT) AS __division_code,
+  CAST(org_uscc AS TEXT) AS __route_0,
   org_uscc,
   CAST(reception_date AS TEXT) AS reception_date,
   venue,

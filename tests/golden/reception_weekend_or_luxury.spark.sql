@@ -45,6 +45,7 @@ SELECT
   CASE WHEN is_luxury THEN 'orange' ELSE 'yellow' END AS __severity,
   CAST(CAST(total_cost AS DECIMAL(18, 2)) AS STRING) AS __amount,
   CAST(NULL AS STRING) AS __division_code,
+  CAST(org_uscc AS STRING) AS __route_0,
   org_uscc,
   CAST(reception_date AS STRING) AS reception_date,
   venue,

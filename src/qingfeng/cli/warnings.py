@@ -194,6 +194,7 @@ def register(app: typer.Typer) -> None:
         from qingfeng.loop.machine import STATE_LABELS, allowed_actions
         from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
         from qingfeng.loop.service import get_warning, timeline
+        from qingfeng.loop.service import lines as lead_lines
 
         with _acting(workspace, as_user) as (_settings, actor):
             x = get_warning(actor, warning_id)
@@ -216,6 +217,7 @@ def register(app: typer.Typer) -> None:
                 explanation = explanation.replace(x.subject_name, mask_name(x.subject_name) or "")
             evidence = x.evidence if reveal else mask_evidence(x.evidence)
             events = timeline(actor, warning_id)
+            evidence_lines = lead_lines(actor, warning_id)
             allowed = allowed_actions(x, actor.user)
             zone = actor.config.zone
             lines = [
@@ -233,6 +235,15 @@ def register(app: typer.Typer) -> None:
                 lines.append(
                     f"结论 finding: {x.finding} · 措施 measures: {', '.join(x.measures or [])} · "
                     f"追缴 recovered: {_money(x.funds_recovered)}"
+                )
+            lines.append(f"明细 lines: {len(evidence_lines)}")
+            for item in evidence_lines:
+                text = item.explanation if reveal else mask_text(item.explanation)
+                if not reveal and x.subject_name:
+                    text = text.replace(x.subject_name, mask_name(x.subject_name) or "")
+                mark = "" if item.present else " (未再命中 gone)"
+                lines.append(
+                    f"  · {item.period} {item.severity} {_money(item.amount)} {text}{mark}"
                 )
             lines.append(f"可执行 allowed actions: {', '.join(allowed) or '—'}")
         for line in lines:
@@ -489,6 +500,32 @@ def register(app: typer.Typer) -> None:
         for name, path, overdue, soon in written:
             table.add_row(name, str(overdue), str(soon), str(path))
         console.print(table)
+
+    @w.command("reroute")
+    def reroute_cmd(as_user: AsOption = "", workspace: WorkspaceOption = None) -> None:
+        """Give every warning an area (the county's when it has none) and, while it waits for
+        dispatch, its responsible unit from the current organisation tree. Administrators only.
+
+        `qingfeng run` routes each model's warnings from their subjects; use this after adding
+        or changing units, or after upgrading a store whose warnings had no owner."""
+        from qingfeng import audit
+        from qingfeng.store.routing import county_code, reroute
+
+        with _acting(workspace, as_user) as (settings, actor):
+            if actor.user.role != "administrator":
+                raise fail(f"role {actor.user.role} may not reroute warnings (administrators only)")
+            county = county_code(actor.session, settings.county_division_code)
+            if county is None:
+                raise fail(
+                    "不知道本工作区所在县 / the workspace's county is unknown: set "
+                    "county_division_code in qingfeng.toml (or keep exactly one county unit)"
+                )
+            waiting = reroute(actor.session, settings.county_division_code)
+            audit.append(
+                actor.session, actor.user.username, "warning.reroute", "warning", "*",
+                {"county": county, "waiting": waiting},
+            )  # fmt: skip
+        console.print(f"已重新分派 / routed: county {county}, {waiting} warnings awaiting dispatch")
 
     @w.command("outcomes")
     def outcomes(as_user: AsOption = "", workspace: WorkspaceOption = None) -> None:

@@ -46,6 +46,7 @@ HIT_FIELDS = {
     "amount": "__amount",
     "division_code": "__division_code",
 }
+ROUTE_PREFIX = "__route_"  # text of the column a route step reads (qingfeng.engine.routing)
 TEXT_PREFIX = "__text_"  # columns holding the text of a sentence value (CAST ... AS VARCHAR)
 NULL_TEXT = "（空）"  # how a missing value reads in a sentence
 
@@ -355,6 +356,7 @@ def check_and_build(
     texts += [
         (f"severity{i}", ("severity", i, "when"), rule.when) for i, rule in enumerate(spec.severity)
     ]
+    texts += [(f"route{i}", ("route", i), step.column) for i, step in enumerate(spec.route)]
     for key, loc, text in texts:
         if text is None:
             exprs[key] = None
@@ -564,6 +566,9 @@ def _hit_query(
     if amount is not None:
         projections.append(exp.alias_(amount, HIT_FIELDS["amount"]))
     projections.append(exp.alias_(as_text(exprs["division_code"]), HIT_FIELDS["division_code"]))
+    for i in range(len(spec.route)):
+        if exprs.get(f"route{i}") is not None:  # the lookup runs after the model (routing.py)
+            projections.append(exp.alias_(as_text(exprs[f"route{i}"]), f"{ROUTE_PREFIX}{i}"))
     as_texts = {c for c in carried if types.get(c) in (DATE, DECIMAL)}
     for c in carried:
         if c in as_texts:  # '2024-05-01', '1200.50': what json_value would make of the value

@@ -113,7 +113,12 @@ def run_models(
             progress(0, len(chosen), None)
         for i, spec in enumerate(chosen, start=1):
             result = run_one(
-                spec, engine, factory, summary.run_group, (parameters or {}).get(spec.id)
+                spec,
+                engine,
+                factory,
+                summary.run_group,
+                (parameters or {}).get(spec.id),
+                county=settings.county_division_code,
             )
             summary.results.append(result)
             if progress:
@@ -129,9 +134,12 @@ def run_models(
 
 def run_compiled(engine: Engine, compiled: CompiledModel) -> tuple[int, list[Hit], int]:
     """Run a compiled model on `engine`: rows read by its inputs, its hits (one per subject and
-    period, sentences and evidence filled in) and the number of rows without a subject id."""
+    period, sentences and evidence filled in, each with the area its route finds) and the number
+    of rows without a subject id."""
+    from qingfeng.engine.routing import routed_sql
+
     rows_read = engine.count_inputs(compiled.inputs)
-    result = engine.query_columns(compiled.sql(engine.dialect, pretty=False))
+    result = engine.query_columns(routed_sql(compiled, engine.dialect, engine.has_table))
     hits, dropped = columns_to_hits(compiled, result)
     return rows_read, hits, dropped
 
@@ -142,8 +150,11 @@ def run_one(
     factory: Any,
     run_group: str,
     parameters: dict[str, Any] | None = None,
+    *,
+    county: str | None = None,
 ) -> ModelResult:
-    """Run one model and record it; never raises for a model's own failure."""
+    """Run one model and record it; never raises for a model's own failure. `county`: the
+    workspace's county_division_code, the area of hits the model's route did not place."""
     from qingfeng.store.models import ModelRun, utcnow
     from qingfeng.store.warnings_sync import sync_model_run
 
@@ -179,7 +190,7 @@ def run_one(
             session.add(run)
             session.flush()
             if result.error is None:
-                diff = sync_model_run(session, run, hits)
+                diff = sync_model_run(session, run, hits, county=county)
                 result.new = len(diff.new)
                 result.still_present = len(diff.still_present)
                 result.no_longer_present = len(diff.no_longer_present)

@@ -264,6 +264,62 @@ class Subject(_Strict):
     name: str | None = Field(default=None, description="Column with the subject's name.")
 
 
+# How a warning finds its area: the lookup each kind of route step makes (qingfeng.engine.routing)
+RouteKind = Literal["person", "organisation", "official", "tender"]
+ROUTE_KEYS: dict[str, RouteKind] = {
+    "person_id": "person",
+    "org_uscc": "organisation",
+    "official_id": "official",
+    "tender_no": "tender",
+}
+
+
+class RouteStep(_Strict):
+    """One way to find a warning's area (division code); give exactly one key.
+
+    `division`: a logic column holding the code itself. `subject`: look the subject id up as a
+    person (registered division in `people`), an organisation (registered division in
+    `organisations`), an official (the employer on `public_payroll`, then its division) or a
+    tender (its buyer's division). `person_id` / `org_uscc` / `official_id` / `tender_no`: the same
+    lookups on another logic column.
+    """
+
+    division: str | None = Field(default=None, description="Column with a division code.")
+    subject: RouteKind | None = Field(default=None, description="Look the subject id up as ...")
+    person_id: str | None = Field(default=None, description="Column with a resident ID number.")
+    org_uscc: str | None = Field(default=None, description="Column with a credit code.")
+    official_id: str | None = Field(
+        default=None, description="Column with an official's ID number (routes to the employer)."
+    )
+    tender_no: str | None = Field(default=None, description="Column with a tender number.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RouteStep:
+        given = [k for k, v in self.model_dump().items() if v is not None]
+        if len(given) != 1:
+            keys = ", ".join(type(self).model_fields)
+            raise ValueError(f"a route step takes exactly one of {keys} (got {given or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """'division', or the lookup kind (person, organisation, official, tender)."""
+        if self.division is not None:
+            return "division"
+        if self.subject is not None:
+            return self.subject
+        return next(ROUTE_KEYS[k] for k in ROUTE_KEYS if getattr(self, k) is not None)
+
+    @property
+    def column(self) -> str | None:
+        """The logic column the step reads (None: the subject id)."""
+        if self.subject is not None:
+            return None
+        if self.division is not None:
+            return self.division
+        return next(getattr(self, k) for k in ROUTE_KEYS if getattr(self, k) is not None)
+
+
 class SeverityRule(_Strict):
     level: Severity
     when: str | None = Field(
@@ -309,11 +365,22 @@ class ModelSpec(_Strict):
     severity: list[SeverityRule] = Field(min_length=1)
     amount: str | None = Field(default=None, description="Column with the amount at risk (yuan).")
     division: str | None = Field(default=None, description="Column with the division code.")
+    route: list[RouteStep] = Field(
+        default_factory=list,
+        description="Where the warning's area comes from when `division` gives none, tried in "
+        "order: e.g. [{subject: person}] or [{org_uscc: buyer_uscc}]. A warning no step places "
+        "goes to the workspace's county (county_division_code).",
+    )
     evidence: list[str] = Field(default_factory=list)
     explanation: str = Field(min_length=1, description="Sentence with {column} placeholders.")
     tests: list[TestCase] = Field(default_factory=list)
     # the compiled model with default parameters and the installed catalogue, kept by the loader
     _compiled: Any = PrivateAttr(default=None)
+
+    @field_validator("route", mode="before")
+    @classmethod
+    def _route_as_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
 
     @field_validator("severity")
     @classmethod

@@ -33,6 +33,7 @@ from qingfeng.loop.calendar import Clock
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from qingfeng.store.models import MAX_ID, Case, Organisation, User, Warning, WarningEvent
+from qingfeng.store.routing import Router
 from qingfeng.store.scope import can_see_warning
 
 STATES = (
@@ -314,7 +315,10 @@ def _accept(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
 def _return(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
     payload = {"reason": req.reason, "from_org_id": w.org_id}
     w.return_reason = req.reason
-    w.org_id = None
+    # Back with its responsible unit (routing), to be dispatched again: never without an owner.
+    # (no autoflush: the warning is written once, with one version bump)
+    with actor.session.no_autoflush:
+        w.org_id = Router.for_store(actor.session).unit(w.division_code)
     w.assignee_id = None
     return payload
 

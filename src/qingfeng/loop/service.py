@@ -34,6 +34,7 @@ from qingfeng.store.models import (
     User,
     Warning,
     WarningEvent,
+    WarningLine,
     utcnow,
 )
 from qingfeng.store.scope import can_see_warning
@@ -381,3 +382,79 @@ def state_counts(actor: Actor) -> dict[str, int]:
     counts = dict.fromkeys(STATE_LABELS, 0)
     counts.update({status: n for status, n in rows})
     return counts
+
+
+# --- leads: evidence lines and related leads on one subject -----------------------------------
+
+
+def lines(actor: Actor, warning_id: int) -> list[WarningLine]:
+    """The evidence lines of a lead (the hits it is made of), latest period first. A lead of one
+    line stores no line row: its own finding is its line (a transient WarningLine)."""
+    warning = get_warning(actor, warning_id)
+    stored = list(
+        actor.session.scalars(
+            select(WarningLine)
+            .where(WarningLine.warning_id == warning.id)
+            .order_by(WarningLine.period.desc(), WarningLine.id.desc())
+        )
+    )
+    if stored:
+        return stored
+    return [
+        WarningLine(
+            warning_id=warning.id,
+            fingerprint=warning.fingerprint,
+            period=warning.period,
+            severity=warning.severity,
+            amount=warning.amount,
+            explanation=warning.explanation,
+            evidence=warning.evidence,
+            present=warning.present,
+            first_run_id=warning.first_run_id,
+            last_run_id=warning.last_run_id,
+        )
+    ]
+
+
+def related(actor: Actor, warning_id: int, limit: int = 200) -> list[Warning]:
+    """Other leads on the same subject (any model) that the user may see, newest first."""
+    from qingfeng.store.scope import scoped_warnings
+
+    warning = get_warning(actor, warning_id)
+    return list(
+        actor.session.scalars(
+            scoped_warnings(actor.session, actor.user)
+            .where(
+                Warning.subject_type == warning.subject_type,
+                Warning.subject_id == warning.subject_id,
+                Warning.id != warning.id,
+            )
+            .order_by(Warning.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mergeable_related(actor: Actor, warning_id: int) -> list[Warning]:
+    """The related leads that can join this one as one case: in a state merge accepts, not
+    merged already; none when this lead itself cannot take them."""
+    target = get_warning(actor, warning_id)
+    if target.status in ("merged", "archived"):
+        return []
+    sources = TRANSITIONS["merge"].sources
+    return [w for w in related(actor, warning_id) if w.status in sources]
+
+
+def merge_related(actor: Actor, warning_id: int) -> list[int]:
+    """Handle the related leads of a subject as one case: merge every mergeable related lead
+    into this one (each merge checked, recorded on its timeline and audited by the machine).
+    Returns the ids merged; InvalidInput when there is nothing to merge."""
+    others = mergeable_related(actor, warning_id)
+    if not others:
+        raise InvalidInput(
+            f"预警 {warning_id} 没有可合并的同一对象相关线索 / warning {warning_id} has no "
+            "related lead on its subject that can be merged"
+        )
+    for other in others:
+        act(actor, other.id, "merge", ActionRequest(target_id=warning_id))
+    return [w.id for w in others]

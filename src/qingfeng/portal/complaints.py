@@ -29,6 +29,7 @@ from qingfeng.portal.models import (
     PortalDivision,
 )
 from qingfeng.store.models import Warning, utcnow
+from qingfeng.store.routing import Router
 
 COMPLAINT_MODEL_ID = "complaint"
 COMPLAINT_MODEL_VERSION = "1"
@@ -200,6 +201,8 @@ def complaint_record(c: Complaint) -> dict[str, Any]:
 def _create_warning(session: Session, c: Complaint) -> Warning:
     target = "、".join(x for x in (c.target_org, c.target_name) if x) or "未指明对象"
     summary = c.content if len(c.content) <= 80 else c.content[:80] + "…"
+    router = Router.for_store(session)  # an owner from the start, as for a model's warnings
+    area = router.area(c.division_code)
     warning = Warning(
         fingerprint=fingerprint(COMPLAINT_MODEL_ID, "complaint", c.complaint_no, c.created_month),
         model_id=COMPLAINT_MODEL_ID,
@@ -210,7 +213,8 @@ def _create_warning(session: Session, c: Complaint) -> Warning:
         period=c.created_month,
         severity="yellow",
         amount=None,
-        division_code=c.division_code,
+        division_code=area,
+        org_id=router.unit(area),
         explanation=(
             f"群众投诉举报（{CATEGORIES.get(c.category, c.category)}）："
             f"反映{target}——{c.title}。{summary}"

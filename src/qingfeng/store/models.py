@@ -159,6 +159,36 @@ class Warning(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+# --- leads (migration 0500_routing) ------------------------------------------------------------
+# A Warning is a lead (线索): one model's finding about one subject. Its evidence lines are the
+# hits that make it up (the months, payments or bids), each keyed by the per-period fingerprint
+# of the hit; the lead's severity is the worst line's, its amount their sum
+# (qingfeng.store.warnings_sync). A lead is fingerprinted by the line that opened it.
+
+
+class WarningLine(Base):
+    """One evidence line of a lead: one hit (subject × period) of the lead's model."""
+
+    __tablename__ = "warning_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    period: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    explanation: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"))
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- end of leads -------------------------------------------------------------------------------
+
+
 ROLES = (
     "administrator",
     "model_builder",

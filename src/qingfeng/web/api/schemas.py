@@ -134,6 +134,20 @@ class EventOut(BaseModel):
     payload: dict[str, Any]
 
 
+class LineOut(BaseModel):
+    """One evidence line of a lead (masked: the sentence's IDs and the subject's name)."""
+
+    period: str
+    severity: str
+    amount: Decimal | None
+    explanation: str
+    present: bool
+
+
+class MergeRelatedOut(BaseModel):
+    merged: list[int]
+
+
 class CommentIn(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
 

@@ -19,7 +19,7 @@ from qingfeng.loop.digest import build_digest
 from qingfeng.loop.errors import InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.export import EXPORT_ROLES, export_warnings
 from qingfeng.loop.machine import ActionRequest, RowId, allowed_actions
-from qingfeng.loop.masking import mask_id
+from qingfeng.loop.masking import mask_id, mask_name, mask_text
 from qingfeng.loop.outcomes import model_outcomes
 from qingfeng.loop.query import WarningQuery, list_warnings
 from qingfeng.store.models import MAX_ID, Organisation, SavedFilter
@@ -31,6 +31,8 @@ from qingfeng.web.api.schemas import (
     CommentIn,
     CommentOut,
     EventOut,
+    LineOut,
+    MergeRelatedOut,
     OutcomeOut,
     SavedFilterIn,
     SavedFilterOut,
@@ -194,6 +196,40 @@ def timeline(actor: ActorDep, warning_id: IdPath) -> list[EventOut]:
         )
         for e in service.timeline(actor, warning_id)
     ]
+
+
+@router.get("/warnings/{warning_id}/lines", response_model=list[LineOut], responses=ERRORS)
+def lines(actor: ActorDep, warning_id: IdPath) -> list[LineOut]:
+    """The evidence lines of a lead (the hits it is made of), latest first, masked."""
+    warning = service.get_warning(actor, warning_id)
+    name = warning.subject_name
+
+    def masked(text: str) -> str:
+        text = mask_text(text)
+        return text.replace(name, mask_name(name) or "") if name else text
+
+    return [
+        LineOut(
+            period=x.period,
+            severity=x.severity,
+            amount=x.amount,
+            explanation=masked(x.explanation),
+            present=x.present,
+        )
+        for x in service.lines(actor, warning_id)
+    ]
+
+
+@router.post(
+    "/warnings/{warning_id}/merge-related",
+    response_model=MergeRelatedOut,
+    responses={**ERRORS, **CONFLICT, 422: {"description": "no related lead to merge"}},
+    summary="Handle the related open leads on this warning's subject as one case (merge them)",
+)
+def merge_related(actor: ActorDep, warning_id: IdPath) -> MergeRelatedOut:
+    merged = service.merge_related(actor, warning_id)
+    actor.session.commit()
+    return MergeRelatedOut(merged=merged)
 
 
 @router.get("/warnings/{warning_id}/comments", response_model=list[CommentOut], responses=ERRORS)

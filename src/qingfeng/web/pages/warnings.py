@@ -211,6 +211,8 @@ def _detail_context(
         ).all()
     )
     org = actor.session.get(Organisation, warning.org_id) if warning.org_id else None
+    related = service.related(actor, warning.id)
+    mergeable = {w.id for w in service.mergeable_related(actor, warning.id)}
     return {
         "w": warning,
         "model": model,
@@ -232,6 +234,23 @@ def _detail_context(
             for e in events
         ],
         "comments": service.comments(actor, warning.id),
+        "lines": [
+            {
+                "period": line.period,
+                "severity": line.severity,
+                "amount": line.amount,
+                "present": line.present,
+                "explanation": line.explanation
+                if show_names
+                else mask_explanation(line.explanation, warning.subject_name),
+            }
+            for line in service.lines(actor, warning.id)
+        ],
+        "related": [
+            {"w": w, "model": catalogue.get(w.model_id), "mergeable": w.id in mergeable}
+            for w in related
+        ],
+        "can_merge_related": bool(mergeable) and actor.user.role in TRANSITIONS["merge"].roles,
         "can_comment": actor.user.role in COMMENT_ROLES,
         "actions": forms_for(actor.session, warning, actor.user),
         "org_name": org.name if org else "",
@@ -312,6 +331,24 @@ def _refused(
     context = _detail_context(actor, _load(actor, warning_id), catalogue, principal)
     context["action_error"] = str(exc)
     return render(request, "warnings/detail.html", context, status_code=exc.http_status)
+
+
+@router.post("/warnings/{warning_id}/merge-related", name="warning_merge_related")
+async def warning_merge_related(
+    request: Request,
+    warning_id: int,
+    principal: Viewer,
+    actor: ActorDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    """Handle the related leads on this subject as one case: merge them into this lead."""
+    try:
+        service.merge_related(actor, warning_id)
+        actor.session.commit()
+        request.app.state.cube.invalidate()
+    except LoopError as exc:
+        return _refused(request, actor, principal, catalogue, warning_id, exc)
+    return RedirectResponse(f"/warnings/{warning_id}?done=merge#related", status_code=303)
 
 
 @router.post("/warnings/{warning_id}/comments", name="warning_comment")

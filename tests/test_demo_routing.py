@@ -1,0 +1,143 @@
+"""Every warning of the demo county has an owner, as a new user would check it: each is visible to
+the county administrator and to exactly the units its route names; a procurement warning can be
+dispatched; the procurement filter shows them; the models page counts each run's leads. On SQLite
+and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from qingfeng.cli import app as cli_app
+from qingfeng.demo import DEMO_PERSONS, DEMO_SEED, DemoResult, run_demo_pipeline
+from qingfeng.engine import load_models
+from qingfeng.library.evaluate import store_warnings
+from qingfeng.store.db import make_engine, session_factory
+from qingfeng.store.models import ModelRun, Organisation, User, Warning, WarningLine
+from qingfeng.store.scope import scoped_warnings
+from qingfeng.web.app import create_app
+from qingfeng.web.demo_users import DEMO_PASSWORD
+from store_helpers import BACKENDS, quick_user, shared_store_url
+from web_helpers import sign_in
+
+# the models of the field the list calls 招标采购 (工程招投标 in the model specs)
+PROCUREMENT = tuple(s.id for s in load_models().select(None, "工程招投标"))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoResult]:
+    folder = tmp_path_factory.mktemp("demo-routing")
+    urls = shared_store_url(request.param, folder)
+    url = next(urls)
+    with pytest.MonkeyPatch.context() as mp:
+        if not url.startswith("sqlite"):
+            mp.setenv("QINGFENG_STORE_URL", url)
+        yield run_demo_pipeline(folder / "ws", persons=DEMO_PERSONS, seed=DEMO_SEED)
+    for _ in urls:  # drops the PostgreSQL schema
+        pass
+
+
+@pytest.fixture(scope="module")
+def factory(demo: DemoResult):  # type: ignore[no-untyped-def]
+    engine = make_engine(demo.settings.database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def test_every_warning_is_visible_to_the_county_and_exactly_its_routed_units(factory) -> None:  # type: ignore[no-untyped-def]
+    with factory() as s, s.begin():
+        warnings = {w.id: w for w in s.scalars(select(Warning))}
+        assert len(warnings) > 100
+        assert all(w.division_code and w.org_id for w in warnings.values())
+        orgs = {o.id: o for o in s.scalars(select(Organisation))}
+        seen_by: dict[int, set[int]] = {wid: set() for wid in warnings}
+        for org in orgs.values():
+            user = quick_user(s, f"routing_{org.id}", "supervisor", org.id)
+            for wid in s.scalars(scoped_warnings(s, user).with_only_columns(Warning.id)):
+                seen_by[wid].add(org.id)
+        for wid, w in warnings.items():
+            routed = {int(i) for i in orgs[w.org_id].path.strip("/").split("/")}
+            assert seen_by[wid] == routed, (w.model_id, w.division_code, orgs[w.org_id].name)
+        admin = s.scalar(select(User).where(User.username == "admin"))
+        assert s.scalar(
+            select(func.count()).select_from(scoped_warnings(s, admin).subquery())
+        ) == len(warnings)
+        # officials, tenders, schools, receptions and trips are routed too, not only persons
+        by_model = {w.model_id for w in warnings.values()}
+        assert set(PROCUREMENT) <= by_model
+        s.rollback()
+
+
+def test_admin_dispatches_a_procurement_warning(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
+    with factory() as s:
+        wid = s.scalar(select(func.min(Warning.id)).where(Warning.model_id == "bid_price_anomaly"))
+    args = ["warnings", "act", str(wid), "dispatch", "--as", "admin", "--org", "522701"]
+    result = CliRunner().invoke(cli_app, [*args, "--workspace", str(demo.settings.workspace)])
+    assert result.exit_code == 0, result.output
+    with factory() as s:
+        w = s.get(Warning, wid)
+        assert w.status == "dispatched"
+
+
+def _client(demo: DemoResult) -> TestClient:
+    client = TestClient(create_app(demo.settings), follow_redirects=False)
+    return sign_in(client, "admin", DEMO_PASSWORD)
+
+
+def test_procurement_filter_shows_the_procurement_leads(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
+    with factory() as s:
+        total = s.scalar(select(func.count()).where(Warning.model_id.in_(PROCUREMENT)))
+    assert len(PROCUREMENT) >= 7 and total and total >= 5 * len(PROCUREMENT)
+    page = _client(demo).get("/warnings?field=procurement&per_page=100")
+    assert page.status_code == 200
+    assert "招标采购" in page.text
+    assert f"共 {total} 条预警" in page.text
+    assert page.text.count('href="/warnings/') >= total
+
+
+def test_models_page_counts_the_leads_each_run_made(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
+    page = _client(demo).get("/models")
+    assert page.status_code == 200
+    shown = {
+        m: int(n.replace(",", ""))
+        for m, n in re.findall(r'href="/warnings\?model=([a-z_]+)">([\d,]+)</a>', page.text)
+    }
+    with factory() as s:
+        runs = {r.model_id: r for r in s.scalars(select(ModelRun))}
+    lines = Counter(
+        m for m, _s, _p in store_warnings(demo.settings.database_url, present_only=False)
+    )
+    assert shown, "no model rows on the page"
+    for model_id, run in runs.items():
+        if run.hits == 0:
+            continue
+        assert shown.get(model_id) == run.new_warnings, model_id  # one lead per subject
+        assert lines[model_id] == run.hits, model_id  # every hit is a line of a lead
+    assert shown["bid_price_anomaly"] == runs["bid_price_anomaly"].hits == 5
+
+
+def test_detail_page_shows_lines_and_merges_related_leads(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
+    with factory() as s:
+        lead = s.scalar(
+            select(Warning)
+            .join(WarningLine, WarningLine.warning_id == Warning.id)
+            .group_by(Warning.id)
+            .having(func.count(WarningLine.id) > 1)
+            .order_by(Warning.id)
+            .limit(1)
+        )
+        assert lead is not None
+        n = s.scalar(select(func.count()).where(WarningLine.warning_id == lead.id))
+    client = _client(demo)
+    page = client.get(f"/warnings/{lead.id}")
+    assert page.status_code == 200
+    assert f"线索明细（{n} 条）" in page.text
+    assert page.text.count("<tr><td>") >= n
