@@ -31,6 +31,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Float,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -174,6 +175,7 @@ def recompute_risk(
     """Recompute the score of the live warnings (of these models, or on these subjects, or all)
     in the caller's transaction; returns how many rows changed."""
     w = Warning.__table__
+    session.flush()  # pending changes take part (and survive the expiry below)
     precisions = model_precisions(session, config)  # every model: a subject spans several
     if not precisions:
         return 0
@@ -212,13 +214,14 @@ def recompute_risk(
             )
         )
         if subjects is None:  # big tables: let the join walk an index
-            from sqlalchemy import Index
-
             Index("risk_tmp_pair_ix", pair.c.subject_id, pair.c.model_id).create(conn)
             Index("risk_tmp_subject_ix", subject.c.subject_id).create(conn)
-        changed = conn.execute(
-            _update(w, pair, subject, precisions, config.risk.prior_precision, model_ids, subjects)
-        )
+        prior = config.risk.prior_precision
+        changed = conn.execute(_update(w, pair, subject, precisions, prior, model_ids, subjects))
+        # Warnings loaded in this session hold the old score (the UPDATE bypassed the ORM).
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Warning):
+                session.expire(obj, ["risk_score", "risk_parts"])
         return int(changed.rowcount or 0)
     finally:
         pair.drop(conn, checkfirst=True)
@@ -294,11 +297,10 @@ def refresh_after_action(
     """After one action: a recorded or cleared finding moves the model's precision (every live
     warning of the model); closing or reopening moves the subject's other warnings."""
     if action in OUTCOME_ACTIONS:
-        session.flush()
         recompute_risk(session, config, model_ids=[warning.model_id])
     if action in OUTCOME_ACTIONS | OPENNESS_ACTIONS:
-        session.flush()
         recompute_risk(session, config, subject_ids=[warning.subject_id])
+        session.refresh(warning, ["risk_score", "risk_parts"])
 
 
 def describe(parts: dict[str, Any] | None) -> list[tuple[str, float, float, str]]:
