@@ -103,9 +103,7 @@ def queue_counts(actor: Actor) -> dict[str, tuple[int, bool]]:
     out: dict[str, tuple[int, bool]] = {}
     for q in queues_for(actor.user.role):
         stmt: Select[tuple[int]] = (
-            filtered(actor, WarningQuery(queue=q.key))
-            .with_only_columns(Warning.id)
-            .limit(cap + 1)
+            filtered(actor, WarningQuery(queue=q.key)).with_only_columns(Warning.id).limit(cap + 1)
         )
         n = actor.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         out[q.key] = (min(n, cap), n > cap)
