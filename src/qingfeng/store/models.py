@@ -111,9 +111,7 @@ class Warning(Base):
         Index("ix_warnings_subject_name", "subject_name"),
         # migration 0510_queues: the ranked list, and each queue (state, then risk or deadline)
         Index("ix_warnings_risk_sort", text("risk_score DESC"), text("id DESC")),
-        Index(
-            "ix_warnings_status_risk_sort", "status", text("risk_score DESC"), text("id DESC")
-        ),
+        Index("ix_warnings_status_risk_sort", "status", text("risk_score DESC"), text("id DESC")),
         Index("ix_warnings_org_status_due", "org_id", "status", "due_at"),
     )
 
