@@ -94,8 +94,8 @@ def test_supervised_unit_answers_and_the_supervisor_decides(world) -> None:  # t
         wid = make_warning(s).id
     with tx(factory) as s:
         sup = _as(s, ids, "sup")
-        w = act(sup, wid, "dispatch",
-                ActionRequest(org_id=orgs["unit"], days=10, instructions="请核实并说明"))  # fmt: skip
+        req = ActionRequest(org_id=orgs["unit"], days=10, instructions="请核实并说明")
+        w = act(sup, wid, "dispatch", req)
         assert w.requested_due_at is not None
     with tx(factory) as s:
         unit = _as(s, ids, "unit")
