@@ -109,9 +109,7 @@ class Warning(Base):
         # migration 0200_web_indexes: overdue work, and names searched by prefix
         Index("ix_warnings_status_due_at", "status", "due_at"),
         Index("ix_warnings_subject_name", "subject_name"),
-        # migration 0510_queues: the ranked list, and each queue (state, then risk or deadline)
-        Index("ix_warnings_risk_sort", text("risk_score DESC"), text("id DESC")),
-        Index("ix_warnings_status_risk_sort", "status", text("risk_score DESC"), text("id DESC")),
+        # migration 0510_queues: a unit's queues (state, then deadline); the risk orders below
         Index("ix_warnings_org_status_due", "org_id", "status", "due_at"),
     )
 
@@ -174,6 +172,11 @@ class Warning(Base):
     submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# migration 0510_queues: the ranked list and the queues ordered by risk, each walked in order.
+Index("ix_warnings_risk_sort", Warning.risk_score.desc(), Warning.id.desc())
+Index("ix_warnings_status_risk_sort", Warning.status, Warning.risk_score.desc(), Warning.id.desc())
 
 
 ROLES = (

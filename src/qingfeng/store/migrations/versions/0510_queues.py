@@ -21,13 +21,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("warnings") as batch:
-        batch.add_column(
-            sa.Column("risk_score", sa.Float, nullable=False, server_default=sa.text("0"))
-        )
-        batch.add_column(sa.Column("risk_parts", sa.JSON))
-        batch.add_column(sa.Column("requested_due_at", sa.DateTime(timezone=True)))
-        batch.add_column(sa.Column("submission", sa.JSON))
+    # Plain ADD COLUMN (no batch): on SQLite a batch would copy the table and lose the
+    # expression indexes of 0003, and a million rows would be rewritten.
+    op.add_column(
+        "warnings",
+        sa.Column("risk_score", sa.Float, nullable=False, server_default=sa.text("0")),
+    )
+    op.add_column("warnings", sa.Column("risk_parts", sa.JSON))
+    op.add_column("warnings", sa.Column("requested_due_at", sa.DateTime(timezone=True)))
+    op.add_column("warnings", sa.Column("submission", sa.JSON))
     op.create_index(
         "ix_warnings_risk_sort", "warnings", [sa.text("risk_score DESC"), sa.text("id DESC")]
     )
