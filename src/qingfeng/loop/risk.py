@@ -176,11 +176,24 @@ def recompute_risk(
     in the caller's transaction; returns how many rows changed."""
     w = Warning.__table__
     session.flush()  # pending changes take part (and survive the expiry below)
-    precisions = model_precisions(session, config)  # every model: a subject spans several
-    if not precisions:
-        return 0
     subjects = sorted(set(subject_ids)) if subject_ids is not None else None
     if subjects is not None and not subjects:
+        return 0
+    alive = w.c.status.not_in(CLOSED)
+    # Only the rows and statistics the update needs: a model's open warnings and their
+    # subjects, or these subjects and the models that hit them, or everything.
+    needed_models: list[str] | None = None
+    in_subjects: list[ColumnElement[bool]] = []
+    if subjects is not None:
+        in_subjects = [w.c.subject_id.in_(subjects)]
+        needed_models = list(session.scalars(select(w.c.model_id).where(*in_subjects).distinct()))
+    elif model_ids is not None:
+        needed_models = list(model_ids)
+        in_subjects = [
+            w.c.subject_id.in_(select(w.c.subject_id).where(w.c.model_id.in_(needed_models), alive))
+        ]
+    precisions = model_precisions(session, config, needed_models)
+    if not precisions:
         return 0
     pair, subject = _temp_tables()
     conn = session.connection()
@@ -189,9 +202,7 @@ def recompute_risk(
     pair.create(conn)
     subject.create(conn)
     try:
-        alive = w.c.status.not_in(CLOSED)
         counted = w.c.status != "merged"
-        in_subjects = [w.c.subject_id.in_(subjects)] if subjects is not None else []
         conn.execute(
             pair.insert().from_select(
                 ["model_id", "subject_type", "subject_id", "n"],
@@ -213,7 +224,7 @@ def recompute_risk(
                 .group_by(w.c.subject_type, w.c.subject_id),
             )
         )
-        if subjects is None:  # big tables: let the join walk an index
+        if not in_subjects:  # big tables: let the join walk an index
             Index("risk_tmp_pair_ix", pair.c.subject_id, pair.c.model_id).create(conn)
             Index("risk_tmp_subject_ix", subject.c.subject_id).create(conn)
         prior = config.risk.prior_precision
