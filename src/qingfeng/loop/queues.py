@@ -20,6 +20,7 @@ limited to their own unit: what was dispatched to a unit below is that unit's wo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
@@ -102,7 +103,7 @@ def queue_counts(actor: Actor) -> dict[str, tuple[int, bool]]:
     cap = actor.config.queue_badge_cap
     out: dict[str, tuple[int, bool]] = {}
     for q in queues_for(actor.user.role):
-        stmt: Select[tuple[int]] = (
+        stmt: Select[Any] = (
             filtered(actor, WarningQuery(queue=q.key)).with_only_columns(Warning.id).limit(cap + 1)
         )
         n = actor.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
