@@ -52,6 +52,7 @@ from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import JSON
 
 from qingfeng.loop.config import LoopConfig
+from qingfeng.loop.machine import STATES
 from qingfeng.store.models import Warning
 
 # (part, maximum points); the order in which the parts are shown.
@@ -69,6 +70,7 @@ REPEAT_FULL = 4  # other hits of the model on the subject for the full repeat po
 CROSS_FULL = 2  # other models on the subject for the full cross-model points
 OPEN_FULL = 5  # other open warnings of the subject for the full points
 CLOSED = ("archived", "merged")
+LIVE = tuple(state for state in STATES if state not in CLOSED)
 # Findings that count as verified ("cannot verify" says nothing about the model).
 VERIFIED = ("confirmed", "partly_confirmed", "unfounded")
 SUBSTANTIATED = ("confirmed", "partly_confirmed")
@@ -151,6 +153,7 @@ def _temp_tables() -> tuple[Table, Table]:
         Column("subject_type", String(30)),
         Column("subject_id", String(64)),
         Column("n", Integer),
+        Column("open_n", Integer),
         prefixes=["TEMPORARY"],
     )
     subject = Table(
@@ -179,11 +182,13 @@ def recompute_risk(
     subjects = sorted(set(subject_ids)) if subject_ids is not None else None
     if subjects is not None and not subjects:
         return 0
-    alive = w.c.status.not_in(CLOSED)
-    # Only the rows and statistics the update needs: a model's open warnings and their
-    # subjects, or these subjects and the models that hit them, or everything.
+    alive = w.c.status.in_(LIVE)  # a list of states: the status indexes serve it
+    # Only the rows and statistics the update needs: the subjects with an open warning (of
+    # these models), or these subjects and the models that hit them.
     needed_models: list[str] | None = None
-    in_subjects: list[ColumnElement[bool]] = []
+    in_subjects: list[ColumnElement[bool]] = [
+        w.c.subject_id.in_(select(w.c.subject_id).where(alive))
+    ]
     if subjects is not None:
         in_subjects = [w.c.subject_id.in_(subjects)]
         needed_models = list(session.scalars(select(w.c.model_id).where(*in_subjects).distinct()))
@@ -205,26 +210,30 @@ def recompute_risk(
         counted = w.c.status != "merged"
         conn.execute(
             pair.insert().from_select(
-                ["model_id", "subject_type", "subject_id", "n"],
-                select(w.c.model_id, w.c.subject_type, w.c.subject_id, func.count())
+                ["model_id", "subject_type", "subject_id", "n", "open_n"],
+                select(
+                    w.c.model_id,
+                    w.c.subject_type,
+                    w.c.subject_id,
+                    func.count(),
+                    func.sum(case((alive, 1), else_=0)),
+                )
                 .where(counted, *in_subjects)
                 .group_by(w.c.model_id, w.c.subject_type, w.c.subject_id),
             )
         )
-        conn.execute(
+        conn.execute(  # one pass over the warnings: the subjects' totals come from the pairs
             subject.insert().from_select(
                 ["subject_type", "subject_id", "open_n", "models_n"],
                 select(
-                    w.c.subject_type,
-                    w.c.subject_id,
-                    func.sum(case((alive, 1), else_=0)),
-                    func.count(func.distinct(w.c.model_id)),
-                )
-                .where(counted, *in_subjects)
-                .group_by(w.c.subject_type, w.c.subject_id),
+                    pair.c.subject_type,
+                    pair.c.subject_id,
+                    func.sum(pair.c.open_n),
+                    func.count(),
+                ).group_by(pair.c.subject_type, pair.c.subject_id),
             )
         )
-        if not in_subjects:  # big tables: let the join walk an index
+        if subjects is None:  # big tables: let the join walk an index
             Index("risk_tmp_pair_ix", pair.c.subject_id, pair.c.model_id).create(conn)
             Index("risk_tmp_subject_ix", subject.c.subject_id).create(conn)
         prior = config.risk.prior_precision
@@ -288,7 +297,7 @@ def _update(
         "open", parts["open"], "open_n", open_n,
     )  # fmt: skip
     conditions = [
-        w.c.status.not_in(CLOSED),
+        w.c.status.in_(LIVE),
         w.c.model_id == pair.c.model_id,
         w.c.subject_type == pair.c.subject_type,
         w.c.subject_id == pair.c.subject_id,
@@ -299,7 +308,12 @@ def _update(
     ]
     if model_ids is not None and subjects is None:
         conditions.append(w.c.model_id.in_(list(model_ids)))
-    return update(w).where(and_(*conditions)).values(risk_score=total, risk_parts=parts_json)
+    # updated_at stays: a new score is not a change anyone made to the warning
+    return (
+        update(w)
+        .where(and_(*conditions))
+        .values(risk_score=total, risk_parts=parts_json, updated_at=w.c.updated_at)
+    )
 
 
 def refresh_after_action(
