@@ -109,8 +109,15 @@ class Warning(Base):
         # migration 0200_web_indexes: overdue work, and names searched by prefix
         Index("ix_warnings_status_due_at", "status", "due_at"),
         Index("ix_warnings_subject_name", "subject_name"),
-        # migration 0510_queues: a unit's queues (state, then deadline); the risk orders below
-        Index("ix_warnings_org_status_due", "org_id", "status", "due_at"),
+        # migration 0510_queues: a unit's queues (its own state, by deadline); the risk order below
+        Index(
+            "ix_warnings_org_status_due_sort",
+            "org_id",
+            "status",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -174,9 +181,9 @@ class Warning(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-# migration 0510_queues: the ranked list and the queues ordered by risk, each walked in order.
+# migration 0510_queues: the ranked list, walked in order (the queues ordered by risk walk it
+# too: open warnings rank above closed ones, so a page of a queue is found near the top).
 Index("ix_warnings_risk_sort", Warning.risk_score.desc(), Warning.id.desc())
-Index("ix_warnings_status_risk_sort", Warning.status, Warning.risk_score.desc(), Warning.id.desc())
 
 
 ROLES = (

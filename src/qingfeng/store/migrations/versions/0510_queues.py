@@ -33,12 +33,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_warnings_risk_sort", "warnings", [sa.text("risk_score DESC"), sa.text("id DESC")]
     )
+    # A unit's queue (its own warnings in one state, by deadline, no deadline last).
     op.create_index(
-        "ix_warnings_status_risk_sort",
+        "ix_warnings_org_status_due_sort",
         "warnings",
-        ["status", sa.text("risk_score DESC"), sa.text("id DESC")],
+        ["org_id", "status", sa.text("(due_at IS NULL)"), "due_at", "id"],
     )
-    op.create_index("ix_warnings_org_status_due", "warnings", ["org_id", "status", "due_at"])
     with op.batch_alter_table("attachments") as batch:
         batch.add_column(
             sa.Column(
@@ -53,8 +53,7 @@ def downgrade() -> None:
     with op.batch_alter_table("attachments") as batch:
         batch.drop_constraint("fk_attachments_event_id", type_="foreignkey")
         batch.drop_column("event_id")
-    op.drop_index("ix_warnings_org_status_due", "warnings")
-    op.drop_index("ix_warnings_status_risk_sort", "warnings")
+    op.drop_index("ix_warnings_org_status_due_sort", "warnings")
     op.drop_index("ix_warnings_risk_sort", "warnings")
     with op.batch_alter_table("warnings") as batch:
         batch.drop_column("submission")
