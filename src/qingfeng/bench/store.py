@@ -421,7 +421,7 @@ def _time_outcome_rescore(store: Store) -> tuple[float, int]:
             Warning.__table__.update()  # type: ignore[attr-defined]
             .where(Warning.__table__.c.model_id == MODELS[3])
             .where(Warning.__table__.c.status == "archived")
-            .where(Warning.__table__.c.finding.is_(None))
+            .where(Warning.__table__.c.finding == "unfounded")
             .values(finding="confirmed")
         )  # the model's precision moves, as after a run of findings
         started = time.perf_counter()

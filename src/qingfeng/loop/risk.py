@@ -44,6 +44,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -233,9 +234,13 @@ def recompute_risk(
                 ).group_by(pair.c.subject_type, pair.c.subject_id),
             )
         )
-        if subjects is None:  # big tables: let the join walk an index
-            Index("risk_tmp_pair_ix", pair.c.subject_id, pair.c.model_id).create(conn)
-            Index("risk_tmp_subject_ix", subject.c.subject_id).create(conn)
+        Index("risk_tmp_pair_ix", pair.c.subject_id, pair.c.model_id).create(conn)
+        Index("risk_tmp_subject_ix", subject.c.subject_id).create(conn)
+        if conn.dialect.name == "postgresql":
+            # autovacuum never sees temporary tables: without statistics the planner takes them
+            # for empty and joins a whole store by nested loops
+            conn.execute(text("ANALYZE risk_tmp_pair"))
+            conn.execute(text("ANALYZE risk_tmp_subject"))
         prior = config.risk.prior_precision
         changed = conn.execute(_update(w, pair, subject, precisions, prior, model_ids, subjects))
         # Warnings loaded in this session hold the old score (the UPDATE bypassed the ORM).
