@@ -85,6 +85,12 @@ def test_sorts_agree_on_both_stores(factory, sort: str) -> None:  # type: ignore
             "none": make_warning(s, model_id=model, amount=None).id,
         }
     with tx(factory) as s:
+        if sort == "-risk":  # scored as after a run: the larger amount ranks higher
+            from qingfeng.loop.risk import recompute_risk
+
+            recompute_risk(
+                s, CONFIG, subject_ids=[s.get_one(Warning, i).subject_id for i in ids.values()]
+            )
         page = list_warnings(actor(s), WarningQuery(model_id=[model], sort=sort))
     order = [next(k for k, v in ids.items() if v == w.id) for w in page.items]
     expected = {
@@ -96,6 +102,7 @@ def test_sorts_agree_on_both_stores(factory, sort: str) -> None:  # type: ignore
         "-id": ["none", "late", "early"],
         "created_at": ["early", "late", "none"],
         "-created_at": ["none", "late", "early"],
+        "-risk": ["late", "early", "none"],
     }[sort]
     assert order == expected
 

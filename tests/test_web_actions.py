@@ -95,14 +95,23 @@ def test_action_on_another_countys_warning_is_404(world):
 
 
 def test_action_the_role_may_not_take_is_refused(world):
-    wid = world.warnings["county_a"][0]
+    new, wid = world.warnings["county_a"][:2]
+    with world.factory() as s, s.begin():
+        w = s.get_one(Warning, wid)
+        w.status, w.org_id = "dispatched", world.orgs["township"].id
     ver = sign_in(client_for(world), "ver_a")
     token = csrf_from(ver.get(f"/warnings/{wid}").text)
     r = ver.post(
-        f"/warnings/{wid}/actions/dispatch",
+        f"/warnings/{wid}/actions/reassign",
+        data={"csrf_token": token, "org_id": str(world.orgs["county_a"].id)},
+    )
+    assert r.status_code == 403 and status_of(world, wid) == "dispatched"
+    # what was not dispatched is not the verifier's to see, let alone to dispatch
+    r = ver.post(
+        f"/warnings/{new}/actions/dispatch",
         data={"csrf_token": token, "org_id": str(world.orgs["township"].id)},
     )
-    assert r.status_code == 403 and status_of(world, wid) == "new"
+    assert r.status_code == 404 and status_of(world, new) == "new"
 
 
 def test_stale_version_is_a_conflict_and_nothing_changes(world):

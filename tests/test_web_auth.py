@@ -27,7 +27,7 @@ def test_sign_in_lands_on_role_home_and_shows_chinese(world):
     client = client_for(world)
     sign_in(client, "sup_a")
     home = client.get("/")
-    assert home.headers["location"] == "/warnings"
+    assert home.headers["location"] == "/warnings?queue=to_dispatch"  # the queue 待分办
     page = client.get("/warnings")
     assert page.status_code == 200
     assert "预警管理" in page.text and "都匀市纪委监委" in page.text
@@ -135,7 +135,7 @@ def test_next_parameter_cannot_send_users_to_another_site(world):
             "next": "//evil.example/",
         },
     )
-    assert r.headers["location"] == "/warnings"
+    assert r.headers["location"] == "/warnings?queue=to_dispatch"
 
 
 def test_role_without_area_gets_403(world):

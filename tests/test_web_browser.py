@@ -67,8 +67,9 @@ def test_supervisor_filters_opens_and_dispatches_then_verifier_accepts(live, bro
     _world, base = live
     page = new_page(browser, base)
     sign_in(page, base, "sup_a")
-    assert page.url.endswith("/warnings")
+    assert page.url.endswith("/warnings?queue=to_dispatch")  # lands on the queue 待分办
     assert page.get_by_test_id("warning-count").inner_text() == "共 4 条预警"
+    assert page.get_by_test_id("badge-to_dispatch").inner_text() == "4"
     # Filtering swaps the table in place (HTMX) and puts the filter in the URL.
     page.select_option("select[name=severity]", "orange")
     from playwright.sync_api import expect

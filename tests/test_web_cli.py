@@ -114,7 +114,10 @@ def test_seed_demo_users_signs_in_every_role_and_is_idempotent(tmp_path):
         "leader",
         "data_officer",
         "auditor",
+        "supervised_unit",
     }
+    unit = next(a for a in accounts if a[2] == "supervised_unit")
+    assert unit[0] == "beijiandu"
     again = seed_demo_users(settings)
     assert [a[0] for a in again] == [a[0] for a in accounts]
     from fastapi.testclient import TestClient

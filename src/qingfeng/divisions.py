@@ -29,9 +29,9 @@ def org_code_problem(kind: str, code: str | None) -> str | None:
 
     The answer is bilingual (zh / en): the CLI prints it and the back office shows it.
     """
-    if kind == "team":
+    if kind in ("team", "department"):  # they see what is dispatched to them, no area
         if code:
-            return f"派驻组没有区划代码 / a dispatched team has no division code (got {code!r})"
+            return f"派驻组、被监督单位没有区划代码 / a {kind} has no division code (got {code!r})"
         return None
     length = ORG_CODE_LENGTH.get(kind)
     if length is None:

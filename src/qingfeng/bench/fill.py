@@ -18,7 +18,7 @@ from qingfeng.hits import SEVERITIES
 from qingfeng.store.models import Warning
 
 MODELS = tuple(f"bench_model_{i:02d}" for i in range(30))
-OPEN = ("dispatched", "verifying", "disposed", "feedback", "follow_up")
+OPEN = ("dispatched", "verifying", "submitted", "disposed", "feedback", "follow_up")
 FINDINGS = ("confirmed", "partly_confirmed", "unfounded", "cannot_verify")
 
 
@@ -47,7 +47,9 @@ def _rows(
                 ("archived", "disposed", "feedback", "follow_up"), (0.6, 0.15, 0.15, 0.1)
             )[0]
         else:
-            status = rng.choices(("new", "dispatched", "verifying", "returned"), (4, 3, 3, 0.2))[0]
+            status = rng.choices(
+                ("new", "dispatched", "verifying", "submitted", "returned"), (4, 3, 3, 1, 0.2)
+            )[0]
         finding = (
             rng.choice(FINDINGS)
             if status in ("disposed", "feedback", "follow_up", "archived")

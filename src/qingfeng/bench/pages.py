@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
@@ -89,16 +90,32 @@ def build_store(folder: Path, n: int, console: Console) -> None:
             ("b_auditor", "auditor", province),
             ("b_builder", "model_builder", city),
             ("b_data", "data_officer", city),
+            ("b_ver", "verifier", county),
         ):
             create_user(s, username, PASSWORD, role, org.id, username)
     codes = division_codes(COUNTY, OTHER_COUNTIES)
     with Progress(console=console) as progress:
         task = progress.add_task(f"filling {n:,} warnings", total=n)
         fill_warnings(engine, n, codes, org_of, progress=lambda k: progress.advance(task, k))
+    _score(engine, settings, console)
     # Fresh planner statistics, as after any large write (the daily digest refreshes them):
     # without them PostgreSQL plans deep pages of a just-filled table badly.
     refresh_statistics(engine)
     engine.dispose()
+
+
+def _score(engine: Any, settings: Any, console: Console) -> None:
+    """The risk scores, as `qingfeng run` computes them after its sync."""
+    from qingfeng.loop.config import load_loop_config
+    from qingfeng.loop.risk import recompute_risk
+    from qingfeng.settings import SETTINGS_FILE
+    from qingfeng.store.db import session_factory
+
+    started = time.perf_counter()
+    with session_factory(engine)() as s, s.begin():
+        changed = recompute_risk(s, load_loop_config(settings.workspace / SETTINGS_FILE))
+    elapsed = time.perf_counter() - started
+    console.print(f"risk scores of {changed:,} open warnings in {elapsed:.1f} s")
 
 
 def _sign_in(client, username: str) -> None:
@@ -146,6 +163,12 @@ def default_pages(subject_id: str, warning_id: int) -> list[tuple[str, str]]:
     leader, the province administrator, ...). `subject_id`/`warning_id`: one of the supervisor's."""
     return [
         ("b_sup", "/warnings"),
+        ("b_sup", "/warnings?queue=to_dispatch"),
+        ("b_sup", "/warnings?queue=to_review"),
+        ("b_sup", "/warnings?queue=due_soon"),
+        ("b_sup", "/warnings?queue=overdue"),
+        ("b_ver", "/warnings?queue=to_accept"),
+        ("b_ver", "/warnings?queue=verifying"),
         ("b_sup", "/warnings?severity=red&status=new"),
         ("b_sup", "/warnings?q=王小"),
         ("b_sup", f"/warnings?q={subject_id}"),

@@ -41,7 +41,7 @@ COUNTY = "522701"
 OTHER_COUNTIES = ("522702", "522722", "522723", "522725")
 MODELS = tuple(f"bench_model_{i:02d}" for i in range(30))
 SEVERITIES = ("red", "orange", "yellow", "blue")
-OPEN = ("dispatched", "verifying", "disposed", "feedback", "follow_up")
+OPEN = ("dispatched", "verifying", "submitted", "disposed", "feedback", "follow_up")
 FINDINGS = ("confirmed", "partly_confirmed", "unfounded", "cannot_verify")
 
 
@@ -70,8 +70,10 @@ def _rows(n: int, org_of: dict[str, int], seed: int = 11) -> Iterator[dict[str, 
                 ("archived", "disposed", "feedback", "follow_up"), (0.6, 0.15, 0.15, 0.1)
             )[0]
         else:
-            status = rng.choices(("new", "dispatched", "verifying", "returned"), (8, 3, 3, 0.2))[0]
-        finding = rng.choice(FINDINGS) if status in (*OPEN[2:], "archived") else None
+            status = rng.choices(
+                ("new", "dispatched", "verifying", "submitted", "returned"), (8, 3, 3, 1, 0.2)
+            )[0]
+        finding = rng.choice(FINDINGS) if status in (*OPEN[3:], "archived") else None
         recovered = (
             rng.randint(100, 200_000)
             if finding in ("confirmed", "partly_confirmed") and rng.random() < 0.4
@@ -175,6 +177,8 @@ def _build(name: str, url: str, n: int, console: Console) -> Store:
         have = conn.scalar(select(func.count()).select_from(Warning.__table__))
     if have == n:
         console.print(f"{name}: reusing the store ({n:,} warnings)")
+        _ensure_verifier(engine)
+        _ensure_scored(name, engine, console)
         return Store(name, url, engine)
     if have:
         raise SystemExit(
@@ -215,8 +219,53 @@ def _build(name: str, url: str, n: int, console: Console) -> Store:
         started = time.perf_counter()
         fill(engine, n, org_of, lambda k: progress.advance(task, k))
     console.print(f"{name}: filled {n:,} warnings in {time.perf_counter() - started:.0f} s")
+    _ensure_verifier(engine)
+    _ensure_scored(name, engine, console)
     refresh_statistics(engine)  # as the daily digest keeps them in a working store
     return Store(name, url, engine)
+
+
+def _ensure_verifier(engine: Engine) -> None:
+    """A county verifier, whose queues hold what is dispatched to the county's commission."""
+    from qingfeng.store.db import session_factory
+    from qingfeng.store.models import Organisation, User
+
+    with session_factory(engine)() as s, s.begin():
+        if s.scalar(select(User.id).where(User.username == "bench_ver")) is not None:
+            return
+        county = s.scalar(select(Organisation).where(Organisation.division_code == COUNTY))
+        assert county is not None
+        pw = s.scalar(select(User.password_hash).where(User.username == "bench_county"))
+        s.add(
+            User(
+                username="bench_ver", display_name="bench_ver", password_hash=pw,
+                role="verifier", org_id=county.id, active=True, failed_logins=0,
+            )
+        )  # fmt: skip
+
+
+def _ensure_scored(name: str, engine: Engine, console: Console) -> None:
+    """Score the store's open warnings (qingfeng.loop.risk), timed: what `qingfeng run` adds
+    after its sync when every score must be computed afresh."""
+    from qingfeng.loop.config import LoopConfig
+    from qingfeng.loop.risk import CLOSED, recompute_risk
+    from qingfeng.store.db import session_factory
+    from qingfeng.store.models import Warning
+
+    with session_factory(engine)() as s, s.begin():
+        pending = s.scalar(
+            select(Warning.id)
+            .where(Warning.risk_parts.is_(None), Warning.status.not_in(CLOSED))
+            .limit(1)
+        )
+        if pending is None:
+            return
+        started = time.perf_counter()
+        changed = recompute_risk(s, LoopConfig())
+    console.print(
+        f"{name}: risk scores of {changed:,} open warnings computed in "
+        f"{time.perf_counter() - started:.1f} s (set-based, once per run)"
+    )
 
 
 def _sqlite(n: int, console: Console) -> Store:
@@ -261,7 +310,18 @@ QUERIES: tuple[tuple[str, str, dict[str, Any]], ...] = (
         "bench_town",
         {"severity": ["yellow"], "sort": "-amount"},
     ),
+    # migration 0510_queues: the ranked list and each queue
+    ("全部·按风险 all, highest risk first", "bench_county", {"sort": "-risk"}),
+    ("乡镇·按风险 township, highest risk first", "bench_town", {"sort": "-risk"}),
+    ("待分办 queue to dispatch (risk)", "bench_county", {"queue": "to_dispatch", "sort": "-risk"}),
+    ("待审核 queue to review (risk)", "bench_county", {"queue": "to_review", "sort": "-risk"}),
+    ("临期 queue due soon", "bench_county", {"queue": "due_soon", "sort": "due_at"}),
+    ("超期 queue overdue", "bench_county", {"queue": "overdue", "sort": "due_at"}),
+    ("核查员·待签收 verifier to accept", "bench_ver", {"queue": "to_accept", "sort": "due_at"}),
+    ("核查员·待核查 verifier to verify", "bench_ver", {"queue": "verifying", "sort": "due_at"}),
 )
+# Whose sidebar badges (every queue of the role, counted up to the cap) are timed.
+BADGE_USERS = ("bench_county", "bench_ver")
 
 
 @dataclass(frozen=True)
@@ -298,6 +358,21 @@ def _time_pages(store: Store) -> list[Timing]:
             if i:  # the first run warms the caches
                 samples.append(elapsed)
         out.append(Timing(label, statistics.median(samples), max(samples), rows))
+    from qingfeng.loop.queues import queue_counts
+
+    for username in BADGE_USERS:
+        samples = []
+        for i in range(REPEAT + 1):
+            with factory() as s:
+                started = time.perf_counter()
+                user = s.scalar(select(User).where(User.username == username))
+                assert user is not None
+                counts = queue_counts(actor_for(s, user, config))
+                elapsed = (time.perf_counter() - started) * 1000
+            if i:
+                samples.append(elapsed)
+        label = f"角标 badges of {username} ({len(counts)} queues)"
+        out.append(Timing(label, statistics.median(samples), max(samples), len(counts)))
     return out
 
 
@@ -323,11 +398,37 @@ def _time_dispatch(store: Store) -> tuple[float, int]:
             )
         )
         started = time.perf_counter()
-        result = bulk_dispatch(actor, ids)  # routed by division code to the townships
+        # routed by division code to the townships, with a deadline and instructions
+        result = bulk_dispatch(actor, ids, instructions="请限期核查并反馈", days=15)
         s.flush()
         elapsed = time.perf_counter() - started
         s.rollback()  # leave the store as it was
     return elapsed, result.dispatched
+
+
+def _time_outcome_rescore(store: Store) -> tuple[float, int]:
+    """What one recorded outcome costs in scores: every open warning of its model rescored
+    (rolled back afterwards)."""
+    from qingfeng.loop.config import LoopConfig
+    from qingfeng.loop.risk import recompute_risk
+    from qingfeng.store.db import session_factory
+    from qingfeng.store.models import Warning
+
+    factory = session_factory(store.engine)
+    with factory() as s:
+        s.begin()
+        s.execute(
+            Warning.__table__.update()  # type: ignore[attr-defined]
+            .where(Warning.__table__.c.model_id == MODELS[3])
+            .where(Warning.__table__.c.status == "archived")
+            .where(Warning.__table__.c.finding == "unfounded")
+            .values(finding="confirmed")
+        )  # the model's precision moves, as after a run of findings
+        started = time.perf_counter()
+        changed = recompute_risk(s, LoopConfig(), model_ids=[MODELS[3]])
+        elapsed = time.perf_counter() - started
+        s.rollback()
+    return elapsed, changed
 
 
 def run(console: Console) -> None:
@@ -342,7 +443,8 @@ def run(console: Console) -> None:
         table.add_column(f"{store.name} median ms", justify="right")
         table.add_column(f"{store.name} worst ms", justify="right")
     results = {store.name: _time_pages(store) for store in stores}
-    for i, (label, _, _) in enumerate(QUERIES):
+    labels = [label for label, _, _ in QUERIES] + [f"角标 badges of {u}" for u in BADGE_USERS]
+    for i, label in enumerate(labels):
         cells = [label]
         for store in stores:
             t = results[store.name][i]
@@ -356,5 +458,10 @@ def run(console: Console) -> None:
         console.print(
             f"{store.name}: 批量分办 / bulk dispatch of {count:,} warnings: "
             f"[{style}]{elapsed:.2f} s[/] (target < {DISPATCH_TARGET_S:.0f} s)"
+        )
+        elapsed, changed = _time_outcome_rescore(store)
+        console.print(
+            f"{store.name}: 一个模型的核查结果变化后重算风险分 / rescoring one model after its "
+            f"outcomes changed: {changed:,} warnings in {elapsed:.2f} s"
         )
         store.engine.dispose()

@@ -18,7 +18,12 @@ def register(app: typer.Typer) -> None:
     @orgs.command("add")
     def add(
         name: Annotated[str, typer.Argument(help="Name of the unit, e.g. 都匀市纪委监委.")],
-        kind: Annotated[str, typer.Option("--kind", help="province|city|county|township|team")],
+        kind: Annotated[
+            str,
+            typer.Option(
+                "--kind", help="province|city|county|township|team|department (被监督单位)"
+            ),
+        ],
         code: Annotated[
             str, typer.Option("--code", help="Division-code prefix of its area (none for a team).")
         ] = "",

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from qingfeng.store.models import User
 
 ROLE_HELP = (
-    "administrator | model_builder | supervisor | verifier | leader | data_officer | auditor"
+    "administrator | model_builder | supervisor | verifier | leader | data_officer | auditor | "
+    "supervised_unit"
 )
 T = TypeVar("T")
 

@@ -32,7 +32,21 @@ OrgOpt = Annotated[str, typer.Option("--org", help="Unit: division code, id or e
 DueOpt = Annotated[str, typer.Option("--due", help="soon | overdue")]
 AreaOpt = Annotated[str, typer.Option("--area", help="Division-code prefix of the area.")]
 SortOpt = Annotated[
-    str, typer.Option("--sort", help="-created_at|created_at|due_at|-due_at|-amount|amount|id")
+    str,
+    typer.Option("--sort", help="-risk|-created_at|created_at|due_at|-due_at|-amount|amount|id"),
+]
+QueueOpt = Annotated[
+    str,
+    typer.Option(
+        "--queue", help="to_dispatch | to_accept | verifying | to_review | due_soon | overdue"
+    ),
+]
+DaysOpt = Annotated[
+    int | None,
+    typer.Option("--days", min=1, max=365, help="Working days for the whole verification."),
+]
+InstructionsOpt = Annotated[
+    str, typer.Option("--instructions", help="Written instructions (on the timeline).")
 ]
 
 FINDING_HELP = "confirmed | partly_confirmed | unfounded | cannot_verify"
@@ -118,6 +132,7 @@ def register(app: typer.Typer) -> None:
         org: OrgOpt = "",
         area: AreaOpt = "",
         due: DueOpt = "",
+        queue: QueueOpt = "",
         sort: SortOpt = "-created_at",
         limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 50,
         offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
@@ -137,6 +152,7 @@ def register(app: typer.Typer) -> None:
                 org_id=_org_id(actor.session, org),
                 division_code=area,
                 due=due,
+                queue=queue,
                 sort=sort,
                 limit=limit,
                 offset=offset,
@@ -155,6 +171,7 @@ def register(app: typer.Typer) -> None:
                     "division_code": x.division_code,
                     "due_at": x.due_at.astimezone(zone).isoformat() if x.due_at else None,
                     "overdue": bool(x.due_at and not x.paused and x.due_at < actor.now),
+                    "risk_score": x.risk_score,
                 }
                 for x in page.items
             ]
@@ -163,13 +180,15 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(r, ensure_ascii=False))
             return
         table = Table(
-            "id", "模型 model", "等级", "状态 state", "对象 subject", "金额 amount", "期限 due",
+            "id", "风险 risk", "模型 model", "等级", "状态 state", "对象 subject", "金额 amount",
+            "期限 due",
             title=f"预警 / warnings: {page.offset + 1}–{page.offset + len(rows)} / {page.total}",
         )  # fmt: skip
         for r in rows:
             due_text = (r["due_at"] or "")[:16].replace("T", " ")
             table.add_row(
                 str(r["id"]),
+                f"{r['risk_score'] or 0:.1f}",
                 r["model_id"],
                 f"[{SEVERITY_STYLE.get(r['severity'], '')}]{r['severity']}[/]",
                 r["status"],
@@ -275,6 +294,8 @@ def register(app: typer.Typer) -> None:
         target: Annotated[int | None, typer.Option("--target", help="Merge into.")] = None,
         case_no: Annotated[str, typer.Option("--case-no")] = "",
         case_title: Annotated[str, typer.Option("--case-title")] = "",
+        days: DaysOpt = None,
+        instructions: InstructionsOpt = "",
         version: Annotated[
             int | None, typer.Option("--version", help="Refuse if changed since.")
         ] = None,
@@ -312,6 +333,8 @@ def register(app: typer.Typer) -> None:
                     target_id=target,
                     case_no=case_no or None,
                     case_title=case_title or None,
+                    days=days,
+                    instructions=instructions or None,
                 )
             except ValidationError as exc:
                 first = exc.errors()[0]
@@ -352,9 +375,12 @@ def register(app: typer.Typer) -> None:
         severity: SeverityOpt = None,
         model: ModelOpt = None,
         area: AreaOpt = "",
+        days: DaysOpt = None,
+        instructions: InstructionsOpt = "",
         workspace: WorkspaceOption = None,
     ) -> None:
-        """Dispatch warnings to units (all or nothing), with due dates by severity."""
+        """Dispatch warnings to units (all or nothing), with due dates by severity, or the
+        deadline given in working days, and written instructions on every timeline."""
         from sqlalchemy import select
 
         from qingfeng.loop.query import WarningQuery, filtered
@@ -377,7 +403,13 @@ def register(app: typer.Typer) -> None:
                 console.print("没有待分办的预警 / nothing to dispatch")
                 return
             with console.status(f"分办 {len(chosen)} 条预警 / dispatching {len(chosen)} warnings"):
-                result = bulk_dispatch(actor, chosen, _org_id(actor.session, org))
+                result = bulk_dispatch(
+                    actor,
+                    chosen,
+                    _org_id(actor.session, org),
+                    instructions=instructions or None,
+                    days=days,
+                )
             names = dict(
                 actor.session.execute(
                     select(Organisation.id, Organisation.name).where(
@@ -546,6 +578,30 @@ def register(app: typer.Typer) -> None:
                 "[bold red]复核 review[/]" if o.flagged else "",
             )  # fmt: skip
         console.print(table)
+
+    @w.command("rescore")
+    def rescore(workspace: WorkspaceOption = None) -> None:
+        """Recompute every open warning's risk score (`qingfeng run` does it after each sync)."""
+        import time
+
+        from qingfeng.loop.config import load_loop_config
+        from qingfeng.loop.risk import recompute_risk
+        from qingfeng.settings import SETTINGS_FILE
+        from qingfeng.store.db import make_engine, session_factory
+
+        settings = settings_for(workspace)
+        config = load_loop_config(settings.workspace / SETTINGS_FILE)
+        engine = make_engine(settings.database_url)
+        started = time.perf_counter()
+        try:
+            with session_factory(engine)() as s, s.begin():
+                changed = recompute_risk(s, config)
+        finally:
+            engine.dispose()
+        console.print(
+            f"风险评分已更新 / risk scores updated: {changed} "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
 
     @w.command("transitions")
     def transitions() -> None:

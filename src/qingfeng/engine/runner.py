@@ -123,6 +123,7 @@ def run_models(
             summary.results.append(result)
             if progress:
                 progress(i, len(chosen), result)
+        _rescore(settings, factory)
     finally:
         store.dispose()
         if own_engine:
@@ -130,6 +131,17 @@ def run_models(
     if write_report:
         _write_report(settings, summary)
     return summary
+
+
+def _rescore(settings: Settings, factory: Any) -> None:
+    """The risk scores after the sync, once for the whole run (qingfeng.loop.risk)."""
+    from qingfeng.loop.config import load_loop_config
+    from qingfeng.loop.risk import recompute_risk
+    from qingfeng.settings import SETTINGS_FILE
+
+    config = load_loop_config(settings.workspace / SETTINGS_FILE)
+    with factory() as session, session.begin():
+        recompute_risk(session, config)
 
 
 def run_compiled(engine: Engine, compiled: CompiledModel) -> tuple[int, list[Hit], int]:

@@ -55,9 +55,16 @@ def _check(actor: Actor, filename: str, data: bytes) -> tuple[str, str]:
 
 
 def add_attachment(
-    actor: Actor, warning_id: int, filename: str, data: bytes, attachments_dir: Path
+    actor: Actor,
+    warning_id: int,
+    filename: str,
+    data: bytes,
+    attachments_dir: Path,
+    *,
+    event_id: int | None = None,
 ) -> Attachment:
-    """Store the file (content-addressed, written atomically) and record it on the warning.
+    """Store the file (content-addressed, written atomically) and record it on the warning,
+    linked to the action or comment it came with (`event_id`) when it came with one.
 
     If the transaction later rolls back, the stored file stays as an unreferenced blob: harmless,
     and re-uploading the same bytes reuses it.
@@ -86,10 +93,13 @@ def add_attachment(
         content_type=content_type,
         size=len(data),
         sha256=digest,
+        event_id=event_id,  # the action or comment it came with
     )
     actor.session.add(row)
     actor.session.flush()
     detail = {"attachment_id": row.id, "sha256": digest, "size": len(data), "type": content_type}
+    if event_id is not None:
+        detail["event_id"] = event_id
     actor.session.add(
         WarningEvent(
             warning_id=warning.id,

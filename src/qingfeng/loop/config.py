@@ -25,11 +25,12 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from qingfeng.hits import SEVERITIES
 
 # Stages that run against a deadline; every severity needs a number of working days for each.
-TIMED_STAGES = ("dispatched", "verifying", "disposed", "feedback", "follow_up")
+TIMED_STAGES = ("dispatched", "verifying", "submitted", "disposed", "feedback", "follow_up")
 
 DEFAULT_DEADLINES: dict[str, dict[str, int]] = {
     "dispatched": {"red": 1, "orange": 2, "yellow": 3, "blue": 5},  # sign for it
     "verifying": {"red": 10, "orange": 15, "yellow": 20, "blue": 30},  # verify
+    "submitted": {"red": 3, "orange": 5, "yellow": 5, "blue": 5},  # review the findings
     "disposed": {"red": 10, "orange": 15, "yellow": 15, "blue": 20},  # rectification report
     "feedback": {"red": 5, "orange": 10, "yellow": 10, "blue": 10},  # start the follow-up
     "follow_up": {"red": 20, "orange": 30, "yellow": 30, "blue": 30},  # check it held
@@ -49,11 +50,40 @@ class CalendarConfig(BaseModel):
     )
 
 
+class ModelLoopConfig(BaseModel):
+    """What a workspace declares about one model for the loop (`[loop.models.<model id>]`)."""
+
+    expected_precision: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="The share of its warnings expected to be confirmed: the risk score's prior "
+        "until outcomes are recorded.",
+    )
+    deadline_working_days: int | None = Field(
+        default=None, ge=1, le=365, description="Working days to verify one of its warnings."
+    )
+
+
+class RiskConfig(BaseModel):
+    """How strongly the prior counts against recorded outcomes (`[loop.risk]`)."""
+
+    prior_precision: float = Field(default=0.5, ge=0, le=1)
+    prior_strength: float = Field(
+        default=4.0, gt=0, description="The prior counts as this many verified warnings."
+    )
+
+
 class LoopConfig(BaseModel):
     timezone: str = "Asia/Shanghai"
     deadlines: dict[str, dict[str, int]] = Field(default_factory=lambda: DEFAULT_DEADLINES)
     due_soon_working_days: int = Field(default=2, ge=0)
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    models: dict[str, ModelLoopConfig] = Field(default_factory=dict)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    queue_badge_cap: int = Field(
+        default=999, ge=1, description="Badges count up to this many, then show it with a '+'."
+    )
     low_precision_threshold: float = Field(default=0.3, ge=0, le=1)
     low_precision_min_verified: int = Field(default=10, ge=1)
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
@@ -97,6 +127,14 @@ class LoopConfig(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def verify_days(self, model_id: str, severity: str) -> int:
+        """Working days to verify a warning: the model's declared number, else the default
+        of the verifying stage for its severity (the dispatch form's prefilled deadline)."""
+        declared = self.models.get(model_id)
+        if declared is not None and declared.deadline_working_days:
+            return declared.deadline_working_days
+        return self.deadlines["verifying"].get(severity, self.deadlines["verifying"]["yellow"])
 
 
 class LoopConfigError(ValueError):

@@ -7,6 +7,8 @@
      └──dispatch──►                                   archived ◄──archive── follow_up ◄───────┘
                                                        └──reopen──► verifying  (also from follow_up)
     merge: new / returned / dispatched / verifying ──► merged (into the surviving warning)
+    review: verifying ──submit──► submitted ──approve──► disposed
+                                      └──send_back──► verifying   (待审核: the supervisor decides)
     escalate, assign, pause, resume, open_case: stay in the same state.
 
 `TRANSITIONS` is the table (sources, target, roles, required fields); `apply` checks the role, the
@@ -40,6 +42,7 @@ STATES = (
     "new",
     "dispatched",
     "verifying",
+    "submitted",
     "disposed",
     "feedback",
     "follow_up",
@@ -51,6 +54,7 @@ STATE_LABELS = {
     "new": "新预警 / new",
     "dispatched": "已分办 / dispatched",
     "verifying": "核查中 / verifying",
+    "submitted": "待审核 / submitted for review",
     "disposed": "已处置 / disposed",
     "feedback": "已反馈 / feedback",
     "follow_up": "跟踪中 / follow-up",
@@ -59,7 +63,7 @@ STATE_LABELS = {
     "merged": "已合并 / merged",
 }
 # States in which a warning runs against a deadline (qingfeng.loop.config.TIMED_STAGES).
-OPEN_STATES = ("dispatched", "verifying", "disposed", "feedback", "follow_up")
+OPEN_STATES = ("dispatched", "verifying", "submitted", "disposed", "feedback", "follow_up")
 
 FINDINGS = ("confirmed", "partly_confirmed", "unfounded", "cannot_verify")
 FINDING_LABELS = {
@@ -80,6 +84,9 @@ MEASURES = (
 
 SUPERVISE = frozenset({"supervisor", "administrator"})
 HANDLE = frozenset({"supervisor", "verifier", "administrator"})
+# The supervised unit (被监督单位) signs for what is dispatched to it, answers it (submit, for the
+# supervisor to approve or send back) and reports its rectification; it decides nothing itself.
+ANSWER = HANDLE | {"supervised_unit"}
 
 
 @dataclass(frozen=True)
@@ -107,8 +114,8 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
         _t("dispatch", ("new", "returned"), "dispatched", SUPERVISE, ("org_id",), "分办 dispatch"),
-        _t("accept", ("dispatched",), "verifying", HANDLE, (), "签收核查 / accept and verify"),
-        _t("return", ("dispatched", "verifying"), "returned", HANDLE, ("reason",), "退回 / return"),
+        _t("accept", ("dispatched",), "verifying", ANSWER, (), "签收核查 / accept and verify"),
+        _t("return", ("dispatched", "verifying"), "returned", ANSWER, ("reason",), "退回 / return"),
         _t(
             "reassign",
             ("dispatched", "verifying"),
@@ -120,7 +127,10 @@ TRANSITIONS: dict[str, Transition] = {
         _t("escalate", OPEN_STATES, None, HANDLE, ("reason",), "提级 / escalate"),
         _t("assign", OPEN_STATES, None, SUPERVISE, ("assignee_id",), "指派 / assign"),
         _t("dispose", ("verifying",), "disposed", HANDLE, ("finding",), "处置 / dispose"),
-        _t("feedback", ("disposed",), "feedback", HANDLE, ("report",), "整改反馈 / feedback"),
+        _t("submit", ("verifying",), "submitted", ANSWER, ("note",), "报送审核 / submit"),
+        _t("approve", ("submitted",), "disposed", SUPERVISE, ("finding",), "审核通过 / approve"),
+        _t("send_back", ("submitted",), "verifying", SUPERVISE, ("reason",), "退回补充"),
+        _t("feedback", ("disposed",), "feedback", ANSWER, ("report",), "整改反馈 / feedback"),
         _t("follow_up", ("feedback",), "follow_up", HANDLE, (), "跟踪回访 / follow up"),
         _t("archive", ("follow_up", "disposed"), "archived", HANDLE, ("note",), "归档 / archive"),
         _t("reopen", ("archived", "follow_up"), "verifying", SUPERVISE, ("reason",), "重新核查"),
@@ -148,8 +158,9 @@ TRANSITIONS: dict[str, Transition] = {
 # Roles that may read warnings at all (within their scope) and comment on them.
 READ_ROLES = frozenset(
     {"administrator", "supervisor", "verifier", "leader", "model_builder", "auditor"}
+    | {"supervised_unit"}
 )
-COMMENT_ROLES = frozenset({"administrator", "supervisor", "verifier", "leader"})
+COMMENT_ROLES = frozenset({"administrator", "supervisor", "verifier", "leader", "supervised_unit"})
 
 
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -181,6 +192,15 @@ class ActionRequest(BaseModel):
     )
     case_title: str | None = Field(
         default=None, max_length=400, description="open_case: title of the case"
+    )
+    instructions: str | None = Field(
+        default=None, max_length=10_000, description="dispatch / reassign: written instructions"
+    )
+    days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="dispatch / reassign: working days for the whole verification (办理期限)",
     )
 
 
@@ -274,6 +294,13 @@ def _blank(value: Any) -> bool:
 
 
 def _due(actor: Actor, warning: Warning, stage: str) -> datetime:
+    requested = warning.requested_due_at
+    if stage == "verifying" and requested is not None and requested > actor.now:
+        return requested  # the dispatcher's deadline, while it lasts
+    if stage == "verifying":  # the model may declare its own time to verify
+        return actor.clock.due(
+            actor.now, actor.config.verify_days(warning.model_id, warning.severity)
+        )
     days = actor.config.deadlines[stage].get(warning.severity)
     if days is None:
         raise InvalidInput(f"warning {warning.id}: no deadline for severity {warning.severity!r}")
@@ -303,7 +330,23 @@ def _dispatch(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
     w.dispatched_at = actor.now
     w.return_reason = None
     w.assignee_id = None
-    return {"org_id": org.id, "org": org.name}
+    return {"org_id": org.id, "org": org.name, **_dispatch_terms(actor, w, req)}
+
+
+def _dispatch_terms(
+    actor: Actor, w: Warning, req: ActionRequest, *, keep: bool = False
+) -> dict[str, Any]:
+    """The deadline and instructions that come with a dispatch (both optional). `keep`: a
+    reassignment without a new deadline keeps the one set at dispatch."""
+    payload: dict[str, Any] = {}
+    if req.days or not keep:
+        w.requested_due_at = actor.clock.due(actor.now, req.days) if req.days else None
+    if req.days:
+        payload["days"] = req.days
+        payload["requested_due_at"] = w.requested_due_at
+    if not _blank(req.instructions):
+        payload["instructions"] = (req.instructions or "").strip()
+    return payload
 
 
 def _accept(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
@@ -329,6 +372,7 @@ def _reassign(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
         raise InvalidInput(f"warning {w.id} is already with organisation {req.org_id}")
     org = _unit(actor, req.org_id)
     payload = {"from_org_id": w.org_id, "org_id": org.id, "org": org.name, "reason": req.reason}
+    payload.update(_dispatch_terms(actor, w, req, keep=True))
     w.org_id = org.id
     w.assignee_id = None
     w.dispatched_at = actor.now
@@ -366,6 +410,8 @@ def _assign(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
         raise InvalidInput(f"user {req.assignee_id} does not exist or is inactive")
     if person.role not in ("supervisor", "verifier"):
         raise InvalidInput(f"user {person.username} ({person.role}) cannot handle warnings")
+    if person.id == w.assignee_id:
+        raise InvalidInput(f"warning {w.id} is already assigned to {person.username}")
     if can_see_warning(actor.session, person, w.id) is None:
         raise InvalidInput(f"user {person.username} cannot see warning {w.id} (outside their unit)")
     w.assignee_id = person.id
@@ -404,6 +450,35 @@ def _dispose(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
         "note": req.note,
         "case_id": w.case_id,
     }
+
+
+def _submit(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
+    if req.finding is not None and req.finding not in FINDINGS:
+        raise InvalidInput(f"finding {req.finding!r} is not one of {', '.join(FINDINGS)}")
+    submission = {
+        "by": actor.user.id,
+        "role": actor.user.role,
+        "at": actor.now.isoformat(),
+        "note": (req.note or "").strip(),
+        "finding": req.finding,
+        "plan": (req.report or "").strip() or None,
+    }
+    w.submission = submission
+    return {k: v for k, v in submission.items() if k in ("note", "finding", "plan") and v}
+
+
+def _approve(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
+    payload = _dispose(actor, w, req)
+    plan = (w.submission or {}).get("plan")
+    if plan and not w.rectification_report:
+        payload["plan"] = plan
+    w.submission = None
+    return payload
+
+
+def _send_back(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
+    w.submission = None
+    return {"reason": req.reason}
 
 
 def _feedback(actor: Actor, w: Warning, req: ActionRequest) -> dict[str, Any]:
@@ -517,6 +592,9 @@ _HANDLERS: dict[str, Callable[[Actor, Warning, ActionRequest], dict[str, Any]]] 
     "escalate": _escalate,
     "assign": _assign,
     "dispose": _dispose,
+    "submit": _submit,
+    "approve": _approve,
+    "send_back": _send_back,
     "feedback": _feedback,
     "follow_up": _follow_up,
     "archive": _archive,

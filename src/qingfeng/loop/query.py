@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select
 
 from qingfeng.hits import SEVERITIES
-from qingfeng.loop.machine import OPEN_STATES, STATES, Actor, RowId
+from qingfeng.loop.machine import STATES, Actor, RowId
+from qingfeng.loop.queues import due_clause, queue_clause
 from qingfeng.loop.service import require_read
 from qingfeng.store.models import Warning
 from qingfeng.store.scope import division_prefix, warning_scope_clause
@@ -29,6 +30,8 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "amount": (_NO_AMOUNT.desc(), Warning.amount.asc(), Warning.id.asc()),
     "id": (Warning.id.asc(),),
     "-id": (Warning.id.desc(),),
+    # migration 0510_queues: highest risk first (qingfeng.loop.risk), alone or after the state
+    "-risk": (Warning.risk_score.desc(), Warning.id.desc()),
 }
 MAX_LIMIT = 500
 
@@ -46,6 +49,7 @@ class WarningQuery(BaseModel):
     division_code: str | None = Field(default=None, description="area prefix")
     subject_id: str | None = None
     due: Literal["soon", "overdue"] | None = None
+    queue: str | None = Field(default=None, description="a work queue (qingfeng.loop.queues)")
     present: bool | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -74,6 +78,15 @@ class WarningQuery(BaseModel):
     def _sort(cls, value: str) -> str:
         if value not in SORTS:
             raise ValueError(f"unknown sort {value!r}; known: {', '.join(SORTS)}")
+        return value
+
+    @field_validator("queue")
+    @classmethod
+    def _queue(cls, value: str | None) -> str | None:
+        from qingfeng.loop.queues import QUEUES
+
+        if value is not None and value not in QUEUES:
+            raise ValueError(f"unknown queue {value!r}; known: {', '.join(QUEUES)}")
         return value
 
     @field_validator("division_code")
@@ -109,16 +122,9 @@ def filtered(actor: Actor, q: WarningQuery) -> Select[Warning]:
     if q.created_to:
         stmt = stmt.where(Warning.created_at < q.created_to)
     if q.due is not None:
-        stmt = stmt.where(Warning.status.in_(OPEN_STATES), Warning.paused.is_(False))
-        if q.due == "overdue":
-            stmt = stmt.where(Warning.due_at < actor.now)
-        else:
-            horizon = actor.clock.end_of_day(
-                actor.clock.calendar.add_working_days(
-                    actor.clock.local_date(actor.now), actor.config.due_soon_working_days
-                )
-            )
-            stmt = stmt.where(Warning.due_at >= actor.now, Warning.due_at <= horizon)
+        stmt = stmt.where(due_clause(actor, q.due))
+    if q.queue is not None:
+        stmt = stmt.where(queue_clause(actor, q.queue))
     return stmt
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from qingfeng import audit
-from qingfeng.loop import hooks
+from qingfeng.loop import hooks, risk
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.machine import (
@@ -77,6 +77,7 @@ def act(actor: Actor, warning_id: int, action: str, req: ActionRequest) -> Warni
     try:
         apply(actor, warning, action, req)
         actor.session.flush()
+        risk.refresh_after_action(actor.session, actor.config, warning, action)
     except StaleDataError:
         raise Conflict(
             f"预警 {warning_id} 刚被他人修改，本次操作未保存，请刷新后重试 / "
@@ -165,6 +166,8 @@ def bulk_dispatch(
     org_id: int | None = None,
     *,
     chunk: int = 2000,
+    instructions: str | None = None,
+    days: int | None = None,
 ) -> BulkResult:
     """Dispatch many warnings at once, all or nothing.
 
@@ -173,7 +176,17 @@ def bulk_dispatch(
     be in the actor's scope and in state new or returned, else nothing is dispatched and the
     error names the first offenders. Set-based: a few UPDATEs per severity, events and one audit
     row per warning written with executemany.
+
+    `days` is the deadline in working days for the whole verification (办理期限), counted from
+    today; without it the verifying stage gets its model's declared number or its severity's
+    default when the unit signs for it (LoopConfig.verify_days).
+    `instructions` go on every warning's timeline with the dispatch.
     """
+    instructions = (instructions or "").strip() or None
+    if instructions and len(instructions) > 10_000:
+        raise InvalidInput("instructions: longer than 10,000 characters")
+    if days is not None and not 1 <= days <= 365:
+        raise InvalidInput(f"days: {days} is not between 1 and 365 working days")
     t = TRANSITIONS["dispatch"]
     if actor.user.role not in t.roles:
         raise PermissionDenied(f"role {actor.user.role} may not dispatch")
@@ -194,7 +207,11 @@ def bulk_dispatch(
         part = ids[start : start + chunk]
         for wid, status, severity, code, version in actor.session.execute(
             select(
-                Warning.id, Warning.status, Warning.severity, Warning.division_code, Warning.version
+                Warning.id,
+                Warning.status,
+                Warning.severity,
+                Warning.division_code,
+                Warning.version,
             ).where(Warning.id.in_(part), scope)
         ):
             found[wid] = (status, severity, code, version)
@@ -230,12 +247,20 @@ def bulk_dispatch(
             )
     clock = actor.clock
     now = actor.now
+    due_in: dict[int, Any] = {}  # working days → the deadline, computed once per number
+
+    def due(n: int) -> Any:
+        if n not in due_in:
+            due_in[n] = clock.due(now, n)
+        return due_in[n]
+
     rows: list[dict[str, Any]] = [
         {
             "b_id": i,
             "b_version": found[i][3],
             "b_org": target_of[i],
-            "b_due": clock.due(now, actor.config.deadlines["dispatched"][found[i][1]]),
+            "b_due": due(actor.config.deadlines["dispatched"][found[i][1]]),
+            "b_requested": due(days) if days else None,
         }
         for i in ids
     ]
@@ -252,6 +277,7 @@ def bulk_dispatch(
             updated_at=now,
             assignee_id=None,
             return_reason=None,
+            requested_due_at=bindparam("b_requested"),
             version=Warning.__table__.c.version + 1,
         )
     )
@@ -286,6 +312,8 @@ def bulk_dispatch(
                     "org_id": r["b_org"],
                     "org": names[r["b_org"]],
                     "due_at": r["b_due"].isoformat(),
+                    **({"days": days, "requested_due_at": due(days).isoformat()} if days else {}),
+                    **({"instructions": instructions} if instructions else {}),
                     "bulk": True,
                 },
             }
@@ -304,6 +332,7 @@ def bulk_dispatch(
                     "from": found[r["b_id"]][0],
                     "to": "dispatched",
                     "org_id": r["b_org"],
+                    **({"days": days} if days else {}),
                     "bulk": True,
                 },
             )

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -108,6 +109,15 @@ class Warning(Base):
         # migration 0200_web_indexes: overdue work, and names searched by prefix
         Index("ix_warnings_status_due_at", "status", "due_at"),
         Index("ix_warnings_subject_name", "subject_name"),
+        # migration 0510_queues: a unit's queues (its own state, by deadline); the risk order below
+        Index(
+            "ix_warnings_org_status_due_sort",
+            "org_id",
+            "status",
+            text("(due_at IS NULL)"),
+            "due_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -156,6 +166,18 @@ class Warning(Base):
     disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # --- queues and risk (migration 0510_queues; qingfeng.loop.risk, qingfeng.loop.queues)
+    # The risk score (0–100) and the parts it is the sum of, recomputed set-based after each
+    # run and after outcomes change; the list's default order.
+    risk_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    risk_parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The deadline the dispatcher set for the whole verification (办理期限), if any; the
+    # verifying stage runs against it instead of the default for the severity.
+    requested_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The findings a verifier or the supervised unit submitted for review (待审核): statement,
+    # proposed finding, rectification plan; cleared when the supervisor approves or sends back.
+    submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -189,6 +211,11 @@ class WarningLine(Base):
 # --- end of leads -------------------------------------------------------------------------------
 
 
+# migration 0510_queues: the ranked list, walked in order (the queues ordered by risk walk it
+# too: open warnings rank above closed ones, so a page of a queue is found near the top).
+Index("ix_warnings_risk_sort", Warning.risk_score.desc(), Warning.id.desc())
+
+
 ROLES = (
     "administrator",
     "model_builder",
@@ -197,9 +224,12 @@ ROLES = (
     "leader",
     "data_officer",
     "auditor",
+    "supervised_unit",  # 被监督单位: a township or department answering for what is routed to it
 )
 
-ORG_KINDS = ("province", "city", "county", "township", "team")
+# "department": a supervised unit (a township government, a county department) whose users
+# answer the warnings dispatched to it.
+ORG_KINDS = ("province", "city", "county", "township", "team", "department")
 
 
 class Organisation(Base):
@@ -299,6 +329,8 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # migration 0510_queues: the action or comment the file came with (None: attached alone)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("warning_events.id"))
 
 
 class SavedFilter(Base):

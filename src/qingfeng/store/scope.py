@@ -2,7 +2,9 @@
 
 A user sees the warnings of their organisation's subtree: those whose division_code lies in the
 area of their unit or any unit below it, and those dispatched to their unit or a unit below it
-(a dispatched team has no area and sees only what it was given). Every read of warnings — API,
+(a dispatched team has no area and sees only what it was given). Verifiers and supervised units
+see only what was dispatched to their unit or below it, never the undispatched rest of the area:
+they act on what they were given. Every read of warnings — API,
 pages, CLI, exports — starts from `scoped_warnings`, so typing another county's id finds nothing.
 """
 
@@ -52,7 +54,13 @@ def warning_scope_clause(session: Session, user: User) -> ColumnElement[bool]:
     org = session.get(Organisation, user.org_id)
     if org is None:
         return false()
+    if user.role in DISPATCHED_ONLY_ROLES:
+        return Warning.org_id.in_(subtree_ids(session, org))
     return org_scope_clause(session, org)
+
+
+# Roles that act on what was dispatched to their unit and see nothing else of its area.
+DISPATCHED_ONLY_ROLES = frozenset({"verifier", "supervised_unit"})
 
 
 def org_scope_clause(session: Session, org: Organisation) -> ColumnElement[bool]:

@@ -18,6 +18,9 @@ LOCKOUT = timedelta(minutes=15)
 
 # The order of levels in the tree: a child must sit below its parent (a team below anything).
 _LEVEL = {"province": 0, "city": 1, "county": 2, "township": 3}
+# Units without an area of their own, below the unit that dispatches to them: a dispatched team
+# (派驻组), a supervised department or township government (被监督单位, kind "department").
+UNIT_KINDS_WITHOUT_AREA = frozenset({"team", "department"})
 # Sign-in names: what the sign-in form accepts (64 characters at most), without spaces.
 USERNAME_RE = re.compile(r"[^\s\x00-\x1f]{1,64}")
 
@@ -92,7 +95,7 @@ def create_org(
             code=division_code or "",
             length=ORG_CODE_LENGTH.get(kind, 0),
         )
-    if kind == "team":
+    if kind in UNIT_KINDS_WITHOUT_AREA:
         if parent is None:
             raise UserError(f"dispatched team {name!r} needs a parent unit", "org_team_parent")
     elif parent is not None:

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import InvalidInput
 from qingfeng.loop.machine import FINDINGS, MEASURES, TRANSITIONS, ActionRequest, allowed_actions
 from qingfeng.store.models import Organisation, User, Warning
@@ -27,12 +29,18 @@ class FormField:
     label: str  # message key
     required: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)  # (value, label or key)
+    value: str = ""  # prefilled (the routed unit, the model's deadline, the proposed finding)
 
 
 @dataclass(frozen=True)
 class ActionForm:
     name: str
     fields: list[FormField]
+
+
+def unit_options(s: Session, user: User) -> list[tuple[str, str]]:
+    """(id, name) of the units of the user's subtree, for choosing where work goes."""
+    return _units(s, user)
 
 
 def _units(s: Session, user: User) -> list[tuple[str, str]]:
@@ -68,8 +76,45 @@ def _handlers(s: Session, user: User) -> list[tuple[str, str]]:
     return [(str(i), display or name) for i, display, name in rows]
 
 
-def forms_for(s: Session, warning: Warning, user: User) -> list[ActionForm]:
-    """One form per action this user may take on this warning now."""
+def routed_unit(s: Session, warning: Warning, user: User) -> Organisation | None:
+    """The deepest unit of the user's subtree whose area contains the warning's division code
+    (the unit its route names), if any."""
+    from qingfeng.loop.service import route_by_division
+
+    home = s.get(Organisation, user.org_id) if user.org_id else None
+    code = warning.division_code or ""
+    if home is None or not code:
+        return None
+    for prefix, org_id in route_by_division(s, home):
+        if code.startswith(prefix):
+            return s.get(Organisation, org_id)
+    return None
+
+
+def _finding_fields(value: str = "") -> list[FormField]:
+    return [
+        FormField(
+            "finding",
+            "select",
+            "form.finding",
+            True,
+            [(f, f"finding.{f}") for f in FINDINGS],
+            value,
+        ),
+        FormField(
+            "measures", "multi", "form.measures", False, [(m, f"measure.{m}") for m in MEASURES]
+        ),
+        FormField("funds_recovered", "number", "form.funds_recovered"),
+        FormField("case_no", "text", "form.case_no"),
+        FormField("note", "textarea", "form.note"),
+    ]
+
+
+def forms_for(
+    s: Session, warning: Warning, user: User, config: LoopConfig | None = None
+) -> list[ActionForm]:
+    """One form per action this user may take on this warning now, each taking attachments."""
+    config = config or LoopConfig()
     forms = []
     for action in allowed_actions(warning, user):
         # The loop checks these guards again; offering only what can succeed keeps the panel short.
@@ -78,35 +123,33 @@ def forms_for(s: Session, warning: Warning, user: User) -> list[ActionForm]:
         if action == "resume" and not warning.paused:
             continue
         fields: list[FormField] = []
-        for req in TRANSITIONS[action].requires:
+        if action == "submit":
+            fields = _submit_fields()
+        elif action == "approve":
+            proposed = (warning.submission or {}).get("finding") or ""
+            fields = _finding_fields(proposed)
+        for req in () if action in ("submit", "approve") else TRANSITIONS[action].requires:
             if req == "org_id":
-                fields.append(FormField("org_id", "select", "form.org", True, _units(s, user)))
+                routed = routed_unit(s, warning, user) if action == "dispatch" else None
+                fields.append(
+                    FormField(
+                        "org_id",
+                        "select",
+                        "form.org",
+                        True,
+                        _units(s, user),
+                        str(routed.id) if routed else "",
+                    )
+                )
+                days = config.verify_days(warning.model_id, warning.severity)
+                fields.append(FormField("days", "days", "form.days", False, [], str(days)))
+                fields.append(FormField("instructions", "textarea", "form.instructions"))
             elif req == "assignee_id":
                 fields.append(
                     FormField("assignee_id", "select", "form.assignee", True, _handlers(s, user))
                 )
             elif req == "finding":
-                fields.append(
-                    FormField(
-                        "finding",
-                        "select",
-                        "form.finding",
-                        True,
-                        [(f, f"finding.{f}") for f in FINDINGS],
-                    )
-                )
-                fields.append(
-                    FormField(
-                        "measures",
-                        "multi",
-                        "form.measures",
-                        False,
-                        [(m, f"measure.{m}") for m in MEASURES],
-                    )
-                )
-                fields.append(FormField("funds_recovered", "number", "form.funds_recovered"))
-                fields.append(FormField("case_no", "text", "form.case_no"))
-                fields.append(FormField("note", "textarea", "form.note"))
+                fields.extend(_finding_fields())
             elif req == "target_id":
                 fields.append(FormField("target_id", "number", "form.target_id", True))
             elif req == "case_no":
@@ -118,12 +161,28 @@ def forms_for(s: Session, warning: Warning, user: User) -> list[ActionForm]:
                 fields.append(FormField(req, "textarea", f"form.{req}", True))
         if action in ("follow_up",):
             fields.append(FormField("note", "textarea", "form.note"))
+        fields.append(FormField("files", "file", "form.files"))
         forms.append(ActionForm(action, fields))
     return forms
 
 
-_INT_FIELDS = ("org_id", "assignee_id", "target_id", "version")
-_TEXT_FIELDS = ("reason", "finding", "note", "report", "case_no", "case_title")
+def _submit_fields() -> list[FormField]:
+    """The findings a verifier or the supervised unit submits for review."""
+    return [
+        FormField("note", "textarea", "form.statement", True),
+        FormField(
+            "finding",
+            "select",
+            "form.proposed_finding",
+            False,
+            [(f, f"finding.{f}") for f in FINDINGS],
+        ),
+        FormField("report", "textarea", "form.plan"),
+    ]
+
+
+_INT_FIELDS = ("org_id", "assignee_id", "target_id", "version", "days")
+_TEXT_FIELDS = ("reason", "finding", "note", "report", "case_no", "case_title", "instructions")
 
 
 def request_from_form(form: Any) -> ActionRequest:
@@ -150,4 +209,9 @@ def request_from_form(form: Any) -> ActionRequest:
             data["funds_recovered"] = Decimal(raw_funds)
         except InvalidOperation:
             raise InvalidInput(f"funds_recovered: {raw_funds!r} is not an amount") from None
-    return ActionRequest(**data)
+    try:
+        return ActionRequest(**data)
+    except ValidationError as exc:  # e.g. days outside 1–365: name the field
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{where}: {first['msg']}") from None

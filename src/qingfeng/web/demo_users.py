@@ -1,4 +1,5 @@
-"""Demo accounts for `make demo`: one user per role in the workspace's county, with known passwords.
+"""Demo accounts for `make demo`: one user per role in the workspace's county (the supervised unit's
+in a township government below it), with known passwords.
 
 Only the demo calls this. It is idempotent: a second run resets the demo users' passwords and
 lifts any lock, and reuses the organisations it finds.
@@ -62,6 +63,22 @@ def ensure_demo_orgs(s: Session, county_code: str) -> tuple[Organisation, list[O
     return county, towns
 
 
+def ensure_supervised_unit(
+    s: Session, county: Organisation, town: Organisation | None
+) -> Organisation:
+    """The supervised unit of the demo: the first township's government (or the county's civil
+    affairs bureau), a unit without an area below the county's commission."""
+    name = f"{town.name.removesuffix('纪（工）委')}人民政府" if town else "县民政局"
+    found = s.scalar(
+        select(Organisation).where(
+            Organisation.name == name,
+            Organisation.kind == "department",
+            Organisation.parent_id == county.id,
+        )
+    )
+    return found or create_org(s, name, "department", None, county)
+
+
 def seed_demo_users(settings: Settings) -> list[tuple[str, str, str]]:
     """Create (or reset) one demo user per role; returns (username, password, role) to print."""
     county_code = (settings.county_division_code or DEFAULT_COUNTY)[:6]
@@ -73,6 +90,9 @@ def seed_demo_users(settings: Settings) -> list[tuple[str, str, str]]:
             accounts = [(u, r, d, county) for u, r, d in DEMO_USERS]
             if towns:  # a township supervisor shows scoping: they see their township only
                 accounts.append(("xiangzhen", "supervisor", f"{towns[0].name}监督员", towns[0]))
+            # The supervised unit answers what the county dispatches to it, and sees nothing else.
+            unit = ensure_supervised_unit(s, county, towns[0] if towns else None)
+            accounts.append(("beijiandu", "supervised_unit", f"{unit.name}联络员", unit))
             for username, role, display, org in accounts:
                 user = s.scalar(select(User).where(User.username == username))
                 if user is None:

@@ -14,6 +14,7 @@ class Role(StrEnum):
     LEADER = "leader"
     DATA_OFFICER = "data_officer"
     AUDITOR = "auditor"
+    SUPERVISED_UNIT = "supervised_unit"
 
 
 class Area(StrEnum):
@@ -40,14 +41,18 @@ PERMISSIONS: dict[Role, frozenset[Area]] = {
     Role.LEADER: frozenset({Area.DASHBOARD, Area.WARNINGS, Area.EXPORT, Area.MODELS}),
     Role.DATA_OFFICER: frozenset({Area.DATA}),
     Role.AUDITOR: frozenset({Area.AUDIT, Area.DASHBOARD}),
+    # 被监督单位: only the warnings dispatched to it (store.scope), names masked
+    Role.SUPERVISED_UNIT: frozenset({Area.WARNINGS}),
 }
 
-# Where a role lands after signing in.
+# Where a role lands after signing in: the people who act land on their first work queue
+# (qingfeng.loop.queues.ROLE_QUEUES).
 HOME: dict[Role, str] = {
     Role.ADMINISTRATOR: "/dashboard",
     Role.MODEL_BUILDER: "/models",
-    Role.SUPERVISOR: "/warnings",
-    Role.VERIFIER: "/warnings",
+    Role.SUPERVISOR: "/warnings?queue=to_dispatch",
+    Role.VERIFIER: "/warnings?queue=to_accept",
+    Role.SUPERVISED_UNIT: "/warnings?queue=to_accept",
     Role.LEADER: "/dashboard",
     Role.DATA_OFFICER: "/data",
     Role.AUDITOR: "/audit",

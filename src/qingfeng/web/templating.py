@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from qingfeng.loop.risk import describe as risk_describe
 from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
 from qingfeng.web.masking import mask_id, mask_name
 from qingfeng.web.roles import Area, allows
@@ -65,6 +66,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.globals["LANGUAGES"] = LANGUAGES
     env.globals["user_error"] = user_error
+    env.globals["risk_describe"] = risk_describe
     return templates
 
 
@@ -98,6 +100,14 @@ def _with_param(request: Request, name: str, value: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def _queue_links(request: Request, principal: Any) -> list[Any]:
+    if principal is None or is_htmx(request):  # fragments have no sidebar
+        return []
+    from qingfeng.web.queue_nav import queue_links
+
+    return queue_links(request, principal)
+
+
 def render(
     request: Request,
     template: str,
@@ -121,6 +131,7 @@ def render(
             for area, path, key in NAV
             if principal is not None and allows(principal.role, area)
         ],
+        "queues": _queue_links(request, principal),
         "path": request.url.path,
         "query": request.url.query,
         "lang_url": lambda code: _with_param(request, "lang", code),

@@ -10,6 +10,7 @@ from qingfeng.web.queries.warnings import WarningFilters
 
 # The list's sort names ↔ the loop's.
 _SORT_TO_LOOP = {
+    "risk": "-risk",
     "newest": "-created_at",
     "oldest": "created_at",
     "amount": "-amount",
@@ -27,7 +28,9 @@ def to_loop_query(f: WarningFilters) -> dict[str, Any]:
         raise ViewError(
             "搜索词和领域筛选不能保存为视图 / search text and field cannot be saved in a view"
         )
-    query: dict[str, Any] = {"sort": _SORT_TO_LOOP[f.sort]}
+    query: dict[str, Any] = {"sort": _SORT_TO_LOOP[f.order]}
+    if f.queue:
+        query["queue"] = f.queue
     if f.status:
         query["status"] = [f.status]
     if f.severity:
@@ -56,7 +59,9 @@ def to_list_query(query: dict[str, Any]) -> str:
         params["due"] = str(query["due"])
     if query.get("created_from"):
         params["month"] = datetime.fromisoformat(str(query["created_from"])).strftime("%Y-%m")
-    sort = _SORT_FROM_LOOP.get(str(query.get("sort", "")), "newest")
-    if sort != "newest":
+    if query.get("queue"):
+        params["queue"] = str(query["queue"])
+    sort = _SORT_FROM_LOOP.get(str(query.get("sort", "")), "risk")
+    if sort != "risk":
         params["sort"] = sort
     return WarningFilters.parse(params).query_string()

@@ -31,6 +31,7 @@ class WarningSummary(BaseModel):
     overdue: bool
     created_at: datetime
     version: int
+    risk_score: float = Field(description="0–100, the sum of risk_parts (qingfeng.loop.risk)")
 
 
 class WarningDetail(WarningSummary):
@@ -53,6 +54,13 @@ class WarningDetail(WarningSummary):
     archived_at: datetime | None
     revealed: bool
     allowed_actions: list[str]
+    risk_parts: dict[str, Any] | None = Field(
+        default=None, description="The risk score's parts: points and what each counted"
+    )
+    requested_due_at: datetime | None = None
+    submission: dict[str, Any] | None = Field(
+        default=None, description="Findings submitted for review (state submitted)"
+    )
 
 
 def _personal(w: Warning, revealed: bool) -> dict[str, Any]:
@@ -78,6 +86,7 @@ def summary(w: Warning, now: datetime) -> WarningSummary:
         overdue=bool(w.due_at and not w.paused and w.due_at < now),
         created_at=w.created_at,
         version=w.version,
+        risk_score=w.risk_score or 0.0,
         **_personal(w, False),
     )
 
@@ -113,7 +122,17 @@ def detail(w: Warning, now: datetime, *, revealed: bool, allowed: list[str]) -> 
         archived_at=w.archived_at,
         revealed=revealed,
         allowed_actions=allowed,
+        risk_parts=w.risk_parts,
+        requested_due_at=w.requested_due_at,
+        submission=_submission(w.submission, revealed),
     )
+
+
+def _submission(value: dict[str, Any] | None, revealed: bool) -> dict[str, Any] | None:
+    """The submitted findings, ID numbers in their text masked unless revealed."""
+    if not value or revealed:
+        return value
+    return {k: mask_text(v) if isinstance(v, str) else v for k, v in value.items()}
 
 
 class WarningPage(BaseModel):
@@ -173,6 +192,12 @@ class BulkDispatchIn(BaseModel):
     ids: list[RowId] = Field(min_length=1, max_length=100_000)
     org_id: RowId | None = Field(
         default=None, description="Target unit; omitted: route each by its division code."
+    )
+    days: int | None = Field(
+        default=None, ge=1, le=365, description="Working days for the whole verification"
+    )
+    instructions: str | None = Field(
+        default=None, max_length=10_000, description="Written instructions, on every timeline"
     )
 
 

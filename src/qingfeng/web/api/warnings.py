@@ -177,7 +177,9 @@ def act(actor: ActorDep, warning_id: IdPath, action: str, body: ActionRequest) -
     summary="Dispatch many warnings at once (all or nothing)",
 )
 def bulk_dispatch(actor: ActorDep, body: BulkDispatchIn) -> BulkDispatchOut:
-    result = service.bulk_dispatch(actor, body.ids, body.org_id)
+    result = service.bulk_dispatch(
+        actor, body.ids, body.org_id, instructions=body.instructions, days=body.days
+    )
     actor.session.commit()
     return BulkDispatchOut(dispatched=result.dispatched, by_org=result.by_org)
 

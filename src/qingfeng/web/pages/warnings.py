@@ -9,19 +9,20 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
 from qingfeng import audit
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop import service
-from qingfeng.loop.errors import LoopError, NotFound
+from qingfeng.loop.attachments import open_attachment
+from qingfeng.loop.errors import InvalidInput, LoopError, NotFound
 from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
 from qingfeng.loop.machine import STATES as STATUSES  # in the order work moves through them
 from qingfeng.loop.masking import mask_evidence
 from qingfeng.loop.service import actor_for
 from qingfeng.store.models import Organisation, User, Warning
-from qingfeng.web.actions import forms_for, request_from_form
+from qingfeng.web.actions import forms_for, request_from_form, unit_options
 from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables
@@ -40,6 +41,11 @@ from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render
 from qingfeng.web.views import ViewError, to_list_query, to_loop_query
+from qingfeng.web.warning_files import (
+    attach_to_last_event,
+    queue_detail_context,
+    uploaded_files,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.WARNINGS))]
@@ -57,8 +63,22 @@ def _filters(request: Request) -> WarningFilters:
 def warnings_list(
     request: Request, principal: Viewer, actor: ActorDep, catalogue: CatalogueDep
 ) -> Response:
-    filters = _filters(request)
+    done = request.query_params.get("dispatched", "")
+    extra = {"bulk_done": int(done) if done.isdigit() else 0}
+    return _list_page(request, principal, actor, catalogue, _filters(request), extra)
+
+
+def _list_page(
+    request: Request,
+    principal: Principal,
+    actor: Any,
+    catalogue: dict[str, ModelInfo],
+    filters: WarningFilters,
+    extra: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
     page = list_warnings(actor, filters, catalogue)
+    can_bulk = actor.user.role in TRANSITIONS["dispatch"].roles
     return render(
         request,
         "warnings/list.html",
@@ -78,9 +98,64 @@ def warnings_list(
             "region_names": region_names(actor),
             "now": actor.now,
             "views": _views(actor),
+            "can_bulk": can_bulk,
+            "bulk_units": unit_options(actor.session, actor.user) if can_bulk else [],
+            **extra,
         },
         fragment="warnings/_table.html",
+        status_code=status_code,
     )
+
+
+@router.post("/warnings/bulk-dispatch", name="warnings_bulk_dispatch")
+async def bulk_dispatch(
+    request: Request, principal: Viewer, actor: ActorDep, catalogue: CatalogueDep
+) -> Response:
+    """Dispatch the ticked rows at once: to one unit or each to its routed unit, with a deadline
+    in working days and instructions that go on every warning's timeline. All or nothing."""
+    form = await request.form()
+    back = str(form.get("back") or "")
+    try:
+        filters = WarningFilters.parse(dict(parse_qsl(back)))
+    except FilterError:
+        filters = WarningFilters()
+    try:
+        ids = _whole_numbers(form.getlist("ids"), "ids")
+        if not ids:
+            raise InvalidInput("请先勾选要分办的预警 / tick the warnings to dispatch first")
+        org = _whole_numbers([form.get("org_id") or ""], "org_id")
+        days = _whole_numbers([form.get("days") or ""], "days")
+        instructions = str(form.get("instructions") or "")
+        result = service.bulk_dispatch(
+            actor,
+            ids,
+            org[0] if org else None,
+            instructions=instructions,
+            days=days[0] if days else None,
+        )
+        actor.session.commit()
+        request.app.state.cube.invalidate()
+    except LoopError as exc:
+        actor.session.rollback()
+        extra = {"bulk_error": str(exc)}
+        return _list_page(
+            request, principal, actor, catalogue, filters, extra, status_code=exc.http_status
+        )
+    qs = filters.query_string(page=1)
+    sep = "&" if qs else ""
+    return RedirectResponse(f"/warnings?{qs}{sep}dispatched={result.dispatched}", status_code=303)
+
+
+def _whole_numbers(values: list[Any], name: str) -> list[int]:
+    out = []
+    for raw in values:
+        text = str(raw or "").strip()
+        if not text:
+            continue
+        if not text.isdigit() or len(text) > 10:
+            raise InvalidInput(f"{name}: {text[:20]!r} is not a whole number")
+        out.append(int(text))
+    return out
 
 
 def _views(actor: ActorDep) -> list[tuple[int, str, str]]:
@@ -252,7 +327,8 @@ def _detail_context(
         ],
         "can_merge_related": bool(mergeable) and actor.user.role in TRANSITIONS["merge"].roles,
         "can_comment": actor.user.role in COMMENT_ROLES,
-        "actions": forms_for(actor.session, warning, actor.user),
+        "actions": forms_for(actor.session, warning, actor.user, actor.config),
+        **queue_detail_context(actor, warning),
         "org_name": org.name if org else "",
         "region_name": region_names(actor).get(warning.division_code or "", ""),
         "due_at": warning.due_at,
@@ -264,7 +340,18 @@ def _detail_context(
 
 def _event_note(payload: dict[str, Any]) -> str:
     parts = []
-    for key in ("org", "reason", "finding", "note", "report", "case_no", "assignee"):
+    for key in (
+        "org",
+        "reason",
+        "finding",
+        "note",
+        "report",
+        "plan",
+        "instructions",
+        "case_no",
+        "assignee",
+        "filename",
+    ):
         if payload.get(key):
             parts.append(str(payload[key]))
     if payload.get("funds_recovered"):
@@ -308,7 +395,9 @@ async def warning_action(
     form = await request.form()
     try:
         req = request_from_form(form)
+        files = await uploaded_files(form, actor.config.attachment_max_bytes)
         service.act(actor, warning_id, action, req)
+        attach_to_last_event(actor, warning_id, action, files, request.app.state.settings)
         actor.session.commit()
         request.app.state.cube.invalidate()  # the dashboard shows the change on next refresh
     except LoopError as exc:
@@ -351,6 +440,22 @@ async def warning_merge_related(
     return RedirectResponse(f"/warnings/{warning_id}?done=merge#related", status_code=303)
 
 
+@router.get("/warnings/attachments/{attachment_id}", name="warning_attachment")
+def warning_attachment(
+    request: Request, attachment_id: int, principal: Viewer, actor: ActorDep
+) -> Response:
+    """Download an attachment: only within the user's scope, and every download is audited."""
+    try:
+        row, path = open_attachment(
+            actor, attachment_id, request.app.state.settings.attachments_dir
+        )
+        actor.session.commit()
+    except LoopError as exc:
+        actor.session.rollback()
+        raise HTTPException(status_code=exc.http_status, detail=str(exc)) from None
+    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+
+
 @router.post("/warnings/{warning_id}/comments", name="warning_comment")
 async def warning_comment(
     request: Request,
@@ -362,7 +467,9 @@ async def warning_comment(
     form = await request.form()
     body = form.get("body")
     try:
+        files = await uploaded_files(form, actor.config.attachment_max_bytes)
         service.comment(actor, warning_id, body if isinstance(body, str) else "")
+        attach_to_last_event(actor, warning_id, "comment", files, request.app.state.settings)
         actor.session.commit()
     except LoopError as exc:
         return _refused(request, actor, principal, catalogue, warning_id, exc)

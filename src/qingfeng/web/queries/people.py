@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from qingfeng.loop.machine import Actor
 from qingfeng.loop.query import WarningQuery, filtered
+from qingfeng.loop.risk import CLOSED
 from qingfeng.store.models import Organisation, Warning
 from qingfeng.web.masking import mask_id
 
@@ -61,6 +62,12 @@ class Profile:
     @property
     def masked(self) -> str:
         return mask_id(self.identifier)
+
+    @property
+    def risk_total(self) -> float:
+        """The risk scores of the subject's warnings still open (qingfeng.loop.risk), summed."""
+        live = (w.risk_score or 0.0 for w in self.warnings if w.status not in CLOSED)
+        return round(sum(live), 1)
 
 
 def id_facts(identifier: str) -> tuple[date | None, str, str]:

@@ -15,11 +15,13 @@ from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import Actor
 from qingfeng.loop.query import SORTS as LOOP_SORTS
 from qingfeng.loop.query import WarningQuery, filtered
+from qingfeng.loop.queues import QUEUES
 from qingfeng.store.models import Warning
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
 from qingfeng.web.scope import division_filter
 
-SORTS = ("newest", "oldest", "amount", "due")
+SORTS = ("risk", "newest", "oldest", "amount", "due")
+DEFAULT_SORT = "risk"  # the ranked list (qingfeng.loop.risk); a queue may open with its own
 DUES = ("overdue", "soon")
 PAGE_SIZES = (20, 50, 100)
 # Beyond this the list says "10,000+": an exact count over a million rows costs a table scan.
@@ -51,9 +53,10 @@ class WarningFilters:
     due: str = ""  # "overdue" | "soon" (deadline within the loop's warning horizon)
     month: str = ""  # YYYY-MM the warning was found in (UTC)
     q: str = ""
-    sort: str = "newest"
+    sort: str = ""  # empty: the queue's own order, else the risk ranking
     page: int = 1
     per_page: int = 50
+    queue: str = ""  # a work queue (qingfeng.loop.queues)
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> WarningFilters:
@@ -88,14 +91,17 @@ class WarningFilters:
             raise FilterError("month", month, "a month is written YYYY-MM")
         if len(q) > 64:
             raise FilterError("q", q[:20] + "…", "search text is limited to 64 characters")
-        sort = get("sort") or "newest"
-        if sort not in SORTS:
+        sort = get("sort")
+        if sort and sort not in SORTS:
             raise FilterError("sort", sort, f"choose one of {', '.join(SORTS)}")
+        queue = get("queue")
+        if queue and queue not in QUEUES:
+            raise FilterError("queue", queue, f"choose one of {', '.join(QUEUES)}")
         page = _positive_int(get("page") or "1", "page")
         per_page = _positive_int(get("per_page") or "50", "per_page")
         if per_page not in PAGE_SIZES:
             raise FilterError("per_page", str(per_page), f"choose one of {PAGE_SIZES}")
-        return cls(model, fld, sev, status, region, due, month, q, sort, page, per_page)
+        return cls(model, fld, sev, status, region, due, month, q, sort, page, per_page, queue)
 
     def query_string(self, **changes: Any) -> str:
         """The URL query for these filters with some changed (defaults left out)."""
@@ -107,6 +113,15 @@ class WarningFilters:
             if v != getattr(defaults, k) and v not in ("", None)
         }
         return urlencode(pairs)
+
+    @property
+    def order(self) -> str:
+        """The sort in effect: the chosen one, else the queue's, else the risk ranking."""
+        if self.sort:
+            return self.sort
+        if self.queue:
+            return _QUEUE_ORDER[QUEUES[self.queue].sort]
+        return DEFAULT_SORT
 
     @property
     def active(self) -> bool:
@@ -160,6 +175,7 @@ def _filtered(
             severity=[filters.severity] if filters.severity else [],
             model_id=[filters.model] if filters.model else [],
             due=filters.due or None,  # type: ignore[arg-type]
+            queue=filters.queue or None,
             created_from=month_start,
             created_to=month_end,
         ),
@@ -204,8 +220,12 @@ def prefix_filter(column: Any, prefix: str) -> ColumnElement[bool]:
     )
 
 
+# A queue's opening order (the loop's sort key) as the list's sort.
+_QUEUE_ORDER = {"-risk": "risk", "due_at": "due"}
+
 # The list's sorts in the closed loop's terms: each walks one index (migration 0003).
 _ORDER: dict[str, tuple[Any, ...]] = {
+    "risk": LOOP_SORTS["-risk"],
     "newest": LOOP_SORTS["-id"],
     "oldest": LOOP_SORTS["id"],
     "amount": LOOP_SORTS["-amount"],
@@ -228,7 +248,7 @@ def list_warnings(
         filters = replace(filters, page=page)
     rows = list(
         session.scalars(
-            stmt.order_by(*_ORDER[filters.sort])
+            stmt.order_by(*_ORDER[filters.order])
             .limit(filters.per_page)
             .offset((page - 1) * filters.per_page)
         )
@@ -240,5 +260,5 @@ def iter_export(
     actor: Actor, filters: WarningFilters, catalogue: dict[str, ModelInfo], batch: int = 5000
 ) -> Iterator[Warning]:
     """Every warning matching the filters, in list order, fetched in batches (for CSV export)."""
-    stmt = _filtered(actor, filters, catalogue).order_by(*_ORDER[filters.sort])
+    stmt = _filtered(actor, filters, catalogue).order_by(*_ORDER[filters.order])
     yield from actor.session.scalars(stmt.execution_options(yield_per=batch))

@@ -61,3 +61,13 @@
   // whole document (charts already drawn are skipped).
   document.addEventListener("htmx:afterSettle", function () { renderCharts(document); });
 })();
+// "Select all on this page" for the bulk actions of the warnings list (delegated: the table is
+// swapped in by HTMX).
+document.addEventListener("change", function (ev) {
+  var box = ev.target;
+  if (!box || !box.getAttribute || !box.getAttribute("data-select-all")) return;
+  var name = box.getAttribute("data-select-all");
+  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (el) {
+    el.checked = box.checked;
+  });
+});
