@@ -522,3 +522,7 @@ def register(app: typer.Typer) -> None:
                 ", ".join(sorted(t.roles)), ", ".join(t.requires),
             )  # fmt: skip
         console.print(table)
+
+    from qingfeng.cli import notify
+
+    notify.register(w)  # remind, ranking, letter
