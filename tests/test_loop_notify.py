@@ -19,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.store_helpers import make_warning, migrated_factory, org_tree, quick_user, tx
 
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.letters import build_letter, render_letter
@@ -29,7 +30,6 @@ from qingfeng.loop.reminders import remind
 from qingfeng.loop.service import actor_for
 from qingfeng.loop.third_parties import Layouts, layout_of, mask_warning
 from qingfeng.store.models import AuditLog, Notification, ReminderLog, User, Warning, WarningEvent
-from tests.store_helpers import make_warning, migrated_factory, org_tree, quick_user, tx
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # Friday 13 March 2026, 10:00 in Shanghai: an ordinary working week (no holidays near it).
@@ -47,7 +47,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         msg = email.message_from_bytes(envelope.original_content, policy=default_policy)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
         return "250 OK"
@@ -128,7 +128,7 @@ def _notes(factory: sessionmaker[Session], username: str) -> list[Notification]:
 
 
 def test_reminders_reach_people_in_the_app_and_by_email(world, smtp, caplog) -> None:  # type: ignore[no-untyped-def]
-    factory, ids, orgs = world["factory"], world["ids"], world["orgs"]
+    factory, ids = world["factory"], world["ids"]
     inbox, port = smtp
     caplog.set_level(logging.DEBUG, logger="qingfeng")
     report = remind(
@@ -249,6 +249,16 @@ def test_escalation_can_be_switched_off_and_stops_at_the_top(world) -> None:  # 
     assert off.escalated == 0
     with factory() as s:
         assert s.get_one(Warning, ids["late"]).escalation_level == 0
+    with tx(factory) as s:
+        top = make_warning(
+            s, status="verifying", org_id=world["orgs"]["province"].id,
+            due_at=_end_of("2026-03-05"),
+        ).id  # fmt: skip
+    first = remind(factory, _config(), MailConfig(), now=NOW)
+    assert [wid for wid, _why in first.not_escalated] == [top]
+    assert "has no higher unit" in first.not_escalated[0][1]
+    again = remind(factory, _config(), MailConfig(), now=NOW + timedelta(hours=1))
+    assert again.not_escalated == []  # said once, not every run
 
 
 def test_without_mail_server_reminders_stay_in_the_app(world) -> None:  # type: ignore[no-untyped-def]
@@ -334,13 +344,13 @@ def test_mail_settings_are_checked(tmp_path) -> None:  # type: ignore[no-untyped
     assert not load_mail_config(cfg).enabled  # no file: in the app only
     cfg.write_text('[mail]\nhost = "smtp.x.cn"\nport = 465\nssl = true\nstarttls = true\n'
                    'sender = "a@x.cn"\n', encoding="utf-8")  # fmt: skip
-    with pytest.raises(MailConfigError, match="qingfeng.toml.*starttls and ssl exclude"):
+    with pytest.raises(MailConfigError, match=r"qingfeng\.toml.*starttls and ssl exclude"):
         load_mail_config(cfg)
     cfg.write_text('[mail]\nhost = "smtp.x.cn"\nsender = "nobody"\n', encoding="utf-8")
-    with pytest.raises(MailConfigError, match="mail.sender"):
+    with pytest.raises(MailConfigError, match=r"mail\.sender"):
         load_mail_config(cfg)
     cfg.write_text('[mail]\nhost = "smtp.x.cn"\nport = "x"\n', encoding="utf-8")
-    with pytest.raises(MailConfigError, match="mail.port"):
+    with pytest.raises(MailConfigError, match=r"mail\.port"):
         load_mail_config(cfg)
 
 
