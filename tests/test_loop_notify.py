@@ -6,21 +6,17 @@ local port."""
 
 from __future__ import annotations
 
-import email
 import logging
 import re
-import socket
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from email.policy import default as default_policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from tests.store_helpers import make_warning, migrated_factory, org_tree, quick_user, tx
 
+from mail_helpers import Inbox, free_port, smtp_server
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.letters import build_letter, render_letter
 from qingfeng.loop.mail import MailConfig, MailConfigError, load_mail_config
@@ -30,6 +26,7 @@ from qingfeng.loop.reminders import remind
 from qingfeng.loop.service import actor_for
 from qingfeng.loop.third_parties import Layouts, layout_of, mask_warning
 from qingfeng.store.models import AuditLog, Notification, ReminderLog, User, Warning, WarningEvent
+from store_helpers import make_warning, migrated_factory, org_tree, quick_user, tx
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # Friday 13 March 2026, 10:00 in Shanghai: an ordinary working week (no holidays near it).
@@ -41,37 +38,10 @@ def _end_of(day: str) -> datetime:
     return datetime.fromisoformat(f"{day}T23:59:59").replace(tzinfo=ZONE)
 
 
-class Inbox:
-    """What the SMTP server received: (envelope sender, recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        msg = email.message_from_bytes(envelope.original_content, policy=default_policy)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for _f, rcpt, m in self.messages if address in rcpt]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 def _mail(port: int) -> MailConfig:
@@ -272,7 +242,7 @@ def test_without_mail_server_reminders_stay_in_the_app(world) -> None:  # type: 
 def test_a_server_that_is_down_is_retried_on_the_next_run(world, smtp) -> None:  # type: ignore[no-untyped-def]
     factory = world["factory"]
     inbox, port = smtp
-    down = remind(factory, _config(), _mail(_free_port()), now=NOW)  # nobody listens there
+    down = remind(factory, _config(), _mail(free_port()), now=NOW)  # nobody listens there
     assert down.emails_sent == 0 and down.mail_error and down.notifications == 7
     retry = remind(factory, _config(), _mail(port), now=NOW + timedelta(hours=1))
     assert retry.notifications == 0 and retry.emails_sent == 3
