@@ -194,6 +194,7 @@ def register(app: typer.Typer) -> None:
         from qingfeng.loop.machine import STATE_LABELS, allowed_actions
         from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
         from qingfeng.loop.service import get_warning, timeline
+        from qingfeng.loop.third_parties import Layouts, mask_warning
 
         with _acting(workspace, as_user) as (_settings, actor):
             x = get_warning(actor, warning_id)
@@ -211,10 +212,17 @@ def register(app: typer.Typer) -> None:
                 if reveal
                 else f"{mask_name(x.subject_name) or ''} {mask_id(x.subject_id)}"
             )
-            explanation = x.explanation if reveal else mask_text(x.explanation)
+            audit.append(
+                actor.session, actor.user.username, "warning.view", "warning", x.id,
+                {"revealed": reveal, "via": "cli"},
+            )  # fmt: skip
+            explanation, evidence = x.explanation, x.evidence
+            if not reveal:  # third parties by the model's lineage, then the usual masks
+                layout = Layouts(_settings.models_dir).get(x.model_id)
+                shown = mask_warning(x.explanation, x.evidence or {}, layout)
+                explanation, evidence = mask_text(shown.explanation), mask_evidence(shown.evidence)
             if not reveal and x.subject_name:
                 explanation = explanation.replace(x.subject_name, mask_name(x.subject_name) or "")
-            evidence = x.evidence if reveal else mask_evidence(x.evidence)
             events = timeline(actor, warning_id)
             allowed = allowed_actions(x, actor.user)
             zone = actor.config.zone
