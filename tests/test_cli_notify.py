@@ -3,6 +3,7 @@ and PostgreSQL, e-mail to a real local SMTP server."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,6 +52,11 @@ def ws(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type
     return folder, factory, late.id
 
 
+def _row(out: str, label: str, count: int) -> bool:
+    """A line of the command's summary table: the label, then the count."""
+    return re.search(re.escape(label) + rf"\W*{count}\b", out) is not None
+
+
 def _settings(folder: Path, text: str) -> None:
     path = folder / "qingfeng.toml"
     path.write_text(path.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
@@ -60,11 +66,13 @@ def test_remind_daily_in_app_without_mail_then_by_mail(ws) -> None:  # type: ign
     folder, factory, _late = ws
     out = run(folder, "warnings", "remind")
     assert "no mail server configured" in out and "reminders in the app only" in out
-    assert "站内通知 / notifications 2" in out
-    assert "邮件已发送 / e-mails sent 0" in out
-    assert "此前已提醒 / reminded before 0" in out
+    assert _row(out, "站内通知 / notifications", 2)
+    assert _row(out, "邮件已发送 / e-mails sent", 0)
+    assert _row(out, "此前已提醒 / reminded before", 0)
     again = run(folder, "warnings", "remind")
-    assert "站内通知 / notifications 0" in again and "此前已提醒 / reminded before 2" in again
+    assert _row(again, "站内通知 / notifications", 0) and _row(
+        again, "此前已提醒 / reminded before", 2
+    )
 
     run(folder, "users", "email", "ver", "ver@jw.example.gov.cn")
     with factory() as s:
@@ -83,7 +91,7 @@ def test_remind_daily_in_app_without_mail_then_by_mail(ws) -> None:  # type: ign
             fresh = make_warning(s, "522701001001", status="verifying", org_id=2,
                                  due_at=utcnow() - timedelta(hours=1)).id  # fmt: skip
         out = run(folder, "warnings", "remind")
-        assert "邮件已发送 / e-mails sent 1" in out and "no mail server" not in out
+        assert _row(out, "邮件已发送 / e-mails sent", 1) and "no mail server" not in out
     ((_sender, rcpt, msg),) = inbox.messages
     assert rcpt == ["ver@jw.example.gov.cn"]
     assert msg["Subject"].startswith("【清风】预警提醒：超期 1 条")

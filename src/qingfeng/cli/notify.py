@@ -39,8 +39,9 @@ def register(w: typer.Typer) -> None:
             raise fail(str(exc)) from None
         if not mail.enabled:
             console.print(
-                "[yellow]未配置邮件服务器（qingfeng.toml 的 [mail]），提醒只在平台内显示 / "
-                "no mail server configured ([mail] in qingfeng.toml): reminders in the app only[/]"
+                "[yellow]未配置邮件服务器（qingfeng.toml 的 \\[mail]），提醒只在平台内显示 / "
+                "no mail server configured (\\[mail] in qingfeng.toml): "
+                "reminders in the app only[/]"
             )
         names = {m.id: m.name for m in load_model_catalogue(settings).values()}
         engine = make_engine(settings.database_url)
