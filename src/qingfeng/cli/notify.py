@@ -25,6 +25,7 @@ def register(w: typer.Typer) -> None:
         automatic escalation. Run it daily (cron / systemd timer); running it again the same
         day reminds nobody twice."""
         from qingfeng.loop.config import LoopConfigError, load_loop_config
+        from qingfeng.loop.errors import LoopError
         from qingfeng.loop.mail import MailConfigError, load_mail_config
         from qingfeng.loop.reminders import remind
         from qingfeng.settings import SETTINGS_FILE
@@ -62,6 +63,8 @@ def register(w: typer.Typer) -> None:
                 report = remind(
                     session_factory(engine), config, mail, model_names=names, progress=step
                 )
+        except LoopError as exc:
+            raise fail(str(exc)) from None
         finally:
             engine.dispose()
         table = Table("项目 item", "数量 count", title=f"每日提醒 / reminders — {report.day}")

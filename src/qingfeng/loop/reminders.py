@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from qingfeng.loop.calendar import Clock
 from qingfeng.loop.config import LoopConfig
-from qingfeng.loop.errors import LoopError
+from qingfeng.loop.errors import Conflict, LoopError
 from qingfeng.loop.machine import OPEN_STATES, STATE_LABELS, ActionRequest, Actor, apply
 from qingfeng.loop.mail import Mail, MailConfig, send_all
 from qingfeng.store.models import (
@@ -215,6 +217,36 @@ def remind(
     today = clock.local_date(now)
     report = RemindReport(day=today.isoformat(), mail_enabled=mail.enabled)
     horizon = clock.end_of_day(clock.calendar.add_working_days(today, config.due_soon_working_days))
+    try:
+        _remind_in_app(sessions, config, mail, now, names, clock, horizon, report, progress)
+    except (IntegrityError, StaleDataError):
+        raise Conflict(
+            "另一次提醒任务或他人同时修改了这些预警，本次未写入任何内容，请稍后重试 / "
+            "another reminder run, or someone acting on these warnings, wrote at the same "
+            "moment; this run wrote nothing, run it again"
+        ) from None
+    if mail.enabled:
+        _send_pending(sessions, mail, now, base_url or mail.base_url, report)
+    log.info(
+        "reminders %s: %d due soon, %d overdue, %d escalated, %d notifications, %d e-mails sent",
+        report.day, report.due_soon, report.overdue, report.escalated, report.notifications,
+        report.emails_sent,
+    )  # fmt: skip
+    return report
+
+
+def _remind_in_app(
+    sessions: sessionmaker[Session],
+    config: LoopConfig,
+    mail: MailConfig,
+    now: datetime,
+    names: dict[str, str],
+    clock: Clock,
+    horizon: datetime,
+    report: RemindReport,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Notifications, the reminder log and escalations, in one transaction."""
     with sessions() as session, session.begin():
         due = _candidates(session, horizon)
         report.candidates = len(due)
@@ -271,14 +303,6 @@ def remind(
                 progress(n, len(due))
         session.add_all(to_insert)
         report.notifications = len(to_insert)
-    if mail.enabled:
-        _send_pending(sessions, mail, now, base_url or mail.base_url, report)
-    log.info(
-        "reminders %s: %d due soon, %d overdue, %d escalated, %d notifications, %d e-mails sent",
-        report.day, report.due_soon, report.overdue, report.escalated, report.notifications,
-        report.emails_sent,
-    )  # fmt: skip
-    return report
 
 
 def _maybe_escalate(
