@@ -177,3 +177,12 @@ def test_letters_are_print_ready_masked_and_audited(world) -> None:  # type: ign
     assert client.get(f"/warnings/{wid}/letter?kind=memo").status_code == 400
     verifier = sign_in(client_for(world), "ver_a")
     assert verifier.get(f"/warnings/{wid}/letter?kind=reminder").status_code == 403
+
+
+def test_exports_mask_third_parties_too(world) -> None:  # type: ignore[no-untyped-def]
+    client = sign_in(client_for(world), "sup_a")
+    csv_text = client.get("/warnings/export.csv").text
+    assert "同户亲属黄*审批" in csv_text and "黄翠" not in csv_text
+    assert "村干部甲" in csv_text  # the subject, for a supervisor, as before
+    jsonl = client.get("/api/v1/warnings/export?format=jsonl").text
+    assert "黄翠" not in jsonl and '"recipient_name": "黄*"' in jsonl

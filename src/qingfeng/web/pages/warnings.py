@@ -181,9 +181,7 @@ def warnings_export(
                         w.period,
                         "" if w.amount is None else f"{w.amount:.2f}",
                         w.created_at.isoformat() if w.created_at else "",
-                        w.explanation
-                        if show_names
-                        else mask_explanation(w.explanation, w.subject_name),
+                        _export_explanation(request, w, show_names),
                     )
                 )
                 if n % 1000 == 0:
@@ -197,6 +195,13 @@ def warnings_export(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="warnings.csv"'},
     )
+
+
+def _export_explanation(request: Request, w: Warning, show_names: bool) -> str:
+    """The explanation as the list exports it: third parties masked for everyone, the subject's
+    name for roles that do not see people."""
+    shown = third_parties_masked(request, w, keep_subject=show_names).explanation
+    return shown if show_names else mask_explanation(shown, w.subject_name)
 
 
 def _detail_context(
