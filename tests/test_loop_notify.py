@@ -385,3 +385,20 @@ def test_library_models_mask_their_third_parties() -> None:
     assert masked.evidence["recipient_relation"] == "parent"
     # a procurement model names organisations, which are not personal: nothing to mask
     assert layouts.get("bid_price_anomaly").empty
+
+
+def test_short_values_are_masked_where_they_stand_not_searched_for() -> None:
+    from qingfeng.engine.loader import parse_model_text
+
+    layout = layout_of(parse_model_text(RELATIVE_MODEL))
+    masked = mask_warning(
+        "为李审批李家村低保金600.00元，共1人",
+        {"lqr": "李", "subsidy_type": "李家村低保金", "holder_name": 1},
+        layout,
+    )
+    # the one-character name is masked in its placeholder and its evidence key only
+    assert masked.explanation == "为*审批李家村低保金600.00元，共1人"
+    assert masked.evidence == {"lqr": "*", "subsidy_type": "李家村低保金", "holder_name": 1}
+    # a list of names aggregated into one value is masked name by name
+    listed = mask_warning("x", {"lqr": "黄翠、黄强", "zjhm": None}, layout)
+    assert listed.evidence["lqr"] == "黄*、黄*"

@@ -28,6 +28,8 @@ from sqlglot.lineage import Node, lineage
 
 from qingfeng.loop.masking import mask_text
 
+NULL_TEXT = "（空）"  # how the engine writes a missing value into a sentence
+
 # Catalogue classes whose values are a person's (the `prohibited` class never reaches a model).
 PERSONAL_CLASSES = frozenset({"personal", "sensitive"})
 # Field types whose values identify someone. Enumerations, dates, amounts and codes of a region
@@ -256,8 +258,11 @@ def mask_value(value: str, kind: str) -> str:
     return mask_person_id(value)
 
 
-def _values_of(evidence: Any, layout: PersonalLayout, found: dict[str, str], key: str = "") -> None:
-    """Collect {value: masked} of every personal evidence value, also inside additional rows."""
+def _values_of(
+    evidence: Any, layout: PersonalLayout, found: dict[str, tuple[str, str]], key: str = ""
+) -> None:
+    """Collect {value: (masked, kind)} of every personal evidence value, also inside additional
+    rows."""
     if isinstance(evidence, dict):
         for k, v in evidence.items():
             _values_of(v, layout, found, str(k))
@@ -265,8 +270,18 @@ def _values_of(evidence: Any, layout: PersonalLayout, found: dict[str, str], key
         for v in evidence:
             _values_of(v, layout, found, key)
     elif isinstance(evidence, str) and key in layout.evidence and evidence.strip():
+        kind = layout.evidence[key]
         for part in _parts(evidence):
-            found.setdefault(part, mask_value(part, layout.evidence[key]))
+            found.setdefault(part, (mask_value(part, kind), kind))
+
+
+def _mask_parts(value: str, kind: str, keep: frozenset[str]) -> str:
+    """Each name of an aggregated list masked in place (keeping its separators)."""
+    pieces = re.split(r"([,，、;；]\s*)", value)
+    return "".join(
+        p if i % 2 or not p.strip() or p.strip() in keep else mask_value(p.strip(), kind)
+        for i, p in enumerate(pieces)
+    )
 
 
 def _parts(value: str) -> list[str]:
@@ -275,22 +290,22 @@ def _parts(value: str) -> list[str]:
     return [p for p in pieces if p] or [value]
 
 
-def sentence_values(sentence: str, layout: PersonalLayout) -> dict[str, str]:
-    """The placeholder values of a sentence, read back with the template's literal text
-    (empty when the sentence does not follow the template, e.g. a model changed since)."""
+def sentence_values(sentence: str, layout: PersonalLayout) -> list[str]:
+    """The value of each placeholder of a sentence, in order, read back with the template's
+    literal text (empty when the sentence does not follow the template, e.g. a model changed)."""
     if not layout.placeholders:
-        return {}
+        return []
     pattern = "".join(
-        re.escape(lit) + (f"(?P<p{i}>.*?)" if i < len(layout.placeholders) else "")
+        re.escape(lit) + ("(.*?)" if i < len(layout.placeholders) else "")
         for i, lit in enumerate(layout.literals)
     )
     match = re.fullmatch(pattern, sentence, flags=re.DOTALL)
-    if match is None:
-        return {}
-    values: dict[str, str] = {}
-    for i, name in enumerate(layout.placeholders):
-        values.setdefault(name, match.group(f"p{i}"))
-    return values
+    return list(match.groups()) if match else []
+
+
+# Shorter values are not searched for in other text: a one-character name or a two-character
+# code would mask unrelated characters and digits. They are masked where they stand.
+MIN_SEARCHED = {"name": 2, "id": 4, "phone": 7, "text": 4}
 
 
 def _replace_all(text: str, replacements: dict[str, str]) -> str:
@@ -301,15 +316,37 @@ def _replace_all(text: str, replacements: dict[str, str]) -> str:
 
 
 def _mask_tree(
-    value: Any, layout: PersonalLayout, replacements: dict[str, str], key: str = ""
+    value: Any,
+    layout: PersonalLayout,
+    replacements: dict[str, str],
+    keep: frozenset[str],
+    key: str = "",
 ) -> Any:
     if isinstance(value, dict):
-        return {k: _mask_tree(v, layout, replacements) for k, v in value.items()}
+        return {k: _mask_tree(v, layout, replacements, keep, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask_tree(v, layout, replacements) for v in value]
+        return [_mask_tree(v, layout, replacements, keep, key) for v in value]
     if isinstance(value, str):
+        if key in layout.evidence:
+            return mask_text(_mask_parts(value, layout.evidence[key], keep))
         return mask_text(_replace_all(value, replacements))
     return value
+
+
+def _mask_sentence(
+    sentence: str, layout: PersonalLayout, replacements: dict[str, str], keep: frozenset[str]
+) -> str:
+    """Personal placeholders masked where they stand, then known personal values elsewhere."""
+    values = sentence_values(sentence, layout)
+    if values:
+        parts = [layout.literals[0]]
+        for i, (name, value) in enumerate(zip(layout.placeholders, values, strict=True)):
+            kind = layout.sentence.get(name)
+            if kind and value and value != NULL_TEXT:
+                value = _mask_parts(value, kind, keep)
+            parts += [value, layout.literals[i + 1]]
+        sentence = "".join(parts)
+    return mask_text(_replace_all(sentence, replacements))
 
 
 @dataclass(frozen=True)
@@ -329,18 +366,20 @@ def mask_warning(
     """The explanation and evidence with every third party's value masked (and ID-like and
     phone-like numbers masked as everywhere). `keep`: values left as they are (the subject's
     own name and id, for a reader allowed to see them)."""
-    replacements: dict[str, str] = {}
-    _values_of(evidence, layout, replacements)
-    for name, value in sentence_values(explanation, layout).items():
+    kept = frozenset(k for k in keep if k)
+    found: dict[str, tuple[str, str]] = {}  # value → (masked, kind)
+    _values_of(evidence, layout, found)
+    values = sentence_values(explanation, layout)  # [] when the sentence does not match
+    for name, value in zip(layout.placeholders[: len(values)], values, strict=True):
         kind = layout.sentence.get(name)
-        if kind and value and value != "（空）":
+        if kind and value and value != NULL_TEXT:
             for part in _parts(value):
-                replacements.setdefault(part, mask_value(part, kind))
-    for kept in keep:
-        if kept:
-            replacements.pop(kept, None)
+                found.setdefault(part, (mask_value(part, kind), kind))
+    for value in kept:
+        found.pop(value, None)
+    searched = {v: m for v, (m, k) in found.items() if len(v) >= MIN_SEARCHED.get(k, 4)}
     return Masked(
-        explanation=mask_text(_replace_all(explanation, replacements)),
-        evidence=_mask_tree(evidence, layout, replacements),
-        third_parties=len(replacements),
+        explanation=_mask_sentence(explanation, layout, searched, kept),
+        evidence=_mask_tree(evidence, layout, searched, kept),
+        third_parties=len(found),
     )
