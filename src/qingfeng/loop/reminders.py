@@ -25,8 +25,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -56,6 +57,7 @@ KIND_LABEL = {
     "due_soon": "临期 / due soon",
     "escalated": "提级 / escalated",
 }
+MAIL_LIST_LIMIT = 30  # per kind in one e-mail; the rest are in the app
 MAIL_RETRY = timedelta(days=7)  # an e-mail the server refused is retried for a week
 CHUNK = 1000
 
@@ -253,7 +255,9 @@ def _remind_in_app(
         done = _logged(session, [w.id for w in due])
         people = _Recipients(session)
         units = dict(session.execute(select(Organisation.id, Organisation.name)).all())
-        to_insert: list[Notification] = []
+        # written with executemany at the end: tens of thousands on a first run
+        to_insert: list[dict[str, Any]] = []
+        logs: list[dict[str, Any]] = []
 
         def notify(users: Iterable[User], warning_id: int, kind: str, text: tuple[str, str]) -> int:
             seen: set[int] = set()
@@ -265,15 +269,15 @@ def _remind_in_app(
                 if mail.enabled and not person.email:
                     report.without_address += 1
                 to_insert.append(
-                    Notification(
-                        user_id=person.id,
-                        warning_id=warning_id,
-                        kind=kind,
-                        title=text[0],
-                        body=text[1],
-                        created_at=now,
-                        email_status=status,
-                    )
+                    {
+                        "user_id": person.id,
+                        "warning_id": warning_id,
+                        "kind": kind,
+                        "title": text[0],
+                        "body": text[1],
+                        "created_at": now,
+                        "email_status": status,
+                    }
                 )
             return len(seen)
 
@@ -290,18 +294,20 @@ def _remind_in_app(
                 told = notify(users, w.id, kind, _text(kind, w, names, unit_name, clock, now))
                 if not told:
                     report.no_recipient.append(w.id)
-                session.add(
-                    ReminderLog(
-                        warning_id=w.id, stage=w.status, due_at=w.due_at, kind=kind,
-                        step=0, org_id=w.org_id, at=now,
-                    )
+                logs.append(
+                    {"warning_id": w.id, "stage": w.status, "due_at": w.due_at, "kind": kind,
+                     "step": 0, "org_id": w.org_id, "at": now}
                 )  # fmt: skip
                 setattr(report, kind, getattr(report, kind) + 1)
             if kind == "overdue" and config.escalate_after_working_days:
-                _maybe_escalate(session, w, done, config, clock, now, report, people, notify, names)
+                _maybe_escalate(
+                    session, w, done, config, clock, now, report, people, notify, names, logs
+                )
             if progress:
                 progress(n, len(due))
-        session.add_all(to_insert)
+        for table, rows in ((ReminderLog, logs), (Notification, to_insert)):
+            for start in range(0, len(rows), CHUNK):
+                session.execute(insert(table), rows[start : start + CHUNK])
         report.notifications = len(to_insert)
 
 
@@ -316,6 +322,7 @@ def _maybe_escalate(
     people: _Recipients,
     notify: Callable[[Iterable[User], int, str, tuple[str, str]], int],
     names: dict[str, str],
+    logs: list[dict[str, Any]],
 ) -> None:
     """Escalate one level when the warning is another `escalate_after_working_days` overdue."""
     late = _late(clock, w.due_at, now)
@@ -346,11 +353,9 @@ def _maybe_escalate(
         notify(
             people.of_unit(warning.org_id, ESCALATION_ROLES, climb=False), w.id, "escalated", text
         )
-    session.add(
-        ReminderLog(
-            warning_id=w.id, stage=w.status, due_at=w.due_at, kind="escalated", step=step,
-            org_id=warning.org_id, at=now,
-        )
+    logs.append(
+        {"warning_id": w.id, "stage": w.status, "due_at": w.due_at, "kind": "escalated",
+         "step": step, "org_id": warning.org_id, "at": now}
     )  # fmt: skip
     done.add((w.id, w.status, w.due_at, "escalated", step))
 
@@ -423,11 +428,16 @@ def _mail_for(person: User, notes: list[Notification], base_url: str) -> Mail:
         if not mine:
             continue
         lines += ["", f"【{label}】"]
-        for note in mine:
+        for note in mine[:MAIL_LIST_LIMIT]:
             lines.append(f"- {note.title}")
             lines += [f"    {row}" for row in note.body.splitlines()]
             if base_url and note.warning_id:
                 lines.append(f"    {base_url.rstrip('/')}/warnings/{note.warning_id}")
+        if len(mine) > MAIL_LIST_LIMIT:
+            more = len(mine) - MAIL_LIST_LIMIT
+            lines.append(
+                f"…另有 {more} 条，请在平台的“提醒”中查看 / {more} more under Notifications"
+            )
     lines += [
         "",
         "本邮件由清风平台自动发送，不含个人信息，请登录平台查看和办理。",

@@ -20,6 +20,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("email", sa.String(254)))
+    # the 督办 ranking: each unit's open work counted from the index alone
+    op.create_index(
+        "ix_warnings_org_open",
+        "warnings",
+        ["org_id", "status", "paused", "due_at", "escalation_level"],
+    )
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -56,5 +62,6 @@ def downgrade() -> None:
     op.drop_index("ix_notifications_warning_id", "notifications")
     op.drop_index("ix_notifications_user_read", "notifications")
     op.drop_table("notifications")
+    op.drop_index("ix_warnings_org_open", "warnings")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("email")
