@@ -24,7 +24,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from qingfeng.loop.calendar import Clock
+from qingfeng.loop.calendar import Clock, WorkCalendar
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import Conflict, LoopError
 from qingfeng.loop.machine import OPEN_STATES, STATE_LABELS, ActionRequest, Actor, apply
@@ -168,7 +169,13 @@ def _logged(session: Session, ids: list[int]) -> set[tuple[int, str, datetime, s
 
 def _late(clock: Clock, due_at: datetime, now: datetime) -> int:
     """Working days past the deadline's day."""
-    return clock.calendar.working_days_between(clock.local_date(due_at), clock.local_date(now))
+    return _working_days(clock.calendar, clock.local_date(due_at), clock.local_date(now))
+
+
+@lru_cache(maxsize=8192)
+def _working_days(calendar: WorkCalendar, start: date, end: date) -> int:
+    # Many warnings share a deadline's day: count each span once (a first run meets years).
+    return calendar.working_days_between(start, end)
 
 
 def _text(
