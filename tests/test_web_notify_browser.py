@@ -87,7 +87,7 @@ def test_supervisor_reveals_with_a_reason_and_prints_a_letter(live, browser) -> 
         "审批人村干部甲在2024-03为同户亲属黄*审批低保金600.00元"
     )
     page.fill("#privacy textarea[name=reason]", "核查亲属关系")
-    page.click("button[data-action=reveal]")
+    page.get_by_test_id("reveal-submit").click()
     expect(page.get_by_test_id("revealed")).to_be_visible()
     expect(page.get_by_test_id("explanation")).to_contain_text("同户亲属黄翠审批")
 
