@@ -173,7 +173,7 @@ def register(app: typer.Typer) -> None:
     @users.command("email")
     def email(
         username: Annotated[str, typer.Argument(help="Sign-in name.")],
-        address: Annotated[str, typer.Argument(help="E-mail address; empty \"\" clears it.")],
+        address: Annotated[str, typer.Argument(help='E-mail address; empty "" clears it.')],
         workspace: WorkspaceOption = None,
     ) -> None:
         """Set where the user's reminders are e-mailed (without one: in the app only)."""
