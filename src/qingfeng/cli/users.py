@@ -170,3 +170,18 @@ def register(app: typer.Typer) -> None:
             ),
         )
         console.print(f"已重置密码 / password reset: {username}")
+
+    @users.command("email")
+    def email(
+        username: Annotated[str, typer.Argument(help="Sign-in name.")],
+        address: Annotated[str, typer.Argument(help='E-mail address; empty "" clears it.')],
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        """Set where the user's reminders are e-mailed (without one: in the app only)."""
+        from qingfeng.store import admin
+
+        _on_user(
+            workspace, username, lambda s, u: admin.set_email(s, admin.Admin.cli(), u, address)
+        )
+        shown = address.strip() or "—"
+        console.print(f"已设置电子邮件 / e-mail set: {username} → {shown}")

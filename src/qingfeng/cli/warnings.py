@@ -214,6 +214,7 @@ def register(app: typer.Typer) -> None:
         from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
         from qingfeng.loop.service import get_warning, timeline
         from qingfeng.loop.service import lines as lead_lines
+        from qingfeng.loop.third_parties import Layouts, mask_warning
 
         with _acting(workspace, as_user) as (_settings, actor):
             x = get_warning(actor, warning_id)
@@ -231,10 +232,17 @@ def register(app: typer.Typer) -> None:
                 if reveal
                 else f"{mask_name(x.subject_name) or ''} {mask_id(x.subject_id)}"
             )
-            explanation = x.explanation if reveal else mask_text(x.explanation)
+            audit.append(
+                actor.session, actor.user.username, "warning.view", "warning", x.id,
+                {"revealed": reveal, "via": "cli"},
+            )  # fmt: skip
+            explanation, evidence = x.explanation, x.evidence
+            if not reveal:  # third parties by the model's lineage, then the usual masks
+                layout = Layouts(_settings.models_dir).get(x.model_id)
+                shown = mask_warning(x.explanation, x.evidence or {}, layout)
+                explanation, evidence = mask_text(shown.explanation), mask_evidence(shown.evidence)
             if not reveal and x.subject_name:
                 explanation = explanation.replace(x.subject_name, mask_name(x.subject_name) or "")
-            evidence = x.evidence if reveal else mask_evidence(x.evidence)
             events = timeline(actor, warning_id)
             evidence_lines = lead_lines(actor, warning_id)
             allowed = allowed_actions(x, actor.user)
@@ -615,3 +623,7 @@ def register(app: typer.Typer) -> None:
                 ", ".join(sorted(t.roles)), ", ".join(t.requires),
             )  # fmt: skip
         console.print(table)
+
+    from qingfeng.cli import notify
+
+    notify.register(w)  # remind, ranking, letter

@@ -5,6 +5,7 @@ They live in the workspace's qingfeng.toml under `[loop]` (the main Settings ign
     [loop]
     timezone = "Asia/Shanghai"
     due_soon_working_days = 2
+    escalate_after_working_days = 5 # `qingfeng warnings remind` escalates to the parent unit
     [loop.deadlines.verifying]      # working days allowed in the stage, by severity
     red = 5
     [loop.calendar]
@@ -78,6 +79,12 @@ class LoopConfig(BaseModel):
     timezone: str = "Asia/Shanghai"
     deadlines: dict[str, dict[str, int]] = Field(default_factory=lambda: DEFAULT_DEADLINES)
     due_soon_working_days: int = Field(default=2, ge=0)
+    escalate_after_working_days: int = Field(
+        default=5,
+        ge=0,
+        description="Working days overdue after which the reminder job escalates a warning to "
+        "the parent unit (again after as many more at each level); 0: never automatically.",
+    )
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     models: dict[str, ModelLoopConfig] = Field(default_factory=dict)
     risk: RiskConfig = Field(default_factory=RiskConfig)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from qingfeng import audit
 from qingfeng.loop.errors import InvalidInput, PermissionDenied
 from qingfeng.loop.machine import Actor
-from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
+from qingfeng.loop.masking import mask_evidence, mask_id, mask_name
 from qingfeng.loop.query import SORTS, WarningQuery, filtered
 from qingfeng.store.models import Organisation
 
@@ -57,11 +57,22 @@ def model_names(models_dir: Path | None) -> dict[str, str]:
 
 
 def _records(
-    actor: Actor, q: WarningQuery, names: dict[str, str], masked: bool
+    actor: Actor,
+    q: WarningQuery,
+    names: dict[str, str],
+    masked: bool,
+    models_dir: Path | None = None,
 ) -> Iterator[dict[str, Any]]:
+    from qingfeng.loop.third_parties import Layouts, mask_warning
+
     orgs = dict(actor.session.execute(select(Organisation.id, Organisation.name)).all())
     stmt = filtered(actor, q).order_by(*SORTS[q.sort]).execution_options(yield_per=1000)
+    layouts = Layouts(models_dir)
     for w in actor.session.scalars(stmt):
+        explanation, evidence = w.explanation, w.evidence
+        if masked:  # third parties as the model's lineage names them, ID numbers by their shape
+            shown = mask_warning(w.explanation, w.evidence or {}, layouts.get(w.model_id))
+            explanation, evidence = shown.explanation, mask_evidence(shown.evidence)
         yield {
             "id": w.id,
             "model_id": w.model_id,
@@ -78,8 +89,8 @@ def _records(
             "due_at": w.due_at.isoformat() if w.due_at else None,
             "finding": w.finding,
             "funds_recovered": str(w.funds_recovered) if w.funds_recovered is not None else None,
-            "explanation": mask_text(w.explanation) if masked else w.explanation,
-            "evidence": mask_evidence(w.evidence) if masked else w.evidence,
+            "explanation": explanation,
+            "evidence": evidence,
         }
 
 
@@ -156,7 +167,7 @@ def export_warnings(
     if not masked and actor.user.role not in UNMASK_ROLES:
         raise PermissionDenied(f"role {actor.user.role} may not export unmasked personal data")
     q = q.model_copy(update={"limit": 1, "offset": 0})  # the page is irrelevant for an export
-    rows = _records(actor, q, model_names(models_dir), masked)
+    rows = _records(actor, q, model_names(models_dir), masked, models_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     try:

@@ -10,6 +10,7 @@ hashes never reach the audit log. The caller commits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -205,6 +206,28 @@ def reset_password(
         "user",
         user.id,
         {"username": user.username, "must_change_password": must_change},
+    )
+
+
+_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+
+def set_email(session: Session, admin: Admin, user: User, email: str | None) -> None:
+    """Set (or clear, with None or "") the address reminders are e-mailed to."""
+    _may_manage(admin, user, "change the e-mail of")
+    value = (email or "").strip() or None
+    if value is not None and (len(value) > 254 or not _EMAIL.fullmatch(value)):
+        raise UserError(
+            f"电子邮件地址无效 / not an e-mail address: {value!r}", "email_invalid", email=value
+        )
+    user.email = value
+    audit.append(
+        session,
+        admin.username,
+        "user.email",
+        "user",
+        user.id,
+        {"username": user.username, "email": value},
     )
 
 

@@ -106,12 +106,14 @@ def _include_routers(app: FastAPI) -> None:
         data,
         home,
         models,
+        notify,
         people,
         users,
         warnings,
     )
 
-    for module in (auth, account, home, warnings, dashboard, audit, models, data, people, users):
+    pages = (auth, account, home, notify, warnings, dashboard, audit, models, data, people, users)
+    for module in pages:
         app.include_router(module.router)
     _include_api(app)
     from qingfeng.web.portal_mount import mount_portal

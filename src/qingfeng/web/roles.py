@@ -27,6 +27,7 @@ class Area(StrEnum):
     DATA = "data"
     AUDIT = "audit"
     USERS = "users"
+    SUPERVISION = "supervision"  # 督办: units ranked by overdue work, letters to units
 
 
 _ALL = frozenset(Area)
@@ -35,10 +36,20 @@ PERMISSIONS: dict[Role, frozenset[Area]] = {
     Role.ADMINISTRATOR: _ALL - {Area.UNMASK},
     Role.MODEL_BUILDER: frozenset({Area.DASHBOARD, Area.WARNINGS, Area.MODELS, Area.DATA}),
     Role.SUPERVISOR: frozenset(
-        {Area.DASHBOARD, Area.WARNINGS, Area.EXPORT, Area.PEOPLE, Area.UNMASK, Area.MODELS}
+        {
+            Area.DASHBOARD,
+            Area.WARNINGS,
+            Area.EXPORT,
+            Area.PEOPLE,
+            Area.UNMASK,
+            Area.MODELS,
+            Area.SUPERVISION,
+        }
     ),
     Role.VERIFIER: frozenset({Area.WARNINGS, Area.PEOPLE, Area.UNMASK}),
-    Role.LEADER: frozenset({Area.DASHBOARD, Area.WARNINGS, Area.EXPORT, Area.MODELS}),
+    Role.LEADER: frozenset(
+        {Area.DASHBOARD, Area.WARNINGS, Area.EXPORT, Area.MODELS, Area.SUPERVISION}
+    ),
     Role.DATA_OFFICER: frozenset({Area.DATA}),
     Role.AUDITOR: frozenset({Area.AUDIT, Area.DASHBOARD}),
     # 被监督单位: only the warnings dispatched to it (store.scope), names masked

@@ -28,6 +28,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 NAV: tuple[tuple[Area, str, str], ...] = (
     (Area.DASHBOARD, "/dashboard", "nav.dashboard"),
     (Area.WARNINGS, "/warnings", "nav.warnings"),
+    (Area.SUPERVISION, "/supervision", "nav.supervision"),
     (Area.PEOPLE, "/people", "nav.people"),
     (Area.MODELS, "/models", "nav.models"),
     (Area.DATA, "/data", "nav.data"),
@@ -108,6 +109,16 @@ def _queue_links(request: Request, principal: Any) -> list[Any]:
     return queue_links(request, principal)
 
 
+def _unread(request: Request, principal: Any) -> int:
+    """The signed-in user's unread notifications, for the badge of the top bar."""
+    from qingfeng.loop.notifications import unread_count
+
+    if principal is None:
+        return 0
+    with request.app.state.sessions() as session:
+        return unread_count(session, principal.user_id)
+
+
 def render(
     request: Request,
     template: str,
@@ -135,6 +146,7 @@ def render(
         "path": request.url.path,
         "query": request.url.query,
         "lang_url": lambda code: _with_param(request, "lang", code),
+        "unread_notifications": lambda: _unread(request, principal),
     }
     ctx.update(context or {})
     name = fragment if fragment and is_htmx(request) else template

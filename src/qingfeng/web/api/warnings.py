@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.background import BackgroundTask
@@ -19,7 +19,7 @@ from qingfeng.loop.digest import build_digest
 from qingfeng.loop.errors import InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.export import EXPORT_ROLES, export_warnings
 from qingfeng.loop.machine import ActionRequest, RowId, allowed_actions
-from qingfeng.loop.masking import mask_id, mask_name, mask_text
+from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
 from qingfeng.loop.outcomes import model_outcomes
 from qingfeng.loop.query import WarningQuery, list_warnings
 from qingfeng.store.models import MAX_ID, Organisation, SavedFilter
@@ -41,6 +41,7 @@ from qingfeng.web.api.schemas import (
     detail,
     summary,
 )
+from qingfeng.web.third_parties import third_parties_masked
 
 router = APIRouter(tags=["warnings"])
 
@@ -135,6 +136,7 @@ def export(
     summary="One warning; personal data masked unless revealed with a purpose (audited)",
 )
 def read(
+    request: Request,
     actor: ActorDep,
     warning_id: IdPath,
     reveal: Annotated[bool, Query()] = False,
@@ -154,8 +156,26 @@ def read(
             warning.id,
             {"purpose": purpose.strip()},
         )
-        actor.session.commit()
-    return detail(warning, actor.now, revealed=reveal, allowed=allowed_actions(warning, actor.user))
+    audit.append(  # opening a warning is a view of personal data
+        actor.session,
+        actor.user.username,
+        "warning.view",
+        "warning",
+        warning.id,
+        {"revealed": reveal, "via": "api"},
+    )
+    actor.session.commit()
+    out = detail(warning, actor.now, revealed=reveal, allowed=allowed_actions(warning, actor.user))
+    if not reveal:  # third parties masked by what the model says they are
+        shown = third_parties_masked(request, warning, keep_subject=False)
+        explanation = shown.explanation
+        if warning.subject_name:
+            explanation = explanation.replace(
+                warning.subject_name, mask_name(warning.subject_name) or ""
+            )
+        out.explanation = explanation
+        out.evidence = mask_evidence(shown.evidence)
+    return out
 
 
 @router.post(

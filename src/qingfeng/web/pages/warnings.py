@@ -17,6 +17,7 @@ from qingfeng.hits import SEVERITIES
 from qingfeng.loop import service
 from qingfeng.loop.attachments import open_attachment
 from qingfeng.loop.errors import InvalidInput, LoopError, NotFound
+from qingfeng.loop.letters import LETTER_ROLES
 from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
 from qingfeng.loop.machine import STATES as STATUSES  # in the order work moves through them
 from qingfeng.loop.masking import mask_evidence
@@ -40,6 +41,7 @@ from qingfeng.web.regions import region_names, region_options
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render
+from qingfeng.web.third_parties import third_parties_masked
 from qingfeng.web.views import ViewError, to_list_query, to_loop_query
 from qingfeng.web.warning_files import (
     attach_to_last_event,
@@ -254,9 +256,7 @@ def warnings_export(
                         w.period,
                         "" if w.amount is None else f"{w.amount:.2f}",
                         w.created_at.isoformat() if w.created_at else "",
-                        w.explanation
-                        if show_names
-                        else mask_explanation(w.explanation, w.subject_name),
+                        _export_explanation(request, w, show_names),
                     )
                 )
                 if n % 1000 == 0:
@@ -272,11 +272,35 @@ def warnings_export(
     )
 
 
+def _export_explanation(request: Request, w: Warning, show_names: bool) -> str:
+    """The explanation as the list exports it: third parties masked for everyone, the subject's
+    name for roles that do not see people."""
+    shown = third_parties_masked(request, w, keep_subject=show_names).explanation
+    return shown if show_names else mask_explanation(shown, w.subject_name)
+
+
 def _detail_context(
-    actor: ActorDep, warning: Warning, catalogue: dict[str, ModelInfo], principal: Principal
+    actor: ActorDep,
+    warning: Warning,
+    catalogue: dict[str, ModelInfo],
+    principal: Principal,
+    request: Request,
+    *,
+    revealed: bool = False,
 ) -> dict[str, Any]:
     model = catalogue.get(warning.model_id)
     show_names = allows(principal.role, Area.PEOPLE)  # others read names and IDs masked
+    if revealed:  # a reason was given and audited: everything in clear, full ID numbers too
+        explanation, evidence, third_parties = warning.explanation, warning.evidence, 0
+    else:
+        shown = third_parties_masked(request, warning, keep_subject=show_names)
+        explanation = (
+            shown.explanation
+            if show_names
+            else mask_explanation(shown.explanation, warning.subject_name)
+        )
+        evidence = shown.evidence if show_names else mask_evidence(shown.evidence)
+        third_parties = shown.third_parties
     events = service.timeline(actor, warning.id)
     names = dict(
         actor.session.execute(
@@ -291,13 +315,13 @@ def _detail_context(
     return {
         "w": warning,
         "model": model,
-        "evidence": evidence_tables(
-            warning.evidence if show_names else mask_evidence(warning.evidence)
-        ),
-        "explanation": warning.explanation
-        if show_names
-        else mask_explanation(warning.explanation, warning.subject_name),
+        "evidence": evidence_tables(evidence, unmask=revealed),
+        "explanation": explanation,
         "show_names": show_names,
+        "revealed": revealed,
+        "third_parties": third_parties,
+        "can_reveal": allows(principal.role, Area.UNMASK),
+        "can_letter": principal.role in LETTER_ROLES,
         "timeline": [
             {
                 "at": e.at,
@@ -376,9 +400,60 @@ def warning_detail(
     catalogue: CatalogueDep,
 ) -> Response:
     warning = _load(actor, warning_id)
-    context = _detail_context(actor, warning, catalogue, principal)
+    context = _detail_context(actor, warning, catalogue, principal, request)
     done = request.query_params.get("done")
     context["done"] = done if done in TRANSITIONS else None
+    _audit_view(actor, warning, revealed=False)
+    return render(request, "warnings/detail.html", context)
+
+
+MAX_REASON = 500
+
+
+def _audit_view(actor: ActorDep, warning: Warning, *, revealed: bool) -> None:
+    """Opening a warning is a view of personal data: audited, who and when."""
+    audit.append(
+        actor.session,
+        actor.user.username,
+        "warning.view",
+        "warning",
+        warning.id,
+        {"revealed": revealed, "via": "page"},
+    )
+    actor.session.commit()
+
+
+@router.post("/warnings/{warning_id}/reveal", name="warning_reveal")
+async def warning_reveal(
+    request: Request,
+    warning_id: int,
+    principal: Viewer,
+    actor: ActorDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    """The detail page with third parties and ID numbers in clear, for a role that may and a
+    written reason; the reason is audited (`warning.reveal`, as in the API)."""
+    if not allows(principal.role, Area.UNMASK):
+        raise HTTPException(status_code=403, detail="role may not see unmasked personal data")
+    form = await request.form()
+    raw = form.get("reason")
+    reason = (raw if isinstance(raw, str) else "").strip()
+    warning = _load(actor, warning_id)
+    if len(reason) < 4 or len(reason) > MAX_REASON:
+        context = _detail_context(actor, warning, catalogue, principal, request)
+        context["reveal_error"] = True
+        _audit_view(actor, warning, revealed=False)
+        return render(request, "warnings/detail.html", context, status_code=422)
+    audit.append(
+        actor.session,
+        actor.user.username,
+        "warning.reveal",
+        "warning",
+        warning.id,
+        {"purpose": reason, "via": "page"},
+    )
+    context = _detail_context(actor, warning, catalogue, principal, request, revealed=True)
+    _audit_view(actor, warning, revealed=True)
     return render(request, "warnings/detail.html", context)
 
 
@@ -417,7 +492,7 @@ def _refused(
     actor.session.rollback()
     if isinstance(exc, NotFound):
         raise HTTPException(status_code=404, detail=str(exc)) from None
-    context = _detail_context(actor, _load(actor, warning_id), catalogue, principal)
+    context = _detail_context(actor, _load(actor, warning_id), catalogue, principal, request)
     context["action_error"] = str(exc)
     return render(request, "warnings/detail.html", context, status_code=exc.http_status)
 
