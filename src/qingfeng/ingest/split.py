@@ -103,6 +103,21 @@ def _pair(
                 pm.columns[refill[f]] = f
     if missing_required(parent, pm):
         return None
+    stay = [h for h in shared if h not in moved and pm.columns.get(h)]
+    if stay:
+        # Repeated with its parent key, a shared header is the parent's: the child is mapped
+        # again on the headers the parent does not take (and the link), so it does not keep
+        # the parent's columns on fields of its own.
+        taken = {h for h, f in pm.columns.items() if f and h not in link_headers}
+        own = [h for h in headers if h not in taken]
+        remapped = map_headers(child, own, clues, samples)
+        r_cols = remapped.field_columns()
+        if all(r_cols.get(c) == h for h, c in _link_fields(child, c_cols).items()):
+            cm = replace(cm, columns={h: remapped.columns.get(h) for h in headers})
+            if missing_required(child, cm):
+                return None
+            c_cols = cm.field_columns()
+            c_only = {h for h, f in cm.columns.items() if f and h not in link_headers}
     p_only = [h for h, f in pm.columns.items() if f and not cm.columns.get(h)]
     if not p_only or not [h for h in c_only if h not in pm.field_columns().values()]:
         return None  # one side adds nothing the other does not already hold
@@ -111,6 +126,12 @@ def _pair(
         return None
     pm.headers = list(headers)
     return replace(cm, headers=list(headers), split=pm)
+
+
+def _link_fields(child: DatasetSpec, c_cols: dict[str, str]) -> dict[str, str]:
+    """link header -> the child field it fills."""
+    assert child.parent is not None
+    return {c_cols[c]: c for c in child.parent.link if c in c_cols}
 
 
 def _text(column: str) -> str:
