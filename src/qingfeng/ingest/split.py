@@ -21,6 +21,7 @@ from dataclasses import replace
 import duckdb
 
 from qingfeng.catalogue import DatasetSpec, parent_pairs
+from qingfeng.ingest.header_match import header_match
 from qingfeng.ingest.mapping import Mapping, map_headers, missing_required
 from qingfeng.ingest.readers import SourceTable
 
@@ -101,9 +102,20 @@ def _pair(
         for f in lost:
             if f in refill and f not in pm.field_columns():
                 pm.columns[refill[f]] = f
+    # A shared header that does not vary goes to the side its header names better, the parent
+    # on a tie, as its values repeat with the parent key (项目名称 is the tender's project
+    # name, 是否废标 the bid's disqualification).
+    stay = []
+    for h in shared:
+        pf, cf = pm.columns.get(h), cm.columns.get(h)
+        if h in moved or not pf or not cf:
+            continue
+        if header_match(h, parent.field(pf)).score >= header_match(h, child.field(cf)).score:
+            stay.append(h)
+        else:
+            pm.columns[h] = None
     if missing_required(parent, pm):
         return None
-    stay = [h for h in shared if h not in moved and pm.columns.get(h)]
     if stay:
         # Repeated with its parent key, a shared header is the parent's: the child is mapped
         # again on the headers the parent does not take (and the link), so it does not keep
