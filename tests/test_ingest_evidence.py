@@ -474,17 +474,6 @@ def test_yes_does_not_accept_an_uncertain_file_and_writes_a_draft(
     assert not (ws.lake_dir / "_catalogue.json").exists()
 
 
-def test_type_words_written_another_way_still_match() -> None:
-    """时间 for 日期, 编码 for 编号, 名字 for 姓名: the stem decides, the values tell the type."""
-    specs = load_catalogue()
-    registry, ledger = specs["household_registry"], specs["village_ledgers"]
-    assert header_match("出生时间", registry.field("birth_date")).score >= 0.85
-    assert header_match("出生时间", registry.field("birth_date")).score < 1.0  # not a synonym
-    assert header_match("入账时间", ledger.field("entry_date")).score >= 0.4
-    # Unrelated stems stay apart.
-    assert header_match("入账时间", ledger.field("voucher_no")).score < 0.5
-
-
 def test_a_passive_header_is_not_the_active_role() -> None:
     """被信访人 is whom a petition is about, not who made it."""
     complaints = load_catalogue()["complaints"]

@@ -18,7 +18,7 @@ identifier (`name`). From those alone this module derives what else a header may
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
@@ -254,32 +254,6 @@ def _chinese_match(h: str, names: FieldNames) -> HeaderMatch:
     return best
 
 
-# Words that only say the kind of value, written several ways (时间 or 日期, 编码 or 编号 or
-# 代码, 名字 or 姓名): a header is compared with the catalogue's wordings with each replaced by
-# one spelling; the values, not these words, tell a date from a time.
-_TYPE_WORDS = (
-    ("时间", "日期"),
-    ("时刻", "日期"),
-    ("编码", "编号"),
-    ("代码", "编号"),
-    ("名字", "姓名"),
-)
-
-
-def _canon(text: str) -> str:
-    for word, canon in _TYPE_WORDS:
-        if text.endswith(word):
-            return text[: -len(word)] + canon
-    return text
-
-
-@lru_cache(maxsize=2048)
-def _canon_names(key: FieldKey) -> FieldNames:
-    names = _names(key)
-    chinese = tuple(dict.fromkeys(_canon(w) for w in names.chinese))
-    return replace(names, chinese=chinese, chars=tuple(frozenset(w) for w in chinese))
-
-
 def _passive(h: str, word: str, m: HeaderMatch) -> HeaderMatch:
     """被 turns the role round (被举报人 is whom a report is about, not who made it): a
     header and a wording that differ in it only half match."""
@@ -355,14 +329,5 @@ def _match(header: str, key: FieldKey) -> HeaderMatch:
     if h in names.chinese:
         return HeaderMatch(1.0, SYNONYM, h)
     if _han(h):
-        best = _chinese_match(h, names)
-        hc = _canon(h)
-        canon = _canon_names(key)
-        if best.score < 0.9 and (hc != h or canon.chinese != names.chinese):
-            alt = _chinese_match(hc, canon)
-            # Equal but for the type word: nearly a synonym.
-            alt = HeaderMatch(0.9 if alt.kind == SYNONYM else 0.95 * alt.score, SIMILAR, alt.via)
-            if alt.score > best.score:
-                best = alt
-        return best
+        return _chinese_match(h, names)
     return _code_match(header, key, names)
