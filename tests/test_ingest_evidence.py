@@ -263,7 +263,7 @@ def test_no_test_wording_is_a_catalogue_synonym() -> None:
         for h in f.synonyms
     }  # fmt: skip
     quoted = {"号牌号码", "车辆类型", "所有人", "初次登记日期", "机动车状态", "安置项目",
-              "安置对象", "身份证号", "分配日期", "vin"}  # fmt: skip
+              "安置对象", "身份证号", "分配日期", "发放批次", "vin"}  # fmt: skip
     for _, _, columns in CASES:
         for h, _, _ in columns:
             assert normalise_header(h) not in synonyms or normalise_header(h) in quoted, h
@@ -472,3 +472,10 @@ def test_yes_does_not_accept_an_uncertain_file_and_writes_a_draft(
     again = ingest_path(ws, path, assume_yes=True).sources[0]
     assert again.status in ("awaiting_confirmation", "unrecognised")
     assert not (ws.lake_dir / "_catalogue.json").exists()
+
+
+def test_a_passive_header_is_not_the_active_role() -> None:
+    """被信访人 is whom a petition is about, not who made it."""
+    complaints = load_catalogue()["complaints"]
+    passive = header_match("被信访人", complaints.field("complainant_name")).score
+    assert passive < header_match("信访人", complaints.field("complainant_name")).score / 1.5

@@ -107,3 +107,25 @@ def test_department_enum_wordings(
 ) -> None:
     [(value, error)] = normalise_values(con, get_dataset(dataset).field(field), [raw])
     assert (value, error) == (want, None)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "source"),
+    [("SJK_HHJL_2024.csv", "cremation"), ("sj_swyxzm.csv", "hospital"), ("EXPORT_01.csv", None)],
+)
+def test_a_required_source_is_read_from_the_initials_of_the_file_name(
+    file_name: str, source: str | None
+) -> None:
+    """Database exports are named by the pinyin initials of their words: 火化记录 → HHJL."""
+    headers = ["GMSFHM", "XM", "SWRQ"]
+    samples = {
+        "GMSFHM": ["522701193803040009", "52270119500101002X"],
+        "XM": ["王小明", "李秀英"],
+        "SWRQ": ["20230204", "20230301"],
+    }
+    proposal = propose(headers, file_name, dataset="deaths", samples=samples)
+    if source is None:
+        assert proposal.mapping is None and "source" in proposal.reason
+    else:
+        assert proposal.mapping is not None, proposal.reason
+        assert proposal.mapping.constants == {"source": source}

@@ -10,6 +10,7 @@ evidence does not clearly place is reported with a draft of its mapping, never g
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 
 from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue, normalise_header
 from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.header_match import initials
 from qingfeng.ingest.profile import ColumnProfile, profile_samples
 from qingfeng.ingest.recognise import (
     MARGIN,
@@ -163,13 +165,25 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
     f = spec.field(field_name)
     if f.type != "enum" or not f.values:
         return None
-    for clue in clues:
+    for i, clue in enumerate(clues):
         hits = {
             canon
             for canon, spellings in f.values.items()
             for sp in spellings
             if len(sp) >= 2 and sp in clue
         }
+        if not hits and i == 0:
+            # A database export's name is often the pinyin initials of its words (T_MZ_HHJL:
+            # 火化记录): a word of the file name that spells a value's initials names it.
+            words = {w.lower() for w in re.findall(r"[A-Za-z]{2,}", Path(clue).stem)}
+            hits = {
+                canon
+                for canon, spellings in f.values.items()
+                for sp in spellings
+                if len(sp) >= 2
+                and all("\u4e00" <= c <= "\u9fff" for c in sp)
+                and initials(sp).lower() in words
+            }
         if hits:
             return hits.pop() if len(hits) == 1 else None
     return None

@@ -413,13 +413,15 @@ def _split_confident(
     src: readers.SourceTable, mapping: Mapping, profiles: dict[str, ColumnProfile]
 ) -> bool:
     """A detected pair is accepted without a person when the evidence, asked about each of its
-    two datasets in turn, is confident of both mappings."""
+    two datasets in turn on the headers that side takes, is confident of both mappings (the
+    other side's columns are not doubts about this one)."""
     for part in (mapping, mapping.split):
         if part is None:
             continue
         if missing_required(get_dataset(part.dataset), part):
             return False
-        if not propose(src.headers, src.name, part.dataset, profiles=profiles).confident:
+        own = [h for h in src.headers if part.columns.get(h)]
+        if not propose(own, src.name, part.dataset, profiles=profiles).confident:
             return False
     return True
 

@@ -69,7 +69,8 @@ COMPOUND_SURNAMES = (
     "呼延",
     "南宫",
 )
-# Endings of organisation names: enterprises, government bodies, schools, hospitals, collectives.
+# Endings of organisation names: enterprises, government bodies, schools, hospitals, collectives
+# (a number after the ending is a branch or a numbered placeholder: 某建筑公司3).
 ORG_SUFFIXES = (
     "公司|集团|厂|店|行|社|部|局|委|办|院|所|校|学|园|中心|站|队|会|馆|处|科|室|委员会|办公室|"
     "政府|医院|卫生院|诊所|学校|小学|中学|大学|幼儿园|合作社|协会|商会|基金会|工作室|事务所|"
@@ -169,14 +170,18 @@ KINDS: dict[str, str] = {
     + str(list(COMPOUND_SURNAMES))
     + ", x[1:2]) for x in [regexp_replace(v, '[\\s·•]', '', 'g')]][1] "
     f"AND NOT regexp_matches(v, '({ORG_SUFFIXES})$')",
+    # Two to four Chinese characters and nothing else: a name whose surname is not a common
+    # one (or a pseudonym) looks like this too, so a name header is not contradicted by it.
+    "han_short": "regexp_full_match(regexp_replace(v, '[\\s·•]', '', 'g'), '\\p{Han}{2,4}') "
+    f"AND NOT regexp_matches(v, '({ORG_SUFFIXES})$')",
     "org": f"regexp_matches(v, '\\p{{Han}}') AND length(v) >= 4 "
-    f"AND regexp_matches(v, '({ORG_SUFFIXES})(（[^）]*）|\\([^)]*\\))?$')",
+    f"AND regexp_matches(v, '({ORG_SUFFIXES})(（[^）]*）|\\([^)]*\\)|[0-9]{{1,3}})?$')",
     "docno": _DOC_NO,
     "address": f"NOT {_DOC_NO} AND regexp_matches(v, '\\p{{Han}}') AND length(v) >= 6 "
     "AND regexp_matches(v, '[省市县区镇乡村路街巷号组栋楼室弄屯寨]')",
     "long_text": "length(v) >= 20",
     "yes_no": "list_contains(" + str(list(YES_NO)) + ", lower(qf_hw(v)))",
-    "codelike": "regexp_full_match(qf_hw(v), '[A-Za-z0-9][A-Za-z0-9\\-_/.:#]{2,}') "
+    "codelike": "regexp_full_match(qf_hw(v), '[A-Za-z0-9][A-Za-z0-9\\-_/.:#]{2,}|[A-Za-z][0-9]') "
     "AND NOT regexp_full_match(v, '[0-9]+\\.[0-9]+')",
     "ip": "regexp_full_match(v, '[0-9]{1,3}(\\.[0-9]{1,3}){3}')",
     "mac": "regexp_full_match(upper(v), '[0-9A-F]{2}([:-]?[0-9A-F]{2}){5}')",

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from qingfeng.catalogue import DatasetSpec, FieldSpec, normalise_header
+from qingfeng.catalogue import CatalogueError, DatasetSpec, FieldSpec, normalise_header
+from qingfeng.catalogue.loader import code_table
 from qingfeng.ingest.header_match import HeaderMatch, field_key, header_match
 from qingfeng.ingest.profile import ColumnProfile
 
@@ -151,8 +152,11 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
     s = p.share
 
     idl = s("id_shape")
+    # Numbers that look like division codes are codes only when nearly all of them do: amounts
+    # of round thousands (110000, 120000) read as codes too, but beside other numbers.
+    division = s("division") if s("division") >= 0.8 else 0.0
     numeric_not_code = max(
-        0.0, s("number") - idl - s("account") - s("division") - s("phone") - s("uscc")
+        0.0, s("number") - idl - s("account") - division - s("phone") - s("uscc")
     )
     t = f.type
     if t == "id_no":
@@ -160,7 +164,14 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
     if t == "uscc":
         return s("uscc")
     if t == "name":
-        return min(1.0, max(s("person"), 0.85 * (s("person") + s("org"))))
+        # Chinese words that do not look like a person's or an organisation's name (no common
+        # surname, no usual ending) are still possible names: a header saying 姓名 is not
+        # contradicted by them, though they fit less than real-looking names.
+        other = max(0.0, s("cjk") - s("address") - s("docno") - s("long_text"))
+        return min(
+            1.0,
+            max(s("person"), 0.85 * (s("person") + s("org")), 0.55 * s("han_short"), 0.5 * other),
+        )
     if t == "text":
         # A few values repeated are a vocabulary, not a list of people, even when they look
         # like names.
@@ -241,27 +252,39 @@ def _spelling(text: str) -> str:
     return normalise_header(text)  # half-width, no spaces, lower case
 
 
-_SPELLINGS: dict[int, tuple[FieldSpec, frozenset[str]]] = {}
+_SPELLINGS: dict[int, tuple[FieldSpec, frozenset[str], frozenset[str]]] = {}
+CODE_HIT = 0.75  # a national code fits less than a spelling: short codes fit many tables
 
 
-def _enum_spellings(f: FieldSpec) -> frozenset[str]:
-    """Every spelling of an enum's values, normalised (kept per field object: the catalogue is
-    loaded once)."""
+def _table_codes(f: FieldSpec) -> frozenset[str]:
+    """The codes of the field's national code table (1/2 for sex, 02 for the household head)."""
+    if f.codes is None:
+        return frozenset()
+    try:
+        return frozenset(_spelling(c) for c in code_table(f.codes).codes)
+    except CatalogueError:
+        return frozenset()
+
+
+def _enum_spellings(f: FieldSpec) -> tuple[frozenset[str], frozenset[str]]:
+    """Every spelling of an enum's values, normalised, and its code table's codes (kept per
+    field object: the catalogue is loaded once)."""
     got = _SPELLINGS.get(id(f))
     if got is None or got[0] is not f:
         known: set[str] = set()
         for canon, spellings in (f.values or {}).items():
             known.add(_spelling(canon))
             known.update(_spelling(sp) for sp in spellings)
-        got = (f, frozenset(known))
+        got = (f, frozenset(known), _table_codes(f))
         _SPELLINGS[id(f)] = got
-    return got[1]
+    return got[1], got[2]
 
 
 def _enum_fit(p: ColumnProfile, f: FieldSpec) -> float:
-    known = _enum_spellings(f)
+    known, codes = _enum_spellings(f)
     hit = sum(n for v, n in p.spelled_top if v in known)
-    vocab = hit / p.n if p.n else 0.0
+    coded = sum(n for v, n in p.spelled_top if v not in known and v in codes)
+    vocab = (hit + CODE_HIT * coded) / p.n if p.n else 0.0
     shape = 0.55 if p.small_set else 0.35 if p.distinct <= 30 and p.unique_ratio < 0.5 else 0.0
     if s_generic_codes(p):
         shape = max(shape, 0.45)

@@ -21,6 +21,7 @@ from dataclasses import replace
 import duckdb
 
 from qingfeng.catalogue import DatasetSpec, parent_pairs
+from qingfeng.ingest.header_match import header_match
 from qingfeng.ingest.mapping import Mapping, map_headers, missing_required
 from qingfeng.ingest.readers import SourceTable
 
@@ -101,8 +102,34 @@ def _pair(
         for f in lost:
             if f in refill and f not in pm.field_columns():
                 pm.columns[refill[f]] = f
+    # A shared header that does not vary goes to the side its header names better, the parent
+    # on a tie, as its values repeat with the parent key (项目名称 is the tender's project
+    # name, 是否废标 the bid's disqualification).
+    stay = []
+    for h in shared:
+        pf, cf = pm.columns.get(h), cm.columns.get(h)
+        if h in moved or not pf or not cf:
+            continue
+        if header_match(h, parent.field(pf)).score >= header_match(h, child.field(cf)).score:
+            stay.append(h)
+        else:
+            pm.columns[h] = None
     if missing_required(parent, pm):
         return None
+    if stay:
+        # Repeated with its parent key, a shared header is the parent's: the child is mapped
+        # again on the headers the parent does not take (and the link), so it does not keep
+        # the parent's columns on fields of its own.
+        taken = {h for h, f in pm.columns.items() if f and h not in link_headers}
+        own = [h for h in headers if h not in taken]
+        remapped = map_headers(child, own, clues, samples)
+        r_cols = remapped.field_columns()
+        if all(r_cols.get(c) == h for h, c in _link_fields(child, c_cols).items()):
+            cm = replace(cm, columns={h: remapped.columns.get(h) for h in headers})
+            if missing_required(child, cm):
+                return None
+            c_cols = cm.field_columns()
+            c_only = {h for h, f in cm.columns.items() if f and h not in link_headers}
     p_only = [h for h, f in pm.columns.items() if f and not cm.columns.get(h)]
     if not p_only or not [h for h in c_only if h not in pm.field_columns().values()]:
         return None  # one side adds nothing the other does not already hold
@@ -111,6 +138,12 @@ def _pair(
         return None
     pm.headers = list(headers)
     return replace(cm, headers=list(headers), split=pm)
+
+
+def _link_fields(child: DatasetSpec, c_cols: dict[str, str]) -> dict[str, str]:
+    """link header -> the child field it fills."""
+    assert child.parent is not None
+    return {c_cols[c]: c for c in child.parent.link if c in c_cols}
 
 
 def _text(column: str) -> str:
