@@ -1,6 +1,6 @@
 """Benchmark: build every subject and relationship library for a 1,000,000-person county.
 
-Target (issue 4): under 60 s on 2 cores. The county is generated in DuckDB first (not timed);
+Target: under 60 s on 2 cores. The county is generated in DuckDB first (not timed);
 the build is timed end to end, including the Parquet writes and the Splink linkage.
 """
 

@@ -1,4 +1,4 @@
-"""The whole built-in model library over a large synthetic county (issue 6: 1,000,000 persons,
+"""The whole built-in model library over a large synthetic county (1,000,000 persons,
 the full library in under 5 minutes on 2 cores).
 
 Builds the county once under bench-out/library-<persons>/ (synth → ingest, reused by later runs),

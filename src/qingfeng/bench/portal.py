@@ -1,6 +1,6 @@
 """Portal benchmark: disclosure pages served by ONE uvicorn process, load generated on loopback.
 
-Target (issue 9): 200 requests/s of disclosure pages with p99 < 100 ms on 2 cores. Phases:
+Target: 200 requests/s of disclosure pages with p99 < 100 ms on 2 cores. Phases:
 1. cold cache: every distinct URL once (pages rendered and cached);
 2. open loop at 1.1 x the target (a fixed-rate run can never report more than its own rate):
    requests are scheduled at a fixed rate and each latency is measured from its scheduled start,

@@ -1,6 +1,6 @@
 """Workflow-store benchmark: a filtered, sorted page of 1,000,000 warnings, and bulk dispatch.
 
-`python -m qingfeng.bench --only store`. Targets (issue 7): one page < 200 ms on SQLite and on
+`python -m qingfeng.bench --only store`. Targets: one page < 200 ms on SQLite and on
 PostgreSQL; dispatching 10,000 warnings at once < 10 s.
 
 The stores are built once and reused while they hold the same number of warnings: SQLite under

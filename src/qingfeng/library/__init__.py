@@ -1,6 +1,6 @@
 """The built-in model library: `library/models/*.yaml`, loaded by `qingfeng.engine.load_models`.
 
-`CORE_MODEL_IDS` are the 32 models of issue 6, in its order; they are the ids the synthetic
+`CORE_MODEL_IDS` are the 32 core models, in their fixed order; they are the ids the synthetic
 county plants cases and decoys for (truth.json `planted[].model`), so precision and recall can be
 measured per model. The library holds more (statistical, graph and text models, the engine's
 worked examples) beside them.
@@ -41,7 +41,7 @@ CORE_MODEL_IDS: tuple[str, ...] = (
     "complaint_anomaly",
 )
 
-# Beyond rules (issue 6): a statistical peer-outlier, a graph and a text-similarity model.
+# Beyond rules: a statistical peer-outlier, a graph and a text-similarity model.
 BEYOND_RULES_MODEL_IDS: tuple[str, ...] = (
     "canteen_spend_peer_outlier",
     "official_near_contract_winner",

@@ -1,5 +1,5 @@
 """Links from a complaint to a person (ID number), an organisation (unified social credit code) or
-another warning, made by staff in the back office (issue 9 item 2).
+another warning, made by staff in the back office.
 
 Scoped like the complaint itself (`portal.staff`): only a complaint the user may see can be linked
 or read, and only to a warning the user may also see. Every change and every read is audited in

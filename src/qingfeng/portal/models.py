@@ -196,7 +196,7 @@ class UsedChallenge(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-# What a complaint can be linked to in the back office (issue 9): a person by ID number, an
+# What a complaint can be linked to in the back office: a person by ID number, an
 # organisation by unified social credit code, or another warning of the closed loop.
 LINK_TYPES = ("person", "organisation", "warning")
 

@@ -12,7 +12,7 @@ from qingfeng.synth.generate import SynthError, SynthResult, WrittenFile, genera
 from qingfeng.synth.truth import Planted, Truth
 
 # The model ids the truth file uses (truth.json planted[].model): the library's core models, in
-# the order of issue 6. The synthetic county plants cases for exactly the models the library has.
+# their order. The synthetic county plants cases for exactly the models the library has.
 MODEL_IDS: tuple[str, ...] = CORE_MODEL_IDS
 
 __all__ = ["MODEL_IDS", "Planted", "SynthError", "SynthResult", "Truth", "WrittenFile", "generate"]

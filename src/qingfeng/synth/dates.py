@@ -19,7 +19,7 @@ _OFFSET = (TABLE_START - EPOCH).days  # negative
 # A missing date in a table column (day numbers of real dates are far above it).
 NONE = -(10**6)
 
-# The four date formats departments use (issue 3): 2024-05-01, 2024/5/1, 20240501, 2024年5月1日.
+# The four date formats departments use: 2024-05-01, 2024/5/1, 20240501, 2024年5月1日.
 FORMATS = ("iso", "slash", "compact", "cn")
 # Renderings of other systems' exports (`qingfeng synth --style`): 二〇二四年五月九日.
 EXTRA_FORMATS = ("cnnum",)
