@@ -16,7 +16,7 @@ from qingfeng.engine import DuckDBEngine, load_models, run_models
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.store.models import Warning
+from qingfeng.store.models import Warning, WarningLine
 from qingfeng.workspace import init_workspace
 
 lake_mod = pytest.importorskip("qingfeng.lake")
@@ -59,12 +59,15 @@ def test_qingfeng_run_over_the_lake_makes_warnings(lake_workspace) -> None:  # t
     ws = str(lake_workspace.workspace)
     result = CliRunner().invoke(app, ["run", "-w", ws, "-m", "subsidy_after_death"])
     assert result.exit_code == 0, result.output
-    assert "命中 2 条，新增预警 2 条" in result.output
+    # One dead person paid in April and May: two hits, one lead with both months as its lines.
+    assert "命中 2 条，新增预警 1 条" in result.output
     again = CliRunner().invoke(app, ["run", "-w", ws, "-m", "subsidy_after_death"])
     assert "新增预警 0 条" in again.output
     factory = session_factory(make_engine(lake_workspace.database_url))
     with factory() as session:
-        periods = sorted(w.period for w in session.scalars(select(Warning)))
+        leads = list(session.scalars(select(Warning)))
+        periods = sorted(line.period for line in session.scalars(select(WarningLine)))
+    assert len(leads) == 1
     assert periods == ["2024-04", "2024-05"]
 
 
