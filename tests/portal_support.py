@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 from stdnum.cn import ric
 
 from qingfeng.portal.api import build_backoffice_router
 from qingfeng.portal.config import PortalConfig
-from qingfeng.portal.deps import current_staff_user, header_test_user
+from qingfeng.portal.deps import current_staff_user
 from qingfeng.portal.models import PortalDivision
+from qingfeng.portal.publishing import StaffUser
 from qingfeng.portal.router import build_portal_router
 from qingfeng.settings import Settings, load_settings
 from qingfeng.store.db import make_engine, session_factory, upgrade_store
@@ -97,6 +98,16 @@ def build_lake(path: Path) -> Path:
     )
     con.close()
     return path
+
+
+def header_test_user(request: Request) -> StaffUser:
+    """The acting staff member named by X-Test-User / X-Test-Roles headers: the portal's tests
+    act as several people in one app without signing each of them in."""
+    user = request.headers.get("x-test-user")
+    if not user:
+        raise HTTPException(401, "未登录 / not signed in (X-Test-User missing)")
+    roles = request.headers.get("x-test-roles", "")
+    return StaffUser(id=user, name=user, roles=frozenset(r for r in roles.split(",") if r))
 
 
 @dataclass

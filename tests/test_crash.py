@@ -29,10 +29,33 @@ def _registry(path: Path, start: int, n: int) -> Path:
     return write_csv(path, rows)
 
 
+# `qingfeng ingest` in a child process whose catalogue write is replaced by a crash: the staged
+# folders are already moved into the lake, the catalogue does not name them yet. "exit" dies at
+# once (status 97); "sleep" prints a marker and waits to be killed.
+CRASHING_INGEST = """
+import os, sys, time
+from qingfeng.cli import main
+from qingfeng.lake.store import Lake
+
+mode = sys.argv[1]
+
+def crash_before_publishing(self, data):
+    if mode == "exit":
+        os._exit(97)
+    print("QINGFENG-BEFORE-PUBLISH", file=sys.stderr, flush=True)
+    time.sleep(60)
+    os._exit(98)  # never killed: the test failed; never publish either
+
+Lake._write = crash_before_publishing
+sys.argv = ["qingfeng", *sys.argv[2:]]
+main()
+"""
+
+
 def _ingest_process(ws: Path, file: Path, mode: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC), "QINGFENG_TEST_CRASH_BEFORE_PUBLISH": mode}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.Popen(
-        [sys.executable, "-m", "qingfeng", "ingest", str(file), "--yes", "-w", str(ws)],
+        [sys.executable, "-c", CRASHING_INGEST, mode, "ingest", str(file), "--yes", "-w", str(ws)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import pytest
 
@@ -65,7 +66,8 @@ def test_every_chart_point_drills_down_to_a_list_of_the_same_size(world):
     assert regions == ["都匀市纪委监委", "福泉市纪委监委"]
 
 
-def test_cube_refreshes_after_an_action(world):
+def test_cube_refreshes_after_an_action(world, monkeypatch):
+    from qingfeng.web.queries import dashboard
     from web_helpers import csrf_from
 
     client = sign_in(client_for(world), "sup_a")
@@ -78,14 +80,21 @@ def test_cube_refreshes_after_an_action(world):
         data={"csrf_token": csrf_from(page.text), "org_id": str(world.orgs["township"].id)},
     )
     assert r.status_code == 303
-    client.get("/dashboard")  # serves the old cube once while the new one is built
-    import time
+    rebuilds: list[threading.Thread] = []
+    started = threading.Event()
+    real = dashboard.build_cube
 
-    for _ in range(50):
-        after = charts(client.get("/dashboard").text)["loop"]["series"][0]["data"]
-        if after[0]["value"] == 3:
-            break
-        time.sleep(0.05)
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rebuilds.append(threading.current_thread())
+        started.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "build_cube", recorded)
+    stale = charts(client.get("/dashboard").text)["loop"]["series"][0]["data"]
+    assert stale == before  # the old cube is served at once while the new one is built
+    assert started.wait(30) and len(rebuilds) == 1
+    rebuilds[0].join(30)  # the background build has stored the new cube
+    after = charts(client.get("/dashboard").text)["loop"]["series"][0]["data"]
     assert after[0]["value"] == 3 and after[1]["value"] == 1
 
 

@@ -144,7 +144,6 @@ class Lake:
             if dest.exists():
                 shutil.rmtree(dest)  # leftover of a crashed attempt: never published
             os.replace(src, dest)
-        _crash_hook()
         data = self._read()
         ids = {b.batch_id for b in batches}
         data["batches"] = [b for b in data["batches"] if b["batch_id"] not in ids]
@@ -210,20 +209,3 @@ class Lake:
 def source_part(source: str) -> str:
     """The sheet or table part of a source name ("file.xlsx#Sheet1" -> "Sheet1")."""
     return source.split("#", 1)[1] if "#" in source else ""
-
-
-def _crash_hook() -> None:
-    """Test hook: stop dead after the files are in place but before the catalogue names them.
-
-    QINGFENG_TEST_CRASH_BEFORE_PUBLISH=exit  exits at once; =sleep  prints a marker and sleeps so
-    a test can kill the process. Used only by the crash-safety test.
-    """
-    mode = os.environ.get("QINGFENG_TEST_CRASH_BEFORE_PUBLISH")
-    if mode == "exit":
-        os._exit(97)
-    if mode == "sleep":
-        import sys
-        import time
-
-        print("QINGFENG-BEFORE-PUBLISH", file=sys.stderr, flush=True)
-        time.sleep(60)

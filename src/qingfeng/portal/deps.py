@@ -4,7 +4,7 @@ StaffUser); until then every back-office endpoint answers 401. Roles:
 
 - `data_officer` (or `administrator`): create, approve, publish and withdraw publications;
 - `supervisor`, `verifier` (or `administrator`): read complaints (untrusted text, contact data)
-  and write replies. Role names are the store's (qingfeng.store.models.ROLES on branch loop).
+  and write replies. Role names are the store's (qingfeng.store.models.ROLES).
 
 - any role that reads warnings (`DASHBOARD_ROLES`): complaint trends for the dashboard.
 
@@ -15,9 +15,6 @@ In the back office one line wires the real sign-in (session cookie with CSRF on 
 HTTP Basic — the same rules as the rest of /api/v1):
 
     app.dependency_overrides[current_staff_user] = web_staff_user
-
-`header_test_user` is a stand-in for tests and local trials only: it trusts X-Test-User and
-X-Test-Roles headers, so it must never be wired in production.
 """
 
 from __future__ import annotations
@@ -72,11 +69,3 @@ def require_roles(roles: frozenset[str]) -> Callable[..., StaffUser]:
         return user
 
     return dependency
-
-
-def header_test_user(request: Request) -> StaffUser:
-    user = request.headers.get("x-test-user")
-    if not user:
-        raise HTTPException(401, "未登录 / not signed in (X-Test-User missing)")
-    roles = request.headers.get("x-test-roles", "")
-    return StaffUser(id=user, name=user, roles=frozenset(r for r in roles.split(",") if r))
