@@ -51,6 +51,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # typ
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_county(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo county (`qingfeng demo --no-serve`), made once per run for every worker; take a
+    workspace of your own with `.copy(folder)` (tests/demo_county.py)."""
+    from demo_county import run_folder, shared_demo_county
+
+    return shared_demo_county(run_folder(tmp_path_factory.getbasetemp()))
+
+
 CHROMIUM_PATH = "/usr/bin/chromium"
 
 

@@ -1,6 +1,7 @@
-"""Every core model meets the issue's bar on the demo county, taken through the real pipeline.
+"""Every core model meets the bar on the demo county, taken through the real pipeline.
 
-`run_demo_pipeline` generates the synthetic county (3,000 persons, demo seed), ingests every
+`qingfeng demo --no-serve` (the run's shared demo county, tests/demo_county.py) generates the
+synthetic county (3,000 persons, demo seed), ingests every
 department file with `--yes` recognition only (no saved mappings), runs the models into the store
 and keeps the truth file aside. Each of the 32 core models must then find every planted case
 (recall 100%), keep precision at 95% or better and flag no decoy — which needs every file read
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from qingfeng.demo import DEMO_PERSONS, DEMO_SEED, DemoResult, run_demo_pipeline
+from demo_county import DemoCounty
+from qingfeng.demo import DEMO_PERSONS, DemoResult
 from qingfeng.ingest.mapping import load_mapping
 from qingfeng.library import CORE_MODEL_IDS
 from qingfeng.library.evaluate import ModelScore, load_truth, score, store_warnings
@@ -22,9 +24,8 @@ from qingfeng.synth.departments import FILES
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    workspace = tmp_path_factory.mktemp("demo-models") / "ws"
-    return run_demo_pipeline(workspace, persons=DEMO_PERSONS, seed=DEMO_SEED)
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_county: DemoCounty) -> DemoResult:
+    return demo_county.copy(tmp_path_factory.mktemp("demo-models") / "ws")
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from built_in_models import built_in_models
+from demo_county import DemoCounty
 from qingfeng.cli import app as cli_app
-from qingfeng.demo import DEMO_PERSONS, DEMO_SEED, DemoResult, run_demo_pipeline
-from qingfeng.engine import load_models
+from qingfeng.demo import DemoResult
 from qingfeng.library.evaluate import store_warnings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import ModelRun, Organisation, User, Warning, WarningLine
@@ -26,21 +27,29 @@ from qingfeng.web.demo_users import DEMO_PASSWORD
 from store_helpers import BACKENDS, quick_user, shared_store_url
 from web_helpers import sign_in
 
-# the models of the field the list calls 招标采购 (工程招投标 in the model specs)
-PROCUREMENT = tuple(s.id for s in load_models().select(None, "工程招投标"))
+
+def procurement() -> tuple[str, ...]:
+    """The models of the field the list calls 招标采购 (工程招投标 in the model specs)."""
+    return tuple(s.id for s in built_in_models().select(None, "工程招投标"))
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_county: DemoCounty,
 ) -> Iterator[DemoResult]:
+    """The demo county's workspace; on PostgreSQL its store side (users, units, every model's
+    run and sync) is run again into a fresh schema, the lake side being the same."""
     folder = tmp_path_factory.mktemp("demo-routing")
     urls = shared_store_url(request.param, folder)
     url = next(urls)
     with pytest.MonkeyPatch.context() as mp:
-        if not url.startswith("sqlite"):
+        if url.startswith("sqlite"):
+            yield demo_county.copy(folder / "ws")
+        else:
             mp.setenv("QINGFENG_STORE_URL", url)
-        yield run_demo_pipeline(folder / "ws", persons=DEMO_PERSONS, seed=DEMO_SEED)
+            yield demo_county.on_store(folder / "ws", url)
     for _ in urls:  # drops the PostgreSQL schema
         pass
 
@@ -72,7 +81,7 @@ def test_every_warning_is_visible_to_the_county_and_exactly_its_routed_units(fac
         ) == len(warnings)
         # officials, tenders, schools, receptions and trips are routed too, not only persons
         by_model = {w.model_id for w in warnings.values()}
-        assert set(PROCUREMENT) <= by_model
+        assert set(procurement()) <= by_model
         s.rollback()
 
 
@@ -94,8 +103,8 @@ def _client(demo: DemoResult) -> TestClient:
 
 def test_procurement_filter_shows_the_procurement_leads(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
     with factory() as s:
-        total = s.scalar(select(func.count()).where(Warning.model_id.in_(PROCUREMENT)))
-    assert len(PROCUREMENT) >= 7 and total and total >= 5 * len(PROCUREMENT)
+        total = s.scalar(select(func.count()).where(Warning.model_id.in_(procurement())))
+    assert len(procurement()) >= 7 and total and total >= 5 * len(procurement())
     page = _client(demo).get("/warnings?field=procurement&per_page=100")
     assert page.status_code == 200
     assert "招标采购" in page.text

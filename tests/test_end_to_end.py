@@ -7,14 +7,14 @@ the model, and none of its decoys.
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from demo_county import DemoCounty
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DemoError, run_demo_pipeline
 from qingfeng.library.evaluate import store_warnings
@@ -28,11 +28,8 @@ MODEL = "subsidy_after_death"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    workspace = tmp_path_factory.mktemp("e2e") / "ws"
-    return run_demo_pipeline(
-        workspace, persons=3000, seed=7, start=date(2023, 1, 1), end=date(2024, 12, 31)
-    )
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_county: DemoCounty):  # type: ignore[no-untyped-def]
+    return demo_county.copy(tmp_path_factory.mktemp("e2e") / "ws")
 
 
 def _truth(demo, kind: str) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -119,9 +116,12 @@ def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert (tmp_path / "precious.txt").exists()
 
 
-def test_demo_no_serve_prints_the_warning_count(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli_app, ["demo", "--no-serve", "--persons", "3000", "--workspace", str(tmp_path / "d")]
-    )
-    assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1].startswith("预警数量 / warnings:")
+def test_demo_no_serve_prints_the_warning_count(demo_county: DemoCounty, demo) -> None:  # type: ignore[no-untyped-def]
+    """The run's demo county is made by `qingfeng demo --no-serve` (exit status 0 checked there):
+    its last line is the number of warnings the store holds."""
+    last = demo_county.output.strip().splitlines()[-1]
+    assert last.startswith("预警数量 / warnings:")
+    factory = session_factory(make_engine(demo.settings.database_url))
+    with factory() as s:
+        present = s.scalar(select(func.count()).select_from(Warning).where(Warning.present))
+    assert last == f"预警数量 / warnings: {present}"

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from built_in_models import built_in_models
 from qingfeng.cli.app import app
-from qingfeng.engine import DuckDBEngine, load_models, run_models
+from qingfeng.engine import DuckDBEngine, run_models
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.store.db import make_engine, session_factory
@@ -49,7 +50,7 @@ def _publish(lake_dir: Path, dataset: str, rows: list[dict]) -> None:
 @pytest.fixture
 def lake_workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
     settings = init_workspace(tmp_path / "ws")
-    spec = load_models().get("subsidy_after_death")
+    spec = built_in_models().get("subsidy_after_death")
     for dataset, rows in spec.tests[0].tables.items():
         _publish(settings.lake_dir, dataset, rows)
     return settings

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from built_in_models import built_in_models
 from qingfeng.cli.app import app
 from qingfeng.engine import DuckDBEngine, load_models, run_models
 from qingfeng.engine.catalogue_port import default_catalogue
@@ -51,7 +52,7 @@ def _engine_with(tables: dict[str, list[dict]]) -> DuckDBEngine:
 
 
 def _case_tables() -> dict[str, list[dict]]:
-    spec = load_models().get("subsidy_after_death")
+    spec = built_in_models().get("subsidy_after_death")
     tables = dict(spec.tests[0].tables)
     for dataset in spec.inputs:  # inputs the case leaves out are present but empty
         tables.setdefault(dataset, [])

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from qingfeng.engine import DuckDBEngine, compile_model, load_models, parse_model_text
+from built_in_models import MODEL_IDS, built_in_models
+from qingfeng.engine import DuckDBEngine, compile_model, parse_model_text
 from qingfeng.engine.testing import run_cases, run_inline
 
 pytestmark = pytest.mark.spark
@@ -55,12 +56,9 @@ def _vary(tables: dict[str, list[dict[str, Any]]], copies: int) -> dict[str, lis
     return out
 
 
-MODELS = sorted(load_models().models)
-
-
-@pytest.mark.parametrize("model_id", MODELS)
+@pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_parity_every_model_gives_identical_hits(spark, model_id: str) -> None:  # type: ignore[no-untyped-def]
-    spec = load_models().get(model_id)
+    spec = built_in_models().get(model_id)
     assert [r for r in run_cases(spec, lambda: spark) if not r.passed] == []
     tables: dict[str, list[dict[str, Any]]] = {}
     for case in spec.tests:  # all cases' rows together, then varied
@@ -168,7 +166,7 @@ def test_spark_sql_renders_the_overrides() -> None:
 
 
 def test_decimal_amounts_survive_both_engines(spark) -> None:  # type: ignore[no-untyped-def]
-    spec = load_models().get("subsidy_after_death")
+    spec = built_in_models().get("subsidy_after_death")
     tables = spec.tests[0].tables
     hits = run_inline(spec, tables, engine=spark)
     assert {h.amount for h in hits} == {Decimal("200.00"), Decimal("1200.00")}

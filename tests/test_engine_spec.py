@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from qingfeng.engine import ModelSpecError, compile_model, load_models, parse_model_text
+from built_in_models import built_in_models
+from qingfeng.engine import ModelSpecError, compile_model, parse_model_text
 from qingfeng.engine.catalogue_port import Catalogue, FieldInfo
 from qingfeng.engine.schema import json_schema_text
 from qingfeng.engine.testing import run_cases, run_inline
@@ -54,17 +55,9 @@ def _problems(text: str, catalogue: Catalogue | None = None) -> list[str]:
 
 
 def test_built_in_library_loads_without_errors() -> None:
-    models = load_models()
+    models = built_in_models()
     assert models.errors == []
     assert "subsidy_after_death" in models.models
-
-
-@pytest.mark.parametrize("model_id", sorted(load_models().models))
-def test_bundled_cases_pass_on_duckdb(model_id: str) -> None:
-    spec = load_models().get(model_id)
-    assert spec.tests, f"{model_id} ships no test case"
-    results = run_cases(spec)
-    assert [r for r in results if not r.passed] == []
 
 
 def test_a_good_spec_compiles_and_runs() -> None:

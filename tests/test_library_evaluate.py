@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from built_in_models import built_in_models
 from qingfeng.cli.app import app
 from qingfeng.engine import DuckDBEngine, run_models
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
-from qingfeng.engine.loader import load_models
 from qingfeng.library.evaluate import load_truth, parse_truth, score
 from qingfeng.workspace import init_workspace
 
@@ -105,7 +105,7 @@ def _engine_with(tables: dict[str, list[dict]]) -> DuckDBEngine:
 
 def test_cli_scores_the_store_against_a_truth_file(tmp_path: Path) -> None:
     settings = init_workspace(tmp_path / "ws")
-    tables = load_models(None).get("subsidy_after_death").tests[0].tables
+    tables = built_in_models().get("subsidy_after_death").tests[0].tables
     summary = run_models(settings, model_ids=["subsidy_after_death"], engine=_engine_with(tables))
     assert summary.results[0].hits == 2  # 2024-04 and 2024-05 for 张三
     truth = tmp_path / "truth.json"

@@ -12,27 +12,33 @@ from pathlib import Path
 
 import pytest
 
-from qingfeng.engine.loader import library_dir, load_models
+from built_in_models import MODEL_IDS
+from built_in_models import built_in_models as models
+from qingfeng.engine.loader import library_dir
 from qingfeng.engine.testing import run_cases, run_inline
 
-MODELS = load_models(None)
-SPECS = MODELS.select(None)
+
+@pytest.fixture
+def spec(model_id: str):  # type: ignore[no-untyped-def]
+    return models().get(model_id)
+
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_library_has_at_least_32_models_that_load_cleanly() -> None:
     from qingfeng.library import BEYOND_RULES_MODEL_IDS, CORE_MODEL_IDS
 
-    assert not MODELS.errors, "\n".join(str(e) for e in MODELS.errors)
-    assert len(SPECS) >= 32
+    assert not models().errors, "\n".join(str(e) for e in models().errors)
+    assert len(models().select(None)) >= 32
     assert len(set(CORE_MODEL_IDS)) == 32
-    missing = [m for m in (*CORE_MODEL_IDS, *BEYOND_RULES_MODEL_IDS) if m not in MODELS.models]
+    missing = [m for m in (*CORE_MODEL_IDS, *BEYOND_RULES_MODEL_IDS) if m not in models().models]
     assert not missing
     files = sorted(p.stem for p in library_dir().glob("*.yaml"))
-    assert files == sorted(s.id for s in SPECS)
+    assert files == sorted(s.id for s in models().select(None))
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+@pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_every_model_is_documented_parameterised_and_tested(spec) -> None:  # type: ignore[no-untyped-def]
     assert spec.legal_basis and all(
         b.document.startswith(
@@ -53,7 +59,7 @@ def test_every_model_is_documented_parameterised_and_tested(spec) -> None:  # ty
         assert rows > len(case.expected) or len(case.tables) > 1, case.name
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+@pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_bundled_cases_pass_on_duckdb(spec) -> None:  # type: ignore[no-untyped-def]
     results = run_cases(spec)
     failed = [r for r in results if not r.passed]
@@ -104,7 +110,7 @@ def test_copy_paste_minhash_finds_exactly_the_brute_force_pairs(threshold: float
         )
     max_content, min_length = 0.5, 10
     hits = run_inline(
-        MODELS.get("complaint_reply_copy_paste"),
+        models().get("complaint_reply_copy_paste"),
         {"complaints": rows},
         parameters={
             "threshold": threshold,
@@ -143,7 +149,7 @@ def test_canteen_robust_z_matches_a_plain_median_and_mad() -> None:
                 "students": students,
             }
         )
-    hits = run_inline(MODELS.get("canteen_spend_peer_outlier"), {"canteen_purchases": rows})
+    hits = run_inline(models().get("canteen_spend_peer_outlier"), {"canteen_purchases": rows})
     values = {
         r["school_uscc"]: (r["amount"] / r["students"]).quantize(Decimal("0.01")) for r in rows
     }
@@ -186,7 +192,7 @@ def test_benford_mad_matches_a_plain_computation() -> None:
         )
     hits = {
         h.subject_id: h
-        for h in run_inline(MODELS.get("village_benford_deviation"), {"village_ledgers": rows})
+        for h in run_inline(models().get("village_benford_deviation"), {"village_ledgers": rows})
     }
     for village in ("A", "B"):
         digits = [str(int(r["amount"]))[0] for r in rows if r["division_code"] == village]
@@ -204,12 +210,12 @@ def test_benford_mad_matches_a_plain_computation() -> None:
 
 
 def test_parameters_change_the_result_without_editing_sql() -> None:
-    case = MODELS.get("reception_over_standard").tests[0]
+    case = models().get("reception_over_standard").tests[0]
     strict = run_inline(
-        MODELS.get("reception_over_standard"), case.tables, parameters={"per_head_limit": 50}
+        models().get("reception_over_standard"), case.tables, parameters={"per_head_limit": 50}
     )
     loose = run_inline(
-        MODELS.get("reception_over_standard"), case.tables, parameters={"per_head_limit": 1000}
+        models().get("reception_over_standard"), case.tables, parameters={"per_head_limit": 1000}
     )
     assert {h.subject_id for h in strict} > {h.subject_id for h in loose}
 
@@ -218,11 +224,11 @@ def test_the_committed_catalogue_is_current() -> None:
     from qingfeng.library.catalogue_doc import render
 
     committed = (REPO / "docs" / "model-catalogue.md").read_text(encoding="utf-8")
-    assert committed == render(SPECS), (
+    assert committed == render(models().select(None)), (
         "docs/model-catalogue.md is stale: "
         "run `qingfeng model docs --output docs/model-catalogue.md`"
     )
-    for spec in SPECS:
+    for spec in models().select(None):
         assert f"`{spec.id}`" in committed
 
 
@@ -234,7 +240,7 @@ def test_holiday_parameters_follow_the_national_calendar() -> None:
     years = range(2023, 2027)
     off = {d.isoformat() for d in national_holidays() if d.year in years}
     worked = {d.isoformat() for d in national_workdays() if d.year in years}
-    users = [m for m in MODELS.select() if "holidays" in m.parameters]
+    users = [m for m in models().select() if "holidays" in m.parameters]
     assert {m.id for m in users} >= {"official_car_private_use", "reception_weekend_or_luxury"}
     for m in users:
         assert off <= set(str(m.parameters["holidays"].default).split(",")), m.id

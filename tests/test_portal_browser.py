@@ -42,20 +42,16 @@ ARGS = [
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[PortalEnv, str]]:
     env = make_env(tmp_path, f"sqlite:///{tmp_path / 'store.db'}")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(env.app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+    # The server is handed a socket already bound to a free port: no other process can take the
+    # port between choosing it and listening on it.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(env.app(), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -64,6 +60,7 @@ def served(tmp_path: Path) -> Iterator[tuple[PortalEnv, str]]:
     yield env, f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    sock.close()
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ import numpy as np
 import opencc
 import pytest
 
-from qingfeng.synth import Truth, generate, holidays
+from demo_county import DemoCounty
+from qingfeng.synth import Truth, holidays
 from qingfeng.synth import dates as sdates
 from qingfeng.synth.departments import by_key
 from test_synth import clean, normalise_id, parse_date, read_rows
@@ -36,10 +37,10 @@ def month(d: dt.date | dt.datetime) -> str:
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, list[Rec]], Truth]:
-    out = tmp_path_factory.mktemp("m") / "county"
-    result = generate(out, 3000, 20241, dt.date(2023, 1, 1), dt.date(2024, 12, 31))
-    truth = result.truth
+def county(demo_county: DemoCounty) -> tuple[dict[str, list[Rec]], Truth]:
+    """The demo county's department files (3,000 persons, seed 20241, 2023-2024), read back."""
+    out = demo_county.sources
+    truth = Truth.read(demo_county.truth_file)
     data: dict[str, list[Rec]] = {}
     for f in truth.files:
         spec = by_key(f["key"])

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from built_in_models import built_in_models
 from entities_data import P, create_county
 from ingest_helpers import REGISTRY_HEADERS, registry_rows
-from qingfeng.engine import load_models
 from qingfeng.entities import build_libraries
 from qingfeng.entities.attach import libraries_dir
 from qingfeng.ingest.mapping import find_mapping
@@ -31,7 +31,7 @@ def live(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed")
     world = make_world(tmp_path)
-    for dataset, rows in load_models().get(MODEL).tests[0].tables.items():
+    for dataset, rows in built_in_models().get(MODEL).tests[0].tables.items():
         _publish(world.settings.lake_dir, dataset, rows)
     with running_server(create_app(world.settings)) as base:
         yield world, base

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from qingfeng.engine import DuckDBEngine, load_models, run_models
+from built_in_models import built_in_models
+from qingfeng.engine import DuckDBEngine, run_models
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.store.models import AuditLog, ModelRun, Warning, WarningLine
@@ -50,7 +51,7 @@ def _publish(lake_dir: Path, dataset: str, rows: list[dict]) -> None:
 @pytest.fixture
 def world(tmp_path):
     world = make_world(tmp_path)
-    for dataset, rows in load_models().get(MODEL).tests[0].tables.items():
+    for dataset, rows in built_in_models().get(MODEL).tests[0].tables.items():
         _publish(world.settings.lake_dir, dataset, rows)
     return world
 

@@ -18,10 +18,8 @@ Every problem found is collected (with its location in the spec) before anything
 
 from __future__ import annotations
 
-import datetime as dt
 import string
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import sqlglot
@@ -33,6 +31,8 @@ from sqlglot.optimizer.qualify import qualify
 from qingfeng.engine import dialects
 from qingfeng.engine.catalogue_port import PROHIBITED, Catalogue, default_catalogue
 from qingfeng.engine.errors import ModelSpecError, Problem
+from qingfeng.engine.literals import literal
+from qingfeng.engine.matching import build_match
 from qingfeng.engine.spec import MatchLogic, ModelSpec, SqlLogic
 
 SOURCE_DIALECT = "duckdb"  # models are written in DuckDB's SQL
@@ -275,21 +275,6 @@ def _check_refs(tree: exp.Expr, outputs: list[str], loc: tuple[Any, ...], out: _
             )
 
 
-def literal(value: Any) -> exp.Expr:
-    """A parameter value as a syntax-tree literal (never formatted into SQL text)."""
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, int):
-        return exp.Literal.number(value)
-    if isinstance(value, Decimal):
-        return exp.Literal.number(format(value, "f"))
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return exp.Cast(this=exp.Literal.string(value.isoformat()), to=exp.DataType.build("DATE"))
-    if isinstance(value, str):
-        return exp.Literal.string(value)
-    raise TypeError(f"cannot bind a parameter of type {type(value).__name__}")
-
-
 def bind(tree: exp.Expr, values: dict[str, Any]) -> exp.Expr:
     def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder) and node.name in values:
@@ -318,7 +303,6 @@ def _logic_tree(
         loc: tuple[Any, ...] = ("logic", "sql")
         return _parse_sql(spec.logic.sql, loc, out), loc
     assert isinstance(spec.logic, MatchLogic)
-    from qingfeng.engine.matching import build_match
 
     loc = ("logic", "match")
     return build_match(spec.logic.match, out.add), loc

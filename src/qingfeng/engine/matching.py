@@ -15,6 +15,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from qingfeng.engine.literals import literal
 from qingfeng.engine.spec import Condition, MatchRule, MatchSide
 
 Add = Callable[..., None]
@@ -54,8 +55,6 @@ def _ref(text: str, default_side: str, loc: tuple[Any, ...], add: Add) -> exp.Co
 def _condition(
     cond: Condition, default_side: str, loc: tuple[Any, ...], add: Add, *, bare: bool = False
 ) -> exp.Expr:
-    from qingfeng.engine.compiler import literal
-
     def ref(text: str) -> exp.Expr:
         if bare:  # after aggregation: output names only
             if not text.isidentifier():

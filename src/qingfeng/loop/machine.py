@@ -163,6 +163,13 @@ READ_ROLES = frozenset(
 COMMENT_ROLES = frozenset({"administrator", "supervisor", "verifier", "leader", "supervised_unit"})
 
 
+def require_read(user: User) -> None:
+    if user.role not in READ_ROLES:
+        raise PermissionDenied(
+            f"角色 {user.role} 无权查看预警 / role {user.role} may not read warnings"
+        )
+
+
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

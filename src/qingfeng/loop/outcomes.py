@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from qingfeng.loop.machine import SUBSTANTIATED, Actor
-from qingfeng.loop.service import require_read
+from qingfeng.loop.machine import SUBSTANTIATED, Actor, require_read
 from qingfeng.store.models import Warning
 from qingfeng.store.scope import warning_scope_clause
 

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select
 
 from qingfeng.hits import SEVERITIES
-from qingfeng.loop.machine import STATES, Actor, RowId
+from qingfeng.loop.machine import STATES, Actor, RowId, require_read
 from qingfeng.loop.queues import due_clause, queue_clause
-from qingfeng.loop.service import require_read
 from qingfeng.store.models import Warning
 from qingfeng.store.scope import division_prefix, warning_scope_clause
 

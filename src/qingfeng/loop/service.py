@@ -19,13 +19,14 @@ from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.machine import (
     COMMENT_ROLES,
-    READ_ROLES,
     STATE_LABELS,
     TRANSITIONS,
     ActionRequest,
     Actor,
     apply,
+    require_read,
 )
+from qingfeng.loop.query import WarningQuery
 from qingfeng.store.models import (
     MAX_ID,
     Comment,
@@ -46,13 +47,6 @@ def actor_for(
     if not user.active:
         raise PermissionDenied(f"user {user.username} is inactive")
     return Actor(session, user, config, now or utcnow())
-
-
-def require_read(user: User) -> None:
-    if user.role not in READ_ROLES:
-        raise PermissionDenied(
-            f"角色 {user.role} 无权查看预警 / role {user.role} may not read warnings"
-        )
 
 
 def get_warning(actor: Actor, warning_id: int) -> Warning:
@@ -358,8 +352,6 @@ def _few(ids: Sequence[int], n: int = 10) -> str:
 
 
 def save_filter(actor: Actor, name: str, query: dict[str, Any]) -> SavedFilter:
-    from qingfeng.loop.query import WarningQuery
-
     name = name.strip()
     if not name:
         raise InvalidInput("filter name is empty")
