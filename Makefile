@@ -20,8 +20,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/qingfeng demo $(ARGS)
 
+# Whole files per worker (--dist loadfile): a module's fixtures (a county, a store) are made once,
+# not once on each worker that got some of its tests. ARGS='-m "not slow"' skips the tests that
+# make whole counties or start Spark.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

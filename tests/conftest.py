@@ -60,6 +60,18 @@ def demo_county(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     return shared_demo_county(run_folder(tmp_path_factory.getbasetemp()))
 
 
+# Fixtures that make whole synthetic counties: every test that uses one (directly or through
+# another fixture) is marked `slow`, so `pytest -m "not slow"` is the quick loop while editing.
+COUNTY_FIXTURES = frozenset({"demo_county", "counties"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if COUNTY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 CHROMIUM_PATH = "/usr/bin/chromium"
 
 

@@ -16,7 +16,7 @@ from built_in_models import MODEL_IDS, built_in_models
 from qingfeng.engine import DuckDBEngine, compile_model, parse_model_text
 from qingfeng.engine.testing import run_cases, run_inline
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]  # a JVM, and every model on it
 
 
 @pytest.fixture(scope="module")

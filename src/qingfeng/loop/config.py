@@ -19,11 +19,14 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from qingfeng.hits import SEVERITIES
+
+TableT = TypeVar("TableT", bound=BaseModel)
 
 # Stages that run against a deadline; every severity needs a number of working days for each.
 TIMED_STAGES = ("dispatched", "verifying", "submitted", "disposed", "feedback", "follow_up")
@@ -148,18 +151,27 @@ class LoopConfigError(ValueError):
     pass
 
 
-def load_loop_config(settings_file: Path) -> LoopConfig:
-    """The `[loop]` table of a qingfeng.toml (defaults when the file or table is absent)."""
+def load_table(
+    settings_file: Path, table: str, model: type[TableT], error: type[ValueError]
+) -> TableT:
+    """The `[table]` of a qingfeng.toml checked by `model` (its defaults when the file or the
+    table is absent); `error` names the file and every field at fault (`mail.port: ...`)."""
     if not settings_file.exists():
-        return LoopConfig()
+        return model()
     try:
         data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise LoopConfigError(f"{settings_file}: {exc}") from None
+        raise error(f"{settings_file}: {exc}") from None
     try:
-        return LoopConfig.model_validate(data.get("loop", {}))
+        return model.model_validate(data.get(table, {}))
     except ValidationError as exc:
         problems = "; ".join(
-            f"loop.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            f"{table}.{'.'.join(str(p) for p in err['loc']) or '(table)'}: {err['msg']}"
+            for err in exc.errors()
         )
-        raise LoopConfigError(f"{settings_file}: {problems}") from None
+        raise error(f"{settings_file}: {problems}") from None
+
+
+def load_loop_config(settings_file: Path) -> LoopConfig:
+    """The `[loop]` table of a qingfeng.toml (defaults when the file or table is absent)."""
+    return load_table(settings_file, "loop", LoopConfig, LoopConfigError)

@@ -19,14 +19,15 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl as ssl_lib
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from qingfeng.loop.config import load_table
 
 
 class MailConfig(BaseModel):
@@ -72,20 +73,7 @@ class MailConfigError(ValueError):
 
 def load_mail_config(settings_file: Path) -> MailConfig:
     """The `[mail]` table of a qingfeng.toml (e-mail off when the file or table is absent)."""
-    if not settings_file.exists():
-        return MailConfig()
-    try:
-        data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise MailConfigError(f"{settings_file}: {exc}") from None
-    try:
-        return MailConfig.model_validate(data.get("mail", {}))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"mail.{'.'.join(str(p) for p in err['loc']) or '(table)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise MailConfigError(f"{settings_file}: {problems}") from None
+    return load_table(settings_file, "mail", MailConfig, MailConfigError)
 
 
 @dataclass(frozen=True)
