@@ -72,15 +72,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-CHROMIUM_PATH = "/usr/bin/chromium"
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Browser tests skip before any fixture runs when Debian's chromium is absent.
+    """Browser tests skip before any fixture runs when Chromium is absent (tests/chromium.py).
 
     A fixture that launches the browser would otherwise error before the test could skip, and
     `make test` on a machine with only Python and make must pass.
     """
-    if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM_PATH):
-        pytest.skip(f"Debian chromium is not installed ({CHROMIUM_PATH}); browser test skipped")
+    from chromium import chromium, skip_reason
+
+    if item.get_closest_marker("browser") and not chromium().exists():
+        pytest.skip(skip_reason())

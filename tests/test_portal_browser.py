@@ -14,6 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
+from chromium import chromium
 from portal_support import (
     LI,
     OFFICER_A,
@@ -31,7 +32,7 @@ from qingfeng.store.models import Warning
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = chromium()
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",

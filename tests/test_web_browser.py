@@ -4,11 +4,11 @@ tries another county's URL. Marked `browser`; needs /usr/bin/chromium and fonts-
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from chromium import chromium
 from qingfeng.web.app import create_app
 from qingfeng.web.liveserver import running_server
 from qingfeng.web.screenshots import CHROMIUM_ARGS, VIEWPORT
@@ -16,7 +16,7 @@ from web_helpers import PASSWORD, add_warning, make_world
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = chromium()
 
 
 @pytest.fixture

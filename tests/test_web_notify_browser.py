@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from chromium import chromium
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.mail import MailConfig
 from qingfeng.loop.reminders import remind
@@ -21,7 +21,7 @@ from web_helpers import PASSWORD, add_warning, make_world
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = chromium()
 
 
 @pytest.fixture

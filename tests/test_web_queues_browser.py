@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import func, select
 
+from chromium import chromium
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.machine import ActionRequest
 from qingfeng.loop.service import act, actor_for
@@ -22,7 +23,7 @@ from qingfeng.web.liveserver import running_server
 from qingfeng.web.screenshots import CHROMIUM_ARGS, VIEWPORT
 from web_helpers import PASSWORD, add_warning, make_world
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = chromium()
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
