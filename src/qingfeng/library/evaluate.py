@@ -3,7 +3,7 @@
 The truth lists planted cases (must be found) and decoys (must not be found) per model, each as
 (model, subject_id, period). A warning is a true positive when its (model_id, subject_id, period)
 is a planted case; any other warning of that model is a false positive, and a decoy hit is named
-separately because the issue requires none. Recall = cases found / cases planted; precision = true
+separately because a model must hit none. Recall = cases found / cases planted; precision = true
 positives / warnings of the model.
 """
 
@@ -50,7 +50,7 @@ class ModelScore:
         return self.true_positives / self.warnings if self.warnings else None
 
     def passes(self, min_precision: float = 0.95) -> bool:
-        """The issue's bar: every case found, precision at least `min_precision`, no decoy hit."""
+        """The bar a model must meet: every case found, precision at least `min_precision`, no decoy hit."""
         if not self.cases:
             return False
         precision = self.precision if self.precision is not None else 0.0

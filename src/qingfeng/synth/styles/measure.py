@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-# Targets of the issue: every core model at recall and precision at least this, no decoy hit.
+# The target: every core model at recall and precision at least this, no decoy hit.
 MODEL_BAR = 0.95
 
 Log = Callable[[str], None]

@@ -4,8 +4,6 @@ replies, self-query log, used challenges.
 Revision ID: 0100_portal
 Revises: 0003
 Create Date: 2026-11-23
-
-The lead relinks `down_revision` to the newest store migration when the branches merge.
 """
 
 import sqlalchemy as sa

@@ -5,8 +5,6 @@ an index instead of scanning the table).
 Revision ID: 0200_web_indexes
 Revises: 0100_portal
 Create Date: 2026-11-23
-
-The lead relinks `down_revision` to the newest store migration when the branches merge.
 """
 
 from alembic import op

@@ -4,8 +4,6 @@
 Revision ID: 0400_password_change
 Revises: 0300_complaint_links
 Create Date: 2026-11-23
-
-The lead relinks `down_revision` to the newest store migration when the branches merge.
 """
 
 import sqlalchemy as sa

@@ -12,8 +12,6 @@
 Revision ID: 0500_routing
 Revises: 0400_password_change
 Create Date: 2026-12-07
-
-The lead relinks `down_revision` to the newest store migration when the branches merge.
 """
 
 import sqlalchemy as sa

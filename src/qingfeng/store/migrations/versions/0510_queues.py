@@ -7,8 +7,8 @@ Revision ID: 0510_queues
 Revises: 0400_password_change
 Create Date: 2026-12-07
 
-The lead relinks `down_revision` to the newest store migration when the branches merge. Scores
-start at 0: `qingfeng run` recomputes them after its sync, or `qingfeng warnings rescore` at once.
+Scores start at 0: `qingfeng run` recomputes them after its sync, or `qingfeng warnings rescore`
+at once.
 """
 
 import sqlalchemy as sa

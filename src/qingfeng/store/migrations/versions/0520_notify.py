@@ -4,8 +4,6 @@ reminder log that keeps the daily job from reminding or escalating twice.
 Revision ID: 0520_notify
 Revises: 0400_password_change
 Create Date: 2026-12-07
-
-The lead relinks `down_revision` to the newest store migration when the branches merge.
 """
 
 import sqlalchemy as sa
