@@ -27,6 +27,8 @@ from qingfeng.web.demo_users import DEMO_PASSWORD
 from store_helpers import BACKENDS, quick_user, shared_store_url
 from web_helpers import sign_in
 
+pytestmark = pytest.mark.slow  # the demo county (asked for inside the `demo` fixture)
+
 
 def procurement() -> tuple[str, ...]:
     """The models of the field the list calls 招标采购 (工程招投标 in the model specs)."""
@@ -35,15 +37,15 @@ def procurement() -> tuple[str, ...]:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    demo_county: DemoCounty,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoResult]:
     """The demo county's workspace; on PostgreSQL its store side (users, units, every model's
-    run and sync) is run again into a fresh schema, the lake side being the same."""
+    run and sync) is run again into a fresh schema, the lake side being the same. The county is
+    asked for once the store is there (no county is made for a skipped PostgreSQL run)."""
     folder = tmp_path_factory.mktemp("demo-routing")
     urls = shared_store_url(request.param, folder)
     url = next(urls)
+    demo_county: DemoCounty = request.getfixturevalue("demo_county")
     with pytest.MonkeyPatch.context() as mp:
         if url.startswith("sqlite"):
             yield demo_county.copy(folder / "ws")
