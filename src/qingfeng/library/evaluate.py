@@ -50,7 +50,8 @@ class ModelScore:
         return self.true_positives / self.warnings if self.warnings else None
 
     def passes(self, min_precision: float = 0.95) -> bool:
-        """The bar a model must meet: every case found, precision at least `min_precision`, no decoy hit."""
+        """The bar a model must meet: every case found, precision at least `min_precision`, no
+        decoy hit."""
         if not self.cases:
             return False
         precision = self.precision if self.precision is not None else 0.0
