@@ -106,10 +106,13 @@ def test_procurement_filter_shows_the_procurement_leads(demo: DemoResult, factor
 def test_models_page_counts_the_leads_each_run_made(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
     page = _client(demo).get("/models")
     assert page.status_code == 200
-    shown = {
-        m: int(n.replace(",", ""))
-        for m, n in re.findall(r'href="/warnings\?model=([a-z_]+)">([\d,]+)</a>', page.text)
-    }
+    cells = re.findall(
+        r'href="/warnings\?model=([a-z_]+)">([\d,]+)</a></td>\s*'
+        r'<td class="num" data-testid="model-hits">([\d,]+)</td>',
+        page.text,
+    )
+    shown = {m: int(n.replace(",", "")) for m, n, _h in cells}
+    hits = {m: int(h.replace(",", "")) for m, _n, h in cells}
     with factory() as s:
         runs = {r.model_id: r for r in s.scalars(select(ModelRun))}
     lines = Counter(
@@ -121,7 +124,11 @@ def test_models_page_counts_the_leads_each_run_made(demo: DemoResult, factory) -
             continue
         assert shown.get(model_id) == run.new_warnings, model_id  # one lead per subject
         assert lines[model_id] == run.hits, model_id  # every hit is a line of a lead
+        assert hits.get(model_id) == run.hits, model_id  # 命中数 as the run log's 命中
     assert shown["bid_price_anomaly"] == runs["bid_price_anomaly"].hits == 5
+    # one dead person paid for months is one lead of several hits: the two columns differ
+    assert any(hits[m] > shown[m] for m in shown)
+    assert "线索数" in page.text and "命中数" in page.text
 
 
 def test_detail_page_shows_lines_and_merges_related_leads(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
