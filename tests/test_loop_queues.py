@@ -146,6 +146,44 @@ def test_bulk_dispatch_sets_the_deadline_and_instructions(world) -> None:  # typ
             bulk_dispatch(sup, [make_warning(s).id], orgs["town"], days=0)
 
 
+def test_bulk_dispatch_writes_what_the_single_action_writes(world) -> None:  # type: ignore[no-untyped-def]
+    """Set-based, but each lead gets the state, deadline, timeline entry and audit row the
+    single dispatch gives it (the bulk flag aside)."""
+    from qingfeng import audit
+    from qingfeng.store.models import AuditLog, WarningEvent
+
+    factory, ids, orgs = world
+    with tx(factory) as s:
+        one, many = make_warning(s, severity="orange").id, make_warning(s, severity="orange").id
+        returned = make_warning(s, severity="red", status="returned").id
+    terms = {"days": 7, "instructions": "限期核查，附银行流水"}
+    with tx(factory) as s:
+        sup = _as(s, ids, "sup")
+        act(sup, one, "dispatch", ActionRequest(org_id=orgs["town"], **terms))
+        bulk_dispatch(sup, [many, returned], orgs["town"], **terms)
+    with tx(factory) as s:
+        rows = {
+            w.id: w for w in s.scalars(select(Warning).where(Warning.id.in_([one, many, returned])))
+        }
+        for field in ("status", "org_id", "due_at", "requested_due_at", "dispatched_at", "version"):
+            assert getattr(rows[one], field) == getattr(rows[many], field), field
+        assert rows[returned].due_at < rows[many].due_at  # red signs for it sooner
+        events = {
+            e.warning_id: e
+            for e in s.scalars(select(WarningEvent).where(WarningEvent.action == "dispatch"))
+        }
+        single, bulk = events[one].payload, events[many].payload
+        assert bulk.pop("bulk") is True and bulk == single
+        assert events[returned].from_state == "returned" and events[many].from_state == "new"
+        details = {
+            int(a.object_id): a.detail
+            for a in s.scalars(select(AuditLog).where(AuditLog.action == "warning.dispatch"))
+        }
+        assert details[many].pop("bulk") is True and details[many] == details[one]
+        assert details[returned]["from"] == "returned"
+        assert audit.verify(s).ok
+
+
 def test_risk_score_parts_add_up_and_follow_outcomes(world) -> None:  # type: ignore[no-untyped-def]
     factory, ids, orgs = world
     config = LoopConfig(models={"good_model": ModelLoopConfig(expected_precision=0.9)})
