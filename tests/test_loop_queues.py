@@ -184,6 +184,56 @@ def test_bulk_dispatch_writes_what_the_single_action_writes(world) -> None:  # t
         assert audit.verify(s).ok
 
 
+def test_a_recorded_finding_rescores_the_model_in_one_update(world) -> None:  # type: ignore[no-untyped-def]
+    """Recording a finding moves only the precision part of the model's live warnings: the one
+    UPDATE gives exactly what the full recompute gives, so a full run afterwards changes
+    nothing."""
+    from sqlalchemy import event
+
+    from qingfeng.loop.risk import rescore_precision
+
+    factory, ids, orgs = world
+    with tx(factory) as s:
+        first = make_warning(s, severity="red", amount="5000.00")
+        make_warning(s, severity="red", subject_id=first.subject_id, fingerprint="e" * 64)
+        others = [make_warning(s, severity=sev).id for sev in ("orange", "yellow", "blue")]
+        other_model = make_warning(s, model_id="other_model", subject_id=first.subject_id).id
+        target = make_warning(s, status="verifying", org_id=orgs["county"]).id
+        recompute_risk(s, CONFIG)
+    with tx(factory) as s:
+        before = {w.id: w.risk_score for w in s.scalars(select(Warning))}
+        statements: list[str] = []
+        bind = s.get_bind()
+
+        def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        event.listen(bind, "before_cursor_execute", count)
+        try:
+            act(_as(s, ids, "sup"), target, "dispose", ActionRequest(finding="confirmed",
+                measures=["rectification_ordered"]))  # fmt: skip
+        finally:
+            event.remove(bind, "before_cursor_execute", count)
+        after = {w.id: (w.risk_score, w.risk_parts) for w in s.scalars(select(Warning))}
+        # the model's score went up with its first confirmed finding; the other model's stayed
+        assert all(after[i][0] > before[i] for i in others)
+        assert after[other_model][0] == before[other_model]
+        assert after[others[0]][1]["verified"] == 1 and after[others[0]][1]["p"] > 0.5
+        # statistics in temporary tables only for the warning's own subject; the model's
+        # other warnings get one UPDATE
+        creates = [
+            st
+            for st in statements
+            if st.lstrip().startswith("CREATE TEMPORARY TABLE risk_tmp_pair")
+        ]
+        assert len(creates) == 1, creates
+        assert recompute_risk(s, CONFIG) == 0, "the full recompute agrees with the one UPDATE"
+        assert rescore_precision(s, CONFIG, "dead_still_paid") == 0  # nothing moved since
+        shown = after[others[0]][1]
+        assert round(sum(shown[k] for k in ("precision", "severity", "amount", "repeat",
+                     "cross_model", "open")), 1) == after[others[0]][0]  # fmt: skip
+
+
 def test_risk_score_parts_add_up_and_follow_outcomes(world) -> None:  # type: ignore[no-untyped-def]
     factory, ids, orgs = world
     config = LoopConfig(models={"good_model": ModelLoopConfig(expected_precision=0.9)})

@@ -410,7 +410,7 @@ def _time_outcome_rescore(store: Store) -> tuple[float, int]:
     """What one recorded outcome costs in scores: every open warning of its model rescored
     (rolled back afterwards)."""
     from qingfeng.loop.config import LoopConfig
-    from qingfeng.loop.risk import recompute_risk
+    from qingfeng.loop.risk import rescore_precision
     from qingfeng.store.db import session_factory
     from qingfeng.store.models import Warning
 
@@ -425,7 +425,7 @@ def _time_outcome_rescore(store: Store) -> tuple[float, int]:
             .values(finding="confirmed")
         )  # the model's precision moves, as after a run of findings
         started = time.perf_counter()
-        changed = recompute_risk(s, LoopConfig(), model_ids=[MODELS[3]])
+        changed = rescore_precision(s, LoopConfig(), MODELS[3])
         elapsed = time.perf_counter() - started
         s.rollback()
     return elapsed, changed
