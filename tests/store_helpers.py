@@ -148,3 +148,35 @@ def shared_store_url(backend: str, folder: Path) -> Iterator[str]:
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def assert_routed_visibility(session: Session) -> int:
+    """Every warning of the store has an area and a unit, and is visible to exactly the units
+    its route names (its responsible unit and every unit above it) and to the county
+    administrator; returns the number of warnings checked. Adds a supervisor per unit and a
+    user `routing_admin` (the caller rolls back)."""
+    from sqlalchemy import func, select
+
+    from qingfeng.store.scope import scoped_warnings
+
+    warnings = {w.id: w for w in session.scalars(select(Warning))}
+    assert all(w.division_code and w.org_id for w in warnings.values())
+    orgs = {o.id: o for o in session.scalars(select(Organisation))}
+    seen_by: dict[int, set[int]] = {wid: set() for wid in warnings}
+    for org in orgs.values():
+        user = quick_user(session, f"routing_{org.id}", "supervisor", org.id)
+        for wid in session.scalars(scoped_warnings(session, user).with_only_columns(Warning.id)):
+            seen_by[wid].add(org.id)
+    for wid, w in warnings.items():
+        routed = {int(i) for i in orgs[w.org_id].path.strip("/").split("/")}
+        assert seen_by[wid] == routed, (w.model_id, w.division_code, orgs[w.org_id].name)
+    county = min(
+        (o for o in orgs.values() if o.kind == "county"), key=lambda o: len(o.path), default=None
+    )
+    assert county is not None, "no county unit"
+    admin = quick_user(session, "routing_admin", "administrator", county.id)
+    seen = session.scalar(
+        select(func.count()).select_from(scoped_warnings(session, admin).subquery())
+    )
+    assert seen == len(warnings)
+    return len(warnings)

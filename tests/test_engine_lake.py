@@ -61,9 +61,9 @@ def test_qingfeng_run_over_the_lake_makes_warnings(lake_workspace) -> None:  # t
     result = CliRunner().invoke(app, ["run", "-w", ws, "-m", "subsidy_after_death"])
     assert result.exit_code == 0, result.output
     # One dead person paid in April and May: two hits, one lead with both months as its lines.
-    assert "命中 2 条，新增预警 1 条" in result.output
+    assert "命中 2 条，新增线索 1 条" in result.output
     again = CliRunner().invoke(app, ["run", "-w", ws, "-m", "subsidy_after_death"])
-    assert "新增预警 0 条" in again.output
+    assert "新增线索 0 条" in again.output
     factory = session_factory(make_engine(lake_workspace.database_url))
     with factory() as session:
         leads = list(session.scalars(select(Warning)))

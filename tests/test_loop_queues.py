@@ -146,6 +146,94 @@ def test_bulk_dispatch_sets_the_deadline_and_instructions(world) -> None:  # typ
             bulk_dispatch(sup, [make_warning(s).id], orgs["town"], days=0)
 
 
+def test_bulk_dispatch_writes_what_the_single_action_writes(world) -> None:  # type: ignore[no-untyped-def]
+    """Set-based, but each lead gets the state, deadline, timeline entry and audit row the
+    single dispatch gives it (the bulk flag aside)."""
+    from qingfeng import audit
+    from qingfeng.store.models import AuditLog, WarningEvent
+
+    factory, ids, orgs = world
+    with tx(factory) as s:
+        one, many = make_warning(s, severity="orange").id, make_warning(s, severity="orange").id
+        returned = make_warning(s, severity="red", status="returned").id
+    terms = {"days": 7, "instructions": "限期核查，附银行流水"}
+    with tx(factory) as s:
+        sup = _as(s, ids, "sup")
+        act(sup, one, "dispatch", ActionRequest(org_id=orgs["town"], **terms))
+        bulk_dispatch(sup, [many, returned], orgs["town"], **terms)
+    with tx(factory) as s:
+        rows = {
+            w.id: w for w in s.scalars(select(Warning).where(Warning.id.in_([one, many, returned])))
+        }
+        for field in ("status", "org_id", "due_at", "requested_due_at", "dispatched_at", "version"):
+            assert getattr(rows[one], field) == getattr(rows[many], field), field
+        assert rows[returned].due_at < rows[many].due_at  # red signs for it sooner
+        events = {
+            e.warning_id: e
+            for e in s.scalars(select(WarningEvent).where(WarningEvent.action == "dispatch"))
+        }
+        single, bulk = events[one].payload, events[many].payload
+        assert bulk.pop("bulk") is True and bulk == single
+        assert events[returned].from_state == "returned" and events[many].from_state == "new"
+        details = {
+            int(a.object_id): a.detail
+            for a in s.scalars(select(AuditLog).where(AuditLog.action == "warning.dispatch"))
+        }
+        assert details[many].pop("bulk") is True and details[many] == details[one]
+        assert details[returned]["from"] == "returned"
+        assert audit.verify(s).ok
+
+
+def test_a_recorded_finding_rescores_the_model_in_one_update(world) -> None:  # type: ignore[no-untyped-def]
+    """Recording a finding moves only the precision part of the model's live warnings: the one
+    UPDATE gives exactly what the full recompute gives, so a full run afterwards changes
+    nothing."""
+    from sqlalchemy import event
+
+    from qingfeng.loop.risk import rescore_precision
+
+    factory, ids, orgs = world
+    with tx(factory) as s:
+        first = make_warning(s, severity="red", amount="5000.00")
+        make_warning(s, severity="red", subject_id=first.subject_id, fingerprint="e" * 64)
+        others = [make_warning(s, severity=sev).id for sev in ("orange", "yellow", "blue")]
+        other_model = make_warning(s, model_id="other_model", subject_id=first.subject_id).id
+        target = make_warning(s, status="verifying", org_id=orgs["county"]).id
+        recompute_risk(s, CONFIG)
+    with tx(factory) as s:
+        before = {w.id: w.risk_score for w in s.scalars(select(Warning))}
+        statements: list[str] = []
+        bind = s.get_bind()
+
+        def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        event.listen(bind, "before_cursor_execute", count)
+        try:
+            act(_as(s, ids, "sup"), target, "dispose", ActionRequest(finding="confirmed",
+                measures=["rectification_ordered"]))  # fmt: skip
+        finally:
+            event.remove(bind, "before_cursor_execute", count)
+        after = {w.id: (w.risk_score, w.risk_parts) for w in s.scalars(select(Warning))}
+        # the model's score went up with its first confirmed finding; the other model's stayed
+        assert all(after[i][0] > before[i] for i in others)
+        assert after[other_model][0] == before[other_model]
+        assert after[others[0]][1]["verified"] == 1 and after[others[0]][1]["p"] > 0.5
+        # statistics in temporary tables only for the warning's own subject; the model's
+        # other warnings get one UPDATE
+        creates = [
+            st
+            for st in statements
+            if st.lstrip().startswith("CREATE TEMPORARY TABLE risk_tmp_pair")
+        ]
+        assert len(creates) == 1, creates
+        assert recompute_risk(s, CONFIG) == 0, "the full recompute agrees with the one UPDATE"
+        assert rescore_precision(s, CONFIG, "dead_still_paid") == 0  # nothing moved since
+        shown = after[others[0]][1]
+        assert round(sum(shown[k] for k in ("precision", "severity", "amount", "repeat",
+                     "cross_model", "open")), 1) == after[others[0]][0]  # fmt: skip
+
+
 def test_risk_score_parts_add_up_and_follow_outcomes(world) -> None:  # type: ignore[no-untyped-def]
     factory, ids, orgs = world
     config = LoopConfig(models={"good_model": ModelLoopConfig(expected_precision=0.9)})

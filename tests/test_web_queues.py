@@ -161,3 +161,66 @@ def test_users_add_supervised_unit_from_the_command_line(tmp_path):
     assert unit.get("/dashboard").status_code == 403
     with world.factory() as s:
         assert s.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_bulk_dispatch_with_files_links_them_to_every_warning(tmp_path):
+    """The files go with the dispatch of every ticked warning: checked once (a refused file
+    refuses the whole dispatch), stored once under their sha256, each warning's attachment
+    linked to its own dispatch event, on its timeline and audited; downloads stay in scope."""
+    world = make_world(tmp_path)
+    ids = world.warnings["county_a"][:3]
+    sup = sign_in(client_for(world), "sup_a")
+    token = csrf_from(sup.get("/warnings?queue=to_dispatch").text)
+    form = {"csrf_token": token, "ids": [str(i) for i in ids], "instructions": "附核查提纲"}
+    # a file whose content is not its type: nothing dispatched, nothing stored
+    fake = sup.post(
+        "/warnings/bulk-dispatch",
+        data=form,
+        files=[("files", ("提纲.pdf", b"MZ\x90\x00 not a pdf", "application/pdf"))],
+    )
+    assert fake.status_code == 422 and "提纲.pdf" in fake.text
+    exe = sup.post(
+        "/warnings/bulk-dispatch",
+        data=form,
+        files=[("files", ("run.exe", b"MZ", "application/octet-stream"))],
+    )
+    assert exe.status_code == 422 and ".exe" in exe.text
+    with world.factory() as s:
+        assert set(s.scalars(select(Warning.status).where(Warning.id.in_(ids)))) == {"new"}
+        assert s.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert not (world.settings.attachments_dir).exists() or not any(
+        world.settings.attachments_dir.iterdir()
+    )
+    r = sup.post(
+        "/warnings/bulk-dispatch",
+        data=form,
+        files=[
+            ("files", ("核查提纲.pdf", PDF, "application/pdf")),
+            ("files", ("说明.txt", "请核实发放记录".encode(), "text/plain")),
+        ],
+    )
+    assert r.status_code == 303, r.text
+    with world.factory() as s:
+        rows = s.scalars(select(Attachment).where(Attachment.warning_id.in_(ids))).all()
+        assert len(rows) == 6 and {a.filename for a in rows} == {"核查提纲.pdf", "说明.txt"}
+        dispatch_of = {
+            e.warning_id: e.id
+            for e in s.scalars(select(WarningEvent).where(WarningEvent.action == "dispatch"))
+        }
+        assert all(a.event_id == dispatch_of[a.warning_id] for a in rows)
+        attach_events = s.scalars(select(WarningEvent).where(WarningEvent.action == "attach")).all()
+        assert len(attach_events) == 6
+        audited = s.scalars(select(AuditLog).where(AuditLog.action == "warning.attach")).all()
+        assert sorted(int(a.object_id) for a in audited) == sorted(ids * 2)
+        pdf_id = next(a.id for a in rows if a.warning_id == ids[1] and a.filename.endswith(".pdf"))
+    stored = list(world.settings.attachments_dir.iterdir())
+    assert len(stored) == 2  # each file once, whatever the number of warnings
+    detail = sup.get(f"/warnings/{ids[1]}").text
+    assert f"/warnings/attachments/{pdf_id}" in detail and "核查提纲.pdf" in detail
+    got = sup.get(f"/warnings/attachments/{pdf_id}")
+    assert got.status_code == 200 and got.content == PDF
+    other = sign_in(client_for(world), "sup_b")
+    assert other.get(f"/warnings/attachments/{pdf_id}").status_code == 404
+    with world.factory() as s:
+        downloads = s.scalars(select(AuditLog).where(AuditLog.action == "attachment.download"))
+        assert [(a.actor, a.object_id) for a in downloads] == [("sup_a", str(pdf_id))]

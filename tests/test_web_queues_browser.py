@@ -231,3 +231,43 @@ def test_supervised_unit_explains_is_sent_back_resubmits_and_is_approved(live, b
     files = sup.get_by_test_id("attachments").inner_text()
     assert "停发通知.png" in files and "追回凭证.pdf" in files
     assert unit.offsite == [] and unit.errors == [] and sup.offsite == [] and sup.errors == []
+
+
+def test_supervisor_bulk_dispatches_the_queue_with_a_file(live, browser, tmp_path):  # type: ignore[no-untyped-def]
+    """待分办 → select all on the page → deadline, instructions and a file → 批量分办: every
+    ticked warning is dispatched with the file linked to its dispatch; the file opens from each
+    warning's page."""
+    world, base, _ids = live
+    outline = tmp_path / "核查提纲.pdf"
+    outline.write_bytes(PDF)
+    page = new_page(browser, base)
+    sign_in(page, base, "sup_a")
+    assert "queue=to_dispatch" in page.url
+    page.get_by_test_id("select-all").check()
+    ticked = page.locator("input[name=ids]:checked").count()
+    assert ticked >= 2
+    bar = page.get_by_test_id("bulk-dispatch")
+    bar.locator("[name=days]").fill("7")
+    bar.locator("[name=instructions]").fill("请七个工作日内核实，附核查提纲")
+    page.get_by_test_id("bulk-files").set_input_files(str(outline))
+    bar.locator("button[data-action=bulk-dispatch]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("bulk-done").inner_text() == f"已分办 {ticked} 条预警"
+    with world.factory() as s:
+        rows = s.scalars(select(Attachment).where(Attachment.filename == "核查提纲.pdf")).all()
+        dispatched = s.scalar(
+            select(func.count()).where(Warning.id.in_([a.warning_id for a in rows]),
+                                       Warning.status == "dispatched")
+        )  # fmt: skip
+        assert len(rows) == ticked == dispatched and all(a.event_id for a in rows)
+        one = rows[0]
+    page.goto(f"{base}/warnings/{one.warning_id}")
+    with page.expect_download() as got:
+        page.locator(f"a[href='/warnings/attachments/{one.id}']").first.click()
+    assert Path(got.value.path()).read_bytes() == PDF
+    with world.factory() as s:
+        assert s.scalar(
+            select(func.count()).where(AuditLog.action == "attachment.download",
+                                       AuditLog.object_id == str(one.id))
+        ) == 1  # fmt: skip
+    assert not page.errors and not page.offsite

@@ -369,3 +369,53 @@ def test_add_a_unit_below_with_its_division_code_checked(world):
         {"username": "sbp", "role": "supervisor", "org_id": new_id, "password": "long enough 1"},
     )
     assert r.status_code == 303
+
+
+def test_admin_sets_and_clears_a_users_email_validated_and_audited(world):
+    client = sign_in(client_for(world), "admin_a")
+    ver_a = _user(world, "ver_a").id
+    r = _post(client, f"/users/{ver_a}/email", {"email": "  ver@jw.example.gov.cn "})
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "已更新 ver_a 的电子邮箱" in page and "ver@jw.example.gov.cn" in page
+    assert _user(world, "ver_a").email == "ver@jw.example.gov.cn"
+    (row,) = _audit(world, "user.email")
+    assert row.actor == "admin_a"
+    assert row.detail == {"username": "ver_a", "email": "ver@jw.example.gov.cn", "previous": None}
+    # malformed addresses: refused with the reason, nothing changed, nothing audited
+    for bad in ("ver at jw", "ver@jw", "a@b.c\r\nBcc: x@y.z", "<ver@jw.cn>", "a@b.cn,c@d.cn"):
+        r = _post(client, f"/users/{ver_a}/email", {"email": bad})
+        assert r.status_code == 400 and "电子邮件地址无效" in r.text, bad
+    assert _post(client, f"/users/{ver_a}/email", {"email": "x" * 321}).status_code == 422
+    assert _user(world, "ver_a").email == "ver@jw.example.gov.cn"
+    assert len(_audit(world, "user.email")) == 1
+    # blank clears it: reminders stay in the app
+    assert _post(client, f"/users/{ver_a}/email", {"email": ""}).status_code == 303
+    assert _user(world, "ver_a").email is None
+    assert _audit(world, "user.email")[-1].detail["previous"] == "ver@jw.example.gov.cn"
+    # another county's user: not found; without the CSRF token: refused
+    sup_b = _user(world, "sup_b").id
+    assert _post(client, f"/users/{sup_b}/email", {"email": "b@jw.cn"}).status_code == 404
+    assert client.post(f"/users/{ver_a}/email", data={"email": "c@jw.cn"}).status_code == 403
+    assert _user(world, "sup_b").email is None and _user(world, "ver_a").email is None
+
+
+def test_everyone_sets_their_own_email_on_the_account_page(world):
+    client = sign_in(client_for(world), "ver_a")
+    page = client.get("/account/password")
+    assert 'data-testid="email-form"' in page.text
+    token = csrf_from(page.text)
+    r = client.post("/account/email", data={"csrf_token": token, "email": "me@jw.example.gov.cn"})
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "电子邮箱已保存" in page and 'value="me@jw.example.gov.cn"' in page
+    assert _user(world, "ver_a").email == "me@jw.example.gov.cn"
+    (row,) = _audit(world, "user.email")
+    assert row.actor == "ver_a" and row.detail["username"] == "ver_a"
+    bad = client.post("/account/email", data={"csrf_token": token, "email": "me at jw"})
+    assert bad.status_code == 400 and "电子邮件地址无效" in bad.text
+    assert 'value="me at jw"' in bad.text  # the form keeps what was typed
+    assert client.post("/account/email", data={"email": "x@jw.cn"}).status_code == 403
+    assert _user(world, "ver_a").email == "me@jw.example.gov.cn"
+    english = client.get("/account/password?lang=en").text
+    assert "My e-mail address" in english

@@ -98,7 +98,7 @@ def run(console: Console) -> dict[str, Any]:
         console.print(
             f"{store.name}: 每日提醒 / reminder job: first run {first_s:.1f} s "
             f"({report.candidates:,} due soon or overdue, {report.notifications:,} notifications), "
-            f"re-run {again_s:.1f} s (nothing repeated)"
+            f"re-run {again_s:.1f} s (nothing repeated; a daily job, no time target)"
         )
         store.engine.dispose()
     return {"passed": passed}

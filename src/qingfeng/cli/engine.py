@@ -112,9 +112,9 @@ def run(
     for err in summary.load_errors:
         console.print(f"[yellow]未加载的模型文件 / model file not loaded:[/]\n{err}")
     console.print(
-        f"共 {len(summary.results)} 个模型，命中 {summary.hits:,} 条，新增预警 {summary.new:,} 条；"
+        f"共 {len(summary.results)} 个模型，命中 {summary.hits:,} 条，新增线索 {summary.new:,} 条；"
         f"失败 {len(summary.failed)} 个 / {len(summary.results)} models, {summary.hits:,} hits, "
-        f"{summary.new:,} new warnings, {len(summary.failed)} failed"
+        f"{summary.new:,} new leads, {len(summary.failed)} failed"
     )
     if summary.failed or summary.load_errors:
         raise typer.Exit(1)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_ID_LIKE = re.compile(r"\b(\d{6})\d{8,11}([\dXx]{1,4})\b")
-_PHONE = re.compile(r"\b(1\d{2})\d{4}(\d{4})\b")
+# Bounded by anything but an ASCII letter or digit, not by \b: Chinese characters are word
+# characters to \b, so "身份证110101199003071234号" would have no boundary at either end.
+# 15 to 21 characters: old and new ID numbers (the last may be X) and bank card numbers.
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])[0-9]{14,20}[0-9Xx](?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<![0-9A-Za-z])(1[0-9]{2})[0-9]{4}([0-9]{4})(?![0-9A-Za-z])")
 # Evidence keys whose values name or identify a person.
 _PERSONAL_KEYS = ("id_no", "name", "phone", "account", "address")
 
@@ -31,7 +34,9 @@ def mask_name(value: str | None) -> str | None:
 
 
 def mask_text(text: str) -> str:
-    text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 10) + m.group(2)[-4:], text)
+    """ID and card numbers to region and last four (as mask_id), mobile numbers to 138****5678,
+    wherever they stand in a sentence, Chinese characters around them included."""
+    text = _ID_LIKE.sub(lambda m: mask_id(m.group(0)) or "", text)
     return _PHONE.sub(r"\1****\2", text)
 
 

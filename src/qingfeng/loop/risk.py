@@ -97,6 +97,25 @@ def _json_obj_pg(element: json_obj, compiler: Any, **kw: Any) -> str:
     return f"json_build_object({compiler.process(element.clauses, **kw)})"
 
 
+class json_num(GenericFunction[float]):
+    """The number under a key of a JSON object column: json_num(column, "key")."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(json_num, "sqlite")
+def _json_num_sqlite(element: json_num, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    return f"json_extract({compiler.process(column, **kw)}, '$.' || {compiler.process(key, **kw)})"
+
+
+@compiles(json_num, "postgresql")
+def _json_num_pg(element: json_num, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    return f"CAST(({compiler.process(column, **kw)} ->> {compiler.process(key, **kw)}) AS FLOAT)"
+
+
 @dataclass(frozen=True)
 class ModelPrecision:
     verified: int
@@ -321,13 +340,63 @@ def _update(
     )
 
 
+def rescore_precision(session: Session, config: LoopConfig, model_id: str) -> int:
+    """After the model's outcomes changed: only the precision part of its live warnings moves
+    (the other five count hits, models and open warnings, which a finding does not change).
+    One UPDATE over the model's live warnings, rewriting the parts object with the new
+    precision and the other parts as stored, and the score as their sum (in the order and
+    rounding of the full recompute, so a later full run finds nothing to change). Warnings
+    never scored yet get the full computation. Returns how many rows changed."""
+    w = Warning.__table__
+    session.flush()
+    precisions = model_precisions(session, config, [model_id])
+    if not precisions:
+        return 0
+    unscored = session.scalar(
+        select(w.c.id)
+        .where(w.c.model_id == model_id, w.c.status.in_(LIVE), w.c.risk_parts.is_(None))
+        .limit(1)
+    )
+    if unscored is not None:
+        return recompute_risk(session, config, model_ids=[model_id])
+    mp = precisions[model_id]
+    p_value = literal(round(mp.precision, 4), Float)
+    precision = _points(p_value * WEIGHTS["precision"])
+    kept = {name: json_num(w.c.risk_parts, name) for name in WEIGHTS if name != "precision"}
+    total = precision
+    for name in ("severity", "amount", "repeat", "cross_model", "open"):
+        total = total + kept[name]
+    parts_json = json_obj(
+        "precision", precision, "p", p_value, "verified", literal(mp.verified, Integer),
+        "severity", kept["severity"],
+        "amount", kept["amount"],
+        "repeat", kept["repeat"], "repeat_n", json_num(w.c.risk_parts, "repeat_n"),
+        "cross_model", kept["cross_model"], "cross_n", json_num(w.c.risk_parts, "cross_n"),
+        "open", kept["open"], "open_n", json_num(w.c.risk_parts, "open_n"),
+    )  # fmt: skip
+    changed = session.connection().execute(
+        update(w)
+        .where(
+            w.c.model_id == model_id,
+            w.c.status.in_(LIVE),
+            (json_num(w.c.risk_parts, "p") != p_value)
+            | (json_num(w.c.risk_parts, "verified") != mp.verified),
+        )
+        .values(risk_score=_points(total), risk_parts=parts_json, updated_at=w.c.updated_at)
+    )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Warning):
+            session.expire(obj, ["risk_score", "risk_parts"])
+    return int(changed.rowcount or 0)
+
+
 def refresh_after_action(
     session: Session, config: LoopConfig, warning: Warning, action: str
 ) -> None:
     """After one action: a recorded or cleared finding moves the model's precision (every live
-    warning of the model); closing or reopening moves the subject's other warnings."""
+    warning of the model, one UPDATE); closing or reopening moves the subject's others."""
     if action in OUTCOME_ACTIONS:
-        recompute_risk(session, config, model_ids=[warning.model_id])
+        rescore_precision(session, config, warning.model_id)
     if action in OUTCOME_ACTIONS | OPENNESS_ACTIONS:
         recompute_risk(session, config, subject_ids=[warning.subject_id])
         session.refresh(warning, ["risk_score", "risk_parts"])

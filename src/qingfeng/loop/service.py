@@ -9,7 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,6 +47,7 @@ from qingfeng.store.models import (
     Organisation,
     SavedFilter,
     User,
+    UTCDateTime,
     Warning,
     WarningEvent,
     WarningLine,
@@ -248,43 +263,6 @@ def bulk_dispatch(
             due_in[n] = clock.due(now, n)
         return due_in[n]
 
-    rows: list[dict[str, Any]] = [
-        {
-            "b_id": i,
-            "b_version": found[i][3],
-            "b_org": target_of[i],
-            "b_due": due(actor.config.deadlines["dispatched"][found[i][1]]),
-            "b_requested": due(days) if days else None,
-        }
-        for i in ids
-    ]
-    stmt = (
-        update(Warning.__table__)  # type: ignore[arg-type]
-        .where(Warning.__table__.c.id == bindparam("b_id"))
-        .where(Warning.__table__.c.version == bindparam("b_version"))
-        .values(
-            status="dispatched",
-            org_id=bindparam("b_org"),
-            due_at=bindparam("b_due"),
-            dispatched_at=now,
-            stage_started_at=now,
-            updated_at=now,
-            assignee_id=None,
-            return_reason=None,
-            requested_due_at=bindparam("b_requested"),
-            version=Warning.__table__.c.version + 1,
-        )
-    )
-    conn = actor.session.connection()
-    changed = 0
-    for start in range(0, len(rows), chunk):
-        result = conn.execute(stmt, rows[start : start + chunk])
-        changed += result.rowcount
-    if changed != len(rows):
-        raise Conflict(
-            f"{len(rows) - changed} of {len(rows)} warnings were changed by someone else during "
-            "the bulk dispatch; nothing was dispatched, reload and try again"
-        )
     names = dict(
         actor.session.execute(
             select(Organisation.id, Organisation.name).where(
@@ -292,45 +270,58 @@ def bulk_dispatch(
             )
         ).all()
     )
-    conn.execute(
-        WarningEvent.__table__.insert(),  # type: ignore[attr-defined]
-        [
+    # Each warning's new values depend only on its unit and severity: one combination row per
+    # (unit, severity) holds them and the timeline entry's payload, so the writes below are
+    # one UPDATE and one INSERT … SELECT whatever the number of warnings.
+    combo_of: dict[tuple[int, str], int] = {}
+    combos: list[dict[str, Any]] = []
+    for i in ids:
+        key = (target_of[i], found[i][1])
+        if key in combo_of:
+            continue
+        combo_of[key] = len(combos)
+        org, severity = key
+        due_at = due(actor.config.deadlines["dispatched"][severity])
+        combos.append(
             {
-                "warning_id": r["b_id"],
-                "at": now,
-                "actor_id": actor.user.id,
-                "action": "dispatch",
-                "from_state": found[r["b_id"]][0],
-                "to_state": "dispatched",
+                "combo": len(combos),
+                "org_id": org,
+                "due_at": due_at,
+                "requested_due_at": due(days) if days else None,
                 "payload": {
-                    "org_id": r["b_org"],
-                    "org": names[r["b_org"]],
-                    "due_at": r["b_due"].isoformat(),
+                    "org_id": org,
+                    "org": names[org],
+                    "due_at": due_at.isoformat(),
                     **({"days": days, "requested_due_at": due(days).isoformat()} if days else {}),
                     **({"instructions": instructions} if instructions else {}),
                     "bulk": True,
                 },
             }
-            for r in rows
-        ],
-    )
+        )
+    staged = [
+        {"id": i, "version": found[i][3], "from_state": found[i][0],
+         "combo": combo_of[(target_of[i], found[i][1])]}
+        for i in ids
+    ]  # fmt: skip
+    conn = actor.session.connection()
+    changed = _write_dispatch(conn, staged, combos, now, actor.user.id)
+    if changed != len(ids):
+        raise Conflict(
+            f"{len(ids) - changed} of {len(ids)} warnings were changed by someone else during "
+            "the bulk dispatch; nothing was dispatched, reload and try again"
+        )
     audit.append_many(
         actor.session,
         [
+            # the same detail as the single action's (qingfeng.loop.machine.apply)
             audit.AuditEntry(
                 actor.user.username,
                 "warning.dispatch",
                 "warning",
-                str(r["b_id"]),
-                {
-                    "from": found[r["b_id"]][0],
-                    "to": "dispatched",
-                    "org_id": r["b_org"],
-                    **({"days": days} if days else {}),
-                    "bulk": True,
-                },
+                str(i),
+                {"from": found[i][0], "to": "dispatched", **combos[row["combo"]]["payload"]},
             )
-            for r in rows
+            for i, row in zip(ids, staged, strict=True)
         ],
     )
     # Objects already loaded in this session are now stale.
@@ -338,9 +329,103 @@ def bulk_dispatch(
     for start in range(0, len(ids), chunk):
         hooks.after_status_change(actor.session, ids[start : start + chunk], actor.user.username)
     by_org: dict[int, int] = {}
-    for r in rows:
-        by_org[r["b_org"]] = by_org.get(r["b_org"], 0) + 1
-    return BulkResult(len(rows), by_org)
+    for i in ids:
+        by_org[target_of[i]] = by_org.get(target_of[i], 0) + 1
+    return BulkResult(len(ids), by_org)
+
+
+def _dispatch_tables() -> tuple[Table, Table]:
+    meta = MetaData()
+    staged = Table(
+        "dispatch_tmp",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("version", Integer),
+        Column("from_state", String(20)),
+        Column("combo", Integer),
+        prefixes=["TEMPORARY"],
+    )
+    combos = Table(
+        "dispatch_tmp_combo",
+        meta,
+        Column("combo", Integer, primary_key=True),
+        Column("org_id", Integer),
+        Column("due_at", UTCDateTime),
+        Column("requested_due_at", UTCDateTime),
+        Column("payload", JSON),
+        prefixes=["TEMPORARY"],
+    )
+    return staged, combos
+
+
+def _write_dispatch(
+    conn: Connection,
+    staged_rows: list[dict[str, Any]],
+    combo_rows: list[dict[str, Any]],
+    now: datetime,
+    actor_id: int,
+) -> int:
+    """Stage the warnings (id, the version read, state) and their combinations in temporary
+    tables, then one UPDATE … FROM (each row only if its version is still the one read) and one
+    INSERT … SELECT of their timeline entries. Returns how many warnings were updated."""
+    w = Warning.__table__
+    events = WarningEvent.__table__  # type: ignore[attr-defined]
+    staged, combos = _dispatch_tables()
+    for table in (staged, combos):
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
+    try:
+        conn.execute(combos.insert(), combo_rows)
+        conn.execute(staged.insert(), staged_rows)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE dispatch_tmp"))  # else taken for empty (risk.py)
+        source = (
+            select(
+                staged.c.id,
+                staged.c.version,
+                combos.c.org_id,
+                combos.c.due_at,
+                combos.c.requested_due_at,
+            )
+            .join(combos, combos.c.combo == staged.c.combo)
+            .subquery("d")
+        )
+        changed = conn.execute(
+            update(w)
+            .where(w.c.id == source.c.id, w.c.version == source.c.version)
+            .values(
+                status="dispatched",
+                org_id=source.c.org_id,
+                due_at=source.c.due_at,
+                dispatched_at=now,
+                stage_started_at=now,
+                updated_at=now,
+                assignee_id=None,
+                return_reason=None,
+                requested_due_at=source.c.requested_due_at,
+                version=w.c.version + 1,
+            )
+        ).rowcount
+        conn.execute(
+            events.insert().from_select(
+                ["warning_id", "at", "actor_id", "action", "from_state", "to_state", "payload"],
+                select(
+                    staged.c.id,
+                    bindparam("at", now, type_=UTCDateTime),
+                    bindparam("actor", actor_id, type_=Integer),
+                    literal("dispatch"),
+                    staged.c.from_state,
+                    literal("dispatched"),
+                    combos.c.payload,
+                )
+                .join(combos, combos.c.combo == staged.c.combo)
+                .order_by(staged.c.id),
+            )
+        )
+        return int(changed or 0)
+    finally:
+        for table in (staged, combos):
+            table.drop(conn, checkfirst=True)
 
 
 def _few(ids: Sequence[int], n: int = 10) -> str:

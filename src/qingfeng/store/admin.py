@@ -209,25 +209,44 @@ def reset_password(
     )
 
 
-_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+# local@domain.tld: no spaces, control characters, quotes, brackets or list separators (a
+# header could be forged with them); the domain has a dot and no empty label.
+_ADDR = r"[^@\s<>,;\"()\[\]\\\x00-\x1f\x7f]"
+_EMAIL = re.compile(rf"{_ADDR}+@(?:{_ADDR.replace('@', '@.')}+\.)+{_ADDR.replace('@', '@.')}+")
+
+
+def checked_email(email: str | None) -> str | None:
+    """The address as stored (trimmed; None when blank), or UserError naming it."""
+    value = (email or "").strip() or None
+    if value is not None and (len(value) > 254 or not _EMAIL.fullmatch(value)):
+        shown = value if len(value) <= 80 else value[:80] + "…"
+        raise UserError(
+            f"电子邮件地址无效 / not an e-mail address: {shown!r}", "email_invalid", email=shown
+        )
+    return value
 
 
 def set_email(session: Session, admin: Admin, user: User, email: str | None) -> None:
     """Set (or clear, with None or "") the address reminders are e-mailed to."""
     _may_manage(admin, user, "change the e-mail of")
-    value = (email or "").strip() or None
-    if value is not None and (len(value) > 254 or not _EMAIL.fullmatch(value)):
-        raise UserError(
-            f"电子邮件地址无效 / not an e-mail address: {value!r}", "email_invalid", email=value
-        )
+    _store_email(session, admin.username, user, checked_email(email))
+
+
+def set_own_email(session: Session, user: User, email: str | None) -> None:
+    """A signed-in user sets (or clears) their own address; audited as theirs."""
+    _store_email(session, user.username, user, checked_email(email))
+
+
+def _store_email(session: Session, actor: str, user: User, value: str | None) -> None:
+    previous = user.email
     user.email = value
     audit.append(
         session,
-        admin.username,
+        actor,
         "user.email",
         "user",
         user.id,
-        {"username": user.username, "email": value},
+        {"username": user.username, "email": value, "previous": previous},
     )
 
 

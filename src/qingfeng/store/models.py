@@ -87,7 +87,8 @@ class Warning(Base):
     __tablename__ = "warnings"
     __table_args__ = (
         Index("ix_warnings_status_severity", "status", "severity"),
-        Index("ix_warnings_model_status", "model_id", "status"),
+        # migration 0530_outcome_index: a model's outcomes counted from the index alone
+        Index("ix_warnings_model_status_finding", "model_id", "status", "finding"),
         # migration 0003: one index per sort order of the list (see qingfeng.loop.query.SORTS)
         Index("ix_warnings_created_id", "created_at", "id"),
         Index("ix_warnings_status_created_id", "status", "created_at", "id"),

@@ -26,15 +26,25 @@ from qingfeng.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Password = Annotated[str, Form(max_length=256)]
+EMAIL_PAGE = "/account/email"  # the address reminders are e-mailed to (on the account page)
 
 
 @router.get(PASSWORD_PAGE, name="account_password")
-def password_page(request: Request, principal: PrincipalDep) -> Response:
-    return render(request, "account_password.html", _context(principal.must_change_password))
+def password_page(request: Request, db: DbDep, principal: PrincipalDep) -> Response:
+    return render(
+        request,
+        "account_password.html",
+        _context(principal.must_change_password, email=_own_email(db, principal.user_id)),
+    )
 
 
 def _context(must_change: bool, **extra: object) -> dict[str, object]:
     return {"must_change": must_change, "min_length": MIN_PASSWORD_LENGTH, **extra}
+
+
+def _own_email(db: DbDep, user_id: int) -> str:
+    user = db.get(User, user_id)
+    return (user.email or "") if user is not None else ""
 
 
 @router.post(PASSWORD_PAGE)
@@ -70,3 +80,28 @@ def change_password(
         "account_password.html",
         _context(False, done=True, home=HOME[Role(principal.role)]),
     )
+
+
+@router.post(EMAIL_PAGE, name="account_email")
+def change_email(
+    request: Request,
+    db: DbDep,
+    principal: PrincipalDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """My own address for reminders (blank: none); validated and audited as mine."""
+    user = db.get(User, principal.user_id)
+    if user is None:
+        raise NotSignedIn
+    try:
+        admin.set_own_email(db, user, email)
+    except UserError as exc:
+        db.rollback()
+        return render(
+            request,
+            "account_password.html",
+            _context(principal.must_change_password, email=email, email_error=exc),
+            status_code=400,
+        )
+    db.commit()
+    return RedirectResponse(f"{PASSWORD_PAGE}?email=saved", status_code=303)

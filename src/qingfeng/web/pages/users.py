@@ -203,6 +203,24 @@ def reset_password(
     return _done(request, "users.done.reset", username=user.username)
 
 
+@router.post("/users/{user_id}/email", name="user_email")
+def set_email(
+    request: Request,
+    db: DbDep,
+    principal: Administrator,
+    user_id: int,
+    email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """The address the user's reminders are e-mailed to (blank: none); validated, audited."""
+    acting, user = _target(db, principal, user_id)
+    try:
+        admin.set_email(db, acting, user, email)
+    except UserError as exc:
+        return _refused(request, db, principal, exc)
+    db.commit()
+    return _done(request, "users.done.email", username=user.username)
+
+
 @router.post("/users/orgs", name="org_add")
 def add_org(
     request: Request,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from qingfeng import audit
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop import service
-from qingfeng.loop.attachments import open_attachment
+from qingfeng.loop.attachments import attach_to_bulk_dispatch, check_files, open_attachment
 from qingfeng.loop.errors import InvalidInput, LoopError, NotFound
 from qingfeng.loop.letters import LETTER_ROLES
 from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
@@ -102,6 +102,7 @@ def _list_page(
             "views": _views(actor),
             "can_bulk": can_bulk,
             "bulk_units": unit_options(actor.session, actor.user) if can_bulk else [],
+            "attachment_accept": ",".join(sorted(actor.config.attachment_types)),
             **extra,
         },
         fragment="warnings/_table.html",
@@ -114,7 +115,8 @@ async def bulk_dispatch(
     request: Request, principal: Viewer, actor: ActorDep, catalogue: CatalogueDep
 ) -> Response:
     """Dispatch the ticked rows at once: to one unit or each to its routed unit, with a deadline
-    in working days and instructions that go on every warning's timeline. All or nothing."""
+    in working days and instructions that go on every warning's timeline, and files linked to
+    every warning's dispatch (checked first, stored once). All or nothing."""
     form = await request.form()
     back = str(form.get("back") or "")
     try:
@@ -128,6 +130,8 @@ async def bulk_dispatch(
         org = _whole_numbers([form.get("org_id") or ""], "org_id")
         days = _whole_numbers([form.get("days") or ""], "days")
         instructions = str(form.get("instructions") or "")
+        files = await uploaded_files(form, actor.config.attachment_max_bytes)
+        check_files(actor, files)  # a refused file refuses the dispatch before anything is written
         result = service.bulk_dispatch(
             actor,
             ids,
@@ -135,6 +139,7 @@ async def bulk_dispatch(
             instructions=instructions,
             days=days[0] if days else None,
         )
+        attach_to_bulk_dispatch(actor, ids, files, request.app.state.settings.attachments_dir)
         actor.session.commit()
         request.app.state.cube.invalidate()
     except LoopError as exc:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qingfeng.loop.machine import OPEN_STATES, SUBSTANTIATED
 from qingfeng.loop.outcomes import VERIFIED
-from qingfeng.store.models import Warning
+from qingfeng.store.models import Warning, WarningLine
 from qingfeng.web.scope import Principal
 
 CUBE_TTL_S = 300.0
@@ -43,9 +43,13 @@ class Cell:
     funds: Decimal = Decimal(0)
     cases: int = 0
     overdue: int = 0
+    # Evidence lines (命中) of the leads counted in `count` (线索): a lead of one line stores no
+    # line row (qingfeng.store.warnings_sync), so this is count plus the lines beyond the first.
+    hits: int = 0
 
     def add(self, other: Cell) -> None:
         self.count += other.count
+        self.hits += other.hits
         self.amount += other.amount
         self.verified += other.verified
         self.confirmed += other.confirmed
@@ -131,8 +135,30 @@ def build_cube(session: Session, now: datetime | None = None, where: Any = None)
             Decimal(funds or 0),
             int(cases or 0),
             int(late or 0),
+            int(n),
         )
         parts[(t9 or "", int(org or 0))].add(model, sev, status, mon or "", cell)
+    # The lines beyond each lead's first, on the same keys: a pass over the leads that have
+    # line rows only (most leads have a single line and none).
+    extra = select(
+        township,
+        func.coalesce(Warning.org_id, 0),
+        Warning.model_id,
+        Warning.severity,
+        Warning.status,
+        month,
+        func.count(WarningLine.id) - func.count(func.distinct(Warning.id)),
+    ).join(WarningLine, WarningLine.warning_id == Warning.id)
+    extra = extra.where(Warning.status != "merged")
+    if where is not None:
+        extra = extra.where(where)
+    extra = extra.group_by(
+        township, Warning.org_id, Warning.model_id, Warning.severity, Warning.status, month
+    )
+    for t9, org, model, sev, status, mon, more in session.execute(extra):
+        if more:
+            key = (t9 or "", int(org or 0))
+            parts[key].add(model, sev, status, mon or "", Cell(hits=int(more)))
     return Cube(now, (time.perf_counter() - started) * 1000, dict(parts), rows)
 
 
