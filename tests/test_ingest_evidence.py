@@ -479,3 +479,35 @@ def test_a_passive_header_is_not_the_active_role() -> None:
     complaints = load_catalogue()["complaints"]
     passive = header_match("被信访人", complaints.field("complainant_name")).score
     assert passive < header_match("信访人", complaints.field("complainant_name")).score / 1.5
+
+
+def test_organisation_names_and_long_text_need_only_part_of_the_wording() -> None:
+    """Values of a kind of their own (organisation names, long passages) settle a text field
+    whose wording the header shares only in part: 投标方 holding companies is the bidder, not
+    the contact person (a name field that would take them too), and a column of long passages
+    headed 反映详情 is the complaint's content."""
+    bids = [
+        ("项目编号", seq("ZB"), "tender_no"),
+        ("投标方", company, "bidder_name"),
+        ("投标方信用代码", uscc, "bidder_uscc"),
+        ("报价（元）", amount, "bid_price"),
+    ]
+    proposal = _proposal(bids, dataset="bids")
+    assert proposal.mapping is not None
+    assert proposal.mapping.columns["投标方"] == "bidder_name", proposal.evidence.get("投标方")
+
+    def passage(rng: random.Random) -> str:
+        return "".join(rng.choice("村里道路损坏多处群众出行不便请尽快安排维修并答复") for _ in range(40))
+
+    letters = [
+        ("来信编号", seq("XF"), "complaint_no"),
+        ("来信时间", timestamp, "received_at"),
+        ("反映详情", passage, "content"),
+    ]
+    proposal = _proposal(letters, dataset="complaints")
+    assert proposal.mapping is not None, proposal.reason
+    assert proposal.mapping.columns["反映详情"] == "content"
+    # The same passages under a header that shares nothing with the field stay unplaced.
+    unrelated = [*letters[:2], ("备注栏", passage, None)]
+    proposal = _proposal(unrelated, dataset="complaints")
+    assert (proposal.mapping or proposal.draft).columns["备注栏"] is None

@@ -31,6 +31,7 @@ from qingfeng.ingest.profile import ColumnProfile
 ASSIGN_MIN = 0.3  # below this a column is left unmapped
 REQUIRED_MIN = 0.5  # a required field filled below this is a gap, with the column suggested
 VALUES_ONLY_MAX = 0.55  # the most the values alone can give (no header evidence)
+SPECIFIC_TEXT_FIT = 0.8  # organisation names, addresses, long text: values this sure of their kind
 NEIGHBOUR_BONUS = 0.2  # a name column next to the ID column of the same role
 MARGIN = 1.25  # the best dataset must beat the next by this factor to be confident
 TIE = 1.02  # within this factor two datasets are tied
@@ -179,7 +180,8 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
         base = max(0.0, s("cjk") - s("plate") - person * 0.3)
         kind = _text_kind(f)
         if kind == "address":
-            return 0.3 * base + 0.7 * s("address")
+            # A name that starts with its place (某市某某建筑工程有限公司) is not an address.
+            return 0.3 * base + 0.7 * max(0.0, s("address") - s("org"))
         if kind == "long":
             return 0.5 * base + 0.5 * min(1.0, p.avg_len / 15)
         if kind == "person":
@@ -336,6 +338,11 @@ def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | No
         weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
     if f.type == "text":
+        if fit >= SPECIFIC_TEXT_FIT and _text_kind(f) in ("org", "long", "address"):
+            # Organisation names, addresses and long passages are kinds of their own: values
+            # of that kind and a header sharing part of the field's wording (投标… for the
+            # bidder, 诉求… for the complaint's content) are enough.
+            return _Cell(0.5 * fit + 0.5 * h, match, fit)
         # Any Chinese words fit a text field: the header must say which one.
         return _Cell(0.35 * fit + 0.65 * h if h >= 0.3 else 0.0, match, fit)
     score = 0.5 * fit + 0.5 * h
