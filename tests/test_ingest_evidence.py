@@ -497,7 +497,8 @@ def test_organisation_names_and_long_text_need_only_part_of_the_wording() -> Non
     assert proposal.mapping.columns["投标方"] == "bidder_name", proposal.evidence.get("投标方")
 
     def passage(rng: random.Random) -> str:
-        return "".join(rng.choice("村里道路损坏多处群众出行不便请尽快安排维修并答复") for _ in range(40))
+        words = "村里道路损坏多处群众出行不便请尽快安排维修并答复"
+        return "".join(rng.choice(words) for _ in range(40))
 
     letters = [
         ("来信编号", seq("XF"), "complaint_no"),
