@@ -356,8 +356,9 @@ _SIMPLE: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def _enum_value(field: FieldSpec) -> str:
-    """CASE over the folded value: every spelling, then every code of the field's code table."""
+def _enum_value(field: FieldSpec, inferred: tuple[tuple[str, str], ...] = ()) -> str:
+    """CASE over the folded value: every spelling, then every code of the field's code table,
+    then the wordings the column's evidence settled (`inferred`)."""
     assert field.values is not None
     whens: list[str] = []
     seen: set[str] = set()
@@ -396,6 +397,8 @@ def _enum_value(field: FieldSpec) -> str:
             for value, letters in by_value.items():
                 cls = "[" + "".join(re.escape(c) for c in letters) + "]{2,}"
                 combined.append(f"WHEN regexp_full_match({{k}}, {_lit(cls)}) THEN {_lit(value)}")
+    for wording, canon in inferred:
+        when(wording, canon)
     key = "lower(replace(qf_hw({x}), ' ', ''))"
     case = f"CASE {key} {' '.join(whens)} END"
     if not combined:
@@ -494,6 +497,8 @@ class ColumnEvidence:
 
     date_order: str = ""
     plain_ratio_max: float | None = None
+    # enum: (folded wording, value) pairs the column's evidence settles (enum_evidence.py)
+    inferred: tuple[tuple[str, str], ...] = ()
 
 
 def evidence_query(field: FieldSpec, raw: str, table: str) -> str | None:
@@ -604,7 +609,7 @@ def field_plan(
         stages = (_vocab_key_sql("{x}"),)
         value, error = vocab_sql(vocabulary(field.vocabulary), "{x}"), "NULL"
     elif t == "enum":
-        stages, value = (), _enum_value(field)
+        stages, value = (), _enum_value(field, evidence.inferred)
         if field.fallback:
             value = (
                 f"CASE WHEN {{x}} IS NOT NULL THEN coalesce({value}, {_lit(field.fallback)}) END"
