@@ -512,3 +512,26 @@ def test_organisation_names_and_long_text_need_only_part_of_the_wording() -> Non
     unrelated = [*letters[:2], ("备注栏", passage, None)]
     proposal = _proposal(unrelated, dataset="complaints")
     assert (proposal.mapping or proposal.draft).columns["备注栏"] is None
+
+
+def test_wordings_of_a_vocabulary_place_their_column_whatever_the_header() -> None:
+    """A column of subsidy wordings the subsidy vocabulary names (by spelling or key terms)
+    is the subsidy type even under a header that says nothing of it; the same header over
+    words no vocabulary knows is left unplaced."""
+    kinds = pick(
+        "高龄老人补贴", "城乡低保金", "残疾人护理补贴（重度）", "农业机械购置补贴", "临时救助金"
+    )
+    columns = [
+        ("支付编号", seq("ZF"), "payment_no"),
+        ("身份证号", resident_id, "id_no"),
+        ("姓名", person, "name"),
+        ("款项内容", kinds, "subsidy_type"),
+        ("支付日期", date, "pay_date"),
+        ("金额", amount, "amount"),
+    ]
+    proposal = _proposal(columns, dataset="subsidy_payments")
+    assert proposal.mapping is not None
+    assert proposal.mapping.columns["款项内容"] == "subsidy_type", proposal.evidence
+    plain = [*columns[:3], ("款项内容", pick("甲", "乙", "丙"), None), *columns[4:]]
+    proposal = _proposal(plain, dataset="subsidy_payments")
+    assert (proposal.mapping or proposal.draft).columns["款项内容"] is None

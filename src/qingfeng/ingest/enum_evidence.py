@@ -4,12 +4,12 @@ Departments write their own words for the same states (a registry's "living resi
 certificate "in force"). When neither a catalogue spelling nor a national code names a
 wording, the whole column is read once (one GROUP BY over its distinct values) and three
 kinds of evidence are weighed, strongest first; a wording none of them settles stays unknown
-(`unknown_code`, or the field's `fallback`) as before:
+(`unknown_code`, or the field's `fallback`):
 
-1. **shared wording**: the wording holds a spelling of exactly one value (住院结算 holds 住院),
+1. **shared wording**: the wording holds a spelling of exactly one value (普通住院费用 holds 住院),
    not after a negation (吊销未注销 is not 注销), or, failing that, shares a run of at least
    two characters and half a spelling with the spellings of exactly one value, longer than
-   with any other (商品住房 ~ 商品住宅);
+   with any other (商品住 ~ 商品住宅);
 2. **implied by another column** (`implied_by` in the catalogue: a registry's `deceased` is
    marked by its death date): the wording whose rows fill that column (≥ 90%) while the rows
    of every other wording leave it empty (≤ 10%);

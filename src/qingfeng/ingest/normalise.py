@@ -479,6 +479,21 @@ def vocab_sql(vocab: Vocabulary, key: str) -> str:
     return f"CASE {key} {' '.join(whens)} ELSE {contained} END"
 
 
+def vocab_code(vocab: Vocabulary, text: str) -> str | None:
+    """The Python twin of `vocab_sql` on one wording (for recognition's small samples)."""
+    key = vocab_fold(text)
+    for code, term in vocab.terms.items():
+        if key in {vocab_fold(sp) for sp in [code, term.zh, *term.spellings]}:
+            return code
+    hits = [
+        code
+        for code, term in vocab.terms.items()
+        if any(g and all(vocab_fold(t) in key for t in g) for g in term.key_terms)
+        and not any(vocab_fold(t) in key for t in term.exclude)
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
 def vocab_sql_plain(vocab: Vocabulary, text: str) -> str:
     """`vocab_sql` over raw text without the qf_* macros (for views over older batches)."""
     key = f"regexp_replace(lower(translate({text}, {_lit(_FW_FROM)}, {_lit(_FW_TO)})), "

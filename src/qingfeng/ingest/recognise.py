@@ -306,15 +306,46 @@ class _Cell:
     fit: float | None
 
 
-def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | None = None) -> _Cell:
+def vocabulary_share(p: ColumnProfile | None, vocab_id: str) -> float:
+    """Share of the sampled values a catalogue vocabulary names (an exact spelling, or the
+    key terms of exactly one entry), as the ingest canonicalises them."""
+    if p is None or p.n == 0:
+        return 0.0
+    key = ("vocabulary", vocab_id)
+    if key not in p.fits:
+        from qingfeng.catalogue.loader import vocabulary
+        from qingfeng.ingest.normalise import vocab_code
+
+        vocab = vocabulary(vocab_id)
+        named = sum(n for v, n in p.top if vocab_code(vocab, v) is not None)
+        p.fits[key] = named / p.n
+    return p.fits[key] or 0.0
+
+
+def cell(
+    header: str,
+    f: FieldSpec,
+    p: ColumnProfile | None,
+    via: FieldSpec | None = None,
+    vocab: str | None = None,
+) -> _Cell:
     """The evidence that column `header` carries field `f`.
 
     `via` is the field whose header evidence counts for `f` (a `code_variant`: a column headed
-    like the village name whose values are division codes carries the division code).
+    like the village name whose values are division codes carries the division code). `vocab`
+    is the vocabulary the field's wordings are canonicalised through (its own, or that of the
+    field derived from it): values it names are evidence of the field whatever the header.
     """
     match = header_match(header, via or f)
     fit = value_fit(p, f)
     h = match.score
+    if vocab is not None and fit is not None:
+        named = vocabulary_share(p, vocab)
+        if named >= SPECIFIC_TEXT_FIT:
+            # Wordings of the field's own vocabulary (高龄…补助, …生活保障金): the values say
+            # which field this is, the header only adds to it.
+            score = VALUES_ONLY_MAX * named if h == 0 else 0.5 * named + 0.5 * h
+            return _Cell(score, match, named)
     if fit is None:
         return _Cell(0.9 * h, match, fit)
     if h == 0:
@@ -379,6 +410,9 @@ def fit_dataset(
     """The best assignment of `headers` to the fields of `spec`, with its evidence."""
     fields = list(spec.fields)
     variants = {f.code_variant: f for f in fields if f.code_variant}
+    # A field whose wordings a vocabulary canonicalises: its own, or a derived field's.
+    vocabs = {f.name: f.vocabulary for f in fields if f.vocabulary}
+    vocabs |= {f.derive_from: f.vocabulary for f in fields if f.vocabulary and f.derive_from}
     n, m = len(headers), len(fields)
     cells: list[list[_Cell]] = []
     scores = np.zeros((n, m))
@@ -386,7 +420,7 @@ def fit_dataset(
         row = []
         p = profiles.get(h)
         for j, f in enumerate(fields):
-            c = cell(h, f, p)
+            c = cell(h, f, p, vocab=vocabs.get(f.name))
             if f.name in variants:  # header evidence of the field it is the code variant of
                 alt = cell(h, f, p, via=variants[f.name])
                 if alt.fit is not None and alt.score > c.score and (alt.fit or 0) >= 0.6:
