@@ -535,3 +535,22 @@ def test_wordings_of_a_vocabulary_place_their_column_whatever_the_header() -> No
     plain = [*columns[:3], ("款项内容", pick("甲", "乙", "丙"), None), *columns[4:]]
     proposal = _proposal(plain, dataset="subsidy_payments")
     assert (proposal.mapping or proposal.draft).columns["款项内容"] is None
+
+
+def test_a_required_source_shared_in_good_part_by_a_header_is_taken() -> None:
+    """A deaths list named by neither its file name nor a column: a header sharing more than
+    half of one source's wording (出具医学证明单位 ~ 死亡医学证明) names the source; a word
+    sharing only a common part (死亡 of 死亡注销) names nothing."""
+    columns = [
+        ("身份证号", resident_id, "id_no"),
+        ("姓名", person, "name"),
+        ("死亡日期", date, "death_date"),
+        ("出具医学证明单位", pick("县人民医院", "县中医院"), None),
+    ]
+    t = table([(h, g) for h, g, _ in columns])
+    headers, values = samples(t)
+    proposal = propose(headers, "居民死亡名单.csv", "deaths", values)
+    assert proposal.mapping is not None, proposal.reason
+    assert proposal.mapping.constants == {"source": "hospital"}
+    proposal = propose(headers[:3], "居民死亡名单.csv", "deaths", values)
+    assert proposal.mapping is None or "source" not in proposal.mapping.constants

@@ -8,8 +8,8 @@ kinds of evidence are weighed, strongest first; a wording none of them settles s
 
 1. **shared wording**: the wording holds a spelling of exactly one value (普通住院费用 holds 住院),
    not after a negation (吊销未注销 is not 注销), or, failing that, shares a run of at least
-   two characters and half a spelling with the spellings of exactly one value, longer than
-   with any other (商品住 ~ 商品住宅);
+   two characters and more than half a spelling with the spellings of exactly one value,
+   longer than with any other (商品住 ~ 商品住宅);
 2. **implied by another column** (`implied_by` in the catalogue: a registry's `deceased` is
    marked by its death date): the wording whose rows fill that column (≥ 90%) while the rows
    of every other wording leave it empty (≤ 10%);
@@ -89,11 +89,9 @@ def infer_values(field: FieldSpec, wordings: list[Wording]) -> dict[str, tuple[s
     if not unknown:
         return {}
     out: dict[str, tuple[str, str]] = {}
-    spellings = {
-        canon: {fold_value(s) for s in [canon, *sp] if s} for canon, sp in field.values.items()
-    }
+    spellings = spelling_sets(field)
     for w in unknown:
-        got = _shared_wording(w.key, spellings, field.fallback)
+        got = shared_wording(w.key, spellings, field.fallback)
         if got is not None:
             out[w.key] = got
     total = sum(w.rows for w in wordings)
@@ -117,7 +115,15 @@ def infer_values(field: FieldSpec, wordings: list[Wording]) -> dict[str, tuple[s
     return out
 
 
-def _shared_wording(
+def spelling_sets(field: FieldSpec) -> dict[str, set[str]]:
+    """value -> its folded spellings (and the value itself)."""
+    return {
+        canon: {fold_value(s) for s in [canon, *sp] if s}
+        for canon, sp in (field.values or {}).items()
+    }
+
+
+def shared_wording(
     key: str, spellings: dict[str, set[str]], fallback: str | None
 ) -> tuple[str, str] | None:
     """The one value whose spelling the wording holds (else shares the longest run with)."""
@@ -132,11 +138,11 @@ def _shared_wording(
     best = _unique_best(held)
     if best is not None:
         return best, "holds"
-    # A run counts when it is at least two characters and half the spelling (用房 is a
-    # common ending, not the meaning of 经济适用房).
+    # A run counts when it is at least two characters and more than half the spelling (用房
+    # is a common ending, not the meaning of 经济适用房; 死亡 is half of 死亡注销).
     runs = {
         canon: max(
-            (n for s in words if (n := _common_run(key, s)) >= 2 and 2 * n >= len(s)),
+            (n for s in words if (n := _common_run(key, s)) >= 2 and 2 * n > len(s)),
             default=0,
         )
         for canon, words in spellings.items()

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 
 from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue, normalise_header
+from qingfeng.catalogue.model import FieldSpec, fold_value
+from qingfeng.ingest.enum_evidence import shared_wording, spelling_sets
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.header_match import initials
 from qingfeng.ingest.profile import ColumnProfile, profile_samples
@@ -186,7 +188,17 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
             }
         if hits:
             return hits.pop() if len(hits) == 1 else None
-    return None
+    return _shared_constant(f, clues)
+
+
+def _shared_constant(f: FieldSpec, clues: list[str]) -> str | None:
+    """The one value whose spelling a word of the file name or a header shares a good part
+    of (医学证明书编号 ~ 死亡医学证明), by the rule that settles enum wordings."""
+    spellings = spelling_sets(f)
+    pieces = re.split(r"[\s_\-.#]+", Path(clues[0]).stem) + list(clues[1:2])
+    words = [w for piece in pieces for w in piece.split() if w]
+    hits = {got[0] for w in words if (got := shared_wording(fold_value(w), spellings, f.fallback))}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[str, ColumnProfile]:
