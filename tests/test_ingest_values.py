@@ -241,3 +241,20 @@ def test_shared_wording_needs_one_value_and_no_negation() -> None:
     # One character in common is no evidence, nor a common ending that is a small part of
     # the spelling (用房 of 经济适用房); the fallback (其他) is never inferred.
     assert settle(kind, "房", "其他类型用房") == {}
+
+
+def test_yes_no_wordings_that_hold_a_fields_own_word(ws, tmp_path):
+    """A bid list whose conclusion column says more than yes or no (审核通过, 审核未通过,
+    资格不合格): a wording that holds one of the field's own words means what the longest such
+    word means (未通过 before 通过, 不合格 before 合格); the column is found by those words."""
+    rows = [["项目编号", "投标人", "统一社会信用代码", "投标报价", "审核结果"]]
+    verdicts = ["审核通过", "审核通过", "审核未通过", "资格不合格", "审核通过", "资格合格"]
+    for k in range(24):
+        rows.append([f"ZB-{k // 4}", f"某建设公司{k}", _uscc(k), str(1000 + k), verdicts[k % 6]])
+    src = write_csv(tmp_path / "in" / "投标.csv", rows)
+    report = ingest_path(ws, src, assume_yes=True, dataset="bids")
+    (source,) = report.sources
+    assert (source.rows_loaded, source.rules) == (24, {})
+    con = connect(ws)
+    got = con.execute("SELECT disqualified, count(*) FROM bids GROUP BY 1 ORDER BY 1").fetchall()
+    assert got == [(False, 16), (True, 8)]

@@ -425,7 +425,31 @@ def _bool_value(field: FieldSpec) -> str:
         if key and key not in seen:
             seen.add(key)
             whens.append(f"WHEN {_lit(key)} THEN {'true' if truth else 'false'}")
-    return f"CASE lower(replace(qf_hw({{x}}), ' ', '')) {' '.join(whens)} END"
+    key_sql = "lower(replace(qf_hw({x}), ' ', ''))"
+    exact = f"CASE {key_sql} {' '.join(whens)} END"
+    held = bool_held_words(field)
+    if not held:
+        return exact
+    # A longer wording that holds one of the field's own words (审核不合格, 资格审查通过): the
+    # longest word held decides (不合格 before 合格).
+    contains = " ".join(
+        f"WHEN contains({key_sql}, {_lit(w)}) THEN {'true' if t else 'false'}" for w, t in held
+    )
+    return f"coalesce({exact}, CASE {contains} END)"
+
+
+def bool_held_words(field: FieldSpec) -> list[tuple[str, bool]]:
+    """The field's own yes/no words of two characters or more (and their negations), longest
+    first: a wording that holds one means what the word means."""
+    pairs = [(fold_value(v), True) for v in field.true_values]
+    pairs += [(fold_value(v), False) for v in field.false_values]
+    pairs += [(fold_value(n + v), False) for v in field.true_values for n in _NEGATIONS]
+    pairs += [(fold_value(n + v), True) for v in field.false_values for n in _NEGATIONS]
+    seen: dict[str, bool] = {}
+    for w, t in pairs:
+        if len(w) >= 2 and w not in seen:
+            seen[w] = t
+    return sorted(seen.items(), key=lambda wt: -len(wt[0]))
 
 
 # Punctuation and brackets ignored when a wording is compared with a vocabulary (one pattern

@@ -244,7 +244,7 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
         return s("phone")
     if t == "boolean":
         two_codes = p.small_set and p.distinct <= 2 and p.avg_len <= 2
-        return max(s("yes_no"), 0.6 if two_codes else 0.0)
+        return max(s("yes_no"), 0.6 if two_codes else 0.0, _own_words_share(p, f))
     if t == "enum":
         return _enum_fit(p, f)
     return s("cjk")  # period-like or anything new: plain text
@@ -280,6 +280,18 @@ def _enum_spellings(f: FieldSpec) -> tuple[frozenset[str], frozenset[str]]:
         got = (f, frozenset(known), _table_codes(f))
         _SPELLINGS[id(f)] = got
     return got[1], got[2]
+
+
+def _own_words_share(p: ColumnProfile, f: FieldSpec) -> float:
+    """Share of the sampled values that hold one of a boolean field's own words (不合格,
+    废标…), in a vocabulary of a few wordings."""
+    if not p.small_set or not (f.true_values or f.false_values):
+        return 0.0
+    from qingfeng.ingest.normalise import bool_held_words
+
+    words = [w for w, _ in bool_held_words(f)]
+    held = sum(n for v, n in p.spelled_top if any(w in v for w in words))
+    return held / p.n if p.n else 0.0
 
 
 def _enum_fit(p: ColumnProfile, f: FieldSpec) -> float:
@@ -354,7 +366,7 @@ def cell(
         specific = (
             f.type in _SPECIFIC_TYPES
             or (f.type == "code" and _code_kind(f) != "code")
-            or (f.type == "enum" and fit >= 0.8)
+            or (f.type in ("enum", "boolean") and fit >= 0.8)
             or (
                 f.type == "code"
                 and f.role == "record_key"
