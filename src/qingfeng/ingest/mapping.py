@@ -383,6 +383,11 @@ def propose(
         )
     complete = [f for f in fits if f.complete]
     closest = fits[0]
+    if complete and not closest.complete and not _mostly_filled(specs[closest.dataset], closest):
+        # A dataset lacking most of its required fields does not hold back a complete one (an
+        # ID, a name and a date fill a little of a bank statement, and all of a machine list).
+        fits = [f for f in fits if f.complete or _mostly_filled(specs[f.dataset], f)]
+        closest = fits[0]
     if not complete or closest.score > complete[0].score * TIE:
         ds = closest.dataset
         if not _fills_some_required(specs[ds], closest, mappings[ds]):
@@ -447,6 +452,12 @@ def _fills_some_required(spec: DatasetSpec, fit: Fit, mapping: Mapping) -> bool:
     filled = {e.field for e in fit.evidence.values() if e.score >= REQUIRED_MIN}
     filled |= set(mapping.constants)
     return any(filled.intersection(group) for group in required)
+
+
+def _mostly_filled(spec: DatasetSpec, fit: Fit) -> bool:
+    """Does the fit fill more than half of the dataset's required fields (and groups)?"""
+    required = sum(f.required for f in spec.fields) + len(spec.require_one_of)
+    return 2 * (required - len(fit.missing)) > required
 
 
 def _left_over(best: Fit, other: Fit) -> list[str]:
