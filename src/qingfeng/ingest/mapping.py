@@ -193,7 +193,7 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
 
 def _shared_constant(f: FieldSpec, clues: list[str]) -> str | None:
     """The one value whose spelling a word of the file name or a header shares a good part
-    of (医学证明书编号 ~ 死亡医学证明), by the rule that settles enum wordings."""
+    of (出具医学证明单位 ~ 死亡医学证明), by the rule that settles enum wordings."""
     spellings = spelling_sets(f)
     pieces = re.split(r"[\s_\-.#]+", Path(clues[0]).stem) + list(clues[1:2])
     words = [w for piece in pieces for w in piece.split() if w]
