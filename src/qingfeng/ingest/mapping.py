@@ -455,9 +455,9 @@ def _fills_some_required(spec: DatasetSpec, fit: Fit, mapping: Mapping) -> bool:
 
 
 def _mostly_filled(spec: DatasetSpec, fit: Fit) -> bool:
-    """Does the fit fill more than half of the dataset's required fields (and groups)?"""
+    """Does the fit fill at least half of the dataset's required fields (and groups)?"""
     required = sum(f.required for f in spec.fields) + len(spec.require_one_of)
-    return 2 * (required - len(fit.missing)) > required
+    return 2 * (required - len(fit.missing)) >= required
 
 
 def _left_over(best: Fit, other: Fit) -> list[str]:
