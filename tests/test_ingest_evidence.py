@@ -479,3 +479,101 @@ def test_a_passive_header_is_not_the_active_role() -> None:
     complaints = load_catalogue()["complaints"]
     passive = header_match("被信访人", complaints.field("complainant_name")).score
     assert passive < header_match("信访人", complaints.field("complainant_name")).score / 1.5
+
+
+def test_organisation_names_and_long_text_need_only_part_of_the_wording() -> None:
+    """Values of a kind of their own (organisation names, long passages) settle a text field
+    whose wording the header shares only in part: 投标方 holding companies is the bidder, not
+    the contact person (a name field that would take them too), and a column of long passages
+    headed 反映详情 is the complaint's content."""
+    bids = [
+        ("项目编号", seq("ZB"), "tender_no"),
+        ("投标方", company, "bidder_name"),
+        ("投标方信用代码", uscc, "bidder_uscc"),
+        ("报价（元）", amount, "bid_price"),
+    ]
+    proposal = _proposal(bids, dataset="bids")
+    assert proposal.mapping is not None
+    assert proposal.mapping.columns["投标方"] == "bidder_name", proposal.evidence.get("投标方")
+
+    def passage(rng: random.Random) -> str:
+        words = "村里道路损坏多处群众出行不便请尽快安排维修并答复"
+        return "".join(rng.choice(words) for _ in range(40))
+
+    letters = [
+        ("来信编号", seq("XF"), "complaint_no"),
+        ("来信时间", timestamp, "received_at"),
+        ("反映详情", passage, "content"),
+    ]
+    proposal = _proposal(letters, dataset="complaints")
+    assert proposal.mapping is not None, proposal.reason
+    assert proposal.mapping.columns["反映详情"] == "content"
+    # The same passages under a header that shares nothing with the field stay unplaced.
+    unrelated = [*letters[:2], ("备注栏", passage, None)]
+    proposal = _proposal(unrelated, dataset="complaints")
+    assert (proposal.mapping or proposal.draft).columns["备注栏"] is None
+
+
+def test_wordings_of_a_vocabulary_place_their_column_whatever_the_header() -> None:
+    """A column of subsidy wordings the subsidy vocabulary names (by spelling or key terms)
+    is the subsidy type even under a header that says nothing of it; the same header over
+    words no vocabulary knows is left unplaced."""
+    kinds = pick(
+        "高龄老人补贴", "城乡低保金", "残疾人护理补贴（重度）", "农业机械购置补贴", "临时救助金"
+    )
+    columns = [
+        ("支付编号", seq("ZF"), "payment_no"),
+        ("身份证号", resident_id, "id_no"),
+        ("姓名", person, "name"),
+        ("款项内容", kinds, "subsidy_type"),
+        ("支付日期", date, "pay_date"),
+        ("金额", amount, "amount"),
+    ]
+    proposal = _proposal(columns, dataset="subsidy_payments")
+    assert proposal.mapping is not None
+    assert proposal.mapping.columns["款项内容"] == "subsidy_type", proposal.evidence
+    plain = [*columns[:3], ("款项内容", pick("甲", "乙", "丙"), None), *columns[4:]]
+    proposal = _proposal(plain, dataset="subsidy_payments")
+    assert (proposal.mapping or proposal.draft).columns["款项内容"] is None
+
+
+def test_a_required_source_shared_in_good_part_by_a_header_is_taken() -> None:
+    """A deaths list named by neither its file name nor a column: a header sharing more than
+    half of one source's wording (出具医学证明单位 ~ 死亡医学证明) names the source; a word
+    sharing only a common part (死亡 of 死亡注销) names nothing."""
+    columns = [
+        ("身份证号", resident_id, "id_no"),
+        ("姓名", person, "name"),
+        ("死亡日期", date, "death_date"),
+        ("出具医学证明单位", pick("县人民医院", "县中医院"), None),
+    ]
+    t = table([(h, g) for h, g, _ in columns])
+    headers, values = samples(t)
+    proposal = propose(headers, "居民死亡名单.csv", "deaths", values)
+    assert proposal.mapping is not None, proposal.reason
+    assert proposal.mapping.constants == {"source": "hospital"}
+    proposal = propose(headers[:3], "居民死亡名单.csv", "deaths", values)
+    assert proposal.mapping is None or "source" not in proposal.mapping.constants
+
+
+def test_a_dataset_lacking_most_of_its_required_fields_does_not_hold_back_a_complete_one() -> None:
+    """Only a dataset filling at least half of its required fields (and groups) is reported
+    as "looks like X but lacks Y" over a complete one: a bank statement filled only by a
+    number that could be a transaction number is not; a claims list lacking only its
+    settlement number is."""
+    from qingfeng.ingest.mapping import _mostly_filled
+    from qingfeng.ingest.recognise import Fit
+
+    specs = load_catalogue()
+
+    def fit(dataset: str, missing: list[str]) -> Fit:
+        return Fit(dataset, 1.0, {}, {}, missing, {})
+
+    assert not _mostly_filled(
+        specs["bank_transactions"],
+        fit("bank_transactions", ["account_no", "txn_time", "amount", "direction"]),
+    )
+    assert _mostly_filled(specs["medical_claims"], fit("medical_claims", ["claim_no"]))
+    # deaths: id_no, source and one of death_date | record_date; only the source missing.
+    assert _mostly_filled(specs["deaths"], fit("deaths", ["source"]))
+    assert not _mostly_filled(specs["deaths"], fit("deaths", ["source", "id_no"]))

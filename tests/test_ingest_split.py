@@ -148,6 +148,31 @@ def test_bid_opening_record_lands_in_tenders_and_bids(ws: Settings, tmp_path: Pa
     _every_row_once(con, "tenders", 111)
 
 
+def test_amounts_moved_between_the_two_sides_keep_their_header_unit(
+    ws: Settings, tmp_path: Path
+) -> None:
+    """The bid price (开标价格（元）) first looks like the tender's winning price; it varies
+    within a tender, so it is the bid's, and the tender takes its price from 成交额（万元）: in
+    万元, converted to yuan like any amount whose header names the unit."""
+    rows = bid_opening_rows(tenders=12)
+    rows[0] = [h if h != "投标报价" else "开标价格（元）" for h in rows[0]] + ["成交额（万元）"]
+    for row in rows[1:]:
+        row.append(str(9 + int(row[0][-3:]) % 3))  # one winning price per tender, in 万元
+    f = write_xlsx(tmp_path / "开标记录.xlsx", {"开标一览表": rows})
+    report = ingest_path(ws, f, assume_yes=True)
+    by = _by_dataset(report)
+    assert set(by) == {"bids", "tenders"}
+    mapping = load_mapping(Path(by["bids"].mapping_file))  # type: ignore[attr-defined]
+    assert mapping.split is not None
+    assert mapping.split.columns["成交额（万元）"] == "winning_price"
+    assert mapping.split.units.get("成交额（万元）") == "wan"
+    con = connect(ws)
+    assert con.execute(
+        "SELECT min(winning_price)::VARCHAR, max(winning_price)::VARCHAR FROM tenders"
+    ).fetchone() == ("90000.00", "110000.00")
+    assert con.execute("SELECT max(bid_price) < 200000 FROM bids").fetchone() == (True,)
+
+
 def test_conflicting_repeated_values_are_quarantined_with_both_values(
     ws: Settings, tmp_path: Path
 ) -> None:

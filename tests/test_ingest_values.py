@@ -173,3 +173,88 @@ def test_broken_vocabulary_files_are_reported(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError) as err:
         load_vocabularies_from(tmp_path)
     assert "a.yaml" in str(err.value) and "b.yaml" in str(err.value)
+
+
+def _registry_rows(statuses: list[tuple[str, str]]) -> list[list[str]]:
+    from ingest_helpers import make_id
+
+    rows = [["公民身份号码", "姓名", "出生日期", "人员状态", "死亡日期"]]
+    for k, (status, died) in enumerate(statuses):
+        rows.append([make_id("522701", f"19{40 + k % 50}0101", k), "王小明", "", status, died])
+    return rows
+
+
+def test_enum_wordings_no_spelling_names_are_settled_by_the_column(ws, tmp_path):
+    """A registry exported with its own status words: the most frequent one is the usual
+    value (living residents), the one whose rows, and only whose rows, carry a death date is
+    the deceased, one that holds a catalogue spelling (…迁出…) takes that value; a wording no
+    evidence settles is still quarantined. Every settled wording is reported with its rule."""
+    statuses = [("在户", "")] * 12 + [("已故", "2024-03-0" + str(d)) for d in range(1, 4)]
+    statuses += [("户口迁出外省", ""), ("户口迁出外省", ""), ("待核实", "")]
+    src = write_csv(tmp_path / "in" / "户籍.csv", _registry_rows(statuses))
+    report = ingest_path(ws, src, assume_yes=True, dataset="household_registry")
+    (source,) = report.sources
+    assert source.rules == {"status:unknown_code": 1}
+    assert source.inferred_values == {
+        "status": {
+            "在户": "active (usual)",
+            "已故": "deceased (implied_by:registry_death_date)",
+            "户口迁出外省": "moved_out (holds)",
+        }
+    }
+    con = connect(ws)
+    got = dict(
+        con.execute("SELECT status, count(*) FROM household_registry GROUP BY status").fetchall()
+    )
+    assert got == {"active": 12, "deceased": 3, "moved_out": 2}
+
+
+def test_weak_evidence_settles_nothing(ws, tmp_path):
+    """No usual value when the most frequent wording is under half the rows, and no implied
+    value when other wordings carry the death date too: the rows stay in quarantine."""
+    statuses = [("甲类", "")] * 12 + [("乙类", "")] * 9 + [("丙类", "")] * 9
+    statuses += [("已故", "2024-03-01"), ("已故", "2024-03-02")] + [("甲类", "2024-01-01")] * 2
+    src = write_csv(tmp_path / "in" / "户籍.csv", _registry_rows(statuses))
+    report = ingest_path(ws, src, assume_yes=True, dataset="household_registry")
+    (source,) = report.sources
+    assert source.inferred_values == {}
+    assert source.rules == {"status:unknown_code": 34}
+    assert source.rows_loaded == 0
+
+
+def test_shared_wording_needs_one_value_and_no_negation() -> None:
+    from qingfeng.catalogue import get_dataset
+    from qingfeng.ingest.enum_evidence import Wording, infer_values
+
+    status = get_dataset("companies").field("status")
+    kind = get_dataset("real_estate").field("property_type")
+
+    def settle(field, *keys):  # type: ignore[no-untyped-def]
+        return infer_values(field, [Wording(k, 1, {}, False) for k in keys])
+
+    # 注销手续办结 holds 注销 (cancelled); 吊销未注销 holds 吊销 and, after a negation, 注销.
+    assert settle(status, "注销手续办结") == {"注销手续办结": ("cancelled", "holds")}
+    assert settle(status, "营业执照被吊销未注销") == {"营业执照被吊销未注销": ("revoked", "holds")}
+    # A run of two characters shared with one value's spelling (商品住宅), none with another.
+    assert settle(kind, "商品住宅楼") == {"商品住宅楼": ("commercial", "holds")}
+    assert settle(kind, "商品住") == {"商品住": ("commercial", "shares")}
+    # One character in common is no evidence, nor a common ending that is a small part of
+    # the spelling (用房 of 经济适用房); the fallback (其他) is never inferred.
+    assert settle(kind, "房", "其他类型用房") == {}
+
+
+def test_yes_no_wordings_that_hold_a_fields_own_word(ws, tmp_path):
+    """A bid list whose conclusion column says more than yes or no (审核通过, 审核未通过,
+    资格不合格): a wording that holds one of the field's own words means what the longest such
+    word means (未通过 before 通过, 不合格 before 合格); the column is found by those words."""
+    rows = [["项目编号", "投标人", "统一社会信用代码", "投标报价", "审核结果"]]
+    verdicts = ["审核通过", "审核通过", "审核未通过", "资格不合格", "审核通过", "资格合格"]
+    for k in range(24):
+        rows.append([f"ZB-{k // 4}", f"某建设公司{k}", _uscc(k), str(1000 + k), verdicts[k % 6]])
+    src = write_csv(tmp_path / "in" / "投标.csv", rows)
+    report = ingest_path(ws, src, assume_yes=True, dataset="bids")
+    (source,) = report.sources
+    assert (source.rows_loaded, source.rules) == (24, {})
+    con = connect(ws)
+    got = con.execute("SELECT disqualified, count(*) FROM bids GROUP BY 1 ORDER BY 1").fetchall()
+    assert got == [(False, 16), (True, 8)]

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ingest_helpers import REGISTRY_HEADERS, registry_rows
+from ingest_helpers import REGISTRY_HEADERS, ROSTER_HEADERS, registry_rows, roster_rows
 from qingfeng.ingest.mapping import find_mapping
 from qingfeng.lake import connect
 from qingfeng.store.models import AuditLog
@@ -381,3 +381,45 @@ def test_the_form_shows_the_evidence_of_a_file_of_data_element_codes(world):
     assert "pinyin ~ 号牌号码" in evidence[0] and "values plate 100%" in evidence[0]
     assert "pinyin ~ 身份证明号码" in evidence[1]
     assert 'data-testid="candidates"' in r.text and "vehicles" in r.text
+
+
+def test_a_roster_carrying_two_datasets_lands_in_both_from_the_browser(world):
+    """A member roster repeats its household on every row: the form shows the household part,
+    confirming saves it in the same mapping file and the upload lands households and members."""
+    client = sign_in(client_for(world), "data")
+    r = _upload(client, "低保成员花名册.csv", _csv_bytes(roster_rows(households=40)))
+    assert r.status_code == 200, r.text
+    values = _form(r.text)
+    assert values["t0-dataset"] == "dibao_members"
+    assert 'data-testid="split-part"' in r.text and "dibao_households" in r.text
+    assert "户主身份证号 → head_id_no" in r.text
+    done = client.post(f"/data/upload/{_token(r.text)}/confirm", data=values)
+    assert done.status_code == 200, done.text
+    saved = find_mapping(world.settings.mappings_dir, ROSTER_HEADERS)
+    assert saved is not None and saved.confirmed and saved.dataset == "dibao_members"
+    assert saved.split is not None and saved.split.dataset == "dibao_households"
+    assert saved.split.columns["户主身份证号"] == "head_id_no"
+    con = connect(world.settings)
+    # 40 households of 1 + k % 4 members: 100 member rows, one household row each.
+    assert con.execute("SELECT count(*) FROM dibao_members").fetchone() == (100,)
+    assert con.execute("SELECT count(DISTINCT case_no) FROM dibao_households").fetchone() == (40,)
+    assert con.execute("SELECT count(*) FROM dibao_households").fetchone() == (40,)
+
+
+def test_an_edit_that_empties_the_parent_part_is_refused(world):
+    """The household's part of a roster is checked like the members' part: a required field
+    of the household left without a header is named before anything lands."""
+    client = sign_in(client_for(world), "data")
+    r = _upload(client, "低保成员花名册.csv", _csv_bytes(roster_rows(households=40)))
+    token = _token(r.text)
+    proposal = json.loads((uploads_dir(world.settings) / token / ".proposal.json").read_text())
+    part = proposal[0]["split"]
+    assert part["dataset"] == "dibao_households"
+    part["columns"] = dict.fromkeys(part["columns"])
+    (uploads_dir(world.settings) / token / ".proposal.json").write_text(
+        json.dumps(proposal, ensure_ascii=False)
+    )
+    refused = client.post(f"/data/upload/{token}/confirm", data=_form(r.text))
+    assert refused.status_code == 400
+    assert "另入 dibao_households 的部分缺少必填字段" in refused.text
+    assert not (world.settings.lake_dir / "_catalogue.json").exists()

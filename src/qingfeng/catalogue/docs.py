@@ -59,6 +59,16 @@ def _rules(f: FieldSpec) -> str:
         parts.append(f"取值 values: {vals}")
         if f.fallback:
             parts.append(f"其他写法记为 otherwise `{f.fallback}`")
+        if f.usual:
+            parts.append(
+                f"本列最常见且无人认得的写法记为 the column's most frequent unknown wording is "
+                f"`{f.usual}`"
+            )
+        for value, other in f.implied_by.items():
+            parts.append(
+                f"`{other}` 有值的行独有的写法记为 a wording only rows with `{other}` carry is "
+                f"`{value}`"
+            )
     if f.min is not None:
         parts.append(f"≥ {f.min:g}")
     if f.max is not None:

@@ -81,6 +81,16 @@ class FieldSpec(BaseModel):
     fallback: str | None = Field(
         default=None, description="enum: value given to unrecognised spellings (else invalid)"
     )
+    usual: str | None = Field(
+        default=None,
+        description="enum: the value most rows of any export carry (a registry's living "
+        "residents); the column's most frequent wording, if no spelling names it, takes it",
+    )
+    implied_by: dict[str, str] = Field(
+        default_factory=dict,
+        description="enum: value -> a field of the dataset whose being filled marks it (a "
+        "death date marks the deceased); the one unknown wording whose rows fill it takes it",
+    )
     min: float | None = None
     max: float | None = None
     pattern: str | None = Field(default=None, description="regex the normalised value must match")
@@ -125,6 +135,11 @@ class FieldSpec(BaseModel):
             raise ValueError(f"field {self.name!r}: `values`/`fallback` only apply to enums")
         if self.fallback is not None and self.values and self.fallback not in self.values:
             raise ValueError(f"field {self.name!r}: fallback {self.fallback!r} is not a value")
+        if (self.usual or self.implied_by) and self.type != "enum":
+            raise ValueError(f"field {self.name!r}: `usual`/`implied_by` only apply to enums")
+        unknown = [v for v in [self.usual, *self.implied_by] if v and v not in (self.values or {})]
+        if unknown:
+            raise ValueError(f"field {self.name!r}: {unknown} are not values of the field")
         if self.codes is not None and self.type != "enum":
             raise ValueError(f"field {self.name!r}: `codes` only applies to enums")
         if (self.true_values or self.false_values) and self.type != "boolean":

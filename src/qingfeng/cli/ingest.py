@@ -96,6 +96,13 @@ def _print_report(report: object) -> None:
                 f"wordings kept without a code: {listed}[/]",
                 soft_wrap=True,
             )
+        for fieldname, settled in s.inferred_values.items():
+            listed = "、".join(f"{w} → {v}" for w, v in settled.items())
+            console.print(
+                f"[yellow]{s.source}: {fieldname} 按本列证据归类的写法，请核对 / wordings "
+                f"settled by the column's evidence, to check: {listed}[/]",
+                soft_wrap=True,
+            )
         if s.dropped_prohibited:
             console.print(
                 f"[yellow]{s.source}: 禁止采集的列未入库 / prohibited columns not stored: "

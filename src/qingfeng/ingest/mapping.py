@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 
 from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue, normalise_header
+from qingfeng.catalogue.model import FieldSpec, fold_value
+from qingfeng.ingest.enum_evidence import shared_wording, spelling_sets
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.header_match import initials
 from qingfeng.ingest.profile import ColumnProfile, profile_samples
@@ -186,7 +188,17 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
             }
         if hits:
             return hits.pop() if len(hits) == 1 else None
-    return None
+    return _shared_constant(f, clues)
+
+
+def _shared_constant(f: FieldSpec, clues: list[str]) -> str | None:
+    """The one value whose spelling a word of the file name or a header shares a good part
+    of (出具医学证明单位 ~ 死亡医学证明), by the rule that settles enum wordings."""
+    spellings = spelling_sets(f)
+    pieces = re.split(r"[\s_\-.#]+", Path(clues[0]).stem) + list(clues[1:2])
+    words = [w for piece in pieces for w in piece.split() if w]
+    hits = {got[0] for w in words if (got := shared_wording(fold_value(w), spellings, f.fallback))}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[str, ColumnProfile]:
@@ -371,6 +383,11 @@ def propose(
         )
     complete = [f for f in fits if f.complete]
     closest = fits[0]
+    if complete and not closest.complete and not _mostly_filled(specs[closest.dataset], closest):
+        # A dataset lacking most of its required fields does not hold back a complete one (an
+        # ID, a name and a date fill a little of a bank statement, and all of a machine list).
+        fits = [f for f in fits if f.complete or _mostly_filled(specs[f.dataset], f)]
+        closest = fits[0]
     if not complete or closest.score > complete[0].score * TIE:
         ds = closest.dataset
         if not _fills_some_required(specs[ds], closest, mappings[ds]):
@@ -435,6 +452,12 @@ def _fills_some_required(spec: DatasetSpec, fit: Fit, mapping: Mapping) -> bool:
     filled = {e.field for e in fit.evidence.values() if e.score >= REQUIRED_MIN}
     filled |= set(mapping.constants)
     return any(filled.intersection(group) for group in required)
+
+
+def _mostly_filled(spec: DatasetSpec, fit: Fit) -> bool:
+    """Does the fit fill at least half of the dataset's required fields (and groups)?"""
+    required = sum(f.required for f in spec.fields) + len(spec.require_one_of)
+    return 2 * (required - len(fit.missing)) >= required
 
 
 def _left_over(best: Fit, other: Fit) -> list[str]:

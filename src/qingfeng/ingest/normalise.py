@@ -356,8 +356,9 @@ _SIMPLE: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def _enum_value(field: FieldSpec) -> str:
-    """CASE over the folded value: every spelling, then every code of the field's code table."""
+def _enum_value(field: FieldSpec, inferred: tuple[tuple[str, str], ...] = ()) -> str:
+    """CASE over the folded value: every spelling, then every code of the field's code table,
+    then the wordings the column's evidence settled (`inferred`)."""
     assert field.values is not None
     whens: list[str] = []
     seen: set[str] = set()
@@ -396,6 +397,8 @@ def _enum_value(field: FieldSpec) -> str:
             for value, letters in by_value.items():
                 cls = "[" + "".join(re.escape(c) for c in letters) + "]{2,}"
                 combined.append(f"WHEN regexp_full_match({{k}}, {_lit(cls)}) THEN {_lit(value)}")
+    for wording, canon in inferred:
+        when(wording, canon)
     key = "lower(replace(qf_hw({x}), ' ', ''))"
     case = f"CASE {key} {' '.join(whens)} END"
     if not combined:
@@ -422,7 +425,31 @@ def _bool_value(field: FieldSpec) -> str:
         if key and key not in seen:
             seen.add(key)
             whens.append(f"WHEN {_lit(key)} THEN {'true' if truth else 'false'}")
-    return f"CASE lower(replace(qf_hw({{x}}), ' ', '')) {' '.join(whens)} END"
+    key_sql = "lower(replace(qf_hw({x}), ' ', ''))"
+    exact = f"CASE {key_sql} {' '.join(whens)} END"
+    held = bool_held_words(field)
+    if not held:
+        return exact
+    # A longer wording that holds one of the field's own words (审核不合格, 资格审查通过): the
+    # longest word held decides (不合格 before 合格).
+    contains = " ".join(
+        f"WHEN contains({key_sql}, {_lit(w)}) THEN {'true' if t else 'false'}" for w, t in held
+    )
+    return f"coalesce({exact}, CASE {contains} END)"
+
+
+def bool_held_words(field: FieldSpec) -> list[tuple[str, bool]]:
+    """The field's own yes/no words of two characters or more (and their negations), longest
+    first: a wording that holds one means what the word means."""
+    pairs = [(fold_value(v), True) for v in field.true_values]
+    pairs += [(fold_value(v), False) for v in field.false_values]
+    pairs += [(fold_value(n + v), False) for v in field.true_values for n in _NEGATIONS]
+    pairs += [(fold_value(n + v), True) for v in field.false_values for n in _NEGATIONS]
+    seen: dict[str, bool] = {}
+    for w, t in pairs:
+        if len(w) >= 2 and w not in seen:
+            seen[w] = t
+    return sorted(seen.items(), key=lambda wt: -len(wt[0]))
 
 
 # Punctuation and brackets ignored when a wording is compared with a vocabulary (one pattern
@@ -476,6 +503,21 @@ def vocab_sql(vocab: Vocabulary, key: str) -> str:
     return f"CASE {key} {' '.join(whens)} ELSE {contained} END"
 
 
+def vocab_code(vocab: Vocabulary, text: str) -> str | None:
+    """The Python twin of `vocab_sql` on one wording (for recognition's small samples)."""
+    key = vocab_fold(text)
+    for code, term in vocab.terms.items():
+        if key in {vocab_fold(sp) for sp in [code, term.zh, *term.spellings]}:
+            return code
+    hits = [
+        code
+        for code, term in vocab.terms.items()
+        if any(g and all(vocab_fold(t) in key for t in g) for g in term.key_terms)
+        and not any(vocab_fold(t) in key for t in term.exclude)
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
 def vocab_sql_plain(vocab: Vocabulary, text: str) -> str:
     """`vocab_sql` over raw text without the qf_* macros (for views over older batches)."""
     key = f"regexp_replace(lower(translate({text}, {_lit(_FW_FROM)}, {_lit(_FW_TO)})), "
@@ -494,6 +536,8 @@ class ColumnEvidence:
 
     date_order: str = ""
     plain_ratio_max: float | None = None
+    # enum: (folded wording, value) pairs the column's evidence settles (enum_evidence.py)
+    inferred: tuple[tuple[str, str], ...] = ()
 
 
 def evidence_query(field: FieldSpec, raw: str, table: str) -> str | None:
@@ -604,7 +648,7 @@ def field_plan(
         stages = (_vocab_key_sql("{x}"),)
         value, error = vocab_sql(vocabulary(field.vocabulary), "{x}"), "NULL"
     elif t == "enum":
-        stages, value = (), _enum_value(field)
+        stages, value = (), _enum_value(field, evidence.inferred)
         if field.fallback:
             value = (
                 f"CASE WHEN {{x}} IS NOT NULL THEN coalesce({value}, {_lit(field.fallback)}) END"

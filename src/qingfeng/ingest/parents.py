@@ -48,7 +48,7 @@ def stage_parent(
 ) -> StageResult:
     """Stage the parent dataset of the rows in `qf_raw` under `staging`."""
     res = StageResult(rows_read=total + rejects)
-    fields_sql = _fields_sql(con, spec, mapping, source)
+    fields_sql = _fields_sql(con, spec, mapping, source, res.inferred)
     filled = [f.name for f in spec.stored_fields if f.name in _plans(spec, mapping, source)[1]]
     key = list(spec.unique_key)
     con.execute(

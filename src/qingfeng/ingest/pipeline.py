@@ -441,6 +441,7 @@ def _fill_report(rep: SourceReport, spec: DatasetSpec, mapping: Mapping, res: St
         rep.key_conflicts = "landed" if res.key_conflicts_landed else "quarantined"
     rep.rules = res.rules
     rep.unmatched_values = res.unmatched
+    rep.inferred_values = res.inferred
 
 
 def _batch(

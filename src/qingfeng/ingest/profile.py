@@ -110,7 +110,10 @@ _PLATE = (
 
 # Cheap tests that guard the costly macros: most values fail them and skip the macro.
 _DIGITS18 = "length(v) BETWEEN 15 AND 20 AND regexp_full_match(v, '[\\s0-9０-９XxＸｘ]+')"
-_STARTS_YEAR = "length(v) <= 40 AND regexp_matches(v, '^[0-9０-９]{4}')"
+# A year in digits, or in Chinese numerals (二〇二三年…, as dates are written in documents).
+_STARTS_YEAR = (
+    "length(v) <= 40 AND regexp_matches(v, '^([0-9０-９]{4}|[〇○零一二三四五六七八九]{4}年)')"
+)
 
 # Shape of an ID with a possible birth date, whatever the check digit (files carry some bad
 # ones: they are still an ID column).

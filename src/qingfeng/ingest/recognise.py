@@ -31,6 +31,7 @@ from qingfeng.ingest.profile import ColumnProfile
 ASSIGN_MIN = 0.3  # below this a column is left unmapped
 REQUIRED_MIN = 0.5  # a required field filled below this is a gap, with the column suggested
 VALUES_ONLY_MAX = 0.55  # the most the values alone can give (no header evidence)
+SPECIFIC_TEXT_FIT = 0.8  # organisation names, addresses, long text: values this sure of their kind
 NEIGHBOUR_BONUS = 0.2  # a name column next to the ID column of the same role
 MARGIN = 1.25  # the best dataset must beat the next by this factor to be confident
 TIE = 1.02  # within this factor two datasets are tied
@@ -179,7 +180,8 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
         base = max(0.0, s("cjk") - s("plate") - person * 0.3)
         kind = _text_kind(f)
         if kind == "address":
-            return 0.3 * base + 0.7 * s("address")
+            # A name that starts with its place (某市某某建筑工程有限公司) is not an address.
+            return 0.3 * base + 0.7 * max(0.0, s("address") - s("org"))
         if kind == "long":
             return 0.5 * base + 0.5 * min(1.0, p.avg_len / 15)
         if kind == "person":
@@ -242,7 +244,7 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
         return s("phone")
     if t == "boolean":
         two_codes = p.small_set and p.distinct <= 2 and p.avg_len <= 2
-        return max(s("yes_no"), 0.6 if two_codes else 0.0)
+        return max(s("yes_no"), 0.6 if two_codes else 0.0, _own_words_share(p, f))
     if t == "enum":
         return _enum_fit(p, f)
     return s("cjk")  # period-like or anything new: plain text
@@ -280,6 +282,18 @@ def _enum_spellings(f: FieldSpec) -> tuple[frozenset[str], frozenset[str]]:
     return got[1], got[2]
 
 
+def _own_words_share(p: ColumnProfile, f: FieldSpec) -> float:
+    """Share of the sampled values that hold one of a boolean field's own words (不合格,
+    废标…), in a vocabulary of a few wordings."""
+    if not p.small_set or not (f.true_values or f.false_values):
+        return 0.0
+    from qingfeng.ingest.normalise import bool_held_words
+
+    words = [w for w, _ in bool_held_words(f)]
+    held = sum(n for v, n in p.spelled_top if any(w in v for w in words))
+    return held / p.n if p.n else 0.0
+
+
 def _enum_fit(p: ColumnProfile, f: FieldSpec) -> float:
     known, codes = _enum_spellings(f)
     hit = sum(n for v, n in p.spelled_top if v in known)
@@ -304,15 +318,46 @@ class _Cell:
     fit: float | None
 
 
-def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | None = None) -> _Cell:
+def vocabulary_share(p: ColumnProfile | None, vocab_id: str) -> float:
+    """Share of the sampled values a catalogue vocabulary names (an exact spelling, or the
+    key terms of exactly one entry), as the ingest canonicalises them."""
+    if p is None or p.n == 0:
+        return 0.0
+    key = ("vocabulary", vocab_id)
+    if key not in p.fits:
+        from qingfeng.catalogue.loader import vocabulary
+        from qingfeng.ingest.normalise import vocab_code
+
+        vocab = vocabulary(vocab_id)
+        named = sum(n for v, n in p.top if vocab_code(vocab, v) is not None)
+        p.fits[key] = named / p.n
+    return p.fits[key] or 0.0
+
+
+def cell(
+    header: str,
+    f: FieldSpec,
+    p: ColumnProfile | None,
+    via: FieldSpec | None = None,
+    vocab: str | None = None,
+) -> _Cell:
     """The evidence that column `header` carries field `f`.
 
     `via` is the field whose header evidence counts for `f` (a `code_variant`: a column headed
-    like the village name whose values are division codes carries the division code).
+    like the village name whose values are division codes carries the division code). `vocab`
+    is the vocabulary the field's wordings are canonicalised through (its own, or that of the
+    field derived from it): values it names are evidence of the field whatever the header.
     """
     match = header_match(header, via or f)
     fit = value_fit(p, f)
     h = match.score
+    if vocab is not None and fit is not None:
+        named = vocabulary_share(p, vocab)
+        if named >= SPECIFIC_TEXT_FIT:
+            # Wordings of the field's own vocabulary (高龄…补助, …生活保障金): the values say
+            # which field this is, the header only adds to it.
+            score = VALUES_ONLY_MAX * named if h == 0 else 0.5 * named + 0.5 * h
+            return _Cell(score, match, named)
     if fit is None:
         return _Cell(0.9 * h, match, fit)
     if h == 0:
@@ -321,7 +366,7 @@ def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | No
         specific = (
             f.type in _SPECIFIC_TYPES
             or (f.type == "code" and _code_kind(f) != "code")
-            or (f.type == "enum" and fit >= 0.8)
+            or (f.type in ("enum", "boolean") and fit >= 0.8)
             or (
                 f.type == "code"
                 and f.role == "record_key"
@@ -336,6 +381,11 @@ def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | No
         weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
     if f.type == "text":
+        if fit >= SPECIFIC_TEXT_FIT and _text_kind(f) in ("org", "long", "address"):
+            # Organisation names, addresses and long passages are kinds of their own: values
+            # of that kind and a header sharing part of the field's wording (投标… for the
+            # bidder, 诉求… for the complaint's content) are enough.
+            return _Cell(0.5 * fit + 0.5 * h, match, fit)
         # Any Chinese words fit a text field: the header must say which one.
         return _Cell(0.35 * fit + 0.65 * h if h >= 0.3 else 0.0, match, fit)
     score = 0.5 * fit + 0.5 * h
@@ -372,6 +422,9 @@ def fit_dataset(
     """The best assignment of `headers` to the fields of `spec`, with its evidence."""
     fields = list(spec.fields)
     variants = {f.code_variant: f for f in fields if f.code_variant}
+    # A field whose wordings a vocabulary canonicalises: its own, or a derived field's.
+    vocabs = {f.name: f.vocabulary for f in fields if f.vocabulary}
+    vocabs |= {f.derive_from: f.vocabulary for f in fields if f.vocabulary and f.derive_from}
     n, m = len(headers), len(fields)
     cells: list[list[_Cell]] = []
     scores = np.zeros((n, m))
@@ -379,7 +432,7 @@ def fit_dataset(
         row = []
         p = profiles.get(h)
         for j, f in enumerate(fields):
-            c = cell(h, f, p)
+            c = cell(h, f, p, vocab=vocabs.get(f.name))
             if f.name in variants:  # header evidence of the field it is the code variant of
                 alt = cell(h, f, p, via=variants[f.name])
                 if alt.fit is not None and alt.score > c.score and (alt.fit or 0) >= 0.6:

@@ -86,6 +86,8 @@ class SourceReport:
     dropped_prohibited: list[str] = field(default_factory=list)
     # field -> wording -> rows: wordings kept as written whose code no vocabulary entry gives
     unmatched_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    # field -> wording -> "value (rule)": enum wordings settled by the column's evidence
+    inferred_values: dict[str, dict[str, str]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec, parent_pairs
+from qingfeng.catalogue import DatasetSpec, header_unit, parent_pairs
 from qingfeng.ingest.header_match import header_match
 from qingfeng.ingest.mapping import Mapping, map_headers, missing_required
 from qingfeng.ingest.readers import SourceTable
@@ -137,7 +137,18 @@ def _pair(
     if len(child_key) <= len(key_sql) or not _repeats(con, key_sql, child_key):
         return None
     pm.headers = list(headers)
-    return replace(cm, headers=list(headers), split=pm)
+    # Columns moved between the sides keep the unit their header states (中标金额（万元）).
+    pm.units = _units(parent, pm.columns)
+    return replace(cm, headers=list(headers), units=_units(child, cm.columns), split=pm)
+
+
+def _units(spec: DatasetSpec, columns: dict[str, str | None]) -> dict[str, str]:
+    """header -> money unit, for the headers on amount fields whose header names one."""
+    out: dict[str, str] = {}
+    for h, f in columns.items():
+        if f and spec.field(f).type == "amount" and (unit := header_unit(h)):
+            out[h] = unit
+    return out
 
 
 def _link_fields(child: DatasetSpec, c_cols: dict[str, str]) -> dict[str, str]:

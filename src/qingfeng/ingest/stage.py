@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from qingfeng.catalogue import DatasetSpec, FieldSpec
+from qingfeng.ingest.enum_evidence import infer_values, read_wordings
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.mapping import Mapping
 from qingfeng.ingest.normalise import (
@@ -22,6 +23,7 @@ from qingfeng.ingest.normalise import (
     _WS,
     ColumnEvidence,
     FieldPlan,
+    _enum_value,
     evidence_from,
     evidence_query,
     field_plan,
@@ -116,13 +118,27 @@ def _with_evidence(
     spec: DatasetSpec,
     raw_expr: dict[str, str],
     plans: dict[str, FieldPlan],
+    inferred: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, FieldPlan]:
     """Plans of the fields whose values need their whole column to be read (day/month order,
-    ratios written with and without %), settled by one small query per such column."""
+    ratios written with and without %, enum wordings no spelling names), settled by one small
+    query per such column. `inferred` collects field -> wording -> "value (rule)"."""
     out = dict(plans)
     for n in plans:
         expr = raw_expr[n]
         f = spec.field(n)
+        if f.type == "enum" and f.vocabulary is None and expr.startswith('"'):
+            settled = _enum_wordings(con, spec, f, raw_expr)
+            if settled:
+                out[n] = field_plan(
+                    f,
+                    evidence=ColumnEvidence(
+                        inferred=tuple(sorted((k, v) for k, (v, _) in settled.items()))
+                    ),
+                )
+                if inferred is not None:
+                    inferred[n] = {k: f"{v} ({rule})" for k, (v, rule) in settled.items()}
+            continue
         query = evidence_query(f, expr, "qf_raw") if expr.startswith('"') else None
         if query is None:
             continue
@@ -132,6 +148,18 @@ def _with_evidence(
         if evidence != ColumnEvidence():
             out[n] = field_plan(f, evidence=evidence)
     return out
+
+
+def _enum_wordings(
+    con: duckdb.DuckDBPyConnection, spec: DatasetSpec, f: FieldSpec, raw_expr: dict[str, str]
+) -> dict[str, tuple[str, str]]:
+    implying = {
+        other: raw_expr[other]
+        for other in f.implied_by.values()
+        if other in raw_expr and raw_expr[other].startswith('"')
+    }
+    wordings = read_wordings(con, f, raw_expr[f.name], implying, _enum_value(f), "qf_raw")
+    return infer_values(f, wordings)
 
 
 def _trim_sql(expr: str) -> str:
@@ -225,7 +253,11 @@ _DICTIONARY_SAMPLE = 20_000
 
 
 def _fields_sql(
-    con: duckdb.DuckDBPyConnection, spec: DatasetSpec, mapping: Mapping, source: SourceTable
+    con: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    mapping: Mapping,
+    source: SourceTable,
+    inferred: dict[str, dict[str, str]] | None = None,
 ) -> Callable[[str], str]:
     """Prepare the lookup tables of one source in `qf_raw`; return `sql(where)`.
 
@@ -237,7 +269,7 @@ def _fields_sql(
     """
     raw_cols = [f"c{i}" for i in range(len(source.headers))]
     raw_expr, plans = _plans(spec, mapping, source)
-    plans = _with_evidence(con, spec, raw_expr, plans)
+    plans = _with_evidence(con, spec, raw_expr, plans, inferred)
     col_fields = {n: e for n, e in raw_expr.items() if e.startswith('"')}
     dict_fields: list[str] = []
     candidates = [n for n in col_fields if spec.field(n).type in _DICTIONARY_TYPES]
@@ -397,6 +429,8 @@ class StageResult:
     files: dict[str, Path] = field(default_factory=dict)  # lake-relative dir -> staged dir
     # field -> wording -> rows: wordings no vocabulary entry names (kept, code left NULL)
     unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
+    # field -> wording -> "value (rule)": enum wordings the column's evidence settled
+    inferred: dict[str, dict[str, str]] = field(default_factory=dict)
     # The parent dataset the same file also carries (its repeated part, de-duplicated).
     split: StageResult | None = None
 
@@ -537,7 +571,7 @@ def _stage_rows(
     rejects: int,
 ) -> StageResult:
     res = StageResult(rows_read=total + rejects)
-    fields_sql = _fields_sql(con, spec, mapping, source)
+    fields_sql = _fields_sql(con, spec, mapping, source, res.inferred)
     res.unmatched = _unmatched_wordings(con, spec, mapping, source)
 
     fields = [f.name for f in spec.stored_fields]

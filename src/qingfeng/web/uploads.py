@@ -40,7 +40,7 @@ from qingfeng.ingest.mapping import (
     propose,
     save_mapping,
 )
-from qingfeng.ingest.pipeline import _connection, _sources, ingest_path
+from qingfeng.ingest.pipeline import _connection, _sources, _split_or, ingest_path
 from qingfeng.ingest.profile import profile_samples, read_sample
 from qingfeng.ingest.report import IngestReport
 from qingfeng.settings import Settings
@@ -161,10 +161,13 @@ def preview(settings: Settings, token: str) -> UploadPreview:
                     tables.append(TablePreview(src.name, saved.dataset, saved, True))
                     continue
                 samples = read_sample(con, src)
-                proposal = propose(
-                    src.headers, src.name, profiles=profile_samples(samples, con=con)
-                )
-                tables.append(_table_preview(src.name, src.headers, proposal, samples))
+                profiles = profile_samples(samples, con=con)
+                proposal = propose(src.headers, src.name, profiles=profiles)
+                # A file carrying a parent/child pair is shown as the child's mapping with the
+                # parent's part beside it, exactly as the CLI would save it.
+                both = _split_or(con, src, proposal, profiles)
+                split = both if both is not None and both.split is not None else None
+                tables.append(_table_preview(src.name, src.headers, proposal, samples, split))
         finally:
             con.close()
         if not tables:
@@ -182,11 +185,31 @@ def preview(settings: Settings, token: str) -> UploadPreview:
 
 
 def _table_preview(
-    source: str, headers: list[str], proposal: Proposal, samples: dict[str, list[str]]
+    source: str,
+    headers: list[str],
+    proposal: Proposal,
+    samples: dict[str, list[str]],
+    split: Mapping | None = None,
 ) -> TablePreview:
     """The proposal of one table as the form shows it, recognised or not: the mapping (or the
     draft of the closest dataset), the evidence, and the datasets to choose from when the
-    evidence does not settle one."""
+    evidence does not settle one. `split` is the child's mapping carrying its parent's part,
+    when the table holds both: the pair settles the choice between the two."""
+    if split is not None:
+        own = proposal.mapping is not None and proposal.mapping.dataset == split.dataset
+        evidence = {h: e.describe() for h, e in proposal.evidence.items()} if own else {}
+        return TablePreview(
+            source,
+            split.dataset,
+            split,
+            False,
+            samples,
+            evidence=evidence,
+            candidates=[
+                {"dataset": c.dataset, "score": c.score, "complete": c.complete}
+                for c in proposal.candidates
+            ],
+        )
     mapping = proposal.mapping or proposal.draft
     if mapping is None:
         first = next(iter(load_catalogue()))
@@ -228,6 +251,7 @@ def _write_proposal(folder: Path, tables: list[TablePreview]) -> None:
             "columns": t.mapping.columns,
             "constants": t.mapping.constants,
             "units": t.mapping.units,
+            "split": _part(t.mapping.split),
             "rivals": t.rivals,
             "evidence": t.evidence,
             "candidates": t.candidates,
@@ -237,6 +261,29 @@ def _write_proposal(folder: Path, tables: list[TablePreview]) -> None:
         for t in tables
     ]
     (folder / PROPOSAL_FILE).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+
+
+def _part(split: Mapping | None) -> dict[str, Any] | None:
+    if split is None:
+        return None
+    return {
+        "dataset": split.dataset,
+        "columns": split.columns,
+        "constants": split.constants,
+        "units": split.units,
+    }
+
+
+def _split_from(part: dict[str, Any] | None, headers: list[str]) -> Mapping | None:
+    if not part:
+        return None
+    return Mapping(
+        dataset=str(part["dataset"]),
+        headers=list(headers),
+        columns=dict(part.get("columns") or {}),
+        constants=dict(part.get("constants") or {}),
+        units=dict(part.get("units") or {}),
+    )
 
 
 def load_proposal(settings: Settings, token: str) -> list[TablePreview]:
@@ -260,6 +307,7 @@ def load_proposal(settings: Settings, token: str) -> list[TablePreview]:
                 columns=dict(t["columns"]),
                 constants=dict(t["constants"]),
                 units=dict(t["units"]),
+                split=_split_from(t.get("split"), list(t["headers"])),
             ),
             bool(t["saved"]),
             rivals=list(t.get("rivals") or []),
@@ -384,6 +432,9 @@ def _edited(
         columns=columns,
         constants={f: v for f, v in base.constants.items() if f not in mapped},
         units=units,
+        # The parent's part stays with the dataset it was proposed for; choosing another
+        # dataset drops it (that dataset is then the file's only one).
+        split=table.mapping.split if dataset == table.dataset else None,
     )
 
 
@@ -409,6 +460,15 @@ def _check(specs: dict[str, DatasetSpec], edit: TableEdit) -> None:
     edit.missing = missing_required(spec, edit.mapping)
     if edit.missing:
         edit.problems.append(EditProblem("missing_required", {"fields": ", ".join(edit.missing)}))
+    split = edit.mapping.split
+    if split is not None:
+        lacking = missing_required(specs[split.dataset], split) if split.dataset in specs else []
+        if split.dataset not in specs or lacking:
+            edit.problems.append(
+                EditProblem(
+                    "split_missing", {"dataset": split.dataset, "fields": ", ".join(lacking)}
+                )
+            )
 
 
 def ingest_upload(settings: Settings, token: str, edits: list[TableEdit]) -> IngestReport:
@@ -429,6 +489,7 @@ def ingest_upload(settings: Settings, token: str, edits: list[TableEdit]) -> Ing
             constants=dict(e.mapping.constants),
             units=dict(e.mapping.units),
             confirmed=True,
+            split=e.mapping.split,
         )
         previous = find_mappings(settings.mappings_dir, mapping.headers)
         same = next((m for m in previous if m.dataset == mapping.dataset), None)
