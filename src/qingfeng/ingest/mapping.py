@@ -20,7 +20,7 @@ import yaml
 from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue, normalise_header
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.header_match import initials
-from qingfeng.ingest.profile import ColumnProfile, profile_samples
+from qingfeng.ingest.profile import ColumnProfile, Sample, profile_samples
 from qingfeng.ingest.recognise import (
     MARGIN,
     REQUIRED_MIN,
@@ -190,7 +190,12 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
 
 
 def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[str, ColumnProfile]:
-    return profile_samples({h: list((samples or {}).get(h, [])) for h in headers})
+    columns = {h: list((samples or {}).get(h, [])) for h in headers}
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) == 1 and 0 not in lengths:
+        # Columns of equal length are the same rows: keep them, to compare columns in a row.
+        return profile_samples(Sample(columns, list(zip(*columns.values(), strict=True))))
+    return profile_samples(columns)
 
 
 def _finish(spec: DatasetSpec, fit: Fit, headers: list[str], clues: list[str]) -> Mapping:
