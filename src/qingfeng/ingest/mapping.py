@@ -198,14 +198,34 @@ def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[
     return profile_samples(columns)
 
 
-def _finish(spec: DatasetSpec, fit: Fit, headers: list[str], clues: list[str]) -> Mapping:
-    """The mapping of a fit: money units from the headers, required enums from the clues."""
+# An amount the catalogue keeps in 万元 when the header is silent, whose values are mostly at
+# least this, is written in yuan: 10,000 万元 (a hundred million yuan) is not a typical value.
+YUAN_MEDIAN = 10_000
+
+
+def _finish(
+    spec: DatasetSpec,
+    fit: Fit,
+    headers: list[str],
+    clues: list[str],
+    profiles: dict[str, ColumnProfile] | None = None,
+) -> Mapping:
+    """The mapping of a fit: money units from the headers (or, for a header naming none, from
+    the scale of the values), required enums from the clues."""
     units: dict[str, str] = {}
     for h, fname in fit.columns.items():
         if fname and spec.field(fname).type == "amount":
             unit = header_unit(h)
+            p = (profiles or {}).get(h)
             if unit:
                 units[h] = unit
+            elif (
+                spec.field(fname).unit == "wan"
+                and p is not None
+                and p.median is not None
+                and p.median >= YUAN_MEDIAN
+            ):
+                units[h] = "yuan"
     taken = {f for f in fit.columns.values() if f}
     constants: dict[str, str] = {}
     for f in spec.fields:
@@ -237,7 +257,7 @@ def map_headers(
     """The best mapping of `headers` onto `spec`'s fields, from the headers and sampled values."""
     profiles = profiles if profiles is not None else _profiles(headers, samples)
     fit = fit_dataset(spec, headers, profiles)
-    return _finish(spec, fit, headers, clues)
+    return _finish(spec, fit, headers, clues, profiles)
 
 
 def missing_required(spec: DatasetSpec, mapping: Mapping) -> list[str]:
@@ -332,7 +352,7 @@ def propose(
     fits = rank_datasets(headers, specs, profiles, only=dataset)
     if dataset is not None and not fits:
         fits = [fit_dataset(specs[dataset], headers, profiles)]
-    mappings = {f.dataset: _finish(specs[f.dataset], f, headers, clues) for f in fits[:8]}
+    mappings = {f.dataset: _finish(specs[f.dataset], f, headers, clues, profiles) for f in fits[:8]}
     fits = [f for f in fits if f.dataset in mappings]
     candidates = tuple(
         Candidate(f.dataset, round(f.score, 3), f.complete, tuple(f.missing)) for f in fits[:5]

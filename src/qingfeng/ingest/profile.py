@@ -208,6 +208,9 @@ class ColumnProfile:
     # of numbers, read from whole rows: two such columns can then be compared row by row (an
     # admission precedes its discharge, the fund pays no more than the total).
     row_values: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    # The median of the values read as numbers (None when few are): the scale of an amount
+    # whose header names no unit.
+    median: float | None = None
 
     @property
     def constant(self) -> bool:
@@ -337,6 +340,14 @@ def profile_samples(
             avg_len=float(avg_len or 0.0),
             top=top_by_col.get(col, []),
         )
+    medians = con.execute(
+        "SELECT col, median(x) FROM (SELECT col, TRY_CAST(qf_amount(v, 1) AS DOUBLE) AS x "
+        "FROM qf_sample) WHERE x IS NOT NULL GROUP BY col"
+    ).fetchall()
+    for col, m in medians:
+        prof = out[headers[col]]
+        if prof.share("number") >= 0.8 and m is not None:
+            prof.median = float(m)
     rows_of = getattr(samples, "rows", None)
     if rows_of:
         _add_row_values(con, headers, rows_of, out)

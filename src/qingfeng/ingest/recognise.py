@@ -345,7 +345,7 @@ def _cell(
         # vocabulary), and it is no event time or record number of a row.
         if h == 0 and not (f.type in ("enum", "boolean") and fit >= 0.8):
             return _Cell(0.0, match, fit)
-        if f.type == "timestamp" or f.role == "record_key":
+        if f.type in ("date", "timestamp") or f.role == "record_key":
             h *= 0.3
     if h == 0:
         # Values alone are trusted for kinds only a few fields have (IDs, dates, plates, a
@@ -431,7 +431,10 @@ def _assign(scores: np.ndarray) -> list[tuple[int, int]]:
         return []
     # Cells below the threshold are left unmapped afterwards, so they must not weigh in the
     # optimum either (a date column's faint fit to an amount would displace a real amount).
-    rows, cols = linear_sum_assignment(-np.where(scores >= ASSIGN_MIN, scores, 0.0))
+    # Squared, the strong matches count for more than several weak ones: a sure column is not
+    # moved off its field so that two doubtful ones find a place.
+    kept = np.where(scores >= ASSIGN_MIN, scores, 0.0)
+    rows, cols = linear_sum_assignment(-(kept**2))
     return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if scores[r, c] >= ASSIGN_MIN]
 
 
