@@ -198,6 +198,8 @@ def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[
     return profile_samples(columns)
 
 
+HOPELESS_SHARE = 0.5  # see `propose`: how well a complete dataset must do to set one aside
+
 # An amount the catalogue keeps in 万元 when the header is silent, whose values are mostly at
 # least this, is written in yuan: 10,000 万元 (a hundred million yuan) is not a typical value.
 YUAN_MEDIAN = 10_000
@@ -395,7 +397,15 @@ def propose(
             doubts=tuple(doubts),
         )
     complete = [f for f in fits if f.complete]
-    closest = fits[0]
+    # A dataset lacking a required field that no column comes near is out of the contest when
+    # a complete one explains the table at least half as well (a member roster shares a
+    # registry's ID, name and relation columns, but has no column for a registry's status).
+    contest = [
+        f
+        for f in fits
+        if not (f.hopeless and complete and complete[0].score >= HOPELESS_SHARE * f.score)
+    ]
+    closest = contest[0]
     if not complete or closest.score > complete[0].score * TIE:
         ds = closest.dataset
         if not _fills_some_required(specs[ds], closest, mappings[ds]):
@@ -419,7 +429,7 @@ def propose(
         p.doubts = tuple(confident_fit(closest, None))
         return p
     best = complete[0]
-    others = [f for f in fits if f is not best]
+    others = [f for f in contest if f is not best]
     # A tie with any other dataset, complete or not (a list of 身份证号 and 姓名 fits many), means
     # the evidence does not say which dataset this is.
     tied = [f for f in others if f.score * TIE >= best.score]

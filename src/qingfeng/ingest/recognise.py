@@ -37,6 +37,8 @@ from qingfeng.ingest.order import order_violations
 from qingfeng.ingest.profile import ColumnProfile
 
 ASSIGN_MIN = 0.3  # below this a column is left unmapped
+SUGGEST_MIN = 0.3  # a missing required field no column suggests itself for at this is hopeless
+EXPLAINED_MIN = 0.5  # a column some dataset takes with this evidence needs explaining
 REQUIRED_MIN = 0.5  # a required field filled below this is a gap, with the column suggested
 VALUES_ONLY_MAX = 0.55  # the most the values alone can give (no header evidence)
 NEIGHBOUR_BONUS = 0.2  # a name column next to the ID column of the same role
@@ -103,6 +105,9 @@ class Fit:
     missing: list[str]  # required fields (or groups) not filled well enough
     weak: dict[str, str] = field(default_factory=dict)  # required field -> header filling it weakly
     suggestions: dict[str, list[str]] = field(default_factory=dict)  # missing field -> headers
+    # A required field is missing and no column of the table comes near it: the table is not
+    # this dataset's, whatever else it shares with it.
+    hopeless: bool = False
 
     @property
     def complete(self) -> bool:
@@ -230,10 +235,7 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
             + 0.5 * s("address")
             + 0.8 * s("person")
         )
-        fit = max(0.0, generic - penalty)
-        if f.role in ("record_key", "property_id") and p.n >= 5:
-            fit *= 0.6 + 0.4 * p.unique_ratio
-        return min(1.0, fit)
+        return min(1.0, max(0.0, generic - penalty))
     if t == "date":
         return max(0.0, s("date") - 0.3 * s("time"))
     if t == "timestamp":
@@ -318,16 +320,29 @@ class _Cell:
     fit: float | None
 
 
-def cell(header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | None = None) -> _Cell:
+def cell(
+    header: str,
+    f: FieldSpec,
+    p: ColumnProfile | None,
+    via: FieldSpec | None = None,
+    *,
+    key_alone: bool = True,
+) -> _Cell:
     """The evidence that column `header` carries field `f` (see `_cell`), less when a unit in
-    the header names another kind of value."""
-    c = _cell(header, f, p, via)
+    the header names another kind of value. `key_alone`: a record number `f` identifies a row
+    by itself, so its values should not repeat (a member roster repeats its case number, part
+    of a key with the member's ID)."""
+    c = _cell(header, f, p, via, key_alone)
     factor = _unit_factor(header, f)
     return c if factor == 1.0 else _Cell(c.score * factor, c.match, c.fit)
 
 
 def _cell(
-    header: str, f: FieldSpec, p: ColumnProfile | None, via: FieldSpec | None = None
+    header: str,
+    f: FieldSpec,
+    p: ColumnProfile | None,
+    via: FieldSpec | None = None,
+    key_alone: bool = True,
 ) -> _Cell:
     """The evidence that column `header` carries field `f`.
 
@@ -336,6 +351,15 @@ def _cell(
     """
     match = _with_unit(header, f, header_match(header, via or f))
     fit = value_fit(p, f)
+    if (
+        fit is not None
+        and p is not None
+        and key_alone
+        and f.type == "code"
+        and f.role in ("record_key", "property_id")
+        and p.n >= 5
+    ):
+        fit *= 0.6 + 0.4 * p.unique_ratio  # a record number that repeats is less of one
     h = match.score
     if fit is None:
         return _Cell(0.9 * h, match, fit)
@@ -454,7 +478,8 @@ def fit_dataset(
         row = []
         p = profiles.get(h)
         for j, f in enumerate(fields):
-            c = cell(h, f, p)
+            alone = spec.unique_key == [f.name] or f.name not in spec.unique_key
+            c = cell(h, f, p, key_alone=alone)
             if f.name in variants:  # header evidence of the field it is the code variant of
                 alt = cell(h, f, p, via=variants[f.name])
                 if alt.fit is not None and alt.score > c.score and (alt.fit or 0) >= 0.6:
@@ -547,10 +572,12 @@ def fit_dataset(
         if not any(filled.get(g, 0.0) >= REQUIRED_MIN for g in group):
             missing.append(" | ".join(group))
     fit = Fit(spec.id, total, columns, evidence, missing, weak)
-    fit.suggestions = {
-        name: suggest(spec, name, headers, profiles, columns)
-        for name in (x for g in missing for x in g.split(" | "))
-    }
+    best: dict[str, float] = {}
+    for name in (x for g in missing for x in g.split(" | ")):
+        scored = _suggestions(spec, name, headers, profiles, columns)
+        fit.suggestions[name] = [h for _, h in scored[:3]]
+        best[name] = scored[0][0] if scored else 0.0
+    fit.hopeless = any(max(best.get(x, 0.0) for x in g.split(" | ")) < SUGGEST_MIN for g in missing)
     return fit
 
 
@@ -564,6 +591,16 @@ def suggest(
 ) -> list[str]:
     """The headers most likely to carry `field_name`, best first: unassigned ones, or the one
     that fills it weakly."""
+    return [h for _, h in _suggestions(spec, field_name, headers, profiles, columns)[:limit]]
+
+
+def _suggestions(
+    spec: DatasetSpec,
+    field_name: str,
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    columns: dict[str, str | None],
+) -> list[tuple[float, str]]:
     f = spec.field(field_name)
     scored = []
     for h in headers:
@@ -575,7 +612,7 @@ def suggest(
         if score > 0.1:
             scored.append((score, h))
     scored.sort(key=lambda x: -x[0])
-    return [h for _, h in scored[:limit]]
+    return scored
 
 
 def column_weights(
@@ -627,5 +664,20 @@ def rank_datasets(
         fit = fit_dataset(spec, headers, profiles, weights[d])
         if fit.evidence:
             fits.append(fit)
+    if only is None:
+        _weigh_coverage(fits)
     fits.sort(key=lambda x: -x.score)
     return fits
+
+
+def _weigh_coverage(fits: list[Fit]) -> None:
+    """A dataset explains the table less well when it leaves unused columns that another
+    dataset takes with clear evidence: each fit's score is scaled by the square root of the
+    share of those columns it takes (a roster's case number and relation to the head, which a
+    payroll leaves over, count against the payroll)."""
+    wanted = {h for f in fits for h, e in f.evidence.items() if e.score >= EXPLAINED_MIN}
+    if not wanted:
+        return
+    for f in fits:
+        took = sum(1 for h, e in f.evidence.items() if h in wanted and e.score >= EXPLAINED_MIN)
+        f.score *= (took / len(wanted)) ** 0.5
