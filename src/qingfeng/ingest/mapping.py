@@ -184,9 +184,32 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
                 and all("\u4e00" <= c <= "\u9fff" for c in sp)
                 and initials(sp).lower() in words
             }
+        if not hits:
+            # A clue that abbreviates a spelling (死亡证明 for 死亡医学证明).
+            hits = {
+                canon
+                for canon, spellings in f.values.items()
+                for sp in spellings
+                if _abbreviated_in(sp, clue)
+            }
         if hits:
             return hits.pop() if len(hits) == 1 else None
     return None
+
+
+ABBREVIATION_MIN = 3  # characters a wording keeps of a spelling it abbreviates, at least
+
+
+def _abbreviated_in(spelling: str, clue: str) -> bool:
+    """Does `clue` hold an abbreviation of `spelling`: its first and last characters with some
+    of those between, in order, at least ABBREVIATION_MIN in all?"""
+    if len(spelling) <= ABBREVIATION_MIN or not all("\u4e00" <= c <= "\u9fff" for c in spelling):
+        return False
+    inner = "".join(f"{c}?" for c in spelling[1:-1])
+    return any(
+        len(m.group(0)) >= ABBREVIATION_MIN
+        for m in re.finditer(f"{spelling[0]}{inner}{spelling[-1]}", clue)
+    )
 
 
 def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[str, ColumnProfile]:
