@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from qingfeng.catalogue import DatasetSpec, load_catalogue, normalise_header
 from qingfeng.catalogue.loader import vocabulary
 from qingfeng.ingest.header_match import header_match
-from qingfeng.ingest.mapping import Proposal, propose
+from qingfeng.ingest.mapping import Proposal, _abbreviated_in, propose
 from qingfeng.ingest.normalise import install_macros, vocab_fold, vocab_sql
 from recognise_data import company, person, resident_id, uscc
 
@@ -282,3 +282,18 @@ def test_order_declarations_are_checked() -> None:
         DatasetSpec.model_validate(_spec([{**a, "before": "b"}, {**b, **money}]))
     with pytest.raises(ValidationError, match="only applies to amounts"):
         DatasetSpec.model_validate(_spec([{**a, "at_most": "b"}, b]))
+
+
+def test_a_file_name_that_abbreviates_an_enum_spelling_names_the_value() -> None:
+    """deaths.source is required: 死亡证明 in the file name abbreviates the spelling 死亡医学证明
+    of `hospital`."""
+    assert _abbreviated_in("死亡医学证明", "县医院死亡证明汇总")
+    assert not _abbreviated_in("死亡医学证明", "死明")  # too short
+    assert not _abbreviated_in("死亡医学证明", "死亡名单")
+    rng = random.Random(2)
+    headers = ["证件号", "死者", "去世日期"]
+    rows = [[resident_id(rng), person(rng), str(_day(rng))] for _ in range(30)]
+    values = {h: [r[i] for r in rows] for i, h in enumerate(headers)}
+    p = propose(headers, "县医院死亡证明汇总.csv", "deaths", values)
+    assert p.mapping is not None, p.reason
+    assert p.mapping.constants == {"source": "hospital"}
