@@ -484,8 +484,8 @@ def _abbreviation_sql(vocab: Vocabulary, key: str) -> str:
     """SQL: the code of the one entry the wording `key` abbreviates, else NULL.
 
     Chinese abbreviations keep some characters of the full name in order, from its first to
-    its last (重度残疾人护理补贴 → 重残护理补贴): the wording must match the regex in which every
-    inner character of a spelling is optional. Two entries abbreviated alike give NULL.
+    its last (困难残疾人生活补贴 → 困难残疾生活补贴): the wording must match the regex in which
+    every inner character of a spelling is optional. Two entries abbreviated alike give NULL.
     """
     conds: list[tuple[str, str]] = []
     for code, term in vocab.terms.items():

@@ -3,7 +3,7 @@
 The catalogue says which date or time of a dataset precedes which on the same row (`before:`:
 an admission precedes its discharge, an issue date the expiry, a tender's announcement its
 deadline), and which amount never exceeds which (`at_most:`: the fund pays part of the total).
-Headers often do not tell the two apart (住院起日 / 住院止日 share every word but one), and a
+Headers often do not tell the two apart (two columns headed 就诊日期一 / 就诊日期二), and a
 matcher that reads them the wrong way round puts each on the other's field. The sampled rows
 settle it: when the two columns' values run the other way in most rows that carry both, the
 columns are swapped.

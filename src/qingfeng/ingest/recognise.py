@@ -453,7 +453,7 @@ def _pair_name(id_field: str) -> str | None:
 
 def _same_role(name_header: str, id_header: str) -> bool:
     """Headers that name one role: the name column's words begin the ID column's (所在单位 and
-    所在单位信用代码, 法人代表名 and 法人代表身份证号)."""
+    所在单位信用代码, 负责人 and 负责人身份证号)."""
     a, b = normalise_header(name_header), normalise_header(id_header)
     common = 0
     while common < min(len(a), len(b)) and a[common] == b[common]:
