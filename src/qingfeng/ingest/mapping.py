@@ -421,13 +421,11 @@ def propose(
         )
     complete = [f for f in fits if f.complete]
     # A dataset lacking a required field that no column comes near is out of the contest when
-    # a complete one explains the table at least half as well (a member roster shares a
-    # registry's ID, name and relation columns, but has no column for a registry's status).
-    contest = [
-        f
-        for f in fits
-        if not (f.hopeless and complete and complete[0].score >= HOPELESS_SHARE * f.score)
-    ]
+    # a complete one explains the table at least half as well and reads some column its own
+    # way (a member roster shares a registry's ID, name and relation columns, but has no
+    # column for a registry's status, and its case number is no household number). A table of
+    # IDs and names only is not settled this way: every dataset reads those alike.
+    contest = [f for f in fits if not (complete and _set_aside(f, complete[0]))]
     closest = contest[0]
     if not complete or closest.score > complete[0].score * TIE:
         ds = closest.dataset
@@ -485,6 +483,15 @@ def propose(
         confident=not doubts,
         doubts=tuple(doubts),
         also=also,
+    )
+
+
+def _set_aside(fit: Fit, complete: Fit) -> bool:
+    if not fit.hopeless or complete.score < HOPELESS_SHARE * fit.score:
+        return False
+    return any(
+        e.score >= REQUIRED_MIN and fit.columns.get(h) != e.field
+        for h, e in complete.evidence.items()
     )
 
 
