@@ -297,3 +297,38 @@ def test_a_file_name_that_abbreviates_an_enum_spelling_names_the_value() -> None
     p = propose(headers, "县医院死亡证明汇总.csv", "deaths", values)
     assert p.mapping is not None, p.reason
     assert p.mapping.constants == {"source": "hospital"}
+
+
+def test_sentences_and_addresses_are_placed_by_their_values() -> None:
+    """A ticket's two columns of sentences are its content and its reply (the header words
+    before 记录 pick which), and a column of addresses under a header that names no field is
+    a company's address; a column of bodies' names is not taken for an address."""
+    rng = random.Random(6)
+    streets = ["文峰路", "沙包堡大道", "剑江中路", "东山路"]
+    rows = []
+    for i in range(40):
+        who = company(rng)
+        rows.append(
+            [
+                f"GD{i:06d}",
+                f"2023-0{rng.randint(1, 9)}-1{rng.randint(0, 9)} 10:{rng.randint(10, 59)}:00",
+                f"群众来电称{who}长期存在噪音扰民问题，影响附近居民休息，请求相关部门尽快处理。",
+                f"经核查，已责成{who}限期整改，相关部门将持续跟踪并在十个工作日内回访。",
+                rng.choice(["已办结", "办理中"]),
+            ]
+        )
+    headers = ["单号", "来电时间", "来电记录", "答复记录", "办理状态"]
+    values = {h: [r[i] for r in rows] for i, h in enumerate(headers)}
+    got = _mapped(propose(headers, "export.csv", None, values))
+    assert got["来电记录"] == "content"
+    assert got["答复记录"] == "reply"
+
+    rows2 = [
+        [uscc(rng), company(rng), f"某县{rng.choice(streets)}{rng.randint(1, 300)}号"]
+        for _ in range(40)
+    ]
+    headers2 = ["社会信用码", "企业名称", "所在地"]
+    values2 = {h: [r[i] for r in rows2] for i, h in enumerate(headers2)}
+    got2 = _mapped(propose(headers2, "export.csv", "companies", values2))
+    assert got2["所在地"] == "address"
+    assert got2["企业名称"] == "name"

@@ -43,7 +43,7 @@ REQUIRED_MIN = 0.5  # a required field filled below this is a gap, with the colu
 VALUES_ONLY_MAX = 0.55  # the most the values alone can give (no header evidence)
 NEIGHBOUR_BONUS = 0.2  # a name column next to the ID column of the same role
 NEIGHBOUR_VALUES = 0.55  # what a name column's values alone give it beside its ID column
-LONG_TEXT_MIN = 0.8  # share of sentences (20 characters or more) that makes a column long text
+LONG_TEXT_MIN = 0.8  # share of sentences (or of addresses) that makes a column long text (places)
 UNIT_HEADER = 0.25  # header evidence of a money unit (元, 万元) for an amount field
 MARGIN = 1.25  # the best dataset must beat the next by this factor to be confident
 TIE = 1.02  # within this factor two datasets are tied
@@ -372,16 +372,15 @@ def _cell(
             return _Cell(0.0, match, fit)
         if f.type in ("date", "timestamp") or f.role == "record_key":
             h *= 0.3
-    if (
-        f.type == "text"
-        and f.sensitivity != "prohibited"
-        and _text_kind(f) == "long"
-        and p is not None
-        and p.share("long_text") >= LONG_TEXT_MIN
-    ):
-        # Sentences are what only a few text fields hold (content, reply, reason, scope): the
-        # values place the column among them, and any header evidence picks which.
-        return _Cell(VALUES_ONLY_MAX * fit + 0.3 * h, match, fit)
+    if f.type == "text" and f.sensitivity != "prohibited" and p is not None and p.n:
+        kind = _text_kind(f)
+        sentences = kind == "long" and p.share("long_text") >= LONG_TEXT_MIN
+        places = kind == "address" and p.share("address") >= LONG_TEXT_MIN and p.share("org") < 0.3
+        if sentences or places:
+            # Sentences are what only a few text fields hold (content, reply, reason, scope),
+            # and addresses (not names of bodies) only address fields: the values place the
+            # column among them, and any header evidence picks which.
+            return _Cell(VALUES_ONLY_MAX * fit + 0.3 * h, match, fit)
     if h == 0:
         # Values alone are trusted for kinds only a few fields have (IDs, dates, plates, a
         # vocabulary of the field's own values, unique record numbers); less for plain text.
