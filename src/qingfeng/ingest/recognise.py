@@ -43,6 +43,7 @@ REQUIRED_MIN = 0.5  # a required field filled below this is a gap, with the colu
 VALUES_ONLY_MAX = 0.55  # the most the values alone can give (no header evidence)
 NEIGHBOUR_BONUS = 0.2  # a name column next to the ID column of the same role
 NEIGHBOUR_VALUES = 0.55  # what a name column's values alone give it beside its ID column
+SURE_HEADER = 0.9  # header evidence this high is a catalogue wording or its data-element code
 LONG_TEXT_MIN = 0.8  # share of sentences (or of addresses) that makes a column long text (places)
 UNIT_HEADER = 0.25  # header evidence of a money unit (元, 万元) for an amount field
 MARGIN = 1.25  # the best dataset must beat the next by this factor to be confident
@@ -370,7 +371,9 @@ def _cell(
         # vocabulary), and it is no event time or record number of a row.
         if h == 0 and not (f.type in ("enum", "boolean") and fit >= 0.8):
             return _Cell(0.0, match, fit)
-        if f.type in ("date", "timestamp") or f.role == "record_key":
+        if f.type in ("date", "timestamp") and h < SURE_HEADER:
+            return _Cell(0.0, match, fit)  # only a catalogue wording makes it a batch's date
+        if f.role == "record_key":
             h *= 0.3
     if f.type == "text" and f.sensitivity != "prohibited" and p is not None and p.n:
         kind = _text_kind(f)
