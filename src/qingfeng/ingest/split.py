@@ -139,7 +139,8 @@ def _pair(
     p_own = [
         h for h, f in pm.columns.items() if f and h not in link_headers and not cm.columns.get(h)
     ]
-    for h, v in zip(p_own, _varying(con, key_sql, [col[h] for h in p_own]), strict=True):
+    own_varying = _varying(con, key_sql, [col[h] for h in p_own], canonical=True)
+    for h, v in zip(p_own, own_varying, strict=True):
         if v:
             pm.columns[h] = None
     if missing_required(parent, pm):
@@ -194,11 +195,26 @@ def _repeats(con: duckdb.DuckDBPyConnection, parent_key: list[str], child_key: l
     )
 
 
-def _varying(con: duckdb.DuckDBPyConnection, key: list[str], columns: list[str]) -> list[bool]:
-    """For each column: do its values change within a parent key in most groups of 2+ rows?"""
+def _varying(
+    con: duckdb.DuckDBPyConnection, key: list[str], columns: list[str], *, canonical: bool = False
+) -> list[bool]:
+    """For each column: do its values change within a parent key in most groups of 2+ rows?
+
+    `canonical`: a date or a number written two ways (2024-03-01, 2024年3月1日) is one value.
+    """
     if not columns:
         return []
-    counts = ", ".join(f"count(DISTINCT {_text(c)}) AS d{i}" for i, c in enumerate(columns))
+
+    def value(c: str) -> str:
+        t = _text(c)
+        if not canonical:
+            return t
+        return (
+            f"coalesce(CAST(qf_timestamp({t}) AS VARCHAR), "
+            f"CAST(TRY_CAST(qf_amount({t}, 1) AS DOUBLE) AS VARCHAR), {t})"
+        )
+
+    counts = ", ".join(f"count(DISTINCT {value(c)}) AS d{i}" for i, c in enumerate(columns))
     shares = ", ".join(f"count(*) FILTER (WHERE d{i} > 1)" for i in range(len(columns)))
     got = con.execute(
         f"SELECT count(*), {shares} FROM (SELECT count(*) AS n, {counts} FROM qf_split_sample "
