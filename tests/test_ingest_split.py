@@ -364,3 +364,23 @@ def test_shareholder_list_repeating_its_company_lands_in_both(ws: Settings, tmp_
     assert con.execute(
         "SELECT count(*), min(registered_capital)::VARCHAR, min(legal_rep_name) FROM companies"
     ).fetchone() == (6, "1000000.00", "王伟")
+
+
+def test_a_bid_list_whose_other_columns_vary_is_not_split(ws: Settings, tmp_path: Path) -> None:
+    """Bids of several tenders with a remark that changes from bid to bid and a stamp of when
+    the file was made: neither repeats with the tender as a tender's own column would, so the
+    file lands in bids only."""
+    rows = [
+        ["项目编号", "投标人", "投标人统一社会信用代码", "投标报价（元）", "情况说明", "制表时间"]
+    ]
+    for t in range(20):
+        for b in range(3 + t % 3):
+            bidder = 10 * t + b
+            rows.append(
+                [f"ZB2024-{t:03d}", f"某建筑公司{bidder}", make_uscc(bidder),
+                 str(95000 + 997 * b + 11 * t), f"第{b + 1}家递交，材料齐全", "2024-06-30 17:45:12"]
+            )  # fmt: skip
+    report = ingest_path(ws, write_csv(tmp_path / "投标.csv", rows), assume_yes=True)
+    assert [(s.dataset, s.split_role, s.rows_loaded) for s in report.sources] == [
+        ("bids", None, len(rows) - 1)
+    ]

@@ -16,6 +16,7 @@ from qingfeng.catalogue.model import (
     DatasetSpec,
     FieldSpec,
     ParentLink,
+    header_measure,
     header_unit,
     normalise_header,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "ParentLink",
     "dataset_ids",
     "get_dataset",
+    "header_measure",
     "header_unit",
     "load_catalogue",
     "normalise_header",

@@ -105,7 +105,20 @@ def _rules(f: FieldSpec) -> str:
             "maps to it"
         )
     if f.type == "amount" and f.unit == "wan":
-        parts.append("表头未注明单位时按万元 / 万元 unless the header says otherwise")
+        parts.append(
+            "表头未注明单位时按万元（样本中位数不低于一万时按元）/ 万元 unless the header says "
+            "otherwise (yuan when the sampled median is 10,000 or more)"
+        )
+    if f.before:
+        parts.append(
+            f"同一行中早于 `{f.before}`，识别时据此区分两列 / precedes `{f.before}` in a row; "
+            "recognition tells the two columns apart by it"
+        )
+    if f.at_most:
+        parts.append(
+            f"同一行中不超过 `{f.at_most}`，识别时据此区分两列 / at most `{f.at_most}` in a "
+            "row; recognition tells the two columns apart by it"
+        )
     if f.code_variant:
         parts.append(
             f"若该列是区划代码则映射到 `{f.code_variant}` / codes map to `{f.code_variant}`"

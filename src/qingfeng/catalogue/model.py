@@ -118,6 +118,18 @@ class FieldSpec(BaseModel):
         description="another field of the dataset whose column fills this one when no column "
         "maps to it (a period from the pay date, a subsidy code from the subsidy type)",
     )
+    before: str | None = Field(
+        default=None,
+        description="date/timestamp: another date or time field of the dataset that this one "
+        "precedes on the same row (admission before discharge); recognition reads the order "
+        "of the values to tell the two columns apart",
+    )
+    at_most: str | None = Field(
+        default=None,
+        description="amount: another amount field of the dataset that this one never exceeds "
+        "on the same row (the fund's part of a claim's total); recognition reads the values "
+        "to tell the two columns apart",
+    )
     true_values: list[str] = Field(
         default_factory=list, description="boolean: spellings of yes beside the shared set"
     )
@@ -155,6 +167,10 @@ class FieldSpec(BaseModel):
                 f"field {self.name!r}: a {self.unit} ratio declares max "
                 f"{100 if self.unit == 'percent' else 1}"
             )
+        if self.before is not None and self.type not in ("date", "timestamp"):
+            raise ValueError(f"field {self.name!r}: `before` only applies to dates and times")
+        if self.at_most is not None and self.type != "amount":
+            raise ValueError(f"field {self.name!r}: `at_most` only applies to amounts")
         if self.sensitivity == "prohibited" and self.required:
             raise ValueError(f"field {self.name!r}: a prohibited field cannot be required")
         return self
@@ -225,9 +241,17 @@ class DatasetSpec(BaseModel):
         refs += [f.derive_from for f in self.fields if f.derive_from]
         if self.parent:
             refs += list(self.parent.link)
+        refs += [f.before for f in self.fields if f.before]
+        refs += [f.at_most for f in self.fields if f.at_most]
         missing = [n for n in refs if n not in known]
         if missing:
             raise ValueError(f"unknown fields referenced: {missing}")
+        kinds = {f.name: f.type for f in self.fields}
+        for f in self.fields:
+            if f.before and kinds[f.before] not in ("date", "timestamp"):
+                raise ValueError(f"field {f.name!r}: `before` {f.before!r} is not a date or time")
+            if f.at_most and kinds[f.at_most] != "amount":
+                raise ValueError(f"field {f.name!r}: `at_most` {f.at_most!r} is not an amount")
         seen: dict[str, str] = {}
         for f in self.fields:
             for h in f.header_names:
@@ -280,6 +304,13 @@ def header_unit(header: str) -> str | None:
     if not m:
         return "wan" if h.endswith("万元") else None
     return "wan" if m.group(1).startswith("万") else "yuan"
+
+
+def header_measure(header: str) -> str | None:
+    """The unit of measure (not money) a header announces in brackets: 公斤, ㎡, 公里, %…"""
+    h = re.sub(r"\s+", "", header.translate(_FULLWIDTH))
+    m = _BRACKETED_MEASURE.search(h)
+    return m.group(1) if m else None
 
 
 class CodeTable(BaseModel):

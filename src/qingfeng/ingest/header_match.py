@@ -227,11 +227,32 @@ def _pinyin(key: FieldKey) -> tuple[tuple[str, str, float], ...]:
     return tuple((k, w, s) for k, (w, s) in pinyin.items())
 
 
+# Words that only say a value is a date or a time (日期, 时间, 时刻...): the values tell that
+# already, so two headers that differ only in them name the same moment (起始时间 / 起始日期).
+_WHEN = ("年月日", "日期", "时间", "时刻", "时日", "日子", "时候")
+
+
+def _when_stem(text: str) -> str | None:
+    for w in _WHEN:
+        if text.endswith(w) and len(text) > len(w):
+            return text[: -len(w)]
+    return None
+
+
 def _chinese_match(h: str, names: FieldNames) -> HeaderMatch:
     best = NO_MATCH
     seen = frozenset(h)
+    h_stem = _when_stem(h)
     for word, chars in zip(names.chinese, names.chars, strict=True):
-        if not word or not seen & chars:
+        if not word:
+            continue
+        w_stem = _when_stem(word) if h_stem else None
+        if h_stem and w_stem and h[len(h_stem) :] != word[len(w_stem) :]:
+            # Two date words (时间 / 日期): compare what the headers say before them.
+            m = _chinese_match(h_stem, _stem_names(w_stem))
+            if 0.95 * m.score > best.score:
+                best = HeaderMatch(0.95 * m.score, SIMILAR if m.kind == SYNONYM else m.kind, word)
+        if not seen & chars:
             continue
         if h == word:
             return HeaderMatch(1.0, SYNONYM, word)
@@ -252,6 +273,12 @@ def _chinese_match(h: str, names: FieldNames) -> HeaderMatch:
         if m.score > best.score:
             best = m
     return best
+
+
+@lru_cache(maxsize=4096)
+def _stem_names(stem: str) -> FieldNames:
+    """One wording stripped of its date word, as FieldNames (no role words)."""
+    return FieldNames(chinese=(stem,), chars=(frozenset(stem),), qualifiers=frozenset(), english=())
 
 
 def _passive(h: str, word: str, m: HeaderMatch) -> HeaderMatch:

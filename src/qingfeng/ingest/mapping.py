@@ -22,7 +22,7 @@ from qingfeng.catalogue.model import FieldSpec, fold_value
 from qingfeng.ingest.enum_evidence import shared_wording, spelling_sets
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.header_match import initials
-from qingfeng.ingest.profile import ColumnProfile, profile_samples
+from qingfeng.ingest.profile import ColumnProfile, Sample, profile_samples
 from qingfeng.ingest.recognise import (
     MARGIN,
     REQUIRED_MIN,
@@ -186,6 +186,14 @@ def _constant_for(spec: DatasetSpec, field_name: str, clues: list[str]) -> str |
                 and all("\u4e00" <= c <= "\u9fff" for c in sp)
                 and initials(sp).lower() in words
             }
+        if not hits:
+            # A clue that abbreviates a spelling (死亡证明 for 死亡医学证明).
+            hits = {
+                canon
+                for canon, spellings in f.values.items()
+                for sp in spellings
+                if _abbreviated_in(sp, clue)
+            }
         if hits:
             return hits.pop() if len(hits) == 1 else None
     return _shared_constant(f, clues)
@@ -201,18 +209,60 @@ def _shared_constant(f: FieldSpec, clues: list[str]) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+ABBREVIATION_MIN = 3  # characters a wording keeps of a spelling it abbreviates, at least
+
+
+def _abbreviated_in(spelling: str, clue: str) -> bool:
+    """Does `clue` hold an abbreviation of `spelling`: its first and last characters with some
+    of those between, in order, at least ABBREVIATION_MIN in all?"""
+    if len(spelling) <= ABBREVIATION_MIN or not all("\u4e00" <= c <= "\u9fff" for c in spelling):
+        return False
+    inner = "".join(f"{c}?" for c in spelling[1:-1])
+    return any(
+        len(m.group(0)) >= ABBREVIATION_MIN
+        for m in re.finditer(f"{spelling[0]}{inner}{spelling[-1]}", clue)
+    )
+
+
 def _profiles(headers: list[str], samples: dict[str, list[str]] | None) -> dict[str, ColumnProfile]:
-    return profile_samples({h: list((samples or {}).get(h, [])) for h in headers})
+    columns = {h: list((samples or {}).get(h, [])) for h in headers}
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) == 1 and 0 not in lengths:
+        # Columns of equal length are the same rows: keep them, to compare columns in a row.
+        return profile_samples(Sample(columns, list(zip(*columns.values(), strict=True))))
+    return profile_samples(columns)
 
 
-def _finish(spec: DatasetSpec, fit: Fit, headers: list[str], clues: list[str]) -> Mapping:
-    """The mapping of a fit: money units from the headers, required enums from the clues."""
+HOPELESS_SHARE = 0.5  # see `propose`: how well a complete dataset must do to set one aside
+
+# An amount the catalogue keeps in 万元 when the header is silent, whose values are mostly at
+# least this, is written in yuan: 10,000 万元 (a hundred million yuan) is not a typical value.
+YUAN_MEDIAN = 10_000
+
+
+def _finish(
+    spec: DatasetSpec,
+    fit: Fit,
+    headers: list[str],
+    clues: list[str],
+    profiles: dict[str, ColumnProfile] | None = None,
+) -> Mapping:
+    """The mapping of a fit: money units from the headers (or, for a header naming none, from
+    the scale of the values), required enums from the clues."""
     units: dict[str, str] = {}
     for h, fname in fit.columns.items():
         if fname and spec.field(fname).type == "amount":
             unit = header_unit(h)
+            p = (profiles or {}).get(h)
             if unit:
                 units[h] = unit
+            elif (
+                spec.field(fname).unit == "wan"
+                and p is not None
+                and p.median is not None
+                and p.median >= YUAN_MEDIAN
+            ):
+                units[h] = "yuan"
     taken = {f for f in fit.columns.values() if f}
     constants: dict[str, str] = {}
     for f in spec.fields:
@@ -244,7 +294,7 @@ def map_headers(
     """The best mapping of `headers` onto `spec`'s fields, from the headers and sampled values."""
     profiles = profiles if profiles is not None else _profiles(headers, samples)
     fit = fit_dataset(spec, headers, profiles)
-    return _finish(spec, fit, headers, clues)
+    return _finish(spec, fit, headers, clues, profiles)
 
 
 def missing_required(spec: DatasetSpec, mapping: Mapping) -> list[str]:
@@ -339,7 +389,7 @@ def propose(
     fits = rank_datasets(headers, specs, profiles, only=dataset)
     if dataset is not None and not fits:
         fits = [fit_dataset(specs[dataset], headers, profiles)]
-    mappings = {f.dataset: _finish(specs[f.dataset], f, headers, clues) for f in fits[:8]}
+    mappings = {f.dataset: _finish(specs[f.dataset], f, headers, clues, profiles) for f in fits[:8]}
     fits = [f for f in fits if f.dataset in mappings]
     candidates = tuple(
         Candidate(f.dataset, round(f.score, 3), f.complete, tuple(f.missing)) for f in fits[:5]
@@ -382,12 +432,18 @@ def propose(
             doubts=tuple(doubts),
         )
     complete = [f for f in fits if f.complete]
-    closest = fits[0]
+    # A dataset lacking a required field that no column comes near is out of the contest when
+    # a complete one explains the table at least half as well and reads some column its own
+    # way (a member roster shares a registry's ID, name and relation columns, but has no
+    # column for a registry's status, and its case number is no household number). A table of
+    # IDs and names only is not settled this way: every dataset reads those alike.
+    contest = [f for f in fits if not (complete and _set_aside(f, complete[0]))]
+    closest = contest[0]
     if complete and not closest.complete and not _mostly_filled(specs[closest.dataset], closest):
         # A dataset lacking most of its required fields does not hold back a complete one (an
         # ID, a name and a date fill a little of a bank statement, and all of a machine list).
-        fits = [f for f in fits if f.complete or _mostly_filled(specs[f.dataset], f)]
-        closest = fits[0]
+        contest = [f for f in contest if f.complete or _mostly_filled(specs[f.dataset], f)]
+        closest = contest[0]
     if not complete or closest.score > complete[0].score * TIE:
         ds = closest.dataset
         if not _fills_some_required(specs[ds], closest, mappings[ds]):
@@ -411,7 +467,7 @@ def propose(
         p.doubts = tuple(confident_fit(closest, None))
         return p
     best = complete[0]
-    others = [f for f in fits if f is not best]
+    others = [f for f in contest if f is not best]
     # A tie with any other dataset, complete or not (a list of 身份证号 and 姓名 fits many), means
     # the evidence does not say which dataset this is.
     tied = [f for f in others if f.score * TIE >= best.score]
@@ -444,6 +500,15 @@ def propose(
         confident=not doubts,
         doubts=tuple(doubts),
         also=also,
+    )
+
+
+def _set_aside(fit: Fit, complete: Fit) -> bool:
+    if not fit.hopeless or complete.score < HOPELESS_SHARE * fit.score:
+        return False
+    return any(
+        e.score >= REQUIRED_MIN and fit.columns.get(h) != e.field
+        for h, e in complete.evidence.items()
     )
 
 

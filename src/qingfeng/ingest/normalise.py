@@ -495,11 +495,12 @@ def vocab_sql(vocab: Vocabulary, key: str) -> str:
             excl = " OR ".join(f"contains({key}, {_lit(vocab_fold(t))})" for t in term.exclude)
             cond = f"({cond}) AND NOT ({excl})"
         conds.append((code, f"({cond})"))
-    contained = "NULL"
+    short = _abbreviation_sql(vocab, key)
+    contained = short
     if conds:
         count = " + ".join(f"CAST({c} AS INTEGER)" for _, c in conds)
         pick = " ".join(f"WHEN {c} THEN {_lit(code)}" for code, c in conds)
-        contained = f"CASE WHEN {count} = 1 THEN CASE {pick} END END"
+        contained = f"CASE WHEN {count} = 1 THEN CASE {pick} END ELSE {short} END"
     return f"CASE {key} {' '.join(whens)} ELSE {contained} END"
 
 
@@ -516,6 +517,33 @@ def vocab_code(vocab: Vocabulary, text: str) -> str | None:
         and not any(vocab_fold(t) in key for t in term.exclude)
     ]
     return hits[0] if len(hits) == 1 else None
+
+
+ABBREVIATION_MIN = 3  # characters an abbreviation keeps, at least
+
+
+def _abbreviation_sql(vocab: Vocabulary, key: str) -> str:
+    """SQL: the code of the one entry the wording `key` abbreviates, else NULL.
+
+    Chinese abbreviations keep some characters of the full name in order, from its first to
+    its last (困难残疾人生活补贴 → 困难残疾生活补贴): the wording must match the regex in which
+    every inner character of a spelling is optional. Two entries abbreviated alike give NULL.
+    """
+    conds: list[tuple[str, str]] = []
+    for code, term in vocab.terms.items():
+        pats = []
+        for sp in dict.fromkeys(vocab_fold(x) for x in [term.zh, *term.spellings]):
+            if len(sp) > ABBREVIATION_MIN:
+                inner = "".join(f"{re.escape(c)}?" for c in sp[1:-1])
+                pats.append(f"{re.escape(sp[0])}{inner}{re.escape(sp[-1])}")
+        if pats:
+            pattern = "|".join(f"(?:{x})" for x in pats)
+            conds.append((code, f"regexp_full_match({key}, {_lit(pattern)})"))
+    if not conds:
+        return "NULL"
+    count = " + ".join(f"CAST({c} AS INTEGER)" for _, c in conds)
+    pick = " ".join(f"WHEN {c} THEN {_lit(code)}" for code, c in conds)
+    return f"CASE WHEN length({key}) >= {ABBREVIATION_MIN} AND {count} = 1 THEN CASE {pick} END END"
 
 
 def vocab_sql_plain(vocab: Vocabulary, text: str) -> str:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 SAMPLE_ROWS = 2000
 TOP_VALUES = 30  # distinct values kept per column, to compare with an enum's spellings
+CONSTANT_MIN_ROWS = 10  # a column with one value on at least this many rows is a constant
 
 # The ~300 most common Chinese surnames (domain data: a name column starts with one of them).
 # Compound surnames are listed apart.
@@ -163,6 +164,8 @@ KINDS: dict[str, str] = {
     "decimal_point": "regexp_full_match(v, '\\s*-?[0-9,]*\\.[0-9]+\\s*')",
     "integer": "regexp_full_match(v, '\\s*-?[0-9]{1,12}\\s*')",
     "small_int": "regexp_full_match(v, '\\s*[0-9]{1,3}\\s*') AND TRY_CAST(v AS INTEGER) <= 500",
+    # Digits with a leading zero (0012, 007): a code (staff or item number), never a quantity.
+    "zero_lead": "regexp_full_match(v, '\\s*0[0-9]+\\s*')",
     "percent": "regexp_full_match(qf_hw(v), '\\s*-?[0-9]+(\\.[0-9]+)?\\s*[%‰]\\s*')",
     "phone": "regexp_full_match(regexp_replace(qf_hw(v), '[\\s\\-()（）]', '', 'g'), "
     "'(\\+86|0086)?(1[3-9][0-9]{9}|0[1-9][0-9]{8,10})')",
@@ -204,6 +207,19 @@ class ColumnProfile:
     # every field of every dataset).
     fits: dict[object, float | None] = field(default_factory=dict, repr=False, compare=False)
     _spelled: list[tuple[str, int]] | None = field(default=None, repr=False, compare=False)
+    # Sampled row -> what its value is worth, for columns of dates or times (epoch seconds) or
+    # of numbers, read from whole rows: two such columns can then be compared row by row (an
+    # admission precedes its discharge, the fund pays no more than the total).
+    row_values: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
+    # The median of the values read as numbers (None when few are): the scale of an amount
+    # whose header names no unit.
+    median: float | None = None
+
+    @property
+    def constant(self) -> bool:
+        """One value on every sampled row (an export time, an operator): a stamp of the file,
+        not a fact about each row."""
+        return self.n >= CONSTANT_MIN_ROWS and self.distinct == 1
 
     @property
     def spelled_top(self) -> list[tuple[str, int]]:
@@ -267,13 +283,25 @@ def _con() -> duckdb.DuckDBPyConnection:
     return con
 
 
+class Sample(dict[str, list[str]]):
+    """header -> sampled non-empty values, and the sampled rows themselves (`rows`, one tuple
+    per row in header order) so that columns can be compared within a row."""
+
+    rows: list[tuple[str | None, ...]]
+
+    def __init__(self, values: dict[str, list[str]], rows: list[tuple[str | None, ...]]):
+        super().__init__(values)
+        self.rows = rows
+
+
 def profile_samples(
     samples: dict[str, list[str]], con: duckdb.DuckDBPyConnection | None = None
 ) -> dict[str, ColumnProfile]:
     """header -> profile of its non-empty sampled values (headers with none get n = 0).
 
     `con` must have the ingest macros installed (the ingest's own connection); without it a
-    connection of this thread is used.
+    connection of this thread is used. When `samples` carries its rows (`Sample`), the date,
+    time and number columns also get each row's value (`ColumnProfile.row_values`).
     """
     headers = list(samples)
     out = {h: ColumnProfile(0, 0) for h in headers}
@@ -315,7 +343,61 @@ def profile_samples(
             avg_len=float(avg_len or 0.0),
             top=top_by_col.get(col, []),
         )
+    medians = con.execute(
+        "SELECT col, median(x) FROM (SELECT col, TRY_CAST(qf_amount(v, 1) AS DOUBLE) AS x "
+        "FROM qf_sample) WHERE x IS NOT NULL GROUP BY col"
+    ).fetchall()
+    for col, m in medians:
+        prof = out[headers[col]]
+        if prof.share("number") >= 0.8 and m is not None:
+            prof.median = float(m)
+    rows_of = getattr(samples, "rows", None)
+    if rows_of:
+        _add_row_values(con, headers, rows_of, out)
     return out
+
+
+def _add_row_values(
+    con: duckdb.DuckDBPyConnection,
+    headers: list[str],
+    rows: list[tuple[str | None, ...]],
+    out: dict[str, ColumnProfile],
+) -> None:
+    """What each sampled row's value is worth, for columns mostly of dates or times (the
+    moment, epoch seconds) and of numbers (in yuan when the header says 万元)."""
+    from qingfeng.catalogue import header_unit
+
+    kinds: dict[int, str] = {}
+    for i, h in enumerate(headers):
+        p = out[h]
+        if not p.n:
+            continue
+        if max(p.share("date"), p.share("time")) >= 0.5:
+            kinds[i] = "time"
+        elif p.share("number") >= 0.8:
+            kinds[i] = "wan" if header_unit(h) == "wan" else "number"
+    cells = [
+        (i, r, str(row[i]).strip())
+        for i in kinds
+        for r, row in enumerate(rows[:SAMPLE_ROWS])
+        if i < len(row) and row[i] is not None and str(row[i]).strip()
+    ]
+    if not cells:
+        return
+    got = con.execute(
+        "SELECT col, r, CASE kind WHEN 'time' THEN epoch(qf_timestamp(v)) "
+        "ELSE CAST(qf_amount(v, CASE kind WHEN 'wan' THEN 10000 ELSE 1 END) AS DOUBLE) END AS x "
+        "FROM (SELECT unnest($1::INTEGER[]) AS col, unnest($2::INTEGER[]) AS r, "
+        "unnest($3::VARCHAR[]) AS v, unnest($4::VARCHAR[]) AS kind) WHERE x IS NOT NULL",
+        [
+            [c for c, _, _ in cells],
+            [r for _, r, _ in cells],
+            [v for _, _, v in cells],
+            [kinds[c] for c, _, _ in cells],
+        ],
+    ).fetchall()
+    for col, r, x in got:
+        out[headers[col]].row_values[int(r)] = float(x)
 
 
 def read_sample(
@@ -332,8 +414,13 @@ def read_sample(
     except duckdb.Error:
         return src.samples()
     out: dict[str, list[str]] = {}
+    first: list[int] = []
     for i, h in enumerate(src.headers):
         if h in out:
             continue
+        first.append(i)
         out[h] = [str(r[i]) for r in rows if r[i] is not None and str(r[i]).strip()]
-    return out
+    # The rows in the order of the (first occurrence of each) header, as profile_samples reads
+    # them.
+    aligned = [tuple(None if r[i] is None else str(r[i]) for i in first) for r in rows]
+    return Sample(out, aligned)

@@ -23,16 +23,30 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from qingfeng.catalogue import CatalogueError, DatasetSpec, FieldSpec, normalise_header
+from qingfeng.catalogue import (
+    CatalogueError,
+    DatasetSpec,
+    FieldSpec,
+    header_measure,
+    header_unit,
+    normalise_header,
+)
 from qingfeng.catalogue.loader import code_table
 from qingfeng.ingest.header_match import HeaderMatch, field_key, header_match
+from qingfeng.ingest.order import order_violations
 from qingfeng.ingest.profile import ColumnProfile
 
 ASSIGN_MIN = 0.3  # below this a column is left unmapped
+SUGGEST_MIN = 0.3  # a missing required field no column suggests itself for at this is hopeless
+EXPLAINED_MIN = 0.5  # a column some dataset takes with this evidence needs explaining
 REQUIRED_MIN = 0.5  # a required field filled below this is a gap, with the column suggested
 VALUES_ONLY_MAX = 0.55  # the most the values alone can give (no header evidence)
 SPECIFIC_TEXT_FIT = 0.8  # organisation names, addresses, long text: values this sure of their kind
 NEIGHBOUR_BONUS = 0.2  # a name column next to the ID column of the same role
+NEIGHBOUR_VALUES = 0.55  # what a name column's values alone give it beside its ID column
+SURE_HEADER = 0.9  # header evidence this high is a catalogue wording or its data-element code
+LONG_TEXT_MIN = 0.8  # share of sentences (or of addresses) that makes a column long text (places)
+UNIT_HEADER = 0.25  # header evidence of a money unit (元, 万元) for an amount field
 MARGIN = 1.25  # the best dataset must beat the next by this factor to be confident
 TIE = 1.02  # within this factor two datasets are tied
 
@@ -64,6 +78,7 @@ class FieldEvidence:
     value_fit: float | None  # share of sampled values of the kind the field needs
     value_kind: str  # what the values mostly are (id, date, person, ...)
     neighbour: bool = False  # helped by the column beside it
+    ordered: bool = False  # swapped with another column by the order of their values in a row
 
     def describe(self) -> str:
         how = (
@@ -77,6 +92,8 @@ class FieldEvidence:
             else f"values {self.value_kind} {self.value_fit:.0%}"
         )
         extra = "; next to its ID column / 与证件号列相邻" if self.neighbour else ""
+        if self.ordered:
+            extra += "; by the order of the values in a row / 按行内取值先后"
         return f"{self.score:.2f}: header {how}; {vals}{extra}"
 
 
@@ -91,6 +108,9 @@ class Fit:
     missing: list[str]  # required fields (or groups) not filled well enough
     weak: dict[str, str] = field(default_factory=dict)  # required field -> header filling it weakly
     suggestions: dict[str, list[str]] = field(default_factory=dict)  # missing field -> headers
+    # A required field is missing and no column of the table comes near it: the table is not
+    # this dataset's, whatever else it shares with it.
+    hopeless: bool = False
 
     @property
     def complete(self) -> bool:
@@ -157,7 +177,8 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
     # of round thousands (110000, 120000) read as codes too, but beside other numbers.
     division = s("division") if s("division") >= 0.8 else 0.0
     numeric_not_code = max(
-        0.0, s("number") - idl - s("account") - division - s("phone") - s("uscc")
+        0.0,
+        s("number") - idl - s("account") - division - s("phone") - s("uscc") - s("zero_lead"),
     )
     t = f.type
     if t == "id_no":
@@ -218,10 +239,7 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
             + 0.5 * s("address")
             + 0.8 * s("person")
         )
-        fit = max(0.0, generic - penalty)
-        if f.role in ("record_key", "property_id") and p.n >= 5:
-            fit *= 0.6 + 0.4 * p.unique_ratio
-        return min(1.0, fit)
+        return min(1.0, max(0.0, generic - penalty))
     if t == "date":
         return max(0.0, s("date") - 0.3 * s("time"))
     if t == "timestamp":
@@ -237,7 +255,7 @@ def _value_fit(p: ColumnProfile, f: FieldSpec) -> float | None:
         return min(1.0, numeric_not_code + s("percent"))
     if t == "integer":
         fit = max(0.0, numeric_not_code - s("decimal_point"))
-        return fit if s("small_int") >= 0.5 else 0.7 * fit
+        return fit if s("small_int") >= 0.5 else 0.85 * fit
     if t == "division_code":
         return s("division")
     if t == "phone":
@@ -340,6 +358,25 @@ def cell(
     p: ColumnProfile | None,
     via: FieldSpec | None = None,
     vocab: str | None = None,
+    *,
+    key_alone: bool = True,
+) -> _Cell:
+    """The evidence that column `header` carries field `f` (see `_cell`), less when a unit in
+    the header names another kind of value. `key_alone`: a record number `f` identifies a row
+    by itself, so its values should not repeat (a member roster repeats its case number, part
+    of a key with the member's ID)."""
+    c = _cell(header, f, p, via, key_alone, vocab)
+    factor = _unit_factor(header, f)
+    return c if factor == 1.0 else _Cell(c.score * factor, c.match, c.fit)
+
+
+def _cell(
+    header: str,
+    f: FieldSpec,
+    p: ColumnProfile | None,
+    via: FieldSpec | None = None,
+    key_alone: bool = True,
+    vocab: str | None = None,
 ) -> _Cell:
     """The evidence that column `header` carries field `f`.
 
@@ -348,8 +385,17 @@ def cell(
     is the vocabulary the field's wordings are canonicalised through (its own, or that of the
     field derived from it): values it names are evidence of the field whatever the header.
     """
-    match = header_match(header, via or f)
+    match = _with_unit(header, f, header_match(header, via or f))
     fit = value_fit(p, f)
+    if (
+        fit is not None
+        and p is not None
+        and key_alone
+        and f.type == "code"
+        and f.role in ("record_key", "property_id")
+        and p.n >= 5
+    ):
+        fit *= 0.6 + 0.4 * p.unique_ratio  # a record number that repeats is less of one
     h = match.score
     if vocab is not None and fit is not None:
         named = vocabulary_share(p, vocab)
@@ -360,6 +406,25 @@ def cell(
             return _Cell(score, match, named)
     if fit is None:
         return _Cell(0.9 * h, match, fit)
+    if p is not None and p.constant:
+        # One value on every row (an export time, an operator) is a stamp of the file: values
+        # alone never put it on a field (unless the value is a spelling of the field's own
+        # vocabulary), and it is no event time or record number of a row.
+        if h == 0 and not (f.type in ("enum", "boolean") and fit >= 0.8):
+            return _Cell(0.0, match, fit)
+        if f.type in ("date", "timestamp") and h < SURE_HEADER:
+            return _Cell(0.0, match, fit)  # only a catalogue wording makes it a batch's date
+        if f.role == "record_key":
+            h *= 0.3
+    if f.type == "text" and f.sensitivity != "prohibited" and p is not None and p.n:
+        kind = _text_kind(f)
+        sentences = kind == "long" and p.share("long_text") >= LONG_TEXT_MIN
+        places = kind == "address" and p.share("address") >= LONG_TEXT_MIN and p.share("org") < 0.3
+        if sentences or places:
+            # Sentences are what only a few text fields hold (content, reply, reason, scope),
+            # and addresses (not names of bodies) only address fields: the values place the
+            # column among them, and any header evidence picks which.
+            return _Cell(VALUES_ONLY_MAX * fit + 0.3 * h, match, fit)
     if h == 0:
         # Values alone are trusted for kinds only a few fields have (IDs, dates, plates, a
         # vocabulary of the field's own values, unique record numbers); less for plain text.
@@ -381,6 +446,8 @@ def cell(
         weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
     if f.type == "text":
+        if fit < 0.1 and p is not None and _other_specific(p) >= 0.8:
+            return _Cell(0.0, match, fit)  # dates, IDs or numbers are not words
         if fit >= SPECIFIC_TEXT_FIT and _text_kind(f) in ("org", "long", "address"):
             # Organisation names, addresses and long passages are kinds of their own: values
             # of that kind and a header sharing part of the field's wording (投标… for the
@@ -397,19 +464,60 @@ def cell(
     return _Cell(score, match, fit)
 
 
+def _other_specific(p: ColumnProfile) -> float:
+    """The share of values of a kind that is not words: dates, times, IDs, codes, numbers."""
+    return max(p.share(k) for k in ("date", "time", "id_shape", "uscc", "number", "phone"))
+
+
+def _with_unit(header: str, f: FieldSpec, match: HeaderMatch) -> HeaderMatch:
+    """A money unit in a header (元, 万元) is some header evidence for an amount field that
+    the words do not name."""
+    if f.type == "amount" and match.score == 0 and header_unit(header):
+        return HeaderMatch(UNIT_HEADER, "unit", "元/万元")
+    return match
+
+
+def _unit_factor(header: str, f: FieldSpec) -> float:
+    """A unit in the header contradicts fields of another kind: money (元, 万元) is no count or
+    ratio, a measure (公斤, ㎡, 公里) no amount of money."""
+    if f.type in ("integer", "decimal") and header_unit(header):
+        return 0.5
+    measure = header_measure(header)
+    if f.type == "amount" and measure and measure not in ("%", "‰"):
+        return 0.5
+    return 1.0
+
+
 def _pair_name(id_field: str) -> str | None:
-    """The name field of the same person as an ID field: owner_id_no -> owner_name."""
-    if id_field == "id_no":
-        return "name"
-    if id_field.endswith("_id_no"):
-        return id_field[: -len("id_no")] + "name"
+    """The name field of the same person or body as an ID or credit-code field: owner_id_no ->
+    owner_name, buyer_uscc -> buyer_name, uscc -> name."""
+    for suffix in ("id_no", "uscc"):
+        if id_field == suffix:
+            return "name"
+        if id_field.endswith("_" + suffix):
+            return id_field[: -len(suffix)] + "name"
     return None
+
+
+def _same_role(name_header: str, id_header: str) -> bool:
+    """Headers that name one role: the name column's words begin the ID column's (所在单位 and
+    所在单位信用代码, 负责人 and 负责人身份证号)."""
+    a, b = normalise_header(name_header), normalise_header(id_header)
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    return common >= 2 and (common == len(a) or common >= len(a) - 1)
 
 
 def _assign(scores: np.ndarray) -> list[tuple[int, int]]:
     if scores.size == 0:
         return []
-    rows, cols = linear_sum_assignment(-scores)
+    # Cells below the threshold are left unmapped afterwards, so they must not weigh in the
+    # optimum either (a date column's faint fit to an amount would displace a real amount).
+    # Squared, the strong matches count for more than several weak ones: a sure column is not
+    # moved off its field so that two doubtful ones find a place.
+    kept = np.where(scores >= ASSIGN_MIN, scores, 0.0)
+    rows, cols = linear_sum_assignment(-(kept**2))
     return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if scores[r, c] >= ASSIGN_MIN]
 
 
@@ -432,7 +540,8 @@ def fit_dataset(
         row = []
         p = profiles.get(h)
         for j, f in enumerate(fields):
-            c = cell(h, f, p, vocab=vocabs.get(f.name))
+            alone = spec.unique_key == [f.name] or f.name not in spec.unique_key
+            c = cell(h, f, p, vocab=vocabs.get(f.name), key_alone=alone)
             if f.name in variants:  # header evidence of the field it is the code variant of
                 alt = cell(h, f, p, via=variants[f.name])
                 if alt.fit is not None and alt.score > c.score and (alt.fit or 0) >= 0.6:
@@ -450,15 +559,42 @@ def fit_dataset(
         if name is None or name not in index:
             continue
         k = index[name]
-        for adj in (i - 1, i + 1):
-            if 0 <= adj < n and cells[adj][k].score > 0:
-                p = profiles.get(headers[adj])
-                person = p is None or p.n == 0 or p.share("person") + p.share("org") >= 0.5
-                if person:
-                    scores[adj, k] += NEIGHBOUR_BONUS
-                    helped.add((adj, k))
+        near = {i - 1, i + 1} | {
+            a for a in range(n) if a != i and _same_role(headers[a], headers[i])
+        }
+        for adj in sorted(near):
+            if not 0 <= adj < n:
+                continue
+            p = profiles.get(headers[adj])
+            person = p is None or p.n == 0 or p.share("person") + p.share("org") >= 0.5
+            if not person:
+                continue
+            base = cells[adj][k].score
+            fit = cells[adj][k].fit
+            if base <= 0 and fit is not None and fit >= 0.5:
+                # No header evidence, but names beside the ID of that role: the role's name.
+                base = NEIGHBOUR_VALUES * fit
+            if base > 0:
+                scores[adj, k] = max(scores[adj, k], base) + NEIGHBOUR_BONUS
+                helped.add((adj, k))
     if helped:
         pairs = _assign(scores)
+    # Pairs of dates or amounts the catalogue orders (admission before discharge, the fund's
+    # part at most the total): when the values of the two columns run the other way in most
+    # rows, the columns are swapped.
+    ordered: set[tuple[int, int]] = set()
+    carried: dict[tuple[int, int], float] = {}
+    for _ in range(3):
+        swaps = order_violations(fields, headers, profiles, pairs)
+        if not swaps:
+            break
+        by_col = dict(pairs)
+        for (i, j), (i2, j2) in swaps:
+            by_col[i], by_col[i2] = j2, j
+            ordered |= {(i, j2), (i2, j)}
+            carried[(i, j2)] = float(scores[i2, j2])
+            carried[(i2, j)] = float(scores[i, j])
+        pairs = sorted(by_col.items())
     columns: dict[str, str | None] = dict.fromkeys(headers)
     evidence: dict[str, FieldEvidence] = {}
     total = 0.0
@@ -468,7 +604,9 @@ def fit_dataset(
         if columns.get(h) is not None:
             continue  # a repeated header: the first one counts
         c = cells[i][j]
-        score = min(1.0, float(scores[i, j]))
+        # A column put on its field by the order of the values is as sure as the one it
+        # swapped with was.
+        score = min(1.0, max(float(scores[i, j]), carried.get((i, j), 0.0)))
         columns[h] = f.name
         p = profiles.get(h)
         evidence[h] = FieldEvidence(
@@ -481,6 +619,7 @@ def fit_dataset(
             value_fit=None if c.fit is None else round(c.fit, 3),
             value_kind=p.best_kind()[0] if p is not None and p.n else "",
             neighbour=(i, j) in helped,
+            ordered=(i, j) in ordered,
         )
         filled[f.name] = score
         total += score * (weights or {}).get(h, 1.0)
@@ -495,10 +634,12 @@ def fit_dataset(
         if not any(filled.get(g, 0.0) >= REQUIRED_MIN for g in group):
             missing.append(" | ".join(group))
     fit = Fit(spec.id, total, columns, evidence, missing, weak)
-    fit.suggestions = {
-        name: suggest(spec, name, headers, profiles, columns)
-        for name in (x for g in missing for x in g.split(" | "))
-    }
+    best: dict[str, float] = {}
+    for name in (x for g in missing for x in g.split(" | ")):
+        scored = _suggestions(spec, name, headers, profiles, columns)
+        fit.suggestions[name] = [h for _, h in scored[:3]]
+        best[name] = scored[0][0] if scored else 0.0
+    fit.hopeless = any(max(best.get(x, 0.0) for x in g.split(" | ")) < SUGGEST_MIN for g in missing)
     return fit
 
 
@@ -512,6 +653,16 @@ def suggest(
 ) -> list[str]:
     """The headers most likely to carry `field_name`, best first: unassigned ones, or the one
     that fills it weakly."""
+    return [h for _, h in _suggestions(spec, field_name, headers, profiles, columns)[:limit]]
+
+
+def _suggestions(
+    spec: DatasetSpec,
+    field_name: str,
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    columns: dict[str, str | None],
+) -> list[tuple[float, str]]:
     f = spec.field(field_name)
     scored = []
     for h in headers:
@@ -523,7 +674,7 @@ def suggest(
         if score > 0.1:
             scored.append((score, h))
     scored.sort(key=lambda x: -x[0])
-    return [h for _, h in scored[:limit]]
+    return scored
 
 
 def column_weights(
@@ -575,5 +726,20 @@ def rank_datasets(
         fit = fit_dataset(spec, headers, profiles, weights[d])
         if fit.evidence:
             fits.append(fit)
+    if only is None:
+        _weigh_coverage(fits)
     fits.sort(key=lambda x: -x.score)
     return fits
+
+
+def _weigh_coverage(fits: list[Fit]) -> None:
+    """A dataset explains the table less well when it leaves unused columns that another
+    dataset takes with clear evidence: each fit's score is scaled by the square root of the
+    share of those columns it takes (a roster's case number and relation to the head, which a
+    payroll leaves over, count against the payroll)."""
+    wanted = {h for f in fits for h, e in f.evidence.items() if e.score >= EXPLAINED_MIN}
+    if not wanted:
+        return
+    for f in fits:
+        took = sum(1 for h, e in f.evidence.items() if h in wanted and e.score >= EXPLAINED_MIN)
+        f.score *= (took / len(wanted)) ** 0.5

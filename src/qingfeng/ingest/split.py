@@ -23,6 +23,8 @@ import duckdb
 from qingfeng.catalogue import DatasetSpec, header_unit, parent_pairs
 from qingfeng.ingest.header_match import header_match
 from qingfeng.ingest.mapping import Mapping, map_headers, missing_required
+from qingfeng.ingest.profile import SAMPLE_ROWS as PROFILE_ROWS
+from qingfeng.ingest.profile import ColumnProfile, Sample, profile_samples
 from qingfeng.ingest.readers import SourceTable
 
 SAMPLE_ROWS = 5000
@@ -67,12 +69,14 @@ def _pair(
 ) -> Mapping | None:
     assert child.parent is not None
     headers, clues = source.headers, [source.name, " ".join(source.headers)]
-    samples = source.samples()
+    # The rows sampled for the split (not the reader's few): a column that never changes is
+    # then seen as the file's stamp it is.
+    profiles = _profiles(con, headers)
 
     def mapped(spec: DatasetSpec) -> Mapping:
         if mapping.dataset == spec.id:
             return replace(mapping, columns=dict(mapping.columns), split=None)
-        return map_headers(spec, headers, clues, samples)
+        return map_headers(spec, headers, clues, profiles=profiles)
 
     cm, pm = mapped(child), mapped(parent)
     if missing_required(child, cm):
@@ -98,7 +102,7 @@ def _pair(
         for h in moved:
             pm.columns[h] = None
         rest = [h for h in headers if h not in moved and not pm.columns.get(h)]
-        refill = map_headers(parent, rest, clues, samples).field_columns()
+        refill = map_headers(parent, rest, clues, profiles=profiles).field_columns()
         for f in lost:
             if f in refill and f not in pm.field_columns():
                 pm.columns[refill[f]] = f
@@ -122,7 +126,7 @@ def _pair(
         # the parent's columns on fields of its own.
         taken = {h for h, f in pm.columns.items() if f and h not in link_headers}
         own = [h for h in headers if h not in taken]
-        remapped = map_headers(child, own, clues, samples)
+        remapped = map_headers(child, own, clues, profiles=profiles)
         r_cols = remapped.field_columns()
         if all(r_cols.get(c) == h for h, c in _link_fields(child, c_cols).items()):
             cm = replace(cm, columns={h: remapped.columns.get(h) for h in headers})
@@ -130,6 +134,17 @@ def _pair(
                 return None
             c_cols = cm.field_columns()
             c_only = {h for h, f in cm.columns.items() if f and h not in link_headers}
+    # A column only the parent takes must repeat with the parent key too: one whose values
+    # change within a key is a row's own (a bid's remark), never the parent's.
+    p_own = [
+        h for h, f in pm.columns.items() if f and h not in link_headers and not cm.columns.get(h)
+    ]
+    own_varying = _varying(con, key_sql, [col[h] for h in p_own], canonical=True)
+    for h, v in zip(p_own, own_varying, strict=True):
+        if v:
+            pm.columns[h] = None
+    if missing_required(parent, pm):
+        return None
     p_only = [h for h, f in pm.columns.items() if f and not cm.columns.get(h)]
     if not p_only or not [h for h in c_only if h not in pm.field_columns().values()]:
         return None  # one side adds nothing the other does not already hold
@@ -149,6 +164,18 @@ def _units(spec: DatasetSpec, columns: dict[str, str | None]) -> dict[str, str]:
         if f and spec.field(f).type == "amount" and (unit := header_unit(h)):
             out[h] = unit
     return out
+
+
+def _profiles(con: duckdb.DuckDBPyConnection, headers: list[str]) -> dict[str, ColumnProfile]:
+    cols = ", ".join(f'"c{i}"' for i in range(len(headers)))
+    rows = con.execute(f"SELECT {cols} FROM qf_split_sample LIMIT {PROFILE_ROWS}").fetchall()
+    first = {h: i for i, h in reversed(list(enumerate(headers)))}
+    values = {
+        h: [str(r[i]) for r in rows if r[i] is not None and str(r[i]).strip()]
+        for h, i in first.items()
+    }
+    aligned = [tuple(None if r[i] is None else str(r[i]) for i in first.values()) for r in rows]
+    return profile_samples(Sample(values, aligned), con=con)
 
 
 def _link_fields(child: DatasetSpec, c_cols: dict[str, str]) -> dict[str, str]:
@@ -179,11 +206,26 @@ def _repeats(con: duckdb.DuckDBPyConnection, parent_key: list[str], child_key: l
     )
 
 
-def _varying(con: duckdb.DuckDBPyConnection, key: list[str], columns: list[str]) -> list[bool]:
-    """For each column: do its values change within a parent key in most groups of 2+ rows?"""
+def _varying(
+    con: duckdb.DuckDBPyConnection, key: list[str], columns: list[str], *, canonical: bool = False
+) -> list[bool]:
+    """For each column: do its values change within a parent key in most groups of 2+ rows?
+
+    `canonical`: a date or a number written two ways (2024-03-01, 2024年3月1日) is one value.
+    """
     if not columns:
         return []
-    counts = ", ".join(f"count(DISTINCT {_text(c)}) AS d{i}" for i, c in enumerate(columns))
+
+    def value(c: str) -> str:
+        t = _text(c)
+        if not canonical:
+            return t
+        return (
+            f"coalesce(CAST(qf_timestamp({t}) AS VARCHAR), "
+            f"CAST(TRY_CAST(qf_amount({t}, 1) AS DOUBLE) AS VARCHAR), {t})"
+        )
+
+    counts = ", ".join(f"count(DISTINCT {value(c)}) AS d{i}" for i, c in enumerate(columns))
     shares = ", ".join(f"count(*) FILTER (WHERE d{i} > 1)" for i in range(len(columns)))
     got = con.execute(
         f"SELECT count(*), {shares} FROM (SELECT count(*) AS n, {counts} FROM qf_split_sample "
