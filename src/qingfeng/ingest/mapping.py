@@ -504,7 +504,8 @@ def propose(
 
 
 def _set_aside(fit: Fit, complete: Fit) -> bool:
-    if not fit.hopeless or complete.score < HOPELESS_SHARE * fit.score:
+    # A fit completed by the file name or headers (a constant) is in the contest like any other.
+    if fit.complete or not fit.hopeless or complete.score < HOPELESS_SHARE * fit.score:
         return False
     return any(
         e.score >= REQUIRED_MIN and fit.columns.get(h) != e.field

@@ -117,6 +117,16 @@ class Fit:
         return not self.missing
 
 
+# Headers of a free remarks column, found in exports of every kind: what it holds is whatever
+# the clerk wrote, so its values (sentences, places) never put it on a field by themselves.
+_REMARKS = ("备注", "说明", "其他", "其它", "remark", "note", "memo", "comment")
+
+
+def _remarks_header(header: str) -> bool:
+    h = header.strip().lower()
+    return any(w in h for w in _REMARKS)
+
+
 # --------------------------------------------------------------------------- value fit
 def _text_kind(f: FieldSpec) -> str:
     """What a text field's values are expected to look like, from its catalogue description."""
@@ -420,7 +430,7 @@ def _cell(
         kind = _text_kind(f)
         sentences = kind == "long" and p.share("long_text") >= LONG_TEXT_MIN
         places = kind == "address" and p.share("address") >= LONG_TEXT_MIN and p.share("org") < 0.3
-        if sentences or places:
+        if (sentences or places) and not (h == 0 and _remarks_header(header)):
             # Sentences are what only a few text fields hold (content, reply, reason, scope),
             # and addresses (not names of bodies) only address fields: the values place the
             # column among them, and any header evidence picks which.
