@@ -1,0 +1,77 @@
+"""Every row's `source_row` is the line a person sees in the file, when records span lines.
+
+A department CSV with title lines above the header, blank lines between records and quoted
+fields holding line breaks (a remark typed over two lines, a blank line inside a quote): each row
+in the lake and in the quarantine must name the line where its record starts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from qingfeng.bench.ingest import generate_csv
+from qingfeng.ingest import ingest_path
+from qingfeng.workspace import init_workspace
+
+
+def _messy_copy(plain: Path, out: Path) -> Counter[tuple[str, int]]:
+    """Rewrite the bench CSV with title lines, blank lines and multi-line remarks; return the
+    (payment number, line) of every record as a person counts lines in an editor."""
+    expected: Counter[tuple[str, int]] = Counter()
+    lines = plain.read_text(encoding="utf-8").splitlines()
+    text = ["补贴发放明细表", "填报单位：某县民政局", lines[0] + ",备注"]
+    line = 4  # the line the next record starts on
+    for i, row in enumerate(lines[1:]):
+        if i % 997 == 3:
+            text.append("")  # a blank line between records
+            line += 1
+        remark = ""
+        if i % 101 == 0:
+            remark = '"第一行\n第二行"'
+        elif i % 1009 == 7:
+            remark = '"含""引号"",\n\n空行之后"'
+        expected[(row.split(",", 1)[0], line)] += 1
+        text.append(f"{row},{remark}")
+        line += 1 + remark.count("\n")
+    text.extend(["", ""])  # blank lines at the end are no records
+    out.write_text("\n".join(text), encoding="utf-8")
+    return expected
+
+
+def _observed(lake: Path) -> Counter[tuple[str, int]]:
+    con = duckdb.connect()
+    got: Counter[tuple[str, int]] = Counter()
+    for no, row in con.execute(
+        f"SELECT payment_no, _source_row FROM read_parquet('{lake}/subsidy_payments/**/*.parquet')"
+    ).fetchall():
+        got[(no, int(row))] += 1
+    for original, row in con.execute(
+        f"SELECT original, source_row FROM read_parquet('{lake}/_quarantine/**/*.parquet')"
+    ).fetchall():
+        got[(json.loads(original)["发放流水号"], int(row))] += 1
+    return got
+
+
+@pytest.mark.parametrize(
+    "rows", [20_000, pytest.param(1_000_000, marks=pytest.mark.slow)], ids=["20k", "1M"]
+)
+def test_every_row_names_the_line_where_its_record_starts(tmp_path: Path, rows: int) -> None:
+    plain = generate_csv(tmp_path / "plain.csv", rows)
+    messy = tmp_path / "补贴发放_多行备注.csv"
+    expected = _messy_copy(plain, messy)
+    plain.unlink()
+    settings = init_workspace(tmp_path / "ws")
+    report = ingest_path(settings, messy, assume_yes=True)
+    src = report.sources[0]
+    assert src.status == "loaded", src.message
+    assert report.reconciled
+    assert src.rows_read == rows
+    assert src.rows_duplicate == 0  # the bench file repeats keys, never whole rows
+    observed = _observed(settings.lake_dir)
+    assert sum(observed.values()) == rows
+    assert observed == expected
