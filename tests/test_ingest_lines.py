@@ -53,7 +53,7 @@ def _observed(lake: Path) -> Counter[tuple[str, int]]:
     for original, row in con.execute(
         f"SELECT original, source_row FROM read_parquet('{lake}/_quarantine/**/*.parquet')"
     ).fetchall():
-        got[(json.loads(original)["发放流水号"], int(row))] += 1
+        got[(json.loads(original).get("发放流水号", "(malformed)"), int(row))] += 1
     return got
 
 
@@ -75,3 +75,28 @@ def test_every_row_names_the_line_where_its_record_starts(tmp_path: Path, rows: 
     observed = _observed(settings.lake_dir)
     assert sum(observed.values()) == rows
     assert observed == expected
+
+
+def test_a_malformed_row_after_multi_line_records_keeps_every_line(tmp_path: Path) -> None:
+    plain = generate_csv(tmp_path / "plain.csv", 40)
+    messy = tmp_path / "补贴发放_坏行.csv"
+    expected = _messy_copy(plain, messy)
+    text = messy.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    # A row with two extra columns after the records with quoted line breaks, then one more.
+    text[10:10] = ["P999999999,1,2,3,4,5,6,7,8,9,10,11,12"]
+    messy.write_text("\n".join(text) + "\n", encoding="utf-8")
+    settings = init_workspace(tmp_path / "ws")
+    report = ingest_path(settings, messy, assume_yes=True)
+    src = report.sources[0]
+    assert src.status == "loaded", src.message
+    assert report.reconciled and src.rows_read == 41
+    con = duckdb.connect()
+    bad = con.execute(
+        "SELECT source_row, rules FROM "
+        f"read_parquet('{settings.lake_dir}/_quarantine/**/*.parquet') "
+        "WHERE rules = 'row:malformed_row'"
+    ).fetchall()
+    assert bad == [(11, "row:malformed_row")]
+    observed = _observed(settings.lake_dir)
+    del observed[("(malformed)", 11)]
+    assert observed == Counter({(no, line + (line > 10)): n for (no, line), n in expected.items()})

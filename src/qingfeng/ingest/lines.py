@@ -40,8 +40,22 @@ def needs_line_scan(source: SourceTable, records: int) -> bool:
 def number_by_lines(
     con: duckdb.DuckDBPyConnection, source: SourceTable, rows: int, rejects: int
 ) -> bool:
-    """Set `qf_raw.__row` to the line where each record starts; with rejected rows, create
-    `qf_rej(line, csv_line, error_type)` with their lines too.
+    """Set `qf_raw.__row` to the line where each record starts (see `record_lines`)."""
+    if not record_lines(con, source, rows, rejects):
+        return False
+    con.execute(
+        "UPDATE qf_raw SET __row = qf_rowline.line FROM qf_rowline "
+        "WHERE qf_rowline.k = qf_raw.rowid"
+    )
+    con.execute("DROP TABLE qf_rowline")
+    return True
+
+
+def record_lines(
+    con: duckdb.DuckDBPyConnection, source: SourceTable, rows: int, rejects: int
+) -> bool:
+    """Create `qf_rowline(k, line)`, in order of k: the line where the k-th row the reader
+    returned starts; with rejected rows, `qf_rej(line, csv_line, error_type)` too.
 
     False (nothing changed) when the lines do not account for exactly the rows and rejected
     rows the reader saw: a stray quote inside an unquoted field can make the quote parity lie,
@@ -78,7 +92,7 @@ def number_by_lines(
         kept = "(SELECT * FROM qf_starts WHERE line NOT IN (SELECT line FROM qf_rej))"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE qf_rowline AS SELECT row_number() OVER (ORDER BY line) - 1 "
-        f"AS k, line FROM {kept}"
+        f"AS k, line FROM {kept} ORDER BY line"
     )
     found = con.execute(
         "SELECT (SELECT count(*) FROM qf_rowline), (SELECT count(*) FROM qf_rej)"
@@ -89,9 +103,5 @@ def number_by_lines(
         for t in ("qf_starts", "qf_rowline", "qf_rej"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         return False
-    con.execute(
-        "UPDATE qf_raw SET __row = qf_rowline.line FROM qf_rowline WHERE qf_rowline.k = qf_raw.rowid"
-    )
-    for t in ("qf_starts", "qf_rowline"):
-        con.execute(f"DROP TABLE {t}")
+    con.execute("DROP TABLE qf_starts")
     return True

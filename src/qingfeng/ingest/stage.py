@@ -424,6 +424,15 @@ def run_stage(
     With `mapping.split` (and `split_batch_id`), the same rows are then staged a second time for
     the parent dataset, de-duplicated by its key (qingfeng.ingest.parents): `result.split`.
     """
+    from qingfeng.ingest import onepass
+
+    if onepass.eligible(spec, mapping, source):
+        done = onepass.stage_one_pass(
+            con, spec, mapping, source, batch_id=batch_id, staging=staging
+        )
+        if done is not None:
+            return done
+        con.execute("DROP TABLE IF EXISTS qf_rejects")  # the staged path reads the file again
     con.execute(f"CREATE OR REPLACE TEMP TABLE qf_raw AS SELECT * FROM {source.relation}")
     rejects = _rejects(con, source)
     total = int((con.execute("SELECT count(*) FROM qf_raw").fetchone() or (0,))[0])
