@@ -101,7 +101,7 @@ def describe_conflicts(
     aggs, rules, details = [], [], []
     for i, c in enumerate(columns):
         aggs.append(f"count(DISTINCT {c.compare}) > 1 AS d{i}")
-        pairs = f"json_group_object(CAST(_source_row AS VARCHAR), {c.raw} ORDER BY _source_row)"
+        pairs = f"json_group_object(CAST(_source_row AS VARCHAR), {c.raw})"
         aggs.append(f"CAST({pairs} AS VARCHAR) AS j{i}")
         rules.append(f"CASE WHEN d{i} THEN {sql_str(c.rule_name + ':' + rule)} END")
         details.append(f"CASE WHEN d{i} THEN {sql_str(_json_str(c.label))} || ':' || j{i} END")
