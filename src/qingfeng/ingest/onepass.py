@@ -4,24 +4,28 @@ One COPY reads the source, normalises every field, evaluates every rule and writ
 in source order, to `_all.parquet` with its validity (`_ok`), the rules it broke (`_err`) and,
 for a failing row only, its original values as JSON. DuckDB keeps insertion order in a parallel
 COPY as long as no operator in the statement reorders rows, so the statement holds no join:
-traditional characters are converted with `translate()` (only on the values that hold one), and
-every field is normalised row by row, the canonical values taking the fast paths. The n-th row
-of that file (`file_row_number`) is then the n-th record of the source, whose line is
-`n + header line + 1`, or read from the file's lines when records span lines
-(qingfeng.ingest.lines).
+low-cardinality columns are normalised once per distinct value of the first rows and looked up
+in an array by hash (`_dictionaries`), every other value row by row, the canonical ones taking
+the fast paths. The n-th row of that file (`file_row_number`) is then the n-th record of the
+source, whose line is `n + header line + 1`, or read from the file's lines when records span
+lines or the reader rejected some (qingfeng.ingest.lines).
 
 The lake table and the quarantine are then projections of that file: the lake's files are read
 by other stations (the model engine, Spark) as they are, so they hold only the standard rows
-and columns. Exact duplicates and key conflicts are found by hashing in the same pass: only the
-rows whose key repeats are read from the source again, for their original text.
+and columns. Traditional names are converted once per distinct value on the way. Exact
+duplicates and key conflicts are found by hashing the written rows: only the rows whose hash
+repeats are read from the source again, for their original text.
 
+The pass is measured slower than the staged path here (docs/performance.md) and is taken only
+with QINGFENG_INGEST_ONE_PASS=1; both give the same lake, quarantine and report (a test checks).
 Files this pass cannot settle alone go to the staged path (qingfeng.ingest.stage): a file that
 carries two datasets, a ratio read by its whole column, dates written day/month/year whose
-order the whole column decides, and rows the CSV reader rejected whose lines cannot be placed.
+order the whole column decides, and rejected rows whose lines cannot be placed.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -30,10 +34,13 @@ from qingfeng.catalogue import DatasetSpec
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.lines import needs_line_scan, record_lines
 from qingfeng.ingest.mapping import Mapping
-from qingfeng.ingest.normalise import _RAW_DMY, evidence_query, t2s_pairs, trad_class
+from qingfeng.ingest.normalise import _RAW_DMY, FieldPlan, evidence_query
 from qingfeng.ingest.readers import SourceTable, sql_str
 from qingfeng.ingest.repeats import KEY_CONFLICT, _columns, describe_conflicts
 from qingfeng.ingest.stage import (
+    _DICTIONARY_MAX_SHARE,
+    _DICTIONARY_SAMPLE,
+    _DICTIONARY_TYPES,
     StageResult,
     _add_field_layers,
     _derived_value,
@@ -41,6 +48,7 @@ from qingfeng.ingest.stage import (
     _plans,
     _q,
     _rejects,
+    convert_traditional,
     original_json,
     rejects_part,
     write_quarantine,
@@ -50,9 +58,15 @@ _UNMATCHED_MAX = 50
 ALL_ROWS = "_all.parquet"
 
 
+def enabled() -> bool:
+    """QINGFENG_INGEST_ONE_PASS=1 stages sources in one pass. Off by default: on DuckDB 2.0
+    with two threads the staged path is faster (docs/performance.md, "Ingest")."""
+    return os.environ.get("QINGFENG_INGEST_ONE_PASS", "") == "1"
+
+
 def eligible(spec: DatasetSpec, mapping: Mapping, source: SourceTable) -> bool:
     """Whether this source can be staged in one pass (see the module's docstring)."""
-    if mapping.split is not None:
+    if not enabled() or mapping.split is not None:
         return False
     _, plans = _plans(spec, mapping, source)
     return not any(
@@ -67,34 +81,102 @@ def _dmy_shape(raw: str) -> str:
     return f"({pre} AND regexp_full_match({raw}, {sql_str(_RAW_DMY)}))"
 
 
+def _dictionaries(
+    con: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    source: SourceTable,
+    raw_expr: dict[str, str],
+    plans: dict[str, FieldPlan],
+) -> dict[str, int]:
+    """Lookup arrays of the low-cardinality columns: field -> slots of `qf_arr_<field>`.
+
+    Columns that repeat a few values (dates, periods, amounts, codes) are normalised once per
+    distinct value of the first rows, into an array indexed by the value's hash; the pass
+    looks each row's value up there and normalises only the values not found row by row. A
+    join would do the same per distinct value, but a join reorders rows, and the pass must not.
+    Two values sharing a slot keep the first; the other is normalised row by row, with the
+    same result.
+    """
+    candidates = [
+        n for n in plans if raw_expr[n].startswith('"') and spec.field(n).type in _DICTIONARY_TYPES
+    ]
+    if not candidates:
+        return {}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE qf_sample AS SELECT * FROM "
+        f"(SELECT * FROM {_rescan(source)} LIMIT {_DICTIONARY_SAMPLE})"
+    )
+    got = (
+        con.execute(
+            "SELECT count(*), "
+            + ", ".join(f"count(DISTINCT {raw_expr[n]})" for n in candidates)
+            + " FROM qf_sample"
+        ).fetchone()
+        or ()
+    )
+    sampled, ndv = got[0], got[1:]
+    slots: dict[str, int] = {}
+    for n, k in zip(candidates, ndv, strict=True):
+        if not k or k > _DICTIONARY_MAX_SHARE * sampled:
+            continue
+        size = 16
+        while size < 8 * k:
+            size *= 2
+        layers = _Layers(
+            f"(SELECT DISTINCT {raw_expr[n]} AS k FROM qf_sample WHERE {raw_expr[n]} IS NOT NULL)",
+            ["k"],
+        )
+        _add_field_layers(layers, {n: plans[n]}, {n: '"k"'})
+        b, v, e = (_q(c + n) for c in ("b__", "v__", "e__"))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_q('qf_arr_' + n)} AS SELECT list(d ORDER BY i) AS a "
+            f"FROM (SELECT i, any_value({{'k': k, 'b': {b}, 'v': {v}, 'e': {e}}}) "
+            f"FILTER (WHERE k IS NOT NULL) AS d FROM range(1, {size + 1}) r(i) LEFT JOIN "
+            f"(SELECT *, CAST(hash(k) % {size} AS BIGINT) + 1 AS slot FROM ({layers.sql})) "
+            "ON slot = i GROUP BY i)"
+        )
+        slots[n] = size
+    con.execute("DROP TABLE qf_sample")
+    return slots
+
+
 def _pass_sql(
-    spec: DatasetSpec, mapping: Mapping, source: SourceTable, batch_id: str
+    con: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    mapping: Mapping,
+    source: SourceTable,
+    batch_id: str,
 ) -> tuple[str, list[str], list[str]]:
     """(the SELECT of every row, the filled fields, the vocabulary fields)."""
     raw_expr, plans = _plans(spec, mapping, source)
     raw_cols = [f"c{i}" for i in range(len(source.headers))]
-    keep = [*raw_cols, "__row"]
-    layers = _Layers(source.relation, keep)
-    # Traditional → simplified, character by character with OpenCC's single-character table,
-    # only on the values that hold such a character (the regex is a DFA over the bytes).
-    src, dst = t2s_pairs()
-    simplified: dict[str, str] = {}
-    for n in plans:
-        expr = raw_expr[n]
-        if spec.field(n).type == "name" and expr.startswith('"') and expr not in simplified:
-            simplified[expr] = f"s2__{expr.strip(chr(34))}"
+    slots = _dictionaries(con, spec, source, raw_expr, plans)
+    layers = _Layers(source.relation, [*raw_cols, "__row"])
+    # A value found in its column's array skips the row-by-row chain (NULL flows through it).
     layers.add(
         {
-            col: f"CASE WHEN regexp_matches({expr}, {sql_str(trad_class())}) "
-            f"THEN translate({expr}, {sql_str(src)}, {sql_str(dst)}) ELSE {expr} END"
-            for expr, col in simplified.items()
+            f"h__{n}": f"(SELECT a FROM {_q('qf_arr_' + n)})"
+            f"[CAST(hash({raw_expr[n]}) % {size} AS BIGINT) + 1]"
+            for n, size in slots.items()
         }
     )
+    layers.add({f"m__{n}": f"{_q('h__' + n)}.k = {raw_expr[n]}" for n in slots})
     row_raw = {
-        n: (_q(simplified[e]) if spec.field(n).type == "name" and e in simplified else e)
+        ("r_" + n if n in slots else n): (
+            f"CASE WHEN {_q('m__' + n)} THEN NULL ELSE {e} END" if n in slots else e
+        )
         for n, e in raw_expr.items()
     }
-    _add_field_layers(layers, plans, row_raw)
+    _add_field_layers(layers, {("r_" + n if n in slots else n): p for n, p in plans.items()},
+                      row_raw)  # fmt: skip
+    layers.add(
+        {
+            f"{c}__{n}": f"CASE WHEN {_q('m__' + n)} THEN {_q('h__' + n)}.{c} "
+            f"ELSE {_q(c + '__r_' + n)} END"
+            for n in slots
+            for c in ("b", "v", "e")
+        }
+    )
 
     error_cols = [_q("e__" + n) for n, p in plans.items() if p.error != "NULL"]
     errs = [
@@ -170,7 +252,7 @@ def stage_one_pass(
     ds_dir = staging / spec.id
     ds_dir.mkdir(parents=True, exist_ok=True)
     all_path = staging / f"{spec.id}{ALL_ROWS}"
-    sql, filled, vocab = _pass_sql(spec, mapping, source, batch_id)
+    sql, filled, vocab = _pass_sql(con, spec, mapping, source, batch_id)
     # Snappy for a file read once, right after: cheaper to write than zstd.
     got = con.execute(f"COPY ({sql}) TO {sql_str(str(all_path))} (FORMAT parquet)").fetchone()
     total = int(got[0]) if got else 0
@@ -179,8 +261,7 @@ def stage_one_pass(
 
     def give_up() -> None:
         all_path.unlink(missing_ok=True)
-        for t in ("qf_rowline", "qf_rej"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        _drop_temps(con)
 
     if con.execute(f"SELECT bool_or(__dmy) FROM {scan}").fetchone() == (True,):
         give_up()
@@ -208,7 +289,22 @@ def stage_one_pass(
             f"(SELECT *, coalesce(__row, file_row_number + {int(source.row_offset)}) "
             f"AS _source_row FROM {scan})"
         )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW qf_all AS SELECT * FROM {rows}")
+    # Traditional → simplified once per distinct name, joined on here: by now every row carries
+    # its line, so the join may reorder rows. (Conversion is per character and commutes with
+    # name cleaning, whose only rule is about digits.)
+    replace, joins = [], []
+    for f in spec.stored_fields:
+        if f.type != "name" or f.name not in filled:
+            continue
+        col, table = _q(f.name), _q("qf_t2s_" + f.name)
+        names = f"(SELECT DISTINCT {col} FROM {scan})"
+        if convert_traditional(con, names, f.name, into=table.strip('"')):
+            replace.append(f"coalesce({table}.dst, a.{col}) AS {col}")
+            joins.append(f"LEFT JOIN {table} ON a.{col} = {table}.src")
+    star = f"a.* REPLACE ({', '.join(replace)})" if replace else "a.*"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW qf_all AS SELECT {star} FROM {rows} a {' '.join(joins)}"
+    )
     res = StageResult(rows_read=total + rejects)
     res.unmatched = _unmatched(con, vocab)
     lits = (sql_str(spec.id), sql_str(batch_id), sql_str(source.name))
@@ -256,11 +352,19 @@ def stage_one_pass(
                 "FROM qf_conflicts k JOIN qf_conf c ON c._source_row = k.source_row"
             )
         write_quarantine(con, source, parts, staging, batch_id, res.rows_quarantined, res)
-    for t in ("qf_dups", "qf_drop", "qf_conflicts", "qf_conf", "qf_rowline", "qf_rej"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-    con.execute("DROP VIEW qf_all")
+    _drop_temps(con)
     all_path.unlink()
     return res
+
+
+def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop this pass's view, lookup arrays and working tables."""
+    con.execute("DROP VIEW IF EXISTS qf_all")
+    for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND regexp_matches(table_name, "
+        "'^qf_(arr_|t2s_|dups$|drop$|conflicts$|conf$|rowline$|rej$)')"
+    ).fetchall():
+        con.execute(f"DROP TABLE {_q(t)}")
 
 
 def _raw_json(source: SourceTable) -> str:
