@@ -199,6 +199,51 @@ def measure_memory(rows: int, folder: Path) -> dict[str, float]:
     return out
 
 
+class _TimedConnection:
+    """A DuckDB connection that records the process CPU and wall time of each statement."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self.log: list[tuple[float, float, str]] = []
+
+    def execute(self, query: str, *args: Any) -> duckdb.DuckDBPyConnection:
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = self._con.execute(query, *args)
+        self.log.append((time.process_time() - c0, time.perf_counter() - t0, query))
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def statement_profile(csv_path: Path, folder: Path, *, one_pass: bool) -> list[tuple]:
+    """(CPU s, wall s, statement) of staging the bench file, costliest first."""
+    from qingfeng.catalogue import get_dataset
+    from qingfeng.ingest import readers
+    from qingfeng.ingest.mapping import propose
+    from qingfeng.ingest.pipeline import _connection
+    from qingfeng.ingest.profile import profile_samples, read_sample
+    from qingfeng.ingest.stage import run_stage
+
+    con = _connection(folder)
+    src = readers.read_csv_source(csv_path, folder)
+    profiles = profile_samples(read_sample(con, src), con=con)
+    mapping = propose(src.headers, src.name, None, profiles=profiles).mapping
+    assert mapping is not None
+    timed = _TimedConnection(con)
+    if one_pass:
+        os.environ["QINGFENG_INGEST_ONE_PASS"] = "1"
+    try:
+        c0, t0 = time.process_time(), time.perf_counter()
+        run_stage(timed, get_dataset(mapping.dataset), mapping, src, batch_id="b",  # type: ignore[arg-type]
+                  staging=folder / ("one" if one_pass else "staged"))  # fmt: skip
+        total = (time.process_time() - c0, time.perf_counter() - t0, "(all statements)")
+    finally:
+        os.environ.pop("QINGFENG_INGEST_ONE_PASS", None)
+    con.close()
+    return [total, *sorted(timed.log, key=lambda r: -r[0])]
+
+
 def run(console: Console) -> None:
     rows = int(os.environ.get("QINGFENG_BENCH_INGEST_ROWS", "2000000"))
     mem_rows = int(os.environ.get("QINGFENG_BENCH_INGEST_MEMORY_ROWS", "200000"))
@@ -229,3 +274,14 @@ def run(console: Console) -> None:
         f"loaded {int(r['loaded']):,}, quarantined {int(r['quarantined']):,}, "
         f"duplicates {int(r['duplicates']):,}; load average {os.getloadavg()[0]:.1f}"
     )
+    if os.environ.get("QINGFENG_BENCH_INGEST_PROFILE") == "1":
+        # Where the time goes: each statement of staging the file, for both paths.
+        with tempfile.TemporaryDirectory(prefix="qf-bench-ingest-prof-") as tmp:
+            folder = Path(tmp)
+            csv_path = generate_csv(folder / "补贴发放_bench.csv", rows)
+            for one_pass in (False, True):
+                console.print(
+                    "[bold]ingest statements[/] " + ("one pass" if one_pass else "staged")
+                )
+                for cpu_s, wall, sql in statement_profile(csv_path, folder, one_pass=one_pass)[:12]:
+                    console.print(f"  {cpu_s:6.2f}s CPU {wall:6.2f}s  {' '.join(sql.split())[:90]}")
