@@ -3,9 +3,9 @@
 Generates a subsidy-payments CSV (Chinese headers, mixed date formats, 15- and 18-digit IDs,
 full-width digits, amounts with separators, a few invalid and duplicate rows) with DuckDB itself,
 then times, in the same run, (a) `ingest_path` on it in a fresh workspace, (b) a bare
-`COPY (SELECT * FROM read_csv(...)) TO parquet` of the same file and (c) the order-keeping copy
-an ingest that records source row numbers cannot go below here (read into a table, write it with
-row numbers). Peak memory is measured by
+`COPY (SELECT * FROM read_csv(...)) TO parquet` of the same file, (c) an order-keeping copy (read
+into a table, write it with row numbers) and (d) the same ingest staged in one pass
+(QINGFENG_INGEST_ONE_PASS=1). Peak memory is measured by
 ingesting a file of QINGFENG_BENCH_INGEST_MEMORY_ROWS rows and one ten times larger, each in
 its own process (peak RSS from the kernel's accounting of that child).
 """
@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from rich.console import Console
@@ -87,11 +88,11 @@ def bare_copy(csv_path: Path, out: Path) -> tuple[float, float]:
 
 
 def ordered_copy(csv_path: Path, out: Path) -> tuple[float, float]:
-    """(seconds, CPU seconds) for the least an ingest that keeps source row numbers does here.
-
-    DuckDB's CSV reader gives no row numbers, and only a materialised table keeps the file's
-    order in parallel (a streaming row_number() runs on one thread), so: read into a table,
+    """(seconds, CPU seconds) for a copy that records each row's number: read into a table,
     then write it with its row numbers. No cleaning, no checks.
+
+    DuckDB's CSV reader gives no row numbers; a table's rowid is the file's order, and so is a
+    parallel COPY's output order when no operator in it reorders rows (a join does).
     """
     con = duckdb.connect()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -115,18 +116,34 @@ def measure(rows: int, folder: Path) -> dict[str, float]:
 
     csv_path = generate_csv(folder / "补贴发放_bench.csv", rows)
     repeat = int(os.environ.get("QINGFENG_BENCH_REPEAT", "3"))
-    bare, bare_cpu, full, cpu, ordered = (float("inf"),) * 5
+    bare, bare_cpu, full, cpu, ordered, one, one_cpu = (float("inf"),) * 7
+
+    def ingest(workspace: Path) -> tuple[float, float, Any]:
+        settings = init_workspace(workspace)
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = ingest_path(settings, csv_path, assume_yes=True)
+        # process_time: every thread of this process
+        seconds, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+        src = report.sources[0]
+        assert src.status == "loaded" and report.reconciled, src.message
+        return seconds, cpu_s, src
+
     for i in range(repeat):
         b, bc = bare_copy(csv_path, folder / "bare.parquet")
         bare, bare_cpu = min(bare, b), min(bare_cpu, bc)
         ordered = min(ordered, ordered_copy(csv_path, folder / "ordered.parquet")[0])
-        settings = init_workspace(folder / f"ws{i}")
-        t0, c0 = time.perf_counter(), time.process_time()
-        report = ingest_path(settings, csv_path, assume_yes=True)
-        full = min(full, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)  # every thread of this process
-        src = report.sources[0]
-        assert src.status == "loaded" and report.reconciled, src.message
+        w, c, src = ingest(folder / f"ws{i}")
+        full, cpu = min(full, w), min(cpu, c)
+        # The same ingest staged in one pass (qingfeng.ingest.onepass), same outputs.
+        os.environ["QINGFENG_INGEST_ONE_PASS"] = "1"
+        try:
+            w, c, one_src = ingest(folder / f"ws{i}-onepass")
+        finally:
+            del os.environ["QINGFENG_INGEST_ONE_PASS"]
+        one, one_cpu = min(one, w), min(one_cpu, c)
+        assert (one_src.rows_loaded, one_src.rows_quarantined, one_src.rows_duplicate) == (
+            src.rows_loaded, src.rows_quarantined, src.rows_duplicate,
+        )  # fmt: skip
     return {
         "rows": float(rows),
         "bare_s": bare,
@@ -139,6 +156,10 @@ def measure(rows: int, folder: Path) -> dict[str, float]:
         "ordered_s": ordered,
         "ordered_ratio": full / ordered,
         "cpu_ratio": cpu / bare_cpu,
+        "onepass_s": one,
+        "onepass_cpu_s": one_cpu,
+        "onepass_ratio": one / bare,
+        "onepass_cpu_ratio": one_cpu / bare_cpu,
         "loaded": float(src.rows_loaded),
         "quarantined": float(src.rows_quarantined),
         "duplicates": float(src.rows_duplicate),
@@ -178,6 +199,51 @@ def measure_memory(rows: int, folder: Path) -> dict[str, float]:
     return out
 
 
+class _TimedConnection:
+    """A DuckDB connection that records the process CPU and wall time of each statement."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self.log: list[tuple[float, float, str]] = []
+
+    def execute(self, query: str, *args: Any) -> duckdb.DuckDBPyConnection:
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = self._con.execute(query, *args)
+        self.log.append((time.process_time() - c0, time.perf_counter() - t0, query))
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def statement_profile(csv_path: Path, folder: Path, *, one_pass: bool) -> list[tuple]:
+    """(CPU s, wall s, statement) of staging the bench file, costliest first."""
+    from qingfeng.catalogue import get_dataset
+    from qingfeng.ingest import readers
+    from qingfeng.ingest.mapping import propose
+    from qingfeng.ingest.pipeline import _connection
+    from qingfeng.ingest.profile import profile_samples, read_sample
+    from qingfeng.ingest.stage import run_stage
+
+    con = _connection(folder)
+    src = readers.read_csv_source(csv_path, folder)
+    profiles = profile_samples(read_sample(con, src), con=con)
+    mapping = propose(src.headers, src.name, None, profiles=profiles).mapping
+    assert mapping is not None
+    timed = _TimedConnection(con)
+    if one_pass:
+        os.environ["QINGFENG_INGEST_ONE_PASS"] = "1"
+    try:
+        c0, t0 = time.process_time(), time.perf_counter()
+        run_stage(timed, get_dataset(mapping.dataset), mapping, src, batch_id="b",  # type: ignore[arg-type]
+                  staging=folder / ("one" if one_pass else "staged"))  # fmt: skip
+        total = (time.process_time() - c0, time.perf_counter() - t0, "(all statements)")
+    finally:
+        os.environ.pop("QINGFENG_INGEST_ONE_PASS", None)
+    con.close()
+    return [total, *sorted(timed.log, key=lambda r: -r[0])]
+
+
 def run(console: Console) -> None:
     rows = int(os.environ.get("QINGFENG_BENCH_INGEST_ROWS", "2000000"))
     mem_rows = int(os.environ.get("QINGFENG_BENCH_INGEST_MEMORY_ROWS", "200000"))
@@ -202,6 +268,20 @@ def run(console: Console) -> None:
         "(target ≥1,000,000 rows/s and ≤2×; best of each side); "
         f"order-keeping copy (table, then Parquet with row numbers) {r['ordered_s']:.2f}s, "
         f"ratio {r['ordered_ratio']:.2f}×; "
+        f"one pass (QINGFENG_INGEST_ONE_PASS=1) {r['onepass_s']:.2f}s "
+        f"({r['onepass_cpu_s']:.2f}s CPU), ratio {r['onepass_ratio']:.2f}× wall, "
+        f"{r['onepass_cpu_ratio']:.2f}× CPU; "
         f"loaded {int(r['loaded']):,}, quarantined {int(r['quarantined']):,}, "
         f"duplicates {int(r['duplicates']):,}; load average {os.getloadavg()[0]:.1f}"
     )
+    if os.environ.get("QINGFENG_BENCH_INGEST_PROFILE") == "1":
+        # Where the time goes: each statement of staging the file, for both paths.
+        with tempfile.TemporaryDirectory(prefix="qf-bench-ingest-prof-") as tmp:
+            folder = Path(tmp)
+            csv_path = generate_csv(folder / "补贴发放_bench.csv", rows)
+            for one_pass in (False, True):
+                console.print(
+                    "[bold]ingest statements[/] " + ("one pass" if one_pass else "staged")
+                )
+                for cpu_s, wall, sql in statement_profile(csv_path, folder, one_pass=one_pass)[:12]:
+                    console.print(f"  {cpu_s:6.2f}s CPU {wall:6.2f}s  {' '.join(sql.split())[:90]}")

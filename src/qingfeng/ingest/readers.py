@@ -52,6 +52,8 @@ class SourceTable:
     sample: list[list[str]] = field(default_factory=list)  # a few data rows, for the proposal
     # The decoding of the whole file, still running when the encoding was settled by its start.
     encoding_check: Future[tuple[int, int] | None] | None = None
+    # The UTF-8 text DuckDB reads (CSV only): its lines give each row's line in the file.
+    text_path: Path | None = None
 
     def confirm_encoding(self) -> None:
         """Wait for the background decoding; an undecodable byte is an error naming its line."""
@@ -254,6 +256,7 @@ def read_csv_source(path: Path, staging: Path) -> SourceTable:
         csv_rejects=True,
         sample=all_rows[idx + 1 : idx + 1 + 100][:-1] or all_rows[idx + 1 :],
         encoding_check=check,
+        text_path=readable,
     )
 
 

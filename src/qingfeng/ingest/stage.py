@@ -17,6 +17,7 @@ import duckdb
 from qingfeng.catalogue import DatasetSpec, FieldSpec
 from qingfeng.ingest.enum_evidence import infer_values, read_wordings
 from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.lines import needs_line_scan, number_by_lines
 from qingfeng.ingest.mapping import Mapping
 from qingfeng.ingest.normalise import (
     _BLANKS,
@@ -457,9 +458,23 @@ def run_stage(
     With `mapping.split` (and `split_batch_id`), the same rows are then staged a second time for
     the parent dataset, de-duplicated by its key (qingfeng.ingest.parents): `result.split`.
     """
+    from qingfeng.ingest import onepass
+
+    if onepass.eligible(spec, mapping, source):
+        done = onepass.stage_one_pass(
+            con, spec, mapping, source, batch_id=batch_id, staging=staging
+        )
+        if done is not None:
+            return done
+        con.execute("DROP TABLE IF EXISTS qf_rejects")  # the staged path reads the file again
     con.execute(f"CREATE OR REPLACE TEMP TABLE qf_raw AS SELECT * FROM {source.relation}")
     rejects = _rejects(con, source)
-    if rejects:
+    total = int((con.execute("SELECT count(*) FROM qf_raw").fetchone() or (0,))[0])
+    # Quoted line breaks or blank lines: each record's line is read from the file's lines.
+    exact = needs_line_scan(source, total + rejects) and number_by_lines(
+        con, source, total, rejects
+    )
+    if rejects and not exact:
         # Rejected CSV lines shift the numbering of the rows after them.
         con.execute(
             "CREATE OR REPLACE TEMP TABLE qf_rej AS SELECT line, "
@@ -471,7 +486,6 @@ def run_stage(
             f"UPDATE qf_raw SET __row = rowid + {int(source.row_offset)} + "
             "(SELECT count(*) FROM qf_rej WHERE qf_rej.gpos <= qf_raw.rowid)"
         )
-    total = int((con.execute("SELECT count(*) FROM qf_raw").fetchone() or (0,))[0])
     if total + rejects == 0 and any(any(str(c).strip() for c in r) for r in source.sample):
         # The sample shows data rows but the reader found none: never report "no rows" then.
         raise IngestError(
