@@ -288,10 +288,7 @@ class Screener:
             for index, errors in (refused or {}).items():
                 prepared.errors.setdefault(index, []).extend(errors)
             self._views(con, prepared)
-            reasons: dict[int, list[Reason]] = {}
-            for model in models:
-                for index, reason in self._run(con, model):
-                    reasons.setdefault(index, []).append(reason)
+            reasons = self._evaluate(con, models)
         finally:
             con.close()
         results = []
@@ -310,6 +307,58 @@ class Screener:
             models=[m.spec.id for m in models],
             duration_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def _evaluate(self, con: Any, models: list[_ScreenModel]) -> dict[int, list[Reason]]:
+        reasons: dict[int, list[Reason]] = {}
+        for model in models:
+            for index, reason in self._run(con, model):
+                reasons.setdefault(index, []).append(reason)
+        return reasons
+
+    def screen_files(
+        self, dataset: str, files: dict[str, list[str]], *, today: dt.date | None = None
+    ) -> tuple[Snapshot, dict[int, list[Reason]], Any]:
+        """Screen rows already normalised by ingest (Parquet files per dataset, e.g. a pay list
+        ingested into a scratch lake). A candidate's ref is its position in the files
+        (`_batch_id`, `_source_row` of each ref in the returned DuckDB relation's rows)."""
+        models = self.models.get(dataset)
+        if not models:
+            raise ScreeningError(f"no model screens the dataset {dataset!r}")
+        today = today or dt.date.today()
+        engine, snapshot = self.engine()
+        con = engine.con.cursor()  # type: ignore[attr-defined]
+        try:
+            main = f"{CANDIDATES}_{dataset}"
+            con.execute(
+                f'CREATE OR REPLACE TEMP TABLE "{main}" AS SELECT '
+                f"CAST(row_number() OVER () - 1 AS BIGINT) AS {REF}, "
+                f"CAST(row_number() OVER () - 1 AS BIGINT) AS {PARENT}, "
+                f"* {_date_default(dataset, today)}, CAST([] AS VARCHAR[]) AS __problems "
+                f"FROM {_scan(files[dataset])}"
+            )
+            tables = {dataset: main}
+            for kid in children_of(dataset):
+                if kid.id not in files or kid.parent is None:
+                    continue
+                table = f"{CANDIDATES}_{kid.id}"
+                on = " AND ".join(f'c."{a}" = p."{b}"' for a, b in kid.parent.link.items())
+                con.execute(
+                    f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT '
+                    f"CAST(row_number() OVER () - 1 AS BIGINT) AS {REF}, p.{REF} AS {PARENT}, "
+                    f"c.*, CAST([] AS VARCHAR[]) AS __problems FROM {_scan(files[kid.id])} AS c "
+                    f'LEFT JOIN "{main}" AS p ON {on}'
+                )
+                tables[kid.id] = table
+            count = con.execute(f'SELECT count(*) FROM "{main}"').fetchone()[0]
+            prepared = Prepared(dataset=dataset, tables=tables, count=int(count))
+            self._views(con, prepared)
+            reasons = self._evaluate(con, models)
+            rows = con.execute(
+                f'SELECT {REF}, _batch_id, _source_row FROM "{main}" ORDER BY {REF}'
+            ).fetchnumpy()
+        finally:
+            con.close()
+        return snapshot, reasons, rows
 
     def _views(self, con: Any, prepared: Prepared) -> None:
         bad = sorted(prepared.errors)
@@ -351,6 +400,21 @@ class Screener:
             for index in sorted(owners.get((hit.subject_id, hit.period), ())):
                 out.append((index, _reason(spec, hit, decision, basis)))
         return out
+
+
+def _scan(files: list[str]) -> str:
+    paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+    return f"read_parquet([{paths}], union_by_name = true)"
+
+
+def _date_default(dataset: str, today: dt.date) -> str:
+    """`REPLACE (...)`: the dataset's date, when a row has none, is the day of screening."""
+    from qingfeng.catalogue import load_catalogue
+
+    name = load_catalogue()[dataset].timeliness_field
+    if not name:
+        return ""
+    return f'REPLACE (COALESCE("{name}", DATE \'{today.isoformat()}\') AS "{name}")'
 
 
 def _ref(value: Any) -> str | None:
