@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from screening_support import fix_ids, publish, valid_id
 
 from qingfeng.catalogue import load_catalogue
 from qingfeng.engine import DuckDBEngine, load_models
@@ -20,6 +19,7 @@ from qingfeng.screening.candidates import children_of
 from qingfeng.screening.config import ScreeningConfig, load_screening_config
 from qingfeng.screening.engine import Screener, ScreeningError
 from qingfeng.workspace import init_workspace
+from screening_support import fix_ids, publish, valid_id
 
 SCREENING = sorted(
     (spec.id, i)
@@ -153,11 +153,12 @@ def county(tmp_path: Path) -> Any:
 
 def _payment(id_no: str, name: str, **extra: Any) -> dict[str, Any]:
     return {"id_no": id_no, "name": name, "subsidy_type": "高龄津贴", "period": "2026-12",
-            "amount": "200", "account_no": "6217009", "division_code": "522701001001", **extra}  # fmt: skip
+            "amount": "200", "account_no": "6217009", "division_code": "522701001001",
+            **extra}  # fmt: skip
 
 
 def test_a_payment_to_the_dead_is_blocked_and_says_why(county: Any) -> None:
-    settings, alive, dead = county
+    settings, _, dead = county
     outcome = Screener(settings).screen("subsidy_payments", [_payment(dead, "乙故")], today=TODAY)
     (result,) = outcome.results
     assert result.decision == "block"
@@ -176,7 +177,10 @@ def test_already_paid_in_the_period_and_a_clean_payment(county: Any) -> None:
     outcome = screener.screen("subsidy_payments", [again, other], today=TODAY)
     assert [r.decision for r in outcome.results] == ["block", "allow"]
     assert [r.model_id for r in outcome.results[0].reasons] == ["duplicate_payment"]
-    assert "在2026-12期间发放2笔（2个账户、1个村），多发200.00元" in outcome.results[0].reasons[0].sentence
+    assert (
+        "在2026-12期间发放2笔（2个账户、1个村），多发200.00元"
+        in outcome.results[0].reasons[0].sentence
+    )
     resent = screener.screen("subsidy_payments", [same], today=TODAY)
     assert resent.results[0].decision == "allow"
 
@@ -210,7 +214,7 @@ def test_the_decision_of_each_model_is_the_deployments(county: Any, tmp_path: Pa
     toml.write_text(
         toml.read_text(encoding="utf-8").replace('"review"', '"stop"'), encoding="utf-8"
     )
-    with pytest.raises(ValueError, match="screening.decisions.subsidy_after_death"):
+    with pytest.raises(ValueError, match=r"screening\.decisions\.subsidy_after_death"):
         load_screening_config(toml)
 
 

@@ -12,9 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from screening_support import publish, valid_id
 from sqlalchemy import select
-from store_helpers import PASSWORD, quick_user
 
 from qingfeng.screening import service
 from qingfeng.store.db import make_engine, session_factory
@@ -23,6 +21,8 @@ from qingfeng.store.users import create_org
 from qingfeng.web.app import create_app
 from qingfeng.web.liveserver import running_server
 from qingfeng.workspace import init_workspace
+from screening_support import publish, valid_id
+from store_helpers import PASSWORD, quick_user
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*expression-based index")
 
@@ -136,7 +136,9 @@ def test_a_payment_to_the_dead_is_stopped_held_in_the_loop_and_released(
     now = client.get("/api/v1/screen/MZ-1", headers={"X-API-Key": live["token"]}).json()
     assert now["results"][0]["status"] == "released"
     assert now["results"][0]["release_reason"] == reason["reason"]
-    assert client.get("/api/v1/screen/NOPE", headers={"X-API-Key": live["token"]}).status_code == 404
+    assert (
+        client.get("/api/v1/screen/NOPE", headers={"X-API-Key": live["token"]}).status_code == 404
+    )
     funds = client.get("/api/v1/screen-funds", headers=_basic("jiandu")).json()
     assert funds["released"]["amount"] == "200.00" and funds["released"]["candidates"] >= 1
 

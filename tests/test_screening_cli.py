@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
-from screening_support import publish, valid_id
 from typer.testing import CliRunner
 
 from qingfeng.cli.app import app
 from qingfeng.workspace import init_workspace
+from screening_support import publish, valid_id
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*expression-based index")
 
@@ -76,7 +76,9 @@ def test_a_clean_pay_list_exits_zero(workspace: Any, tmp_path: Path) -> None:
         HEADER + f"GL001,{ALIVE},甲老,高龄津贴,2026-12,200,6217001,522701001001\n",
         encoding="utf-8",
     )
-    result = _invoke("screen", str(paylist), "-o", str(tmp_path / "r"), "-w", str(workspace.workspace))
+    result = _invoke(
+        "screen", str(paylist), "-o", str(tmp_path / "r"), "-w", str(workspace.workspace)
+    )
     assert result.exit_code == 0, result.output
 
 

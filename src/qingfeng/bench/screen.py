@@ -46,7 +46,7 @@ def _candidates(settings: Any, n: int) -> list[dict[str, Any]]:
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _batch_models(settings: Any, screener: Any) -> float:
@@ -151,8 +151,10 @@ def run(console: Console) -> dict[str, Any]:
     ratio = file_s / batch_models_s if batch_models_s else float("inf")
 
     totals = outcome.totals()["decisions"]
-    console.print(f"支付前筛查 / screening over {persons:,} persons "
-                  f"({len(screener.models['subsidy_payments'])} models on subsidy_payments)")  # fmt: skip
+    models = len(screener.models["subsidy_payments"])
+    console.print(
+        f"支付前筛查 / screening over {persons:,} persons ({models} models on subsidy_payments)"
+    )
     console.print(
         f"  one candidate in process: p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms "
         f"(target p99 < {TARGETS['single_ms']:.0f} ms)"

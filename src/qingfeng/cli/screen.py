@@ -32,12 +32,16 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     app.add_typer(screen, name="screen")
-    keys = typer.Typer(help="付款系统的 API 密钥 / API keys of paying systems.", no_args_is_help=True)
+    keys = typer.Typer(
+        help="付款系统的 API 密钥 / API keys of paying systems.", no_args_is_help=True
+    )
     screen.add_typer(keys, name="keys")
 
     @screen.command("file")
     def screen_file_cmd(
-        path: Annotated[Path, typer.Argument(help="发放名单 / the pay list (any file ingest reads).")],
+        path: Annotated[
+            Path, typer.Argument(help="发放名单 / the pay list (any file ingest reads).")
+        ],
         out: Annotated[
             Path | None,
             typer.Option("--out", "-o", help="Report path without suffix (.json and .xlsx)."),
@@ -66,7 +70,9 @@ def register(app: typer.Typer) -> None:
             f"refused {d.get('error', 0)}"
         )
         for model_id, entry in sorted(report.reasons.items()):
-            console.print(f"  {model_id} {entry['model_name']}: {entry['rows']} ({entry['decision']})")
+            console.print(
+                f"  {model_id} {entry['model_name']}: {entry['rows']} ({entry['decision']})"
+            )
         snap = report.snapshot
         console.print(
             f"数据湖快照 lake snapshot {snap['id']} published {snap['published_at']} "

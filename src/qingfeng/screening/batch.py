@@ -199,7 +199,14 @@ def write_reports(report: FileReport, out: Path) -> tuple[Path, Path]:
         ]
         _sheet(book, "汇总", totals)
         detail: list[list[Any]] = [
-            ["来源 source", "行号 row", "结论 decision", "模型 model", "理由 sentence", "依据 legal basis"]
+            [
+                "来源 source",
+                "行号 row",
+                "结论 decision",
+                "模型 model",
+                "理由 sentence",
+                "依据 legal basis",
+            ]
         ]
         for row in report.flagged:
             for reason in row["reasons"]:

@@ -26,7 +26,13 @@ import duckdb
 from qingfeng.catalogue import load_catalogue
 from qingfeng.catalogue.model import DatasetSpec, FieldSpec
 from qingfeng.ingest.normalise import field_plan
-from qingfeng.ingest.stage import _add_field_layers, _derived_value, _Layers, _q, convert_traditional
+from qingfeng.ingest.stage import (
+    _add_field_layers,
+    _derived_value,
+    _Layers,
+    _q,
+    convert_traditional,
+)
 
 REF = "__ref"  # the candidate's position in the request (0-based)
 PARENT = "__parent"  # a child row's parent candidate
@@ -181,7 +187,10 @@ def _normalise(
     select.append(f"CAST({_q(REF)} AS BIGINT) AS _source_row")
     problems = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)" if checks else "[]"
     select.append(f"{problems} AS __problems")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(table)} AS SELECT {', '.join(select)} FROM ({layers.sql}) AS l")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_q(table)} AS "
+        f"SELECT {', '.join(select)} FROM ({layers.sql}) AS l"
+    )
     con.execute(f"DROP TABLE {_q(source)}")
     for f in fields:
         if f.type == "name" and f.name in plans:

@@ -247,7 +247,9 @@ class Screener:
             batches = json.loads(raw).get("batches", [])
         except (ValueError, AttributeError):
             batches = []
-        times = [b.get("created_at") for b in batches if isinstance(b, dict) and b.get("created_at")]
+        times = [
+            str(b["created_at"]) for b in batches if isinstance(b, dict) and b.get("created_at")
+        ]
         return Snapshot(
             id=hashlib.sha256(raw).hexdigest()[:16],
             published_at=max(times) if times else None,
@@ -365,9 +367,13 @@ class Screener:
         for dataset, table in prepared.tables.items():
             if bad:
                 column = REF if dataset == prepared.dataset else PARENT
-                con.execute(f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(map(str, bad))})')
+                con.execute(
+                    f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(map(str, bad))})'
+                )
             cols = "* EXCLUDE (__ref, __parent, __problems)"
-            con.execute(f'CREATE OR REPLACE TEMP VIEW "{ONLY}_{dataset}" AS SELECT {cols} FROM "{table}"')
+            con.execute(
+                f'CREATE OR REPLACE TEMP VIEW "{ONLY}_{dataset}" AS SELECT {cols} FROM "{table}"'
+            )
             con.execute(
                 f'CREATE OR REPLACE TEMP VIEW "{WITH_LAKE}_{dataset}" AS '
                 f'SELECT * FROM "{dataset}" UNION ALL BY NAME SELECT {cols} FROM "{table}"'

@@ -109,7 +109,9 @@ def revoke_key(session: Session, prefix: str, actor: str) -> ScreenApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         key.revoked_by = actor
-        audit.append(session, actor, "screen.key_revoke", "screen_api_key", key.id, {"prefix": prefix})
+        audit.append(
+            session, actor, "screen.key_revoke", "screen_api_key", key.id, {"prefix": prefix}
+        )
     return key
 
 
@@ -231,7 +233,9 @@ def record(
             models=[r.model_id for r in result.reasons],
         )
         if decision in ("review", "block"):
-            row.warning_id = _open_lead(session, router, key, request_id, outcome, result, row, candidate)
+            row.warning_id = _open_lead(
+                session, router, key, request_id, outcome, result, row, candidate
+            )
         decisions.append(row)
     session.add_all(decisions)
     session.flush()
@@ -239,11 +243,19 @@ def record(
         session,
         [
             audit.AuditEntry(
-                actor, "screen.decision", "screen_decision", str(d.id),
-                {"request_id": request_id, "index": d.idx, "decision": d.decision,
-                 "inputs_sha256": d.inputs_hash, "models": d.models,
-                 "snapshot": outcome.snapshot.id},
-            )  # fmt: skip
+                actor,
+                "screen.decision",
+                "screen_decision",
+                str(d.id),
+                {
+                    "request_id": request_id,
+                    "index": d.idx,
+                    "decision": d.decision,
+                    "inputs_sha256": d.inputs_hash,
+                    "models": d.models,
+                    "snapshot": outcome.snapshot.id,
+                },
+            )
             for d in decisions
         ],
     )
@@ -282,7 +294,9 @@ def _open_lead(
         amount=row.amount,
         division_code=area,
         org_id=router.unit(area),
-        explanation=f"支付前筛查{word}（{key.name}，请求 {request_id} 第 {row.idx + 1} 条）：{sentences}",
+        explanation=(
+            f"支付前筛查{word}（{key.name}，请求 {request_id} 第 {row.idx + 1} 条）：{sentences}"
+        ),
         evidence={
             "request_id": request_id,
             "index": row.idx,
@@ -292,10 +306,16 @@ def _open_lead(
             "calling_system": key.name,
             "snapshot": outcome.snapshot.id,
             "reasons": [
-                {"model_id": r.model_id, "model_name": r.model_name, "decision": r.decision,
-                 "severity": r.severity, "sentence": r.sentence, "evidence": r.evidence}
+                {
+                    "model_id": r.model_id,
+                    "model_name": r.model_name,
+                    "decision": r.decision,
+                    "severity": r.severity,
+                    "sentence": r.sentence,
+                    "evidence": r.evidence,
+                }
                 for r in reasons
-            ],  # fmt: skip
+            ],
         },
         status="new",
         present=True,
@@ -394,7 +414,9 @@ def release(
         )
     row = found[0]
     if not _in_user_scope(session, user, row.division_code):
-        raise ScreeningRefused(404, "unknown_request", f"request {request_id!r} candidate {index}: not found")
+        raise ScreeningRefused(
+            404, "unknown_request", f"request {request_id!r} candidate {index}: not found"
+        )
     if row.status not in RELEASABLE:
         raise ScreeningRefused(409, "not_held", f"candidate {index} is {row.status}, not held")
     before = row.status
@@ -432,7 +454,9 @@ def funds(session: Session, area: str | None = None) -> dict[str, dict[str, Any]
     if area:
         query = query.where(ScreenDecision.division_code.startswith(area, autoescape=True))
     rows = session.execute(query.group_by(ScreenDecision.status)).all()
-    out = {s: {"candidates": 0, "amount": "0.00"} for s in ("held", "stopped", "released", "allowed")}
+    out = {
+        s: {"candidates": 0, "amount": "0.00"} for s in ("held", "stopped", "released", "allowed")
+    }
     for status, count, total in rows:
         out[status] = {"candidates": int(count), "amount": format(Decimal(total or 0), ".2f")}
     return out

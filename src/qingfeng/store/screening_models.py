@@ -67,7 +67,9 @@ class ScreenDecision(Base):
     ref: Mapped[str | None] = mapped_column(String(200))
     inputs_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of this candidate
     decision: Mapped[str] = mapped_column(String(10))  # as screened: allow | review | block | error
-    status: Mapped[str] = mapped_column(String(10))  # now: allowed | held | stopped | released | error
+    status: Mapped[str] = mapped_column(
+        String(10)
+    )  # now: allowed | held | stopped | released | error
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     division_code: Mapped[str | None] = mapped_column(String(12), index=True)
     models: Mapped[list[str]] = mapped_column(JSON, default=list)

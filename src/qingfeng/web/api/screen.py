@@ -58,7 +58,9 @@ class ScreenIn(BaseModel):
     )
     dataset: str = Field(
         default="subsidy_payments",
-        description="候选记录对应的数据集：subsidy_payments（补贴发放）或 dibao_households（低保申请）",
+        description=(
+            "候选记录对应的数据集：subsidy_payments（补贴发放）或 dibao_households（低保申请）"
+        ),
     )
     candidates: list[Any] | None = Field(
         default=None, description="一批候选记录（每条一个对象，字段名同数据规范）"
@@ -133,10 +135,16 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
                                     "model_name": "死亡人员仍领取补贴",
                                     "decision": "block",
                                     "severity": "orange",
-                                    "sentence": "张三于2026-10-03死亡，其后仍于2026-12-07领取高龄津贴200.00元",
+                                    "sentence": (
+                                        "张三于2026-10-03死亡，"
+                                        "其后仍于2026-12-07领取高龄津贴200.00元"
+                                    ),
                                     "evidence": {"death_date": "2026-10-03", "amount": "200.00"},
                                     "legal_basis": [
-                                        {"document": "《社会救助暂行办法》", "article": "第六十八条"}
+                                        {
+                                            "document": "《社会救助暂行办法》",
+                                            "article": "第六十八条",
+                                        }
                                     ],
                                 }
                             ],
@@ -209,7 +217,9 @@ def _screen(
         raise service.ScreeningRefused(400, "both_forms", "give candidates or candidate, not both")
     candidates = body.candidates if body.candidates is not None else [body.candidate]
     if body.candidates is None and body.candidate is None:
-        raise service.ScreeningRefused(400, "no_candidates", "give candidates (a list) or candidate")
+        raise service.ScreeningRefused(
+            400, "no_candidates", "give candidates (a list) or candidate"
+        )
     if not candidates:
         raise service.ScreeningRefused(400, "no_candidates", "candidates is empty")
     limit = screener.config.max_batch
@@ -311,7 +321,9 @@ def screen_release(request_id: str, body: ReleaseIn, user: UserDep, db: DbDep) -
     }
 
 
-@router.get("/screen-funds", summary="支付前筛查：暂缓、阻断、放行的资金 / Funds held, stopped, released")
+@router.get(
+    "/screen-funds", summary="支付前筛查：暂缓、阻断、放行的资金 / Funds held, stopped, released"
+)
 def screen_funds(user: UserDep, db: DbDep) -> Any:
     area = service.user_area(db, user)
     if not area and user.role != "administrator":
