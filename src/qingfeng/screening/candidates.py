@@ -16,7 +16,9 @@ from the parent.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,18 +26,13 @@ from typing import Any
 import duckdb
 
 from qingfeng.catalogue import load_catalogue
-from qingfeng.catalogue.model import DatasetSpec, FieldSpec
-from qingfeng.ingest.normalise import field_plan
-from qingfeng.ingest.stage import (
-    _add_field_layers,
-    _derived_value,
-    _Layers,
-    _q,
-    convert_traditional,
-)
+from qingfeng.catalogue.model import DatasetSpec
+from qingfeng.ingest.normalise import field_plan, trad_class
+from qingfeng.ingest.stage import _add_field_layers, _Layers, _q, convert_traditional
 
 REF = "__ref"  # the candidate's position in the request (0-based)
 PARENT = "__parent"  # a child row's parent candidate
+TODAY = "__today"  # the day of screening
 
 
 @dataclass
@@ -136,114 +133,147 @@ def _rows_of(
     return out
 
 
-def _normalise(
-    con: duckdb.DuckDBPyConnection,
-    spec: DatasetSpec,
-    rows: list[tuple[int, int, dict[str, str | None]]],
-    table: str,
-    errors: dict[int, list[RowError]],
-    today: dt.date,
-    fixed: dict[str, str] | None = None,
-) -> None:
-    """Write `rows` normalised into temp table `table` (every stored field, the lineage columns,
-    REF and PARENT); broken rules become errors of the parent candidate."""
-    fields = [f for f in spec.stored_fields]
-    given = {name for _, _, row in rows for name in row} | set(fixed or {})
-    raw_names = [f"r__{f.name}" for f in fields]
-    payload = [
-        [ref for ref, _, _ in rows],
-        [parent for _, parent, _ in rows],
-        *[[row.get(f.name) for _, _, row in rows] for f in fields],
-    ]
-    columns = ", ".join(
-        f"unnest($%d::{'BIGINT' if i < 2 else 'VARCHAR'}[]) AS {_q(n)}" % (i + 1)
-        for i, n in enumerate([REF, PARENT, *raw_names])
-    )
-    source = f"{table}__raw"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(source)} AS SELECT {columns}", payload)
-    plans = {}
-    raw: dict[str, str] = {}
-    for f in fields:
-        if f.name in given and f.name not in (fixed or {}):
+class Normaliser:
+    """The normalisation of one dataset's candidates on one DuckDB cursor, planned once.
+
+    Planning the layered normalisation query costs about half a second (every qf_* macro
+    expands); it is therefore prepared once per cursor as an INSERT from a raw table into the
+    candidates table, and each call only refills the raw table and executes it. Every stored
+    field is planned whether a candidate gives it or not (an absent value is blank), so one plan
+    serves every request.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: DatasetSpec, table: str) -> None:
+        self.con = con
+        self.spec = spec
+        self.table = table
+        self.raw = f"{table}__raw"
+        self.fields = list(spec.stored_fields)
+        self.statement = f"qf_norm_{spec.id}"
+        raw_cols = ", ".join(
+            [f"{_q(REF)} BIGINT", f"{_q(PARENT)} BIGINT", f"{_q(TODAY)} DATE"]
+            + [f"{_q('r__' + f.name)} VARCHAR" for f in self.fields]
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(self.raw)} ({raw_cols})")
+        select, checks = self._select()
+        problems = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)"
+        body = f"SELECT {', '.join(select)}, {problems} AS __problems FROM ({self._layers()}) AS l"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(table)} AS {body} LIMIT 0")
+        con.execute(f"PREPARE {self.statement} AS INSERT INTO {_q(table)} {body}")
+
+    def _layers(self) -> str:
+        plans: dict[str, Any] = {}
+        raw: dict[str, str] = {}
+        for f in self.fields:
             plans[f.name] = field_plan(f)
             raw[f.name] = _q(f"r__{f.name}")
-    for f in spec.derived_fields:  # a subsidy code from the subsidy type's wording
-        if f.name not in plans and f.derive_from in raw and not _derived_value(spec, f, plans):
-            plans[f.name] = field_plan(f)
-            raw[f.name] = raw[str(f.derive_from)]
-    layers = _Layers(_q(source), [REF, PARENT, *raw_names])
-    _add_field_layers(layers, plans, raw)
-    select = [_q(REF), _q(PARENT)]
-    checks = []
-    for f in fields:
-        value = _value_sql(spec, f, plans, today, (fixed or {}).get(f.name))
-        select.append(f"{value} AS {_q(f.name)}")
-        if f.name in plans:
+            if f.derive_from:  # a subsidy code from the subsidy type's wording when not given
+                raw[f.name] = f"COALESCE({raw[f.name]}, {_q('r__' + f.derive_from)})"
+        layers = _Layers(_q(self.raw), [REF, PARENT, TODAY, *[f"r__{f.name}" for f in self.fields]])
+        _add_field_layers(layers, plans, raw)
+        return layers.sql
+
+    def _select(self) -> tuple[list[str], list[str]]:
+        spec = self.spec
+        select = [_q(REF), _q(PARENT)]
+        checks = []
+        for f in self.fields:
+            value = (
+                f"CASE WHEN {_q('e__' + f.name)} IS NULL "
+                f"THEN TRY_CAST({_q('v__' + f.name)} AS {f.storage_type}) END"
+            )
+            fallbacks = []
+            src = spec.field(f.derive_from) if f.derive_from else None
+            if f.type == "period" and src is not None and src.type in ("date", "timestamp"):
+                # the month of the pay date (itself the day of screening when absent)
+                fallbacks.append(f"strftime(TRY_CAST({_q('v__' + src.name)} AS DATE), '%Y-%m')")
+                if src.name == spec.timeliness_field:
+                    fallbacks.append(f"strftime({_q(TODAY)}, '%Y-%m')")
+            if f.name == spec.timeliness_field and f.type in ("date", "timestamp"):
+                fallbacks.append(_q(TODAY))  # not paid yet: paid on the day of screening
+            if fallbacks:
+                value = f"COALESCE({value}, {', '.join(fallbacks)})"
+            select.append(f"CAST({value} AS {f.storage_type}) AS {_q(f.name)}")
             checks.append(
                 f"CASE WHEN {_q('e__' + f.name)} IS NOT NULL THEN "
                 f"{_lit(f.name)} || ':' || {_q('e__' + f.name)} END"
             )
-    select.append("'screen' AS _batch_id")
-    select.append(f"CAST({_q(REF)} AS BIGINT) AS _source_row")
-    problems = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)" if checks else "[]"
-    select.append(f"{problems} AS __problems")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_q(table)} AS "
-        f"SELECT {', '.join(select)} FROM ({layers.sql}) AS l"
-    )
-    con.execute(f"DROP TABLE {_q(source)}")
-    for f in fields:
-        if f.type == "name" and f.name in plans:
-            convert_traditional(con, table, f.name)
-    required = [f for f in fields if f.required and f.name not in (fixed or {})]
-    for _ref, parent, problem_list, *values in con.execute(
-        f"SELECT {_q(REF)}, {_q(PARENT)}, __problems, "
-        + ", ".join(f"{_q(f.name)} IS NULL" for f in required or fields[:1])
-        + f" FROM {_q(table)}"
-    ).fetchall():
-        for problem in problem_list or []:
-            name, _, rule = str(problem).partition(":")
-            errors.setdefault(parent, []).append(
-                RowError(parent, name, "invalid", f"{spec.id}.{name}: {rule}")
-            )
-        if required:
-            for f, missing in zip(required, values, strict=True):
-                if missing and not any(e.field == f.name for e in errors.get(parent, [])):
-                    errors.setdefault(parent, []).append(
-                        RowError(parent, f.name, "missing", f"{spec.id}.{f.name} is required")
-                    )
+        select.append("'screen' AS _batch_id")
+        select.append(f"CAST({_q(REF)} AS BIGINT) AS _source_row")
+        return select, checks
+
+    def run(
+        self,
+        rows: list[tuple[int, int, dict[str, str | None]]],
+        errors: dict[int, list[RowError]],
+        today: dt.date,
+    ) -> None:
+        """Replace the candidates table's rows with `rows` normalised; a broken rule (a
+        required field missing included) becomes an error of the parent candidate."""
+        con = self.con
+        con.execute(f"DELETE FROM {_q(self.raw)}")
+        con.execute(f"DELETE FROM {_q(self.table)}")
+        if not rows:
+            return
+        payload: list[Any] = [
+            [ref for ref, _, _ in rows],
+            [parent for _, parent, _ in rows],
+            today,
+            *[[row.get(f.name) for _, _, row in rows] for f in self.fields],
+        ]
+        columns = ", ".join(
+            ["unnest($1::BIGINT[])", "unnest($2::BIGINT[])", "$3::DATE"]
+            + [f"unnest(${i + 4}::VARCHAR[])" for i in range(len(self.fields))]
+        )
+        con.execute(f"INSERT INTO {_q(self.raw)} SELECT {columns}", payload)
+        con.execute(f"EXECUTE {self.statement}")
+        for f in self.fields:  # the set-wise conversion only when a name needs it
+            if f.type == "name" and any(_traditional(row.get(f.name)) for _, _, row in rows):
+                convert_traditional(con, self.table, f.name)
+        for parent, problem_list in con.execute(
+            f"SELECT {_q(PARENT)}, __problems FROM {_q(self.table)} WHERE len(__problems) > 0"
+        ).fetchall():
+            for problem in problem_list:
+                name, _, rule = str(problem).partition(":")
+                code = "missing" if rule == "required" else "invalid"
+                errors.setdefault(parent, []).append(
+                    RowError(parent, name, code, f"{self.spec.id}.{name}: {rule}")
+                )
+
+
+@functools.cache
+def _traditional_re() -> re.Pattern[str]:
+    return re.compile(trad_class())
+
+
+def _traditional(value: str | None) -> bool:
+    return bool(value) and _traditional_re().search(str(value)) is not None
 
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _value_sql(
-    spec: DatasetSpec,
-    f: FieldSpec,
-    plans: dict[str, Any],
-    today: dt.date,
-    fixed: str | None,
-) -> str:
-    if fixed is not None:
-        return f"CAST({fixed} AS {f.storage_type})"
-    default = None
-    if f.name == spec.timeliness_field and f.type in ("date", "timestamp"):
-        default = f"CAST(DATE '{today.isoformat()}' AS {f.storage_type})"
-    if f.name in plans:
-        value = (
-            f"CASE WHEN {_q('e__' + f.name)} IS NULL "
-            f"THEN TRY_CAST({_q('v__' + f.name)} AS {f.storage_type}) END"
-        )
-        return f"COALESCE({value}, {default})" if default else value
-    derived = _derived_value(spec, f, plans)
-    if derived is not None:  # a period from the pay date
-        if spec.timeliness_field and spec.field(spec.timeliness_field).name == f.derive_from:
-            derived = f"COALESCE({derived}, strftime(DATE '{today.isoformat()}', '%Y-%m'))"
-        return f"CAST({derived} AS {f.storage_type})"
-    if f.derive_from == spec.timeliness_field and f.type == "period" and spec.timeliness_field:
-        return f"CAST(strftime(DATE '{today.isoformat()}', '%Y-%m') AS {f.storage_type})"
-    return default or f"CAST(NULL AS {f.storage_type})"
+class Preparer:
+    """Candidates of any dataset normalised on one cursor (a Normaliser per dataset, made at
+    first use and reused by every later call on the cursor)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, prefix: str = "__cand") -> None:
+        self.con = con
+        self.prefix = prefix
+        self.normalisers: dict[str, Normaliser] = {}
+
+    def normaliser(self, dataset: str) -> Normaliser:
+        if dataset not in self.normalisers:
+            spec = load_catalogue()[dataset]
+            self.normalisers[dataset] = Normaliser(self.con, spec, f"{self.prefix}_{dataset}")
+        return self.normalisers[dataset]
+
+    def prepare(
+        self, dataset: str, candidates: list[Any], *, today: dt.date | None = None
+    ) -> Prepared:
+        """Normalise `candidates` of `dataset` (and the child rows they carry)."""
+        return _prepare(self, dataset, candidates, today or dt.date.today())
 
 
 def prepare(
@@ -255,9 +285,11 @@ def prepare(
     prefix: str = "__cand",
 ) -> Prepared:
     """Normalise `candidates` of `dataset` into temp tables on `con` (a cursor of its own)."""
-    catalogue = load_catalogue()
-    spec = catalogue[dataset]
-    today = today or dt.date.today()
+    return Preparer(con, prefix).prepare(dataset, candidates, today=today)
+
+
+def _prepare(preparer: Preparer, dataset: str, candidates: list[Any], today: dt.date) -> Prepared:
+    spec = load_catalogue()[dataset]
     errors: dict[int, list[RowError]] = {}
     objects: list[tuple[int, int, dict[str, Any]]] = []
     kids = children_of(dataset)
@@ -281,21 +313,22 @@ def prepare(
                 continue
             for row in rows:
                 child_objects[kid.id].append((len(child_objects[kid.id]), i, row))
-    tables = {dataset: f"{prefix}_{dataset}"}
     skip = {k.id for k in kids} | {"ref"}
-    _normalise(con, spec, _rows_of(spec, objects, errors, skip), tables[dataset], errors, today)
+    parent_rows = _rows_of(spec, objects, errors, skip)
+    main = preparer.normaliser(dataset)
+    main.run(parent_rows, errors, today)
+    tables = {dataset: main.table}
+    by_ref = {ref: row for ref, _, row in parent_rows}
     for kid in kids:
         assert kid.parent is not None
-        table = f"{prefix}_{kid.id}"
-        tables[kid.id] = table
-        rows = _rows_of(kid, child_objects[kid.id], errors, set())
+        rows = _rows_of(kid, child_objects[kid.id], errors, set(kid.parent.link))
         # link fields come from the parent candidate (a member's case number is its household's)
-        fixed = {
-            child_field: f"(SELECT p.{_q(parent_field)} FROM {_q(tables[dataset])} AS p "
-            f"WHERE p.{_q(REF)} = l.{_q(PARENT)})"
-            for child_field, parent_field in kid.parent.link.items()
-        }
-        _normalise(con, kid, rows, table, errors, today, fixed=fixed)
+        for _, parent, row in rows:
+            for child_field, parent_field in kid.parent.link.items():
+                row[child_field] = by_ref.get(parent, {}).get(parent_field)
+        normaliser = preparer.normaliser(kid.id)
+        normaliser.run(rows, errors, today)
+        tables[kid.id] = normaliser.table
     return Prepared(dataset=dataset, tables=tables, errors=errors, count=len(candidates))
 
 

@@ -33,7 +33,7 @@ from qingfeng.engine.loader import load_models
 from qingfeng.engine.results import columns_to_hits, json_value
 from qingfeng.engine.spec import ModelSpec
 from qingfeng.hits import Hit
-from qingfeng.screening.candidates import PARENT, REF, Prepared, RowError, children_of, prepare
+from qingfeng.screening.candidates import PARENT, REF, Prepared, Preparer, RowError, children_of
 from qingfeng.screening.config import Decision, ScreeningConfig, strictest
 from qingfeng.settings import Settings
 
@@ -192,6 +192,7 @@ class Screener:
         self.settings = settings
         self.config = config or load_screening_config(settings.workspace / SETTINGS_FILE)
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._engine: Engine | None = None
         self._stamp: tuple[int, int] | None = None
         self.snapshot = Snapshot(id="", published_at=None, batches=0)
@@ -230,12 +231,10 @@ class Screener:
             if self._engine is None or stamp != self._stamp:
                 from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
 
-                old = self._engine
+                # an older engine is left to its cursors (a call may still be reading it)
                 self._engine = DuckDBEngine.for_lake(self.settings)
                 self._stamp = stamp
                 self.snapshot = self._read_snapshot()
-                if old is not None:
-                    old.close()
             return self._engine, self.snapshot
 
     def _read_snapshot(self) -> Snapshot:
@@ -283,16 +282,12 @@ class Screener:
                 f"没有模型筛查数据集 {dataset} / no model screens the dataset {dataset!r} "
                 f"(screened: {', '.join(self.datasets()) or 'none'})"
             )
-        engine, snapshot = self.engine()
-        con = engine.con.cursor()  # type: ignore[attr-defined]
-        try:
-            prepared = prepare(con, dataset, candidates, today=today, prefix=CANDIDATES)
-            for index, errors in (refused or {}).items():
-                prepared.errors.setdefault(index, []).extend(errors)
-            self._views(con, prepared)
-            reasons = self._evaluate(con, models)
-        finally:
-            con.close()
+        session, snapshot = self._session(dataset)
+        prepared = session.preparer.prepare(dataset, candidates, today=today)
+        for index, errors in (refused or {}).items():
+            prepared.errors.setdefault(index, []).extend(errors)
+        self._drop_errors(session.con, prepared)
+        reasons = self._evaluate(session.con, models, prepared_statements=True)
         results = []
         for i, candidate in enumerate(candidates):
             ref = candidate.get("ref") if isinstance(candidate, dict) else None
@@ -310,10 +305,32 @@ class Screener:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _evaluate(self, con: Any, models: list[_ScreenModel]) -> dict[int, list[Reason]]:
+    def _session(self, dataset: str) -> tuple[_Session, Snapshot]:
+        """This thread's cursor on the current lake, its tables, views and prepared
+        statements for `dataset` made at first use."""
+        engine, snapshot = self.engine()
+        session = getattr(self._local, "session", None)
+        if session is None or session.engine is not engine:
+            session = _Session(engine)
+            self._local.session = session
+        if dataset not in session.ready:
+            con = session.con
+            tables = {dataset: session.preparer.normaliser(dataset).table}
+            for kid in children_of(dataset):
+                tables[kid.id] = session.preparer.normaliser(kid.id).table
+            self._views(con, Prepared(dataset=dataset, tables=tables))
+            for model in self.models[dataset]:
+                con.execute(f"PREPARE {_statement(model)} AS {model.sql}")
+            session.ready.add(dataset)
+        return session, snapshot
+
+    def _evaluate(
+        self, con: Any, models: list[_ScreenModel], *, prepared_statements: bool = False
+    ) -> dict[int, list[Reason]]:
         reasons: dict[int, list[Reason]] = {}
         for model in models:
-            for index, reason in self._run(con, model):
+            sql = f"EXECUTE {_statement(model)}" if prepared_statements else model.sql
+            for index, reason in self._run(con, model, sql):
                 reasons.setdefault(index, []).append(reason)
         return reasons
 
@@ -362,14 +379,17 @@ class Screener:
             con.close()
         return snapshot, reasons, rows
 
-    def _views(self, con: Any, prepared: Prepared) -> None:
+    def _drop_errors(self, con: Any, prepared: Prepared) -> None:
+        """Candidates with an error are answered with it, never screened."""
         bad = sorted(prepared.errors)
+        if not bad:
+            return
         for dataset, table in prepared.tables.items():
-            if bad:
-                column = REF if dataset == prepared.dataset else PARENT
-                con.execute(
-                    f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(map(str, bad))})'
-                )
+            column = REF if dataset == prepared.dataset else PARENT
+            con.execute(f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(map(str, bad))})')
+
+    def _views(self, con: Any, prepared: Prepared) -> None:
+        for dataset, table in prepared.tables.items():
             cols = "* EXCLUDE (__ref, __parent, __problems)"
             con.execute(
                 f'CREATE OR REPLACE TEMP VIEW "{ONLY}_{dataset}" AS SELECT {cols} FROM "{table}"'
@@ -379,8 +399,8 @@ class Screener:
                 f'SELECT * FROM "{dataset}" UNION ALL BY NAME SELECT {cols} FROM "{table}"'
             )
 
-    def _run(self, con: Any, model: _ScreenModel) -> list[tuple[int, Reason]]:
-        cursor = con.execute(model.sql)
+    def _run(self, con: Any, model: _ScreenModel, sql: str) -> list[tuple[int, Reason]]:
+        cursor = con.execute(sql)
         names = [d[0] for d in cursor.description or []]
         types = [str(d[1]) for d in cursor.description or []]
         rows = cursor.fetchall()
@@ -406,6 +426,20 @@ class Screener:
             for index in sorted(owners.get((hit.subject_id, hit.period), ())):
                 out.append((index, _reason(spec, hit, decision, basis)))
         return out
+
+
+class _Session:
+    """One thread's cursor on one lake engine: candidate tables, views, prepared statements."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.con = engine.con.cursor()  # type: ignore[attr-defined]
+        self.preparer = Preparer(self.con, CANDIDATES)
+        self.ready: set[str] = set()
+
+
+def _statement(model: _ScreenModel) -> str:
+    return f"qf_screen_{model.spec.id}"
 
 
 def _scan(files: list[str]) -> str:
