@@ -28,7 +28,8 @@ class _FileOrCommand(TyperGroup):
 def register(app: typer.Typer) -> None:
     screen = typer.Typer(
         cls=_FileOrCommand,
-        help="支付前筛查 / screen a pay list before payment; API keys of paying systems.",
+        help="支付前筛查 / `qingfeng screen FILE`: a pay list screened before payment; "
+        "`qingfeng screen keys ...`: the API keys of paying systems.",
         no_args_is_help=True,
     )
     app.add_typer(screen, name="screen")
