@@ -139,11 +139,17 @@ def run(console: Console) -> dict[str, Any]:
         screener.screen("subsidy_payments", [candidates[i % len(candidates)]])
         times.append((time.perf_counter() - t0) * 1000)
     single = {"p50": statistics.median(times), "p99": _pct(times, 0.99)}
+    console.print(
+        f"  one candidate in process: p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms"
+    )
     t0 = time.perf_counter()
     outcome = screener.screen("subsidy_payments", candidates)
     batch_s = time.perf_counter() - t0
+    console.print(f"  batch of {len(candidates):,} in process: {batch_s:.2f} s")
     batch_models_s = _batch_models(settings, screener)
+    console.print(f"  the same models as a batch over the lake: {batch_models_s:.2f} s")
     http = _http(settings, candidates, singles)
+    console.print(f"  over HTTP: {http}")
     path = _paylist(settings, paylist_rows, settings.workspace)
     t0 = time.perf_counter()
     report = screen_file(settings, path, screener=screener)
