@@ -357,8 +357,9 @@ class Screens(_Strict):
     dataset: str = Field(min_length=1, description="The input the candidates stand in for.")
     keep_lake: bool = Field(
         default=False,
-        description="true: the candidates join the lake's rows of `dataset` (already paid in "
-        "the period, one account shared with others); false: they replace them.",
+        description="true: the candidates join the lake's rows of `dataset` whose `match` "
+        "expressions equal a candidate's (already paid in the period, one account shared with "
+        "others: a hit depends only on rows of its own key); false: they replace them.",
     )
     match: dict[Identifier, str] = Field(
         min_length=1,

@@ -212,6 +212,8 @@ class Screener:
             carried = [k.id for k in children_of(dataset) if k.id in spec.inputs]
             prefix = WITH_LAKE if spec.screens.keep_lake else ONLY
             substituted = {d: f"{prefix}_{d}" for d in [dataset, *carried]}
+            if spec.screens.keep_lake:  # the lake's rows of the candidates' keys only
+                substituted[dataset] = f"{WITH_LAKE}_{spec.id}"
             sql = _rewrite(compiled, substituted, f"{CANDIDATES}_{dataset}")
             self.models.setdefault(dataset, []).append(_ScreenModel(spec, compiled, sql))
 
@@ -319,6 +321,7 @@ class Screener:
             for kid in children_of(dataset):
                 tables[kid.id] = session.preparer.normaliser(kid.id).table
             self._views(con, Prepared(dataset=dataset, tables=tables))
+            self._keyed_views(con, dataset, tables[dataset])
             for model in self.models[dataset]:
                 con.execute(f"PREPARE {_statement(model)} AS {model.sql}")
             session.ready.add(dataset)
@@ -371,6 +374,7 @@ class Screener:
             count = con.execute(f'SELECT count(*) FROM "{main}"').fetchone()[0]
             prepared = Prepared(dataset=dataset, tables=tables, count=int(count))
             self._views(con, prepared)
+            self._keyed_views(con, dataset, main)
             reasons = self._evaluate(con, models)
             rows = con.execute(
                 f'SELECT {REF}, _batch_id, _source_row FROM "{main}" ORDER BY {REF}'
@@ -397,6 +401,28 @@ class Screener:
             con.execute(
                 f'CREATE OR REPLACE TEMP VIEW "{WITH_LAKE}_{dataset}" AS '
                 f'SELECT * FROM "{dataset}" UNION ALL BY NAME SELECT {cols} FROM "{table}"'
+            )
+
+    def _keyed_views(self, con: Any, dataset: str, table: str) -> None:
+        """For a model that keeps the lake's rows: those rows whose `match` expressions equal a
+        candidate's, beside the candidates. A hit of such a model depends only on rows of its
+        own key (already paid: the person, benefit and period; a shared account: the account
+        and period), so the rest of the lake is never aggregated."""
+        cols = "* EXCLUDE (__ref, __parent, __problems)"
+        for model in self.models.get(dataset, []):
+            screens = model.spec.screens
+            assert screens is not None
+            if not screens.keep_lake:
+                continue
+            same = " AND ".join(
+                f"({_qualified(text, 'l')}) = ({_qualified(text, 'c')})"
+                for text in screens.match.values()
+            )
+            con.execute(
+                f'CREATE OR REPLACE TEMP VIEW "{WITH_LAKE}_{model.spec.id}" AS '
+                f'SELECT l.* FROM "{dataset}" AS l WHERE EXISTS '
+                f'(SELECT 1 FROM "{table}" AS c WHERE {same}) '
+                f'UNION ALL BY NAME SELECT {cols} FROM "{table}"'
             )
 
     def _run(self, con: Any, model: _ScreenModel, sql: str) -> list[tuple[int, Reason]]:
@@ -426,6 +452,16 @@ class Screener:
             for index in sorted(owners.get((hit.subject_id, hit.period), ())):
                 out.append((index, _reason(spec, hit, decision, basis)))
         return out
+
+
+def _qualified(text: str, table: str) -> str:
+    """A match expression over the columns of `table`."""
+    problems: Any = type("P", (), {"add": lambda *a, **k: None})()
+    expr = parse_expr(text, ("screens",), problems)
+    assert expr is not None  # checked by the compiler
+    return expr.transform(
+        lambda n: exp.column(n.name, table=table) if isinstance(n, exp.Column) else n
+    ).sql("duckdb")
 
 
 class _Session:
