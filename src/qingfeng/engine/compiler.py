@@ -356,6 +356,8 @@ def check_and_build(
     for i, column in enumerate(spec.evidence):
         if logic is not None and column not in outputs:
             out.add(("evidence", i), f"evidence column {column} is not an output of the logic")
+    if spec.screens is not None:
+        _check_screens(spec, outputs if logic is not None else None, catalogue, out)
     try:
         placeholders = explanation_fields(spec.explanation)
     except ValueError as exc:
@@ -405,6 +407,24 @@ def check_and_build(
         layout=layout,
     )
     return compiled, []
+
+
+def _check_screens(
+    spec: ModelSpec, outputs: list[str] | None, catalogue: Catalogue, out: _Collector
+) -> None:
+    """`screens:` names an input the candidates stand in for, and matches logic columns."""
+    screens = spec.screens
+    assert screens is not None
+    if screens.dataset not in spec.inputs:
+        out.add(("screens", "dataset"), f"screened dataset {screens.dataset} is not in inputs")
+    for column, text in screens.match.items():
+        if outputs is not None and column not in outputs:
+            out.add(("screens", "match", column), f"{column} is not an output of the logic")
+        tree = _parse_expr(text, ("screens", "match", column), out)
+        if tree is not None:
+            _check_allowed(tree, ("screens", "match", column), out)
+            if any(tree.find_all(exp.Placeholder)):
+                out.add(("screens", "match", column), "a match expression takes no parameters")
 
 
 def _input_schema(spec: ModelSpec, catalogue: Catalogue) -> dict[str, object]:

@@ -345,6 +345,29 @@ class TestCase(_Strict):
     expected: list[ExpectedHit] = Field(default_factory=list)
 
 
+class Screens(_Strict):
+    """Screening (阻断): the model also runs on candidates before they are paid or approved.
+
+    The candidates stand in for `dataset` (and for the child datasets they carry, e.g. an
+    application for `dibao_households` carries its `dibao_members`); every other input is the
+    current lake. `match` says which candidate a hit concerns: each logic column equals an SQL
+    expression over the candidate's (normalised) columns.
+    """
+
+    dataset: str = Field(min_length=1, description="The input the candidates stand in for.")
+    keep_lake: bool = Field(
+        default=False,
+        description="true: the candidates join the lake's rows of `dataset` whose `match` "
+        "expressions equal a candidate's (already paid in the period, one account shared with "
+        "others: a hit depends only on rows of its own key); false: they replace them.",
+    )
+    match: dict[Identifier, str] = Field(
+        min_length=1,
+        description="logic column -> SQL expression over the candidate's columns, e.g. "
+        "{id_no: id_no, period: period}",
+    )
+
+
 VERSION_RE = r"^\d+\.\d+(\.\d+)?$"
 
 
@@ -373,6 +396,9 @@ class ModelSpec(_Strict):
     )
     evidence: list[str] = Field(default_factory=list)
     explanation: str = Field(min_length=1, description="Sentence with {column} placeholders.")
+    screens: Screens | None = Field(
+        default=None, description="Run the model on candidates before payment (screening)."
+    )
     tests: list[TestCase] = Field(default_factory=list)
     # the compiled model with default parameters and the installed catalogue, kept by the loader
     _compiled: Any = PrivateAttr(default=None)

@@ -432,3 +432,7 @@ class ReminderLog(Base):
     step: Mapped[int] = mapped_column(Integer, default=0)  # escalations: 1, 2, ... per deadline
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Pre-payment screening tables share the metadata (qingfeng.store.screening_models).
+from qingfeng.store import screening_models as _screening_models  # noqa: E402, F401

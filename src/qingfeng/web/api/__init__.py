@@ -12,9 +12,10 @@ API_PREFIX = "/api/v1"
 
 def include_api(app: FastAPI) -> None:
     """Mount the API routers on `app` and turn loop errors into JSON with their status."""
-    from qingfeng.web.api import meta, warnings
+    from qingfeng.web.api import meta, screen, warnings
 
     app.include_router(warnings.router, prefix=API_PREFIX)
+    app.include_router(screen.router, prefix=API_PREFIX)
     app.include_router(meta.router, prefix=API_PREFIX)
 
     @app.exception_handler(LoopError)

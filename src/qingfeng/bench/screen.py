@@ -1,0 +1,192 @@
+"""Pre-payment screening over a synthetic county (QINGFENG_BENCH_PERSONS, default 1,000,000;
+the county of the `library` benchmark, built once under bench-out/library-<persons>/).
+
+Candidates are next month's payments of people the lake already pays (their latest period moved
+one month on), so every screening model does its real work. Measured: one candidate in process
+and over HTTP (p50/p99 of QINGFENG_BENCH_SCREEN_SINGLES calls, default 200), a batch of 10,000,
+and a pay list file of QINGFENG_BENCH_PAYLIST rows (default 100,000) through `qingfeng screen`,
+each beside the same models run as a batch over the lake.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+TARGETS = {"single_ms": 5.0, "http_ms": 20.0, "batch_s": 2.0, "file_ratio": 2.0}
+
+
+def _candidates(settings: Any, n: int) -> list[dict[str, Any]]:
+    from qingfeng.lake import connect
+
+    con = connect(settings)
+    try:
+        cur = con.execute(
+            "WITH last AS (SELECT max(period) AS p FROM subsidy_payments) "
+            "SELECT id_no, name, subsidy_type, CAST(amount AS VARCHAR), account_no, division_code, "
+            "strftime(CAST(p.period || '-01' AS DATE) + INTERVAL 1 MONTH, '%Y-%m') "
+            "FROM subsidy_payments AS p, last WHERE p.period = last.p AND id_no IS NOT NULL "
+            "ORDER BY hash(payment_no) LIMIT ?",
+            [n],
+        )
+        rows = cur.fetchall()
+    finally:
+        con.close()
+    keys = ("id_no", "name", "subsidy_type", "amount", "account_no", "division_code", "period")
+    return [
+        {"payment_no": f"BENCH{i:08d}", **dict(zip(keys, row, strict=True))}
+        for i, row in enumerate(rows)
+    ]
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _batch_models(settings: Any, screener: Any) -> float:
+    """The screening models of subsidy_payments run as a batch over the lake (seconds)."""
+    from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
+    from qingfeng.engine.runner import run_compiled
+
+    engine = DuckDBEngine.for_lake(settings)
+    try:
+        t0 = time.perf_counter()
+        for model in screener.models["subsidy_payments"]:
+            run_compiled(engine, model.compiled)
+        return time.perf_counter() - t0
+    finally:
+        engine.close()
+
+
+def _http(settings: Any, candidates: list[dict[str, Any]], singles: int) -> dict[str, float]:
+    import httpx
+
+    from qingfeng.screening import service
+    from qingfeng.store.db import make_engine, session_factory
+    from qingfeng.web.app import create_app
+    from qingfeng.web.liveserver import running_server
+
+    factory = session_factory(make_engine(settings.database_url))
+    with factory() as s, s.begin():
+        _, token = service.create_key(s, "bench", ["subsidy_payments"], ["52"], "bench")
+    app = create_app(settings)
+    times: list[float] = []
+    run = time.strftime("%H%M%S")
+    with running_server(app) as base, httpx.Client(base_url=base, timeout=600) as client:
+        headers = {"X-API-Key": token}
+        client.post(  # the first call opens the lake
+            "/api/v1/screen",
+            json={"request_id": f"warm-{run}", "candidate": candidates[0]},
+            headers=headers,
+        )
+        for i in range(singles):
+            body = {"request_id": f"one-{run}-{i}", "candidate": candidates[i % len(candidates)]}
+            t0 = time.perf_counter()
+            r = client.post("/api/v1/screen", json=body, headers=headers)
+            times.append((time.perf_counter() - t0) * 1000)
+            r.raise_for_status()
+        t0 = time.perf_counter()
+        r = client.post(
+            "/api/v1/screen",
+            json={"request_id": f"batch-{run}", "candidates": candidates[:10_000]},
+            headers=headers,
+        )
+        r.raise_for_status()
+        batch = time.perf_counter() - t0
+    return {"p50": statistics.median(times), "p99": _pct(times, 0.99), "batch_s": batch}
+
+
+def _paylist(settings: Any, rows: int, folder: Path) -> Path:
+    """A pay list as a department writes it: Chinese headers, UTF-8 with BOM."""
+    from qingfeng.lake import connect
+
+    path = folder / f"paylist-{rows}.csv"
+    con = connect(settings)
+    try:
+        con.execute(
+            f"COPY (SELECT payment_no AS 发放单号, id_no AS 身份证号, name AS 姓名, "
+            f"subsidy_type AS 补贴类型, period AS 发放年月, pay_date AS 发放日期, amount AS 金额, "
+            f"account_no AS 银行账号, division_code AS 行政区划代码 FROM subsidy_payments "
+            f"ORDER BY hash(payment_no) LIMIT {int(rows)}) TO '{path}' (HEADER, DELIMITER ',')"
+        )
+    finally:
+        con.close()
+    return path
+
+
+def run(console: Console) -> dict[str, Any]:
+    from qingfeng.bench.library import _county
+    from qingfeng.screening.batch import screen_file
+    from qingfeng.screening.engine import Screener
+
+    persons = int(os.environ.get("QINGFENG_BENCH_PERSONS", "1000000"))
+    singles = int(os.environ.get("QINGFENG_BENCH_SCREEN_SINGLES", "200"))
+    paylist_rows = int(os.environ.get("QINGFENG_BENCH_PAYLIST", "100000"))
+    settings = _county(persons, console)
+    candidates = _candidates(settings, 10_000)
+    screener = Screener(settings)
+    screener.screen("subsidy_payments", candidates[:1])  # opens the lake, compiles
+
+    times = []
+    for i in range(singles):
+        t0 = time.perf_counter()
+        screener.screen("subsidy_payments", [candidates[i % len(candidates)]])
+        times.append((time.perf_counter() - t0) * 1000)
+    single = {"p50": statistics.median(times), "p99": _pct(times, 0.99)}
+    console.print(
+        f"  one candidate in process: p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms"
+    )
+    t0 = time.perf_counter()
+    outcome = screener.screen("subsidy_payments", candidates)
+    batch_s = time.perf_counter() - t0
+    console.print(f"  batch of {len(candidates):,} in process: {batch_s:.2f} s")
+    batch_models_s = _batch_models(settings, screener)
+    console.print(f"  the same models as a batch over the lake: {batch_models_s:.2f} s")
+    http = _http(settings, candidates, singles)
+    console.print(f"  over HTTP: {http}")
+    path = _paylist(settings, paylist_rows, settings.workspace)
+    t0 = time.perf_counter()
+    report = screen_file(settings, path, screener=screener)
+    file_s = time.perf_counter() - t0
+    ratio = file_s / batch_models_s if batch_models_s else float("inf")
+
+    totals = outcome.totals()["decisions"]
+    models = len(screener.models["subsidy_payments"])
+    console.print(
+        f"支付前筛查 / screening over {persons:,} persons ({models} models on subsidy_payments)"
+    )
+    console.print(
+        f"  one candidate in process: p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms "
+        f"(target p99 < {TARGETS['single_ms']:.0f} ms)"
+    )
+    console.print(
+        f"  one candidate over HTTP: p50 {http['p50']:.1f} ms, p99 {http['p99']:.1f} ms "
+        f"(target p99 < {TARGETS['http_ms']:.0f} ms)"
+    )
+    console.print(
+        f"  batch of {len(candidates):,}: {batch_s:.2f} s in process, {http['batch_s']:.2f} s "
+        f"over HTTP with the store (target < {TARGETS['batch_s']:.0f} s); decisions {totals}"
+    )
+    console.print(f"  the same models as a batch over the lake: {batch_models_s:.2f} s")
+    console.print(
+        f"  pay list of {report.rows:,} rows through qingfeng screen: {file_s:.2f} s "
+        f"= {ratio:.2f}× the batch run (target ≤ {TARGETS['file_ratio']:.0f}×); "
+        f"block {report.decisions.get('block', 0):,}, review {report.decisions.get('review', 0):,}"
+    )
+    return {
+        "passed": single["p99"] < TARGETS["single_ms"]
+        and http["p99"] < TARGETS["http_ms"]
+        and batch_s < TARGETS["batch_s"]
+        and ratio <= TARGETS["file_ratio"],
+        "single_p99_ms": single["p99"],
+        "http_p99_ms": http["p99"],
+        "batch_s": batch_s,
+        "file_s": file_s,
+        "batch_models_s": batch_models_s,
+    }

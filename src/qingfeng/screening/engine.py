@@ -1,0 +1,513 @@
+"""Screening: the models that declare `screens:` run on candidates, against the current lake.
+
+Per model the compiled hit query (the same tree a batch run renders) is rewritten once: every
+read of the screened dataset (and of the child datasets a candidate carries) reads the
+candidates instead — or the lake's rows and the candidates together for a model that
+`keep_lake`s (already paid in the period) — and each hit keeps the candidates its `match`
+columns equal. The hits become reasons (model, sentence, evidence, legal basis) with the decision
+the deployment gives the model (`[screening]`).
+
+The lake is opened once and reopened when `lake/_catalogue.json` changes: a batch is screened
+against as soon as it is published. Each call works on a cursor of its own (its candidates are
+temp tables of that cursor), so calls may run in parallel threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from qingfeng.engine.compiler import HIT_FIELDS, CompiledModel, compile_model
+from qingfeng.engine.compiler import _parse_expr as parse_expr  # the compiler's own parser
+from qingfeng.engine.engines.base import Columns, Engine
+from qingfeng.engine.errors import ModelSpecError
+from qingfeng.engine.loader import load_models
+from qingfeng.engine.results import columns_to_hits, json_value
+from qingfeng.engine.spec import ModelSpec
+from qingfeng.hits import Hit
+from qingfeng.screening.candidates import PARENT, REF, Prepared, Preparer, RowError, children_of
+from qingfeng.screening.config import Decision, ScreeningConfig, strictest
+from qingfeng.settings import Settings
+
+CANDIDATES = "__cand"  # temp tables of the normalised candidates: __cand_<dataset>
+ONLY = "__scr"  # views: the candidates alone, __scr_<dataset>
+WITH_LAKE = "__scrl"  # views: the lake's rows and the candidates, __scrl_<dataset>
+MATCH = "__m_"
+REFS = "__refs"
+
+
+class ScreeningError(ValueError):
+    """The request cannot be screened at all (unknown dataset, no model screens it)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The lake a screening read: its catalogue's digest and the newest publication."""
+
+    id: str
+    published_at: str | None
+    batches: int
+
+    def to_json(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        age = None
+        if self.published_at:
+            published = dt.datetime.fromisoformat(self.published_at.replace("Z", "+00:00"))
+            now = now or dt.datetime.now(dt.UTC)
+            age = max(0, int((now - published).total_seconds()))
+        return {
+            "id": self.id,
+            "published_at": self.published_at,
+            "age_seconds": age,
+            "batches": self.batches,
+        }
+
+
+@dataclass
+class Reason:
+    model_id: str
+    model_version: str
+    model_name: str
+    model_name_en: str
+    decision: Decision
+    severity: str
+    sentence: str
+    period: str
+    amount: Decimal | None
+    evidence: dict[str, Any]
+    legal_basis: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "model_version": self.model_version,
+            "model_name": self.model_name,
+            "model_name_en": self.model_name_en,
+            "decision": self.decision,
+            "severity": self.severity,
+            "sentence": self.sentence,
+            "period": self.period,
+            "amount": None if self.amount is None else format(self.amount, "f"),
+            "evidence": self.evidence,
+            "legal_basis": self.legal_basis,
+        }
+
+
+@dataclass
+class CandidateResult:
+    index: int
+    ref: str | None
+    decision: Decision | None  # None: the candidate could not be screened (see errors)
+    reasons: list[Reason] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "ref": self.ref,
+            "decision": self.decision if self.decision else "error",
+            "reasons": [r.to_json() for r in self.reasons],
+            "errors": [e.to_json() for e in self.errors],
+        }
+
+
+@dataclass
+class Outcome:
+    dataset: str
+    snapshot: Snapshot
+    results: list[CandidateResult]
+    models: list[str]
+    duration_ms: float = 0.0
+
+    def totals(self) -> dict[str, Any]:
+        per_decision = dict.fromkeys(("allow", "review", "block", "error"), 0)
+        per_reason: dict[str, dict[str, Any]] = {}
+        for r in self.results:
+            per_decision[r.decision or "error"] += 1
+            for reason in r.reasons:
+                entry = per_reason.setdefault(
+                    reason.model_id,
+                    {"model_name": reason.model_name, "decision": reason.decision, "candidates": 0},
+                )
+                entry["candidates"] += 1
+        return {"decisions": per_decision, "reasons": per_reason}
+
+
+@dataclass
+class _ScreenModel:
+    spec: ModelSpec
+    compiled: CompiledModel
+    sql: str  # the screening query over the candidates' temp tables and views
+
+
+def _rewrite(compiled: CompiledModel, substituted: dict[str, str], candidates: str) -> str:
+    """The hit query reading `substituted` tables (dataset -> view), with the refs of the
+    candidates each hit row matches."""
+    spec = compiled.spec
+    assert spec.screens is not None
+    tree = compiled.tree.copy()
+    for table in list(tree.find_all(exp.Table)):
+        if table.args.get("db") or table.name not in substituted:
+            continue
+        if not table.alias:
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+        table.set("this", exp.to_identifier(substituted[table.name]))
+    for i, column in enumerate(spec.screens.match):
+        tree.select(exp.column(column, table="m").as_(f"{MATCH}{i}"), copy=False)
+    conditions = []
+    for i, text in enumerate(spec.screens.match.values()):
+        problems: Any = type("P", (), {"add": lambda *a, **k: None})()
+        expr = parse_expr(text, ("screens",), problems)
+        assert expr is not None  # checked by the compiler
+        expr = expr.transform(
+            lambda n: exp.column(n.name, table="c") if isinstance(n, exp.Column) else n
+        )
+        conditions.append(exp.EQ(this=exp.column(f"{MATCH}{i}", table="h"), expression=expr))
+    refs = (
+        exp.select(f"list(DISTINCT c.{REF})")
+        .from_(exp.to_table(candidates).as_("c"))
+        .where(exp.and_(*conditions))
+    )
+    outer = exp.select("h.*", exp.alias_(exp.Subquery(this=refs), REFS)).from_(
+        exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("h")))
+    )
+    final = exp.select("*").from_(outer.subquery("s")).where(f"len({REFS}) > 0")
+    return final.sql("duckdb")
+
+
+class Screener:
+    """The models that screen, compiled once, over a lake connection kept fresh."""
+
+    def __init__(self, settings: Settings, config: ScreeningConfig | None = None) -> None:
+        from qingfeng.screening.config import load_screening_config
+        from qingfeng.settings import SETTINGS_FILE
+
+        self.settings = settings
+        self.config = config or load_screening_config(settings.workspace / SETTINGS_FILE)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._engine: Engine | None = None
+        self._stamp: tuple[int, int] | None = None
+        self.snapshot = Snapshot(id="", published_at=None, batches=0)
+        self.models: dict[str, list[_ScreenModel]] = {}
+        self.load_errors: list[str] = []
+        models = load_models(settings.models_dir)
+        self.load_errors = [str(e) for e in models.errors]
+        for spec in models.select():
+            if spec.screens is None:
+                continue
+            try:
+                compiled = compile_model(spec)
+            except ModelSpecError as exc:
+                self.load_errors.append(str(exc))
+                continue
+            dataset = spec.screens.dataset
+            carried = [k.id for k in children_of(dataset) if k.id in spec.inputs]
+            prefix = WITH_LAKE if spec.screens.keep_lake else ONLY
+            substituted = {d: f"{prefix}_{d}" for d in [dataset, *carried]}
+            if spec.screens.keep_lake:  # the lake's rows of the candidates' keys only
+                substituted[dataset] = f"{WITH_LAKE}_{spec.id}"
+            sql = _rewrite(compiled, substituted, f"{CANDIDATES}_{dataset}")
+            self.models.setdefault(dataset, []).append(_ScreenModel(spec, compiled, sql))
+
+    # ---- the lake -----------------------------------------------------------------------
+    def _catalogue_stamp(self) -> tuple[int, int]:
+        path = self.settings.lake_dir / "_catalogue.json"
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)
+
+    def engine(self) -> tuple[Engine, Snapshot]:
+        """The lake engine, reopened when a batch was published or rolled back since."""
+        stamp = self._catalogue_stamp()
+        with self._lock:
+            if self._engine is None or stamp != self._stamp:
+                from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
+
+                # an older engine is left to its cursors (a call may still be reading it)
+                self._engine = DuckDBEngine.for_lake(self.settings)
+                self._stamp = stamp
+                self.snapshot = self._read_snapshot()
+            return self._engine, self.snapshot
+
+    def _read_snapshot(self) -> Snapshot:
+        path = self.settings.lake_dir / "_catalogue.json"
+        if not path.exists():
+            return Snapshot(id="empty", published_at=None, batches=0)
+        raw = path.read_bytes()
+        try:
+            batches = json.loads(raw).get("batches", [])
+        except (ValueError, AttributeError):
+            batches = []
+        times = [
+            str(b["created_at"]) for b in batches if isinstance(b, dict) and b.get("created_at")
+        ]
+        return Snapshot(
+            id=hashlib.sha256(raw).hexdigest()[:16],
+            published_at=max(times) if times else None,
+            batches=len(batches),
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+
+    # ---- screening ----------------------------------------------------------------------
+    def datasets(self) -> list[str]:
+        return sorted(self.models)
+
+    def screen(
+        self,
+        dataset: str,
+        candidates: list[Any],
+        *,
+        today: dt.date | None = None,
+        refused: dict[int, list[RowError]] | None = None,
+    ) -> Outcome:
+        """Screen `candidates` of `dataset`; `refused`: candidates the caller turned away
+        already (outside the key's areas), answered with those errors."""
+        started = time.perf_counter()
+        models = self.models.get(dataset)
+        if not models:
+            raise ScreeningError(
+                f"没有模型筛查数据集 {dataset} / no model screens the dataset {dataset!r} "
+                f"(screened: {', '.join(self.datasets()) or 'none'})"
+            )
+        session, snapshot = self._session(dataset)
+        prepared = session.preparer.prepare(dataset, candidates, today=today)
+        for index, errors in (refused or {}).items():
+            prepared.errors.setdefault(index, []).extend(errors)
+        self._drop_errors(session.con, prepared)
+        reasons = self._evaluate(session.con, models, prepared_statements=True)
+        results = []
+        for i, candidate in enumerate(candidates):
+            ref = candidate.get("ref") if isinstance(candidate, dict) else None
+            if i in prepared.errors:
+                results.append(CandidateResult(i, _ref(ref), None, [], prepared.errors[i]))
+                continue
+            found = reasons.get(i, [])
+            decision = strictest([r.decision for r in found])
+            results.append(CandidateResult(i, _ref(ref), decision, found))
+        return Outcome(
+            dataset=dataset,
+            snapshot=snapshot,
+            results=results,
+            models=[m.spec.id for m in models],
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _session(self, dataset: str) -> tuple[_Session, Snapshot]:
+        """This thread's cursor on the current lake, its tables, views and prepared
+        statements for `dataset` made at first use."""
+        engine, snapshot = self.engine()
+        session = getattr(self._local, "session", None)
+        if session is None or session.engine is not engine:
+            session = _Session(engine)
+            self._local.session = session
+        if dataset not in session.ready:
+            con = session.con
+            tables = {dataset: session.preparer.normaliser(dataset).table}
+            for kid in children_of(dataset):
+                tables[kid.id] = session.preparer.normaliser(kid.id).table
+            self._views(con, Prepared(dataset=dataset, tables=tables))
+            self._keyed_views(con, dataset, tables[dataset])
+            for model in self.models[dataset]:
+                con.execute(f"PREPARE {_statement(model)} AS {model.sql}")
+            session.ready.add(dataset)
+        return session, snapshot
+
+    def _evaluate(
+        self, con: Any, models: list[_ScreenModel], *, prepared_statements: bool = False
+    ) -> dict[int, list[Reason]]:
+        reasons: dict[int, list[Reason]] = {}
+        for model in models:
+            sql = f"EXECUTE {_statement(model)}" if prepared_statements else model.sql
+            for index, reason in self._run(con, model, sql):
+                reasons.setdefault(index, []).append(reason)
+        return reasons
+
+    def screen_files(
+        self, dataset: str, files: dict[str, list[str]], *, today: dt.date | None = None
+    ) -> tuple[Snapshot, dict[int, list[Reason]], Any]:
+        """Screen rows already normalised by ingest (Parquet files per dataset, e.g. a pay list
+        ingested into a scratch lake). A candidate's ref is its position in the files
+        (`_batch_id`, `_source_row` of each ref in the returned DuckDB relation's rows)."""
+        models = self.models.get(dataset)
+        if not models:
+            raise ScreeningError(f"no model screens the dataset {dataset!r}")
+        today = today or dt.date.today()
+        engine, snapshot = self.engine()
+        con = engine.con.cursor()  # type: ignore[attr-defined]
+        try:
+            main = f"{CANDIDATES}_{dataset}"
+            con.execute(
+                f'CREATE OR REPLACE TEMP TABLE "{main}" AS SELECT '
+                f"CAST(row_number() OVER () - 1 AS BIGINT) AS {REF}, "
+                f"CAST(row_number() OVER () - 1 AS BIGINT) AS {PARENT}, "
+                f"* {_date_default(dataset, today)}, CAST([] AS VARCHAR[]) AS __problems "
+                f"FROM {_scan(files[dataset])}"
+            )
+            tables = {dataset: main}
+            for kid in children_of(dataset):
+                if kid.id not in files or kid.parent is None:
+                    continue
+                table = f"{CANDIDATES}_{kid.id}"
+                on = " AND ".join(f'c."{a}" = p."{b}"' for a, b in kid.parent.link.items())
+                con.execute(
+                    f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT '
+                    f"CAST(row_number() OVER () - 1 AS BIGINT) AS {REF}, p.{REF} AS {PARENT}, "
+                    f"c.*, CAST([] AS VARCHAR[]) AS __problems FROM {_scan(files[kid.id])} AS c "
+                    f'LEFT JOIN "{main}" AS p ON {on}'
+                )
+                tables[kid.id] = table
+            count = con.execute(f'SELECT count(*) FROM "{main}"').fetchone()[0]
+            prepared = Prepared(dataset=dataset, tables=tables, count=int(count))
+            self._views(con, prepared)
+            self._keyed_views(con, dataset, main)
+            reasons = self._evaluate(con, models)
+            rows = con.execute(
+                f'SELECT {REF}, _batch_id, _source_row FROM "{main}" ORDER BY {REF}'
+            ).fetchnumpy()
+        finally:
+            con.close()
+        return snapshot, reasons, rows
+
+    def _drop_errors(self, con: Any, prepared: Prepared) -> None:
+        """Candidates with an error are answered with it, never screened."""
+        bad = sorted(prepared.errors)
+        if not bad:
+            return
+        for dataset, table in prepared.tables.items():
+            column = REF if dataset == prepared.dataset else PARENT
+            con.execute(f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(map(str, bad))})')
+
+    def _views(self, con: Any, prepared: Prepared) -> None:
+        for dataset, table in prepared.tables.items():
+            cols = "* EXCLUDE (__ref, __parent, __problems)"
+            con.execute(
+                f'CREATE OR REPLACE TEMP VIEW "{ONLY}_{dataset}" AS SELECT {cols} FROM "{table}"'
+            )
+            con.execute(
+                f'CREATE OR REPLACE TEMP VIEW "{WITH_LAKE}_{dataset}" AS '
+                f'SELECT * FROM "{dataset}" UNION ALL BY NAME SELECT {cols} FROM "{table}"'
+            )
+
+    def _keyed_views(self, con: Any, dataset: str, table: str) -> None:
+        """For a model that keeps the lake's rows: those rows whose `match` expressions equal a
+        candidate's, beside the candidates. A hit of such a model depends only on rows of its
+        own key (already paid: the person, benefit and period; a shared account: the account
+        and period), so the rest of the lake is never aggregated."""
+        cols = "* EXCLUDE (__ref, __parent, __problems)"
+        for model in self.models.get(dataset, []):
+            screens = model.spec.screens
+            assert screens is not None
+            if not screens.keep_lake:
+                continue
+            same = " AND ".join(
+                f"({_qualified(text, 'l')}) = ({_qualified(text, 'c')})"
+                for text in screens.match.values()
+            )
+            con.execute(
+                f'CREATE OR REPLACE TEMP VIEW "{WITH_LAKE}_{model.spec.id}" AS '
+                f'SELECT l.* FROM "{dataset}" AS l WHERE EXISTS '
+                f'(SELECT 1 FROM "{table}" AS c WHERE {same}) '
+                f'UNION ALL BY NAME SELECT {cols} FROM "{table}"'
+            )
+
+    def _run(self, con: Any, model: _ScreenModel, sql: str) -> list[tuple[int, Reason]]:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description or []]
+        types = [str(d[1]) for d in cursor.description or []]
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        keep = [i for i, n in enumerate(names) if n != REFS and not n.startswith(MATCH)]
+        refs_at = names.index(REFS)
+        sid, per = names.index(HIT_FIELDS["subject_id"]), names.index(HIT_FIELDS["period"])
+        owners: dict[tuple[str, str], set[int]] = {}
+        for row in rows:
+            owners.setdefault((str(row[sid]), str(row[per])), set()).update(row[refs_at])
+        columns = Columns(
+            [names[i] for i in keep],
+            [[row[i] for row in rows] for i in keep],
+            frozenset(names[i] for i in keep if types[i] == "VARCHAR"),
+        )
+        hits, _ = columns_to_hits(model.compiled, columns)
+        decision = self.config.decision_for(model.spec.id)
+        spec = model.spec
+        basis = [b.model_dump(exclude_none=True) for b in spec.legal_basis]
+        out = []
+        for hit in hits:
+            for index in sorted(owners.get((hit.subject_id, hit.period), ())):
+                out.append((index, _reason(spec, hit, decision, basis)))
+        return out
+
+
+def _qualified(text: str, table: str) -> str:
+    """A match expression over the columns of `table`."""
+    problems: Any = type("P", (), {"add": lambda *a, **k: None})()
+    expr = parse_expr(text, ("screens",), problems)
+    assert expr is not None  # checked by the compiler
+    return expr.transform(
+        lambda n: exp.column(n.name, table=table) if isinstance(n, exp.Column) else n
+    ).sql("duckdb")
+
+
+class _Session:
+    """One thread's cursor on one lake engine: candidate tables, views, prepared statements."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.con = engine.con.cursor()  # type: ignore[attr-defined]
+        self.preparer = Preparer(self.con, CANDIDATES)
+        self.ready: set[str] = set()
+
+
+def _statement(model: _ScreenModel) -> str:
+    return f"qf_screen_{model.spec.id}"
+
+
+def _scan(files: list[str]) -> str:
+    paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+    return f"read_parquet([{paths}], union_by_name = true)"
+
+
+def _date_default(dataset: str, today: dt.date) -> str:
+    """`REPLACE (...)`: the dataset's date, when a row has none, is the day of screening."""
+    from qingfeng.catalogue import load_catalogue
+
+    name = load_catalogue()[dataset].timeliness_field
+    if not name:
+        return ""
+    return f'REPLACE (COALESCE("{name}", DATE \'{today.isoformat()}\') AS "{name}")'
+
+
+def _ref(value: Any) -> str | None:
+    return None if value is None else str(value)[:200]
+
+
+def _reason(spec: ModelSpec, hit: Hit, decision: Decision, basis: list[dict[str, Any]]) -> Reason:
+    return Reason(
+        model_id=spec.id,
+        model_version=spec.version,
+        model_name=spec.name.zh,
+        model_name_en=spec.name.en,
+        decision=decision,
+        severity=hit.severity,
+        sentence=hit.explanation,
+        period=hit.period,
+        amount=hit.amount,
+        evidence={k: json_value(v) for k, v in hit.evidence.items()},
+        legal_basis=basis,
+    )
