@@ -25,7 +25,7 @@ from portal_support import (
     make_env,
 )
 from qingfeng.portal.complaints import on_warning_status_changed
-from qingfeng.portal.masking import mask_id, mask_name
+from qingfeng.masking import mask_id, mask_name
 from qingfeng.portal.models import Complaint
 from qingfeng.store.models import Warning
 

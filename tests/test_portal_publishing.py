@@ -27,7 +27,7 @@ from portal_support import (
     publish_subsidy_roll,
 )
 from qingfeng.portal.keys import derive_key, duckdb_hmac_sql, hmac_pads, keyed_hash
-from qingfeng.portal.masking import (
+from qingfeng.masking import (
     mask_account,
     mask_account_sql,
     mask_id,
