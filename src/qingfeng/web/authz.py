@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from qingfeng.settings import Settings
 from qingfeng.store.models import MAX_ID, Attachment, Organisation, SavedFilter, User
-from qingfeng.store.scope import can_see_warning, subtree_ids, subtree_prefixes
+from qingfeng.store.scope import can_see_warning, covers_workspace, place_in_scope, subtree_ids
 from qingfeng.web.policy import Rule, Scope, rule_for
 from qingfeng.web.roles import allows
 
@@ -101,34 +101,6 @@ def _signed_in(request: Request, db: Session, path: str) -> User:
 
 
 # ------------------------------------------------------------------ scope checks
-def user_area(db: Session, user: User) -> list[str]:
-    """The division-code prefixes the user's organisation subtree covers."""
-    org = db.get(Organisation, user.org_id) if user.org_id is not None else None
-    return subtree_prefixes(db, org) if org is not None else []
-
-
-def covers(area: list[str], code: str | None) -> bool:
-    return bool(code) and any(str(code).startswith(p) for p in area)
-
-
-def workspace_codes(db: Session, settings: Settings) -> list[str]:
-    """The area whose data the workspace holds: its county, or — when none is configured — every
-    county organisation in the store (failing that, the top organisations)."""
-    if settings.county_division_code:
-        return [settings.county_division_code]
-    rows = db.execute(select(Organisation.kind, Organisation.division_code, Organisation.parent_id))
-    orgs = [(k, c, p) for k, c, p in rows if c]
-    counties = [c for k, c, _p in orgs if k == "county"]
-    return counties or [c for _k, c, p in orgs if p is None]
-
-
-def covers_workspace(db: Session, user: User, settings: Settings) -> bool:
-    """Whether the user's area holds the whole of the workspace's county."""
-    codes = workspace_codes(db, settings)
-    area = user_area(db, user)
-    return bool(codes) and all(covers(area, code) for code in codes)
-
-
 def _int(params: Mapping[str, Any], name: str) -> int | None:
     text = str(params.get(name, ""))
     if not text.isdigit() or len(text) > 18:
@@ -162,21 +134,12 @@ def _complaint(db: Session, user: User, params: Mapping[str, Any], _s: Settings)
     return found is not None
 
 
-def publication_in_scope(
-    db: Session, user: User, division_code: str | None, settings: Settings
-) -> bool:
-    """A disclosure is the area's it names (a county-wide one, without a code, the workspace's)."""
-    if division_code:
-        return covers(user_area(db, user), division_code)
-    return covers_workspace(db, user, settings)
-
-
 def _publication(db: Session, user: User, params: Mapping[str, Any], s: Settings) -> bool:
     from qingfeng.portal.models import Publication
 
     pid = _int(params, "publication_id")
     pub = db.get(Publication, pid) if pid is not None else None
-    return pub is not None and publication_in_scope(db, user, pub.division_code, s)
+    return pub is not None and place_in_scope(db, user, pub.division_code, s.county_division_code)
 
 
 def _version(db: Session, user: User, params: Mapping[str, Any], s: Settings) -> bool:
@@ -184,13 +147,13 @@ def _version(db: Session, user: User, params: Mapping[str, Any], s: Settings) ->
 
     vid = _int(params, "version_id")
     version = db.get(PublicationVersion, vid) if vid is not None else None
-    return version is not None and publication_in_scope(
-        db, user, version.publication.division_code, s
+    return version is not None and place_in_scope(
+        db, user, version.publication.division_code, s.county_division_code
     )
 
 
 def _county(db: Session, user: User, _p: Mapping[str, Any], s: Settings) -> bool:
-    return covers_workspace(db, user, s)
+    return covers_workspace(db, user, s.county_division_code)
 
 
 def _self(db: Session, user: User, params: Mapping[str, Any], _s: Settings) -> bool:

@@ -170,9 +170,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/complaints/{complaint_no}/reply"): _r(A.COMPLAINTS, S.COMPLAINT),
     ("GET", "/api/v1/complaints/{complaint_no}/links"): _r(A.COMPLAINTS, S.COMPLAINT),
     ("POST", "/api/v1/complaints/{complaint_no}/links"): _r(A.COMPLAINTS, S.COMPLAINT),
-    ("DELETE", "/api/v1/complaints/{complaint_no}/links/{link_id}"): _r(
-        A.COMPLAINTS, S.COMPLAINT
-    ),
+    ("DELETE", "/api/v1/complaints/{complaint_no}/links/{link_id}"): _r(A.COMPLAINTS, S.COMPLAINT),
     ("GET", "/api/v1/complaints/{complaint_no}/attachments/{sha256}"): _r(
         A.COMPLAINTS, S.COMPLAINT
     ),
