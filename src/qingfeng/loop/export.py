@@ -61,7 +61,6 @@ def model_names(models_dir: Path | None) -> dict[str, str]:
 def _records(
     actor: Actor,
     q: WarningQuery,
-    names: dict[str, str],
     masked: bool,
     models_dir: Path | None = None,
 ) -> Iterator[dict[str, Any]]:
@@ -70,7 +69,10 @@ def _records(
     orgs = dict(actor.session.execute(select(Organisation.id, Organisation.name)).all())
     stmt = filtered(actor, q).order_by(*SORTS[q.sort]).execution_options(yield_per=1000)
     layouts = Layouts(models_dir)
+    names: dict[str, str] | None = None  # loading the library is slow: only with a first row
     for w in actor.session.scalars(stmt):
+        if names is None:
+            names = model_names(models_dir)
         explanation, evidence = w.explanation, w.evidence
         if masked:  # third parties as the model's lineage names them, ID numbers by their shape
             shown = mask_warning(w.explanation, w.evidence or {}, layouts.get(w.model_id))
@@ -178,7 +180,7 @@ def export_warnings(
     if not masked and actor.user.role not in UNMASK_ROLES:
         raise PermissionDenied(f"role {actor.user.role} may not export unmasked personal data")
     q = q.model_copy(update={"limit": 1, "offset": 0})  # the page is irrelevant for an export
-    rows = _records(actor, q, model_names(models_dir), masked, models_dir)
+    rows = _records(actor, q, masked, models_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     try:

@@ -156,11 +156,16 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        headers = getattr(exc, "headers", None) or {}  # e.g. X-Policy: which check refused
         if not _wants_html(request):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return render(
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=headers
+            )
+        response = render(
             request,
             "error.html",
             {"status": exc.status_code, "detail": str(exc.detail)},
             status_code=exc.status_code,
         )
+        response.headers.update(headers)
+        return response
