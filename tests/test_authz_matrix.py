@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from unittest.mock import patch
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -30,13 +31,13 @@ from qingfeng.portal.publishing import StaffUser, VersionSpec, create_publicatio
 from qingfeng.settings import load_settings
 from qingfeng.store import users as store_users
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.store.models import Attachment, AuditLog, SavedFilter, User, Warning
+from qingfeng.store.models import Attachment, AuditLog, SavedFilter, User
 from qingfeng.store.users import create_org, create_user
 from qingfeng.web.app import create_app
 from qingfeng.web.authz import POLICY_HEADER
 from qingfeng.web.policy import POLICY, Rule, Scope, rule_for
 from qingfeng.web.roles import Area, Role, allows
-from web_helpers import PASSWORD, _template_workspace, add_warning, csrf_from, password_hash
+from web_helpers import PASSWORD, _template_workspace, add_warning, csrf_from
 
 COUNTY, TOWN_1, TOWN_2, OTHER_COUNTY = "522701", "522701001", "522701002", "522702"
 PLACES = {"own": COUNTY, "other_township": TOWN_2, "other_county": OTHER_COUNTY}
@@ -130,8 +131,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "filter_id": "1",
     }
     filters: dict[str, int] = {}
+    # A real argon2id hash, cheap to check: two dozen sign-ins would otherwise take seconds.
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     with (
-        patch.object(store_users, "hash_password", lambda _p: password_hash()),
+        patch.object(store_users, "hash_password", lambda _p: cheap),
         factory() as s,
         s.begin(),
     ):
@@ -430,10 +433,17 @@ def test_an_unknown_route_is_closed(world: World) -> None:
 
 
 def test_saved_views_of_others_are_out_of_scope(world: World) -> None:
-    other = world.filters["supervisor_other_county"]
+    with world.factory() as s, s.begin():
+        owner = s.scalar(select(User.id).where(User.username == "supervisor_other_county"))
+        saved = SavedFilter(user_id=owner, name="theirs", query={})
+        s.add(saved)
+        s.flush()
+        other = saved.id
     r = _send(world, "supervisor_own", "DELETE", f"/api/v1/filters/{other}")
-    assert r.status_code == 404
+    assert r.status_code == 404 and r.headers[POLICY_HEADER] == "scope"
+    page = world.clients["supervisor_own"].post(
+        f"/warnings/views/{other}/delete", data={"csrf_token": world.csrf["supervisor_own"]}
+    )
+    assert page.status_code == 404
     with world.factory() as s:
         assert s.get(SavedFilter, other) is not None
-        assert s.scalar(select(User.id).where(User.username == "supervisor_other_county"))
-        assert s.get(Warning, int(world.params["warning_id"])) is not None
