@@ -102,6 +102,8 @@ def _signed_in(request: Request, db: Session, path: str) -> User:
 
 # ------------------------------------------------------------------ scope checks
 def _int(params: Mapping[str, Any], name: str) -> int | None:
+    """The id in the path, or None when it is not a row id at all: the route then answers the
+    malformed value itself (422 or 404), exactly as it would for anyone."""
     text = str(params.get(name, ""))
     if not text.isdigit() or len(text) > 18:
         return None
@@ -111,12 +113,14 @@ def _int(params: Mapping[str, Any], name: str) -> int | None:
 
 def _warning(db: Session, user: User, params: Mapping[str, Any], _s: Settings) -> bool:
     wid = _int(params, "warning_id")
-    return wid is not None and can_see_warning(db, user, wid) is not None
+    return wid is None or can_see_warning(db, user, wid) is not None
 
 
 def _attachment(db: Session, user: User, params: Mapping[str, Any], _s: Settings) -> bool:
     aid = _int(params, "attachment_id")
-    row = db.get(Attachment, aid) if aid is not None else None
+    if aid is None:
+        return True
+    row = db.get(Attachment, aid)
     return row is not None and can_see_warning(db, user, row.warning_id) is not None
 
 
@@ -138,7 +142,9 @@ def _publication(db: Session, user: User, params: Mapping[str, Any], s: Settings
     from qingfeng.portal.models import Publication
 
     pid = _int(params, "publication_id")
-    pub = db.get(Publication, pid) if pid is not None else None
+    if pid is None:
+        return True
+    pub = db.get(Publication, pid)
     return pub is not None and place_in_scope(db, user, pub.division_code, s.county_division_code)
 
 
@@ -146,7 +152,9 @@ def _version(db: Session, user: User, params: Mapping[str, Any], s: Settings) ->
     from qingfeng.portal.models import PublicationVersion
 
     vid = _int(params, "version_id")
-    version = db.get(PublicationVersion, vid) if vid is not None else None
+    if vid is None:
+        return True
+    version = db.get(PublicationVersion, vid)
     return version is not None and place_in_scope(
         db, user, version.publication.division_code, s.county_division_code
     )
@@ -161,14 +169,18 @@ def _self(db: Session, user: User, params: Mapping[str, Any], _s: Settings) -> b
     for name in ("view_id", "filter_id"):
         if name in params:
             fid = _int(params, name)
-            saved = db.get(SavedFilter, fid) if fid is not None else None
+            if fid is None:
+                return True
+            saved = db.get(SavedFilter, fid)
             return saved is not None and saved.user_id == user.id
     return True
 
 
 def _managed_user(db: Session, user: User, params: Mapping[str, Any], _s: Settings) -> bool:
     uid = _int(params, "user_id")
-    target = db.get(User, uid) if uid is not None else None
+    if uid is None:
+        return True
+    target = db.get(User, uid)
     home = db.get(Organisation, user.org_id) if user.org_id is not None else None
     if target is None or home is None or target.org_id is None:
         return False
