@@ -37,7 +37,8 @@ def test_one_rule_for_ids_names_and_text() -> None:
     assert mask_id(None) is None
     assert mask_name("王小明") == "王*明" and mask_name("李四") == "李*" and mask_name("王") == "*"
     text = f"身份证{ID}，电话13812345678，账号6217001234567890123"
-    assert mask_text(text) == "身份证5227**********0011，电话138****5678，账号6217001234567890123"
+    assert mask_text(text) == "身份证5227**********0011，电话138****5678，账号***************0123"
+    assert mask_text("区划522701001002，金额1200.00元") == "区划522701001002，金额1200.00元"
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT * FROM (VALUES (?), ('1234'), (NULL)) v(x)", [ID])
     got = [r[0] for r in con.execute(f"SELECT {mask_id_sql('x')} FROM t").fetchall()]

@@ -13,7 +13,8 @@ functions; nothing else in the package writes its own mask.
   the first (张三 → 张*); one character → *.
 - phone numbers: the first 3 and the last 4 digits (13812345678 → 138****5678).
 - bank accounts: the last 4 kept.
-- free text: ID-like numbers and mobile numbers inside it masked as above.
+- free text: ID numbers, account numbers (16–19 digits) and mobile numbers inside it masked as
+  above.
 
 The DuckDB expressions are the ones used when publishing (vectorised); the Python functions are
 the reference the tests compare them with. This module imports nothing from the package, so
@@ -32,6 +33,8 @@ _SHORT = KEEP_HEAD + KEEP_TAIL
 
 # An 18- or 15-character resident ID inside free text (not part of a longer number).
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{14}[\dXx](?:\d{2}[\dXx])?(?![0-9A-Za-z])")
+# Bank card and account numbers (16 to 19 digits) that are not ID numbers.
+_ACCOUNT_LIKE = re.compile(r"(?<![0-9A-Za-z*])\d{16,19}(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
 _DATE_TEXT = re.compile(r"^\s*((?:19|20)\d\d)[-/.年]?\s*\d{1,2}[-/.月]?\s*\d{1,2}日?(?:[ T].*)?$")
 # Evidence and record keys whose values name or identify a person.
@@ -97,6 +100,7 @@ def mask_address(value: str | None) -> str | None:
 def mask_text(text: str) -> str:
     """Free text with every ID number and mobile number in it masked."""
     text = _ID_LIKE.sub(lambda m: mask_id(m.group(0)) or "", text)
+    text = _ACCOUNT_LIKE.sub(lambda m: mask_account(m.group(0)) or "", text)
     return _PHONE.sub(r"\1****\2", text)
 
 

@@ -140,8 +140,8 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """List warnings in your scope (personal data masked)."""
-        from qingfeng.masking import mask_id, mask_name
         from qingfeng.loop.query import list_warnings
+        from qingfeng.masking import mask_id, mask_name
 
         with _acting(workspace, as_user) as (_settings, actor):
             q = _query(
@@ -211,10 +211,10 @@ def register(app: typer.Typer) -> None:
         """One warning with its timeline."""
         from qingfeng import audit
         from qingfeng.loop.machine import STATE_LABELS, allowed_actions
-        from qingfeng.masking import mask_evidence, mask_id, mask_name, mask_text
         from qingfeng.loop.service import get_warning, timeline
         from qingfeng.loop.service import lines as lead_lines
         from qingfeng.loop.third_parties import Layouts, mask_warning
+        from qingfeng.masking import mask_evidence, mask_id, mask_name, mask_text
 
         with _acting(workspace, as_user) as (_settings, actor):
             x = get_warning(actor, warning_id)

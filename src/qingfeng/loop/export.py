@@ -14,8 +14,8 @@ from sqlalchemy import select
 from qingfeng import audit
 from qingfeng.loop.errors import InvalidInput, PermissionDenied
 from qingfeng.loop.machine import Actor
-from qingfeng.masking import mask_evidence, mask_id, mask_name
 from qingfeng.loop.query import SORTS, WarningQuery, filtered
+from qingfeng.masking import mask_evidence, mask_id, mask_name
 from qingfeng.store.models import Organisation
 
 FORMATS = ("csv", "xlsx", "jsonl")

@@ -64,9 +64,7 @@ PERMISSIONS: dict[Role, frozenset[Area]] = {
         Area.SUPERVISION,
         Area.COMPLAINTS,
     },
-    Role.VERIFIER: _EVERYONE
-    | _HANDLE
-    | {Area.WARNINGS, Area.PEOPLE, Area.UNMASK, Area.COMPLAINTS},
+    Role.VERIFIER: _EVERYONE | _HANDLE | {Area.WARNINGS, Area.PEOPLE, Area.UNMASK, Area.COMPLAINTS},
     # Oversees: reads and comments, acts through the supervisors (no transition names it).
     Role.LEADER: _EVERYONE
     | {

@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from qingfeng.loop.risk import describe as risk_describe
-from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
 from qingfeng.masking import birth_year, mask_id, mask_name
+from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
 from qingfeng.web.roles import Area, allows
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -19,9 +19,9 @@ from qingfeng.loop.digest import build_digest
 from qingfeng.loop.errors import InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.export import EXPORT_ROLES, export_warnings
 from qingfeng.loop.machine import ActionRequest, RowId, allowed_actions
-from qingfeng.masking import mask_evidence, mask_id, mask_name, mask_text
 from qingfeng.loop.outcomes import model_outcomes
 from qingfeng.loop.query import WarningQuery, list_warnings
+from qingfeng.masking import mask_evidence, mask_id, mask_name, mask_text
 from qingfeng.store.models import MAX_ID, Organisation, SavedFilter
 from qingfeng.web.api.deps import ActorDep, SettingsDep
 from qingfeng.web.api.schemas import (

@@ -21,12 +21,12 @@ from qingfeng.loop.letters import LETTER_ROLES
 from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
 from qingfeng.loop.machine import STATES as STATUSES  # in the order work moves through them
 from qingfeng.loop.service import actor_for
+from qingfeng.masking import mask_evidence, mask_explanation, mask_id, mask_name, mask_text
 from qingfeng.store.models import Organisation, User, Warning
 from qingfeng.web.actions import forms_for, request_from_form, unit_options
 from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables
-from qingfeng.masking import mask_evidence, mask_explanation, mask_id, mask_name, mask_text
 from qingfeng.web.queries.warnings import (
     DUES,
     PAGE_SIZES,

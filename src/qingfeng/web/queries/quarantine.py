@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qingfeng.settings import Settings
 from qingfeng.masking import birth_year, is_birth_key, mask_id, mask_name, mask_text
+from qingfeng.settings import Settings
 
 PAGE = 50
 _NAME_HINTS = ("姓名", "名称", "name")
