@@ -14,6 +14,7 @@ disclosure; one user per role in the county, in the second township and in the o
 from __future__ import annotations
 
 import hashlib
+from string import Formatter
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -240,6 +241,11 @@ def _request(world: World, method: str, path: str, who: Principal | None):  # ty
     if who is not None:
         own = str(world.filters[who.username])
         values.update(view_id=own, filter_id=own)
+    unknown = [n for _, n, _, _ in Formatter().parse(path) if n and n not in values]
+    assert not unknown, (
+        f"{method} {path}: give the matrix a value for {unknown} (the `params` of the world "
+        "fixture, an object of the own county's first township)"
+    )
     url = path.format(**values) + CHEAP_QUERIES.get((method, path), "")
     client = world.clients[who.username] if who else world.app
     api = path.startswith(("/api/", "/staff/"))
