@@ -14,10 +14,10 @@ disclosure; one user per role in the county, in the second township and in the o
 from __future__ import annotations
 
 import hashlib
-from string import Formatter
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from string import Formatter
 from unittest.mock import patch
 
 import pytest
