@@ -219,7 +219,9 @@ def register(app: typer.Typer) -> None:
         with _acting(workspace, as_user) as (_settings, actor):
             x = get_warning(actor, warning_id)
             if reveal:
-                if actor.user.role not in ("administrator", "supervisor", "verifier"):
+                from qingfeng.web.roles import Area, allows  # the one policy's permissions
+
+                if not allows(actor.user.role, Area.UNMASK):
                     raise fail(f"role {actor.user.role} may not see unmasked personal data")
                 if len(purpose.strip()) < 2:
                     raise fail("--reveal 需要 --purpose 查看目的 / --reveal needs --purpose")
