@@ -135,7 +135,12 @@ class PortalEnv:
 
 
 def make_env(tmp_path: Path, store_url: str, **config: Any) -> PortalEnv:
-    settings = load_settings(tmp_path / "ws", secret_key="portal-test-secret", store_url=store_url)
+    settings = load_settings(
+        tmp_path / "ws",
+        secret_key="portal-test-secret",
+        store_url=store_url,
+        county_division_code=COUNTY,
+    )
     settings.attachments_dir.mkdir(parents=True, exist_ok=True)
     upgrade_store(store_url)
     factory = session_factory(make_engine(store_url))
@@ -153,6 +158,9 @@ def make_env(tmp_path: Path, store_url: str, **config: Any) -> PortalEnv:
         other = create_org(s, "另一县纪委监委", "county", "522702")
         quick_user(s, "sup-1", "supervisor", county.id)
         quick_user(s, "sup-other", "supervisor", other.id)
+        # Disclosures are scoped like warnings: the officers work for the county.
+        quick_user(s, "officer-a", "data_officer", county.id)
+        quick_user(s, "officer-b", "data_officer", county.id)
     return PortalEnv(
         settings, factory, build_lake(tmp_path / "lake.duckdb"), PortalConfig(**config)
     )

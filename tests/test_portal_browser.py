@@ -25,8 +25,8 @@ from portal_support import (
     PortalEnv,
     make_env,
 )
+from qingfeng.masking import mask_id, mask_name
 from qingfeng.portal.complaints import on_warning_status_changed
-from qingfeng.portal.masking import mask_id, mask_name
 from qingfeng.portal.models import Complaint
 from qingfeng.store.models import Warning
 

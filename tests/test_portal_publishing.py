@@ -26,8 +26,7 @@ from portal_support import (
     make_env,
     publish_subsidy_roll,
 )
-from qingfeng.portal.keys import derive_key, duckdb_hmac_sql, hmac_pads, keyed_hash
-from qingfeng.portal.masking import (
+from qingfeng.masking import (
     mask_account,
     mask_account_sql,
     mask_id,
@@ -35,6 +34,7 @@ from qingfeng.portal.masking import (
     mask_name,
     mask_name_sql,
 )
+from qingfeng.portal.keys import derive_key, duckdb_hmac_sql, hmac_pads, keyed_hash
 from qingfeng.portal.models import PublishedRow
 from qingfeng.store.models import Base
 

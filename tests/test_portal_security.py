@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from portal_support import LI, WANG, ZHAO, make_env, publish_subsidy_roll, solve
+from qingfeng.masking import mask_id, mask_name
 from qingfeng.portal.challenge import ChallengeBook
 from qingfeng.portal.errors import PortalError
 from qingfeng.portal.keys import derive_key, keyed_hash
-from qingfeng.portal.masking import mask_id, mask_name
 from qingfeng.portal.models import SelfQueryLog
 from qingfeng.portal.ratelimit import TokenBuckets
 

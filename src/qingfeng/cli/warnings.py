@@ -140,8 +140,8 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """List warnings in your scope (personal data masked)."""
-        from qingfeng.loop.masking import mask_id, mask_name
         from qingfeng.loop.query import list_warnings
+        from qingfeng.masking import mask_id, mask_name
 
         with _acting(workspace, as_user) as (_settings, actor):
             q = _query(
@@ -211,15 +211,17 @@ def register(app: typer.Typer) -> None:
         """One warning with its timeline."""
         from qingfeng import audit
         from qingfeng.loop.machine import STATE_LABELS, allowed_actions
-        from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
         from qingfeng.loop.service import get_warning, timeline
         from qingfeng.loop.service import lines as lead_lines
         from qingfeng.loop.third_parties import Layouts, mask_warning
+        from qingfeng.masking import mask_evidence, mask_id, mask_name, mask_text
 
         with _acting(workspace, as_user) as (_settings, actor):
             x = get_warning(actor, warning_id)
             if reveal:
-                if actor.user.role not in ("administrator", "supervisor", "verifier"):
+                from qingfeng.web.roles import Area, allows  # the one policy's permissions
+
+                if not allows(actor.user.role, Area.UNMASK):
                     raise fail(f"role {actor.user.role} may not see unmasked personal data")
                 if len(purpose.strip()) < 2:
                     raise fail("--reveal 需要 --purpose 查看目的 / --reveal needs --purpose")

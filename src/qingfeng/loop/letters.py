@@ -19,9 +19,9 @@ from qingfeng import audit
 from qingfeng.loop.calendar import Clock
 from qingfeng.loop.errors import InvalidInput, PermissionDenied
 from qingfeng.loop.machine import OPEN_STATES, STATE_LABELS, Actor
-from qingfeng.loop.masking import mask_id, mask_text
 from qingfeng.loop.reminders import SEVERITY_ZH
 from qingfeng.loop.third_parties import PersonalLayout, mask_person_name, mask_warning
+from qingfeng.masking import mask_id, mask_text
 from qingfeng.store.models import Organisation, Warning
 
 LETTER_KINDS = {"supervision": "督办单", "reminder": "提醒函"}

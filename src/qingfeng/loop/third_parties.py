@@ -26,7 +26,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.lineage import Node, lineage
 
-from qingfeng.loop.masking import mask_text
+from qingfeng.masking import mask_id, mask_name, mask_phone, mask_text
 
 NULL_TEXT = "（空）"  # how the engine writes a missing value into a sentence
 
@@ -237,22 +237,20 @@ class Layouts:
 
 
 def mask_person_name(value: str) -> str:
-    """黄翠 → 黄*, 欧阳小明 → 欧***: the family name's first character only."""
-    return value[0] + "*" * (len(value) - 1) if len(value) > 1 else "*"
+    """黄翠 → 黄*, 欧阳小明 → 欧**明 (the product's one rule, `qingfeng.masking`)."""
+    return mask_name(value) or ""
 
 
 def mask_person_id(value: str) -> str:
-    """522701194501010022 → 522701********0022; short codes keep their last character."""
-    if len(value) >= 10:
-        return value[:6] + "*" * (len(value) - 10) + value[-4:]
-    return "*" * (len(value) - 1) + value[-1:]
+    """522701194501010022 → 5227**********0022 (the product's one rule, `qingfeng.masking`)."""
+    return mask_id(value) or ""
 
 
 def mask_value(value: str, kind: str) -> str:
     if kind == "name":
         return mask_person_name(value)
-    if kind == "phone" and len(value) >= 7:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    if kind == "phone":
+        return mask_phone(value) or ""
     if kind == "text":
         return value[:2] + "*" * max(len(value) - 2, 1)
     return mask_person_id(value)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qingfeng import audit
 from qingfeng.portal import analytics, complaints, links, publishing, staff
 from qingfeng.portal.context import SECURITY_HEADERS, templates
 from qingfeng.portal.deps import (
@@ -26,12 +27,13 @@ from qingfeng.portal.deps import (
     PUBLICATION_ROLES,
     require_roles,
 )
-from qingfeng.portal.errors import PortalError
-from qingfeng.portal.models import PortalDivision, Publication
+from qingfeng.portal.errors import Forbidden, NotFound, PortalError
+from qingfeng.portal.models import PortalDivision, Publication, PublicationVersion
 from qingfeng.portal.publishing import StaffUser, VersionSpec
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.store.models import Warning, utcnow
+from qingfeng.store.models import MAX_ID, Warning, utcnow
+from qingfeng.store.scope import covers, place_in_scope, user_area
 
 LakeConnect = Callable[[Settings], Any]
 
@@ -106,10 +108,29 @@ def build_backoffice_router(
             ) from None
 
     # ------------------------------------------------------------ publications
+    # A disclosure belongs to the area it names (county-wide ones, without a code, to the
+    # workspace's county): staff outside that area neither see nor change it, as with warnings.
+    def in_area(s: Session, user: StaffUser, code: str | None) -> bool:
+        return place_in_scope(s, staff.store_user(s, user), code, settings.county_division_code)
+
+    def own_publication(s: Session, user: StaffUser, publication_id: int) -> None:
+        pub = s.get(Publication, publication_id) if 1 <= publication_id <= MAX_ID else None
+        if pub is None or not in_area(s, user, pub.division_code):
+            raise NotFound(f"公开事项 {publication_id} 不存在或不在您的范围内 / not found")
+
+    def own_version(s: Session, user: StaffUser, version_id: int) -> None:
+        v = s.get(PublicationVersion, version_id) if 1 <= version_id <= MAX_ID else None
+        if v is None or not in_area(s, user, v.publication.division_code):
+            raise NotFound(f"版本 {version_id} 不存在或不在您的范围内 / version not found")
+
     @router.get("/api/v1/publications", tags=["publications"])
     def list_publications(user: StaffUser = officer) -> list[dict[str, Any]]:
         with tx() as s:
-            pubs = s.scalars(select(Publication).order_by(Publication.id.desc())).all()
+            pubs = [
+                p
+                for p in s.scalars(select(Publication).order_by(Publication.id.desc())).all()
+                if in_area(s, user, p.division_code)
+            ]
             return [
                 {
                     "id": p.id,
@@ -124,6 +145,12 @@ def build_backoffice_router(
     @router.post("/api/v1/publications", status_code=201, tags=["publications"])
     def create(body: PublicationIn, user: StaffUser = officer) -> dict[str, Any]:
         with tx() as s:
+            if not in_area(s, user, body.division_code):
+                raise Forbidden(
+                    f"division_code: {body.division_code or '（全县）'} 不在您的范围内 / "
+                    "outside your area",
+                    "division_code",
+                )
             v = publishing.create_publication(
                 s, kind=body.kind, division_code=body.division_code, spec=body.spec(), user=user
             )
@@ -136,6 +163,7 @@ def build_backoffice_router(
         publication_id: int, body: VersionIn, user: StaffUser = officer
     ) -> dict[str, Any]:
         with tx() as s:
+            own_publication(s, user, publication_id)
             return publishing.version_to_dict(
                 publishing.create_version(s, publication_id, body.spec(), user)
             )
@@ -145,6 +173,7 @@ def build_backoffice_router(
         con = None
         try:
             with tx() as s:
+                own_version(s, user, version_id)
                 if publishing.get_version(s, version_id).publication.kind == "policy":
                     return {"columns": [], "rows": [], "total": 0}
                 con = connect(settings)
@@ -156,6 +185,7 @@ def build_backoffice_router(
     @router.post("/api/v1/publications/versions/{version_id}/approve", tags=["publications"])
     def approve(version_id: int, user: StaffUser = officer) -> dict[str, Any]:
         with tx() as s:
+            own_version(s, user, version_id)
             return publishing.version_to_dict(publishing.approve_version(s, version_id, user))
 
     @router.post("/api/v1/publications/versions/{version_id}/publish", tags=["publications"])
@@ -163,6 +193,7 @@ def build_backoffice_router(
         con = None
         try:
             with tx() as s:
+                own_version(s, user, version_id)
                 needs_lake = publishing.get_version(s, version_id).publication.kind != "policy"
                 con = connect(settings) if needs_lake else None
                 v = publishing.publish_version(s, version_id, user, con, settings.secret_key)
@@ -174,6 +205,7 @@ def build_backoffice_router(
     @router.post("/api/v1/publications/versions/{version_id}/withdraw", tags=["publications"])
     def withdraw(version_id: int, body: WithdrawIn, user: StaffUser = officer) -> dict[str, Any]:
         with tx() as s:
+            own_version(s, user, version_id)
             return publishing.version_to_dict(
                 publishing.withdraw_version(s, version_id, user, body.reason)
             )
@@ -181,8 +213,26 @@ def build_backoffice_router(
     @router.put("/api/v1/portal/divisions", tags=["publications"])
     def put_divisions(body: list[DivisionIn], user: StaffUser = officer) -> dict[str, int]:
         with tx() as s:
+            area = user_area(s, staff.store_user(s, user))
+            outside = [d.code for d in body if not covers(area, d.code)]
+            if outside:
+                raise Forbidden(
+                    f"地点 {', '.join(outside[:5])} 不在您的范围内 / places outside your area",
+                    "code",
+                )
+            changes = []
             for d in body:
+                before = s.get(PortalDivision, d.code)
+                old = (before.name, before.level) if before is not None else None
+                if old != (d.name, d.level):
+                    changes.append(
+                        {"code": d.code, "name": d.name, "level": d.level, "before": old and old[0]}
+                    )
                 s.merge(PortalDivision(code=d.code, name=d.name, level=d.level))
+            if changes:  # renaming a place changes what the public pages say: audited
+                audit.append(
+                    s, user.id, "portal.places", "portal_division", "*", {"changes": changes}
+                )
             return {"count": len(body)}
 
     # ------------------------------------------------------------ complaints

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qingfeng.portal.masking import mask_account_sql, mask_id_sql, mask_name_sql
+from qingfeng.masking import mask_account_sql, mask_id_sql, mask_name_sql
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from qingfeng import audit
+from qingfeng.masking import mask_id
 from qingfeng.portal import staff as staff_access
 from qingfeng.portal.errors import Conflict, NotFound, PortalError
-from qingfeng.portal.masking import mask_id
 from qingfeng.portal.models import LINK_TYPES, Complaint, ComplaintLink
 from qingfeng.portal.publishing import StaffUser
 from qingfeng.store.models import Warning, utcnow

@@ -96,3 +96,47 @@ def scoped_warnings(session: Session, user: User) -> Select[Warning]:
 def can_see_warning(session: Session, user: User, warning_id: int) -> Warning | None:
     """The warning if it exists and is in scope, else None (never says which)."""
     return session.scalar(scoped_warnings(session, user).where(Warning.id == warning_id))
+
+
+# --- areas of other records (publications, portal places, the workspace's lake) ---------------
+def user_area(session: Session, user: User) -> list[str]:
+    """The division-code prefixes the user's organisation subtree covers."""
+    org = session.get(Organisation, user.org_id) if user.org_id is not None else None
+    return subtree_prefixes(session, org) if org is not None and user.active else []
+
+
+def covers(area: list[str], code: str | None) -> bool:
+    """Whether a record located at `code` lies inside `area`."""
+    return bool(code) and any(str(code).startswith(p) for p in area)
+
+
+def workspace_codes(session: Session, county_code: str = "") -> list[str]:
+    """The area whose data the workspace holds: its county (settings.county_division_code), or —
+    when none is configured — every county organisation in the store (failing that, the
+    organisations at the top of the tree)."""
+    if county_code:
+        return [county_code]
+    rows = session.execute(
+        select(Organisation.kind, Organisation.division_code, Organisation.parent_id)
+    ).all()
+    orgs = [(kind, code, parent) for kind, code, parent in rows if code]
+    counties = [code for kind, code, _parent in orgs if kind == "county"]
+    return counties or [code for _kind, code, parent in orgs if parent is None]
+
+
+def covers_workspace(session: Session, user: User, county_code: str = "") -> bool:
+    """Whether the user's area holds the whole of the workspace's county: the lake, its uploads,
+    quality and quarantine, the audit log, and county-wide disclosures are that county's."""
+    codes = workspace_codes(session, county_code)
+    area = user_area(session, user)
+    return bool(codes) and all(covers(area, code) for code in codes)
+
+
+def place_in_scope(
+    session: Session, user: User, division_code: str | None, county_code: str = ""
+) -> bool:
+    """A record located at `division_code` (a disclosure, a portal place) is the user's when it
+    lies in their area; one without a code is county-wide, the workspace's."""
+    if division_code:
+        return covers(user_area(session, user), division_code)
+    return covers_workspace(session, user, county_code)

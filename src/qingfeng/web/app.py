@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from qingfeng import __version__
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
+from qingfeng.web.authz import enforce_policy
 from qingfeng.web.deps import PASSWORD_PAGE, NotSignedIn, PasswordChangeRequired
 from qingfeng.web.queries.dashboard import CubeCache
 from qingfeng.web.templating import make_templates, render
@@ -63,6 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,  # Swagger UI would load its scripts from a CDN; the JSON document is served
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
+        # Every route passes the authorisation policy (qingfeng.web.policy) before it runs.
+        dependencies=[Depends(enforce_policy)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -153,11 +156,16 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        headers = getattr(exc, "headers", None) or {}  # e.g. X-Policy: which check refused
         if not _wants_html(request):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return render(
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=headers
+            )
+        response = render(
             request,
             "error.html",
             {"status": exc.status_code, "detail": str(exc.detail)},
             status_code=exc.status_code,
         )
+        response.headers.update(headers)
+        return response

@@ -59,6 +59,9 @@ def current_principal(request: Request, db: DbDep) -> Principal:
     user_id = request.session.get(USER_SESSION_KEY)
     if not isinstance(user_id, int):
         raise NotSignedIn
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal) and known.user_id == user_id:
+        return known  # read once per request: by the policy's door, then by the route
     loaded = accounts.load_principal(db, user_id)
     if loaded is None or loaded[1] != request.session.get(STAMP_SESSION_KEY):
         request.session.clear()

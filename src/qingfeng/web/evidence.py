@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from qingfeng.web.masking import mask_id
+from qingfeng.masking import birth_year, is_birth_key, mask_id
 
 SENSITIVE_SUFFIXES = ("id_no", "account_no", "phone")
 
@@ -25,8 +25,12 @@ def _cell(column: str, value: Any, unmask: bool) -> str:
     if value is None:
         return ""
     text = str(value)
-    if not unmask and column.endswith(SENSITIVE_SUFFIXES):
-        return mask_id(text)
+    if unmask:
+        return text
+    if column.endswith(SENSITIVE_SUFFIXES):
+        return mask_id(text) or ""
+    if is_birth_key(column):  # beside a masked ID a full birth date would rebuild it
+        return birth_year(value)
     return text
 
 

@@ -1,5 +1,7 @@
-"""Who may open which page. Actions on a warning are decided by the closed loop's state machine;
-this table only says which areas of the back office a role reaches."""
+"""Which permissions each role holds. Every route of the back office, its API and the portal's
+staff API names the one permission it needs in `qingfeng.web.policy`; this table says which
+roles hold it. Which action a role may take on a warning in which state is the closed loop's
+state machine (a test keeps `ACT` equal to the roles it names)."""
 
 from __future__ import annotations
 
@@ -28,32 +30,57 @@ class Area(StrEnum):
     AUDIT = "audit"
     USERS = "users"
     SUPERVISION = "supervision"  # 督办: units ranked by overdue work, letters to units
+    ACCOUNT = "account"  # one's own account, notifications and the API's who-am-I: everyone
+    ACT = "act"  # take a closed-loop action on a warning (dispatch, accept, dispose, ...)
+    COMMENT = "comment"  # comment on a warning and attach files to it
+    ATTACHMENTS = "attachments"  # download the files attached to a warning
+    RUN_MODELS = "run_models"  # start a model run over the lake
+    UPLOAD = "upload"  # upload department files and ingest them
+    PUBLICATIONS = "publications"  # draft, approve, publish, withdraw disclosures; portal places
+    COMPLAINTS = "complaints"  # read complaints (contact data) and draft replies
 
 
 _ALL = frozenset(Area)
 
+_EVERYONE = frozenset({Area.ACCOUNT})
+# Handling a warning: act on it, comment, read its files.
+_HANDLE = frozenset({Area.ACT, Area.COMMENT, Area.ATTACHMENTS})
+
 PERMISSIONS: dict[Role, frozenset[Area]] = {
+    # Runs the platform; sees no full ID number (no case of its own to justify one).
     Role.ADMINISTRATOR: _ALL - {Area.UNMASK},
-    Role.MODEL_BUILDER: frozenset({Area.DASHBOARD, Area.WARNINGS, Area.MODELS, Area.DATA}),
-    Role.SUPERVISOR: frozenset(
-        {
-            Area.DASHBOARD,
-            Area.WARNINGS,
-            Area.EXPORT,
-            Area.PEOPLE,
-            Area.UNMASK,
-            Area.MODELS,
-            Area.SUPERVISION,
-        }
-    ),
-    Role.VERIFIER: frozenset({Area.WARNINGS, Area.PEOPLE, Area.UNMASK}),
-    Role.LEADER: frozenset(
-        {Area.DASHBOARD, Area.WARNINGS, Area.EXPORT, Area.MODELS, Area.SUPERVISION}
-    ),
-    Role.DATA_OFFICER: frozenset({Area.DATA}),
-    Role.AUDITOR: frozenset({Area.AUDIT, Area.DASHBOARD}),
+    # Builds models: the list and the data, never a person, a file or a complaint.
+    Role.MODEL_BUILDER: _EVERYONE
+    | {Area.DASHBOARD, Area.WARNINGS, Area.MODELS, Area.DATA, Area.RUN_MODELS},
+    Role.SUPERVISOR: _EVERYONE
+    | _HANDLE
+    | {
+        Area.DASHBOARD,
+        Area.WARNINGS,
+        Area.EXPORT,
+        Area.PEOPLE,
+        Area.UNMASK,
+        Area.MODELS,
+        Area.SUPERVISION,
+        Area.COMPLAINTS,
+    },
+    Role.VERIFIER: _EVERYONE | _HANDLE | {Area.WARNINGS, Area.PEOPLE, Area.UNMASK, Area.COMPLAINTS},
+    # Oversees: reads and comments, acts through the supervisors (no transition names it).
+    Role.LEADER: _EVERYONE
+    | {
+        Area.DASHBOARD,
+        Area.WARNINGS,
+        Area.EXPORT,
+        Area.MODELS,
+        Area.SUPERVISION,
+        Area.COMMENT,
+        Area.ATTACHMENTS,
+    },
+    Role.DATA_OFFICER: _EVERYONE | {Area.DATA, Area.UPLOAD, Area.PUBLICATIONS},
+    # Audits the platform: the audit log and aggregate figures, never a warning itself.
+    Role.AUDITOR: _EVERYONE | {Area.AUDIT, Area.DASHBOARD},
     # 被监督单位: only the warnings dispatched to it (store.scope), names masked
-    Role.SUPERVISED_UNIT: frozenset({Area.WARNINGS}),
+    Role.SUPERVISED_UNIT: _EVERYONE | _HANDLE | {Area.WARNINGS},
 }
 
 # Where a role lands after signing in: the people who act land on their first work queue
@@ -76,6 +103,11 @@ def parse_role(value: str) -> Role:
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
         raise ValueError(f"unknown role {value!r}; choose one of: {allowed}") from None
+
+
+def roles_with(area: Area) -> frozenset[str]:
+    """The roles that hold a permission."""
+    return frozenset(role.value for role, areas in PERMISSIONS.items() if area in areas)
 
 
 def allows(role: str, area: Area) -> bool:

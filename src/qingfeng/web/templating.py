@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from qingfeng.loop.risk import describe as risk_describe
+from qingfeng.masking import birth_year, mask_id, mask_name
 from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
-from qingfeng.web.masking import mask_id, mask_name
 from qingfeng.web.roles import Area, allows
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -63,7 +63,13 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.filters.update(
-        mask_id=mask_id, mask_name=mask_name, money=money, number=number, when=when, day=day
+        mask_id=lambda v: mask_id(v) or "",
+        mask_name=lambda v: mask_name(v) or "",
+        birth_year=birth_year,
+        money=money,
+        number=number,
+        when=when,
+        day=day,
     )
     env.globals["LANGUAGES"] = LANGUAGES
     env.globals["user_error"] = user_error

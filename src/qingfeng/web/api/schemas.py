@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from qingfeng.loop.machine import RowId
-from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
+from qingfeng.masking import mask_evidence, mask_id, mask_name, mask_text
 from qingfeng.store.models import Warning
 
 

@@ -19,9 +19,9 @@ from qingfeng.loop.digest import build_digest
 from qingfeng.loop.errors import InvalidInput, NotFound, PermissionDenied
 from qingfeng.loop.export import EXPORT_ROLES, export_warnings
 from qingfeng.loop.machine import ActionRequest, RowId, allowed_actions
-from qingfeng.loop.masking import mask_evidence, mask_id, mask_name, mask_text
 from qingfeng.loop.outcomes import model_outcomes
 from qingfeng.loop.query import WarningQuery, list_warnings
+from qingfeng.masking import mask_evidence, mask_id, mask_name, mask_text
 from qingfeng.store.models import MAX_ID, Organisation, SavedFilter
 from qingfeng.web.api.deps import ActorDep, SettingsDep
 from qingfeng.web.api.schemas import (
@@ -41,11 +41,11 @@ from qingfeng.web.api.schemas import (
     detail,
     summary,
 )
+from qingfeng.web.roles import Area, allows
 from qingfeng.web.third_parties import third_parties_masked
 
 router = APIRouter(tags=["warnings"])
 
-REVEAL_ROLES = frozenset({"administrator", "supervisor", "verifier"})
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "not signed in"},
     403: {"description": "role may not do this"},
@@ -144,7 +144,7 @@ def read(
 ) -> WarningDetail:
     warning = service.get_warning(actor, warning_id)
     if reveal:
-        if actor.user.role not in REVEAL_ROLES:
+        if not allows(actor.user.role, Area.UNMASK):
             raise PermissionDenied(f"role {actor.user.role} may not see unmasked personal data")
         if not purpose or len(purpose.strip()) < 2:
             raise InvalidInput("reveal=true needs a purpose (查看目的), e.g. purpose=核查")

@@ -20,20 +20,20 @@ from qingfeng.loop.errors import InvalidInput, LoopError, NotFound
 from qingfeng.loop.letters import LETTER_ROLES
 from qingfeng.loop.machine import COMMENT_ROLES, OPEN_STATES, TRANSITIONS
 from qingfeng.loop.machine import STATES as STATUSES  # in the order work moves through them
-from qingfeng.loop.masking import mask_evidence
 from qingfeng.loop.service import actor_for
+from qingfeng.masking import mask_evidence, mask_explanation, mask_id, mask_name, mask_text
 from qingfeng.store.models import Organisation, User, Warning
 from qingfeng.web.actions import forms_for, request_from_form, unit_options
 from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables
-from qingfeng.web.masking import mask_explanation, mask_id, mask_name
 from qingfeng.web.queries.warnings import (
     DUES,
     PAGE_SIZES,
     SORTS,
     FilterError,
     WarningFilters,
+    is_full_id,
     iter_export,
     list_warnings,
 )
@@ -67,7 +67,19 @@ def warnings_list(
 ) -> Response:
     done = request.query_params.get("dispatched", "")
     extra = {"bulk_done": int(done) if done.isdigit() else 0}
-    return _list_page(request, principal, actor, catalogue, _filters(request), extra)
+    filters = _filters(request)
+    response = _list_page(request, principal, actor, catalogue, filters, extra)
+    if is_full_id(filters.q):  # looking a person up by number is a view of personal data
+        audit.append(
+            actor.session,
+            principal.username,
+            "warning.search_subject",
+            "subject",
+            mask_id(filters.q) or "",
+            {"via": "page"},
+        )
+        actor.session.commit()
+    return response
 
 
 def _list_page(
@@ -233,7 +245,7 @@ def warnings_export(
         "warning.export",
         "warning",
         "*",
-        {"filters": filters.query_string()},
+        {"filters": mask_text(filters.query_string(q=mask_text(filters.q)))},
     )
     actor.session.commit()
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import duckdb
 
+from qingfeng.masking import mask_id
 from qingfeng.settings import Settings
-from qingfeng.web.masking import mask_id
 
 MAX_ROWS = 50  # per section and per expansion: a profile, not an export
 PERSON_FIELDS = (

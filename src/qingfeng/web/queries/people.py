@@ -21,8 +21,8 @@ from sqlalchemy import select
 from qingfeng.loop.machine import Actor
 from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.loop.risk import CLOSED
+from qingfeng.masking import mask_id
 from qingfeng.store.models import Organisation, Warning
-from qingfeng.web.masking import mask_id
 
 _ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qingfeng.loop.masking import mask_text
+from qingfeng.masking import birth_year, is_birth_key, mask_id, mask_name, mask_text
 from qingfeng.settings import Settings
-from qingfeng.web.masking import mask_id, mask_name
 
 PAGE = 50
 _NAME_HINTS = ("姓名", "名称", "name")
@@ -73,7 +72,9 @@ def _mask_original(raw: str) -> dict[str, str]:
     out = {}
     for key, value in values.items() if isinstance(values, dict) else []:
         text = "" if value is None else str(value)
-        if any(h in str(key) for h in _NAME_HINTS):
+        if is_birth_key(str(key)):
+            out[str(key)] = birth_year(text)
+        elif any(h in str(key) for h in _NAME_HINTS):
             out[str(key)] = mask_name(text) or ""
         elif text.strip().isalnum() and len(text.strip()) >= 15:
             out[str(key)] = mask_id(text.strip())

@@ -18,6 +18,7 @@ from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.loop.queues import QUEUES
 from qingfeng.store.models import Warning
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
+from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import division_filter
 
 SORTS = ("risk", "newest", "oldest", "amount", "due")
@@ -30,6 +31,7 @@ COUNT_CAP = 10_000
 _STATUS_RE = re.compile(r"^[a-z_]{1,20}$")
 _MODEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 _SUBJECT_ID_RE = re.compile(r"^[0-9A-Za-z]{6,64}$")
+_FULL_ID_RE = re.compile(r"^\d{17}[\dX]$")
 _MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 
 
@@ -192,13 +194,33 @@ def _filtered(
     if filters.region:
         stmt = stmt.where(division_filter(Warning.division_code, filters.region))
     if filters.q:
-        if _SUBJECT_ID_RE.match(filters.q):
-            # ID numbers and codes: a prefix of subject_id, served by its index.
-            stmt = stmt.where(prefix_filter(Warning.subject_id, filters.q.upper()))
-        else:
-            # Names: a prefix (surname first), served by the subject_name index.
-            stmt = stmt.where(prefix_filter(Warning.subject_name, filters.q))
+        stmt = stmt.where(search_clause(filters.q, actor.user.role))
     return stmt
+
+
+def is_full_id(text: str) -> bool:
+    """A whole 18-character resident ID number (the only way to search a person by number)."""
+    return bool(_FULL_ID_RE.match(text.strip().upper()))
+
+
+def search_clause(q: str, role: str) -> ColumnElement[bool]:
+    """What the list's search box matches.
+
+    A person is found by the whole ID number only: a prefix would let anyone rebuild a masked
+    number digit by digit. Other subjects (credit codes, plates) match by prefix. Names match by
+    prefix (surname first) for roles that see names; for the others, only the names of subjects
+    that are not people (a masked name must not be guessed letter by letter either).
+    """
+    text = q.strip()
+    if is_full_id(text):
+        return Warning.subject_id == text.upper()
+    not_person = Warning.subject_type != "person"
+    if _SUBJECT_ID_RE.match(text):
+        # Codes: a prefix of subject_id, served by its index.
+        return and_(prefix_filter(Warning.subject_id, text.upper()), not_person)
+    # Names: a prefix (surname first), served by the subject_name index.
+    by_name = prefix_filter(Warning.subject_name, text)
+    return by_name if allows(role, Area.PEOPLE) else and_(by_name, not_person)
 
 
 def _month_range(month: str) -> tuple[datetime | None, datetime | None]:
