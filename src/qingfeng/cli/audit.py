@@ -17,28 +17,56 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
 
     @audit_app.command("verify")
-    def verify_cmd(workspace: WorkspaceOption = None) -> None:
-        """Prove the audit chain intact, or name the first broken row (exit code 2)."""
+    def verify_cmd(
+        workspace: WorkspaceOption = None,
+        checkpoint: Annotated[
+            bool,
+            typer.Option(
+                "--checkpoint/--no-checkpoint",
+                help="Append a signed checkpoint of the verified head (needs audit_key).",
+            ),
+        ] = True,
+    ) -> None:
+        """Prove the audit chain intact, or name the first broken row (exit code 2).
+
+        With an audit key every row's MAC and every signed checkpoint
+        (settings audit_checkpoint_file) are checked too."""
         from qingfeng import audit
+        from qingfeng.audit import checkpoints
         from qingfeng.store.db import make_engine, session_factory
 
         settings = settings_for(workspace)
+        key = settings.audit_key.encode("utf-8") if settings.audit_key else None
+        try:
+            witnessed = checkpoints.read(settings.checkpoint_path, key) if key else []
+        except checkpoints.CheckpointError as exc:
+            raise fail(f"审计检查点无效 / audit checkpoints invalid: {exc}", code=2) from None
         engine = make_engine(settings.database_url)
         try:
             with session_factory(engine)() as session:
-                report = audit.verify(session)
+                report = audit.verify(session, key=key, checkpoints=witnessed)
+                head = audit.head(session)
         finally:
             engine.dispose()
-        if report.ok:
-            console.print(
-                f"[green]审计链完整 / audit chain intact[/]: {report.rows} 条记录 / rows verified"
+        if not report.ok:
+            raise fail(
+                f"审计链在第 {report.first_broken_seq} 条处断裂 / audit chain broken at row "
+                f"{report.first_broken_seq}: {report.reason} "
+                f"({report.rows} rows before it are intact)",
+                code=2,
             )
-            return
-        raise fail(
-            f"审计链在第 {report.first_broken_seq} 条处断裂 / audit chain broken at row "
-            f"{report.first_broken_seq}: {report.reason} ({report.rows} rows before it are intact)",
-            code=2,
+        console.print(
+            f"[green]审计链完整 / audit chain intact[/]: {report.rows} 条记录 / rows verified, "
+            f"{len(witnessed)} 个签名检查点 / signed checkpoints matched"
         )
+        if key is None:
+            console.print(
+                "[yellow]未设置 audit_key：审计链未加密钥 / no audit_key set: the chain is "
+                "unkeyed[/] (docs/security.md, “Audit log”)"
+            )
+        elif checkpoint and head is not None:
+            checkpoints.write(settings.checkpoint_path, key, head[0], head[1])
+            console.print(f"检查点 / checkpoint at row {head[0]} → {settings.checkpoint_path}")
 
     @audit_app.command("tail")
     def tail_cmd(
