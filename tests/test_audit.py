@@ -156,8 +156,20 @@ def _forge_without(url: str, action: str) -> int:
         prev = audit.GENESIS_HASH
         for seq, (at, actor, act, otype, oid, detail, mac) in enumerate(kept, start=1):
             digest = audit.log.row_hash(prev, seq, at, actor, act, otype, oid, detail)
-            s.add(AuditLog(seq=seq, at=at, actor=actor, action=act, object_type=otype,
-                           object_id=oid, detail=detail, prev_hash=prev, hash=digest, mac=mac))
+            s.add(
+                AuditLog(
+                    seq=seq,
+                    at=at,
+                    actor=actor,
+                    action=act,
+                    object_type=otype,
+                    object_id=oid,
+                    detail=detail,
+                    prev_hash=prev,
+                    hash=digest,
+                    mac=mac,
+                )
+            )
             prev = digest
         s.flush()
         s.execute(text("UPDATE audit_head SET seq = :n, hash = :h"), {"n": len(kept), "h": prev})

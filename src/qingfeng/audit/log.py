@@ -5,9 +5,11 @@ reordering any row breaks the chain from that row on; `audit_head` holds the las
 so cutting rows off the end is caught too. With an audit key (settings `audit_key`, never in
 the store) each row also carries `mac`, an HMAC of its hash: someone holding only the database
 cannot rebuild the chain after deleting or changing rows, and signed checkpoints of the head
-kept outside the store (qingfeng.audit.checkpoints) catch rows cut from the end. Writers first UPDATE the single `audit_head` row, which
-queues concurrent transactions (row lock on PostgreSQL, the write lock on SQLite): the chain never
-forks. Rows are written through the caller's session, so they commit or roll back with the change.
+kept outside the store (qingfeng.audit.checkpoints) catch rows cut from the end.
+
+Writers first UPDATE the single `audit_head` row, which queues concurrent transactions (row lock
+on PostgreSQL, the write lock on SQLite): the chain never forks. Rows are written through the
+caller's session, so they commit or roll back with the change.
 """
 
 from __future__ import annotations

@@ -16,18 +16,17 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from qingfeng import __version__
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.web.deps import PASSWORD_PAGE, NotSignedIn, PasswordChangeRequired
 from qingfeng.web.queries.dashboard import CubeCache
+from qingfeng.web.session_middleware import StoreSessionMiddleware, timeouts_from
 from qingfeng.web.templating import make_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "qf_session"
-SESSION_MAX_AGE_S = 8 * 3600  # one working day
 
 # Same-origin only: no CDN can be reached even by mistake, and no inline script runs.
 CONTENT_SECURITY_POLICY = (
@@ -71,12 +70,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.catalogue_cache = {}
     app.state.cube = CubeCache(app.state.sessions)
 
+    # The cookie holds a random token only; the session lives in the store (web_sessions).
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret_key,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE_S,
-        same_site="lax",
+        StoreSessionMiddleware,
+        factory=app.state.sessions,
+        cookie_name=SESSION_COOKIE,
+        timeouts=timeouts_from(settings.session_idle_minutes, settings.session_absolute_hours),
         https_only=settings.cookie_secure,
     )
 
