@@ -97,3 +97,73 @@ def test_portal_export_complaints_defuses_formulas(tmp_path) -> None:  # type: i
     cells = [c for row in rows for c in row.values() if c]
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
     assert rows[0]["content"].startswith("'" + FORMULA)
+
+
+# --- malformed ids, numbers and enums: 4xx, never 500 ---------------------------------------------
+
+MALFORMED_IDS = ("1e22", "99999999999999999999", "-1", "0", "abc", "1.5")
+
+
+def _get_routes_with_ids(app):  # type: ignore[no-untyped-def]
+    import re
+
+    from web_helpers import all_routes
+
+    for path, methods in all_routes(app.routes):
+        if "GET" in methods and re.search(r"\{[^}]+\}", path):
+            yield path
+
+
+def test_every_route_with_an_id_refuses_malformed_ids(world) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from qingfeng.web.app import create_app
+
+    app = create_app(world.settings)
+    admin = sign_in(TestClient(app, follow_redirects=False, raise_server_exceptions=False), "admin")
+    anonymous = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
+    paths = list(_get_routes_with_ids(app))
+    assert "/public/query/{publication_id}" in paths and "/warnings/{warning_id}" in paths
+    errors = []
+    for path in paths:
+        for value in MALFORMED_IDS:
+            url = re.sub(r"\{[^}]+\}", value, path)
+            for who, client in (("admin", admin), ("anonymous", anonymous)):
+                status = client.get(url).status_code
+                if status >= 500:
+                    errors.append(f"{who} GET {url} → {status}")
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/warnings?status=xyz",
+        "/warnings?page=1e22",
+        "/warnings?page=99999999999999999999",
+        "/api/v1/complaints/analytics?days=62934915",
+        "/api/v1/complaints/analytics?since_month=2024-13",
+        "/api/v1/complaints?offset=99999999999999999999",
+        "/api/v1/warnings?offset=99999999999999999999",
+        "/api/v1/warnings?status=xyz",
+        "/public/query/1e22",
+        "/public/disclosures/1e22",
+        "/public/disclosures/99999999999999999999",
+        "/public/query/99999999999999999999",
+        "/api/v1/publications/versions/99999999999999999999/preview",
+    ],
+)
+def test_malformed_numbers_and_enums_are_client_errors(world, url: str) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from qingfeng.web.app import create_app
+
+    client = sign_in(
+        TestClient(
+            create_app(world.settings), follow_redirects=False, raise_server_exceptions=False
+        ),
+        "admin",
+    )
+    assert client.get(url).status_code in (400, 404, 422)

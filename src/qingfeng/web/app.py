@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qingfeng import __version__
@@ -149,6 +150,16 @@ def _install_error_pages(app: FastAPI) -> None:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=403, headers={"HX-Redirect": PASSWORD_PAGE})
         return RedirectResponse(PASSWORD_PAGE, status_code=303)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number beyond what the store holds that no route check caught: the request is at
+        # fault, not the server.
+        detail = "a number in the request is out of range / 请求中的数字超出范围"
+        if not _wants_html(request):
+            return JSONResponse({"detail": detail}, status_code=422)
+        return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
