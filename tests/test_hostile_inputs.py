@@ -167,3 +167,138 @@ def test_malformed_numbers_and_enums_are_client_errors(world, url: str) -> None:
         "admin",
     )
     assert client.get(url).status_code in (400, 404, 422)
+
+
+# --- Excel bombs and streamed uploads -------------------------------------------------------------
+
+_SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main"><sheetData>'
+)
+
+
+def _bomb(path, unpacked_mb: int) -> int:  # type: ignore[no-untyped-def]
+    """An .xlsx whose one sheet unpacks to `unpacked_mb` MB of ordinary-looking rows."""
+    import zipfile
+
+    block = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 20_000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        with z.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(_SHEET_HEAD)
+            for _ in range(unpacked_mb * 1024 * 1024 // len(block) + 1):
+                sheet.write(block)
+            sheet.write(b"</sheetData></worksheet>")
+    return path.stat().st_size
+
+
+def _upload_file(client, name: str, content: bytes):  # type: ignore[no-untyped-def]
+    from web_helpers import csrf_from
+
+    token = csrf_from(client.get("/data").text)
+    return client.post(
+        "/data/upload",
+        data={"csrf_token": token},
+        files={"file": (name, content, "application/octet-stream")},
+    )
+
+
+def test_xlsx_bomb_is_refused_quickly_with_a_clear_message(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from qingfeng.web.uploads import uploads_dir
+
+    world.settings.xlsx_max_uncompressed_mb = 40
+    bomb = tmp_path / "补贴.xlsx"
+    packed = _bomb(bomb, 200)
+    assert packed < 2 * 1024 * 1024  # 200 MB of sheet in under 2 MB
+    client = sign_in(client_for(world), "data")
+    started = time.perf_counter()
+    r = _upload_file(client, bomb.name, bomb.read_bytes())
+    elapsed = time.perf_counter() - started
+    assert r.status_code == 400
+    assert "补贴.xlsx" in r.text and "压缩炸弹" in r.text and "xlsx_max_uncompressed_mb" in r.text
+    assert elapsed < 10, elapsed
+    folder = uploads_dir(world.settings)
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_xlsx_with_too_many_rows_is_refused_before_reading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import xlsxwriter
+
+    from qingfeng.ingest.errors import IngestError
+    from qingfeng.ingest.excel_guard import ExcelLimits
+    from qingfeng.ingest.readers import read_excel_sources
+
+    path = tmp_path / "名册.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("名册")
+    sheet.write_row(0, 0, ["姓名", "身份证号"])
+    for i in range(1, 1501):
+        sheet.write_row(i, 0, [f"人{i}", f"52270119500101{i:04d}"])
+    book.close()
+    with pytest.raises(IngestError, match="xlsx_max_rows") as caught:
+        list(read_excel_sources(path, tmp_path, ExcelLimits(max_rows=1000)))
+    assert "名册.xlsx" in str(caught.value)
+    tables = list(read_excel_sources(path, tmp_path, ExcelLimits(max_rows=2000)))
+    assert [t.name for t in tables] == ["名册.xlsx#名册"]
+
+
+def test_chunked_upload_is_cut_off_as_it_arrives(world) -> None:  # type: ignore[no-untyped-def]
+    """No Content-Length: the body is refused once the limit has arrived, not at its end."""
+    import anyio
+
+    from qingfeng.web.app import SESSION_COOKIE
+    from web_helpers import csrf_from
+
+    client = sign_in(client_for(world), "data")
+    app = client.app
+    app.state.upload_limit = 1024 * 1024  # type: ignore[attr-defined]
+    token = csrf_from(client.get("/data").text)
+    cookie = client.cookies.get(SESSION_COOKIE)
+    boundary = "qfboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    offered = 200  # 200 MB in 1 MB chunks
+    pulled = 0
+    status: list[int] = []
+
+    async def receive():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        pulled += 1
+        if pulled == 1:
+            return {"type": "http.request", "body": head, "more_body": True}
+        if pulled <= offered:
+            return {"type": "http.request", "body": b"a,b\r\n" * 209_715, "more_body": True}
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/data/upload",
+        "raw_path": b"/data/upload",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"cookie", f"{SESSION_COOKIE}={cookie}".encode()),
+            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    anyio.run(app, scope, receive, send)
+    assert status == [413]
+    assert pulled <= 3, f"read {pulled} MB of a body refused at 1 MB"

@@ -14,6 +14,7 @@ import duckdb
 from qingfeng.catalogue import DatasetSpec, get_dataset, normalise_header
 from qingfeng.ingest import readers
 from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.excel_guard import ExcelLimits
 from qingfeng.ingest.mapping import (
     Mapping,
     Proposal,
@@ -88,12 +89,16 @@ def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _sources(
-    path: Path, kind: str, staging: Path, con: duckdb.DuckDBPyConnection
+    path: Path,
+    kind: str,
+    staging: Path,
+    con: duckdb.DuckDBPyConnection,
+    limits: ExcelLimits | None = None,
 ) -> Iterator[readers.SourceTable]:
     if kind == "csv":
         yield readers.read_csv_source(path, staging)
     elif kind == "excel":
-        yield from readers.read_excel_sources(path, staging)
+        yield from readers.read_excel_sources(path, staging, limits)
     elif kind == "parquet":
         yield readers.read_parquet_source(path, con)
     elif kind == "jsonl":
@@ -202,7 +207,7 @@ def _ingest_file(
     con = _connection(staging)
     out: list[SourceReport] = []
     try:
-        for src in _sources(file, kind, staging, con):
+        for src in _sources(file, kind, staging, con, ExcelLimits.from_settings(settings)):
             t0 = time.perf_counter()
             try:
                 reps = _ingest_source(

@@ -17,10 +17,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from qingfeng import __version__
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
+from qingfeng.web.body_limit import BodyLimitMiddleware
 from qingfeng.web.deps import PASSWORD_PAGE, NotSignedIn, PasswordChangeRequired
 from qingfeng.web.queries.dashboard import CubeCache
 from qingfeng.web.session_middleware import StoreSessionMiddleware, timeouts_from
@@ -80,6 +82,8 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=settings.cookie_secure,
     )
 
+    app.add_middleware(BodyLimitMiddleware, limit_for=_body_limit)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
@@ -95,6 +99,16 @@ def create_app(settings: Settings) -> FastAPI:
     _include_routers(app)
     _install_error_pages(app)
     return app
+
+
+def _body_limit(scope: Scope) -> int:
+    """The largest body any route accepts: an upload at the app's limit and its form fields."""
+    from qingfeng.web.pages.data import MULTIPART_OVERHEAD
+    from qingfeng.web.uploads import DEFAULT_UPLOAD_LIMIT
+
+    return int(getattr(scope["app"].state, "upload_limit", DEFAULT_UPLOAD_LIMIT)) + (
+        MULTIPART_OVERHEAD
+    )
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue
 from qingfeng.ingest import readers
 from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.excel_guard import ExcelLimits
 from qingfeng.ingest.mapping import (
     Mapping,
     Proposal,
@@ -155,7 +156,8 @@ def preview(settings: Settings, token: str) -> UploadPreview:
     try:
         con = _connection(staging)
         try:
-            for src in _sources(path, kind or "", staging, con):
+            limits = ExcelLimits.from_settings(settings)
+            for src in _sources(path, kind or "", staging, con, limits):
                 saved = find_mapping(settings.mappings_dir, src.headers)
                 if saved is not None:
                     tables.append(TablePreview(src.name, saved.dataset, saved, True))
