@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
 
@@ -46,6 +47,12 @@ def register(app: typer.Typer) -> None:
             with session_factory(engine)() as session:
                 report = audit.verify(session, key=key, checkpoints=witnessed)
                 head = audit.head(session)
+        except (OperationalError, OSError) as exc:
+            raise fail(
+                f"无法读取工作流库，审计链未核验 / cannot read the store, the chain was not "
+                f"verified: {str(exc).splitlines()[0]}",
+                code=3,
+            ) from None
         finally:
             engine.dispose()
         if not report.ok:
@@ -65,7 +72,14 @@ def register(app: typer.Typer) -> None:
                 "unkeyed[/] (docs/security.md, “Audit log”)"
             )
         elif checkpoint and head is not None:
-            checkpoints.write(settings.checkpoint_path, key, head[0], head[1])
+            try:
+                checkpoints.write(settings.checkpoint_path, key, head[0], head[1])
+            except OSError as exc:
+                console.print(
+                    "[yellow]检查点未写入 / checkpoint not written[/]: "
+                    f"{settings.checkpoint_path}: {exc.strerror or exc}"
+                )
+                return
             console.print(f"检查点 / checkpoint at row {head[0]} → {settings.checkpoint_path}")
 
     @audit_app.command("tail")
