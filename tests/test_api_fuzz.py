@@ -55,7 +55,8 @@ def _fuzz(schema) -> None:  # type: ignore[no-untyped-def]
         def check(case) -> None:  # type: ignore[no-untyped-def]
             nonlocal calls
             calls += 1
-            response = case.call(headers=headers, timeout=30)
+            # generous: the first export compiles the model library (seconds on a busy machine)
+            response = case.call(headers=headers, timeout=180)
             if response.status_code >= 500:
                 failures.append(
                     f"{who}: {case.method} {case.formatted_path} "

@@ -275,3 +275,27 @@ def test_cli_verify_keyed_detects_forged_chain(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["audit", "verify", "-w", str(settings.workspace)])
     assert bad.exit_code == 2, bad.output
     assert "broken" in bad.output
+
+
+def test_cli_seal_keys_an_existing_chain(tmp_path: Path) -> None:
+    settings = init_workspace(tmp_path / "ws")
+    toml = settings.workspace / "qingfeng.toml"
+    key_line = next(line for line in toml.read_text().splitlines() if line.startswith("audit_key"))
+    toml.write_text(toml.read_text().replace(key_line, ""))  # a workspace from before keys
+    from qingfeng.settings import load_settings
+
+    unkeyed = load_settings(settings.workspace)
+    assert unkeyed.audit_key == ""
+    factory = migrated_factory(unkeyed.database_url)
+    _fill(factory, 4)
+    runner = CliRunner()
+    toml.write_text(toml.read_text() + "\n" + key_line + "\n")
+    before = runner.invoke(app, ["audit", "verify", "-w", str(settings.workspace)])
+    assert before.exit_code == 2 and "no audit-key MAC" in before.output
+    sealed = runner.invoke(app, ["audit", "seal", "-w", str(settings.workspace)])
+    assert sealed.exit_code == 0, sealed.output
+    keyed = load_settings(settings.workspace)
+    _fill(migrated_factory(keyed.database_url), 2)
+    after = runner.invoke(app, ["audit", "verify", "-w", str(settings.workspace)])
+    assert after.exit_code == 0, after.output
+    assert "6" in after.output

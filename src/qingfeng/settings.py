@@ -126,11 +126,11 @@ class Settings(BaseSettings):
         return self.audit_checkpoint_file or self.workspace / "audit-checkpoints.jsonl"
 
     def model_post_init(self, __context: object) -> None:
-        # The audit writers find the key by the store they write to (qingfeng.audit.keys).
-        if self.audit_key:
-            from qingfeng.audit.keys import register_key
+        # The audit writers find the key by the store they write to (qingfeng.audit.keys);
+        # the settings read last for a store decide, so a key removed from the file is gone.
+        from qingfeng.audit.keys import register_key
 
-            register_key(self.database_url, self.audit_key)
+        register_key(self.database_url, self.audit_key)
 
     @property
     def database_url(self) -> str:

@@ -19,14 +19,17 @@ _LOCK = threading.Lock()
 
 
 def _normal(url: object) -> str:
-    return make_url(str(url) if not hasattr(url, "render_as_string") else url).render_as_string(  # type: ignore[arg-type]
-        hide_password=False
-    )
+    parsed = url if hasattr(url, "render_as_string") else make_url(str(url))
+    return str(parsed.render_as_string(hide_password=False))  # type: ignore[attr-defined]
 
 
 def register_key(store_url: str, key: str) -> None:
+    """Use `key` for the audit rows written to `store_url` (an empty key: none)."""
     with _LOCK:
-        _KEYS[_normal(store_url)] = key.encode("utf-8")
+        if key:
+            _KEYS[_normal(store_url)] = key.encode("utf-8")
+        else:
+            _KEYS.pop(_normal(store_url), None)
 
 
 def key_for_url(store_url: object) -> bytes | None:

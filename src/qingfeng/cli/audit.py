@@ -82,6 +82,37 @@ def register(app: typer.Typer) -> None:
                 return
             console.print(f"检查点 / checkpoint at row {head[0]} → {settings.checkpoint_path}")
 
+    @audit_app.command("seal")
+    def seal_cmd(workspace: WorkspaceOption = None) -> None:
+        """Sign a checkpoint of the chain as it is now, after proving its hashes intact.
+
+        For keying a chain written before audit_key was set: its rows carry no MAC, and this
+        checkpoint vouches for all of them (exit code 2 if the chain is broken)."""
+        from qingfeng import audit
+        from qingfeng.audit import checkpoints
+        from qingfeng.store.db import make_engine, session_factory
+
+        settings = settings_for(workspace)
+        if not settings.audit_key:
+            raise fail("未设置 audit_key / set audit_key in qingfeng.toml first", code=2)
+        engine = make_engine(settings.database_url)
+        try:
+            with session_factory(engine)() as session:
+                report = audit.verify(session)
+                head = audit.head(session)
+        finally:
+            engine.dispose()
+        if not report.ok or head is None:
+            raise fail(
+                f"审计链断裂，未签名 / audit chain broken, nothing signed: {report.reason}", code=2
+            )
+        checkpoints.write(
+            settings.checkpoint_path, settings.audit_key.encode("utf-8"), head[0], head[1]
+        )
+        console.print(
+            f"已签名检查点 / signed checkpoint at row {head[0]} → {settings.checkpoint_path}"
+        )
+
     @audit_app.command("tail")
     def tail_cmd(
         workspace: WorkspaceOption = None,
