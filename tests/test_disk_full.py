@@ -86,3 +86,32 @@ def test_audit_verify_on_a_full_disk_answers_in_one_sentence(small_disk: Path) -
     assert result.exit_code in (0, 3), result.output
     text = " ".join(result.output.split())
     assert "intact" in text or "cannot read the store" in text
+
+
+def test_upload_on_a_full_disk_says_so_and_keeps_nothing(small_disk: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from qingfeng.web.app import create_app
+    from qingfeng.web.uploads import uploads_dir
+    from web_helpers import csrf_from, sign_in
+
+    settings = init_workspace(small_disk / "ws")
+    with session_factory(make_engine(settings.database_url))() as s, s.begin():
+        from qingfeng.store.users import create_org, create_user
+
+        org = create_org(s, "都匀市纪委监委", "county", "522701")
+        create_user(s, "data", "correct horse 42", "data_officer", org.id)
+    client = sign_in(
+        TestClient(create_app(settings), follow_redirects=False), "data", "correct horse 42"
+    )
+    source = _big_gb18030_csv(tmp_path / "户籍.csv", rows=120_000)  # 9 MB on a 5 MB disk
+    token = csrf_from(client.get("/data").text)
+    r = client.post(
+        "/data/upload",
+        data={"csrf_token": token},
+        files={"file": (source.name, source.read_bytes(), "text/csv")},
+    )
+    assert r.status_code in (400, 413)
+    assert "磁盘空间不足" in r.text and "the disk is full" in r.text
+    folder = uploads_dir(settings)
+    assert not folder.exists() or list(folder.iterdir()) == []
