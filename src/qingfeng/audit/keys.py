@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -18,9 +19,9 @@ _KEYS: dict[str, bytes] = {}
 _LOCK = threading.Lock()
 
 
-def _normal(url: object) -> str:
+def _normal(url: Any) -> str:
     parsed = url if hasattr(url, "render_as_string") else make_url(str(url))
-    return str(parsed.render_as_string(hide_password=False))  # type: ignore[attr-defined]
+    return str(parsed.render_as_string(hide_password=False))
 
 
 def register_key(store_url: str, key: str) -> None:
@@ -38,8 +39,7 @@ def key_for_url(store_url: object) -> bytes | None:
 
 
 def key_for_session(session: Session) -> bytes | None:
-    bind = session.get_bind()
-    return key_for_url(bind.engine.url if hasattr(bind, "engine") else bind.url)
+    return key_for_url(session.get_bind().engine.url)
 
 
 def mac(key: bytes, message: str) -> str:

@@ -79,7 +79,7 @@ def create(db: Session, data: dict[str, Any], now: datetime | None = None) -> st
 def save(db: Session, key: str, data: dict[str, Any], now: datetime | None = None) -> bool:
     """Write the session's data; False when the row is gone (revoked meanwhile)."""
     now = now or utcnow()
-    result = db.execute(
+    result: Any = db.execute(
         update(WebSession)
         .where(WebSession.id == key)
         .values(data=data, user_id=_user_of(data), last_seen_at=now)
@@ -104,13 +104,14 @@ def revoke_user(db: Session, user_id: int, keep: str | None = None) -> int:
     stmt = delete(WebSession).where(WebSession.user_id == user_id)
     if keep:
         stmt = stmt.where(WebSession.id != keep)
-    return db.execute(stmt).rowcount or 0
+    result: Any = db.execute(stmt)
+    return int(result.rowcount or 0)
 
 
 def purge_expired(db: Session, timeouts: Timeouts, now: datetime | None = None) -> int:
     """Forget sessions past either timeout (called at sign-in, so the table stays small)."""
     now = now or utcnow()
-    result = db.execute(
+    result: Any = db.execute(
         delete(WebSession).where(
             or_(
                 WebSession.last_seen_at < now - timeouts.idle,
@@ -118,7 +119,7 @@ def purge_expired(db: Session, timeouts: Timeouts, now: datetime | None = None) 
             )
         )
     )
-    return result.rowcount or 0
+    return int(result.rowcount or 0)
 
 
 def user_sessions(db: Session, user_id: int) -> list[str]:
