@@ -134,12 +134,15 @@ class PortalEnv:
         return app
 
 
-def make_env(tmp_path: Path, store_url: str, **config: Any) -> PortalEnv:
+def make_env(
+    tmp_path: Path, store_url: str, trusted_proxies: tuple[str, ...] = (), **config: Any
+) -> PortalEnv:
     settings = load_settings(
         tmp_path / "ws",
         secret_key="portal-test-secret",
         store_url=store_url,
         county_division_code=COUNTY,
+        trusted_proxies=list(trusted_proxies),
     )
     settings.attachments_dir.mkdir(parents=True, exist_ok=True)
     upgrade_store(store_url)

@@ -92,11 +92,12 @@ def test_self_query_brute_force_refused_per_address_and_per_person(tmp_path) -> 
     env = make_env(
         tmp_path,
         SQLITE.format(tmp_path / "s.db"),
+        trusted_proxies=("127.0.0.1",),
         trust_forwarded_for=True,
         query_burst=50,
         challenge_burst=100,
     )
-    client = TestClient(env.app())
+    client = TestClient(env.app(), client=("127.0.0.1", 50000))  # behind the trusted proxy
     pid = publish_subsidy_roll(client)["publication_id"]
     ip1 = {"X-Forwarded-For": "203.0.113.1"}
     # Guessing the last 4 digits from one address: 5 misses, then refused, even a right guess.
@@ -233,3 +234,77 @@ def test_templates_never_disable_escaping() -> None:
         text = path.read_text(encoding="utf-8")
         for unsafe in ("|safe", "| safe", "autoescape false", "Markup(", "<script"):
             assert unsafe not in text, f"{path.name} contains {unsafe!r}"
+
+
+def _miss_tracking(client: TestClient, n: int, forwarded) -> list[int]:  # type: ignore[no-untyped-def]
+    return [
+        client.post(
+            "/public/track",
+            data={"code": f"AAAA-BBBB-CCCC-DDDD-{i:04d}"},
+            headers={"X-Forwarded-For": forwarded(i)},
+        ).status_code
+        for i in range(n)
+    ]
+
+
+def test_forwarded_for_from_a_stranger_is_ignored(env) -> None:  # type: ignore[no-untyped-def]
+    """No proxy configured: a client writing X-Forwarded-For gets no fresh bucket."""
+    client = TestClient(env.app(), client=("198.51.100.20", 40000))
+    codes = _miss_tracking(client, 30, lambda i: f"203.0.113.{i}")
+    assert codes[:5] == [404] * 5 and set(codes[5:]) == {429}
+
+
+def test_leftmost_forwarded_entry_written_by_the_client_is_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Behind a trusted proxy the client is the right-most untrusted hop, not what it wrote."""
+    env = make_env(
+        tmp_path,
+        SQLITE.format(tmp_path / "s.db"),
+        trusted_proxies=("10.0.0.0/8",),
+        trust_forwarded_for=True,
+    )
+    proxy = TestClient(env.app(), client=("10.0.0.5", 50000))
+    codes = _miss_tracking(proxy, 30, lambda i: f"192.0.2.{i}, 203.0.113.7, 10.0.0.9")
+    assert codes[:5] == [404] * 5 and set(codes[5:]) == {429}
+    # another real client behind the same proxy keeps its own allowance
+    other = _miss_tracking(proxy, 1, lambda i: "203.0.113.8")
+    assert other == [404]
+
+
+def test_trust_forwarded_for_without_proxies_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qingfeng.portal.config import PortalConfig
+    from qingfeng.settings import load_settings
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "qingfeng.toml").write_text("[portal]\ntrust_forwarded_for = true\n")
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        PortalConfig.from_settings(load_settings(ws))
+
+
+def test_self_query_asks_for_a_second_item_by_default(env) -> None:  # type: ignore[no-untyped-def]
+    """Published with self-query but no verification chosen: ID number and name are not enough."""
+    client = TestClient(env.app())
+    pid = publish_subsidy_roll(client, verification=None)["publication_id"]
+    assert "发放账号（银行卡号）后四位" in client.get(f"/public/query/{pid}").text
+    no_answer = query(client, pid, WANG, answer="")
+    assert no_answer.status_code == 422 and 'id="self-rows"' not in no_answer.text
+    assert 'id="no-rows"' in query(client, pid, WANG, answer="1234").text
+    assert len(_rows(query(client, pid, WANG).text)) == 2
+
+
+def test_self_query_refused_for_data_without_a_secret_item(env) -> None:  # type: ignore[no-untyped-def]
+    from portal_support import OFFICER_A, VILLAGE_A
+
+    client = TestClient(env.app())
+    r = client.post(
+        "/api/v1/publications",
+        json={
+            "kind": "village_ledger",
+            "division_code": VILLAGE_A,
+            "title": "村集体财务",
+            "filters": {"division_prefix": VILLAGE_A},
+            "self_query": True,
+        },
+        headers=OFFICER_A,
+    )
+    assert r.status_code in (400, 422) and "只有本人知道的核验项" in r.text

@@ -44,6 +44,41 @@ class Settings(BaseSettings):
         default="",
         description="Six-digit division code of the county this workspace supervises.",
     )
+    session_idle_minutes: float = Field(
+        default=60,
+        gt=0,
+        description="A back-office session unused this long ends (sign in again).",
+    )
+    session_absolute_hours: float = Field(
+        default=10,
+        gt=0,
+        description="A back-office session ends this long after sign-in, however busy.",
+    )
+    audit_key: str = Field(
+        default="",
+        description="Keys the audit log (HMAC of every row and of its checkpoints). Kept here or "
+        "in QINGFENG_AUDIT_KEY, never in the store; `qingfeng init` writes a random one.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Where signed checkpoints of the audit chain's head are appended; default "
+        "<workspace>/audit-checkpoints.jsonl. Put it on storage the store's users cannot write.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
+        "believed; the client is the right-most address not among them. Empty: the socket peer.",
+    )
+    xlsx_max_uncompressed_mb: float = Field(
+        default=512,
+        gt=0,
+        description="An Excel upload whose parts would unpack to more than this is refused.",
+    )
+    xlsx_max_rows: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="An Excel sheet declaring more rows than this is refused before reading.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -85,6 +120,17 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.workspace / "reports"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or self.workspace / "audit-checkpoints.jsonl"
+
+    def model_post_init(self, __context: object) -> None:
+        # The audit writers find the key by the store they write to (qingfeng.audit.keys);
+        # the settings read last for a store decide, so a key removed from the file is gone.
+        from qingfeng.audit.keys import register_key
+
+        register_key(self.database_url, self.audit_key)
 
     @property
     def database_url(self) -> str:

@@ -30,6 +30,8 @@ def init_workspace(folder: Path, *, county_division_code: str = "") -> Settings:
         lines = [
             "# qingfeng workspace settings; QINGFENG_* environment variables override these.",
             f'secret_key = "{new_secret_key()}"',
+            "# keys the audit log; keep a copy apart from the store's backups",
+            f'audit_key = "{new_secret_key()}"',
             'language = "zh"',
             f'county_division_code = "{county_division_code}"',
             '# store_url = "postgresql+psycopg://user@host/dbname"  # default: qingfeng.db here',

@@ -2,14 +2,20 @@
 
 Each row's hash is sha256(prev_hash + canonical JSON of its own fields), so changing, removing or
 reordering any row breaks the chain from that row on; `audit_head` holds the last seq and hash,
-so cutting rows off the end is caught too. Writers first UPDATE the single `audit_head` row, which
-queues concurrent transactions (row lock on PostgreSQL, the write lock on SQLite): the chain never
-forks. Rows are written through the caller's session, so they commit or roll back with the change.
+so cutting rows off the end is caught too. With an audit key (settings `audit_key`, never in
+the store) each row also carries `mac`, an HMAC of its hash: someone holding only the database
+cannot rebuild the chain after deleting or changing rows, and signed checkpoints of the head
+kept outside the store (qingfeng.audit.checkpoints) catch rows cut from the end.
+
+Writers first UPDATE the single `audit_head` row, which queues concurrent transactions (row lock
+on PostgreSQL, the write lock on SQLite): the chain never forks. Rows are written through the
+caller's session, so they commit or roll back with the change.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +26,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from qingfeng.audit import checkpoints as cps
+from qingfeng.audit.keys import key_for_session, row_mac
 from qingfeng.store.models import AuditHead, AuditLog, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -104,6 +112,7 @@ def append_many(session: Session, entries: Sequence[AuditEntry]) -> list[int]:
     last_seq, prev_hash = claimed
     seq = last_seq - len(entries)
     at = utcnow()
+    key = key_for_session(session)
     rows: list[dict[str, Any]] = []
     seqs: list[int] = []
     for entry in entries:
@@ -130,6 +139,7 @@ def append_many(session: Session, entries: Sequence[AuditEntry]) -> list[int]:
                 "detail": detail,
                 "prev_hash": prev_hash,
                 "hash": digest,
+                "mac": row_mac(key, seq, digest) if key else None,
             }
         )
         seqs.append(seq)
@@ -147,8 +157,20 @@ class ChainReport:
     reason: str = ""
 
 
-def verify(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the chain from the first row; report the first row that does not check out."""
+def verify(
+    session: Session,
+    batch: int = 5000,
+    key: bytes | None = None,
+    checkpoints: Sequence[cps.Checkpoint] = (),
+) -> ChainReport:
+    """Walk the chain from the first row; report the first row that does not check out.
+
+    With `key`, every row after the newest checkpoint must carry a valid MAC (rows written
+    before the store was keyed are covered by a checkpoint, whose hash binds all rows up to
+    it), and a row carrying a MAC must match it. Every checkpoint must name a row of the chain
+    with the same hash."""
+    witnessed = {cp.seq: cp.hash for cp in checkpoints}
+    sealed_up_to = max(witnessed, default=0)
     expected_seq = 1
     prev_hash = GENESIS_HASH
     count = 0
@@ -179,6 +201,30 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
             return ChainReport(
                 count, False, row.seq, f"row {row.seq} was altered (its hash does not match)"
             )
+        if key is not None:
+            if row.mac is None and row.seq > sealed_up_to:
+                return ChainReport(
+                    count,
+                    False,
+                    row.seq,
+                    f"row {row.seq} carries no audit-key MAC and no checkpoint covers it",
+                )
+            if row.mac is not None and not hmac.compare_digest(
+                row.mac, row_mac(key, row.seq, row.hash)
+            ):
+                return ChainReport(
+                    count,
+                    False,
+                    row.seq,
+                    f"row {row.seq} was rewritten without the audit key (its MAC does not match)",
+                )
+        if row.seq in witnessed and witnessed[row.seq] != row.hash:
+            return ChainReport(
+                count,
+                False,
+                row.seq,
+                f"row {row.seq} differs from the signed checkpoint of the chain at that row",
+            )
         prev_hash = row.hash
         expected_seq += 1
         count += 1
@@ -187,6 +233,14 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
     ).one_or_none()
     if head is None:
         return ChainReport(count, False, None, "audit_head row is missing")
+    if sealed_up_to > count:
+        return ChainReport(
+            count,
+            False,
+            count + 1,
+            f"a signed checkpoint records row {sealed_up_to} but the chain ends at row {count}: "
+            "rows were removed from the end",
+        )
     if head.seq != count or head.hash != prev_hash:
         return ChainReport(
             count,
@@ -196,6 +250,14 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
             "rows were removed from the end",
         )
     return ChainReport(count, True)
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """The chain head's seq and hash, as recorded in `audit_head`."""
+    row = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+    ).one_or_none()
+    return (int(row.seq), str(row.hash)) if row is not None else None
 
 
 def _stream(session: Session, stmt: Any) -> Iterable[AuditLog]:

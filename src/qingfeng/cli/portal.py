@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write portal complaints as the standard `complaints` dataset, for ingest into the lake
         (so the complaint models also see them). Contains phone numbers of named complainants."""
+        from qingfeng.cells import safe_record
         from qingfeng.portal.analytics import COMPLAINTS_DATASET_FIELDS, complaints_dataset_rows
         from qingfeng.store.db import make_engine, session_factory
 
@@ -82,7 +83,7 @@ def register(app: typer.Typer) -> None:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=COMPLAINTS_DATASET_FIELDS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(safe_record(row) for row in rows)
         tmp.replace(out)
         console.print(f"已导出 {len(rows)} 条投诉 / exported {len(rows)} complaints → {out}")
 

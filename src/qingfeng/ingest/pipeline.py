@@ -13,7 +13,8 @@ import duckdb
 
 from qingfeng.catalogue import DatasetSpec, get_dataset, normalise_header
 from qingfeng.ingest import readers
-from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.errors import DiskFull, IngestError, is_disk_full
+from qingfeng.ingest.excel_guard import ExcelLimits
 from qingfeng.ingest.mapping import (
     Mapping,
     Proposal,
@@ -88,12 +89,16 @@ def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _sources(
-    path: Path, kind: str, staging: Path, con: duckdb.DuckDBPyConnection
+    path: Path,
+    kind: str,
+    staging: Path,
+    con: duckdb.DuckDBPyConnection,
+    limits: ExcelLimits | None = None,
 ) -> Iterator[readers.SourceTable]:
     if kind == "csv":
         yield readers.read_csv_source(path, staging)
     elif kind == "excel":
-        yield from readers.read_excel_sources(path, staging)
+        yield from readers.read_excel_sources(path, staging, limits)
     elif kind == "parquet":
         yield readers.read_parquet_source(path, con)
     elif kind == "jsonl":
@@ -123,15 +128,26 @@ def ingest_path(
     files = list_files(Path(path), settings)
     with lake.lock():
         lake.collect_garbage()
-        for i, file in enumerate(files):
-            if progress:
-                progress(file.name, i, len(files))
-            report.sources.extend(
-                _ingest_file(
-                    settings, lake, file, assume_yes=assume_yes, dataset=dataset, confirm=confirm
+        try:
+            for i, file in enumerate(files):
+                if progress:
+                    progress(file.name, i, len(files))
+                report.sources.extend(
+                    _ingest_file(
+                        settings,
+                        lake,
+                        file,
+                        assume_yes=assume_yes,
+                        dataset=dataset,
+                        confirm=confirm,
+                    )
                 )
-            )
-        lake.collect_garbage()
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            raise DiskFull(str(settings.lake_dir)) from None
+        finally:
+            lake.collect_garbage()  # staging never outlives the ingest, whatever stopped it
         if progress:
             progress("", len(files), len(files))
     report.finished_at = now_iso()
@@ -167,7 +183,12 @@ def ingest_sql(
                 )
             finally:
                 con.close()
-        except IngestError as exc:
+        except Exception as exc:
+            lake.collect_garbage()
+            if is_disk_full(exc):
+                raise DiskFull(str(settings.lake_dir)) from None
+            if not isinstance(exc, IngestError):
+                raise
             rep.status, rep.message = ERROR, str(exc)
             reps = [rep]
         report.sources.extend(reps)
@@ -202,13 +223,15 @@ def _ingest_file(
     con = _connection(staging)
     out: list[SourceReport] = []
     try:
-        for src in _sources(file, kind, staging, con):
+        for src in _sources(file, kind, staging, con, ExcelLimits.from_settings(settings)):
             t0 = time.perf_counter()
             try:
                 reps = _ingest_source(
                     settings, lake, con, src, sha, staging, assume_yes, dataset, confirm
                 )
             except IngestError as exc:
+                if is_disk_full(exc):
+                    raise  # no later source can be written either
                 reps = [
                     SourceReport(
                         source=src.name, path=str(file), kind=kind, status=ERROR, message=str(exc)
@@ -218,6 +241,8 @@ def _ingest_file(
                 rep.seconds = round(time.perf_counter() - t0, 3)
             out.extend(reps)
     except IngestError as exc:
+        if is_disk_full(exc):
+            raise
         base.status, base.message, base.sha256 = ERROR, str(exc), sha
         base.seconds = round(time.perf_counter() - started, 3)
         out.append(base)

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.excel_guard import ExcelLimits, check_workbook
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -325,11 +326,14 @@ def _fill_merged_down(sheet: Any, rows: Iterator[list[Any]]) -> Iterator[list[An
         yield row
 
 
-def read_excel_sources(path: Path, staging: Path) -> Iterator[SourceTable]:
+def read_excel_sources(
+    path: Path, staging: Path, limits: ExcelLimits | None = None
+) -> Iterator[SourceTable]:
     from python_calamine import CalamineWorkbook
 
     if path.stat().st_size == 0:
         raise IngestError(path.name, "文件为空 / the file is empty")
+    check_workbook(path, limits or ExcelLimits())
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken files

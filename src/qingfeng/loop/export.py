@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qingfeng import audit
+from qingfeng.cells import neutralise
 from qingfeng.loop.errors import InvalidInput, PermissionDenied
 from qingfeng.loop.machine import Actor
 from qingfeng.loop.query import SORTS, WarningQuery, filtered
@@ -140,11 +141,12 @@ def _write_xlsx(path: Path, rows: Iterator[dict[str, Any]]) -> int:
 
 
 def _cell(value: Any) -> str:
+    """A spreadsheet cell (CSV or xlsx): text, never a formula (qingfeng.cells)."""
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+        return str(neutralise(json.dumps(value, ensure_ascii=False, default=str)))
+    return str(neutralise(str(value)))
 
 
 _WRITERS: dict[str, Callable[[Path, Iterator[dict[str, Any]]], int]] = {

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import STATES, Actor, RowId, require_read
 from qingfeng.loop.queues import due_clause, queue_clause
-from qingfeng.store.models import Warning
+from qingfeng.store.models import MAX_ID, Warning
 from qingfeng.store.scope import division_prefix, warning_scope_clause
 
 _NO_DUE = Warning.due_at.is_(None)
@@ -54,7 +54,7 @@ class WarningQuery(BaseModel):
     created_to: datetime | None = None
     sort: str = "-created_at"
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_ID)  # beyond it: 422, not a database overflow
 
     @field_validator("status")
     @classmethod

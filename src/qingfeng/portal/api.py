@@ -28,6 +28,7 @@ from qingfeng.portal.deps import (
     require_roles,
 )
 from qingfeng.portal.errors import Forbidden, NotFound, PortalError
+from qingfeng.portal.ids import IdPath
 from qingfeng.portal.models import PortalDivision, Publication, PublicationVersion
 from qingfeng.portal.publishing import StaffUser, VersionSpec
 from qingfeng.settings import Settings
@@ -160,7 +161,7 @@ def build_backoffice_router(
         "/api/v1/publications/{publication_id}/versions", status_code=201, tags=["publications"]
     )
     def new_version(
-        publication_id: int, body: VersionIn, user: StaffUser = officer
+        publication_id: IdPath, body: VersionIn, user: StaffUser = officer
     ) -> dict[str, Any]:
         with tx() as s:
             own_publication(s, user, publication_id)
@@ -169,7 +170,7 @@ def build_backoffice_router(
             )
 
     @router.get("/api/v1/publications/versions/{version_id}/preview", tags=["publications"])
-    def preview(version_id: int, user: StaffUser = officer) -> dict[str, Any]:
+    def preview(version_id: IdPath, user: StaffUser = officer) -> dict[str, Any]:
         con = None
         try:
             with tx() as s:
@@ -183,13 +184,13 @@ def build_backoffice_router(
                 con.close()
 
     @router.post("/api/v1/publications/versions/{version_id}/approve", tags=["publications"])
-    def approve(version_id: int, user: StaffUser = officer) -> dict[str, Any]:
+    def approve(version_id: IdPath, user: StaffUser = officer) -> dict[str, Any]:
         with tx() as s:
             own_version(s, user, version_id)
             return publishing.version_to_dict(publishing.approve_version(s, version_id, user))
 
     @router.post("/api/v1/publications/versions/{version_id}/publish", tags=["publications"])
-    def publish(version_id: int, user: StaffUser = officer) -> dict[str, Any]:
+    def publish(version_id: IdPath, user: StaffUser = officer) -> dict[str, Any]:
         con = None
         try:
             with tx() as s:
@@ -203,7 +204,7 @@ def build_backoffice_router(
                 con.close()
 
     @router.post("/api/v1/publications/versions/{version_id}/withdraw", tags=["publications"])
-    def withdraw(version_id: int, body: WithdrawIn, user: StaffUser = officer) -> dict[str, Any]:
+    def withdraw(version_id: IdPath, body: WithdrawIn, user: StaffUser = officer) -> dict[str, Any]:
         with tx() as s:
             own_version(s, user, version_id)
             return publishing.version_to_dict(
@@ -239,7 +240,11 @@ def build_backoffice_router(
     # Every complaint read is scoped to the user's organisation (through the complaint's warning)
     # and reads of personal data are audited in their transaction (portal.staff).
     @router.get("/api/v1/complaints", tags=["complaints"])
-    def list_all(limit: int = 100, offset: int = 0, user: StaffUser = handler) -> list[dict]:
+    def list_all(
+        limit: int = Query(100, ge=1, le=500),
+        offset: int = Query(0, ge=0, le=MAX_ID),
+        user: StaffUser = handler,
+    ) -> list[dict]:
         with tx() as s:
             return [
                 _complaint_dict(s, c)
@@ -248,7 +253,9 @@ def build_backoffice_router(
 
     @router.get("/api/v1/complaints/analytics", tags=["complaints"])
     def complaint_analytics(
-        days: int = 30, since_month: str | None = None, user: StaffUser = handler
+        days: int = Query(30, ge=1, le=3660),
+        since_month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+        user: StaffUser = handler,
     ) -> JSONResponse:
         with tx() as s:
             scope = staff.scope_clause(s, staff.store_user(s, user))
@@ -318,7 +325,7 @@ def build_backoffice_router(
     @router.delete(
         "/api/v1/complaints/{complaint_no}/links/{link_id}", status_code=204, tags=["complaints"]
     )
-    def delete_link(complaint_no: str, link_id: int, user: StaffUser = handler) -> Response:
+    def delete_link(complaint_no: str, link_id: IdPath, user: StaffUser = handler) -> Response:
         with tx() as s:
             links.remove_link(s, user, complaint_no, link_id)
         return Response(status_code=204)

@@ -3,7 +3,10 @@
 [portal]
 page_rate = 20.0            # disclosure page views per second per address (refill rate)
 page_burst = 100
-trust_forwarded_for = false # true only behind a reverse proxy that sets X-Forwarded-For
+trust_forwarded_for = false # true behind a reverse proxy: needs settings.trusted_proxies
+
+The client address behind proxies comes from the top-level `trusted_proxies` setting
+(qingfeng.clients): X-Forwarded-For is read only from those addresses, right to left.
 """
 
 from __future__ import annotations
@@ -58,4 +61,11 @@ class PortalConfig:
                 raise ValueError(f"{toml_path}: [portal] 未知设置 {', '.join(unknown)}")
             values.update(section)
         values.update(overrides)
-        return replace(cls(), **values)
+        config = replace(cls(), **values)
+        if config.trust_forwarded_for and not settings.trusted_proxies:
+            raise ValueError(
+                "[portal] trust_forwarded_for = true needs trusted_proxies (the addresses of "
+                "the reverse proxies) in qingfeng.toml: X-Forwarded-For from anyone else is "
+                "written by the client"
+            )
+        return config

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
+from qingfeng.clients import request_client
 from qingfeng.portal.challenge import ChallengeBook
 from qingfeng.portal.config import PortalConfig
 from qingfeng.portal.ratelimit import TokenBuckets
@@ -84,11 +85,9 @@ class PortalContext:
             yield session
 
     def client(self, request: Request) -> str:
-        if self.config.trust_forwarded_for:
-            fwd = request.headers.get("x-forwarded-for", "")
-            if fwd:
-                return fwd.split(",")[0].strip()
-        return request.client.host if request.client else "unknown"
+        """The address limits are keyed on: X-Forwarded-For is read only from the proxies in
+        settings.trusted_proxies, right to left (qingfeng.clients)."""
+        return request_client(request, self.settings.trusted_proxies)
 
     def bucket(self, name: str) -> tuple[int, float]:
         return (getattr(self.config, f"{name}_burst"), getattr(self.config, f"{name}_rate"))

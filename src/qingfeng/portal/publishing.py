@@ -77,6 +77,13 @@ def validate_spec(kind: Kind, spec: VersionSpec) -> None:
         problems.append("body: 政策类公开须填写正文")
     if spec.self_query and not kind.supports_self_query:
         problems.append(f"self_query: {kind.label} 不支持自助查询")
+    elif spec.self_query and not kind.verifications:
+        # ID number and name are known to neighbours, clerks and anyone holding a copy of a
+        # roll: without a second item only the person knows, a self-query shows anyone's rows.
+        problems.append(
+            f"self_query: {kind.label} 的数据中没有只有本人知道的核验项（如发放账号或手机号"
+            "后四位），不能开放自助查询"
+        )
     if spec.verification is not None:
         if spec.verification not in kind.verifications:
             problems.append(
@@ -87,6 +94,13 @@ def validate_spec(kind: Kind, spec: VersionSpec) -> None:
             problems.append("verification: 仅在开启自助查询时可设置核验项")
     if problems:
         raise PortalError("；".join(problems), field=problems[0].split(":")[0])
+
+
+def _verification(kind: Kind, spec: VersionSpec) -> str | None:
+    """The second item a self-query asks for: the one chosen, else the kind's first."""
+    if not spec.self_query:
+        return None
+    return spec.verification or next(iter(kind.verifications), None)
 
 
 def create_publication(
@@ -134,7 +148,7 @@ def _add_version(
         body=spec.body,
         eligibility=spec.eligibility,
         self_query=spec.self_query,
-        verification=spec.verification,
+        verification=_verification(_kind(pub.kind), spec),
         row_count=0,
         created_by=user.id,
     )

@@ -33,6 +33,7 @@ from qingfeng.portal.context import (
     templates,
 )
 from qingfeng.portal.errors import NotFound, PortalError
+from qingfeng.portal.ids import IdPath
 from qingfeng.portal.keys import derive_key, keyed_hash, normalise_id
 from qingfeng.portal.kinds import KINDS
 from qingfeng.portal.models import (
@@ -133,7 +134,7 @@ def _disclosure_routes(router: APIRouter, ctx: PortalContext) -> None:
     @router.get("/disclosures/{publication_id}")
     def disclosure(
         request: Request,
-        publication_id: int,
+        publication_id: IdPath,
         page: int = Query(1, ge=1, le=100_000),
         division: str | None = Query(None, pattern=r"^\d{2,12}$"),
     ) -> Response:
@@ -254,14 +255,14 @@ def _query_routes(router: APIRouter, ctx: PortalContext) -> None:
         )
 
     @router.get("/query/{publication_id}")
-    def query_form(request: Request, publication_id: int) -> Response:
+    def query_form(request: Request, publication_id: IdPath) -> Response:
         if not ctx.take(request, "challenge"):
             return ctx.refused(request, "challenge")
         with ctx.transaction() as s:
             return form(request, s, publication_id)
 
     @router.post("/query/{publication_id}")
-    async def query_submit(request: Request, publication_id: int) -> Response:
+    async def query_submit(request: Request, publication_id: IdPath) -> Response:
         too_big = _too_big(request, 16 * 1024)
         if too_big:
             return too_big
@@ -323,7 +324,7 @@ def _query_routes(router: APIRouter, ctx: PortalContext) -> None:
 
     def _refuse_query(
         request: Request,
-        publication_id: int,
+        publication_id: IdPath,
         f: dict[str, str],
         bucket: str,
         key: str | None = None,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from qingfeng import audit
 from qingfeng.store.models import MAX_ID, Organisation, User, utcnow
+from qingfeng.store.sessions import revoke_user
 from qingfeng.store.users import (
     LOCKOUT,
     MAX_FAILED_LOGINS,
@@ -170,6 +171,8 @@ def set_active(session: Session, admin: Admin, user: User, active: bool) -> None
     if not active and admin.user_id is not None and user.id == admin.user_id:
         raise UserError("不能停用自己的账户 / you may not disable your own account", "self_disable")
     user.active = active
+    if not active:
+        revoke_user(session, user.id)
     action = "user.enable" if active else "user.disable"
     audit.append(session, admin.username, action, "user", user.id, {"username": user.username})
 
@@ -197,6 +200,7 @@ def reset_password(
         )
     check_password(password, user.username)
     _set_password(user, password, must_change=must_change)
+    revoke_user(session, user.id)
     user.locked_until = None
     user.failed_logins = 0
     audit.append(
@@ -273,6 +277,7 @@ def change_own_password(
         if locked:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
+            revoke_user(session, user.id)
         audit.append(
             session,
             user.username,

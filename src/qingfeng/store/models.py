@@ -366,6 +366,8 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # migration 0600_sessions: HMAC of `hash` under the audit key kept outside the store
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -432,6 +434,36 @@ class ReminderLog(Base):
     step: Mapped[int] = mapped_column(Integer, default=0)  # escalations: 1, 2, ... per deadline
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- sessions and sign-in throttling (migration 0600_sessions) ----------------------------------
+
+
+class WebSession(Base):
+    """A signed-in (or about to sign in) browser. `id` is the SHA-256 of the cookie's random
+    token, so a copy of the store does not hand out live cookies."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins under one key (`account:<name>`, `client:<address>` or both) and the
+    time before which that key may not try again."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # Pre-payment screening tables share the metadata (qingfeng.store.screening_models).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from qingfeng.divisions import ORG_CODE_LENGTH, org_code_problem
 from qingfeng.store.models import MAX_ID, ORG_KINDS, ROLES, Organisation, User, utcnow
 
+# Five wrong current passwords at "change my password" (a signed-in session guessing) lock the
+# account for LOCKOUT; sign-in failures are throttled instead (qingfeng.store.throttle).
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
@@ -175,28 +178,33 @@ def create_user(
     return user
 
 
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Made by this hasher, so checking it costs exactly what checking a real password costs.
+    return _hasher().hash("qingfeng: no such account")
+
+
 def authenticate(
     session: Session, username: str, password: str, now: datetime | None = None
 ) -> User | None:
     """The user if the password is right and the account is active and not locked.
 
-    Failed attempts are counted; after MAX_FAILED_LOGINS the account is locked for LOCKOUT.
-    The caller commits (so the counter survives a failed attempt).
+    Every path checks one argon2 hash (a dummy one for unknown, disabled or locked accounts), so
+    the answer takes the same time whether the name exists or not. A wrong password is counted
+    on the user; repeated failures are slowed down by qingfeng.store.throttle, never turned into
+    a lock that a stranger could set off. The caller commits.
     """
     now = now or utcnow()
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        return None
-    if user.locked_until is not None and user.locked_until > now:
+    if user is None or not user.active or is_locked(user, now):
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
         return None
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     return user
 

@@ -15,20 +15,22 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Scope
 
 from qingfeng import __version__
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.web.authz import enforce_policy
+from qingfeng.web.body_limit import BodyLimitMiddleware
 from qingfeng.web.deps import PASSWORD_PAGE, NotSignedIn, PasswordChangeRequired
 from qingfeng.web.queries.dashboard import CubeCache
+from qingfeng.web.session_middleware import StoreSessionMiddleware, timeouts_from
 from qingfeng.web.templating import make_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "qf_session"
-SESSION_MAX_AGE_S = 8 * 3600  # one working day
 
 # Same-origin only: no CDN can be reached even by mistake, and no inline script runs.
 CONTENT_SECURITY_POLICY = (
@@ -74,14 +76,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.catalogue_cache = {}
     app.state.cube = CubeCache(app.state.sessions)
 
+    # The cookie holds a random token only; the session lives in the store (web_sessions).
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret_key,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE_S,
-        same_site="lax",
+        StoreSessionMiddleware,
+        factory=app.state.sessions,
+        cookie_name=SESSION_COOKIE,
+        timeouts=timeouts_from(settings.session_idle_minutes, settings.session_absolute_hours),
         https_only=settings.cookie_secure,
     )
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=_body_limit)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -98,6 +102,16 @@ def create_app(settings: Settings) -> FastAPI:
     _include_routers(app)
     _install_error_pages(app)
     return app
+
+
+def _body_limit(scope: Scope) -> int:
+    """The largest body any route accepts: an upload at the app's limit and its form fields."""
+    from qingfeng.web.pages.data import MULTIPART_OVERHEAD
+    from qingfeng.web.uploads import DEFAULT_UPLOAD_LIMIT
+
+    return int(getattr(scope["app"].state, "upload_limit", DEFAULT_UPLOAD_LIMIT)) + (
+        MULTIPART_OVERHEAD
+    )
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -153,6 +167,16 @@ def _install_error_pages(app: FastAPI) -> None:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=403, headers={"HX-Redirect": PASSWORD_PAGE})
         return RedirectResponse(PASSWORD_PAGE, status_code=303)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number beyond what the store holds that no route check caught: the request is at
+        # fault, not the server.
+        detail = "a number in the request is out of range / 请求中的数字超出范围"
+        if not _wants_html(request):
+            return JSONResponse({"detail": detail}, status_code=422)
+        return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

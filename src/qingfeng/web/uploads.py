@@ -29,7 +29,8 @@ from typing import Any, BinaryIO
 
 from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue
 from qingfeng.ingest import readers
-from qingfeng.ingest.errors import IngestError
+from qingfeng.ingest.errors import IngestError, is_disk_full
+from qingfeng.ingest.excel_guard import ExcelLimits
 from qingfeng.ingest.mapping import (
     Mapping,
     Proposal,
@@ -120,6 +121,13 @@ def save_upload(
                 out.write(chunk)
         if written == 0:
             raise UploadError(f"「{name}」是空文件 / {name} is empty")
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if is_disk_full(exc):
+            raise UploadError(
+                f"磁盘空间不足，「{name}」未保存 / the disk is full: {name} was not kept"
+            ) from None
+        raise
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -155,7 +163,8 @@ def preview(settings: Settings, token: str) -> UploadPreview:
     try:
         con = _connection(staging)
         try:
-            for src in _sources(path, kind or "", staging, con):
+            limits = ExcelLimits.from_settings(settings)
+            for src in _sources(path, kind or "", staging, con, limits):
                 saved = find_mapping(settings.mappings_dir, src.headers)
                 if saved is not None:
                     tables.append(TablePreview(src.name, saved.dataset, saved, True))
@@ -177,6 +186,13 @@ def preview(settings: Settings, token: str) -> UploadPreview:
         raise UploadError(str(exc)) from None
     except UploadError:
         discard(settings, token)
+        raise
+    except Exception as exc:
+        discard(settings, token)
+        if is_disk_full(exc):
+            raise UploadError(
+                f"磁盘空间不足，「{path.name}」未保存 / the disk is full: {path.name} was not kept"
+            ) from None
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -503,4 +519,7 @@ def ingest_upload(settings: Settings, token: str, edits: list[TableEdit]) -> Ing
     def confirm(src: readers.SourceTable, mapping: Mapping) -> bool:
         return wanted.get(src.name) == mapping.dataset
 
-    return ingest_path(settings, path, assume_yes=False, confirm=confirm)
+    try:
+        return ingest_path(settings, path, assume_yes=False, confirm=confirm)
+    except IngestError as exc:  # a full disk: said in one sentence, nothing kept
+        raise UploadError(str(exc)) from None

@@ -2,8 +2,9 @@
 
 The user comes from the back office's signed session (`uid` + password `stamp`, set at sign-in;
 unsafe methods then need the session's CSRF token in `X-CSRF-Token`) or from HTTP Basic
-credentials for scripts (checked with the store's lock-out). No `WWW-Authenticate: Basic`
-challenge is sent, so browsers never cache Basic credentials and replay them cross-site.
+credentials for scripts (checked with the sign-in form's back-off, qingfeng.store.throttle).
+No `WWW-Authenticate: Basic` challenge is sent, so browsers never cache Basic credentials and
+replay them cross-site.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _from_session(request: Request, db: Session) -> User | None:
     if not isinstance(uid, int):
         return None
     user = db.get(User, uid)
-    if user is None or not user.active:
+    if user is None or not user.active or store_users.is_locked(user):
         raise _unauthorised()
     try:  # the back office's stamp: a password change ends older sessions
         from qingfeng.web.accounts import session_stamp  # type: ignore[import-not-found,unused-ignore]
@@ -107,8 +108,19 @@ def _from_basic(request: Request, db: Session) -> User | None:
     cached = _cached_basic(request, db, username, password)
     if cached is not None:
         return cached
-    user = store_users.authenticate(db, username, password)
-    db.commit()  # keep the failure count (or the reset) whatever happens next
+    from qingfeng.clients import request_client
+    from qingfeng.web.accounts import authenticate
+
+    client = request_client(request, request.app.state.settings.trusted_proxies)
+    # Same back-off and audit as the sign-in form; committed inside, whatever happens next.
+    result = authenticate(db, username[:64], password, client)
+    if result.reason == "throttled":
+        raise HTTPException(
+            status_code=429,
+            detail=f"too many failed attempts: try again in {result.retry_after} seconds",
+            headers={"Retry-After": str(result.retry_after)},
+        )
+    user = db.get(User, result.user_id) if result.ok else None
     if user is None:
         raise _unauthorised("wrong username or password, or the account is locked")
     _basic_cache(request)[_basic_key(request, user, password)] = time.monotonic() + BASIC_CACHE_S

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from qingfeng.store import admin
 from qingfeng.store.models import User
+from qingfeng.store.sessions import revoke_user
 from qingfeng.store.users import MIN_PASSWORD_LENGTH, UserError
 from qingfeng.web import accounts
 from qingfeng.web.deps import (
@@ -22,6 +23,7 @@ from qingfeng.web.deps import (
     csrf_protect,
 )
 from qingfeng.web.roles import HOME, Role
+from qingfeng.web.session_middleware import session_key
 from qingfeng.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -72,8 +74,9 @@ def change_password(
             _context(principal.must_change_password, error=exc),
             status_code=400,
         )
-    db.commit()
     # This session stays signed in with the new password; every other session of the user ends.
+    revoke_user(db, user.id, keep=session_key(request))
+    db.commit()
     request.session[STAMP_SESSION_KEY] = accounts.session_stamp(user.password_hash)
     return render(
         request,

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from qingfeng.store.users import LOCKOUT
+from qingfeng.clients import request_client
+from qingfeng.store.sessions import purge_expired
 from qingfeng.web import accounts
 from qingfeng.web.deps import (
     PASSWORD_PAGE,
@@ -18,6 +19,7 @@ from qingfeng.web.deps import (
 )
 from qingfeng.web.roles import HOME, Role
 from qingfeng.web.security import CSRF_SESSION_KEY, new_csrf_token
+from qingfeng.web.session_middleware import timeouts_from
 from qingfeng.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -43,24 +45,30 @@ def login_submit(
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    result = accounts.authenticate(db, username, password)
+    client = request_client(request, request.app.state.settings.trusted_proxies)
+    result = accounts.authenticate(db, username, password, client)
     if not result.ok:
-        error = {
-            "locked": "login.locked",
-            "disabled": "login.disabled",
-        }.get(result.reason, "login.invalid")
-        return render(
+        throttled = result.reason == "throttled"
+        response = render(
             request,
             "login.html",
             {
                 "next": safe_next(next) or "",
-                "error": error,
-                "minutes": int(LOCKOUT.total_seconds() // 60),
+                "error": "login.throttled" if throttled else "login.invalid",
+                "seconds": result.retry_after,
+                "minutes": 0,
                 "username": username,
             },
-            status_code=401,
+            status_code=429 if throttled else 401,
         )
-    # A fresh session on sign-in: nothing from before (fixation) survives.
+        if throttled:
+            response.headers["Retry-After"] = str(result.retry_after)
+        return response
+    settings = request.app.state.settings
+    purge_expired(db, timeouts_from(settings.session_idle_minutes, settings.session_absolute_hours))
+    db.commit()
+    # A fresh session on sign-in: nothing from before (fixation) survives; the store issues a
+    # new token because the signed-in user changed.
     request.session.clear()
     request.session[USER_SESSION_KEY] = result.user_id
     request.session[STAMP_SESSION_KEY] = result.stamp

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 from sqlalchemy import select
 
 from qingfeng import audit
+from qingfeng.cells import safe_row
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop import service
 from qingfeng.loop.attachments import attach_to_bulk_dispatch, check_files, open_attachment
@@ -261,19 +262,21 @@ def warnings_export(
             export_actor = actor_for(db, user, config)
             for n, w in enumerate(iter_export(export_actor, filters, catalogue), 1):
                 writer.writerow(
-                    (
-                        w.id,
-                        w.model_id,
-                        w.severity,
-                        w.status,
-                        w.subject_type,
-                        mask_id(w.subject_id) if w.subject_type == "person" else w.subject_id,
-                        (w.subject_name if show_names else mask_name(w.subject_name)) or "",
-                        w.division_code or "",
-                        w.period,
-                        "" if w.amount is None else f"{w.amount:.2f}",
-                        w.created_at.isoformat() if w.created_at else "",
-                        _export_explanation(request, w, show_names),
+                    safe_row(
+                        (
+                            w.id,
+                            w.model_id,
+                            w.severity,
+                            w.status,
+                            w.subject_type,
+                            mask_id(w.subject_id) if w.subject_type == "person" else w.subject_id,
+                            (w.subject_name if show_names else mask_name(w.subject_name)) or "",
+                            w.division_code or "",
+                            w.period,
+                            "" if w.amount is None else f"{w.amount:.2f}",
+                            w.created_at.isoformat() if w.created_at else "",
+                            _export_explanation(request, w, show_names),
+                        )
                     )
                 )
                 if n % 1000 == 0:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from qingfeng.hits import SEVERITIES
-from qingfeng.loop.machine import Actor
+from qingfeng.loop.machine import STATES, Actor
 from qingfeng.loop.query import SORTS as LOOP_SORTS
 from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.loop.queues import QUEUES
@@ -28,7 +28,6 @@ PAGE_SIZES = (20, 50, 100)
 # Beyond this the list says "10,000+": an exact count over a million rows costs a table scan.
 # The dashboard has the exact totals, and the export every row.
 COUNT_CAP = 10_000
-_STATUS_RE = re.compile(r"^[a-z_]{1,20}$")
 _MODEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 _SUBJECT_ID_RE = re.compile(r"^[0-9A-Za-z]{6,64}$")
 _FULL_ID_RE = re.compile(r"^\d{17}[\dX]$")
@@ -81,8 +80,8 @@ class WarningFilters:
             raise FilterError("field", fld, "unknown field")
         if sev and sev not in SEVERITIES:
             raise FilterError("severity", sev, f"choose one of {', '.join(SEVERITIES)}")
-        if status and not _STATUS_RE.match(status):
-            raise FilterError("status", status, "not a status")
+        if status and status not in STATES:
+            raise FilterError("status", status, f"choose one of {', '.join(STATES)}")
         if region and not (region.isdigit() and len(region) <= 12):
             raise FilterError("region", region, "a division code prefix has up to 12 digits")
         due = get("due")

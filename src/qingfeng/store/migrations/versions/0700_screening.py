@@ -2,17 +2,16 @@
 request id) and each candidate's decision, held or released.
 
 Revision ID: 0700_screening
-Revises: 0520_notify
+Revises: 0600_sessions
 Create Date: 2026-12-07
 
-The lead relinks `down_revision` to the newest store migration when the branches merge.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0700_screening"
-down_revision = "0520_notify"
+down_revision = "0600_sessions"
 branch_labels = None
 depends_on = None
 
