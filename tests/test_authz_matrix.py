@@ -192,6 +192,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             publication_id=str(version.publication_id),
             version_id=str(version.id),
             user_id=str(target.id),
+            request_id="REQ-MATRIX-1",
         )
     app = create_app(settings)
     clients, csrf = {}, {}
@@ -202,6 +203,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def expected(rule: Rule, who: Principal | None) -> str:
     """What the door should answer: pass | login | permission | scope."""
+    if rule.scope is Scope.KEY:
+        return "login"  # a paying system's key, never a session, opens these routes
     if rule.public:
         return "pass"
     if who is None:

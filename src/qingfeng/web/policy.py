@@ -39,6 +39,7 @@ class Scope(StrEnum):
     COUNTY = "county"  # the workspace's county: lake, uploads, quality, quarantine, audit log
     USER = "user"  # {user_id}: a user of the administrator's organisation subtree
     PUBLIC = "public"  # the public side: no account, no personal data beyond the asker's own
+    KEY = "key"  # a paying system's API key, checked by the route: its datasets and areas
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def _r(permission: Area | None, scope: Scope) -> Rule:
 
 
 PUBLIC = Rule(None, Scope.PUBLIC)
+# No session permission: the route's own dependency checks the paying system's key.
+KEY = Rule(None, Scope.KEY)
 A = Area
 S = Scope
 
@@ -68,6 +71,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/logout"): PUBLIC,
     ("GET", "/account/password"): _r(A.ACCOUNT, S.SELF),
     ("POST", "/account/password"): _r(A.ACCOUNT, S.SELF),
+    ("POST", "/account/email"): _r(A.ACCOUNT, S.SELF),
     ("GET", "/"): _r(A.ACCOUNT, S.SELF),
     ("GET", "/notifications"): _r(A.ACCOUNT, S.SELF),
     ("POST", "/notifications/read"): _r(A.ACCOUNT, S.SELF),
@@ -116,6 +120,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/users/{user_id}/enable"): _r(A.USERS, S.USER),
     ("POST", "/users/{user_id}/unlock"): _r(A.USERS, S.USER),
     ("POST", "/users/{user_id}/password"): _r(A.USERS, S.USER),
+    ("POST", "/users/{user_id}/email"): _r(A.USERS, S.USER),
     ("POST", "/users/orgs"): _r(A.USERS, S.AREA),
     # -- /api/v1: the closed loop
     ("GET", "/api/v1/warnings"): _r(A.WARNINGS, S.AREA),
@@ -137,6 +142,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/filters"): _r(A.WARNINGS, S.SELF),
     ("DELETE", "/api/v1/filters/{filter_id}"): _r(A.WARNINGS, S.SELF),
     ("GET", "/api/v1/me"): _r(A.ACCOUNT, S.SELF),
+    # -- pre-payment screening: paying systems by API key (no session), release by supervisors
+    ("POST", "/api/v1/screen"): KEY,
+    ("GET", "/api/v1/screen/{request_id}"): KEY,
+    ("POST", "/api/v1/screen/{request_id}/release"): _r(A.RELEASE, S.AREA),
+    ("GET", "/api/v1/screen-funds"): _r(A.DASHBOARD, S.AREA),
     ("GET", "/api/v1/organisations"): _r(A.ACCOUNT, S.AREA),
     ("GET", "/api/v1/transitions"): _r(A.ACCOUNT, S.NONE),
     # -- the public portal

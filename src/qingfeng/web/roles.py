@@ -38,6 +38,7 @@ class Area(StrEnum):
     UPLOAD = "upload"  # upload department files and ingest them
     PUBLICATIONS = "publications"  # draft, approve, publish, withdraw disclosures; portal places
     COMPLAINTS = "complaints"  # read complaints (contact data) and draft replies
+    RELEASE = "release"  # release a payment that pre-payment screening held or stopped
 
 
 _ALL = frozenset(Area)
@@ -63,6 +64,7 @@ PERMISSIONS: dict[Role, frozenset[Area]] = {
         Area.MODELS,
         Area.SUPERVISION,
         Area.COMPLAINTS,
+        Area.RELEASE,
     },
     Role.VERIFIER: _EVERYONE | _HANDLE | {Area.WARNINGS, Area.PEOPLE, Area.UNMASK, Area.COMPLAINTS},
     # Oversees: reads and comments, acts through the supervisors (no transition names it).
