@@ -191,7 +191,7 @@ def _strings(node: Any) -> Any:
 def _source_text() -> str:
     """The catalogue YAML and the ingest and catalogue code, as text."""
     paths = [
-        *sorted((SRC / "catalogue" / "datasets").glob("*.yaml")),
+        *sorted((SRC / "catalogue").rglob("*.yaml")),
         *sorted((SRC / "ingest").rglob("*.py")),
         *sorted((SRC / "catalogue").glob("*.py")),
     ]
@@ -203,7 +203,7 @@ def _known_wordings() -> set[str]:
     code values, descriptions) and each string literal of the ingest and catalogue code, whole
     and split at separators (lists and regex alternations), normalised as headers are."""
     texts: set[str] = set()
-    for path in sorted((SRC / "catalogue" / "datasets").glob("*.yaml")):
+    for path in sorted((SRC / "catalogue").rglob("*.yaml")):  # datasets and vocabularies
         texts.update(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
     for path in [*(SRC / "ingest").rglob("*.py"), *(SRC / "catalogue").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
