@@ -302,7 +302,7 @@ _MONEY = ("金额", "价格", "价款", "总价", "价", "额")
 
 
 def _money_stem(text: str) -> str | None:
-    """What a header says before its money word (成交 in 成交价), or None without one."""
+    """What a header says before its money word (合同 in 合同价), or None without one."""
     if text.endswith("单价"):
         return None
     for w in _MONEY:
