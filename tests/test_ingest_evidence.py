@@ -577,3 +577,26 @@ def test_a_dataset_lacking_most_of_its_required_fields_does_not_hold_back_a_comp
     # deaths: id_no, source and one of death_date | record_date; only the source missing.
     assert _mostly_filled(specs["deaths"], fit("deaths", ["source"]))
     assert not _mostly_filled(specs["deaths"], fit("deaths", ["source", "id_no"]))
+
+
+def test_two_money_words_are_one_ending_and_the_words_before_them_decide() -> None:
+    """价 and 金额 both say "a sum of money", which the values tell: 合同价 is the contract
+    (winning) amount, 预算价 the budget; a price per unit (单价) stays apart from a total."""
+    tenders = load_catalogue()["tenders"]
+    winning = tenders.field("winning_price")
+    assert header_match("合同价", winning).score >= 0.8
+    budget = tenders.field("budget")
+    assert header_match("预算价", budget).score >= 0.8 > header_match("预算价", winning).score
+    canteen = load_catalogue()["canteen_purchases"]
+    assert header_match("采购单价", canteen.field("amount")).score < 0.5
+    columns = [
+        ("项目编号", seq("ZB"), "tender_no"),
+        ("采购人", company, "buyer_name"),
+        ("预算金额", lambda rng: amount(rng, 100000, 900000), "budget"),
+        ("中标人", company, "winner_name"),
+        ("中标人统一社会信用代码", uscc, "winner_uscc"),
+        ("合同价（元）", lambda rng: amount(rng, 50000, 800000), "winning_price"),
+    ]
+    proposal = _proposal(columns, dataset="tenders")
+    mapping = proposal.mapping or proposal.draft
+    assert mapping.columns["合同价（元）"] == "winning_price", proposal.evidence.get("合同价（元）")

@@ -296,11 +296,31 @@ def _common_suffix(a: str, b: str) -> int:
     return n
 
 
+# Words that only say "a sum of money"; the values already tell that. 单价 (a price per unit)
+# is kept apart: it is another quantity than a total.
+_MONEY = ("金额", "价格", "价款", "总价", "价", "额")
+
+
+def _money_stem(text: str) -> str | None:
+    """What a header says before its money word (合同 in 合同价), or None without one."""
+    if text.endswith("单价"):
+        return None
+    for w in _MONEY:
+        if text.endswith(w) and len(text) > len(w):
+            return text[: -len(w)]
+    return None
+
+
 def _similar(h: str, word: str, qualifiers: frozenset[str] = frozenset()) -> HeaderMatch:
     """Similarity on characters. Headers ending in the same word (日期, 号码, 姓名) name the same
     kind of value, which the values already tell; what is left before it names the role
-    (出生 or 死亡 日期), so that part decides."""
+    (出生 or 死亡 日期), so that part decides. Two money words (价 and 金额) count as the same
+    ending."""
     tail = _common_suffix(h, word)
+    h_money, w_money = _money_stem(h), _money_stem(word)
+    if tail < 2 and h_money and w_money and len(h_money) >= 2 and len(w_money) >= 2:
+        role = SequenceMatcher(None, h_money, w_money, autojunk=False).ratio()
+        return HeaderMatch(min(0.95, 0.3 + 0.55 * role), SIMILAR, word)
     if tail >= 2:
         role = SequenceMatcher(None, h[:-tail], word[:-tail], autojunk=False).ratio()
         # A long shared ending (…餐地点) says more than a bare type word (日期).
