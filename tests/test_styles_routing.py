@@ -3,9 +3,9 @@ files came in: each is visible to the county administrator and to exactly the un
 names (its responsible unit and the units above it), and to no other unit.
 
 The standard style's county is the demo's: tests/test_demo_routing.py makes the same check on it
-(SQLite and PostgreSQL). Here the database-code style (`dbcodes`: column codes and code tables
-for values), at the smallest county synth makes, ingested with `--yes` and no saved mapping as
-`qingfeng drill styles` does. The held-out styles are measured by that command."""
+(SQLite and PostgreSQL). Here every other style: database codes (`dbcodes`) and the two held-out
+styles (`bureau`, `legacy`), each at the smallest county synth makes, ingested with `--yes` and
+no saved mapping as `qingfeng drill styles` does."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from qingfeng.store.models import Organisation, Warning
 from qingfeng.synth.county import COUNTY_CODE
 from store_helpers import assert_routed_visibility
 
-STYLES = ("dbcodes",)
+STYLES = ("dbcodes", "bureau", "legacy")
 PERSONS = 3000  # the smallest county synth makes
 SEED = 3
 
@@ -61,21 +61,17 @@ def _county(folder: Path, style: str) -> Path:
     return Path(settings.database_url.removeprefix("sqlite:///"))
 
 
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """One county per style, built once for the module."""
-    out = {}
-    for style in STYLES:
-        db = _county(tmp_path_factory.mktemp(f"routing-{style}"), style)
-        out[style] = f"sqlite:///{db}"
-    yield out
+@pytest.fixture(scope="module", params=STYLES)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The county of one style, built once for the module."""
+    yield f"sqlite:///{_county(tmp_path_factory.mktemp(f'routing-{request.param}'), request.param)}"
 
 
-@pytest.mark.parametrize("style", STYLES)
-def test_every_warning_is_visible_to_the_county_and_exactly_its_routed_units(
-    stores: dict[str, str], style: str
-) -> None:
-    engine = make_engine(stores[style])
+def test_every_warning_is_visible_to_the_county_and_exactly_its_routed_units(store: str) -> None:
+    style = store
+    engine = make_engine(store)
     try:
         with session_factory(engine)() as s, s.begin():
             models = set(s.scalars(select(Warning.model_id).distinct()))
