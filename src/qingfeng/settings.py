@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Signs session cookies. `qingfeng init` writes a random one.",
     )
     language: str = Field(default="zh", description="UI language: zh (default) or en.")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="Time zone every page, export, letter and the public portal show times in "
+        "(IANA name); times are stored in UTC.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `qingfeng serve` listens on.")
     port: int = Field(default=8000, description="Port `qingfeng serve` listens on.")
     cookie_secure: bool = Field(
@@ -79,6 +84,14 @@ class Settings(BaseSettings):
         gt=0,
         description="An Excel sheet declaring more rows than this is refused before reading.",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from qingfeng.localtime import zone
+
+        zone(value)  # raises naming the setting and the value
+        return value
 
     @classmethod
     def settings_customise_sources(

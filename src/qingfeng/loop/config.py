@@ -16,6 +16,7 @@ They live in the workspace's qingfeng.toml under `[loop]` (the main Settings ign
 
 from __future__ import annotations
 
+import os
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -173,5 +174,26 @@ def load_table(
 
 
 def load_loop_config(settings_file: Path) -> LoopConfig:
-    """The `[loop]` table of a qingfeng.toml (defaults when the file or table is absent)."""
-    return load_table(settings_file, "loop", LoopConfig, LoopConfigError)
+    """The `[loop]` table of a qingfeng.toml (defaults when the file or table is absent). Its
+    time zone is the workspace's one `timezone` setting (environment, then the file's top level)
+    unless `[loop]` names one of its own."""
+    config = load_table(settings_file, "loop", LoopConfig, LoopConfigError)
+    if "timezone" in config.model_fields_set:
+        return config
+    shared = os.environ.get("QINGFENG_TIMEZONE") or _top_level(settings_file, "timezone")
+    if not shared:
+        return config
+    try:
+        return LoopConfig.model_validate({**config.model_dump(), "timezone": shared})
+    except ValidationError as exc:
+        raise LoopConfigError(f"{settings_file}: timezone: {exc.errors()[0]['msg']}") from None
+
+
+def _top_level(settings_file: Path, key: str) -> str | None:
+    if not settings_file.exists():
+        return None
+    try:
+        value = tomllib.loads(settings_file.read_text(encoding="utf-8")).get(key)
+    except tomllib.TOMLDecodeError as exc:
+        raise LoopConfigError(f"{settings_file}: {exc}") from None
+    return value if isinstance(value, str) else None

@@ -46,9 +46,14 @@ class VersionIn(BaseModel):
     eligibility: str = Field(default="", max_length=20_000)
     self_query: bool = False
     verification: str | None = None
+    columns: list[str] | None = Field(
+        default=None, max_length=50, description="the kind's column keys to show; omitted: all"
+    )
 
     def spec(self) -> VersionSpec:
-        return VersionSpec(**self.model_dump(include=set(VersionIn.model_fields)))
+        data = self.model_dump(include=set(VersionIn.model_fields))
+        data["columns"] = tuple(self.columns) if self.columns is not None else None
+        return VersionSpec(**data)
 
 
 class PublicationIn(VersionIn):
@@ -92,7 +97,7 @@ def build_backoffice_router(
 ) -> APIRouter:
     factory = factory or session_factory(make_engine(settings.database_url))
     connect = lake_connect or _default_lake_connect
-    tpl = templates()
+    tpl = templates(settings.timezone)
     officer = Depends(require_roles(PUBLICATION_ROLES))
     handler = Depends(require_roles(COMPLAINT_ROLES))
     dashboard = Depends(require_roles(DASHBOARD_ROLES))

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from qingfeng.clients import request_client
+from qingfeng.localtime import format_time, zone
 from qingfeng.portal.challenge import ChallengeBook
 from qingfeng.portal.config import PortalConfig
 from qingfeng.portal.ratelimit import TokenBuckets
@@ -37,9 +38,14 @@ SECURITY_HEADERS = {
 }
 
 
-def templates() -> Jinja2Templates:
+def templates(timezone: str | None = None) -> Jinja2Templates:
+    """The portal's templates; `local` / `local_day` print an instant in the workspace's zone
+    (the same helper as the back office, so both show the same clock time)."""
     t = Jinja2Templates(directory=str(TEMPLATES_DIR))
     assert t.env.autoescape, "portal templates must autoescape"
+    where = zone(timezone)
+    t.env.filters["local"] = lambda v: format_time(v, where, "minute")
+    t.env.filters["local_day"] = lambda v: format_time(v, where, "day")
     return t
 
 
@@ -78,6 +84,7 @@ class PortalContext:
     templates: Jinja2Templates
     prefix: str
     page_cache: PageCache
+    places: Any = None  # portal.places.PlaceRefresher (import kept out of this module's cycle)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

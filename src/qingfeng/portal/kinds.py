@@ -50,6 +50,13 @@ class Kind:
     def supports_self_query(self) -> bool:
         return self.id_sql is not None
 
+    def shown(self, keys: list[str] | tuple[str, ...] | None) -> tuple[Column, ...]:
+        """The columns a version shows: those named (kept in the kind's order), else all."""
+        if not keys:
+            return self.columns
+        wanted = set(keys)
+        return tuple(c for c in self.columns if c.key in wanted)
+
 
 def _money(col: str) -> str:
     return f"CAST(CAST({col} AS DECIMAL(18,2)) AS VARCHAR)"

@@ -79,6 +79,8 @@ class PublicationVersion(Base):
     self_query: Mapped[bool] = mapped_column(Boolean, default=False)
     verification: Mapped[str | None] = mapped_column(String(30))  # e.g. account_last4
     row_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The kind's columns this version shows, by key, in the kind's order; None: all of them.
+    shown_columns: Mapped[list[str] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(64))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from qingfeng import audit
 from qingfeng.portal.errors import Conflict, Forbidden, NotFound, PortalError
 from qingfeng.portal.keys import SEP, derive_key, duckdb_hmac_sql, hmac_pads
-from qingfeng.portal.kinds import KINDS, Kind
+from qingfeng.portal.kinds import KINDS, Column, Kind
 from qingfeng.portal.models import Publication, PublicationVersion, PublishedRow
 from qingfeng.store.models import utcnow
 
@@ -48,6 +48,7 @@ class VersionSpec:
     eligibility: str = ""
     self_query: bool = False
     verification: str | None = None
+    columns: tuple[str, ...] | None = None  # the kind's column keys to show; None: all
 
 
 def _kind(kind_id: str) -> Kind:
@@ -73,6 +74,15 @@ def validate_spec(kind: Kind, spec: VersionSpec) -> None:
             )
         elif not isinstance(value, str) or not re.fullmatch(f.pattern, value):
             problems.append(f"filters.{key}: 取值 {value!r} 格式不正确")
+    if spec.columns is not None and kind.dataset is not None:
+        known = {c.key for c in kind.columns}
+        unknown = [c for c in spec.columns if c not in known]
+        if unknown:
+            problems.append(
+                f"columns: 此类别没有列 {', '.join(unknown)}（可选：{', '.join(sorted(known))}）"
+            )
+        elif not spec.columns:
+            problems.append("columns: 至少选择一列公开 / choose at least one column")
     if kind.dataset is None and not spec.body.strip():
         problems.append("body: 政策类公开须填写正文")
     if spec.self_query and not kind.supports_self_query:
@@ -150,12 +160,26 @@ def _add_version(
         self_query=spec.self_query,
         verification=_verification(_kind(pub.kind), spec),
         row_count=0,
+        shown_columns=_shown_keys(_kind(pub.kind), spec.columns),
         created_by=user.id,
     )
     session.add(version)
     session.flush()
     _audit(session, user, "publication.draft", version)
     return version
+
+
+def _shown_keys(kind: Kind, columns: tuple[str, ...] | None) -> list[str] | None:
+    """The chosen column keys in the kind's order; None when all are shown."""
+    if not columns or kind.dataset is None:
+        return None
+    keys = [c.key for c in kind.shown(columns)]
+    return None if len(keys) == len(kind.columns) else keys
+
+
+def shown_columns(version: PublicationVersion) -> tuple[Column, ...]:
+    """The columns a version publishes, with their labels and masking."""
+    return _kind(version.publication.kind).shown(version.shown_columns)
 
 
 def get_publication(session: Session, publication_id: int) -> Publication:
@@ -191,7 +215,9 @@ def approve_version(session: Session, version_id: int, user: StaffUser) -> Publi
     return version
 
 
-def snapshot_sql(kind: Kind, filters: dict[str, str]) -> tuple[str, list[Any]]:
+def snapshot_sql(
+    kind: Kind, filters: dict[str, str], columns: tuple[Column, ...] | None = None
+) -> tuple[str, list[Any]]:
     """The DuckDB query copying masked rows, with its bound parameters after the 4 key pads
     (person ipad/opad, verify ipad/opad) and the verification expression chosen by the caller."""
     assert kind.dataset is not None
@@ -201,7 +227,7 @@ def snapshot_sql(kind: Kind, filters: dict[str, str]) -> tuple[str, list[Any]]:
     for key in sorted(filters):
         where.append(by_key[key].sql)
         params.append(filters[key])
-    cols = ",\n  ".join(f"{c.sql} AS {c.key}" for c in kind.columns)
+    cols = ",\n  ".join(f"{c.sql} AS {c.key}" for c in (columns or kind.columns))
     sql = (
         f"SELECT\n  {cols}\nFROM {kind.dataset} t"
         + (f"\nWHERE {' AND '.join(where)}" if where else "")
@@ -211,7 +237,7 @@ def snapshot_sql(kind: Kind, filters: dict[str, str]) -> tuple[str, list[Any]]:
 
 
 def _snapshot_query(kind: Kind, version: PublicationVersion, secret_key: str) -> tuple[str, list]:
-    base_sql, params = snapshot_sql(kind, version.filters)
+    base_sql, params = snapshot_sql(kind, version.filters, kind.shown(version.shown_columns))
     extra_cols = [f"{kind.division_sql} AS _division" if kind.division_sql else "NULL AS _division"]
     pads: list[Any] = []
     if version.self_query and kind.id_sql and kind.name_sql:
@@ -247,15 +273,16 @@ def preview_rows(con: Any, session: Session, version_id: int, limit: int = 20) -
     kind = _kind(version.publication.kind)
     if kind.dataset is None:
         return {"columns": [], "rows": [], "total": 0}
-    sql, params = snapshot_sql(kind, version.filters)
+    columns = kind.shown(version.shown_columns)
+    sql, params = snapshot_sql(kind, version.filters, columns)
     try:
         total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
         rows = con.execute(f"{sql} LIMIT {int(limit)}", params).fetchall()
     except Exception as exc:
         raise PortalError(f"读取数据湖 {kind.dataset} 失败：{exc}") from exc
-    keys = [c.key for c in kind.columns]
+    keys = [c.key for c in columns]
     return {
-        "columns": [{"key": c.key, "label": c.label} for c in kind.columns],
+        "columns": [{"key": c.key, "label": c.label} for c in columns],
         "rows": [dict(zip(keys, r, strict=True)) for r in rows],
         "total": total,
     }
@@ -277,7 +304,7 @@ def publish_version(
             rows = con.execute(sql, params).fetchall()
         except Exception as exc:
             raise PortalError(f"读取数据湖 {kind.dataset} 失败：{exc}") from exc
-        keys = [c.key for c in kind.columns]
+        keys = [c.key for c in kind.shown(version.shown_columns)]
         payload = [
             {
                 "version_id": version.id,
@@ -397,6 +424,7 @@ def version_to_dict(v: PublicationVersion) -> dict[str, Any]:
         "eligibility": v.eligibility,
         "self_query": v.self_query,
         "verification": v.verification,
+        "columns": [c.key for c in shown_columns(v)],
         "row_count": v.row_count,
         "created_by": v.created_by,
         "approved_by": v.approved_by,

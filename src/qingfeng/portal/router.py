@@ -42,9 +42,11 @@ from qingfeng.portal.models import (
     PublicationVersion,
     PublishedRow,
 )
+from qingfeng.portal.places import LakeConnect, PlaceRefresher, default_lake_connect
 from qingfeng.portal.publishing import list_published
 from qingfeng.portal.ratelimit import TokenBuckets
 from qingfeng.portal.selfquery import log_query, query_target, run_self_query
+from qingfeng.portal.stages import complaint_stages
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
 
@@ -57,8 +59,11 @@ def build_portal_router(
     config: PortalConfig | None = None,
     factory: sessionmaker[Session] | None = None,
     prefix: str = "/public",
+    lake_connect: LakeConnect | None = default_lake_connect,
 ) -> APIRouter:
-    """The public portal's routes under `prefix`. The store must be migrated (`qingfeng init`)."""
+    """The public portal's routes under `prefix`. The store must be migrated (`qingfeng init`).
+    `lake_connect` reads the household registry for the places offered (None: the organisation
+    tree and places loaded by hand only)."""
     if not settings.secret_key:
         raise ValueError("settings.secret_key is empty: the portal signs challenges with it")
     cfg = config or PortalConfig.from_settings(settings)
@@ -68,9 +73,10 @@ def build_portal_router(
         factory=factory or session_factory(make_engine(settings.database_url)),
         buckets=TokenBuckets(cfg.max_buckets),
         challenges=ChallengeBook(settings.secret_key, cfg.challenge_ttl_seconds),
-        templates=templates(),
+        templates=templates(settings.timezone),
         prefix=prefix,
         page_cache=PageCache(cfg.page_cache_entries),
+        places=PlaceRefresher(settings, lake_connect),
     )
     router = APIRouter(prefix=prefix, include_in_schema=False)
     _disclosure_routes(router, ctx)
@@ -117,6 +123,8 @@ def _disclosure_routes(router: APIRouter, ctx: PortalContext) -> None:
         if kind is not None and kind not in KINDS:
             kind = None
         with ctx.transaction() as s:
+            if ctx.places is not None:
+                ctx.places.ensure(s)
             items = list_published(s, kind, division)
             divisions = s.scalars(select(PortalDivision).order_by(PortalDivision.code)).all()
             return ctx.render(
@@ -196,6 +204,7 @@ def _render_disclosure(
         "pub": pub,
         "version": version,
         "kind": kind,
+        "columns": kind.shown(version.shown_columns),
         "rows": rows,
         "page": page,
         "pages": max(1, -(-total // size)),
@@ -387,6 +396,8 @@ def _too_big(request: Request, limit: int) -> Response | None:
 
 def _complaint_routes(router: APIRouter, ctx: PortalContext) -> None:
     def form(request: Request, s: Session, status_code: int = 200, **extra: Any) -> Response:
+        if ctx.places is not None:  # the county's own places, without a command
+            ctx.places.ensure(s)
         divisions = s.scalars(select(PortalDivision).order_by(PortalDivision.code)).all()
         return ctx.render(
             request,
@@ -527,6 +538,7 @@ def _complaint_routes(router: APIRouter, ctx: PortalContext) -> None:
                     "status": status,
                     "status_label": PUBLIC_STATUS[status],
                     "reply": reply,
+                    "stages": complaint_stages(s, complaint),
                     "title": "办理进度",
                 },
                 no_store=True,

@@ -49,7 +49,7 @@ def query_target(session: Session, publication_id: int) -> QueryTarget:
         raise NotFound("该公开事项不存在、已撤回或未开放自助查询")
     kind = KINDS[pub.kind]
     question = kind.verifications[version.verification].label if version.verification else None
-    return QueryTarget(pub, version, kind.columns, question)
+    return QueryTarget(pub, version, kind.shown(version.shown_columns), question)
 
 
 def id_log_hash(secret_key: str, id_no: str) -> str:

@@ -6,17 +6,18 @@ only the named partial when HTMX asks for a fragment, so pages and fragments sha
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
+from qingfeng.localtime import format_time, settings_zone
 from qingfeng.loop.risk import describe as risk_describe
 from qingfeng.masking import birth_year, mask_id, mask_name
 from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
@@ -47,16 +48,22 @@ def number(value: int | float | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-# Times are stored in UTC; people read them in the platform's zone (China Standard Time).
-DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
+# Times are stored in UTC; people read them in the workspace's zone (Settings.timezone), through
+# the one helper the portal and the exports use too (qingfeng.localtime).
+def _zone_of(context: Any) -> tzinfo:
+    request = context.get("request")
+    settings = getattr(getattr(getattr(request, "app", None), "state", None), "settings", None)
+    return settings_zone(settings)
 
 
-def when(value: datetime | None) -> str:
-    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M") if value else "—"
+@pass_context
+def when(context: Any, value: datetime | None) -> str:
+    return format_time(value, _zone_of(context), "minute")
 
 
-def day(value: datetime | None) -> str:
-    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d") if value else "—"
+@pass_context
+def day(context: Any, value: datetime | None) -> str:
+    return format_time(value, _zone_of(context), "day")
 
 
 def make_templates() -> Jinja2Templates:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from qingfeng import audit
 from qingfeng.cells import safe_row
 from qingfeng.hits import SEVERITIES
+from qingfeng.localtime import format_time, settings_zone
 from qingfeng.loop import service
 from qingfeng.loop.attachments import attach_to_bulk_dispatch, check_files, open_attachment
 from qingfeng.loop.errors import InvalidInput, LoopError, NotFound
@@ -250,6 +251,8 @@ def warnings_export(
     )
     actor.session.commit()
 
+    zone = settings_zone(request.app.state.settings)  # local times, as the pages show them
+
     def rows() -> Iterator[str]:
         buf = io.StringIO()
         writer = csv.writer(buf)
@@ -274,7 +277,7 @@ def warnings_export(
                             w.division_code or "",
                             w.period,
                             "" if w.amount is None else f"{w.amount:.2f}",
-                            w.created_at.isoformat() if w.created_at else "",
+                            format_time(w.created_at, zone, "second", empty=""),
                             _export_explanation(request, w, show_names),
                         )
                     )
