@@ -55,10 +55,8 @@ def complaint_stages(session: Session, c: Complaint) -> list[Stage]:
         stages.append(Stage("in_progress", STAGE_LABELS["in_progress"], started))
     disposed_at = None
     for at, to, _frm in events:
-        if to in DISPOSED_STATUSES:
-            disposed_at = disposed_at or at
-        else:
-            disposed_at = None  # reopened: the earlier disposal no longer holds
+        # Leaving the disposed states (reopened) cancels the earlier disposal.
+        disposed_at = (disposed_at or at) if to in DISPOSED_STATUSES else None
     if disposed_at is not None and warning.status in DISPOSED_STATUSES:
         stages.append(Stage("disposed", STAGE_LABELS["disposed"], disposed_at))
     if c.status == "replied" and c.replies:
