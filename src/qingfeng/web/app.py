@@ -125,11 +125,25 @@ def _include_routers(app: FastAPI) -> None:
         models,
         notify,
         people,
+        portal_ops,
         users,
         warnings,
     )
 
-    pages = (auth, account, home, notify, warnings, dashboard, audit, models, data, people, users)
+    pages = (
+        auth,
+        account,
+        home,
+        notify,
+        warnings,
+        dashboard,
+        audit,
+        models,
+        data,
+        people,
+        users,
+        portal_ops,
+    )
     for module in pages:
         app.include_router(module.router)
     _include_api(app)

@@ -185,6 +185,21 @@ POLICY: dict[tuple[str, str], Rule] = {
         A.COMPLAINTS, S.COMPLAINT
     ),
     ("GET", "/staff/complaints/{complaint_no}"): _r(A.COMPLAINTS, S.COMPLAINT),
+    # -- portal operations in the back office: disclosures and the complaints workbench
+    ("GET", "/portal/publications"): _r(A.PUBLICATIONS, S.AREA),
+    ("GET", "/portal/publications/new"): _r(A.PUBLICATIONS, S.AREA),
+    ("POST", "/portal/publications"): _r(A.PUBLICATIONS, S.AREA),
+    ("GET", "/portal/publications/{publication_id}"): _r(A.PUBLICATIONS, S.PUBLICATION),
+    ("POST", "/portal/publications/{publication_id}/versions"): _r(A.PUBLICATIONS, S.PUBLICATION),
+    ("GET", "/portal/publications/{publication_id}/correct"): _r(A.PUBLICATIONS, S.PUBLICATION),
+    ("POST", "/portal/publications/versions/{version_id}/approve"): _r(A.PUBLICATIONS, S.VERSION),
+    ("POST", "/portal/publications/versions/{version_id}/publish"): _r(A.PUBLICATIONS, S.VERSION),
+    ("POST", "/portal/publications/versions/{version_id}/withdraw"): _r(A.PUBLICATIONS, S.VERSION),
+    ("GET", "/portal/complaints"): _r(A.COMPLAINTS, S.AREA),
+    ("GET", "/portal/complaints/{complaint_no}"): _r(A.COMPLAINTS, S.COMPLAINT),
+    ("POST", "/portal/complaints/{complaint_no}/contact"): _r(A.COMPLAINTS, S.COMPLAINT),
+    ("POST", "/portal/complaints/{complaint_no}/reply"): _r(A.COMPLAINTS, S.COMPLAINT),
+    ("POST", "/portal/complaints/{complaint_no}/note"): _r(A.COMPLAINTS, S.COMPLAINT),
 }
 
 

@@ -33,6 +33,8 @@ NAV: tuple[tuple[Area, str, str], ...] = (
     (Area.PEOPLE, "/people", "nav.people"),
     (Area.MODELS, "/models", "nav.models"),
     (Area.DATA, "/data", "nav.data"),
+    (Area.PUBLICATIONS, "/portal/publications", "nav.portal_publications"),
+    (Area.COMPLAINTS, "/portal/complaints", "nav.portal_complaints"),
     (Area.AUDIT, "/audit", "nav.audit"),
     (Area.USERS, "/users", "nav.users"),
 )

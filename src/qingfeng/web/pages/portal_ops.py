@@ -1,0 +1,511 @@
+"""Running the public portal from the back office (公开门户运营): disclosures drafted from a lake
+dataset, approved by a second person, published, corrected and withdrawn; and the complaints
+workbench — read, reply in public and in private, reveal the complainant's contact on request.
+
+The pages call the same functions as the portal's staff API (`qingfeng.portal.publishing`,
+`complaints`, `staff`), so every step is audited the same way and the four-eyes rule holds on
+both doors. Every query is scoped to the user's area (publications) or organisation
+(complaints, through their warnings).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qingfeng import audit
+from qingfeng.loop import service
+from qingfeng.loop.errors import LoopError
+from qingfeng.loop.machine import COMMENT_ROLES
+from qingfeng.masking import mask_name
+from qingfeng.portal import complaints, publishing, staff
+from qingfeng.portal.errors import PortalError
+from qingfeng.portal.kinds import KINDS, Kind
+from qingfeng.portal.models import Complaint, PortalDivision, Publication, PublicationVersion
+from qingfeng.portal.places import default_lake_connect
+from qingfeng.portal.publishing import StaffUser, VersionSpec
+from qingfeng.portal.stages import complaint_stages
+from qingfeng.store.models import MAX_ID, Comment, User, Warning
+from qingfeng.store.scope import place_in_scope, user_area
+from qingfeng.web.deps import ActorDep, csrf_protect, require
+from qingfeng.web.portal_mount import staff_user_for
+from qingfeng.web.roles import Area
+from qingfeng.web.scope import Principal
+from qingfeng.web.templating import render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+Officer = Annotated[Principal, Depends(require(Area.PUBLICATIONS))]
+Handler = Annotated[Principal, Depends(require(Area.COMPLAINTS))]
+
+PREVIEW_ROWS = 20
+LIST_LIMIT = 200
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def _lake(request: Request) -> Any:
+    """The lake connection the publication pages read (a test app may set its own)."""
+    connect = getattr(request.app.state, "portal_lake_connect", None) or default_lake_connect
+    return connect(request.app.state.settings)
+
+
+def _store_user(session: Session, principal: Principal) -> User:
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise HTTPException(status_code=401, detail="not signed in")
+    return user
+
+
+def _in_area(request: Request, session: Session, user: User, code: str | None) -> bool:
+    return place_in_scope(session, user, code, request.app.state.settings.county_division_code)
+
+
+def _places(session: Session, user: User) -> list[PortalDivision]:
+    """Places the user may name on a disclosure: those in their area."""
+    area = user_area(session, user)
+    rows = session.scalars(select(PortalDivision).order_by(PortalDivision.code)).all()
+    return [p for p in rows if any(p.code.startswith(a) for a in area)]
+
+
+def _spec_from_form(form: Any, kind: Kind) -> VersionSpec:
+    filters = {
+        f.key: str(form.get(f"filter_{f.key}", "")).strip()
+        for f in kind.filters
+        if str(form.get(f"filter_{f.key}", "")).strip()
+    }
+    chosen = tuple(str(c) for c in form.getlist("columns")) if kind.dataset else None
+    self_query = form.get("self_query") == "1"
+    verification = str(form.get("verification", "")).strip() or None
+    return VersionSpec(
+        title=str(form.get("title", ""))[:400],
+        filters=filters,
+        body=str(form.get("body", ""))[:20_000],
+        eligibility=str(form.get("eligibility", ""))[:20_000],
+        self_query=self_query,
+        verification=verification if self_query else None,
+        columns=chosen,
+    )
+
+
+def _state_label(t: Any, state: str) -> str:
+    key = f"portalops.state.{state}"
+    return t(key) if t.has(key) else state
+
+
+# ---------------------------------------------------------------- disclosures
+
+
+@router.get("/portal/publications", name="portal_publications")
+def publications_page(request: Request, principal: Officer, actor: ActorDep) -> Response:
+    s = actor.session
+    user = _store_user(s, principal)
+    pubs = [
+        p
+        for p in s.scalars(select(Publication).order_by(Publication.id.desc()).limit(LIST_LIMIT))
+        if _in_area(request, s, user, p.division_code)
+    ]
+    names = dict(s.execute(select(PortalDivision.code, PortalDivision.name)).all())
+    return render(
+        request,
+        "portal_publications.html",
+        {"pubs": pubs, "kinds": KINDS, "names": names, "state_label": _state_label},
+    )
+
+
+def _draft_form(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    kind: Kind,
+    pub: Publication | None = None,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "portal_publication_form.html",
+        {
+            "kinds": KINDS,
+            "kind": kind,
+            "pub": pub,
+            "places": _places(session, user),
+            "values": values or {},
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+def _values_of(spec: VersionSpec, division_code: str | None = None) -> dict[str, Any]:
+    return {
+        "title": spec.title,
+        "filters": spec.filters,
+        "body": spec.body,
+        "eligibility": spec.eligibility,
+        "self_query": spec.self_query,
+        "verification": spec.verification,
+        "columns": list(spec.columns) if spec.columns is not None else None,
+        "division_code": division_code or "",
+    }
+
+
+@router.get("/portal/publications/new", name="portal_publication_new")
+def new_publication_page(request: Request, principal: Officer, actor: ActorDep) -> Response:
+    kind = KINDS.get(request.query_params.get("kind", ""), KINDS["subsidy_roll"])
+    return _draft_form(request, actor.session, _store_user(actor.session, principal), kind=kind)
+
+
+@router.post("/portal/publications", name="portal_publication_create")
+async def create_publication(request: Request, principal: Officer, actor: ActorDep) -> Response:
+    form = await request.form()
+    s = actor.session
+    user = _store_user(s, principal)
+    kind = KINDS.get(str(form.get("kind", "")))
+    if kind is None:
+        raise HTTPException(
+            status_code=400, detail=f"kind: 未知的公开类别 / unknown kind ({', '.join(KINDS)})"
+        )
+    spec = _spec_from_form(form, kind)
+    division = str(form.get("division_code", "")).strip() or None
+    problem = None
+    if not _in_area(request, s, user, division):
+        problem = f"division_code: {division or '（全县）'} 不在您的范围内 / outside your area"
+    if problem is None:
+        try:
+            version = publishing.create_publication(
+                s, kind=kind.id, division_code=division, spec=spec, user=staff_user_for(principal)
+            )
+        except PortalError as exc:
+            problem = exc.message
+    if problem is not None:
+        s.rollback()
+        return _draft_form(
+            request,
+            s,
+            user,
+            kind=kind,
+            values=_values_of(spec, division),
+            error=problem,
+            status_code=422,
+        )
+    s.commit()
+    return RedirectResponse(f"/portal/publications/{version.publication_id}", status_code=303)
+
+
+def _publication(request: Request, s: Session, user: User, publication_id: int) -> Publication:
+    pub = s.get(Publication, publication_id) if 1 <= publication_id <= MAX_ID else None
+    if pub is None or not _in_area(request, s, user, pub.division_code):
+        raise HTTPException(status_code=404, detail="公开事项不存在或不在您的范围内 / not found")
+    return pub
+
+
+def _preview(request: Request, s: Session, version: PublicationVersion) -> dict[str, Any]:
+    """Masked rows as they would be published, read from the lake now (nothing written)."""
+    if KINDS[version.publication.kind].dataset is None:
+        return {"columns": [], "rows": [], "total": 0}
+    con = None
+    try:
+        con = _lake(request)
+        return publishing.preview_rows(con, s, version.id, PREVIEW_ROWS)
+    except PortalError as exc:
+        return {"columns": [], "rows": [], "total": 0, "error": exc.message}
+    finally:
+        if con is not None:
+            con.close()
+
+
+@router.get("/portal/publications/{publication_id}", name="portal_publication")
+def publication_page(
+    request: Request, publication_id: int, principal: Officer, actor: ActorDep
+) -> Response:
+    s = actor.session
+    user = _store_user(s, principal)
+    pub = _publication(request, s, user, publication_id)
+    versions = list(reversed(pub.versions))
+    pending = next((v for v in versions if v.state in ("draft", "approved")), None)
+    latest = versions[0] if versions else None
+    return render(
+        request,
+        "portal_publication.html",
+        {
+            "pub": pub,
+            "kind": KINDS[pub.kind],
+            "versions": versions,
+            "pending": pending,
+            "preview": _preview(request, s, pending) if pending is not None else None,
+            "columns_of": publishing.shown_columns,
+            "latest": latest,
+            "me": principal.username,
+            "state_label": _state_label,
+            "filter_labels": {f.key: f.label for f in KINDS[pub.kind].filters},
+            "error": request.query_params.get("error"),
+        },
+    )
+
+
+@router.post("/portal/publications/{publication_id}/versions", name="portal_publication_correct")
+async def correct_publication(
+    request: Request, publication_id: int, principal: Officer, actor: ActorDep
+) -> Response:
+    """A correction: a new draft version; the published one stays until the new one is."""
+    form = await request.form()
+    s = actor.session
+    user = _store_user(s, principal)
+    pub = _publication(request, s, user, publication_id)
+    kind = KINDS[pub.kind]
+    spec = _spec_from_form(form, kind)
+    try:
+        publishing.create_version(s, pub.id, spec, staff_user_for(principal))
+    except PortalError as exc:
+        s.rollback()
+        return _draft_form(
+            request,
+            s,
+            user,
+            kind=kind,
+            pub=pub,
+            values=_values_of(spec),
+            error=exc.message,
+            status_code=422,
+        )
+    s.commit()
+    return RedirectResponse(f"/portal/publications/{pub.id}", status_code=303)
+
+
+@router.get("/portal/publications/{publication_id}/correct", name="portal_publication_correct_form")
+def correct_form(
+    request: Request, publication_id: int, principal: Officer, actor: ActorDep
+) -> Response:
+    s = actor.session
+    user = _store_user(s, principal)
+    pub = _publication(request, s, user, publication_id)
+    last = pub.versions[-1]
+    values = {
+        "title": last.title,
+        "filters": last.filters,
+        "body": last.body,
+        "eligibility": last.eligibility,
+        "self_query": last.self_query,
+        "verification": last.verification,
+        "columns": [c.key for c in publishing.shown_columns(last)],
+        "division_code": pub.division_code or "",
+    }
+    return _draft_form(request, s, user, kind=KINDS[pub.kind], pub=pub, values=values)
+
+
+async def _step(request: Request, version_id: int, principal: Principal, actor: Any, step: str):
+    s = actor.session
+    user = _store_user(s, principal)
+    version = s.get(PublicationVersion, version_id) if 1 <= version_id <= MAX_ID else None
+    if version is None or not _in_area(request, s, user, version.publication.division_code):
+        raise HTTPException(status_code=404, detail="版本不存在或不在您的范围内 / not found")
+    pub_id = version.publication_id
+    who: StaffUser = staff_user_for(principal)
+    con = None
+    try:
+        if step == "approve":
+            publishing.approve_version(s, version_id, who)
+        elif step == "publish":
+            if KINDS[version.publication.kind].dataset is not None:
+                con = _lake(request)
+            publishing.publish_version(
+                s, version_id, who, con, request.app.state.settings.secret_key
+            )
+        else:
+            form = await request.form()
+            publishing.withdraw_version(s, version_id, who, str(form.get("reason", ""))[:2000])
+    except PortalError as exc:
+        s.rollback()
+        return RedirectResponse(
+            f"/portal/publications/{pub_id}?{_q('error', exc.message)}", status_code=303
+        )
+    finally:
+        if con is not None:
+            con.close()
+    s.commit()
+    return RedirectResponse(f"/portal/publications/{pub_id}", status_code=303)
+
+
+def _q(name: str, value: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({name: value[:500]})
+
+
+@router.post("/portal/publications/versions/{version_id}/approve", name="portal_version_approve")
+async def approve(request: Request, version_id: int, principal: Officer, actor: ActorDep):
+    return await _step(request, version_id, principal, actor, "approve")
+
+
+@router.post("/portal/publications/versions/{version_id}/publish", name="portal_version_publish")
+async def publish(request: Request, version_id: int, principal: Officer, actor: ActorDep):
+    return await _step(request, version_id, principal, actor, "publish")
+
+
+@router.post("/portal/publications/versions/{version_id}/withdraw", name="portal_version_withdraw")
+async def withdraw(request: Request, version_id: int, principal: Officer, actor: ActorDep):
+    return await _step(request, version_id, principal, actor, "withdraw")
+
+
+# ---------------------------------------------------------------- complaints workbench
+
+
+@router.get("/portal/complaints", name="portal_complaints")
+def complaints_page(request: Request, principal: Handler, actor: ActorDep) -> Response:
+    """Complaints in the user's scope, newest first. The list shows no contact data; each
+    complaint listed is still an audited read (its text names people)."""
+    s = actor.session
+    who = staff_user_for(principal)
+    rows = list(
+        s.scalars(
+            staff.visible_complaints(s, who)
+            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+            .limit(LIST_LIMIT)
+        )
+    )
+    staff.audit_views(s, who, rows, "page.list")
+    statuses = {c.complaint_no: complaints.public_status(s, c) for c in rows}
+    names = dict(s.execute(select(PortalDivision.code, PortalDivision.name)).all())
+    s.commit()
+    return render(
+        request,
+        "portal_complaints.html",
+        {
+            "rows": rows,
+            "statuses": statuses,
+            "names": names,
+            "categories": complaints.CATEGORIES,
+        },
+    )
+
+
+def _complaint_context(
+    request: Request, s: Session, principal: Principal, c: Complaint, *, revealed: bool
+) -> dict[str, Any]:
+    warning = s.get(Warning, c.warning_id) if c.warning_id else None
+    notes: list[tuple[Comment, str]] = []
+    if warning is not None:
+        rows = s.execute(
+            select(Comment, User.display_name)
+            .outerjoin(User, User.id == Comment.author_id)
+            .where(Comment.warning_id == warning.id)
+            .order_by(Comment.id)
+        ).all()
+        notes = [(n, name or "—") for n, name in rows]
+    place = s.get(PortalDivision, c.division_code)
+    return {
+        "c": c,
+        "place": place.name if place else c.division_code,
+        "category": complaints.CATEGORIES.get(c.category, c.category),
+        "status": complaints.public_status(s, c),
+        "stages": complaint_stages(s, c),
+        "warning": warning,
+        "notes": notes,
+        "revealed": revealed,
+        "masked_name": mask_name(c.complainant_name) if c.complainant_name else "",
+        "masked_phone": _mask_phone(c.complainant_phone),
+        "can_note": principal.role in COMMENT_ROLES,
+        "error": request.query_params.get("error"),
+    }
+
+
+def _mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    return (
+        phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:]
+        if len(phone) > 7
+        else "*" * len(phone)
+    )
+
+
+@router.get("/portal/complaints/{complaint_no}", name="portal_complaint")
+def complaint_page(
+    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
+) -> Response:
+    s = actor.session
+    try:
+        c = staff.view_complaint(s, staff_user_for(principal), complaint_no[:64], "page")
+    except PortalError as exc:
+        raise HTTPException(status_code=exc.status_code, detail=exc.message) from None
+    context = _complaint_context(request, s, principal, c, revealed=False)
+    s.commit()
+    return render(request, "portal_complaint.html", context)
+
+
+@router.post("/portal/complaints/{complaint_no}/contact", name="portal_complaint_contact")
+async def reveal_contact(
+    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
+) -> Response:
+    """The complainant's name and phone in clear, with the reason written to the audit log."""
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip()[:500]
+    s = actor.session
+    who = staff_user_for(principal)
+    try:
+        c = staff.visible_complaint(s, who, complaint_no[:64])
+    except PortalError as exc:
+        raise HTTPException(status_code=exc.status_code, detail=exc.message) from None
+    if not reason:
+        problem = _q("error", "查看联系方式须说明理由 / give a reason")
+        return RedirectResponse(f"/portal/complaints/{c.complaint_no}?{problem}", status_code=303)
+    audit.append(
+        s, who.id, "complaint.contact_reveal", "complaint", c.complaint_no, {"reason": reason}
+    )
+    context = _complaint_context(request, s, principal, c, revealed=True)
+    s.commit()
+    return render(request, "portal_complaint.html", context)
+
+
+@router.post("/portal/complaints/{complaint_no}/reply", name="portal_complaint_reply")
+async def public_reply(
+    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
+) -> Response:
+    """The public reply: on the citizen's tracking page once the case is disposed (at once if
+    it already is)."""
+    form = await request.form()
+    s = actor.session
+    who = staff_user_for(principal)
+    try:
+        c = staff.visible_complaint(s, who, complaint_no[:64])
+        complaints.set_reply_draft(s, c.complaint_no, str(form.get("reply", ""))[:6000], who.id)
+    except PortalError as exc:
+        s.rollback()
+        return RedirectResponse(
+            f"/portal/complaints/{complaint_no[:64]}?{_q('error', exc.message)}", status_code=303
+        )
+    s.commit()
+    return RedirectResponse(f"/portal/complaints/{c.complaint_no}#reply", status_code=303)
+
+
+@router.post("/portal/complaints/{complaint_no}/note", name="portal_complaint_note")
+async def private_reply(
+    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
+) -> Response:
+    """An internal reply: a comment on the complaint's warning (its timeline, audited), never
+    shown to the citizen."""
+    form = await request.form()
+    s = actor.session
+    who = staff_user_for(principal)
+    try:
+        c = staff.visible_complaint(s, who, complaint_no[:64])
+    except PortalError as exc:
+        raise HTTPException(status_code=exc.status_code, detail=exc.message) from None
+    if c.warning_id is None:
+        raise HTTPException(status_code=409, detail="投诉没有对应的预警 / no warning to note on")
+    try:
+        service.comment(actor, c.warning_id, str(form.get("note", ""))[:10_000])
+    except LoopError as exc:
+        s.rollback()
+        return RedirectResponse(
+            f"/portal/complaints/{c.complaint_no}?{_q('error', str(exc))}", status_code=303
+        )
+    s.commit()
+    return RedirectResponse(f"/portal/complaints/{c.complaint_no}#notes", status_code=303)
