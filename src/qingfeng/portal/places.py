@@ -10,6 +10,7 @@ visitor after a registry upload sees its villages without anyone running a comma
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,22 @@ from qingfeng.store.models import Organisation
 log = logging.getLogger(__name__)
 
 LEVELS = {6: "county", 9: "township", 12: "village"}
+
+# A supervising unit is named after its place plus the body's title (某镇纪委, 某县纪委监委,
+# 某街道纪工委, 某乡纪检监察办公室): the place is the name without that title.
+_BODY_TITLE = re.compile(
+    r"(纪律检查委员会|监察委员会|纪委监委|纪检监察工委|纪检监察工作委员会|纪检监察办公室|"
+    r"纪检监察室|纪工委|纪委|监委)$"
+)
+
+
+def place_name(org_name: str) -> str:
+    """The place an organisation of the tree is named after (its name without the body's
+    title); the whole name when it carries no such title."""
+    name = org_name.strip()
+    return _BODY_TITLE.sub("", name).strip() or name
+
+
 LakeConnect = Callable[[Settings], Any]
 
 # One DuckDB query over the registry: a name per village code (the most frequent spelling).
@@ -65,7 +82,7 @@ def org_places(session: Session, county: str) -> list[Place]:
             continue
         # A 9-digit township unit names the township, padded to the 12-digit place code.
         full = code.ljust(12, "0") if len(code) == 9 else code
-        out.append(Place(full, str(name).strip(), LEVELS[len(code)]))
+        out.append(Place(full, place_name(str(name)), LEVELS[len(code)]))
     return out
 
 
@@ -106,13 +123,25 @@ def derived_places(
     con = None
     try:
         con = connect(settings)
-        places += registry_places(con, county)
+        places += _with_township(registry_places(con, county), places)
     except Exception as exc:  # the lake is optional for the portal: say why, keep going
         log.warning("portal places: household registry not read (%s)", type(exc).__name__)
     finally:
         if con is not None:
             con.close()
     return places
+
+
+def _with_township(villages: list[Place], known: list[Place]) -> list[Place]:
+    """Villages named with their township in front (某镇甲村), as people say them, when the
+    township is known and the registry's name does not already start with it."""
+    towns = {p.code[:9]: p.name for p in known if p.level == "township"}
+    out = []
+    for v in villages:
+        town = towns.get(v.code[:9], "")
+        name = v.name if not town or v.name.startswith(town) else f"{town}{v.name}"
+        out.append(Place(v.code, name[:100], v.level))
+    return out
 
 
 class PlaceRefresher:
