@@ -85,6 +85,7 @@ def test_disclosure_drafted_previewed_approved_by_another_published_and_withdraw
     data, token = _signed(world, "data")
     form = data.get("/portal/publications/new?kind=subsidy_roll")
     assert form.status_code == 200 and "发放账号" in form.text  # every column offered
+    assert form.text.count('name="columns"') == 7 == form.text.count("checked> ")  # all ticked
     r = _draft(data, token)
     assert r.status_code == 303, r.text
     detail_url = r.headers["location"]
@@ -282,5 +283,5 @@ def test_the_time_zone_setting_moves_every_page(world, monkeypatch) -> None:
 
 
 def test_an_unknown_time_zone_is_refused_naming_the_setting(tmp_path) -> None:
-    with pytest.raises(ValidationError, match="timezone.*Mars/Olympus"):
+    with pytest.raises(ValidationError, match=r"timezone.*Mars/Olympus"):
         load_settings(tmp_path, timezone="Mars/Olympus")
