@@ -285,3 +285,14 @@ def test_the_time_zone_setting_moves_every_page(world, monkeypatch) -> None:
 def test_an_unknown_time_zone_is_refused_naming_the_setting(tmp_path) -> None:
     with pytest.raises(ValidationError, match=r"timezone.*Mars/Olympus"):
         load_settings(tmp_path, timezone="Mars/Olympus")
+
+
+def test_warnings_export_shows_local_times(world) -> None:
+    from qingfeng.store.models import Warning
+
+    with world.factory() as s, s.begin():
+        for w in s.scalars(select(Warning)):
+            w.created_at = datetime(2026, 3, 1, 3, 27, 9, tzinfo=UTC)
+    sup, _ = _signed(world, "sup_a")
+    body = sup.get("/warnings/export.csv").text
+    assert "2026-03-01 11:27:09" in body and "03:27:09" not in body
