@@ -296,3 +296,18 @@ def test_warnings_export_shows_local_times(world) -> None:
     sup, _ = _signed(world, "sup_a")
     body = sup.get("/warnings/export.csv").text
     assert "2026-03-01 11:27:09" in body and "03:27:09" not in body
+
+
+def test_every_state_and_stage_the_pages_show_has_both_languages() -> None:
+    from qingfeng.portal.complaints import PUBLIC_STATUS
+    from qingfeng.portal.models import VERSION_STATES
+    from qingfeng.portal.stages import STAGE_LABELS
+    from qingfeng.web.i18n import load_catalogue
+
+    catalogue = load_catalogue()
+    wanted = (
+        [f"portalops.state.{s}" for s in VERSION_STATES]
+        + [f"portalops.public.{s}" for s in PUBLIC_STATUS]
+        + [f"portalops.stage.{s}" for s in STAGE_LABELS]
+    )
+    assert [k for k in wanted if k not in catalogue] == []
