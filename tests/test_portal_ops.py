@@ -86,6 +86,7 @@ def test_disclosure_drafted_previewed_approved_by_another_published_and_withdraw
     form = data.get("/portal/publications/new?kind=subsidy_roll")
     assert form.status_code == 200 and "发放账号" in form.text  # every column offered
     assert form.text.count('name="columns"') == 7 == form.text.count("checked> ")  # all ticked
+    assert f">广惠街道甲村（{VILLAGE}）<" in form.text  # the county's places, no command run
     r = _draft(data, token)
     assert r.status_code == 303, r.text
     detail_url = r.headers["location"]

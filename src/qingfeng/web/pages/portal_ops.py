@@ -26,7 +26,7 @@ from qingfeng.portal import complaints, publishing, staff
 from qingfeng.portal.errors import PortalError
 from qingfeng.portal.kinds import KINDS, Kind
 from qingfeng.portal.models import Complaint, PortalDivision, Publication, PublicationVersion
-from qingfeng.portal.places import default_lake_connect
+from qingfeng.portal.places import PlaceRefresher, default_lake_connect
 from qingfeng.portal.publishing import StaffUser, VersionSpec
 from qingfeng.portal.stages import complaint_stages
 from qingfeng.store.models import MAX_ID, Comment, User, Warning
@@ -48,10 +48,13 @@ LIST_LIMIT = 200
 # ---------------------------------------------------------------- shared helpers
 
 
+def _lake_connect(request: Request) -> Any:
+    """How the publication pages reach the lake (an app may set its own)."""
+    return getattr(request.app.state, "portal_lake_connect", None) or default_lake_connect
+
+
 def _lake(request: Request) -> Any:
-    """The lake connection the publication pages read (a test app may set its own)."""
-    connect = getattr(request.app.state, "portal_lake_connect", None) or default_lake_connect
-    return connect(request.app.state.settings)
+    return _lake_connect(request)(request.app.state.settings)
 
 
 def _store_user(session: Session, principal: Principal) -> User:
@@ -65,8 +68,15 @@ def _in_area(request: Request, session: Session, user: User, code: str | None) -
     return place_in_scope(session, user, code, request.app.state.settings.county_division_code)
 
 
-def _places(session: Session, user: User) -> list[PortalDivision]:
-    """Places the user may name on a disclosure: those in their area."""
+def _places(request: Request, session: Session, user: User) -> list[PortalDivision]:
+    """Places the user may name on a disclosure: those in their area, the county's own places
+    derived first (as the public form does) so the list is complete without a command."""
+    refresher = getattr(request.app.state, "portal_places", None)
+    if refresher is None:
+        refresher = PlaceRefresher(request.app.state.settings, _lake_connect(request))
+        request.app.state.portal_places = refresher
+    refresher.ensure(session)
+    session.commit()
     area = user_area(session, user)
     rows = session.scalars(select(PortalDivision).order_by(PortalDivision.code)).all()
     return [p for p in rows if any(p.code.startswith(a) for a in area)]
@@ -135,7 +145,7 @@ def _draft_form(
             "kinds": KINDS,
             "kind": kind,
             "pub": pub,
-            "places": _places(session, user),
+            "places": _places(request, session, user),
             "values": values or {},
             "error": error,
         },
