@@ -32,8 +32,8 @@ PEOPLE = [
 ]
 
 
-def lake_world(tmp_path: Path) -> World:
-    world = make_world(tmp_path)
+def lake_world(tmp_path: Path, store_url: str | None = None) -> World:
+    world = make_world(tmp_path, store_url)
     lake = world.settings.lake_dir
     publish(
         lake,

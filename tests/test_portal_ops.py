@@ -20,8 +20,9 @@ from web_helpers import client_for, csrf_from, sign_in
 
 
 @pytest.fixture
-def world(tmp_path):
-    return lake_world(tmp_path)
+def world(tmp_path, store_url):  # type: ignore[no-untyped-def]
+    """On SQLite, and on PostgreSQL when QINGFENG_TEST_PG_URL names a server."""
+    return lake_world(tmp_path, store_url)
 
 
 def _signed(world, username):  # type: ignore[no-untyped-def]
@@ -276,7 +277,7 @@ def test_tracking_page_and_back_office_show_the_same_local_time(world) -> None:
 def test_the_time_zone_setting_moves_every_page(world, monkeypatch) -> None:
     no, code = file(world, when=datetime(2026, 3, 1, 3, 27, tzinfo=UTC))
     monkeypatch.setenv("QINGFENG_TIMEZONE", "Europe/Berlin")
-    world.settings = load_settings(world.settings.workspace)
+    world.settings = load_settings(world.settings.workspace, store_url=world.settings.store_url)
     assert world.settings.timezone == "Europe/Berlin"
     sup, _ = _signed(world, "sup_a")
     assert "2026-03-01 04:27" in sup.get(f"/portal/complaints/{no}").text
