@@ -313,3 +313,17 @@ def test_every_state_and_stage_the_pages_show_has_both_languages() -> None:
         + [f"portalops.stage.{s}" for s in STAGE_LABELS]
     )
     assert [k for k in wanted if k not in catalogue] == []
+
+
+def test_api_export_gives_deadlines_in_local_time(world) -> None:
+    import json
+
+    from portal_ops_support import loop
+
+    no, _code = file(world)
+    loop(world, no, "dispatch", org_id=world.orgs["county_a"].id)
+    sup, _ = _signed(world, "sup_a")
+    r = sup.get("/api/v1/warnings/export?format=jsonl&model_id=complaint")
+    assert r.status_code == 200, r.text
+    (row,) = [json.loads(line) for line in r.text.splitlines() if line.strip()]
+    assert row["due_at"].endswith("+08:00")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from qingfeng import audit
 from qingfeng.cells import neutralise
+from qingfeng.localtime import format_time
 from qingfeng.loop.errors import InvalidInput, PermissionDenied
 from qingfeng.loop.machine import Actor
 from qingfeng.loop.query import SORTS, WarningQuery, filtered
@@ -91,7 +92,8 @@ def _records(
             "division_code": w.division_code,
             "status": w.status,
             "org": orgs.get(w.org_id) if w.org_id else None,
-            "due_at": w.due_at.isoformat() if w.due_at else None,
+            # local time with its offset: readable, and still one instant for programs
+            "due_at": format_time(w.due_at, actor.config.zone, "iso") if w.due_at else None,
             "finding": w.finding,
             "funds_recovered": str(w.funds_recovered) if w.funds_recovered is not None else None,
             "explanation": explanation,
