@@ -125,6 +125,7 @@ def _include_routers(app: FastAPI) -> None:
         models,
         notify,
         people,
+        portal_complaints,
         portal_ops,
         users,
         warnings,
@@ -143,6 +144,7 @@ def _include_routers(app: FastAPI) -> None:
         people,
         users,
         portal_ops,
+        portal_complaints,
     )
     for module in pages:
         app.include_router(module.router)

@@ -1,11 +1,10 @@
-"""Running the public portal from the back office (公开门户运营): disclosures drafted from a lake
-dataset, approved by a second person, published, corrected and withdrawn; and the complaints
-workbench — read, reply in public and in private, reveal the complainant's contact on request.
+"""Disclosures run from the back office (公开发布): drafted from a lake dataset (columns chosen,
+masked preview), approved by a second person, published, corrected and withdrawn. The complaints
+workbench is `portal_complaints`.
 
-The pages call the same functions as the portal's staff API (`qingfeng.portal.publishing`,
-`complaints`, `staff`), so every step is audited the same way and the four-eyes rule holds on
-both doors. Every query is scoped to the user's area (publications) or organisation
-(complaints, through their warnings).
+The pages call the same functions as the portal's staff API (`qingfeng.portal.publishing`), so
+every step is audited the same way and the four-eyes rule holds on both doors. Every query is
+scoped to the user's area.
 """
 
 from __future__ import annotations
@@ -17,19 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qingfeng import audit
-from qingfeng.loop import service
-from qingfeng.loop.errors import LoopError
-from qingfeng.loop.machine import COMMENT_ROLES
-from qingfeng.masking import mask_name
-from qingfeng.portal import complaints, publishing, staff
+from qingfeng.portal import publishing
 from qingfeng.portal.errors import PortalError
 from qingfeng.portal.kinds import KINDS, Kind
-from qingfeng.portal.models import Complaint, PortalDivision, Publication, PublicationVersion
+from qingfeng.portal.models import PortalDivision, Publication, PublicationVersion
 from qingfeng.portal.places import PlaceRefresher, default_lake_connect
 from qingfeng.portal.publishing import StaffUser, VersionSpec
-from qingfeng.portal.stages import complaint_stages
-from qingfeng.store.models import MAX_ID, Comment, User, Warning
+from qingfeng.store.models import MAX_ID, User
 from qingfeng.store.scope import place_in_scope, user_area
 from qingfeng.web.deps import ActorDep, csrf_protect, require
 from qingfeng.web.portal_mount import staff_user_for
@@ -39,7 +32,6 @@ from qingfeng.web.templating import render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Officer = Annotated[Principal, Depends(require(Area.PUBLICATIONS))]
-Handler = Annotated[Principal, Depends(require(Area.COMPLAINTS))]
 
 PREVIEW_ROWS = 20
 LIST_LIMIT = 200
@@ -334,7 +326,7 @@ async def _step(request: Request, version_id: int, principal: Principal, actor: 
     except PortalError as exc:
         s.rollback()
         return RedirectResponse(
-            f"/portal/publications/{pub_id}?{_q('error', exc.message)}", status_code=303
+            f"/portal/publications/{pub_id}?{query_param('error', exc.message)}", status_code=303
         )
     finally:
         if con is not None:
@@ -343,7 +335,8 @@ async def _step(request: Request, version_id: int, principal: Principal, actor: 
     return RedirectResponse(f"/portal/publications/{pub_id}", status_code=303)
 
 
-def _q(name: str, value: str) -> str:
+def query_param(name: str, value: str) -> str:
+    """`name=value` for a redirect's query (a message shown on the next page), shortened."""
     from urllib.parse import urlencode
 
     return urlencode({name: value[:500]})
@@ -362,160 +355,3 @@ async def publish(request: Request, version_id: int, principal: Officer, actor: 
 @router.post("/portal/publications/versions/{version_id}/withdraw", name="portal_version_withdraw")
 async def withdraw(request: Request, version_id: int, principal: Officer, actor: ActorDep):
     return await _step(request, version_id, principal, actor, "withdraw")
-
-
-# ---------------------------------------------------------------- complaints workbench
-
-
-@router.get("/portal/complaints", name="portal_complaints")
-def complaints_page(request: Request, principal: Handler, actor: ActorDep) -> Response:
-    """Complaints in the user's scope, newest first. The list shows no contact data; each
-    complaint listed is still an audited read (its text names people)."""
-    s = actor.session
-    who = staff_user_for(principal)
-    rows = list(
-        s.scalars(
-            staff.visible_complaints(s, who)
-            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-            .limit(LIST_LIMIT)
-        )
-    )
-    staff.audit_views(s, who, rows, "page.list")
-    statuses = {c.complaint_no: complaints.public_status(s, c) for c in rows}
-    names = dict(s.execute(select(PortalDivision.code, PortalDivision.name)).all())
-    s.commit()
-    return render(
-        request,
-        "portal_complaints.html",
-        {
-            "rows": rows,
-            "statuses": statuses,
-            "names": names,
-            "categories": complaints.CATEGORIES,
-        },
-    )
-
-
-def _complaint_context(
-    request: Request, s: Session, principal: Principal, c: Complaint, *, revealed: bool
-) -> dict[str, Any]:
-    warning = s.get(Warning, c.warning_id) if c.warning_id else None
-    notes: list[tuple[Comment, str]] = []
-    if warning is not None:
-        rows = s.execute(
-            select(Comment, User.display_name)
-            .outerjoin(User, User.id == Comment.author_id)
-            .where(Comment.warning_id == warning.id)
-            .order_by(Comment.id)
-        ).all()
-        notes = [(n, name or "—") for n, name in rows]
-    place = s.get(PortalDivision, c.division_code)
-    return {
-        "c": c,
-        "place": place.name if place else c.division_code,
-        "category": complaints.CATEGORIES.get(c.category, c.category),
-        "status": complaints.public_status(s, c),
-        "stages": complaint_stages(s, c),
-        "warning": warning,
-        "notes": notes,
-        "revealed": revealed,
-        "masked_name": mask_name(c.complainant_name) if c.complainant_name else "",
-        "masked_phone": _mask_phone(c.complainant_phone),
-        "can_note": principal.role in COMMENT_ROLES,
-        "error": request.query_params.get("error"),
-    }
-
-
-def _mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    return (
-        phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:]
-        if len(phone) > 7
-        else "*" * len(phone)
-    )
-
-
-@router.get("/portal/complaints/{complaint_no}", name="portal_complaint")
-def complaint_page(
-    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
-) -> Response:
-    s = actor.session
-    try:
-        c = staff.view_complaint(s, staff_user_for(principal), complaint_no[:64], "page")
-    except PortalError as exc:
-        raise HTTPException(status_code=exc.status_code, detail=exc.message) from None
-    context = _complaint_context(request, s, principal, c, revealed=False)
-    s.commit()
-    return render(request, "portal_complaint.html", context)
-
-
-@router.post("/portal/complaints/{complaint_no}/contact", name="portal_complaint_contact")
-async def reveal_contact(
-    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
-) -> Response:
-    """The complainant's name and phone in clear, with the reason written to the audit log."""
-    form = await request.form()
-    reason = str(form.get("reason", "")).strip()[:500]
-    s = actor.session
-    who = staff_user_for(principal)
-    try:
-        c = staff.visible_complaint(s, who, complaint_no[:64])
-    except PortalError as exc:
-        raise HTTPException(status_code=exc.status_code, detail=exc.message) from None
-    if not reason:
-        problem = _q("error", "查看联系方式须说明理由 / give a reason")
-        return RedirectResponse(f"/portal/complaints/{c.complaint_no}?{problem}", status_code=303)
-    audit.append(
-        s, who.id, "complaint.contact_reveal", "complaint", c.complaint_no, {"reason": reason}
-    )
-    context = _complaint_context(request, s, principal, c, revealed=True)
-    s.commit()
-    return render(request, "portal_complaint.html", context)
-
-
-@router.post("/portal/complaints/{complaint_no}/reply", name="portal_complaint_reply")
-async def public_reply(
-    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
-) -> Response:
-    """The public reply: on the citizen's tracking page once the case is disposed (at once if
-    it already is)."""
-    form = await request.form()
-    s = actor.session
-    who = staff_user_for(principal)
-    try:
-        c = staff.visible_complaint(s, who, complaint_no[:64])
-        complaints.set_reply_draft(s, c.complaint_no, str(form.get("reply", ""))[:6000], who.id)
-    except PortalError as exc:
-        s.rollback()
-        return RedirectResponse(
-            f"/portal/complaints/{complaint_no[:64]}?{_q('error', exc.message)}", status_code=303
-        )
-    s.commit()
-    return RedirectResponse(f"/portal/complaints/{c.complaint_no}#reply", status_code=303)
-
-
-@router.post("/portal/complaints/{complaint_no}/note", name="portal_complaint_note")
-async def private_reply(
-    request: Request, complaint_no: str, principal: Handler, actor: ActorDep
-) -> Response:
-    """An internal reply: a comment on the complaint's warning (its timeline, audited), never
-    shown to the citizen."""
-    form = await request.form()
-    s = actor.session
-    who = staff_user_for(principal)
-    try:
-        c = staff.visible_complaint(s, who, complaint_no[:64])
-    except PortalError as exc:
-        raise HTTPException(status_code=exc.status_code, detail=exc.message) from None
-    if c.warning_id is None:
-        raise HTTPException(status_code=409, detail="投诉没有对应的预警 / no warning to note on")
-    try:
-        service.comment(actor, c.warning_id, str(form.get("note", ""))[:10_000])
-    except LoopError as exc:
-        s.rollback()
-        return RedirectResponse(
-            f"/portal/complaints/{c.complaint_no}?{_q('error', str(exc))}", status_code=303
-        )
-    s.commit()
-    return RedirectResponse(f"/portal/complaints/{c.complaint_no}#notes", status_code=303)
