@@ -193,6 +193,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             version_id=str(version.id),
             user_id=str(target.id),
             request_id="REQ-MATRIX-1",
+            prefix="0123456789ab",
         )
     app = create_app(settings)
     clients, csrf = {}, {}

@@ -108,9 +108,9 @@ def test_memo_path_skips_the_query(
 
 
 def test_batch_teaches_the_memo_per_row(preparers: tuple[Preparer, Preparer]) -> None:
-    cold, warm = preparers
+    _, warm = preparers
     batch = [_payment(i) for i in range(30)] + [_payment(99, amount="x")]
-    first, errors = _normalise(warm, batch)
+    _, errors = _normalise(warm, batch)
     assert errors == {30: [("amount", "invalid")]}
     again = _normalise(warm, [batch[30]])
     assert again[1] == {0: [("amount", "invalid")]}

@@ -48,7 +48,7 @@ def referenced_columns(tree: exp.Expression, extra: list[str] | None = None) -> 
     None when it selects `*` from a table, so that every column is needed."""
     for star in tree.find_all(exp.Star):
         parent = star.parent
-        if isinstance(parent, exp.Column) or isinstance(parent, exp.Select):
+        if isinstance(parent, (exp.Column, exp.Select)):
             return None
     names = {c.name for c in tree.find_all(exp.Column) if c.name}
     names |= set(extra or [])

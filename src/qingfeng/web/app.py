@@ -125,11 +125,15 @@ def _include_routers(app: FastAPI) -> None:
         models,
         notify,
         people,
+        screen_keys,
         users,
         warnings,
     )
 
-    pages = (auth, account, home, notify, warnings, dashboard, audit, models, data, people, users)
+    pages = (
+        auth, account, home, notify, warnings, dashboard, audit, models, data, people, users,
+        screen_keys,
+    )  # fmt: skip
     for module in pages:
         app.include_router(module.router)
     _include_api(app)

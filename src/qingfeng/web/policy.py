@@ -147,6 +147,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/screen/{request_id}"): KEY,
     ("POST", "/api/v1/screen/{request_id}/release"): _r(A.RELEASE, S.AREA),
     ("GET", "/api/v1/screen-funds"): _r(A.DASHBOARD, S.AREA),
+    # the paying systems' keys: administrators of the deployment
+    ("GET", "/screen-keys"): _r(A.USERS, S.COUNTY),
+    ("POST", "/screen-keys"): _r(A.USERS, S.COUNTY),
+    ("POST", "/screen-keys/{prefix}/rotate"): _r(A.USERS, S.COUNTY),
+    ("POST", "/screen-keys/{prefix}/revoke"): _r(A.USERS, S.COUNTY),
     ("GET", "/api/v1/organisations"): _r(A.ACCOUNT, S.AREA),
     ("GET", "/api/v1/transitions"): _r(A.ACCOUNT, S.NONE),
     # -- the public portal

@@ -34,6 +34,7 @@ NAV: tuple[tuple[Area, str, str], ...] = (
     (Area.DATA, "/data", "nav.data"),
     (Area.AUDIT, "/audit", "nav.audit"),
     (Area.USERS, "/users", "nav.users"),
+    (Area.USERS, "/screen-keys", "nav.screen_keys"),
 )
 
 
