@@ -194,6 +194,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             user_id=str(target.id),
             request_id="REQ-MATRIX-1",
             prefix="0123456789ab",
+            report_id="0123456789abcdef",
+            fmt="json",
         )
     app = create_app(settings)
     clients, csrf = {}, {}

@@ -124,6 +124,7 @@ def _include_routers(app: FastAPI) -> None:
         home,
         models,
         notify,
+        paylist,
         people,
         screen_keys,
         users,
@@ -132,7 +133,7 @@ def _include_routers(app: FastAPI) -> None:
 
     pages = (
         auth, account, home, notify, warnings, dashboard, audit, models, data, people, users,
-        screen_keys,
+        screen_keys, paylist,
     )  # fmt: skip
     for module in pages:
         app.include_router(module.router)

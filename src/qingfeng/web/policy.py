@@ -107,6 +107,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/data/upload/{token}/edit"): _r(A.UPLOAD, S.COUNTY),
     ("POST", "/data/upload/{token}/confirm"): _r(A.UPLOAD, S.COUNTY),
     ("POST", "/data/upload/{token}/cancel"): _r(A.UPLOAD, S.COUNTY),
+    ("POST", "/data/screen"): _r(A.UPLOAD, S.COUNTY),
+    ("GET", "/data/screen/{report_id}/{fmt}"): _r(A.UPLOAD, S.COUNTY),
     # -- people (数字画像)
     ("POST", "/people/graph"): _r(A.PEOPLE, S.AREA),
     ("GET", "/people"): _r(A.PEOPLE, S.AREA),
