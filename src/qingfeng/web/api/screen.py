@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 
 from qingfeng.screening import service
 from qingfeng.screening.candidates import RowError
-from qingfeng.screening.coalesce import Coalescer
 from qingfeng.screening.engine import Screener, ScreeningError
 from qingfeng.store.screening_models import ScreenApiKey
 from qingfeng.web.api.deps import DbDep, UserDep
@@ -107,17 +106,6 @@ def get_screener(request: Request) -> Screener:
 
 
 ScreenerDep = Annotated[Screener, Depends(get_screener)]
-COALESCE_MAX = 64  # candidates of a request that may be screened beside others
-
-
-def _coalescer(screener: Screener) -> Coalescer:
-    with _SCREENER_LOCK:
-        found = getattr(screener, "coalescer", None)
-        if found is None:
-            found = Coalescer(screener)
-            screener.coalescer = found  # type: ignore[attr-defined]
-        return found
-
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -262,10 +250,8 @@ def _screen(
         for i, c in enumerate(candidates)
         if isinstance(c, dict) and not service.in_areas(key, c.get("division_code"))
     }
-    # small requests arriving while one of the same dataset is screened go together
-    run = _coalescer(screener).screen if len(candidates) <= COALESCE_MAX else screener.screen
     try:
-        outcome = run(body.dataset, candidates, today=dt.date.today(), refused=refused)
+        outcome = screener.screen(body.dataset, candidates, today=dt.date.today(), refused=refused)
     except ScreeningError as exc:
         raise service.ScreeningRefused(400, "not_screened", str(exc)) from None
     settings = request.app.state.settings
