@@ -33,7 +33,8 @@ from qingfeng.screening.memo import ValueMemo
 
 REF = "__ref"  # the candidate's position in the request (0-based)
 MEMO_ROWS = 64  # requests of at most this many rows try the memo first
-LEARN_ROWS = 10_000  # rows normalised by the query are remembered up to this many per call
+LEARN_ROWS = 256  # a call of at most this many rows teaches the memo (a big batch would pay
+# more to fetch its rows back than later calls gain)
 PARENT = "__parent"  # a child row's parent candidate
 TODAY = "__today"  # the day of screening
 
