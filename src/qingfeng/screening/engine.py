@@ -186,7 +186,11 @@ def _rewrite(compiled: CompiledModel, substituted: dict[str, str], candidates: s
 class Screener:
     """The models that screen, compiled once, over a lake connection kept fresh."""
 
-    def __init__(self, settings: Settings, config: ScreeningConfig | None = None) -> None:
+    def __init__(
+        self, settings: Settings, config: ScreeningConfig | None = None, *, warm: bool = True
+    ) -> None:
+        """`warm`: hold the lake tables the models read in memory per snapshot (a service
+        answering many calls); False reads them where they are (one batch, then done)."""
         from qingfeng.screening.config import load_screening_config
         from qingfeng.settings import SETTINGS_FILE
 
@@ -198,6 +202,7 @@ class Screener:
         self._stamp: tuple[int, int] | None = None
         self.snapshot = Snapshot(id="", published_at=None, batches=0)
         self.models: dict[str, list[_ScreenModel]] = {}
+        self.warm = warm
         self.warm_plan = WarmPlan()
         self.warm_rows: dict[str, int] = {}
         self.load_errors: list[str] = []
@@ -260,7 +265,11 @@ class Screener:
 
                 # an older engine is left to its cursors (a call may still be reading it)
                 engine = DuckDBEngine.for_lake(self.settings)
-                self.warm_rows = materialise(engine.con, self.warm_plan)  # type: ignore[attr-defined]
+                self.warm_rows = materialise(
+                    engine.con,  # type: ignore[attr-defined]
+                    self.warm_plan,
+                    copy=self.warm,
+                )
                 self._engine = engine
                 self._stamp = stamp
                 self.snapshot = self._read_snapshot()

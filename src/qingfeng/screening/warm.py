@@ -55,10 +55,10 @@ def referenced_columns(tree: exp.Expression, extra: list[str] | None = None) -> 
     return names
 
 
-def materialise(con: Any, plan: WarmPlan) -> dict[str, int]:
+def materialise(con: Any, plan: WarmPlan, *, copy: bool = True) -> dict[str, int]:
     """Copy the planned lake tables into memory on `con`; rows per copied table. A table
-    outside the main schema (an attached library) is read where it is, through a view of the
-    same warm name."""
+    outside the main schema (an attached library), or every table when not `copy`, is read
+    where it is, through a view of the same warm name."""
     existing = {
         str(name): [str(c) for c in cols]
         for name, cols in con.execute(
@@ -69,7 +69,7 @@ def materialise(con: Any, plan: WarmPlan) -> dict[str, int]:
     rows: dict[str, int] = {}
     for dataset, wanted in sorted(plan.columns.items()):
         columns = existing.get(dataset)
-        if columns is None:
+        if columns is None or not copy:
             con.execute(
                 f"CREATE OR REPLACE VIEW {_q(warm_name(dataset))} AS SELECT * FROM {_q(dataset)}"
             )
