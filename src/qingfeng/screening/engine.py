@@ -235,9 +235,8 @@ class Screener:
         assert spec.screens is not None
         match_columns: list[str] = []
         for text in spec.screens.match.values():
-            match_columns += [
-                c.name for c in exp.maybe_parse(text, dialect="duckdb").find_all(exp.Column)
-            ]
+            parsed: exp.Expression = exp.maybe_parse(text, dialect="duckdb")
+            match_columns += [column.name for column in parsed.find_all(exp.Column)]
         names = referenced_columns(compiled.tree, [*spec.screens.match, *match_columns])
         lake_read = [d for d in spec.inputs if d not in substituted]
         if spec.screens.keep_lake:
@@ -266,7 +265,7 @@ class Screener:
                 # an older engine is left to its cursors (a call may still be reading it)
                 engine = DuckDBEngine.for_lake(self.settings)
                 self.warm_rows = materialise(
-                    engine.con,  # type: ignore[attr-defined]
+                    engine.con,
                     self.warm_plan,
                     copy=self.warm,
                 )

@@ -105,9 +105,9 @@ class ValueMemo:
         """Per row, per stored field, the normalised value and the rule it broke; None as soon
         as one value is neither remembered nor canonical."""
         self._today(today)
-        out = []
+        out: list[list[tuple[Any, str | None]]] = []
         for _, _, row in rows:
-            resolved = []
+            resolved: list[tuple[Any, str | None]] = []
             for f in self.spec.stored_fields:
                 raw = row.get(f.name)
                 test = self.fast.get(f.name)
@@ -117,7 +117,7 @@ class ValueMemo:
                 hit = self.values.get((f.name, self._key(f.name, row)), MISS)
                 if hit is MISS:
                     return None
-                resolved.append(hit)  # type: ignore[arg-type]
+                resolved.append(hit)  # type: ignore[arg-type]  # a (value, rule) pair
             out.append(resolved)
         return out
 
