@@ -24,6 +24,8 @@ def test_administrator_creates_and_revokes_a_key(tmp_path) -> None:  # type: ign
     with running_server(create_app(world.settings)) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+        page.set_default_timeout(120_000)  # a shared, loaded machine
+        page.set_default_navigation_timeout(120_000)
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{base}/login")

@@ -9,6 +9,7 @@ is audited there.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -28,12 +29,20 @@ Prefix = Annotated[str, Form(max_length=40)]
 
 
 def screened_datasets(request: Request) -> list[str]:
-    """The datasets some model screens (what a key may be limited to)."""
+    """The datasets some model screens (what a key may be limited to); read again when a model
+    file changes."""
     from qingfeng.engine.loader import load_models
 
-    settings = request.app.state.settings
-    models = load_models(settings.models_dir)
-    return sorted({s.screens.dataset for s in models.select() if s.screens is not None})
+    state = request.app.state
+    folder = Path(state.settings.models_dir)
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.rglob("*.y*ml")))
+    cached = getattr(state, "screened_datasets", None)
+    if cached is not None and cached[0] == stamp:
+        return list(cached[1])
+    models = load_models(folder)
+    found = sorted({s.screens.dataset for s in models.select() if s.screens is not None})
+    state.screened_datasets = (stamp, found)
+    return found
 
 
 def _page(
