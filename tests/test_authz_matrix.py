@@ -193,6 +193,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             version_id=str(version.id),
             user_id=str(target.id),
             request_id="REQ-MATRIX-1",
+            prefix="0123456789ab",
+            report_id="0123456789abcdef",
+            fmt="json",
         )
     app = create_app(settings)
     clients, csrf = {}, {}

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from qingfeng.screening import service
 from qingfeng.store.db import make_engine, session_factory
-from qingfeng.store.models import AuditLog, Warning
+from qingfeng.store.models import AuditLog, Comment, Warning
 from qingfeng.store.users import create_org
 from qingfeng.web.app import create_app
 from qingfeng.web.liveserver import running_server
@@ -133,6 +133,10 @@ def test_a_payment_to_the_dead_is_stopped_held_in_the_loop_and_released(
     assert ok.json()["status"] == "released" and ok.json()["released_by"] == "jiandu"
     twice = client.post(release, json=reason, headers=_basic("jiandu"))
     assert twice.status_code == 409
+    with live["factory"]() as s:  # the lead says who released it and why
+        (note,) = s.scalars(select(Comment).where(Comment.warning_id == lead.id)).all()
+        assert "已放行（jiandu）" in note.body and reason["reason"] in note.body
+        assert note.author_id is not None
     now = client.get("/api/v1/screen/MZ-1", headers={"X-API-Key": live["token"]}).json()
     assert now["results"][0]["status"] == "released"
     assert now["results"][0]["release_reason"] == reason["reason"]

@@ -105,3 +105,42 @@ def test_roles_without_dashboard_get_403(world):
 def test_dashboard_in_english(world):
     page = sign_in(client_for(world), "leader").get("/dashboard?lang=en")
     assert "Overdue" in page.text and "Progress through the loop" in page.text
+
+
+def test_dashboard_shows_funds_screening_held_stopped_and_released(world):
+    from decimal import Decimal
+
+    from qingfeng.screening import service
+    from qingfeng.store.screening_models import ScreenDecision, ScreenRequest
+
+    with world.factory() as s, s.begin():
+        key, _ = service.create_key(s, "民政一卡通", ["subsidy_payments"], ["5227"], "admin")
+        request = ScreenRequest(
+            key_id=key.id, request_id="D-1", dataset="subsidy_payments", inputs_hash="0" * 64,
+            candidates=4, decision="block", snapshot_id="s", response={},
+        )  # fmt: skip
+        s.add(request)
+        s.flush()
+        for idx, (status, amount, code) in enumerate(
+            [
+                ("held", "120.50", "522701001001"),
+                ("stopped", "300.00", "522701001002"),
+                ("released", "80.00", "522701001001"),
+                ("stopped", "999.00", "522702003004"),  # the other county
+            ]
+        ):
+            s.add(
+                ScreenDecision(
+                    request_pk=request.id, idx=idx, inputs_hash="0" * 64, decision="block",
+                    status=status, amount=Decimal(amount), division_code=code, models=[],
+                )
+            )  # fmt: skip
+    page = sign_in(client_for(world), "sup_a").get("/dashboard").text
+    held = re.search(r'data-testid="screen-held">(.*?)</div></div>', page, re.S)
+    stopped = re.search(r'data-testid="screen-stopped">(.*?)</div></div>', page, re.S)
+    released = re.search(r'data-testid="screen-released">(.*?)</div></div>', page, re.S)
+    assert held and "¥120.50" in held.group(1) and "暂缓" in held.group(1)
+    assert stopped and "¥300.00" in stopped.group(1) and "1 笔" in stopped.group(1)
+    assert released and "¥80.00" in released.group(1)
+    leader = sign_in(client_for(world), "leader").get("/dashboard").text
+    assert "¥1,299.00" in leader  # the city sees both counties' stopped payments

@@ -5,7 +5,11 @@ Candidates are next month's payments of people the lake already pays (their late
 one month on), so every screening model does its real work. Measured: one candidate in process
 and over HTTP (p50/p99 of QINGFENG_BENCH_SCREEN_SINGLES calls, default 200), a batch of 10,000,
 and a pay list file of QINGFENG_BENCH_PAYLIST rows (default 100,000) through `qingfeng screen`,
-each beside the same models run as a batch over the lake.
+each beside the same models run as a batch over the lake, and beside a hand-written DuckDB
+baseline: the same checks (first death, registry name and birth date, payments already made in
+the period, recipients of the account) written by hand as one query over in-memory copies of the
+lake tables, with the candidate as parameters (one) or as a table (the batch). The ratio says what
+the generality of running the models' own SQL costs.
 """
 
 from __future__ import annotations
@@ -42,6 +46,69 @@ def _candidates(settings: Any, n: int) -> list[dict[str, Any]]:
         {"payment_no": f"BENCH{i:08d}", **dict(zip(keys, row, strict=True))}
         for i, row in enumerate(rows)
     ]
+
+
+_BASELINE_TABLES = {
+    "b_deaths": "SELECT id_no, death_date FROM deaths",
+    "b_registry": "SELECT id_no, name, birth_date, registry_death_date, household_no "
+    "FROM household_registry",
+    "b_payments": "SELECT payment_no, id_no, subsidy_code, subsidy_type, period, account_no "
+    "FROM subsidy_payments",
+}
+# One candidate's checks by hand: ? = id_no, name, period, subsidy type, account.
+_BASELINE_ONE = """
+SELECT
+  (SELECT min(d) FROM (SELECT death_date AS d FROM b_deaths WHERE id_no = $1
+                       UNION ALL SELECT registry_death_date FROM b_registry WHERE id_no = $1)),
+  (SELECT any_value(name) <> $2 FROM b_registry WHERE id_no = $1),
+  (SELECT any_value(birth_date) FROM b_registry WHERE id_no = $1),
+  (SELECT count(DISTINCT payment_no) FROM b_payments
+    WHERE id_no = $1 AND period = $3 AND coalesce(subsidy_code, subsidy_type) = $4),
+  (SELECT count(DISTINCT p.id_no) FROM b_payments AS p WHERE account_no = $5 AND period = $3)
+"""
+_BASELINE_BATCH = """
+WITH c AS (SELECT * FROM b_cand),
+death AS (SELECT id_no, min(d) AS d FROM (
+    SELECT id_no, death_date AS d FROM b_deaths WHERE id_no IN (SELECT id_no FROM c)
+    UNION ALL SELECT id_no, registry_death_date FROM b_registry
+    WHERE id_no IN (SELECT id_no FROM c)) GROUP BY id_no),
+dup AS (SELECT p.id_no, p.period, count(DISTINCT payment_no) AS n FROM b_payments AS p
+    SEMI JOIN c ON p.id_no = c.id_no AND p.period = c.period GROUP BY ALL),
+acct AS (SELECT p.account_no, p.period, count(DISTINCT p.id_no) AS n FROM b_payments AS p
+    SEMI JOIN c ON p.account_no = c.account_no AND p.period = c.period GROUP BY ALL)
+SELECT c.id_no, death.d, r.name <> c.name, r.birth_date, dup.n, acct.n
+FROM c LEFT JOIN death USING (id_no) LEFT JOIN b_registry AS r USING (id_no)
+LEFT JOIN dup USING (id_no, period) LEFT JOIN acct USING (account_no, period)
+"""
+
+
+def _baseline(settings: Any, candidates: list[dict[str, Any]], singles: int) -> dict[str, float]:
+    """The hand-written baseline: p50/p99 of one candidate (ms), a batch (s)."""
+    from qingfeng.lake import connect
+
+    con = connect(settings)
+    try:
+        for name, sql in _BASELINE_TABLES.items():
+            con.execute(f"CREATE TABLE {name} AS {sql}")
+        times = []
+        for i in range(singles):
+            c = candidates[i % len(candidates)]
+            params = [c["id_no"], c["name"], c["period"], c["subsidy_type"], c["account_no"]]
+            t0 = time.perf_counter()
+            con.execute(_BASELINE_ONE, params).fetchall()
+            times.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        columns = ("id_no", "name", "period", "subsidy_type", "account_no")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE b_cand AS SELECT "
+            + ", ".join(f"unnest(${i + 1}::VARCHAR[]) AS {n}" for i, n in enumerate(columns)),
+            [[c[n] for c in candidates] for n in columns],
+        )
+        con.execute(_BASELINE_BATCH).fetchall()
+        batch = time.perf_counter() - t0
+    finally:
+        con.close()
+    return {"p50": statistics.median(times), "p99": _pct(times, 0.99), "batch_s": batch}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -148,6 +215,8 @@ def run(console: Console) -> dict[str, Any]:
     console.print(f"  batch of {len(candidates):,} in process: {batch_s:.2f} s")
     batch_models_s = _batch_models(settings, screener)
     console.print(f"  the same models as a batch over the lake: {batch_models_s:.2f} s")
+    baseline = _baseline(settings, candidates, singles)
+    console.print(f"  hand-written DuckDB baseline: {baseline}")
     http = _http(settings, candidates, singles)
     console.print(f"  over HTTP: {http}")
     path = _paylist(settings, paylist_rows, settings.workspace)
@@ -175,6 +244,11 @@ def run(console: Console) -> dict[str, Any]:
     )
     console.print(f"  the same models as a batch over the lake: {batch_models_s:.2f} s")
     console.print(
+        f"  hand-written DuckDB baseline: one candidate p50 {baseline['p50']:.1f} ms, "
+        f"p99 {baseline['p99']:.1f} ms (screening ×{single['p99'] / baseline['p99']:.1f} at p99); "
+        f"batch {baseline['batch_s']:.2f} s (screening ×{batch_s / baseline['batch_s']:.1f})"
+    )
+    console.print(
         f"  pay list of {report.rows:,} rows through qingfeng screen: {file_s:.2f} s "
         f"= {ratio:.2f}× the batch run (target ≤ {TARGETS['file_ratio']:.0f}×); "
         f"block {report.decisions.get('block', 0):,}, review {report.decisions.get('review', 0):,}"
@@ -189,4 +263,6 @@ def run(console: Console) -> dict[str, Any]:
         "batch_s": batch_s,
         "file_s": file_s,
         "batch_models_s": batch_models_s,
+        "baseline_single_p99_ms": baseline["p99"],
+        "baseline_batch_s": baseline["batch_s"],
     }

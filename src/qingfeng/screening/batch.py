@@ -67,7 +67,7 @@ def screen_file(
     from qingfeng.lake import Lake
 
     started = time.perf_counter()
-    screener = screener or Screener(settings)
+    screener = screener or Screener(settings, warm=False)  # one batch: read the lake in place
     scratch = Path(tempfile.mkdtemp(prefix="qingfeng-screen-"))
     try:
         scratch_settings = settings.model_copy(update={"workspace": scratch})

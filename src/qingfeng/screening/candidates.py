@@ -29,8 +29,12 @@ from qingfeng.catalogue import load_catalogue
 from qingfeng.catalogue.model import DatasetSpec
 from qingfeng.ingest.normalise import field_plan, trad_class
 from qingfeng.ingest.stage import _add_field_layers, _Layers, _q, convert_traditional
+from qingfeng.screening.memo import ValueMemo
 
 REF = "__ref"  # the candidate's position in the request (0-based)
+MEMO_ROWS = 64  # requests of at most this many rows try the memo first
+LEARN_ROWS = 256  # a call of at most this many rows teaches the memo (a big batch would pay
+# more to fetch its rows back than later calls gain)
 PARENT = "__parent"  # a child row's parent candidate
 TODAY = "__today"  # the day of screening
 
@@ -160,6 +164,9 @@ class Normaliser:
         body = f"SELECT {', '.join(select)}, {problems} AS __problems FROM ({self._layers()}) AS l"
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(table)} AS {body} LIMIT 0")
         con.execute(f"PREPARE {self.statement} AS INSERT INTO {_q(table)} {body}")
+        self.memo = ValueMemo(spec, _traditional)
+        marks = ", ".join("?" for _ in range(len(self.fields) + 5))
+        self._insert = f"INSERT INTO {_q(table)} VALUES ({marks})"
 
     def _layers(self) -> str:
         plans: dict[str, Any] = {}
@@ -211,10 +218,14 @@ class Normaliser:
         """Replace the candidates table's rows with `rows` normalised; a broken rule (a
         required field missing included) becomes an error of the parent candidate."""
         con = self.con
-        con.execute(f"DELETE FROM {_q(self.raw)}")
         con.execute(f"DELETE FROM {_q(self.table)}")
         if not rows:
             return
+        known = self.memo.lookup(rows, today) if len(rows) <= MEMO_ROWS else None
+        if known is not None:
+            self._insert_known(rows, known, errors)
+            return
+        con.execute(f"DELETE FROM {_q(self.raw)}")
         payload: list[Any] = [
             [ref for ref, _, _ in rows],
             [parent for _, parent, _ in rows],
@@ -230,15 +241,46 @@ class Normaliser:
         for f in self.fields:  # the set-wise conversion only when a name needs it
             if f.type == "name" and any(_traditional(row.get(f.name)) for _, _, row in rows):
                 convert_traditional(con, self.table, f.name)
+        if len(rows) <= LEARN_ROWS:
+            names = ", ".join(_q(f.name) for f in self.fields)
+            learned = {
+                int(ref): (list(values), list(problems))
+                for ref, *values, problems in con.execute(
+                    f"SELECT {_q(REF)}, {names}, __problems FROM {_q(self.table)}"
+                ).fetchall()
+            }
+            self.memo.learn(rows, learned, today)
         for parent, problem_list in con.execute(
             f"SELECT {_q(PARENT)}, __problems FROM {_q(self.table)} WHERE len(__problems) > 0"
         ).fetchall():
-            for problem in problem_list:
-                name, _, rule = str(problem).partition(":")
-                code = "missing" if rule == "required" else "invalid"
-                errors.setdefault(parent, []).append(
-                    RowError(parent, name, code, f"{self.spec.id}.{name}: {rule}")
-                )
+            self._errors(parent, problem_list, errors)
+
+    def _errors(self, parent: int, problems: list[str], errors: dict[int, list[RowError]]) -> None:
+        for problem in problems:
+            name, _, rule = str(problem).partition(":")
+            code = "missing" if rule == "required" else "invalid"
+            errors.setdefault(parent, []).append(
+                RowError(parent, name, code, f"{self.spec.id}.{name}: {rule}")
+            )
+
+    def _insert_known(
+        self,
+        rows: list[tuple[int, int, dict[str, str | None]]],
+        known: list[list[tuple[Any, str | None]]],
+        errors: dict[int, list[RowError]],
+    ) -> None:
+        """The rows from remembered or canonical values: no normalisation query."""
+        records = []
+        for (ref, parent, _), values in zip(rows, known, strict=True):
+            problems = [
+                f"{f.name}:{rule}"
+                for f, (_, rule) in zip(self.fields, values, strict=True)
+                if rule is not None
+            ]
+            records.append([ref, parent, *(v for v, _ in values), "screen", ref, problems])
+            if problems:
+                self._errors(parent, problems, errors)
+        self.con.executemany(self._insert, records)
 
 
 @functools.cache

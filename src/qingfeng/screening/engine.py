@@ -35,6 +35,7 @@ from qingfeng.engine.spec import ModelSpec
 from qingfeng.hits import Hit
 from qingfeng.screening.candidates import PARENT, REF, Prepared, Preparer, RowError, children_of
 from qingfeng.screening.config import Decision, ScreeningConfig, strictest
+from qingfeng.screening.warm import WarmPlan, materialise, referenced_columns, warm_name
 from qingfeng.settings import Settings
 
 CANDIDATES = "__cand"  # temp tables of the normalised candidates: __cand_<dataset>
@@ -185,7 +186,11 @@ def _rewrite(compiled: CompiledModel, substituted: dict[str, str], candidates: s
 class Screener:
     """The models that screen, compiled once, over a lake connection kept fresh."""
 
-    def __init__(self, settings: Settings, config: ScreeningConfig | None = None) -> None:
+    def __init__(
+        self, settings: Settings, config: ScreeningConfig | None = None, *, warm: bool = True
+    ) -> None:
+        """`warm`: hold the lake tables the models read in memory per snapshot (a service
+        answering many calls); False reads them where they are (one batch, then done)."""
         from qingfeng.screening.config import load_screening_config
         from qingfeng.settings import SETTINGS_FILE
 
@@ -197,6 +202,9 @@ class Screener:
         self._stamp: tuple[int, int] | None = None
         self.snapshot = Snapshot(id="", published_at=None, batches=0)
         self.models: dict[str, list[_ScreenModel]] = {}
+        self.warm = warm
+        self.warm_plan = WarmPlan()
+        self.warm_rows: dict[str, int] = {}
         self.load_errors: list[str] = []
         models = load_models(settings.models_dir)
         self.load_errors = [str(e) for e in models.errors]
@@ -214,8 +222,29 @@ class Screener:
             substituted = {d: f"{prefix}_{d}" for d in [dataset, *carried]}
             if spec.screens.keep_lake:  # the lake's rows of the candidates' keys only
                 substituted[dataset] = f"{WITH_LAKE}_{spec.id}"
+            self._plan_warm(spec, compiled, substituted)
+            for name in spec.inputs:  # the other inputs: the lake's, held in memory
+                substituted.setdefault(name, warm_name(name))
             sql = _rewrite(compiled, substituted, f"{CANDIDATES}_{dataset}")
             self.models.setdefault(dataset, []).append(_ScreenModel(spec, compiled, sql))
+
+    def _plan_warm(
+        self, spec: ModelSpec, compiled: CompiledModel, substituted: dict[str, str]
+    ) -> None:
+        """The lake tables and columns this model reads beside the candidates."""
+        assert spec.screens is not None
+        match_columns: list[str] = []
+        for text in spec.screens.match.values():
+            parsed: exp.Expression = exp.maybe_parse(text, dialect="duckdb")
+            match_columns += [column.name for column in parsed.find_all(exp.Column)]
+        names = referenced_columns(compiled.tree, [*spec.screens.match, *match_columns])
+        lake_read = [d for d in spec.inputs if d not in substituted]
+        if spec.screens.keep_lake:
+            lake_read.append(spec.screens.dataset)
+        for dataset in lake_read:
+            self.warm_plan.add(dataset, names)
+            if match_columns:
+                self.warm_plan.order.setdefault(dataset, match_columns[0])
 
     # ---- the lake -----------------------------------------------------------------------
     def _catalogue_stamp(self) -> tuple[int, int]:
@@ -234,7 +263,13 @@ class Screener:
                 from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
 
                 # an older engine is left to its cursors (a call may still be reading it)
-                self._engine = DuckDBEngine.for_lake(self.settings)
+                engine = DuckDBEngine.for_lake(self.settings)
+                self.warm_rows = materialise(
+                    engine.con,
+                    self.warm_plan,
+                    copy=self.warm,
+                )
+                self._engine = engine
                 self._stamp = stamp
                 self.snapshot = self._read_snapshot()
             return self._engine, self.snapshot
@@ -400,8 +435,13 @@ class Screener:
             )
             con.execute(
                 f'CREATE OR REPLACE TEMP VIEW "{WITH_LAKE}_{dataset}" AS '
-                f'SELECT * FROM "{dataset}" UNION ALL BY NAME SELECT {cols} FROM "{table}"'
+                f'SELECT * FROM "{self._lake_table(dataset)}" '
+                f'UNION ALL BY NAME SELECT {cols} FROM "{table}"'
             )
+
+    def _lake_table(self, dataset: str) -> str:
+        """The in-memory copy of a lake table when the snapshot holds one, else its view."""
+        return warm_name(dataset) if dataset in self.warm_rows else dataset
 
     def _keyed_views(self, con: Any, dataset: str, table: str) -> None:
         """For a model that keeps the lake's rows: those rows whose `match` expressions equal a
@@ -420,8 +460,8 @@ class Screener:
             )
             con.execute(
                 f'CREATE OR REPLACE TEMP VIEW "{WITH_LAKE}_{model.spec.id}" AS '
-                f'SELECT l.* FROM "{dataset}" AS l WHERE EXISTS '
-                f'(SELECT 1 FROM "{table}" AS c WHERE {same}) '
+                f'SELECT l.* FROM "{self._lake_table(dataset)}" AS l '
+                f'SEMI JOIN "{table}" AS c ON {same} '
                 f'UNION ALL BY NAME SELECT {cols} FROM "{table}"'
             )
 

@@ -22,7 +22,7 @@ from qingfeng.audit import log as audit
 from qingfeng.hits import SEVERITIES, fingerprint
 from qingfeng.screening.candidates import inputs_hash
 from qingfeng.screening.engine import Outcome
-from qingfeng.store.models import Warning, utcnow
+from qingfeng.store.models import Comment, Warning, utcnow
 from qingfeng.store.routing import Router
 from qingfeng.store.screening_models import ScreenApiKey, ScreenDecision, ScreenRequest
 
@@ -424,6 +424,16 @@ def release(
     row.released_at = utcnow()
     row.released_by = user.username
     row.release_reason = reason[:2000]
+    if row.warning_id is not None:  # the lead in the closed loop says who let it go and why
+        word = "阻断" if before == "stopped" else "暂缓"
+        session.add(
+            Comment(
+                warning_id=row.warning_id,
+                author_id=getattr(user, "id", None),
+                at=row.released_at,
+                body=f"支付前筛查{word}的付款已放行（{user.username}）：{reason[:2000]}",
+            )
+        )
     audit.append(
         session, user.username, "screen.release", "screen_decision", row.id,
         {"request_id": request_id, "index": index, "from": before, "reason": reason[:2000]},

@@ -124,28 +124,19 @@ def _include_routers(app: FastAPI) -> None:
         home,
         models,
         notify,
+        paylist,
         people,
         portal_complaints,
         portal_ops,
+        screen_keys,
         users,
         warnings,
     )
 
     pages = (
-        auth,
-        account,
-        home,
-        notify,
-        warnings,
-        dashboard,
-        audit,
-        models,
-        data,
-        people,
-        users,
-        portal_ops,
-        portal_complaints,
-    )
+        auth, account, home, notify, warnings, dashboard, audit, models, data, people, users,
+        portal_ops, portal_complaints, screen_keys, paylist,
+    )  # fmt: skip
     for module in pages:
         app.include_router(module.router)
     _include_api(app)

@@ -107,6 +107,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/data/upload/{token}/edit"): _r(A.UPLOAD, S.COUNTY),
     ("POST", "/data/upload/{token}/confirm"): _r(A.UPLOAD, S.COUNTY),
     ("POST", "/data/upload/{token}/cancel"): _r(A.UPLOAD, S.COUNTY),
+    ("POST", "/data/screen"): _r(A.UPLOAD, S.COUNTY),
+    ("GET", "/data/screen/{report_id}/{fmt}"): _r(A.UPLOAD, S.COUNTY),
     # -- people (数字画像)
     ("POST", "/people/graph"): _r(A.PEOPLE, S.AREA),
     ("GET", "/people"): _r(A.PEOPLE, S.AREA),
@@ -147,6 +149,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/screen/{request_id}"): KEY,
     ("POST", "/api/v1/screen/{request_id}/release"): _r(A.RELEASE, S.AREA),
     ("GET", "/api/v1/screen-funds"): _r(A.DASHBOARD, S.AREA),
+    # the paying systems' keys: administrators of the deployment
+    ("GET", "/screen-keys"): _r(A.USERS, S.COUNTY),
+    ("POST", "/screen-keys"): _r(A.USERS, S.COUNTY),
+    ("POST", "/screen-keys/{prefix}/rotate"): _r(A.USERS, S.COUNTY),
+    ("POST", "/screen-keys/{prefix}/revoke"): _r(A.USERS, S.COUNTY),
     ("GET", "/api/v1/organisations"): _r(A.ACCOUNT, S.AREA),
     ("GET", "/api/v1/transitions"): _r(A.ACCOUNT, S.NONE),
     # -- the public portal

@@ -37,6 +37,7 @@ NAV: tuple[tuple[Area, str, str], ...] = (
     (Area.COMPLAINTS, "/portal/complaints", "nav.portal_complaints"),
     (Area.AUDIT, "/audit", "nav.audit"),
     (Area.USERS, "/users", "nav.users"),
+    (Area.USERS, "/screen-keys", "nav.screen_keys"),
 )
 
 

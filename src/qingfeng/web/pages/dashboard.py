@@ -3,6 +3,7 @@ warnings list behind it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -118,5 +119,24 @@ def dashboard(
     return render(
         request,
         "dashboard.html",
-        {"ov": ov, "charts": charts_for(ov, t, catalogue), "list_url": _list_url},
+        {
+            "ov": ov,
+            "charts": charts_for(ov, t, catalogue),
+            "list_url": _list_url,
+            "screened": screening_funds(actor),
+        },
     )
+
+
+def screening_funds(actor: Actor) -> dict[str, dict[str, Any]] | None:
+    """Payments pre-payment screening held, stopped and released in the user's area (None for a
+    unit without an area that is not the administrator's, or before anything was screened)."""
+    from qingfeng.screening import service
+
+    area = service.user_area(actor.session, actor.user)
+    if not area and actor.user.role != "administrator":
+        return None
+    funds = service.funds(actor.session, area or None)
+    if not any(v["candidates"] for v in funds.values()):
+        return None
+    return {k: {**v, "amount": Decimal(v["amount"])} for k, v in funds.items()}
