@@ -3,8 +3,6 @@ registrations and birth records composed into one library with degree and deriva
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 

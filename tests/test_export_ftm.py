@@ -41,15 +41,16 @@ def ws(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with tx(migrated_factory(store_url)) as s:
         quick_user(s, "sup", "supervisor", 1)
         quick_user(s, "lead", "leader", 1)
+        text = f"关国栋的亲属关国梁（{P['guan_brother']}）是某公司的股东"
         make_warning(s, "522701001001", subject_id=P["guan"], subject_name="关国栋",
-                     model_id="relative_company_wins_contract",
-                     explanation=f"关国栋的亲属关国梁（{P['guan_brother']}）是某公司的股东")  # fmt: skip
+                     model_id="relative_company_wins_contract", explanation=text)  # fmt: skip
         make_warning(s, "522702001001", subject_id=P["guan_decoy"], subject_name="关国富")
     con = duckdb.connect()
     create_tables(con)
     con.execute(
         "CREATE TABLE companies AS SELECT ? AS uscc, '关氏建材有限公司' AS name, "
-        "? AS legal_rep_id_no, '存续' AS status", [COMPANY, P["guan_brother"]]
+        "? AS legal_rep_id_no, '存续' AS status",
+        [COMPANY, P["guan_brother"]],
     )
     con.execute(
         "CREATE TABLE shareholders AS SELECT ? AS uscc, ? AS shareholder_id_no, "
@@ -79,7 +80,9 @@ def test_scope_masking_and_schemas(ws: Path, store_url: str) -> None:
     assert len(by_schema["Note"]) == 1
     people = {p.first("idNumber"): p for p in by_schema["Person"]}
     assert all("*" in i for i in people), people
-    assert P["guan"] not in out.read_text("utf-8") and P["guan_brother"] not in out.read_text("utf-8")
+    assert P["guan"] not in out.read_text("utf-8") and P["guan_brother"] not in out.read_text(
+        "utf-8"
+    )
     assert "关国富" not in out.read_text("utf-8")
     guan = people[P["guan"][:4] + "*" * 10 + P["guan"][-4:]]
     assert guan.first("name") == "关*栋"

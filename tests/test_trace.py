@@ -62,7 +62,9 @@ def test_window_hops_and_bad_input(con) -> None:  # type: ignore[no-untyped-def]
     assert "t6" in {s.txn_id for s in wide}
     small = trace_payment(con, "A", 100, T0, hops=2)
     assert {(s.txn_id, round(s.traced, 2)) for s in small} == {
-        ("t1", 60.0), ("t2", 40.0), ("t3", 60.0),  # B's one outflow can carry all 60
+        ("t1", 60.0),
+        ("t2", 40.0),
+        ("t3", 60.0),  # B's one outflow can carry all 60
     }
     with pytest.raises(ValueError):
         trace_payment(con, "A", 0, T0)

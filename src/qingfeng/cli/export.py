@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
     @e.command("ftm")
     def ftm(
         as_user: AsOption = "",
-        out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (.ftm.json).")] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="Output file (.ftm.json).")
+        ] = None,
         unmasked: Annotated[
             bool, typer.Option("--unmasked", help="Personal data in clear (audited).")
         ] = False,

@@ -34,7 +34,8 @@ class LibraryBuildError(Exception):
 @dataclass(frozen=True)
 class LibrarySpec:
     name: str  # the view name and the file name (<name>.parquet)
-    kind: str  # 'subject', 'relation', 'kinship' (relation rows kept out of `relations`) or 'linkage'
+    # 'subject', 'relation', 'kinship' (relation rows kept out of `relations`) or 'linkage'
+    kind: str
     sql: Callable[[Inputs], str] | None  # None: built by a Python step (linkage)
     zh: str
 

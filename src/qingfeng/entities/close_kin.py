@@ -114,9 +114,7 @@ def rel_close_kin(inp: Inputs) -> str:
     marriages = inp.source(
         "marriage_registrations", husband_id_no=V, wife_id_no=V, reg_type=V, reg_date=D, reg_no=V
     )
-    births = inp.source(
-        "birth_records", cert_no=V, child_id_no=V, mother_id_no=V, father_id_no=V
-    )
+    births = inp.source("birth_records", cert_no=V, child_id_no=V, mother_id_no=V, father_id_no=V)
     married = ", ".join(f"'{t}'" for t in MARRIAGE_TYPES)
     divorced = ", ".join(f"'{t}'" for t in DIVORCE_TYPES)
     return f"""

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from qingfeng import audit
 from qingfeng.loop.errors import PermissionDenied
 from qingfeng.loop.export import EXPORT_ROLES, UNMASK_ROLES, model_names
@@ -155,7 +153,8 @@ def _library_rows(lake_dir: Path, people: set[str], orgs: set[str]) -> dict[str,
             out["ties"] = con.execute(
                 f"""SELECT relation, from_type, from_id, to_type, to_id, detail, source
                 FROM relations WHERE relation IN ({kinds})
-                  AND from_type IN ('person', 'organisation') AND to_type IN ('person', 'organisation')
+                  AND from_type IN ('person', 'organisation')
+                  AND to_type IN ('person', 'organisation')
                   AND (from_id IN (SELECT id FROM scope_ids) OR to_id IN (SELECT id FROM scope_ids))
                 ORDER BY relation, from_id, to_id"""
             ).fetchall()
