@@ -140,14 +140,6 @@ def _library_rows(lake_dir: Path, people: set[str], orgs: set[str]) -> dict[str,
         con.executemany("INSERT INTO scope_ids VALUES (?)", [(i,) for i in people | orgs])
         out: dict[str, list[tuple]] = {"people": [], "organisations": [], "ties": [],
                                        "family": []}  # fmt: skip
-        if "people" in views:
-            out["people"] = con.execute(
-                "SELECT id_no, name FROM people WHERE id_no IN (SELECT id FROM scope_ids)"
-            ).fetchall()
-        if "organisations" in views:
-            out["organisations"] = con.execute(
-                "SELECT uscc, name FROM organisations WHERE uscc IN (SELECT id FROM scope_ids)"
-            ).fetchall()
         if "relations" in views:
             kinds = ", ".join(f"'{r}'" for r in RELATION_SCHEMA)
             out["ties"] = con.execute(
@@ -163,6 +155,20 @@ def _library_rows(lake_dir: Path, people: set[str], orgs: set[str]) -> dict[str,
                 """SELECT id_no, relative_id_no, min(relation), min(degree), min(derivation)
                 FROM relatives WHERE id_no IN (SELECT id FROM scope_ids)
                 GROUP BY id_no, relative_id_no ORDER BY id_no, relative_id_no"""
+            ).fetchall()
+        # names of every subject the export shows: those in scope and those their ties reach
+        con.execute("CREATE TEMP TABLE shown_ids AS SELECT id FROM scope_ids")
+        reached = [(r[2],) for r in out["ties"]] + [(r[4],) for r in out["ties"]]
+        reached += [(r[1],) for r in out["family"]]
+        if reached:
+            con.executemany("INSERT INTO shown_ids VALUES (?)", reached)
+        if "people" in views:
+            out["people"] = con.execute(
+                "SELECT id_no, name FROM people WHERE id_no IN (SELECT id FROM shown_ids)"
+            ).fetchall()
+        if "organisations" in views:
+            out["organisations"] = con.execute(
+                "SELECT uscc, name FROM organisations WHERE uscc IN (SELECT id FROM shown_ids)"
             ).fetchall()
         return out
     finally:
