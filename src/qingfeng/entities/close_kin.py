@@ -70,7 +70,7 @@ MAX_DEGREE = max(DEGREE.values())
 
 # Spellings of the marriage registry's types, canonical codes first (ingest normalises to them).
 MARRIAGE_TYPES = ("marriage", "结婚", "复婚", "结婚登记", "复婚登记")
-DIVORCE_TYPES = ("divorce", "离婚", "离婚登记")
+DIVORCE_TYPES = ("divorce", "离婚", "离婚登记", "撤销婚姻")  # an annulment ends it too
 
 
 def load_close_kin_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -132,7 +132,8 @@ registrations AS (
   WHERE qf_person_key(husband_id_no) AND qf_person_key(wife_id_no)
 ),
 couples AS (
-  -- the latest marriage or divorce decides; a couple known only from a reissue is married
+  -- the latest marriage or divorce (annulment) decides; known only from a replacement
+  -- certificate, the couple is married
   SELECT h, w, arg_max(kind, reg_date) FILTER (WHERE kind IS NOT NULL) AS last_kind,
          arg_max(reg_no, reg_date) FILTER (WHERE kind = 'marriage') AS reg_no,
          max(reg_date) FILTER (WHERE kind = 'marriage') AS reg_date
