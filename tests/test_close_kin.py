@@ -44,6 +44,24 @@ REGISTRY = [
     ("dorm_b", "周二", "C1", "子", "集体户"),
 ]
 
+# id, household left, relation to its head, move type, date, new household
+MOVES = [
+    ("guan_brother", "H10", "sibling", "split", "2001-03-01", "H12"),
+    ("guan_daughter", "H10", "女", "迁出", "2020-06-01", "H11"),
+]
+# registration number, type, date, husband, wife
+MARRIAGES = [
+    ("J1", "marriage", "2020-05-20", "xu", "guan_daughter"),
+    ("J2", "结婚", "2019-01-01", "guan_son", "son_ex"),
+    ("L1", "离婚", "2022-08-01", "guan_son", "son_ex"),
+]
+# certificate, child, birth date, mother, father
+BIRTHS = [
+    ("B1", "guan_wife", "1972-02-02", None, "wife_father"),
+    ("B2", "wife_brother", "1976-09-09", None, "wife_father"),
+    ("B3", "guan_daughter", "1997-04-04", "guan_wife", "guan"),
+]
+
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
@@ -60,10 +78,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.executemany(
         "INSERT INTO household_moves VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (P["guan_brother"], "关国梁", "H10", "sibling", "split", "2001-03-01", "H12"),
-            (P["guan_daughter"], "关丽", "H10", "女", "迁出", "2020-06-01", "H11"),
-        ],
+        [(P[k], None, h, r, m, d, nh) for k, h, r, m, d, nh in MOVES],
     )
     con.execute(
         "CREATE TABLE marriage_registrations (reg_no VARCHAR, reg_type VARCHAR, reg_date DATE, "
@@ -71,11 +86,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.executemany(
         "INSERT INTO marriage_registrations VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            ("J1", "marriage", "2020-05-20", P["xu"], "徐亮", P["guan_daughter"], "关丽"),
-            ("J2", "结婚", "2019-01-01", P["guan_son"], "关明", P["son_ex"], "赵敏"),
-            ("L1", "离婚", "2022-08-01", P["guan_son"], "关明", P["son_ex"], "赵敏"),
-        ],
+        [(no, t, d, P[h], None, P[w], None) for no, t, d, h, w in MARRIAGES],
     )
     con.execute(
         "CREATE TABLE birth_records (cert_no VARCHAR, child_id_no VARCHAR, birth_date DATE, "
@@ -83,11 +94,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.executemany(
         "INSERT INTO birth_records VALUES (?, ?, ?, ?, ?)",
-        [
-            ("B1", P["guan_wife"], "1972-02-02", None, P["wife_father"]),
-            ("B2", P["wife_brother"], "1976-09-09", None, P["wife_father"]),
-            ("B3", P["guan_daughter"], "1997-04-04", P["guan_wife"], P["guan"]),
-        ],
+        [(no, P[c], d, P[m] if m else None, P[f] if f else None) for no, c, d, m, f in BIRTHS],
     )
 
 
