@@ -1,3 +1,43 @@
+WITH kin AS (
+  /* close relatives up to :kin_degree, across households (one row per pair) */
+  SELECT
+    k.id_no,
+    k.relative_id_no,
+    MIN(k.degree) AS degree,
+    MIN(
+      CASE k.relation
+        WHEN 'spouse'
+        THEN '配偶'
+        WHEN 'parent'
+        THEN '父母'
+        WHEN 'child'
+        THEN '子女'
+        WHEN 'sibling'
+        THEN '兄弟姐妹'
+        WHEN 'grandparent'
+        THEN '祖父母'
+        WHEN 'grandchild'
+        THEN '孙子女'
+        WHEN 'child_in_law'
+        THEN '子女的配偶'
+        WHEN 'parent_in_law'
+        THEN '配偶的父母'
+        WHEN 'sibling_in_law'
+        THEN '兄弟姐妹的配偶或配偶的兄弟姐妹'
+        WHEN 'uncle_aunt'
+        THEN '父母的兄弟姐妹'
+        WHEN 'nephew_niece'
+        THEN '兄弟姐妹的子女'
+        ELSE '亲属'
+      END
+    ) AS relation_zh
+  FROM relatives AS k
+  WHERE
+    k.degree <= 3
+  GROUP BY
+    k.id_no,
+    k.relative_id_no
+)
 SELECT
   CAST(approver_id_no AS STRING) AS __subject_id,
   CAST(approver_name AS STRING) AS __subject_name,
@@ -13,27 +53,24 @@ SELECT
 FROM (
   SELECT
     p.approver_id_no,
-    ra.name AS approver_name,
+    MIN(ra.name) AS approver_name,
     p.period,
     MIN(p.division_code) AS division_code,
     MIN(p.id_no) AS recipient_id_no,
     MIN(p.name) AS recipient_name,
-    MIN(rr.relation_to_head) AS recipient_relation,
+    MIN(kr.relation_zh) AS recipient_relation,
     MIN(p.subsidy_type) AS subsidy_type,
     COUNT(*) AS payments,
     SUM(p.amount) AS amount
   FROM subsidy_payments AS p
-  JOIN household_registry AS rr
-    ON rr.id_no = p.id_no
-  JOIN household_registry AS ra
+  JOIN kin AS kr
+    ON kr.id_no = p.approver_id_no AND kr.relative_id_no = p.id_no
+  LEFT JOIN household_registry AS ra
     ON ra.id_no = p.approver_id_no
   WHERE
-    NOT p.approver_id_no IS NULL
-    AND p.approver_id_no <> p.id_no
-    AND ra.household_no = rr.household_no
+    NOT p.approver_id_no IS NULL AND p.approver_id_no <> p.id_no
   GROUP BY
     p.approver_id_no,
-    ra.name,
     p.period
   HAVING
     COUNT(*) >= 1

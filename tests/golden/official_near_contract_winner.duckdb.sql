@@ -43,12 +43,12 @@ FROM (
     FROM person_company
     UNION ALL
     SELECT
-      'P:' || x.id_no AS src,
-      'P:' || y.id_no AS dst,
-      '同户' AS kind
-    FROM household_registry AS x
-    JOIN household_registry AS y
-      ON y.household_no = x.household_no AND y.id_no <> x.id_no
+      'P:' || k.id_no AS src,
+      'P:' || k.relative_id_no AS dst,
+      '亲属' AS kind
+    FROM relatives AS k
+    WHERE
+      k.degree <= 2
   ), start AS (
     SELECT
       tender_no,

@@ -12,8 +12,47 @@ SELECT
   area,
   CAST(register_date AS TEXT) AS register_date
 FROM (
-  WITH staff_household AS (
-    /* the employee and everyone of their registered household (the employee included) */
+  WITH kin AS (
+    /* close relatives up to :kin_degree, across households (one row per pair) */
+    SELECT
+      k.id_no,
+      k.relative_id_no,
+      MIN(k.degree) AS degree,
+      MIN(
+        CASE k.relation
+          WHEN 'spouse'
+          THEN '配偶'
+          WHEN 'parent'
+          THEN '父母'
+          WHEN 'child'
+          THEN '子女'
+          WHEN 'sibling'
+          THEN '兄弟姐妹'
+          WHEN 'grandparent'
+          THEN '祖父母'
+          WHEN 'grandchild'
+          THEN '孙子女'
+          WHEN 'child_in_law'
+          THEN '子女的配偶'
+          WHEN 'parent_in_law'
+          THEN '配偶的父母'
+          WHEN 'sibling_in_law'
+          THEN '兄弟姐妹的配偶或配偶的兄弟姐妹'
+          WHEN 'uncle_aunt'
+          THEN '父母的兄弟姐妹'
+          WHEN 'nephew_niece'
+          THEN '兄弟姐妹的子女'
+          ELSE '亲属'
+        END
+      ) AS relation_zh
+    FROM relatives AS k
+    WHERE
+      k.degree <= 3
+    GROUP BY
+      k.id_no,
+      k.relative_id_no
+  ), staff_household AS (
+    /* the employee themself and their close relatives */
     SELECT
       p.id_no AS staff_id_no,
       p.name AS staff_name,
@@ -21,13 +60,22 @@ FROM (
       p.position,
       p.start_date,
       p.end_date,
-      COALESCE(m.id_no, p.id_no) AS member_id_no,
-      CASE WHEN m.id_no IS NULL OR m.id_no = p.id_no THEN '本人' ELSE '同户家庭成员' END AS member_role
+      p.id_no AS member_id_no,
+      '本人' AS member_role
     FROM public_payroll AS p
-    LEFT JOIN household_registry AS s
-      ON s.id_no = p.id_no
-    LEFT JOIN household_registry AS m
-      ON m.household_no = s.household_no
+    UNION ALL
+    SELECT
+      p.id_no,
+      p.name,
+      p.org_name,
+      p.position,
+      p.start_date,
+      p.end_date,
+      kr.relative_id_no,
+      '亲属（' || kr.relation_zh || '）'
+    FROM public_payroll AS p
+    JOIN kin AS kr
+      ON kr.id_no = p.id_no
   )
   SELECT
     h.staff_id_no,

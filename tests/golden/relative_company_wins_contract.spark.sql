@@ -1,13 +1,54 @@
-WITH owners AS (
+WITH kin AS (
+  /* close relatives up to :kin_degree, across households (one row per pair) */
+  SELECT
+    k.id_no,
+    k.relative_id_no,
+    MIN(k.degree) AS degree,
+    MIN(
+      CASE k.relation
+        WHEN 'spouse'
+        THEN '配偶'
+        WHEN 'parent'
+        THEN '父母'
+        WHEN 'child'
+        THEN '子女'
+        WHEN 'sibling'
+        THEN '兄弟姐妹'
+        WHEN 'grandparent'
+        THEN '祖父母'
+        WHEN 'grandchild'
+        THEN '孙子女'
+        WHEN 'child_in_law'
+        THEN '子女的配偶'
+        WHEN 'parent_in_law'
+        THEN '配偶的父母'
+        WHEN 'sibling_in_law'
+        THEN '兄弟姐妹的配偶或配偶的兄弟姐妹'
+        WHEN 'uncle_aunt'
+        THEN '父母的兄弟姐妹'
+        WHEN 'nephew_niece'
+        THEN '兄弟姐妹的子女'
+        ELSE '亲属'
+      END
+    ) AS relation_zh
+  FROM relatives AS k
+  WHERE
+    k.degree <= 3
+  GROUP BY
+    k.id_no,
+    k.relative_id_no
+), owners AS (
   SELECT
     uscc,
     legal_rep_id_no AS id_no,
+    legal_rep_name AS name,
     '法定代表人' AS role
   FROM companies
   UNION ALL
   SELECT
     uscc,
     shareholder_id_no AS id_no,
+    shareholder_name AS name,
     '股东' AS role
   FROM shareholders
 )
@@ -24,6 +65,7 @@ SELECT
   project_name,
   company_name,
   relative_name,
+  relation,
   role,
   CAST(winning_price AS STRING) AS winning_price,
   CAST(award_date AS STRING) AS award_date
@@ -38,7 +80,8 @@ FROM (
     t.award_date,
     t.winning_price,
     c.name AS company_name,
-    k.name AS relative_name,
+    MIN(o.name) AS relative_name,
+    MIN(kr.relation_zh) AS relation,
     MIN(o.role) AS role,
     SUBSTRING(CAST(t.award_date AS STRING), 1, 7) AS period
   FROM tenders AS t
@@ -46,12 +89,10 @@ FROM (
     ON o.uscc = t.winner_uscc
   JOIN companies AS c
     ON c.uscc = t.winner_uscc
-  JOIN household_registry AS k
-    ON k.id_no = o.id_no
-  JOIN household_registry AS s
-    ON s.household_no = k.household_no AND s.id_no <> k.id_no
+  JOIN kin AS kr
+    ON kr.relative_id_no = o.id_no
   JOIN public_payroll AS p
-    ON p.id_no = s.id_no AND p.org_uscc = t.buyer_uscc
+    ON p.id_no = kr.id_no AND p.org_uscc = t.buyer_uscc
   WHERE
     t.award_date >= p.start_date
     AND (
@@ -67,5 +108,5 @@ FROM (
     t.award_date,
     t.winning_price,
     c.name,
-    k.name
+    o.id_no
 ) AS m

@@ -1,9 +1,47 @@
-WITH cadres AS (
+WITH kin AS (
+  /* close relatives up to :kin_degree, across households (one row per pair) */
+  SELECT
+    k.id_no,
+    k.relative_id_no,
+    MIN(k.degree) AS degree,
+    MIN(
+      CASE k.relation
+        WHEN 'spouse'
+        THEN '配偶'
+        WHEN 'parent'
+        THEN '父母'
+        WHEN 'child'
+        THEN '子女'
+        WHEN 'sibling'
+        THEN '兄弟姐妹'
+        WHEN 'grandparent'
+        THEN '祖父母'
+        WHEN 'grandchild'
+        THEN '孙子女'
+        WHEN 'child_in_law'
+        THEN '子女的配偶'
+        WHEN 'parent_in_law'
+        THEN '配偶的父母'
+        WHEN 'sibling_in_law'
+        THEN '兄弟姐妹的配偶或配偶的兄弟姐妹'
+        WHEN 'uncle_aunt'
+        THEN '父母的兄弟姐妹'
+        WHEN 'nephew_niece'
+        THEN '兄弟姐妹的子女'
+        ELSE '亲属'
+      END
+    ) AS relation_zh
+  FROM relatives AS k
+  WHERE
+    k.degree <= 3
+  GROUP BY
+    k.id_no,
+    k.relative_id_no
+), cadres AS (
   SELECT
     p.id_no,
     p.name,
     p.position,
-    s.household_no,
     s.division_code
   FROM public_payroll AS p
   JOIN household_registry AS s
@@ -14,14 +52,13 @@ WITH cadres AS (
   SELECT
     l.voucher_no,
     MIN(c.name) AS cadre_name,
-    MIN(c.position) AS cadre_position
+    MIN(c.position) AS cadre_position,
+    MIN(kr.relation_zh) AS relation_zh
   FROM village_ledgers AS l
-  JOIN household_registry AS k
-    ON k.id_no = l.payee_id_no
+  JOIN kin AS kr
+    ON kr.relative_id_no = l.payee_id_no
   JOIN cadres AS c
-    ON c.household_no = k.household_no
-    AND c.id_no <> k.id_no
-    AND c.division_code = l.division_code
+    ON c.id_no = kr.id_no AND c.division_code = l.division_code
   GROUP BY
     l.voucher_no
 )
@@ -53,7 +90,7 @@ FROM (
     NOT r.voucher_no IS NULL AS to_relative,
     CASE
       WHEN NOT r.voucher_no IS NULL
-      THEN '收款人是' || r.cadre_position || r.cadre_name || '的同户亲属'
+      THEN '收款人是' || r.cadre_position || r.cadre_name || '的亲属（' || r.relation_zh || '）'
       ELSE '金额达到民主决策标准但无决策记录'
     END AS reason
   FROM village_ledgers AS l

@@ -29,7 +29,8 @@ def built_libraries(lake_dir: Path) -> dict[str, Path]:
 def derived_views(built: Iterable[str]) -> dict[str, str]:
     """The views over the library views, as SELECTs that read the same on DuckDB and Spark (plain
     names, no quoting): `relations` (the union of the relation tables built) and, when
-    rel_kinship is built, `close_relatives`."""
+    rel_kinship is built, `close_relatives`; when rel_close_kin is built, `relatives` (what the
+    models ask: relatives across households, with degree and derivation)."""
     names = set(built)
     views = {}
     rel_views = [n for n in RELATION_TABLES if n in names]
@@ -41,6 +42,12 @@ def derived_views(built: Iterable[str]) -> dict[str, str]:
         views["close_relatives"] = (
             "SELECT from_id AS id_no, to_id AS relative_id_no, relation, confidence, method "
             f"FROM rel_kinship WHERE relation IN ({close})"
+        )
+    if "rel_close_kin" in names:
+        # read "relative_id_no is the <relation> of id_no" (the daughter is the child of ...)
+        views["relatives"] = (
+            "SELECT to_id AS id_no, from_id AS relative_id_no, relation, degree, facts, "
+            "confidence, source, derivation FROM rel_close_kin"
         )
     return views
 
@@ -72,6 +79,8 @@ def library_files(lake_dir: Path, names: Iterable[str]) -> dict[str, tuple[str, 
         out["relations"] = tuple(own[n][0] for n in RELATION_TABLES if n in own)
     if "close_relatives" in attached and "rel_kinship" in own:
         out["close_relatives"] = own["rel_kinship"]
+    if "relatives" in attached and "rel_close_kin" in own:
+        out["relatives"] = own["rel_close_kin"]
     return out
 
 

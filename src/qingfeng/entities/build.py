@@ -17,6 +17,7 @@ import duckdb
 
 from qingfeng.entities import relations as rel
 from qingfeng.entities import subjects as subj
+from qingfeng.entities.close_kin import load_close_kin_tables, rel_close_kin
 from qingfeng.entities.inputs import Inputs, quote_ident
 from qingfeng.entities.kinship import load_kinship_tables
 from qingfeng.entities.linkage import LinkageStats, build_person_links
@@ -33,7 +34,8 @@ class LibraryBuildError(Exception):
 @dataclass(frozen=True)
 class LibrarySpec:
     name: str  # the view name and the file name (<name>.parquet)
-    kind: str  # 'subject', 'relation' or 'linkage'
+    # 'subject', 'relation', 'kinship' (relation rows kept out of `relations`) or 'linkage'
+    kind: str
     sql: Callable[[Inputs], str] | None  # None: built by a Python step (linkage)
     zh: str
 
@@ -47,6 +49,9 @@ LIBRARIES: tuple[LibrarySpec, ...] = (
     LibrarySpec("person_links", "linkage", None, "无证号记录关联"),
     LibrarySpec("rel_household", "relation", rel.rel_household, "户籍关系"),
     LibrarySpec("rel_kinship", "relation", rel.rel_kinship, "亲属关系"),
+    # composed from rel_kinship and the civil registers; kept out of the `relations` union,
+    # which has every tie it rests on already
+    LibrarySpec("rel_close_kin", "kinship", rel_close_kin, "近亲属关系（跨户）"),
     LibrarySpec("rel_employment", "relation", rel.rel_employment, "任职关系"),
     LibrarySpec("rel_legal_rep", "relation", rel.rel_legal_rep, "法定代表人关系"),
     LibrarySpec("rel_shareholding", "relation", rel.rel_shareholding, "股权关系"),
@@ -124,6 +129,7 @@ def build_libraries(
     out_dir.mkdir(parents=True, exist_ok=True)
     install_macros(con)
     load_kinship_tables(con)
+    load_close_kin_tables(con)
     columns = Inputs.scan(con).columns
     report = LibraryReport(out_dir=str(out_dir))
     input_rows: dict[str, int] = {}
@@ -135,7 +141,7 @@ def build_libraries(
         try:
             if spec.sql is not None:
                 sql = spec.sql(inp)
-                if spec.kind == "relation":
+                if spec.kind in ("relation", "kinship"):
                     sql = _with_common_types(sql)
                 con.execute(f"CREATE OR REPLACE TEMP TABLE qf_lib_{spec.name} AS {sql}")
             else:

@@ -45,16 +45,32 @@ GROUP BY from_id, to_type, to_id
 """
 
 
+# Spellings of a collective household (集体户): its members are not each other's kin.
+COLLECTIVE_TYPES = ("collective", "集体户", "集体户口", "单位集体户", "社区集体户", "学校集体户")
+
+
 def rel_kinship(inp: Inputs) -> str:
-    """Pairwise kinship from household roles (registry households and dibao cases)."""
-    hr = inp.source("household_registry", id_no=V, household_no=V, relation_to_head=V)
+    """Pairwise kinship from household roles: registry households, the households people left
+    (moving out or splitting off keeps the tie to those who stayed) and dibao cases. Collective
+    households are left out: their members share a number, not a family."""
+    hr = inp.source(
+        "household_registry", id_no=V, household_no=V, relation_to_head=V, household_type=V
+    )
+    moves = inp.source("household_moves", id_no=V, household_no=V, relation_to_head=V)
     mem = inp.source("dibao_members", case_no=V, id_no=V, relation_to_head=V)
     heads = inp.source("dibao_households", case_no=V, head_id_no=V)
+    collective = ", ".join(f"'{t}'" for t in COLLECTIVE_TYPES)
     return f"""
-WITH members AS (
+WITH collective AS (
+  SELECT DISTINCT household_no FROM {hr} WHERE trim(household_type) IN ({collective})
+),
+members AS (
   SELECT 'household:' || household_no AS grp, id_no, trim(relation_to_head) AS term,
          'household_registry' AS source
   FROM {hr} WHERE qf_person_key(id_no) AND household_no IS NOT NULL
+  UNION ALL
+  SELECT 'household:' || household_no, id_no, trim(relation_to_head), 'household_moves'
+  FROM {moves} WHERE qf_person_key(id_no) AND household_no IS NOT NULL
   UNION ALL
   SELECT 'dibao:' || case_no, id_no, trim(relation_to_head), 'dibao_members'
   FROM {mem} WHERE qf_person_key(id_no) AND case_no IS NOT NULL
@@ -63,10 +79,12 @@ WITH members AS (
   FROM {heads} WHERE qf_person_key(head_id_no) AND case_no IS NOT NULL
 ),
 roled AS (
-  -- one role per member and group (a dibao head may be listed among the members too)
+  -- one role per member and group (a dibao head may be listed among the members too; the
+  -- registry's current role wins over a past one)
   SELECT m.grp, m.id_no, arg_max(t.role, m.source) AS role, max(m.source) AS source,
          qf_id_gender(m.id_no) AS gender
   FROM members m JOIN qf_role_terms t ON t.term = m.term
+  WHERE m.grp NOT IN (SELECT 'household:' || household_no FROM collective)
   GROUP BY m.grp, m.id_no
 ),
 counts AS (

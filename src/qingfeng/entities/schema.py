@@ -132,6 +132,12 @@ LIBRARY_COLUMNS: dict[str, dict[str, str]] = {
         "group": "VARCHAR",
         "groups_count": "BIGINT",
     },
+    "rel_close_kin": {
+        **_RELATION,
+        "degree": "INTEGER",
+        "facts": "INTEGER",
+        "derivation": "VARCHAR",
+    },
     "rel_employment": {
         **_RELATION,
         "org_name": "VARCHAR",
@@ -176,6 +182,16 @@ LIBRARY_COLUMNS: dict[str, dict[str, str]] = {
     },
     "relations": {
         **_RELATION,
+    },
+    "relatives": {
+        "id_no": "VARCHAR",
+        "relative_id_no": "VARCHAR",
+        "relation": "VARCHAR",
+        "degree": "INTEGER",
+        "facts": "INTEGER",
+        "confidence": "DOUBLE",
+        "source": "VARCHAR",
+        "derivation": "VARCHAR",
     },
     "close_relatives": {
         "id_no": "VARCHAR",
