@@ -13,6 +13,8 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,spark]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[ftm]' \
+	  || echo "make: the FollowTheMoney export is not installed (it needs ICU: apt-get install libicu-dev pkg-config)"
 	touch $(STAMP)
 
 install: $(STAMP)

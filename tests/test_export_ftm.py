@@ -20,7 +20,9 @@ from qingfeng.workspace import init_workspace
 from store_helpers import make_warning, migrated_factory, quick_user, tx
 from test_close_kin import P, create_tables
 
-followthemoney = pytest.importorskip("followthemoney")
+followthemoney = pytest.importorskip(
+    "followthemoney", reason="the optional ftm extra (PyICU) is not installed"
+)
 runner = CliRunner()
 COMPANY = "91330102MA00000013"
 

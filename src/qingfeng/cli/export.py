@@ -32,8 +32,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export the warnings in your scope, their subjects and the subjects' ties (ownership,
         directorship, family, employment, payments) as FollowTheMoney entities (audited)."""
+        from importlib.util import find_spec
+
         from qingfeng.loop.ftm import export_ftm
 
+        if find_spec("followthemoney") is None:
+            console.print(
+                "[red]FollowTheMoney 导出需要可选组件 / the export needs the optional `ftm` extra:[/] "
+                "pip install 'qingfeng[ftm]' (PyICU: apt-get install libicu-dev pkg-config)"
+            )
+            raise typer.Exit(2)
         with _acting(workspace, as_user) as (settings, actor):
             q = _query(actor, status=status, severity=severity, model_id=model)
             path = out or settings.reports_dir / f"export-{actor.now:%Y%m%d-%H%M%S}.ftm.json"
