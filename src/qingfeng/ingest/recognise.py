@@ -458,9 +458,11 @@ def _cell(
                 and p.unique_ratio >= 0.95
             )
         )
-        if f.sensitivity == "prohibited" or f.type == "text":
+        if f.sensitivity == "prohibited" or f.type in ("text", "name"):
             # Free text says too little to choose among text fields (a vehicle type or a
-            # category?), and a prohibited field is never guessed.
+            # category?), names of persons say nothing of whose they are (a contact, an author,
+            # a driver: the ID column of the role beside it tells, see `fit_dataset`), and a
+            # prohibited field is never guessed.
             return _Cell(0.0, match, fit)
         weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
