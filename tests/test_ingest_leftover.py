@@ -52,10 +52,22 @@ def _day(rng: random.Random, start: str = "2023-01-01", span: int = 500) -> dt.d
 
 def test_no_header_here_is_a_catalogue_synonym() -> None:
     synonyms = {
-        normalise_header(h) for spec in load_catalogue().values() for f in spec.fields
+        normalise_header(h)
+        for spec in load_catalogue().values()
+        for f in spec.fields
         for h in f.header_names
     }
-    mine = ["参保人编码", "停保时间", "经手", "复核批注", "抵达处", "抵达处类别"]
+    mine = [
+        "参保人编码",
+        "停保时间",
+        "当事人",
+        "公民证件号",
+        "经办",
+        "经手",
+        "复核批注",
+        "抵达处",
+        "抵达处类别",
+    ]
     assert not [h for h in mine if normalise_header(h) in synonyms]
 
 
@@ -183,7 +195,10 @@ def test_a_wording_whose_rows_leave_the_reply_empty_is_in_hand() -> None:
     half = Wording("已了结", 40, {"replied_at": 20}, False)
     assert infer_values(status, [half, open_]) == {}
     # No reply column in the file: nothing to read.
-    assert infer_values(status, [Wording("已了结", 40, {}, False), Wording("跟进中", 6, {}, False)]) == {}
+    assert (
+        infer_values(status, [Wording("已了结", 40, {}, False), Wording("跟进中", 6, {}, False)])
+        == {}
+    )
 
 
 @pytest.fixture
@@ -208,8 +223,27 @@ def test_tickets_in_hand_are_found_by_their_empty_reply(ws: Settings, tmp_path: 
     src = write_csv(tmp_path / "in" / "工单.csv", rows)
     report = ingest_path(ws, src, assume_yes=True, dataset="complaints")
     (source,) = report.sources
-    assert source.inferred_values == {"status": {"跟进中": "handling (implied_by_empty:replied_at)"}}
-    got = dict(
-        connect(ws).execute("SELECT status, count(*) FROM complaints GROUP BY 1").fetchall()
-    )
+    assert source.inferred_values == {
+        "status": {"跟进中": "handling (implied_by_empty:replied_at)"}
+    }
+    got = dict(connect(ws).execute("SELECT status, count(*) FROM complaints GROUP BY 1").fetchall())
     assert got == {"other": 24, "handling": 6}
+
+
+def test_the_one_name_column_is_the_person_whose_id_the_table_carries() -> None:
+    """A column of persons' names far from the ID column, under a header that names no field:
+    the one name left is the name of the person whose ID is placed. A second name column
+    leaves both open."""
+    columns = [
+        ("当事人", lambda rng, row, k: person(rng)),
+        ("死亡日期", lambda rng, row, k: str(_day(rng))),
+        ("停保时间", lambda rng, row, k: str(_day(rng, "2024-06-01", 100))),
+        ("公民证件号", lambda rng, row, k: resident_id(rng)),
+    ]
+    p = _propose(columns, "医保局_停保名单.csv")
+    assert p.mapping is not None and p.mapping.dataset == "deaths", p.reason
+    assert p.mapping.columns["当事人"] == "name"
+    extra = ("经办", lambda rng, row, k: person(rng))
+    two = _propose([*columns[:2], extra, *columns[2:]], "医保局_停保名单.csv")
+    assert two.draft is not None
+    assert two.draft.columns["当事人"] is None and two.draft.columns["经办"] is None

@@ -112,8 +112,10 @@ def infer_values(field: FieldSpec, wordings: list[Wording]) -> dict[str, tuple[s
         left = [w for w in unknown if w.key not in out]
         marked = [w for w in left if w.filled.get(other, 0) <= IMPLIED_OTHERS_MAX * w.rows]
         rest = [w for w in wordings if w not in marked]
-        if len(marked) == 1 and rest and all(
-            w.filled.get(other, 0) >= IMPLIED_MIN * w.rows for w in rest
+        if (
+            len(marked) == 1
+            and rest
+            and all(w.filled.get(other, 0) >= IMPLIED_MIN * w.rows for w in rest)
         ):
             out[marked[0].key] = (value, f"implied_by_empty:{other}")
     if field.usual is not None and total:

@@ -629,6 +629,43 @@ def _pair_name(id_field: str) -> str | None:
     return None
 
 
+def _lone_name(
+    fields: list[FieldSpec],
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    pairs: list[tuple[int, int]],
+    cells: list[list[_Cell]],
+) -> tuple[int, int, float] | None:
+    """(column, field, score) for the one column of persons' names left in a table whose
+    placed ID column's name field is the one left: the name of the person the table is
+    about, wherever it stands. None when several names or several such fields are left."""
+    index = {f.name: j for j, f in enumerate(fields)}
+    placed_cols = {i for i, _ in pairs}
+    placed_fields = {j for _, j in pairs}
+    wanting = {
+        index[name]
+        for _, j in pairs
+        if (name := _pair_name(fields[j].name)) in index and index[name] not in placed_fields
+    }
+    persons = [
+        a
+        for a, h in enumerate(headers)
+        if a not in placed_cols
+        and headers.index(h) == a
+        and (p := profiles.get(h)) is not None
+        and p.n
+        and not p.constant
+        and p.share("person") >= SHAPE_MIN
+    ]
+    if len(wanting) != 1 or len(persons) != 1:
+        return None
+    (k,), (a,) = wanting, persons
+    fit = cells[a][k].fit
+    if fields[k].type != "name" or fit is None or fit < 0.5:
+        return None
+    return a, k, NEIGHBOUR_VALUES * fit * 0.7
+
+
 def _same_role(name_header: str, id_header: str) -> bool:
     """Headers that name one role: the name column's words begin the ID column's (所在单位 and
     所在单位信用代码, 负责人 and 负责人身份证号)."""
@@ -708,6 +745,11 @@ def fit_dataset(
                 scores[adj, k] = max(scores[adj, k], base) + NEIGHBOUR_BONUS
                 helped.add((adj, k))
     if helped:
+        pairs = _assign(scores)
+    lone = _lone_name(fields, headers, profiles, pairs, cells)
+    if lone is not None:
+        a, k, score = lone
+        scores[a, k] = max(scores[a, k], score)
         pairs = _assign(scores)
     # Pairs of dates or amounts the catalogue orders (admission before discharge, the fund's
     # part at most the total): when the values of the two columns run the other way in most
