@@ -813,19 +813,21 @@ def fit_dataset(
     for group in spec.require_one_of:
         if not any(filled.get(g, 0.0) >= REQUIRED_MIN for g in group):
             missing.append(" | ".join(group))
-    fit = Fit(spec.id, total, columns, evidence, missing, weak)
+    result = Fit(spec.id, total, columns, evidence, missing, weak)
     best: dict[str, float] = {}
     for name in (x for g in missing for x in g.split(" | ")):
         scored = _suggestions(spec, name, headers, profiles, columns)
-        fit.suggestions[name] = [h for _, h in scored[:3]]
+        result.suggestions[name] = [h for _, h in scored[:3]]
         best[name] = scored[0][0] if scored else 0.0
-    fit.hopeless = any(max(best.get(x, 0.0) for x in g.split(" | ")) < SUGGEST_MIN for g in missing)
-    fit.measureless = bool(spec.measures) and not any(
+    result.hopeless = any(
+        max(best.get(x, 0.0) for x in g.split(" | ")) < SUGGEST_MIN for g in missing
+    )
+    result.measureless = bool(spec.measures) and not any(
         filled.get(m, 0.0) >= ASSIGN_MIN
         or any(s >= SUGGEST_MIN for s, _ in _suggestions(spec, m, headers, profiles, columns))
         for m in spec.measures
     )
-    return fit
+    return result
 
 
 def suggest(
