@@ -69,6 +69,11 @@ def _rules(f: FieldSpec) -> str:
                 f"`{other}` 有值的行独有的写法记为 a wording only rows with `{other}` carry is "
                 f"`{value}`"
             )
+        for value, other in f.implied_by_empty.items():
+            parts.append(
+                f"`{other}` 为空的行独有的写法记为 a wording only rows without `{other}` carry "
+                f"is `{value}`"
+            )
     if f.min is not None:
         parts.append(f"≥ {f.min:g}")
     if f.max is not None:
@@ -156,6 +161,11 @@ def render_dataset(spec: DatasetSpec, children: list[DatasetSpec] | None = None)
         lines.append(f"- 时效字段 / timeliness field: `{spec.timeliness_field}`")
     for group in spec.require_one_of:
         lines.append(f"- 至少填写其一 / at least one of: {', '.join(f'`{g}`' for g in group)}")
+    if spec.measures:
+        lines.append(
+            "- 度量字段（识别时须至少有一列）/ measures (recognition needs a column for one): "
+            + ", ".join(f"`{m}`" for m in spec.measures)
+        )
     lines += [
         "",
         "| 字段 field | 类型 type | 必填 required | 标识 role | 分级 sensitivity | 含义 meaning | "

@@ -91,6 +91,12 @@ class FieldSpec(BaseModel):
         description="enum: value -> a field of the dataset whose being filled marks it (a "
         "death date marks the deceased); the one unknown wording whose rows fill it takes it",
     )
+    implied_by_empty: dict[str, str] = Field(
+        default_factory=dict,
+        description="enum: value -> a field of the dataset whose being empty marks it (no "
+        "reply yet marks a ticket still in hand); the one unknown wording whose rows leave it "
+        "empty, while the rows of every other wording fill it, takes it",
+    )
     min: float | None = None
     max: float | None = None
     pattern: str | None = Field(default=None, description="regex the normalised value must match")
@@ -147,9 +153,13 @@ class FieldSpec(BaseModel):
             raise ValueError(f"field {self.name!r}: `values`/`fallback` only apply to enums")
         if self.fallback is not None and self.values and self.fallback not in self.values:
             raise ValueError(f"field {self.name!r}: fallback {self.fallback!r} is not a value")
-        if (self.usual or self.implied_by) and self.type != "enum":
+        if (self.usual or self.implied_by or self.implied_by_empty) and self.type != "enum":
             raise ValueError(f"field {self.name!r}: `usual`/`implied_by` only apply to enums")
-        unknown = [v for v in [self.usual, *self.implied_by] if v and v not in (self.values or {})]
+        unknown = [
+            v
+            for v in [self.usual, *self.implied_by, *self.implied_by_empty]
+            if v and v not in (self.values or {})
+        ]
         if unknown:
             raise ValueError(f"field {self.name!r}: {unknown} are not values of the field")
         if self.codes is not None and self.type != "enum":
@@ -225,6 +235,12 @@ class DatasetSpec(BaseModel):
     require_one_of: list[list[str]] = Field(
         default_factory=list, description="groups of fields of which at least one must be present"
     )
+    measures: list[str] = Field(
+        default_factory=list,
+        description="the fields a row of this dataset exists to record (a claim's cost, a "
+        "payment's amount): recognition does not take a table with a column for none of them "
+        "for this dataset while another fits it, however well it fills the rest",
+    )
     fields: list[FieldSpec]
 
     @model_validator(mode="after")
@@ -234,7 +250,7 @@ class DatasetSpec(BaseModel):
         if dupes:
             raise ValueError(f"duplicate field names: {sorted(dupes)}")
         known = set(names)
-        refs = [*self.unique_key, *(n for g in self.require_one_of for n in g)]
+        refs = [*self.unique_key, *(n for g in self.require_one_of for n in g), *self.measures]
         if self.timeliness_field:
             refs.append(self.timeliness_field)
         refs += [f.code_variant for f in self.fields if f.code_variant]

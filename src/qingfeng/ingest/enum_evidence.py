@@ -13,6 +13,9 @@ kinds of evidence are weighed, strongest first; a wording none of them settles s
 2. **implied by another column** (`implied_by` in the catalogue: a registry's `deceased` is
    marked by its death date): the wording whose rows fill that column (≥ 90%) while the rows
    of every other wording leave it empty (≤ 10%);
+   and, the other way round (`implied_by_empty`: a ticket still in hand has no reply yet),
+   the wording whose rows leave that column empty (≥ 90%) while the rows of every other
+   wording fill it (≥ 90%);
 3. **the usual value** (`usual`: a registry's rows are mostly living residents): the most
    frequent wording of the column, on at least half of its rows, when no wording of the
    column is already that value.
@@ -103,6 +106,18 @@ def infer_values(field: FieldSpec, wordings: list[Wording]) -> dict[str, tuple[s
             w.filled.get(other, 0) <= IMPLIED_OTHERS_MAX * w.rows for w in rest
         ):
             out[marked[0].key] = (value, f"implied_by:{other}")
+    for value, other in field.implied_by_empty.items():
+        if other not in (wordings[0].filled if wordings else {}):
+            continue  # no column for the field: nothing to read
+        left = [w for w in unknown if w.key not in out]
+        marked = [w for w in left if w.filled.get(other, 0) <= IMPLIED_OTHERS_MAX * w.rows]
+        rest = [w for w in wordings if w not in marked]
+        if (
+            len(marked) == 1
+            and rest
+            and all(w.filled.get(other, 0) >= IMPLIED_MIN * w.rows for w in rest)
+        ):
+            out[marked[0].key] = (value, f"implied_by_empty:{other}")
     if field.usual is not None and total:
         top = wordings[0]
         taken = any(

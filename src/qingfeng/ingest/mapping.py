@@ -432,6 +432,23 @@ def propose(
             doubts=tuple(doubts),
         )
     complete = [f for f in fits if f.complete]
+    # A dataset none of whose measures has a column (a claims table without a cost) gives
+    # way to a complete one that places as many of the table's columns with at least half
+    # its evidence: a list of insured persons with their death and termination dates is a
+    # list of deaths.
+    measured = [f for f in complete if not f.measureless]
+    gives_way = {
+        f.dataset
+        for f in complete
+        if f.measureless
+        and any(
+            len(g.evidence) >= len(f.evidence) and g.score >= MEASURELESS_SHARE * f.score
+            for g in measured
+        )
+    }
+    if gives_way:
+        fits = [f for f in fits if f.dataset not in gives_way]
+        complete = [f for f in complete if f.dataset not in gives_way]
     # A dataset lacking a required field that no column comes near is out of the contest when
     # a complete one explains the table at least half as well and reads some column its own
     # way (a member roster shares a registry's ID, name and relation columns, but has no
@@ -501,6 +518,9 @@ def propose(
         doubts=tuple(doubts),
         also=also,
     )
+
+
+MEASURELESS_SHARE = 0.5  # the evidence a dataset with a measure column needs, as a share
 
 
 def _set_aside(fit: Fit, complete: Fit) -> bool:

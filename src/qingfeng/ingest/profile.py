@@ -170,11 +170,13 @@ KINDS: dict[str, str] = {
     "phone": "regexp_full_match(regexp_replace(qf_hw(v), '[\\s\\-()（）]', '', 'g'), "
     "'(\\+86|0086)?(1[3-9][0-9]{9}|0[1-9][0-9]{8,10})')",
     "cjk": "regexp_matches(v, '\\p{Han}')",
-    # Two or three characters after a common surname, or a compound surname and one or two.
+    # Two or three characters after a common surname, or a compound surname and one or two;
+    # a staff or login number after the name (某某-0028, 某某01) keeps it a person's name.
     "person": "[regexp_full_match(x, '\\p{Han}{2,3}') AND contains('" + SURNAMES + "', x[1]) "
     "OR regexp_full_match(x, '\\p{Han}{3,4}') AND list_contains("
     + str(list(COMPOUND_SURNAMES))
-    + ", x[1:2]) for x in [regexp_replace(v, '[\\s·•]', '', 'g')]][1] "
+    + ", x[1:2]) for x in [regexp_replace(regexp_replace(v, '[\\s·•]', '', 'g'), "
+    "'(\\p{Han})[-_#]?[0-9]{1,6}$', '\\1')]][1] "
     f"AND NOT regexp_matches(v, '({ORG_SUFFIXES})$')",
     # Two to four Chinese characters and nothing else: a name whose surname is not a common
     # one (or a pseudonym) looks like this too, so a name header is not contradicted by it.

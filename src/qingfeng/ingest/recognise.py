@@ -49,6 +49,9 @@ LONG_TEXT_MIN = 0.8  # share of sentences (or of addresses) that makes a column 
 UNIT_HEADER = 0.25  # header evidence of a money unit (元, 万元) for an amount field
 MARGIN = 1.25  # the best dataset must beat the next by this factor to be confident
 TIE = 1.02  # within this factor two datasets are tied
+ELIMINATED = 0.4  # a column placed as the only one left of the kind the only field left needs
+SHAPE_MIN = 0.8  # share of the values of one shape (names of persons, of bodies, places)
+PHRASE_LEN = 6  # average length of the values of a column of reasons, purposes, items of text
 
 # Kinds of value the type of a field calls for ("values only" is trusted for specific kinds).
 _SPECIFIC_TYPES = {
@@ -79,6 +82,7 @@ class FieldEvidence:
     value_kind: str  # what the values mostly are (id, date, person, ...)
     neighbour: bool = False  # helped by the column beside it
     ordered: bool = False  # swapped with another column by the order of their values in a row
+    eliminated: bool = False  # the one column left of the kind the one field left needs
 
     def describe(self) -> str:
         how = (
@@ -94,6 +98,8 @@ class FieldEvidence:
         extra = "; next to its ID column / 与证件号列相邻" if self.neighbour else ""
         if self.ordered:
             extra += "; by the order of the values in a row / 按行内取值先后"
+        if self.eliminated:
+            extra += "; placed once the other columns are / 其余列定位后补位"
         return f"{self.score:.2f}: header {how}; {vals}{extra}"
 
 
@@ -111,6 +117,9 @@ class Fit:
     # A required field is missing and no column of the table comes near it: the table is not
     # this dataset's, whatever else it shares with it.
     hopeless: bool = False
+    # None of the dataset's measures (catalogue `measures`: a claim's cost) has a column that
+    # comes near it: a list of insured persons and dates is not a claims table.
+    measureless: bool = False
 
     @property
     def complete(self) -> bool:
@@ -449,9 +458,11 @@ def _cell(
                 and p.unique_ratio >= 0.95
             )
         )
-        if f.sensitivity == "prohibited" or f.type == "text":
+        if f.sensitivity == "prohibited" or f.type in ("text", "name"):
             # Free text says too little to choose among text fields (a vehicle type or a
-            # category?), and a prohibited field is never guessed.
+            # category?), names of persons say nothing of whose they are (a contact, an author,
+            # a driver: the ID column of the role beside it tells, see `fit_dataset`), and a
+            # prohibited field is never guessed.
             return _Cell(0.0, match, fit)
         weight = 1.0 if specific else 0.6 if f.type == "enum" else 0.7
         return _Cell(VALUES_ONLY_MAX * fit * weight, match, fit)
@@ -472,6 +483,115 @@ def _cell(
     if fit < floor:
         score *= fit / floor
     return _Cell(score, match, fit)
+
+
+# --------------------------------------------------------------------------- elimination
+def _field_shape(f: FieldSpec) -> str | None:
+    """The shape of the values a free-text field holds: person, org, place or phrase (a
+    reason, a purpose, a content); None for words of a vocabulary and for what is never
+    collected."""
+    if f.type != "text" or f.sensitivity == "prohibited" or f.vocabulary:
+        return None
+    kind = _text_kind(f)
+    en = f.en.lower()
+    if kind == "address" or any(w in en for w in ("destination", "location", "place")):
+        return "place"
+    if kind == "long" or "purpose" in en:
+        return "phrase"
+    return kind if kind in ("person", "org") else None
+
+
+def _column_shape(header: str, p: ColumnProfile | None) -> str | None:
+    """What the values of an unplaced column are, when they are plainly one shape."""
+    if p is None or p.n < 5 or p.constant or p.share("cjk") < SHAPE_MIN:
+        return None
+    if _remarks_header(header) and len(_strip_remarks(header)) <= 1:
+        return None  # a remarks column holds whatever the clerk wrote
+    if p.share("person") >= SHAPE_MIN:
+        return "person"
+    if p.share("org") >= SHAPE_MIN:
+        return "org"
+    if p.share("address") >= SHAPE_MIN and p.share("org") < 0.3:
+        return "place"
+    if p.avg_len >= PHRASE_LEN and p.share("person") + p.share("org") < 0.2:
+        return "phrase"
+    return None
+
+
+def _strip_remarks(header: str) -> str:
+    h = normalise_header(header)
+    for w in _REMARKS:
+        h = h.replace(w, "")
+    return h
+
+
+def _eliminate(
+    fields: list[FieldSpec],
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    pairs: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """Free-text columns no header places, put on the free-text fields left unfilled once
+    every other column is placed: when exactly one column left has values of a shape (names
+    of persons, of bodies, places, phrases) and exactly one field left holds that shape, the
+    column is that field's (a bid record's names of persons beside a bid file author field
+    that nothing else fills)."""
+    placed_cols = {i for i, _ in pairs}
+    placed_fields = {j for _, j in pairs}
+    cols: dict[str, list[int]] = {}
+    for i, h in enumerate(headers):
+        if i in placed_cols or headers.index(h) != i:
+            continue
+        shape = _column_shape(h, profiles.get(h))
+        if shape is not None:
+            cols.setdefault(shape, []).append(i)
+    wanted: dict[str, list[int]] = {}
+    for j, f in enumerate(fields):
+        shape = _field_shape(f)
+        if j not in placed_fields and shape is not None:
+            wanted.setdefault(shape, []).append(j)
+    return [
+        (cols[s][0], wanted[s][0])
+        for s in cols
+        if len(cols[s]) == 1 and len(wanted.get(s, [])) == 1
+    ]
+
+
+# Words that make a header the kind of what the header before them names (目的地 → 目的地类型).
+_KIND_WORDS = ("类型", "类别", "分类", "种类", "性质", "类")
+
+
+def _kinds_of_placed(
+    fields: list[FieldSpec],
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    pairs: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """A column headed like a placed column plus a word of kind (类别, 分类…) carries the
+    kind of that field (`X_type` beside `X`) when nothing else fills it and its values are a
+    small vocabulary: whatever a department calls the destination, the column headed with
+    that word and 类别 is the kind of destination."""
+    placed = dict(pairs)
+    taken = set(placed.values())
+    index = {f.name: j for j, f in enumerate(fields)}
+    out: list[tuple[int, int]] = []
+    for j, f in enumerate(fields):
+        if j in taken or f.type not in ("enum", "text") or not f.name.endswith("_type"):
+            continue
+        base = index.get(f.name[: -len("_type")])
+        at = next((i for i, jj in placed.items() if jj == base), None)
+        if base is None or at is None:
+            continue
+        stem = normalise_header(headers[at])
+        for k, h in enumerate(headers):
+            p = profiles.get(h)
+            if k in placed or p is None or not p.n or not (p.small_set or p.distinct <= 30):
+                continue
+            rest = normalise_header(h)
+            if len(stem) >= 2 and rest.startswith(stem) and rest[len(stem) :] in _KIND_WORDS:
+                out.append((k, j))
+                break
+    return out
 
 
 def _other_specific(p: ColumnProfile) -> float:
@@ -507,6 +627,43 @@ def _pair_name(id_field: str) -> str | None:
         if id_field.endswith("_" + suffix):
             return id_field[: -len(suffix)] + "name"
     return None
+
+
+def _lone_name(
+    fields: list[FieldSpec],
+    headers: list[str],
+    profiles: dict[str, ColumnProfile],
+    pairs: list[tuple[int, int]],
+    cells: list[list[_Cell]],
+) -> tuple[int, int, float] | None:
+    """(column, field, score) for the one column of persons' names left in a table whose
+    placed ID column's name field is the one left: the name of the person the table is
+    about, wherever it stands. None when several names or several such fields are left."""
+    index = {f.name: j for j, f in enumerate(fields)}
+    placed_cols = {i for i, _ in pairs}
+    placed_fields = {j for _, j in pairs}
+    wanting = {
+        index[name]
+        for _, j in pairs
+        if (name := _pair_name(fields[j].name)) in index and index[name] not in placed_fields
+    }
+    persons = [
+        a
+        for a, h in enumerate(headers)
+        if a not in placed_cols
+        and headers.index(h) == a
+        and (p := profiles.get(h)) is not None
+        and p.n
+        and not p.constant
+        and p.share("person") >= SHAPE_MIN
+    ]
+    if len(wanting) != 1 or len(persons) != 1:
+        return None
+    (k,), (a,) = wanting, persons
+    fit = cells[a][k].fit
+    if fields[k].type != "name" or fit is None or fit < 0.5:
+        return None
+    return a, k, NEIGHBOUR_VALUES * fit * 0.7
 
 
 def _same_role(name_header: str, id_header: str) -> bool:
@@ -589,6 +746,11 @@ def fit_dataset(
                 helped.add((adj, k))
     if helped:
         pairs = _assign(scores)
+    lone = _lone_name(fields, headers, profiles, pairs, cells)
+    if lone is not None:
+        a, k, score = lone
+        scores[a, k] = max(scores[a, k], score)
+        pairs = _assign(scores)
     # Pairs of dates or amounts the catalogue orders (admission before discharge, the fund's
     # part at most the total): when the values of the two columns run the other way in most
     # rows, the columns are swapped.
@@ -605,6 +767,9 @@ def fit_dataset(
             carried[(i, j2)] = float(scores[i2, j2])
             carried[(i2, j)] = float(scores[i, j])
         pairs = sorted(by_col.items())
+    eliminated = _eliminate(fields, headers, profiles, pairs)
+    eliminated += _kinds_of_placed(fields, headers, profiles, [*pairs, *eliminated])
+    pairs = sorted([*pairs, *eliminated])
     columns: dict[str, str | None] = dict.fromkeys(headers)
     evidence: dict[str, FieldEvidence] = {}
     total = 0.0
@@ -617,6 +782,8 @@ def fit_dataset(
         # A column put on its field by the order of the values is as sure as the one it
         # swapped with was.
         score = min(1.0, max(float(scores[i, j]), carried.get((i, j), 0.0)))
+        if (i, j) in eliminated:
+            score = ELIMINATED
         columns[h] = f.name
         p = profiles.get(h)
         evidence[h] = FieldEvidence(
@@ -630,9 +797,12 @@ def fit_dataset(
             value_kind=p.best_kind()[0] if p is not None and p.n else "",
             neighbour=(i, j) in helped,
             ordered=(i, j) in ordered,
+            eliminated=(i, j) in eliminated,
         )
         filled[f.name] = score
-        total += score * (weights or {}).get(h, 1.0)
+        if (i, j) not in eliminated:
+            # Placed once the dataset's other columns are: no evidence for the dataset itself.
+            total += score * (weights or {}).get(h, 1.0)
     missing: list[str] = []
     weak: dict[str, str] = {}
     for f in fields:
@@ -643,14 +813,21 @@ def fit_dataset(
     for group in spec.require_one_of:
         if not any(filled.get(g, 0.0) >= REQUIRED_MIN for g in group):
             missing.append(" | ".join(group))
-    fit = Fit(spec.id, total, columns, evidence, missing, weak)
+    result = Fit(spec.id, total, columns, evidence, missing, weak)
     best: dict[str, float] = {}
     for name in (x for g in missing for x in g.split(" | ")):
         scored = _suggestions(spec, name, headers, profiles, columns)
-        fit.suggestions[name] = [h for _, h in scored[:3]]
+        result.suggestions[name] = [h for _, h in scored[:3]]
         best[name] = scored[0][0] if scored else 0.0
-    fit.hopeless = any(max(best.get(x, 0.0) for x in g.split(" | ")) < SUGGEST_MIN for g in missing)
-    return fit
+    result.hopeless = any(
+        max(best.get(x, 0.0) for x in g.split(" | ")) < SUGGEST_MIN for g in missing
+    )
+    result.measureless = bool(spec.measures) and not any(
+        filled.get(m, 0.0) >= ASSIGN_MIN
+        or any(s >= SUGGEST_MIN for s, _ in _suggestions(spec, m, headers, profiles, columns))
+        for m in spec.measures
+    )
+    return result
 
 
 def suggest(

@@ -156,7 +156,7 @@ def _enum_wordings(
 ) -> dict[str, tuple[str, str]]:
     implying = {
         other: raw_expr[other]
-        for other in f.implied_by.values()
+        for other in [*f.implied_by.values(), *f.implied_by_empty.values()]
         if other in raw_expr and raw_expr[other].startswith('"')
     }
     wordings = read_wordings(con, f, raw_expr[f.name], implying, _enum_value(f), "qf_raw")
