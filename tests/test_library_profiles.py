@@ -4,7 +4,9 @@ the profile and every value it used, which the model page shows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -54,7 +56,8 @@ def _workspace(tmp_path: Path, toml_extra: str):  # type: ignore[no-untyped-def]
 def test_a_county_picks_a_profile_and_overrides_one_value(tmp_path: Path) -> None:
     settings = _workspace(
         tmp_path,
-        '\nmodel_profile = "some_province"\n\n[model_overrides.complaint_anomaly]\nmax_open_days = 30\n',
+        '\nmodel_profile = "some_province"\n'
+        "\n[model_overrides.complaint_anomaly]\nmax_open_days = 30\n",
     )
     profile, values = run_parameters(settings, built_in_models().models)
     assert profile == "some_province"
@@ -67,7 +70,10 @@ def test_a_county_picks_a_profile_and_overrides_one_value(tmp_path: Path) -> Non
     ("extra", "message"),
     [
         ('\nmodel_profile = "nowhere"\n', "no such profile: nowhere"),
-        ("\n[model_overrides.village_cash_or_round]\ncash_limt = 1\n", "has no parameter cash_limt"),
+        (
+            "\n[model_overrides.village_cash_or_round]\ncash_limt = 1\n",
+            "has no parameter cash_limt",
+        ),
         ("\n[model_overrides.no_such_model]\nx = 1\n", "unknown model no_such_model"),
     ],
 )
@@ -80,11 +86,20 @@ def test_a_wrong_profile_or_override_is_named(tmp_path: Path, extra: str, messag
 def test_a_run_uses_the_profile_and_records_what_it_used(tmp_path: Path) -> None:
     settings = _workspace(tmp_path, '\nmodel_profile = "some_province"\n')
     rows = [  # 3,000 yuan in cash: lawful nationally (5,000), over this province's 2,000
-        {"voucher_no": "V1", "division_code": "522701001001", "entry_date": __import__("datetime").date(2024, 3, 5),
-         "payee_name": "某商店", "amount": __import__("decimal").Decimal("3000.50"), "pay_method": "cash", "purpose": "材料"},
+        {
+            "voucher_no": "V1",
+            "division_code": "522701001001",
+            "entry_date": dt.date(2024, 3, 5),
+            "payee_name": "某商店",
+            "amount": Decimal("3000.50"),
+            "pay_method": "cash",
+            "purpose": "材料",
+        },
     ]
     engine = DuckDBEngine()
-    engine.register_rows("village_ledgers", column_types_for("village_ledgers", rows, default_catalogue()), rows)
+    engine.register_rows(
+        "village_ledgers", column_types_for("village_ledgers", rows, default_catalogue()), rows
+    )
     summary = run_models(settings, ["village_cash_or_round"], engine=engine, write_report=False)
     assert summary.results[0].error is None and summary.results[0].hits == 1
     store = make_engine(settings.database_url)

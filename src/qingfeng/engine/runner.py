@@ -91,9 +91,8 @@ def run_models(
     write_report: bool = True,
 ) -> RunSummary:
     """Run the selected models (default: all) over the workspace's lake into its store."""
-    from qingfeng.store.db import make_engine, session_factory  # keeps the engine import light
-
     from qingfeng.library.profiles import run_parameters
+    from qingfeng.store.db import make_engine, session_factory  # keeps the engine import light
 
     models = load_models(settings.models_dir)
     chosen = models.select(model_ids, field)  # ModelNotFoundError names unknown ids

@@ -1,6 +1,7 @@
 """Parameter profiles (参数方案): the values of model parameters that vary by province or year.
 
-A profile is a YAML file `{id, name, description, extends?, parameters: {model_id: {param: value}}}`.
+A profile is a YAML file `{id, name, description, extends?, parameters}` where `parameters`
+maps model id → {parameter: value}.
 The built-in `national` profile (library/profiles/national.yaml) states the national defaults; a
 workspace may add its province's own in `<workspace>/profiles/<id>.yaml` (usually
 `extends: national`). qingfeng.toml picks one with `model_profile = "..."` and overrides single
@@ -53,7 +54,14 @@ def _find(name: str, workspace: Path | None) -> Path:
     for path in candidates:
         if path.is_file():
             return path
-    known = sorted({p.stem for d in (BUILT_IN, workspace and workspace / "profiles") if d and Path(d).is_dir() for p in Path(d).glob("*.yaml")})
+    known = sorted(
+        {
+            p.stem
+            for d in (BUILT_IN, workspace and workspace / "profiles")
+            if d and Path(d).is_dir()
+            for p in Path(d).glob("*.yaml")
+        }
+    )
     raise ProfileError(f"没有此参数方案 / no such profile: {name} (known: {', '.join(known)})")
 
 
@@ -85,10 +93,15 @@ def load_profile(name: str, workspace: Path | None = None) -> Profile:
     )
 
 
-def check_against(profile: Profile, specs: dict[str, Any], overrides: dict[str, dict[str, Any]]) -> None:
+def check_against(
+    profile: Profile, specs: dict[str, Any], overrides: dict[str, dict[str, Any]]
+) -> None:
     """Refuse a profile or override naming a model or parameter the library does not have."""
     problems = []
-    for where, table in (("profile " + profile.id, profile.parameters), ("model_overrides", overrides)):
+    for where, table in (
+        ("profile " + profile.id, profile.parameters),
+        ("model_overrides", overrides),
+    ):
         for model_id, values in table.items():
             spec = specs.get(model_id)
             if spec is None:

@@ -4,7 +4,6 @@ area (from the closed loop's outcomes), and the run history from model_runs."""
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass
 from typing import Annotated
 
