@@ -373,9 +373,11 @@ def test_reference_rule_finds_exactly_the_planted_subsidy_after_death_cases(
     for r in rows:
         i = normalise_id(r[h.index("证件号码")])
         pay = parse_date(r[h.index("发放日期")])
-        if i in deaths and pay is not None and pay > deaths[i]:
-            per = r[h.index("发放年月")]
-            hits.add((i, f"{per[:4]}-{per[4:6]}"))
+        per = r[h.index("发放年月")]
+        period = f"{per[:4]}-{per[4:6]}"
+        # the month paid for is after the month of death (that month is due in full)
+        if i in deaths and pay is not None and pay > deaths[i] and period > f"{deaths[i]:%Y-%m}":
+            hits.add((i, period))
     cases = {(p.subject_id, p.period) for p in truth.cases("subsidy_after_death")}
     decoys = {(p.subject_id, p.period) for p in truth.decoys("subsidy_after_death")}
     assert hits == cases
