@@ -284,3 +284,29 @@ def test_holiday_parameters_follow_the_national_calendar() -> None:
     for m in users:
         assert off <= set(str(m.parameters["holidays"].default).split(",")), m.id
         assert worked == set(str(m.parameters["workdays"].default).split(",")), m.id
+
+
+@pytest.mark.parametrize(
+    ("wording", "code"),
+    [
+        ("农机购置与应用补贴", "farm_machinery"),  # the current name of the farm-machinery subsidy
+        ("农机购置补贴", "farm_machinery"),
+        ("高龄补贴", "old_age_allowance"),  # the wording that made every 80-year-old a hit
+        ("80周岁以上高龄老人生活补贴", "old_age_allowance"),
+        ("低保金（补发）", "dibao"),  # back pay keeps its kind; the period decides
+    ],
+)
+def test_models_see_every_wording_of_the_subsidy_they_name(wording: str, code: str) -> None:
+    """farm_machinery_fraud and old_age_not_enrolled name vocabulary codes, so every wording a
+    department uses reaches them."""
+    from qingfeng.catalogue.loader import vocabulary
+    from qingfeng.ingest.normalise import vocab_code
+
+    assert vocab_code(vocabulary("subsidy_types"), wording) == code
+    users = {
+        "farm_machinery": "farm_machinery_fraud",
+        "old_age_allowance": "old_age_not_enrolled",
+        "dibao": "subsidy_after_death",
+    }
+    spec = models().get(users[code])
+    assert any(str(p.default).find(code) >= 0 for p in spec.parameters.values()) or code == "dibao"
