@@ -203,10 +203,49 @@ def test_benford_mad_matches_a_plain_computation() -> None:
             )
             / 9
         )
-        assert (village in hits) == (mad > 0.015)
+        counts = [digits.count(str(d)) for d in range(1, 10)]
+        n = len(digits)
+        chi2 = sum(
+            (k - n * math.log10(1 + 1 / d)) ** 2 / (n * math.log10(1 + 1 / d))
+            for d, k in zip(range(1, 10), counts, strict=True)
+        )
+        # the shape is off (MAD) and the test says it is not sampling noise (chi-square, 0.1%)
+        assert (village in hits) == (mad > 0.015 and chi2 > 26.124)
         if village in hits:
             assert Decimal(hits[village].evidence["mad"]) == Decimal(str(round(mad, 4)))
     assert "B" in hits and "A" not in hits
+
+
+@pytest.mark.parametrize("n", [50, 100, 200])
+def test_benford_ledgers_are_rarely_flagged_at_any_size(n: int) -> None:
+    """Ledgers that follow Benford's law exactly: MAD > 0.015 alone flags most small ones, the
+    model (MAD and the chi-square test at 0.1%) at most a few in a hundred."""
+    from qingfeng.library.benford_check import false_positives
+
+    r = false_positives(n, 150, seed=n)
+    assert r.flagged <= 3, r
+    if n == 50:
+        assert r.flagged_mad_only > 100  # what a cut-off blind to n would do
+
+
+@pytest.mark.parametrize("model_id", MODEL_IDS)
+def test_every_citation_is_checked_or_marked_unverified(spec) -> None:  # type: ignore[no-untyped-def]
+    """A legal basis is either checked against the published text (with its source) or shown as
+    待核实; a model with a citation of neither kind fails."""
+    for basis in spec.legal_basis:
+        assert basis.status in ("checked", "unverified"), f"{spec.id}: {basis.document} unmarked"
+        if basis.status == "checked":
+            assert basis.source and basis.article and basis.text, f"{spec.id}: {basis.document}"
+
+
+def test_a_checked_citation_without_its_source_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from qingfeng.engine.spec import LegalBasis
+
+    with pytest.raises(ValidationError, match="source"):
+        LegalBasis(document="《社会救助暂行办法》", article="第六十八条", status="checked")
+    assert LegalBasis(document="《某办法》", status="待核实").status == "unverified"
 
 
 def test_parameters_change_the_result_without_editing_sql() -> None:
@@ -245,3 +284,29 @@ def test_holiday_parameters_follow_the_national_calendar() -> None:
     for m in users:
         assert off <= set(str(m.parameters["holidays"].default).split(",")), m.id
         assert worked == set(str(m.parameters["workdays"].default).split(",")), m.id
+
+
+@pytest.mark.parametrize(
+    ("wording", "code"),
+    [
+        ("农机购置与应用补贴", "farm_machinery"),  # the current name of the farm-machinery subsidy
+        ("农机购置补贴", "farm_machinery"),
+        ("高龄补贴", "old_age_allowance"),  # the wording that made every 80-year-old a hit
+        ("80周岁以上高龄老人生活补贴", "old_age_allowance"),
+        ("低保金（补发）", "dibao"),  # back pay keeps its kind; the period decides
+    ],
+)
+def test_models_see_every_wording_of_the_subsidy_they_name(wording: str, code: str) -> None:
+    """farm_machinery_fraud and old_age_not_enrolled name vocabulary codes, so every wording a
+    department uses reaches them."""
+    from qingfeng.catalogue.loader import vocabulary
+    from qingfeng.ingest.normalise import vocab_code
+
+    assert vocab_code(vocabulary("subsidy_types"), wording) == code
+    users = {
+        "farm_machinery": "farm_machinery_fraud",
+        "old_age_allowance": "old_age_not_enrolled",
+        "dibao": "subsidy_after_death",
+    }
+    spec = models().get(users[code])
+    assert any(str(p.default).find(code) >= 0 for p in spec.parameters.values()) or code == "dibao"

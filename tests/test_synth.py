@@ -156,7 +156,9 @@ def test_every_model_has_five_cases_and_three_decoys_present_in_the_data(
         assert not cases & decoys, model
         for subject, period in cases | decoys:
             assert subject in values, (model, subject)
-            assert re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", period), (model, period)
+            # a month; a vehicle-day for the car model (one warning per vehicle and day)
+            day = r"(-(0[1-9]|[12]\d|3[01]))?" if model == "official_car_private_use" else ""
+            assert re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])" + day, period), (model, period)
     for p in truth.planted:
         if len(p.subject_id) == 18 and p.subject_id[:2] == "52":
             assert ric.is_valid(p.subject_id), p
@@ -373,9 +375,11 @@ def test_reference_rule_finds_exactly_the_planted_subsidy_after_death_cases(
     for r in rows:
         i = normalise_id(r[h.index("证件号码")])
         pay = parse_date(r[h.index("发放日期")])
-        if i in deaths and pay is not None and pay > deaths[i]:
-            per = r[h.index("发放年月")]
-            hits.add((i, f"{per[:4]}-{per[4:6]}"))
+        per = r[h.index("发放年月")]
+        period = f"{per[:4]}-{per[4:6]}"
+        # the month paid for is after the month of death (that month is due in full)
+        if i in deaths and pay is not None and pay > deaths[i] and period > f"{deaths[i]:%Y-%m}":
+            hits.add((i, period))
     cases = {(p.subject_id, p.period) for p in truth.cases("subsidy_after_death")}
     decoys = {(p.subject_id, p.period) for p in truth.decoys("subsidy_after_death")}
     assert hits == cases

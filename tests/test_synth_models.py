@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -467,10 +468,15 @@ def test_receptions(county: Any) -> None:
         if r["total_cost"] / (int(r["guests"]) + int(r["staff"])) > 120 or not r["approval_no"]
     }
     check(county, "reception_over_standard", over)
+    approved = ("机关食堂", "定点饭店", "内部食堂", "宾馆", "酒店")
     odd = {
         (r["reception_no"], month(r["reception_date"]))
         for r in rec
-        if not _workday(r["reception_date"]) or r["venue_type"] in ("旅游景区", "高档会所")
+        if r["venue_type"] in ("旅游景区", "高档会所")
+        or (
+            not _workday(r["reception_date"])
+            and (not r["approval_no"] or r["venue_type"] not in approved)
+        )
     }
     check(county, "reception_weekend_or_luxury", odd)
 
@@ -478,13 +484,16 @@ def test_receptions(county: Any) -> None:
 def test_official_car_private_use(county: Any) -> None:
     d, _ = county
     night = lambda t: t.hour >= 22 or t.hour < 6  # noqa: E731
+    emergency = ("应急", "防汛", "抢险", "救灾", "值班")
     hits = {
-        (t["trip_no"], month(t["start_time"]))
+        (t["plate_no"], t["start_time"].date().isoformat())
         for t in d["car_trips"]
-        if night(t["start_time"])
-        or night(t["end_time"])
-        or not _workday(t["start_time"].date())
-        or t["destination_type"] == "旅游景区"
+        if not any(w in (t["purpose"] or "") for w in emergency)
+        and (
+            night(t["start_time"])
+            or not _workday(t["start_time"].date())
+            or t["destination_type"] == "旅游景区"
+        )
     }
     check(county, "official_car_private_use", hits)
 
@@ -515,7 +524,9 @@ def test_village_ledgers(county: Any) -> None:
     cadre_hh = {
         (people[j["id_no"]]["division_code"], hh[j["id_no"]]): j["id_no"]
         for j in d["payroll"]
-        if j["position"] == "村委会主任"
+        if re.search(
+            r"(村|社区|居委会|党支部|党总支).*(书记|主任)|村支书|一肩挑", j["position"] or ""
+        )
     }
     irregular = set()
     for r in d["ledgers"]:
@@ -529,7 +540,13 @@ def test_village_ledgers(county: Any) -> None:
         (r["voucher_no"], month(r["entry_date"]))
         for r in d["ledgers"]
         if (r["pay_method"] == "现金" and r["amount"] >= 5000)
-        or (r["amount"] >= 10000 and r["amount"] % 1000 == 0)
+        or (
+            r["amount"] >= 10000
+            and r["amount"] % 1000 == 0
+            and not re.search(
+                "报酬|工资|津贴|补贴|误工|租金|租赁|承包费|流转费|分红", r["purpose"] or ""
+            )
+        )
     }
     check(county, "village_cash_or_round", cash)
 
@@ -547,16 +564,18 @@ def test_complaint_anomaly(county: Any) -> None:
         ]
         if len(recent) == 3:
             hits.add((c["target_name"], month(c["received_at"])))
-    replies = defaultdict(int)
+    matters = defaultdict(set)  # a reply → the different matters it answered
     for c in cs:
         if c["reply"]:
-            replies[c["reply"]] += 1
+            matters[c["reply"]].add(c["content"] or c["target_name"])
     for c in cs:
-        open_long = c["status"] == "办理中" and end - c["received_at"] > dt.timedelta(days=60)
-        fast = c["replied_at"] is not None and c["replied_at"] - c["received_at"] < dt.timedelta(
-            hours=1
+        open_long = c["status"] == "办理中" and end - c["received_at"] > dt.timedelta(days=21)
+        fast = (
+            c["status"] != "即时办结"
+            and c["replied_at"] is not None
+            and c["replied_at"] - c["received_at"] < dt.timedelta(hours=1)
         )
-        copied = bool(c["reply"]) and replies[c["reply"]] > 1
+        copied = bool(c["reply"]) and len(matters[c["reply"]]) > 1
         if open_long or fast or copied:
             hits.add((c["complaint_no"], month(c["received_at"])))
     check(county, "complaint_anomaly", hits)

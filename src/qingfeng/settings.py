@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -73,6 +74,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
         "believed; the client is the right-most address not among them. Empty: the socket peer.",
+    )
+    model_profile: str = Field(
+        default="national",
+        description="Parameter profile (参数方案) the models run with: `national` (the national "
+        "defaults) or a profile in <workspace>/profiles/<id>.yaml.",
+    )
+    model_overrides: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Single parameter values over the profile, as [model_overrides.<model_id>] "
+        "tables of qingfeng.toml.",
     )
     xlsx_max_uncompressed_mb: float = Field(
         default=512,

@@ -7,7 +7,8 @@ WITH c AS (
     division_code,
     category,
     TRIM(target_name) AS target_name,
-    TRIM(reply) AS reply
+    TRIM(reply) AS reply,
+    COALESCE(NULLIF(TRIM(content), ''), NULLIF(TRIM(target_name), ''), complaint_no) AS matter /* what the complaint is about: its text, else its target, else the ticket itself */
   FROM complaints
   WHERE
     NOT received_at IS NULL
@@ -38,9 +39,11 @@ WITH c AS (
   HAVING
     COUNT(*) = 3
 ), reply_counts AS (
+  /* a reply repeated across different matters; the same matter filed twice is not copy-paste */
   SELECT
     reply,
-    COUNT(*) AS n
+    COUNT(*) AS n,
+    COUNT(DISTINCT matter) AS matters
   FROM c
   WHERE
     NOT reply IS NULL AND reply <> ''
@@ -55,12 +58,13 @@ WITH c AS (
     x.category,
     CASE
       WHEN LOCATE(',' || x.status || ',', ',' || 'handling,办理中' || ',') > 0
-      AND DATEDIFF(SECOND, x.received_at, e.end_time) > 60 * 86400
+      AND DATEDIFF(SECOND, x.received_at, e.end_time) > 21 * 86400
       THEN 2
       WHEN NOT x.replied_at IS NULL
+      AND COALESCE(LOCATE(',' || x.status || ',', ',' || 'closed_on_spot' || ','), 0) = 0
       AND DATEDIFF(SECOND, x.received_at, x.replied_at) < 60 * 60
       THEN 3
-      WHEN r.n > 1
+      WHEN r.matters > 1
       THEN 4
     END AS rule,
     COALESCE(r.n, 0) AS n

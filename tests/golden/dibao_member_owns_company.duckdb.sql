@@ -44,7 +44,24 @@ FROM (
       ON c.uscc = r.uscc
     WHERE
       c.registered_capital >= 500000
-      AND STRPOS(',' || 'active,存续' || ',', ',' || c.status || ',') > 0
+      AND /* the company existed during the support: set up before it ended, not closed before it began */ (
+        h.end_date IS NULL
+        OR c.established_date IS NULL
+        OR c.established_date <= h.end_date
+      )
+      AND (
+        c.cancelled_date IS NULL
+        OR h.start_date IS NULL
+        OR c.cancelled_date >= h.start_date
+      )
+      AND (
+        STRPOS(',' || 'active,存续' || ',', ',' || c.status || ',') > 0
+        OR (
+          NOT c.cancelled_date IS NULL
+          AND NOT h.start_date IS NULL
+          AND c.cancelled_date >= h.start_date
+        )
+      )
     GROUP BY
       m.id_no,
       m.name,

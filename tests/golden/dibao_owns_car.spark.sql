@@ -20,6 +20,7 @@ FROM (
     v.plate_no,
     v.vehicle_type,
     v.register_date,
+    v.status_date,
     SUBSTRING(CAST(GREATEST(v.register_date, h.start_date) AS STRING), 1, 7) AS period
   FROM dibao_households AS h
   JOIN dibao_members AS m
@@ -27,10 +28,19 @@ FROM (
   JOIN vehicles AS v
     ON v.owner_id_no = m.id_no
   WHERE
-    LOCATE(',' || v.vehicle_type || ',', ',' || '小型轿车,小型普通客车' || ',') > 0
-    AND LOCATE(',' || v.status || ',', ',' || 'normal,suspended,seized,pending' || ',') > 0
+    NOT v.vehicle_type IS NULL
+    AND v.vehicle_type RLIKE '轿车|客车|越野|SUV|suv|MPV|多用途|乘用车|旅行车|^K[1-4]'
+    AND NOT v.vehicle_type || ' ' || COALESCE(v.use_type, '') RLIKE '残疾人|代步|摩托|货车|三轮|拖拉机|农用|专项作业|^[HMNT]'
     AND NOT v.register_date IS NULL
     AND (
       h.end_date IS NULL OR v.register_date <= h.end_date
+    )
+    AND /* held during the support: still held now, or given up on or after the support began */ (
+      LOCATE(',' || v.status || ',', ',' || 'normal,suspended,seized,pending' || ',') > 0
+      OR (
+        NOT v.status_date IS NULL
+        AND NOT h.start_date IS NULL
+        AND v.status_date >= h.start_date
+      )
     )
 ) AS m

@@ -9,6 +9,25 @@ SELECT
   CAST(pay_date AS TEXT) AS pay_date,
   CAST(amount AS TEXT) AS amount
 FROM (
+  WITH paid AS (
+    /* the day the certificate must be valid on: the pay day, else the first day of the period paid */
+    SELECT
+      payment_no,
+      id_no,
+      name,
+      subsidy_type,
+      period,
+      pay_date,
+      amount,
+      division_code,
+      COALESCE(pay_date, CAST(TRY_STRPTIME(period || '-01', '%Y-%m-%d') AS DATE)) AS due_date
+    FROM subsidy_payments
+    WHERE
+      STRPOS(
+        ',' || 'disability_living,disability_nursing,disability_both,disability_other' || ',',
+        ',' || subsidy_code || ','
+      ) > 0
+  )
   SELECT
     p.payment_no,
     p.id_no,
@@ -18,12 +37,9 @@ FROM (
     p.pay_date,
     p.amount,
     p.division_code
-  FROM subsidy_payments AS p
+  FROM paid AS p
   WHERE
-    STRPOS(
-      ',' || 'disability_living,disability_nursing,disability_both,disability_other' || ',',
-      ',' || p.subsidy_code || ','
-    ) > 0
+    NOT p.due_date IS NULL
     AND NOT EXISTS(
       SELECT
         1
@@ -31,10 +47,10 @@ FROM (
       WHERE
         c.id_no = p.id_no
         AND (
-          c.issue_date IS NULL OR c.issue_date <= p.pay_date
+          c.issue_date IS NULL OR c.issue_date <= p.due_date
         )
         AND (
-          c.valid_until IS NULL OR c.valid_until >= p.pay_date
+          c.valid_until IS NULL OR c.valid_until >= p.due_date
         )
         AND STRPOS(',' || 'valid' || ',', ',' || c.status || ',') > 0
     )

@@ -1,3 +1,22 @@
+WITH paid AS (
+  /* the day the certificate must be valid on: the pay day, else the first day of the period paid */
+  SELECT
+    payment_no,
+    id_no,
+    name,
+    subsidy_type,
+    period,
+    pay_date,
+    amount,
+    division_code,
+    COALESCE(pay_date, CAST(TRY_TO_TIMESTAMP(period || '-01', 'yyyy-MM-dd') AS DATE)) AS due_date
+  FROM subsidy_payments
+  WHERE
+    LOCATE(
+      ',' || subsidy_code || ',',
+      ',' || 'disability_living,disability_nursing,disability_both,disability_other' || ','
+    ) > 0
+)
 SELECT
   CAST(id_no AS STRING) AS __subject_id,
   CAST(name AS STRING) AS __subject_name,
@@ -18,12 +37,9 @@ FROM (
     p.pay_date,
     p.amount,
     p.division_code
-  FROM subsidy_payments AS p
+  FROM paid AS p
   WHERE
-    LOCATE(
-      ',' || p.subsidy_code || ',',
-      ',' || 'disability_living,disability_nursing,disability_both,disability_other' || ','
-    ) > 0
+    NOT p.due_date IS NULL
     AND NOT EXISTS(
       SELECT
         1
@@ -31,10 +47,10 @@ FROM (
       WHERE
         c.id_no = p.id_no
         AND (
-          c.issue_date IS NULL OR c.issue_date <= p.pay_date
+          c.issue_date IS NULL OR c.issue_date <= p.due_date
         )
         AND (
-          c.valid_until IS NULL OR c.valid_until >= p.pay_date
+          c.valid_until IS NULL OR c.valid_until >= p.due_date
         )
         AND LOCATE(',' || c.status || ',', ',' || 'valid' || ',') > 0
     )

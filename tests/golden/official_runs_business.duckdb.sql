@@ -44,7 +44,11 @@ FROM (
       ON c.uscc = r.uscc
     /* the company's life [established, cancelled] overlaps the employment [start, end] */
     WHERE
-      (
+      NOT REGEXP_MATCHES(
+        COALESCE(p.staff_type, ''),
+        '村干部|村（社区）干部|村组干部|社区工作者|公益性岗位|公益岗|合同制|劳动合同|劳务派遣|临聘|编外|临时|聘用'
+      )
+      AND (
         p.end_date IS NULL
         OR c.established_date IS NULL
         OR c.established_date <= p.end_date

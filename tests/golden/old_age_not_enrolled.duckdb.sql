@@ -10,7 +10,8 @@ SELECT
   CAST(period AS TEXT) AS __text_1
 FROM (
   WITH ref AS (
-    /* the last month of the data, as a month index (year * 12 + month - 1) */
+    /* the allowance's own last period, as a month index (year * 12 + month - 1): other */
+    /* subsidies paid monthly run ahead of an allowance paid by the quarter */
     SELECT
       MAX(period) AS ref_period,
       MAX(
@@ -18,7 +19,7 @@ FROM (
       ) AS ref_idx
     FROM subsidy_payments
     WHERE
-      NOT period IS NULL
+      NOT period IS NULL AND subsidy_code = 'old_age_allowance'
   ), dead AS (
     SELECT
       id_no

@@ -26,6 +26,7 @@ FROM (
     ON m.case_no = h.case_no
   JOIN public_payroll AS p
     ON p.id_no = m.id_no
+    AND /* only the state-funded: not village cadres, public-welfare posts, contract staff */ NOT COALESCE(p.staff_type, '') RLIKE '村干部|村（社区）干部|村组干部|社区工作者|公益性岗位|公益岗|合同制|劳动合同|劳务派遣|临聘|编外|临时|聘用'
   /* the two periods overlap by at least :min_overlap_days days (an open end: still running) */
   WHERE
     LEAST(

@@ -7,6 +7,7 @@ WITH r AS (
     venue_type,
     guests,
     total_cost,
+    NULLIF(TRIM(approval_no), '') AS approval_no,
     CAST(reception_date AS STRING) AS day_text,
     DATEDIFF(DAY, CAST('1970-01-05' AS DATE), reception_date) /* 1970-01-05 was a Monday: 0 = Monday ... 6 = Sunday, the same on every engine */ % 7 AS weekday
   FROM official_receptions
@@ -35,7 +36,9 @@ WITH r AS (
     AND LOCATE(
       ',' || venue_type || ',',
       ',' || '旅游景区,风景名胜区,景区,高档会所,私人会所,会所,度假村,scenic,entertainment' || ','
-    ) > 0 AS is_luxury
+    ) > 0 AS is_luxury,
+    approval_no IS NULL AS no_approval,
+    COALESCE(LOCATE(',' || venue_type || ',', ',' || 'canteen,hotel' || ','), 0) = 0 AS unapproved_venue
   FROM r
 )
 SELECT
@@ -67,11 +70,16 @@ FROM (
     CASE
       WHEN is_luxury
       THEN '接待场所为' || venue_type
-      WHEN is_holiday
-      THEN '接待日为法定节假日'
-      ELSE '接待日为周末'
+      ELSE CASE WHEN is_holiday THEN '法定节假日' ELSE '周末' END || CASE WHEN no_approval THEN '接待且无公函/审批单' ELSE '在非定点场所接待' END
     END AS reason
   FROM flagged
   WHERE
-    is_holiday OR is_weekend OR is_luxury
+    is_luxury
+    OR (
+      (
+        is_holiday OR is_weekend
+      ) AND (
+        no_approval OR unapproved_venue
+      )
+    )
 ) AS m

@@ -1,13 +1,17 @@
 WITH any_death AS (
+  /* a cremation row may carry only the day it was recorded: death happened by then */
   SELECT
     id_no,
-    death_date
+    COALESCE(death_date, CASE WHEN source = 'cremation' THEN record_date END) AS death_date
   FROM deaths
   UNION ALL
+  /* the registry's date is a death only when the cancellation says so (not 迁出) */
   SELECT
     id_no,
     registry_death_date AS death_date
   FROM household_registry
+  WHERE
+    LOCATE(',' || status || ',', ',' || 'deceased' || ',') > 0
 ), first_death AS (
   /* earliest death over every source (cremation, hospital, medical insurance, registry) */
   SELECT
@@ -48,6 +52,9 @@ FROM (
   FROM subsidy_payments AS p
   JOIN first_death AS d
     ON p.id_no = d.id_no
+  /* the month paid for, not the day paid: back pay for the month of death is due */
   WHERE
-    p.pay_date > d.death_date
+    p.period > SUBSTRING(CAST(d.death_date AS STRING), 1, 7)
+    AND p.pay_date > d.death_date
+    AND NOT COALESCE(p.subsidy_type, '') RLIKE '丧葬|殡葬|一次性抚恤|遗属'
 ) AS m

@@ -67,12 +67,23 @@ WITH benford AS (
     period,
     digit
 ), deviation AS (
+  /* MAD measures how far the shape is off; the chi-square statistic how unlikely that is */
+  /* for n payments: MAD alone flags most honest small ledgers (sampling noise ~ 1/sqrt(n)) */
   SELECT
     t.division_code,
     t.period,
     t.n,
     t.amount,
-    AVG(ABS(COALESCE(o.k, 0) * 1.0 / t.n - b.expected)) AS mad
+    AVG(ABS(COALESCE(o.k, 0) * 1.0 / t.n - b.expected)) AS mad,
+    SUM(
+      (
+        COALESCE(o.k, 0) - t.n * b.expected
+      ) * (
+        COALESCE(o.k, 0) - t.n * b.expected
+      ) / (
+        t.n * b.expected
+      )
+    ) AS chi2
   FROM totals AS t
   CROSS JOIN benford AS b
   LEFT JOIN observed AS o
@@ -82,6 +93,18 @@ WITH benford AS (
     t.period,
     t.n,
     t.amount
+), critical AS (
+  /* upper quantiles of the chi-square distribution with 8 degrees of freedom */
+  SELECT
+    CASE
+      WHEN '0.001' = '0.05'
+      THEN 15.507
+      WHEN '0.001' = '0.01'
+      THEN 20.090
+      WHEN '0.001' = '0.005'
+      THEN 21.955
+      ELSE 26.124
+    END AS chi2_critical
 )
 SELECT
   CAST(division_code AS STRING) AS __subject_id,
@@ -91,17 +114,21 @@ SELECT
   CAST(division_code AS STRING) AS __division_code,
   n,
   mad,
+  chi2,
   CAST(period AS STRING) AS __text_0,
   CAST(n AS STRING) AS __text_1,
-  CAST(mad AS STRING) AS __text_2
+  CAST(mad AS STRING) AS __text_2,
+  CAST(chi2 AS STRING) AS __text_3
 FROM (
   SELECT
-    division_code,
-    period,
-    n,
-    amount,
-    CAST(mad AS DECIMAL(18, 4)) AS mad
-  FROM deviation
+    d.division_code,
+    d.period,
+    d.n,
+    d.amount,
+    CAST(d.mad AS DECIMAL(18, 4)) AS mad,
+    CAST(d.chi2 AS DECIMAL(18, 2)) AS chi2
+  FROM deviation AS d
+  CROSS JOIN critical AS c
   WHERE
-    mad > 0.015
+    d.mad > 0.015 AND d.chi2 > c.chi2_critical
 ) AS m

@@ -22,7 +22,12 @@ FROM (
       pay_method,
       purpose,
       STRPOS(',' || 'cash,现金' || ',', ',' || pay_method || ',') > 0 AND amount >= 5000 AS large_cash,
-      amount >= 10000 AND amount % 1000 = 0 AS round_number
+      amount >= 10000
+      AND amount % 1000 = 0
+      AND NOT REGEXP_MATCHES(
+        COALESCE(purpose, '') || ' ' || COALESCE(subject, ''),
+        '报酬|工资|津贴|补贴|误工|租金|租赁|承包费|流转费|分红'
+      ) AS round_number /* stipends and rents are round by rule or contract, not by invention */
     FROM village_ledgers
     WHERE
       NOT entry_date IS NULL AND NOT amount IS NULL

@@ -8,7 +8,9 @@ WITH flagged AS (
     pay_method,
     purpose,
     LOCATE(',' || pay_method || ',', ',' || 'cash,现金' || ',') > 0 AND amount >= 5000 AS large_cash,
-    amount >= 10000 AND amount % 1000 = 0 AS round_number
+    amount >= 10000
+    AND amount % 1000 = 0
+    AND NOT COALESCE(purpose, '') || ' ' || COALESCE(subject, '') RLIKE '报酬|工资|津贴|补贴|误工|租金|租赁|承包费|流转费|分红' AS round_number /* stipends and rents are round by rule or contract, not by invention */
   FROM village_ledgers
   WHERE
     NOT entry_date IS NULL AND NOT amount IS NULL

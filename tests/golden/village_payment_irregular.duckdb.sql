@@ -62,7 +62,8 @@ FROM (
     JOIN household_registry AS s
       ON s.id_no = p.id_no
     WHERE
-      STRPOS(',' || '村委会主任,村党支部书记,村支书' || ',', ',' || p.position || ',') > 0
+      NOT p.position IS NULL
+      AND REGEXP_MATCHES(p.position, '(村|社区|居委会|居民委员会|党支部|党总支).*(书记|主任)|村支书|一肩挑|村干部|两委')
   ), to_relative AS (
     SELECT
       l.voucher_no,
@@ -90,7 +91,7 @@ FROM (
     NOT r.voucher_no IS NULL AS to_relative,
     CASE
       WHEN NOT r.voucher_no IS NULL
-      THEN '收款人是' || r.cadre_position || r.cadre_name || '的亲属（' || r.relation_zh || '）'
+      THEN '收款人是村干部' || r.cadre_name || '（' || r.cadre_position || '）的亲属（' || r.relation_zh || '）'
       ELSE '金额达到民主决策标准但无决策记录'
     END AS reason
   FROM village_ledgers AS l

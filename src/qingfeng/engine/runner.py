@@ -91,10 +91,15 @@ def run_models(
     write_report: bool = True,
 ) -> RunSummary:
     """Run the selected models (default: all) over the workspace's lake into its store."""
+    from qingfeng.library.profiles import run_parameters
     from qingfeng.store.db import make_engine, session_factory  # keeps the engine import light
 
     models = load_models(settings.models_dir)
     chosen = models.select(model_ids, field)  # ModelNotFoundError names unknown ids
+    # the workspace's profile and qingfeng.toml overrides, then what the caller passes
+    profile, profiled = run_parameters(settings, models.models)
+    for model_id, values in (parameters or {}).items():
+        profiled.setdefault(model_id, {}).update(values)
     own_engine = engine is None
     if engine is None:
         from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
@@ -117,8 +122,9 @@ def run_models(
                 engine,
                 factory,
                 summary.run_group,
-                (parameters or {}).get(spec.id),
+                profiled.get(spec.id),
                 county=settings.county_division_code,
+                profile=profile,
             )
             summary.results.append(result)
             if progress:
@@ -164,6 +170,7 @@ def run_one(
     parameters: dict[str, Any] | None = None,
     *,
     county: str | None = None,
+    profile: str | None = None,
 ) -> ModelResult:
     """Run one model and record it; never raises for a model's own failure. `county`: the
     workspace's county_division_code, the area of hits the model's route did not place."""
@@ -174,6 +181,7 @@ def run_one(
     started = utcnow()
     clock = time.perf_counter()
     hits: list[Hit] = []
+    used = {name: p.default for name, p in spec.parameters.items()} | dict(parameters or {})
     try:
         compiled = compile_model(spec, parameters)
         result.rows_read, hits, result.dropped_rows = run_compiled(engine, compiled)
@@ -198,6 +206,8 @@ def run_one(
                 no_longer_present=0,
                 duration_ms=0,
                 error=result.error,
+                profile=profile,
+                parameters=json.dumps(used, ensure_ascii=False, default=str, sort_keys=True),
             )
             session.add(run)
             session.flush()

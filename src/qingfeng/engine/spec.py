@@ -55,10 +55,36 @@ class LocalText(_Strict):
     en: str = Field(default="")
 
 
+CitationStatus = Literal["checked", "unverified"]
+CITATION_STATUS_ZH = {"checked": "已核实", "unverified": "待核实"}
+
+
 class LegalBasis(_Strict):
     document: str = Field(min_length=1, description="The law or rule, e.g. 《社会救助暂行办法》")
     article: str | None = Field(default=None, description="e.g. 第六十八条")
     text: str | None = Field(default=None, description="The relevant wording or a summary.")
+    status: CitationStatus | None = Field(
+        default=None,
+        description=(
+            "checked: article number and wording verified against the published text (give "
+            "`source`); unverified (待核实): quoted from secondary material, shown as such."
+        ),
+    )
+    source: str | None = Field(
+        default=None, description="Where a checked citation was verified (publication, URL)."
+    )
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_in_chinese(cls, v: object) -> object:
+        # the Chinese labels are accepted as written in the UI
+        return {label: code for code, label in CITATION_STATUS_ZH.items()}.get(v, v)  # type: ignore[call-overload]
+
+    @model_validator(mode="after")
+    def _checked_has_source(self) -> LegalBasis:
+        if self.status == "checked" and not self.source:
+            raise ValueError("a checked citation names its source (source: ...)")
+        return self
 
 
 ParamType = Literal["integer", "decimal", "string", "date", "boolean"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from qingfeng.engine.spec import FIELDS, ModelSpec, SqlLogic
+from qingfeng.engine.spec import CITATION_STATUS_ZH, FIELDS, LegalBasis, ModelSpec, SqlLogic
 
 HEADER = """\
 # 模型目录 / Model catalogue
@@ -26,6 +26,18 @@ Kinship is always derived from the household registry (same `household_no`).
 """
 
 
+CITATION_HEADER = """\
+## 依据核对状态 / Citation status
+
+每条法律政策依据标明核对状态：**已核实**（checked）表示条文序号与引文已与公布文本逐字核对，并注明核对来源；
+**待核实**（unverified）表示条文序号或引文来自二手材料、尚未与公布文本核对，界面和预警中同样标为“待核实”，
+不得作为定性依据直接引用。
+Every citation carries a status: **checked** (article number and wording compared with the
+published text, the source named) or **unverified** (待核实: taken from secondary material, shown
+as such in the UI and in warnings; not to be quoted as fact).
+"""
+
+
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
@@ -37,6 +49,12 @@ def _range(p: Any) -> str:
     if p.min is None and p.max is None:
         return ""
     return f"{'' if p.min is None else p.min} – {'' if p.max is None else p.max}"
+
+
+def citation_status(basis: LegalBasis) -> str:
+    """已核实 / 待核实 as a reader sees it; a citation without a status is unverified."""
+    code = basis.status or "unverified"
+    return f"{CITATION_STATUS_ZH[code]} {code}"
 
 
 def render_model(spec: ModelSpec) -> str:
@@ -75,7 +93,12 @@ def render_model(spec: ModelSpec) -> str:
     lines.append("")
     for basis in spec.legal_basis:
         head = basis.document + (f" {basis.article}" if basis.article else "")
-        lines.append(f"- {head}" + (f"：{basis.text}" if basis.text else ""))
+        checked = f"（核对来源 source: {basis.source}）" if basis.source else ""
+        lines.append(
+            f"- [{citation_status(basis)}] {head}"
+            + (f"：{basis.text}" if basis.text else "")
+            + checked
+        )
     lines.append("")
     return "\n".join(lines)
 
@@ -90,6 +113,19 @@ def render(specs: Iterable[ModelSpec]) -> str:
     for spec in ordered:
         name = f"{spec.name.zh} / {spec.name.en}"
         out.append(f"| {spec.field} | `{spec.id}` | {name} | {spec.subject.type} |")
+    out.append("")
+    out.append(CITATION_HEADER)
+    out.append("| 编号 id | 已核实 checked | 待核实 unverified | 依据 citations |")
+    out.append("| --- | --- | --- | --- |")
+    for spec in sorted(ordered, key=lambda s: s.id):
+        checked = sum(1 for b in spec.legal_basis if b.status == "checked")
+        cites = "; ".join(
+            f"{b.document}{b.article or ''} {CITATION_STATUS_ZH[b.status or 'unverified']}"
+            for b in spec.legal_basis
+        )
+        out.append(
+            f"| `{spec.id}` | {checked} | {len(spec.legal_basis) - checked} | {_cell(cites)} |"
+        )
     out.append("")
     current = None
     for spec in ordered:

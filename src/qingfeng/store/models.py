@@ -79,6 +79,9 @@ class ModelRun(Base):
     no_longer_present: Mapped[int] = mapped_column(Integer, default=0)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # migration 0720_run_profile: the parameter profile and the values the run was compiled with
+    profile: Mapped[str | None] = mapped_column(String(80))
+    parameters: Mapped[str | None] = mapped_column(Text)  # JSON {name: value}, every parameter
 
 
 class Warning(Base):

@@ -15,8 +15,8 @@ import numpy as np
 
 from qingfeng.synth import county, dates, departments, livelihood, render, scales, tables
 from qingfeng.synth.context import Context
+from qingfeng.synth.plants import lawful, officials, others, procurement, subsidy_after_death
 from qingfeng.synth.plants import livelihood as lv_plants
-from qingfeng.synth.plants import officials, others, procurement, subsidy_after_death
 from qingfeng.synth.plants.base import NotEnoughPeople, Plan, Pool
 from qingfeng.synth.population import Persons, PopulationGenerator
 from qingfeng.synth.styles import Style, StyledFile, get_style, restyle
@@ -275,6 +275,7 @@ def _plant(pool: Pool, plan: Plan, world: World) -> None:
     others.school_meals(pool, plan, world)
     others.rural(pool, plan, world)
     others.complaints(pool, plan, world)
+    lawful.plant(pool, plan, world)
 
 
 # Sort order of the organisation-level files (as the departments export them).

@@ -65,7 +65,9 @@ class ModelInfo:
 def _legal(item: Any) -> str:
     parts = [getattr(item, "document", ""), getattr(item, "article", None) or ""]
     text = getattr(item, "text", None)
-    return "".join(parts) + (f"：{text}" if text else "")
+    # an unchecked citation is never shown as fact: its status leads the line
+    status = "已核实" if getattr(item, "status", None) == "checked" else "待核实"
+    return f"［{status}］" + "".join(parts) + (f"：{text}" if text else "")
 
 
 def load_model_catalogue(settings: Settings) -> dict[str, ModelInfo]:

@@ -12,6 +12,7 @@ import numpy as np
 from qingfeng.synth import dates, holidays
 from qingfeng.synth.plants.base import Plan, Pool, month_of
 from qingfeng.synth.plants.livelihood import _id
+from qingfeng.synth.truth import Planted
 from qingfeng.synth.world import DECISION_REQUIRED, World
 
 MIN = dates.MINUTES_PER_DAY
@@ -85,10 +86,10 @@ def conduct(pool: Pool, plan: Plan, world: World) -> None:
 
     m = "reception_weekend_or_luxury"
     for k in range(2):
-        r = rec(_weekend(pool, k, 40), 4, 2, 6 * 80.0)
-        plan.add(m, r["reception_no"], month_of(r["reception_date"]), "case", "周末公务接待")
-    r = rec(_holiday(pool), 4, 2, 6 * 80.0)
-    plan.add(m, r["reception_no"], month_of(r["reception_date"]), "case", "法定节假日公务接待")
+        r = rec(_weekend(pool, k, 40), 4, 2, 6 * 80.0, venue="螺丝壳农家乐", venue_type="农家乐")
+        plan.add(m, r["reception_no"], month_of(r["reception_date"]), "case", "周末在农家乐接待")
+    r = rec(_holiday(pool), 4, 2, 6 * 80.0, venue="螺丝壳农家乐", venue_type="农家乐")
+    plan.add(m, r["reception_no"], month_of(r["reception_date"]), "case", "法定节假日在农家乐接待")
     r = rec(wd(8), 4, 2, 6 * 80.0, venue="斗篷山景区山庄", venue_type="旅游景区")
     plan.add(m, r["reception_no"], month_of(r["reception_date"]), "case", "在旅游景区接待")
     r = rec(wd(9), 4, 2, 6 * 80.0, venue="剑江壹号会所", venue_type="高档会所")
@@ -124,22 +125,24 @@ def conduct(pool: Pool, plan: Plan, world: World) -> None:
 
     for k in range(2):
         t = trip(wd(12 + k) * MIN + 22 * 60 + 30, 2.5)
-        plan.add(m, t["trip_no"], month_of(int(t["start_time"]) // MIN), "case", "夜间22:30出车")
+        add_vehicle_day(plan, m, t, "case", "夜间22:30出车")
     for k in range(2):
         t = trip(_weekend(pool, 5 + k, 60) * MIN + 9 * 60, 5)
-        plan.add(m, t["trip_no"], month_of(int(t["start_time"]) // MIN), "case", "周末出车")
+        add_vehicle_day(plan, m, t, "case", "周末出车")
     t = trip(wd(14) * MIN + 10 * 60, 4, "斗篷山景区", "旅游景区")
-    plan.add(m, t["trip_no"], month_of(int(t["start_time"]) // MIN), "case", "公车开往旅游景区")
+    add_vehicle_day(plan, m, t, "case", "公车开往旅游景区")
     t = trip(_makeup(pool, 1) * MIN + 9 * 60, 3)
-    plan.add(m, t["trip_no"], month_of(int(t["start_time"]) // MIN), "decoy", "调休上班日出车")
+    add_vehicle_day(plan, m, t, "decoy", "调休上班日出车")
     t = trip(wd(15) * MIN + 18 * 60 + 20, 3.5)
-    plan.add(
-        m, t["trip_no"], month_of(int(t["start_time"]) // MIN), "decoy", "21:50回车，未进入夜间时段"
-    )
+    add_vehicle_day(plan, m, t, "decoy", "21:50回车，未进入夜间时段")
     t = trip(wd(16) * MIN + 6 * 60 + 10, 2)
-    plan.add(
-        m, t["trip_no"], month_of(int(t["start_time"]) // MIN), "decoy", "06:10出车，已过夜间时段"
-    )
+    add_vehicle_day(plan, m, t, "decoy", "06:10出车，已过夜间时段")
+
+
+def add_vehicle_day(plan: Plan, model: str, trip: dict[str, Any], kind: str, note: str) -> None:
+    """Truth of a car trip: the vehicle on the day it left (one warning per vehicle-day)."""
+    day = dates.date_of(int(trip["start_time"]) // MIN).isoformat()
+    plan.planted.append(Planted(model, str(trip["plate_no"]), day, kind, note))  # type: ignore[arg-type]
 
 
 def _term_end_days(pool: Pool) -> list[int]:
@@ -470,7 +473,7 @@ def complaints(pool: Pool, plan: Plan, world: World) -> None:
         m, target, month_of(int(c["received_at"]) // MIN), "decoy", "同一对象90天内仅被投诉2次"
     )
     c = world.add_complaint(
-        recv(end - 30),
+        recv(end - 14),
         "都匀市沙包堡菜市场",
         "都匀市市场监督管理局",
         reply_after_min=None,
@@ -481,7 +484,7 @@ def complaints(pool: Pool, plan: Plan, world: World) -> None:
         c["complaint_no"],
         month_of(int(c["received_at"]) // MIN),
         "decoy",
-        "受理30天未办结，尚在60天期限内",
+        "受理14天未办结，尚在热线办理期限内",
     )
     c = world.add_complaint(
         recv(ctx.start_day + 250),

@@ -1,8 +1,9 @@
 """subsidy_after_death: a subsidy paid (pay_date) after the recipient's death, any death source.
 
 Cases: old people whose allowance kept coming after they died, seen by cremation only, by the
-registry only (buried, registry cancelled late), or by both; one paid later in the month of death.
-Decoys: paid in the month of death but before the death date; a living recipient with the same
+registry only (buried, registry cancelled late), or by both; the period paid for is after the
+month of death. Decoys: the month of death paid after the death (due in full); paid in the month
+of death but before the death date; a living recipient with the same
 name as a dead person; a living recipient whose name appears on a death record with a different
 ID number (a non-resident who died in the county).
 """
@@ -32,7 +33,7 @@ def plant(pool: Pool, plan: Plan) -> None:
         (3, 8, True, 40, [1, 2, 3], "火化后仍发放3个月，户籍已注销"),
         (8, 20, True, None, [1, 2], "仅有火化记录，户籍未注销，继续发放"),
         (12, 3, False, 45, [2, 3], "未火化（土葬），户籍注销后仍发放"),
-        (16, 2, True, 30, [0], "死亡当月发放日在死亡日期之后"),
+        (16, 2, True, 30, [0], "死亡当月的津贴在死亡后发放（所属期为死亡当月，依规应发）"),
         (5, 15, True, 20, [1, 2, 3, 4, 5, 6], "死亡后连续多领半年"),
         (last - 1, 5, True, 60, [1], "期末死亡，次月仍发放"),
     ]
@@ -42,8 +43,10 @@ def plant(pool: Pool, plan: Plan) -> None:
         pool.kill(int(i), day_in(month, dom), crem, lag)
         paid = np.array([month + a for a in after])
         plan.payments.append((np.full(paid.size, i), paid))
+        # the month of death is due in full: paid after the death it is still lawful
+        kind = "decoy" if after == [0] else "case"
         for pm in paid:
-            plan.add(MODEL, str(p.id_no[i]), int(pm), "case", note)
+            plan.add(MODEL, str(p.id_no[i]), int(pm), kind, note)
 
     # --- decoys: paid in the month of death, before death (pay days are the 10th-19th) ------
     for i, mk in zip(

@@ -3,6 +3,7 @@ area (from the closed loop's outcomes), and the run history from model_runs."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -157,6 +158,11 @@ def model_detail(
     if info is None and not runs:
         raise HTTPException(status_code=404, detail=f"no model {model_id!r}")
     outcome = _outcomes(request, actor, principal).get(model_id, Cell())
+    # the profile and parameter values of the latest run that recorded them
+    last = next((r for r in runs if r.parameters), None)
+    used = json.loads(last.parameters) if last and last.parameters else {}
     return render(
-        request, "model_detail.html", {"id": model_id, "m": info, "runs": runs, "o": outcome}
+        request,
+        "model_detail.html",
+        {"id": model_id, "m": info, "runs": runs, "o": outcome, "last_run": last, "used": used},
     )
