@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qingfeng.clients import request_client
 from qingfeng.portal.challenge import ChallengeBook
 from qingfeng.portal.config import PortalConfig
-from qingfeng.portal.ratelimit import TokenBuckets
+from qingfeng.portal.ratelimit import Buckets
 from qingfeng.settings import Settings
 
 HERE = Path(__file__).parent
@@ -73,7 +73,7 @@ class PortalContext:
     settings: Settings
     config: PortalConfig
     factory: sessionmaker[Session]
-    buckets: TokenBuckets
+    buckets: Buckets
     challenges: ChallengeBook
     templates: Jinja2Templates
     prefix: str
