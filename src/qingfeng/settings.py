@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     language: str = Field(default="zh", description="UI language: zh (default) or en.")
     host: str = Field(default="127.0.0.1", description="Address `qingfeng serve` listens on.")
     port: int = Field(default=8000, description="Port `qingfeng serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Web worker processes `qingfeng serve` starts; they share state through the "
+        "store (use PostgreSQL when workers run on several hosts).",
+    )
     cookie_secure: bool = Field(
         default=False,
         description="Send the session cookie over HTTPS only; set true when served behind TLS.",

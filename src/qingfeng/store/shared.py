@@ -82,7 +82,9 @@ def claim_state(
     across workers; True when written."""
     with factory() as db, db.begin():
         existed = db.get(SharedState, key) is not None
-        _insert_ignoring_duplicates(db, SharedState, {"key": key, "value": {}, "updated_at": utcnow()})
+        _insert_ignoring_duplicates(
+            db, SharedState, {"key": key, "value": {}, "updated_at": utcnow()}
+        )
         row = db.get(SharedState, key, with_for_update=True, populate_existing=True)
         assert row is not None
         current = dict(row.value or {}) if existed and row.value else None
