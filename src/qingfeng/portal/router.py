@@ -44,10 +44,10 @@ from qingfeng.portal.models import (
 )
 from qingfeng.portal.publishing import list_published
 from qingfeng.portal.ratelimit import TokenBuckets
-from qingfeng.store.shared import StoreBuckets
 from qingfeng.portal.selfquery import log_query, query_target, run_self_query
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
+from qingfeng.store.shared import StoreBuckets
 
 STATIC_FILES = {"portal.css": "text/css; charset=utf-8"}
 
