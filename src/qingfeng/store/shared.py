@@ -29,11 +29,12 @@ Factory = sessionmaker[Session]
 
 def _insert_ignoring_duplicates(db: Session, table: Any, values: dict[str, Any]) -> None:
     """Insert a row unless its primary key is taken (both store backends speak ON CONFLICT)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     if db.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        db.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.execute(insert(table).values(**values).on_conflict_do_nothing())
+        db.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
 
 
 class _Sweeper:

@@ -9,6 +9,7 @@ and several hosts behind a load balancer, behave as one.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -26,7 +27,7 @@ def app_from_environment() -> FastAPI:
     workspace = os.environ.get(SERVE_WORKSPACE_ENV)
     if not workspace:
         raise RuntimeError(f"{SERVE_WORKSPACE_ENV} is not set: start workers with `qingfeng serve`")
-    return create_app(load_settings(workspace))
+    return create_app(load_settings(Path(workspace)))
 
 
 def serve_forever(
