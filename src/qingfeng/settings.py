@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,45 @@ from pydantic_settings import (
 )
 
 SETTINGS_FILE = "qingfeng.toml"
+
+
+class SparkSettings(BaseModel):
+    """The `[spark]` table: the master and the resources asked of it."""
+
+    master: str = Field(
+        default="local[2]",
+        description="local[N], spark://host:port (standalone), sc://host:port (Spark Connect), "
+        "yarn or k8s://https://host:port.",
+    )
+    app_name: str = Field(default="qingfeng", description="The application name the master shows.")
+    driver_memory: str = Field(default="1g", description="Memory of the driver (this process).")
+    executor_memory: str | None = Field(default=None, description="Memory of each executor.")
+    executor_cores: int | None = Field(default=None, ge=1, description="Cores of each executor.")
+    cores_max: int | None = Field(
+        default=None, ge=1, description="Cores of all executors together (standalone master)."
+    )
+    shuffle_partitions: int = Field(
+        default=4, ge=1, description="Partitions after a shuffle: about 2-3 per executor core."
+    )
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="Further Spark settings, passed as they are."
+    )
+
+    @field_validator("master")
+    @classmethod
+    def _known_master(cls, value: str) -> str:
+        value = value.strip()
+        prefixes = ("local", "spark://", "sc://", "yarn", "k8s://", "mesos://")
+        if not value.startswith(prefixes):
+            raise ValueError(
+                f"[spark] master {value!r} is not a Spark master: use local[N], "
+                "spark://host:port, sc://host:port, yarn or k8s://..."
+            )
+        return value
+
+    @property
+    def is_connect(self) -> bool:
+        return self.master.startswith("sc://")
 
 
 class Settings(BaseSettings):
@@ -76,6 +115,10 @@ class Settings(BaseSettings):
         description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
         "believed; the client is the right-most address not among them. Empty: the socket peer.",
     )
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token Prometheus sends to /metrics; empty: /metrics is off.",
+    )
     xlsx_max_uncompressed_mb: float = Field(
         default=512,
         gt=0,
@@ -85,6 +128,11 @@ class Settings(BaseSettings):
         default=2_000_000,
         gt=0,
         description="An Excel sheet declaring more rows than this is refused before reading.",
+    )
+
+    spark: SparkSettings = Field(
+        default_factory=SparkSettings,
+        description="Where Spark work runs (`[spark]` in qingfeng.toml; docs/deployment.md).",
     )
 
     @classmethod

@@ -203,3 +203,17 @@ class StoreBuckets:
         row = self._read(purpose, key)
         tokens = self._level(row, capacity, rate, self._clock())
         return max(1, int((1.0 - tokens) / rate) + 1) if rate > 0 else 3600
+
+
+def update_state(
+    factory: Factory, key: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """Replace the document under `key` by `change(current)`, one worker at a time."""
+    with factory() as db, db.begin():
+        _insert_ignoring_duplicates(
+            db, SharedState, {"key": key, "value": {}, "updated_at": utcnow()}
+        )
+        row = db.get(SharedState, key, with_for_update=True, populate_existing=True)
+        assert row is not None
+        row.value = change(dict(row.value or {}))
+        row.updated_at = utcnow()

@@ -149,6 +149,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/screen-funds"): _r(A.DASHBOARD, S.AREA),
     ("GET", "/api/v1/organisations"): _r(A.ACCOUNT, S.AREA),
     ("GET", "/api/v1/transitions"): _r(A.ACCOUNT, S.NONE),
+    # -- health and metrics: no personal data; /metrics checks its own bearer token
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
     # -- the public portal
     ("GET", "/public/static/{name}"): PUBLIC,
     ("GET", "/public"): PUBLIC,
