@@ -113,6 +113,24 @@ def _coerce(value: Any, duck_type: str) -> Any:
     return value
 
 
+def _read_batches(spark: SparkSession, files: list[str]) -> Any:
+    """A frame over a dataset's batch files, their schemas merged from the Parquet footers here.
+
+    Spark's own `mergeSchema` reads every footer in a job on the executors: a cluster round trip
+    per dataset before the first model runs. The footers are a few KB and on the lake's shared
+    path, so the driver reads them and hands Spark the merged schema.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    try:
+        merged = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+    except (OSError, pa.ArrowException):  # not readable here (object storage): let Spark merge
+        return spark.read.option("mergeSchema", "true").parquet(*files)
+    return spark.read.schema(from_arrow_schema(merged)).parquet(*files)
+
+
 class SparkEngine(Engine):
     name = "spark"
     dialect = "spark"
@@ -143,8 +161,7 @@ class SparkEngine(Engine):
         for dataset in lake.datasets():
             files = [str(p) for p in lake.files(dataset)]
             if files:
-                frame = engine.spark.read.option("mergeSchema", "true").parquet(*files)
-                frame.createOrReplaceTempView(dataset)
+                _read_batches(engine.spark, files).createOrReplaceTempView(dataset)
                 published.add(dataset)
                 table_files[dataset] = tuple(files)
         for dataset, fields in catalogue.datasets.items():
