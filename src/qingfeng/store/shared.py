@@ -27,14 +27,16 @@ from qingfeng.store.shared_models import GraphRef, RateBucket, SharedState
 Factory = sessionmaker[Session]
 
 
-def _insert_ignoring_duplicates(db: Session, table: Any, values: dict[str, Any]) -> None:
-    """Insert a row unless its primary key is taken (both store backends speak ON CONFLICT)."""
+def _insert_ignoring_duplicates(db: Session, table: Any, values: dict[str, Any]) -> bool:
+    """Insert a row unless its primary key is taken (both store backends speak ON CONFLICT);
+    True when this call created it."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
+        result = db.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
     else:
-        db.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+        result = db.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 class _Sweeper:
@@ -82,13 +84,13 @@ def claim_state(
     """Write `value` under `key` only if `may_replace(current, updated_at)` says so, atomically
     across workers; True when written."""
     with factory() as db, db.begin():
-        existed = db.get(SharedState, key) is not None
-        _insert_ignoring_duplicates(
+        # The write comes first: on SQLite it takes the write lock before anything is read.
+        created = _insert_ignoring_duplicates(
             db, SharedState, {"key": key, "value": {}, "updated_at": utcnow()}
         )
         row = db.get(SharedState, key, with_for_update=True, populate_existing=True)
         assert row is not None
-        current = dict(row.value or {}) if existed and row.value else None
+        current = dict(row.value or {}) if not created and row.value else None
         if not may_replace(current, row.updated_at if current is not None else None):
             return False
         row.value = value
