@@ -8,7 +8,7 @@ across all workers: the engine writes warnings for a whole model at once, and tw
 same lake would only race each other for the store. A second start is refused, not queued.
 
 The running worker touches the snapshot every HEARTBEAT_S; a "running" snapshot untouched for
-ABANDONED_AFTER_S belongs to a worker that died, is shown as failed and no longer blocks a start.
+ABANDONED_AFTER_S belongs to a worker that died: it is shown as failed and a new start may go ahead.
 """
 
 from __future__ import annotations
