@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,6 +18,45 @@ from pydantic_settings import (
 )
 
 SETTINGS_FILE = "qingfeng.toml"
+
+
+class SparkSettings(BaseModel):
+    """The `[spark]` table: the master and the resources asked of it."""
+
+    master: str = Field(
+        default="local[2]",
+        description="local[N], spark://host:port (standalone), sc://host:port (Spark Connect), "
+        "yarn or k8s://https://host:port.",
+    )
+    app_name: str = Field(default="qingfeng", description="The application name the master shows.")
+    driver_memory: str = Field(default="1g", description="Memory of the driver (this process).")
+    executor_memory: str | None = Field(default=None, description="Memory of each executor.")
+    executor_cores: int | None = Field(default=None, ge=1, description="Cores of each executor.")
+    cores_max: int | None = Field(
+        default=None, ge=1, description="Cores of all executors together (standalone master)."
+    )
+    shuffle_partitions: int = Field(
+        default=4, ge=1, description="Partitions after a shuffle: about 2-3 per executor core."
+    )
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="Further Spark settings, passed as they are."
+    )
+
+    @field_validator("master")
+    @classmethod
+    def _known_master(cls, value: str) -> str:
+        value = value.strip()
+        prefixes = ("local", "spark://", "sc://", "yarn", "k8s://", "mesos://")
+        if not value.startswith(prefixes):
+            raise ValueError(
+                f"[spark] master {value!r} is not a Spark master: use local[N], "
+                "spark://host:port, sc://host:port, yarn or k8s://..."
+            )
+        return value
+
+    @property
+    def is_connect(self) -> bool:
+        return self.master.startswith("sc://")
 
 
 class Settings(BaseSettings):
@@ -42,6 +81,13 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `qingfeng serve` listens on.")
     port: int = Field(default=8000, description="Port `qingfeng serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Web worker processes `qingfeng serve` starts; they share state through the "
+        "store (use PostgreSQL when workers run on several hosts).",
+    )
     cookie_secure: bool = Field(
         default=False,
         description="Send the session cookie over HTTPS only; set true when served behind TLS.",
@@ -85,6 +131,10 @@ class Settings(BaseSettings):
         description="Single parameter values over the profile, as [model_overrides.<model_id>] "
         "tables of qingfeng.toml.",
     )
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token Prometheus sends to /metrics; empty: /metrics is off.",
+    )
     xlsx_max_uncompressed_mb: float = Field(
         default=512,
         gt=0,
@@ -94,6 +144,11 @@ class Settings(BaseSettings):
         default=2_000_000,
         gt=0,
         description="An Excel sheet declaring more rows than this is refused before reading.",
+    )
+
+    spark: SparkSettings = Field(
+        default_factory=SparkSettings,
+        description="Where Spark work runs (`[spark]` in qingfeng.toml; docs/deployment.md).",
     )
 
     @field_validator("timezone")

@@ -17,6 +17,15 @@ def register(app: typer.Typer) -> None:
         port: Annotated[
             int | None, typer.Option(help="Port to listen on.", min=1, max=65535)
         ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                help="Worker processes (default: settings `workers`, 1). They share all state "
+                "through the store; with SQLite keep them on one host.",
+                min=1,
+                max=64,
+            ),
+        ] = None,
     ) -> None:
         """Serve the back office (网页后台) and /api/v1 for the workspace."""
         from qingfeng.web.app import ConfigurationError
@@ -30,6 +39,6 @@ def register(app: typer.Typer) -> None:
             "  (Ctrl+C 停止 / stop)"
         )
         try:
-            serve_forever(settings, host=bind_host, port=bind_port)
+            serve_forever(settings, host=bind_host, port=bind_port, workers=workers)
         except ConfigurationError as exc:
             raise fail(str(exc)) from None

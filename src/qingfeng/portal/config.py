@@ -37,7 +37,7 @@ class PortalConfig:
     query_miss_rate: float = 5 / 600
     query_person_burst: int = 5  # misses against one ID number, from any address: 5 per hour
     query_person_rate: float = 5 / 3600
-    max_buckets: int = 100_000  # memory bound: least recently used buckets are forgotten
+    max_buckets: int = 100_000  # bound of the in-process TokenBuckets (the portal uses the store)
     trust_forwarded_for: bool = False
     # Uploads.
     max_attachments: int = 3

@@ -19,7 +19,7 @@ from qingfeng.clients import request_client
 from qingfeng.localtime import format_time, zone
 from qingfeng.portal.challenge import ChallengeBook
 from qingfeng.portal.config import PortalConfig
-from qingfeng.portal.ratelimit import TokenBuckets
+from qingfeng.portal.ratelimit import Buckets
 from qingfeng.settings import Settings
 
 HERE = Path(__file__).parent
@@ -79,7 +79,7 @@ class PortalContext:
     settings: Settings
     config: PortalConfig
     factory: sessionmaker[Session]
-    buckets: TokenBuckets
+    buckets: Buckets
     challenges: ChallengeBook
     templates: Jinja2Templates
     prefix: str

@@ -1,7 +1,9 @@
-"""In-process token buckets keyed by (purpose, key): per client address, per ID-number hash.
+"""Token buckets keyed by (purpose, key): per client address, per ID-number hash.
 
-One process holds its own buckets (the portal runs as one process per host; behind several
-processes, each enforces its share). Memory is bounded by forgetting the least recently used keys.
+The portal draws from `qingfeng.store.shared.StoreBuckets` (the buckets are rows in the store, so
+every web worker enforces one limit). `TokenBuckets` is the same arithmetic in one process's
+memory, bounded by forgetting the least recently used keys: for a single process with no store
+at hand (the benchmark's portal-only runs, unit tests of the arithmetic).
 """
 
 from __future__ import annotations
@@ -10,6 +12,19 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Buckets(Protocol):
+    def take(
+        self, purpose: str, key: str, capacity: int, rate: float, cost: float = 1.0
+    ) -> bool: ...
+
+    def has(
+        self, purpose: str, key: str, capacity: int, rate: float, cost: float = 1.0
+    ) -> bool: ...
+
+    def retry_after(self, purpose: str, key: str, capacity: int, rate: float) -> int: ...
 
 
 class TokenBuckets:

@@ -49,6 +49,7 @@ from qingfeng.portal.selfquery import log_query, query_target, run_self_query
 from qingfeng.portal.stages import complaint_stages
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
+from qingfeng.store.shared import StoreBuckets
 
 STATIC_FILES = {"portal.css": "text/css; charset=utf-8"}
 
@@ -67,11 +68,14 @@ def build_portal_router(
     if not settings.secret_key:
         raise ValueError("settings.secret_key is empty: the portal signs challenges with it")
     cfg = config or PortalConfig.from_settings(settings)
+    factory = factory or session_factory(make_engine(settings.database_url))
     ctx = PortalContext(
         settings=settings,
         config=cfg,
-        factory=factory or session_factory(make_engine(settings.database_url)),
-        buckets=TokenBuckets(cfg.max_buckets),
+        factory=factory,
+        # In the store: every web worker (and every host behind the balancer) draws from the
+        # same bucket, so a limit holds however many processes serve the portal.
+        buckets=StoreBuckets(factory),
         challenges=ChallengeBook(settings.secret_key, cfg.challenge_ttl_seconds),
         templates=templates(settings.timezone),
         prefix=prefix,

@@ -471,3 +471,4 @@ class SignInThrottle(Base):
 
 # Pre-payment screening tables share the metadata (qingfeng.store.screening_models).
 from qingfeng.store import screening_models as _screening_models  # noqa: E402, F401
+from qingfeng.store import shared_models as _shared_models  # noqa: E402, F401

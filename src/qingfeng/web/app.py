@@ -115,6 +115,7 @@ def _body_limit(scope: Scope) -> int:
 
 
 def _include_routers(app: FastAPI) -> None:
+    from qingfeng.web import metrics
     from qingfeng.web.pages import (
         account,
         audit,
@@ -139,6 +140,7 @@ def _include_routers(app: FastAPI) -> None:
     )  # fmt: skip
     for module in pages:
         app.include_router(module.router)
+    app.include_router(metrics.router)
     _include_api(app)
     from qingfeng.web.portal_mount import mount_portal
 

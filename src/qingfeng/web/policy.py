@@ -156,6 +156,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/screen-keys/{prefix}/revoke"): _r(A.USERS, S.COUNTY),
     ("GET", "/api/v1/organisations"): _r(A.ACCOUNT, S.AREA),
     ("GET", "/api/v1/transitions"): _r(A.ACCOUNT, S.NONE),
+    # -- health and metrics: no personal data; /metrics checks its own bearer token
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
     # -- the public portal
     ("GET", "/public/static/{name}"): PUBLIC,
     ("GET", "/public"): PUBLIC,

@@ -1,10 +1,10 @@
-"""SparkEngine: the same compiled models on Apache Spark (local mode here, a cluster in production),
-over the same Parquet lake. PySpark is the optional extra `qingfeng[spark]`."""
+"""SparkEngine: the same compiled models on Apache Spark (local mode, a standalone/YARN/Kubernetes
+cluster or a Spark Connect server, as `[spark]` in qingfeng.toml says: spark_session.py), over
+the same Parquet lake. PySpark is the optional extra `qingfeng[spark]`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import threading
 from decimal import Decimal
@@ -16,21 +16,12 @@ from qingfeng.engine.errors import EngineError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from qingfeng.settings import Settings
+    from qingfeng.settings import Settings, SparkSettings
 
 _LOCK = threading.Lock()
-_SHARED: SparkSession | None = None
-
-# Session settings that make Spark agree with DuckDB: UTC, ANSI errors, few shuffle partitions.
-LOCAL_CONF = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.ansi.enabled": "true",
-    "spark.sql.shuffle.partitions": "4",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.driver.memory": "1g",
-    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
-}
+# One session per process (starting a JVM or a cluster application takes seconds), with the
+# settings it was built from: a process asking for another master gets a new one.
+_SHARED: tuple[SparkSettings, SparkSession] | None = None
 
 
 def _import_pyspark() -> Any:
@@ -45,16 +36,27 @@ def _import_pyspark() -> Any:
 
 
 def local_session(master: str = "local[2]") -> SparkSession:
-    """A local SparkSession configured like the engine expects."""
-    pyspark_sql = _import_pyspark()
-    if master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no LAN lookup in local mode
-    builder = pyspark_sql.SparkSession.builder.master(master).appName("qingfeng")
-    for key, value in LOCAL_CONF.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    """A SparkSession on `master` with the default resources, configured as the engine expects."""
+    from qingfeng.engine.engines.spark_session import build_session
+    from qingfeng.settings import SparkSettings
+
+    return build_session(SparkSettings(master=master))
+
+
+def shared_session(spark: SparkSettings | None = None) -> SparkSession:
+    """The process's session for these settings (default: local[2])."""
+    global _SHARED
+    from qingfeng.engine.engines.spark_session import build_session
+    from qingfeng.settings import SparkSettings
+
+    wanted = spark or SparkSettings()
+    with _LOCK:
+        if _SHARED is not None and _SHARED[0] != wanted:
+            _SHARED[1].stop()  # one classic SparkContext per JVM: the old one must go first
+            _SHARED = None
+        if _SHARED is None:
+            _SHARED = (wanted, build_session(wanted))
+        return _SHARED[1]
 
 
 _TYPE_RE = re.compile(r"^\s*([A-Za-z]+)\s*(?:\(\s*(\d+)\s*,\s*(\d+)\s*\))?\s*$")
@@ -111,6 +113,24 @@ def _coerce(value: Any, duck_type: str) -> Any:
     return value
 
 
+def _read_batches(spark: SparkSession, files: list[str]) -> Any:
+    """A frame over a dataset's batch files, their schemas merged from the Parquet footers here.
+
+    Spark's own `mergeSchema` reads every footer in a job on the executors: a cluster round trip
+    per dataset before the first model runs. The footers are a few KB and on the lake's shared
+    path, so the driver reads them and hands Spark the merged schema.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    try:
+        merged = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+    except (OSError, pa.ArrowException):  # not readable here (object storage): let Spark merge
+        return spark.read.option("mergeSchema", "true").parquet(*files)
+    return spark.read.schema(from_arrow_schema(merged)).parquet(*files)
+
+
 class SparkEngine(Engine):
     name = "spark"
     dialect = "spark"
@@ -119,13 +139,9 @@ class SparkEngine(Engine):
         self.spark = session if session is not None else local_session()
 
     @classmethod
-    def shared(cls) -> SparkEngine:
-        """An engine on one SparkSession per process (starting a JVM takes seconds)."""
-        global _SHARED
-        with _LOCK:
-            if _SHARED is None:
-                _SHARED = local_session()
-            return cls(_SHARED)
+    def shared(cls, spark: SparkSettings | None = None) -> SparkEngine:
+        """An engine on the process's one SparkSession for these settings (default local[2])."""
+        return cls(shared_session(spark))
 
     @classmethod
     def for_lake(cls, settings: Settings, session: SparkSession | None = None) -> SparkEngine:
@@ -137,7 +153,7 @@ class SparkEngine(Engine):
         from qingfeng.entities.attach import built_libraries, derived_views, library_files
         from qingfeng.lake import Lake
 
-        engine = cls(session) if session is not None else cls.shared()
+        engine = cls(session) if session is not None else cls.shared(settings.spark)
         lake = Lake(settings.lake_dir)
         catalogue = default_catalogue()
         published = set()
@@ -145,8 +161,7 @@ class SparkEngine(Engine):
         for dataset in lake.datasets():
             files = [str(p) for p in lake.files(dataset)]
             if files:
-                frame = engine.spark.read.option("mergeSchema", "true").parquet(*files)
-                frame.createOrReplaceTempView(dataset)
+                _read_batches(engine.spark, files).createOrReplaceTempView(dataset)
                 published.add(dataset)
                 table_files[dataset] = tuple(files)
         for dataset, fields in catalogue.datasets.items():
@@ -190,4 +205,7 @@ class SparkEngine(Engine):
 
     def explain(self, sql: str) -> str:
         frame = self.spark.sql(sql)
-        return str(frame._jdf.queryExecution().simpleString())
+        if hasattr(frame, "_jdf"):
+            return str(frame._jdf.queryExecution().simpleString())
+        # Spark Connect has no JVM handle in the client: ask the server for the plan.
+        return str(self.spark.sql(f"EXPLAIN {sql}").collect()[0][0])

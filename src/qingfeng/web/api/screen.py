@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
@@ -204,10 +205,15 @@ def screen(
         ),
     ],
 ) -> Any:
+    started = time.perf_counter()
     try:
-        return _screen(key, db, screener, request, body)
+        answer = _screen(key, db, screener, request, body)
     except service.ScreeningRefused as exc:
         return _refusal(exc)
+    from qingfeng.web.metrics import observe_screening
+
+    observe_screening(request.app.state.sessions, time.perf_counter() - started)
+    return answer
 
 
 def _screen(

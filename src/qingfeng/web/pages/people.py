@@ -99,7 +99,7 @@ def _show(
 def _refs(request: Request) -> NodeRefs:
     state = request.app.state
     if getattr(state, "graph_refs", None) is None:
-        state.graph_refs = NodeRefs()
+        state.graph_refs = NodeRefs(state.sessions)
     return state.graph_refs
 
 

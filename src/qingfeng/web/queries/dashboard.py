@@ -162,12 +162,19 @@ def build_cube(session: Session, now: datetime | None = None, where: Any = None)
     return Cube(now, (time.perf_counter() - started) * 1000, dict(parts), rows)
 
 
+DASHBOARD_STATE = "dashboard"  # shared_state key: when the figures last changed
+
+
 class CubeCache:
     """The app's cached cube: stale-while-revalidate, one build at a time.
 
     The first request waits for the first build (started by `warm` when the server starts, or
     by that request); later requests get the cached cube at once, and a stale one triggers a
     rebuild in the background.
+
+    Each web worker holds its own cube, but a change that makes the figures stale is recorded
+    in the store (`shared_state` "dashboard"), so every worker refreshes after a change made on
+    any of them.
     """
 
     def __init__(self, sessions: sessionmaker[Session], ttl_s: float = CUBE_TTL_S) -> None:
@@ -175,16 +182,19 @@ class CubeCache:
         self._ttl = ttl_s
         self._cube: Cube | None = None
         self._fresh_until = 0.0
+        self._built_from = 0.0  # wall-clock time the cached cube's build started
         self._lock = threading.Lock()
         self._building: threading.Event | None = None  # set when the running build ends
 
     def _build(self, done: threading.Event) -> None:
         try:
+            started = time.time()
             with self._sessions() as s:
                 cube = build_cube(s)
             with self._lock:
                 self._cube = cube
                 self._fresh_until = time.monotonic() + self._ttl
+                self._built_from = started
         finally:
             with self._lock:
                 self._building = None
@@ -204,13 +214,24 @@ class CubeCache:
         return self._building
 
     def invalidate(self) -> None:
+        from qingfeng.store.shared import write_state
+
         with self._lock:
             self._fresh_until = 0.0
+        write_state(self._sessions, DASHBOARD_STATE, {"changed_at": time.time()})
+
+    def _changed_at(self) -> float:
+        from qingfeng.store.shared import read_state
+
+        found = read_state(self._sessions, DASHBOARD_STATE)
+        return float(found[0].get("changed_at", 0.0)) if found else 0.0
 
     def get(self, wait_s: float = 120.0) -> Cube:
         """The cached cube; the first one is awaited, a stale one refreshed in the background."""
+        changed_at = self._changed_at() if self._cube is not None else 0.0
         with self._lock:
-            cube, fresh = self._cube, time.monotonic() < self._fresh_until
+            fresh = time.monotonic() < self._fresh_until and changed_at <= self._built_from
+            cube = self._cube
             if cube is not None:
                 if not fresh:
                     self._start(background=True)

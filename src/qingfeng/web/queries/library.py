@@ -9,8 +9,6 @@ yet simply leaves its section empty.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,25 +167,25 @@ class NodeRef:
 
 class NodeRefs:
     """Opaque node ids for the graph: a page never carries an identifier it does not show, and an
-    expansion request names a node only by a random token issued to the same user."""
+    expansion request names a node only by a random token issued to the same user.
 
-    def __init__(self, capacity: int = 50_000) -> None:
-        self._lock = threading.Lock()
-        self._refs: OrderedDict[str, NodeRef] = OrderedDict()
-        self._capacity = capacity
+    The tokens are rows in the store (qingfeng.store.shared.StoreNodeRefs), so the expansion may
+    be answered by another web worker than the page that drew the graph."""
+
+    def __init__(self, factory: Any) -> None:
+        from qingfeng.store.shared import StoreNodeRefs
+
+        self._store = StoreNodeRefs(factory)
 
     def issue(self, ref: NodeRef) -> str:
-        token = secrets.token_urlsafe(12)
-        with self._lock:
-            self._refs[token] = ref
-            while len(self._refs) > self._capacity:
-                self._refs.popitem(last=False)
-        return token
+        return self.issue_many([ref])[0]
+
+    def issue_many(self, refs: list[NodeRef]) -> list[str]:
+        return self._store.issue_many([(r.user_id, r.kind, r.identifier) for r in refs])
 
     def resolve(self, token: str, user_id: int) -> NodeRef | None:
-        with self._lock:
-            ref = self._refs.get(token)
-        return ref if ref is not None and ref.user_id == user_id else None
+        found = self._store.resolve(token, user_id)
+        return None if found is None else NodeRef(user_id, found[0], found[1])
 
 
 CATEGORY = {"person": 0, "organisation": 1, "household": 2, "dibao_case": 2, "account": 3}
@@ -248,15 +246,26 @@ def graph_fragment(
     appear without a name and cannot be expanded further."""
     nodes: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
-    for row in rows:
+    inside = [
+        str(row["type"]) != "person" or bool(covers(row.get("division_code"))) for row in rows
+    ]
+    tokens = iter(
+        refs.issue_many(
+            [
+                NodeRef(user_id, str(row["type"]), str(row["id"]))
+                for row, ok in zip(rows, inside, strict=True)
+                if ok
+            ]
+        )
+    )
+    for row, ok in zip(rows, inside, strict=True):
         kind, ident = str(row["type"]), str(row["id"])
-        inside = kind != "person" or covers(row.get("division_code"))
         node: dict[str, Any] = {
             "category": CATEGORY.get(kind, 3),
             "symbolSize": 26 if kind == "person" else 22,
         }
-        if inside:
-            token = refs.issue(NodeRef(user_id, kind, ident))
+        if ok:
+            token = next(tokens)
             node.update(id=token, name=node_label(kind, ident, row.get("name"), False))
             node["expand"] = token
         else:
