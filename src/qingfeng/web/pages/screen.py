@@ -186,11 +186,19 @@ def dashboard_screen(
     names = _place_names(actor, principal)
     namer = region_names(actor)
     townships = [(c, n) for c, n in regions if len(c) >= 9]
+    exact = dict(namer.prefixes)
+
+    def name_of(code: str) -> str:
+        # A place's own name (registry, then unit); else its number inside the nearest area.
+        if code in names or code in exact:
+            return names.get(code) or exact[code]
+        return f"{namer.get(code[:-3], '')} {code[-3:]}".strip()
+
     tiles = township_tiles(
         screen,
         keep,
         townships,
-        lambda code: names.get(code) or namer.get(code, code),
+        name_of,
         villages=[c for c in names if len(c) > 9],
     )
     units = _units_by_overdue(actor, cube, principal)
