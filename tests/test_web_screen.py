@@ -11,7 +11,6 @@ import re
 import time
 
 import pytest
-
 from fastapi.testclient import TestClient
 
 from qingfeng.store.users import create_user
