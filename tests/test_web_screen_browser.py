@@ -64,3 +64,37 @@ def test_drill_from_a_village_on_the_map_into_its_list(live):
         expect(page.get_by_test_id("warning-count")).to_have_text("共 6 条预警")
         assert errors == []
         browser.close()
+
+
+def test_compact_list_fits_25_rows_at_1366_by_768_without_wrapping(live):
+    from playwright.sync_api import sync_playwright
+
+    world, base = live
+    with world.factory() as s, s.begin():
+        for _ in range(30):
+            add_warning(s, "522701001007", "欧阳" + "长" * 40, model_id="m_" + "x" * 60)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", "sup_a")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.goto(f"{base}/warnings")
+        page.get_by_test_id("density-toggle").click()
+        page.wait_for_load_state("networkidle")
+        assert "density=compact" in page.url
+        rows = page.locator("table.grid tbody tr")
+        boxes = [rows.nth(i).bounding_box() for i in range(rows.count())]
+        visible = [b for b in boxes if b and b["y"] + b["height"] <= 768]
+        assert len(visible) >= 25, len(visible)
+        # One line per row whatever the subject's length; the whole text is in the tooltip.
+        heights = {round(b["height"]) for b in boxes if b}
+        assert max(heights) <= 24, heights
+        cell = page.locator("table.grid tbody tr td.cut[title*='欧阳']").first
+        assert "长" * 40 in (cell.get_attribute("title") or "")
+        # Dates never wrap: the found-on cell is one line tall.
+        date = page.locator("table.grid tbody tr td.nowrap").last.bounding_box()
+        assert date and date["height"] <= 24
+        browser.close()

@@ -83,6 +83,14 @@ def warnings_list(
     return response
 
 
+def _org_name(actor: Any, org_id: int) -> str:
+    """The name of the unit the list is filtered to (a drill-down from the big screen)."""
+    if not org_id:
+        return ""
+    org = actor.session.get(Organisation, org_id)
+    return org.name if org is not None else ""
+
+
 def _list_page(
     request: Request,
     principal: Principal,
@@ -116,6 +124,7 @@ def _list_page(
             "can_bulk": can_bulk,
             "bulk_units": unit_options(actor.session, actor.user) if can_bulk else [],
             "attachment_accept": ",".join(sorted(actor.config.attachment_types)),
+            "org_name": _org_name(actor, page.filters.org),
             **extra,
         },
         fragment="warnings/_table.html",
