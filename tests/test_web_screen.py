@@ -167,3 +167,33 @@ def test_screen_in_english_and_refused_without_the_dashboard(world):
 def test_new_list_filters_refuse_bad_values_naming_them(world, query, names):
     page = sign_in(client_for(world), "leader").get(f"/warnings?{query}")
     assert page.status_code == 400 and names in html.unescape(page.text)
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees: the page without its scripts, styles, tags and attributes."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_screen_shows_no_codes_in_either_language(world, lang):
+    client = sign_in(client_for(world), "leader")
+    page = client.get(f"/dashboard/screen?lang={lang}")
+    text = visible_text(page.text)
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text)  # snake_case identifiers
+    assert not re.findall(r"\b(?:screen|dash|status|severity|field)\.[a-z_.]+\b", text)
+    labels = [
+        label
+        for option in charts(page.text).values()
+        for axis in ("xAxis", "yAxis")
+        for label in (option.get(axis) or {}).get("data", [])
+    ] + [
+        item["name"]
+        for option in charts(page.text).values()
+        for s in option["series"]
+        for item in s["data"]
+        if "name" in item
+    ]
+    assert not [x for x in labels if re.fullmatch(r"[a-z_]+", x)], labels
+    if lang == "zh":
+        assert not re.search(r"[A-Za-z]{4,}", text.replace("English", "")), text
