@@ -119,7 +119,7 @@ def _api(client, user: str, path: str, body: dict) -> dict:  # type: ignore[no-u
 def test_funds_recovered_show_within_seconds_of_an_archive_through_the_api(world):
     app = create_app(world.settings)  # one server: the leader's browser and an API caller
     client = sign_in(TestClient(app, follow_redirects=False), "leader")
-    funds = re.compile(r'data-testid="screen-funds">([^<]+)<')
+    funds = re.compile(r'data-testid="screen-funds"[^>]*>([^<]+)<')
     assert funds.search(client.get("/dashboard/screen").text).group(1) == "¥0.00"  # type: ignore[union-attr]
     api = TestClient(app, follow_redirects=False)
     wid = world.warnings["county_a"][0]

@@ -29,6 +29,7 @@ from qingfeng.web.deps import ActorDep, CatalogueDep, require
 from qingfeng.web.i18n import Translator
 from qingfeng.web.pages.dashboard import LOOP_ORDER, SEVERITY_COLOURS, child_regions
 from qingfeng.web.queries.dashboard import (
+    KEY_DIGITS,
     Cell,
     Cube,
     Overview,
@@ -63,6 +64,15 @@ SCALE = ("#16454f", "#1f6f6a", "#b38a1d", "#c8612a", "#c73a34")
 
 def _list_url(**params: Any) -> str:
     return "/warnings?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def big_money(amount: Decimal, t: Translator) -> str:
+    """A KPI's amount in a box a wall display can read: in 万元 / millions from a million up."""
+    if abs(amount) < 1_000_000:
+        return f"¥{amount:,.2f}"
+    if t.lang == "zh":
+        return t("screen.wan", n=f"{amount / 10_000:,.1f}")
+    return t("screen.wan", n=f"{amount / 1_000_000:,.1f}")
 
 
 def _step(value: float, top: float) -> int:
@@ -185,14 +195,21 @@ def dashboard_screen(
     keep = in_scope(principal)
     names = _place_names(actor, principal)
     namer = region_names(actor)
+    t = translator_for(request)
     townships = [(c, n) for c, n in regions if len(c) >= 9]
     exact = dict(namer.prefixes)
 
     def name_of(code: str) -> str:
-        # A place's own name (registry, then unit); else its number inside the nearest area.
-        if code in names or code in exact:
-            return names.get(code) or exact[code]
-        return f"{namer.get(code[:-3], '')} {code[-3:]}".strip()
+        # A place's own name (registry, then unit). A code above township level holds the
+        # leads of the area's own offices (本级); a village without a registered name is shown
+        # by its number, its township and full code in the tooltip.
+        if code in names:
+            return names[code]
+        if len(code) < KEY_DIGITS:
+            return t("screen.own_level", name=exact.get(code) or namer.get(code, code))
+        if code in exact:
+            return exact[code]
+        return code[-3:] if len(code) > KEY_DIGITS else f"{namer.get(code, '')} {code}".strip()
 
     tiles = township_tiles(
         screen,
@@ -203,7 +220,6 @@ def dashboard_screen(
     )
     units = _units_by_overdue(actor, cube, principal)
     periods = period_trend(screen, keep)
-    t = translator_for(request)
     # The KPIs count every open lead in scope, those without a division code too.
     open_cells = [ov.by_status[s] for s in OPEN_LEADS if s in ov.by_status]
     open_leads = sum(c.count for c in open_cells)
@@ -223,6 +239,7 @@ def dashboard_screen(
             "units": units,
             "charts": screen_charts(ov, periods, units, t, catalogue),
             "list_url": _list_url,
+            "big_money": lambda amount: big_money(amount, t),
             "refresh_s": REFRESH_S,
             "built_at": min(ov.built_at, screen.built_at),
             "ttl_s": int(SCREEN_TTL_S),
