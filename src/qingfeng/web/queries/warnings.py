@@ -18,7 +18,7 @@ from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.loop.queues import QUEUES
 from qingfeng.store.models import Warning
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
-from qingfeng.web.queries.screen import OPEN_LEADS, period_bucket
+from qingfeng.web.queries.screen import OPEN_LEADS, PERIOD_CHARS
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import division_filter
 
@@ -232,7 +232,7 @@ def _filtered(
     if filters.region:
         stmt = stmt.where(division_filter(Warning.division_code, filters.region))
     if filters.period:
-        stmt = stmt.where(period_bucket() == filters.period)
+        stmt = stmt.where(period_filter(filters.period))
     if filters.open:
         stmt = stmt.where(Warning.status.in_(OPEN_LEADS))
     if filters.q:
@@ -272,6 +272,16 @@ def _month_range(month: str) -> tuple[datetime | None, datetime | None]:
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
     return start, end
+
+
+def period_filter(bucket: str) -> ColumnElement[bool]:
+    """Warnings whose period falls in a bucket of the big screen's trend (its first
+    PERIOD_CHARS characters), written so that ix_warnings_period serves it: a full-length bucket
+    is a prefix ("2024-05" holds "2024-05" and "2024-05-17"), a shorter one the period itself
+    ("2024" holds the yearly "2024" only)."""
+    if len(bucket) < PERIOD_CHARS:
+        return Warning.period == bucket
+    return prefix_filter(Warning.period, bucket)
 
 
 def prefix_filter(column: Any, prefix: str) -> ColumnElement[bool]:
