@@ -66,3 +66,24 @@ def test_page_walk_finds_no_identifiers(world, user, path, lang):
     text = re.sub(r"\b(sup_a|sup_b|ver_a|leader|auditor)\b", " ", visible_text(page.text))
     assert not SNAKE.findall(text), SNAKE.findall(text)
     assert not DOTTED.findall(text), DOTTED.findall(text)
+
+
+def test_a_complaint_is_profiled_as_a_complaint_with_nothing_to_reveal(world):
+    from qingfeng.store.models import Warning
+
+    with world.factory() as s, s.begin():
+        w = s.get(Warning, world.warnings["county_a"][0])
+        w.subject_type, w.subject_id, w.subject_name = "complaint", "TS20240001", "投诉件"
+    client = sign_in(client_for(world), "sup_a")
+    page = client.get(f"/people/w/{w.id}")
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    assert "投诉" in text and "自然人" not in text and "单位" not in text.split("类型")[1][:10]
+    assert 'data-action="unmask"' not in page.text
+    from web_helpers import csrf_from
+
+    refused = client.post(
+        f"/people/w/{w.id}",
+        data={"csrf_token": csrf_from(page.text), "unmask": "1", "reason": "核查需要"},
+    )
+    assert refused.status_code == 400

@@ -118,7 +118,8 @@ class Warning(Base):
             text("(due_at IS NULL)"),
             "due_at",
             "id",
-        ),        # migration 0710_period_index: the list's period filter (the big screen's trend drills in)
+        ),
+        # migration 0710_period_index: the list's period filter (the big screen's trend drills in)
         Index("ix_warnings_period", "period"),
     )
 
