@@ -81,9 +81,17 @@ def test_export_follows_the_filters(world):
     client = sign_in(client_for(world), "sup_a")
     r = client.get("/warnings/export.csv?model=payroll_dibao&sort=amount")
     rows = r.text.lstrip("\ufeff").strip().splitlines()
-    assert rows[0].startswith("id,model_id,severity")
+    assert rows[0].startswith("预警编号,模型编号,监督模型,预警级别,办理状态")
     assert len(rows) == 3 and ",88000.00," in rows[1]
     assert r.headers["content-type"].startswith("text/csv")
+    # Labels, not codes, in the reader's language; times in the pages' time zone.
+    severity, status, subject_type = rows[1].split(",")[3:6]
+    assert (severity, status, subject_type) == ("橙色", "核查中", "个人")
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", rows[1])
+    english = client.get("/warnings/export.csv?model=payroll_dibao&sort=amount&lang=en")
+    head, first = english.text.lstrip("\ufeff").strip().splitlines()[:2]
+    assert head.startswith("Warning no.,Model id,Model,Severity,Status")
+    assert first.split(",")[3:6] == ["Orange", "Verifying", "Person"]
 
 
 def test_export_link_only_for_roles_that_may_export(world):

@@ -122,6 +122,8 @@ class Warning(Base):
             "due_at",
             "id",
         ),
+        # migration 0740_period_index: the list's period filter (the big screen's trend drills in)
+        Index("ix_warnings_period", "period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,7 +25,9 @@ from qingfeng.store.db import make_engine, session_factory
 from qingfeng.web.authz import enforce_policy
 from qingfeng.web.body_limit import BodyLimitMiddleware
 from qingfeng.web.deps import PASSWORD_PAGE, NotSignedIn, PasswordChangeRequired
+from qingfeng.web.freshness import on_figures_changed
 from qingfeng.web.queries.dashboard import CubeCache
+from qingfeng.web.queries.screen import ScreenCache
 from qingfeng.web.session_middleware import StoreSessionMiddleware, timeouts_from
 from qingfeng.web.templating import make_templates, render
 
@@ -75,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates()
     app.state.catalogue_cache = {}
     app.state.cube = CubeCache(app.state.sessions)
+    app.state.screen = ScreenCache(app.state.sessions)
+    # A commit that writes a warning or a case makes the cached figures stale at once.
+    on_figures_changed(app.state.sessions, [app.state.cube.invalidate, app.state.screen.invalidate])
 
     # The cookie holds a random token only; the session lives in the store (web_sessions).
     app.add_middleware(
@@ -129,14 +134,15 @@ def _include_routers(app: FastAPI) -> None:
         people,
         portal_complaints,
         portal_ops,
+        screen,
         screen_keys,
         users,
         warnings,
     )
 
     pages = (
-        auth, account, home, notify, warnings, dashboard, audit, models, data, people, users,
-        portal_ops, portal_complaints, screen_keys, paylist,
+        auth, account, home, notify, warnings, dashboard, screen, audit, models, data, people,
+        users, portal_ops, portal_complaints, screen_keys, paylist,
     )  # fmt: skip
     for module in pages:
         app.include_router(module.router)

@@ -93,6 +93,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/warnings/{warning_id}/comments"): _r(A.COMMENT, S.WARNING),
     # -- dashboard, audit, models
     ("GET", "/dashboard"): _r(A.DASHBOARD, S.AREA),
+    ("GET", "/dashboard/screen"): _r(A.DASHBOARD, S.AREA),
     ("GET", "/audit"): _r(A.AUDIT, S.COUNTY),
     ("GET", "/audit/verify"): _r(A.AUDIT, S.COUNTY),
     ("GET", "/models"): _r(A.MODELS, S.AREA),

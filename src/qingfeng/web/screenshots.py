@@ -15,6 +15,7 @@ from typing import Any
 from qingfeng.settings import Settings
 
 VIEWPORT: Any = {"width": 1366, "height": 768}  # Playwright's ViewportSize
+WALL: Any = {"width": 1920, "height": 1080}  # the big screen's wall display
 CHROMIUM_ENV = "QINGFENG_CHROMIUM"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,6 +35,7 @@ class Shot:
     name: str
     role: str | None  # None: not signed in
     path: str  # URL path; "first-warning" / "first-person": the newest warning / its subject
+    viewport: Any = None  # None: VIEWPORT
 
 
 SHOTS: tuple[Shot, ...] = (
@@ -48,6 +50,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("09-person", "supervisor", "first-person"),
     Shot("10-users", "administrator", "/users"),
     Shot("11-password", "verifier", "/account/password"),
+    Shot("12-screen", "leader", "/dashboard/screen", WALL),
+    Shot("13-warnings-compact", "supervisor", "/warnings?density=compact"),
 )
 
 
@@ -106,7 +110,7 @@ def take_screenshots(
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             for shot in SHOTS:
-                context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+                context = browser.new_context(viewport=shot.viewport or VIEWPORT, locale="zh-CN")
                 page = context.new_page()
                 if shot.role:
                     sign_in(page, base, *accounts[shot.role])

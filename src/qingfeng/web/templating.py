@@ -21,6 +21,7 @@ from qingfeng.localtime import format_time, settings_zone
 from qingfeng.loop.risk import describe as risk_describe
 from qingfeng.masking import birth_year, mask_id, mask_name
 from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
+from qingfeng.web.labels import audit_action, audit_object, code_label, readable_json
 from qingfeng.web.roles import Area, allows
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -81,6 +82,10 @@ def make_templates() -> Jinja2Templates:
         when=when,
         day=day,
     )
+    env.filters["readable_json"] = readable_json
+    env.globals["audit_action"] = audit_action
+    env.globals["audit_object"] = audit_object
+    env.globals["code_label"] = code_label
     env.globals["LANGUAGES"] = LANGUAGES
     env.globals["user_error"] = user_error
     env.globals["risk_describe"] = risk_describe

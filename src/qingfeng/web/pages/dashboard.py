@@ -79,14 +79,17 @@ def charts_for(ov: Overview, t: Translator, catalogue: dict[str, ModelInfo]) -> 
     ]
     model_counts = [Point(m, c.count, _list_url(model=m)) for m, c in ov.top_models]
     model_confirmed = [Point(m, c.confirmed, _list_url(model=m)) for m, c in ov.top_models]
+    region = bars(
+        "bar",
+        [name for _p, name, _c in ov.by_region],
+        [(warnings, region_counts), (overdue, region_late)],
+    )
+    # Many areas with long names: slanted and cut (whole name in the tooltip) so none overlap.
+    region["xAxis"]["axisLabel"].update({"rotate": 30, "width": 90, "overflow": "truncate"})
     return {
         "field": pie(field_points),
         "severity": pie(severity_points),
-        "region": bars(
-            "bar",
-            [name for _p, name, _c in ov.by_region],
-            [(warnings, region_counts), (overdue, region_late)],
-        ),
+        "region": region,
         "month": bars(
             "line",
             [m for m, _c in ov.by_month],

@@ -232,6 +232,8 @@ async def _maybe_unmask(
         return _show(request, actor, principal, catalogue, profile)
     if not allows(principal.role, Area.UNMASK):
         raise HTTPException(status_code=403, detail="role may not see full ID numbers")
+    if profile.kind != "person":
+        raise HTTPException(status_code=400, detail=f"a {profile.kind} has no ID number to reveal")
     reason_raw = form.get("reason")
     reason = (reason_raw if isinstance(reason_raw, str) else "").strip()
     if len(reason) < 4 or len(reason) > MAX_REASON:

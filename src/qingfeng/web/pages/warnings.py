@@ -29,6 +29,7 @@ from qingfeng.web.actions import forms_for, request_from_form, unit_options
 from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables
+from qingfeng.web.labels import code_label
 from qingfeng.web.queries.warnings import (
     DUES,
     PAGE_SIZES,
@@ -42,7 +43,7 @@ from qingfeng.web.queries.warnings import (
 from qingfeng.web.regions import region_names, region_options
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
-from qingfeng.web.templating import render
+from qingfeng.web.templating import render, translator_for
 from qingfeng.web.third_parties import third_parties_masked
 from qingfeng.web.views import ViewError, to_list_query, to_loop_query
 from qingfeng.web.warning_files import (
@@ -84,6 +85,14 @@ def warnings_list(
     return response
 
 
+def _org_name(actor: Any, org_id: int) -> str:
+    """The name of the unit the list is filtered to (a drill-down from the big screen)."""
+    if not org_id:
+        return ""
+    org = actor.session.get(Organisation, org_id)
+    return org.name if org is not None else ""
+
+
 def _list_page(
     request: Request,
     principal: Principal,
@@ -117,6 +126,7 @@ def _list_page(
             "can_bulk": can_bulk,
             "bulk_units": unit_options(actor.session, actor.user) if can_bulk else [],
             "attachment_accept": ",".join(sorted(actor.config.attachment_types)),
+            "org_name": _org_name(actor, page.filters.org),
             **extra,
         },
         fragment="warnings/_table.html",
@@ -215,14 +225,18 @@ def delete_view(view_id: int, principal: Viewer, actor: ActorDep) -> Response:
     return RedirectResponse("/warnings", status_code=303)
 
 
+# Headers and labels in the reader's language (export.col.* and the status, severity, subject
+# type labels of the message catalogue); times in the pages' time zone.
 EXPORT_COLUMNS = (
     "id",
     "model_id",
+    "model",
     "severity",
     "status",
     "subject_type",
     "subject_id",
     "subject_name",
+    "region",
     "division_code",
     "period",
     "amount",
@@ -240,6 +254,8 @@ def warnings_export(
     filters = _filters(request)
     sessions = request.app.state.sessions
     user_id, config = actor.user.id, actor.config
+    t = translator_for(request)
+    namer = region_names(actor)
     show_names = allows(principal.role, Area.PEOPLE)
     audit.append(
         actor.session,
@@ -257,7 +273,7 @@ def warnings_export(
         buf = io.StringIO()
         writer = csv.writer(buf)
         buf.write("\ufeff")
-        writer.writerow(EXPORT_COLUMNS)
+        writer.writerow([t(f"export.col.{c}") for c in EXPORT_COLUMNS])
         with sessions() as db:
             user = db.get(User, user_id)
             if user is None:
@@ -269,11 +285,13 @@ def warnings_export(
                         (
                             w.id,
                             w.model_id,
-                            w.severity,
-                            w.status,
-                            w.subject_type,
+                            catalogue[w.model_id].name if w.model_id in catalogue else w.model_id,
+                            code_label(t, "severity", w.severity),
+                            code_label(t, "status", w.status),
+                            code_label(t, "subject_type", w.subject_type),
                             mask_id(w.subject_id) if w.subject_type == "person" else w.subject_id,
                             (w.subject_name if show_names else mask_name(w.subject_name)) or "",
+                            namer.get(w.division_code, "") if w.division_code else "",
                             w.division_code or "",
                             w.period,
                             "" if w.amount is None else f"{w.amount:.2f}",

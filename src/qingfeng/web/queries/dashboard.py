@@ -3,8 +3,8 @@
 Aggregating a million warnings takes seconds, so the store is summarised once into a small cube
 keyed by (township code, organisation id, model, severity, status, month) and cached; each
 request only filters the cube's keys by the user's scope and adds up. The cube is rebuilt in
-the background when older than CUBE_TTL_S (the page shows its time), and at once after an
-action changed a warning in this process.
+the background when older than CUBE_TTL_S (the page shows its time), and at once after a
+commit wrote a warning or a case in this process (qingfeng.web.freshness).
 
 Scope on the cube is exact while every organisation's area prefix has at most nine digits
 (province → township); a user whose unit has a longer prefix gets a direct query instead.
@@ -29,7 +29,7 @@ from qingfeng.loop.outcomes import VERIFIED
 from qingfeng.store.models import Warning, WarningLine
 from qingfeng.web.scope import Principal
 
-CUBE_TTL_S = 300.0
+CUBE_TTL_S = 60.0  # figures never more than a minute behind another process's writes
 KEY_DIGITS = 9  # township level
 MONTHS_SHOWN = 24
 

@@ -50,7 +50,7 @@ def subject_key(identifier: str) -> str:
 @dataclass
 class Profile:
     identifier: str
-    kind: str  # person | organisation
+    kind: str  # person | organisation | complaint
     name: str
     birth_date: date | None
     gender: str  # "male" | "female" | ""
@@ -81,6 +81,14 @@ def id_facts(identifier: str) -> tuple[date | None, str, str]:
     return born, gender, identifier[:6]
 
 
+def profile_kind(identifier: str, subject_types: set[str]) -> str:
+    """What the subject is: a complaint is profiled as a complaint (it has no ID number to
+    reveal), a person by an ID number, anything else as an organisation."""
+    if "complaint" in subject_types:
+        return "complaint"
+    return "person" if _ID_RE.match(identifier) else "organisation"
+
+
 def load_profile(actor: Actor, identifier: str) -> Profile | None:
     stmt = filtered(actor, WarningQuery(subject_id=identifier)).order_by(Warning.id.desc())
     warnings = list(actor.session.scalars(stmt.limit(MAX_WARNINGS)))
@@ -89,7 +97,7 @@ def load_profile(actor: Actor, identifier: str) -> Profile | None:
     born, gender, region = id_facts(identifier)
     name = next((w.subject_name for w in warnings if w.subject_name), "") or ""
     amount = sum((w.amount or Decimal(0) for w in warnings), Decimal(0))
-    kind = "person" if _ID_RE.match(identifier) else "organisation"
+    kind = profile_kind(identifier, {w.subject_type for w in warnings})
     return Profile(identifier, kind, name, born, gender, region, warnings, amount)
 
 

@@ -18,6 +18,7 @@ from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.loop.queues import QUEUES
 from qingfeng.store.models import Warning
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
+from qingfeng.web.queries.screen import OPEN_LEADS, PERIOD_CHARS
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import division_filter
 
@@ -32,6 +33,9 @@ _MODEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 _SUBJECT_ID_RE = re.compile(r"^[0-9A-Za-z]{6,64}$")
 _FULL_ID_RE = re.compile(r"^\d{17}[\dX]$")
 _MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+# A bucket of the period trend: the first 7 characters of a period ("2024-05", "2024", "2024-Q1").
+_PERIOD_RE = re.compile(r"^[0-9][0-9A-Za-z\-]{3,6}$")
+DENSITIES = ("compact",)
 
 
 class FilterError(ValueError):
@@ -58,6 +62,10 @@ class WarningFilters:
     page: int = 1
     per_page: int = 50
     queue: str = ""  # a work queue (qingfeng.loop.queues)
+    org: int = 0  # the unit handling the warning (the big screen's ranking of units)
+    period: str = ""  # the period of the irregularity, its first 7 characters ("2024-05")
+    open: str = ""  # "1": leads still to be handled (qingfeng.web.queries.screen.OPEN_LEADS)
+    density: str = ""  # "compact": smaller rows, 25 or more on a 1366×768 screen
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> WarningFilters:
@@ -102,7 +110,34 @@ class WarningFilters:
         per_page = _positive_int(get("per_page") or "50", "per_page")
         if per_page not in PAGE_SIZES:
             raise FilterError("per_page", str(per_page), f"choose one of {PAGE_SIZES}")
-        return cls(model, fld, sev, status, region, due, month, q, sort, page, per_page, queue)
+        org = _positive_int(get("org"), "org") if get("org") else 0
+        period = get("period")
+        if period and not _PERIOD_RE.match(period):
+            raise FilterError("period", period, "a period is written YYYY-MM or YYYY")
+        open_ = get("open")
+        if open_ and open_ != "1":
+            raise FilterError("open", open_, "write open=1 for the leads still to be handled")
+        density = get("density")
+        if density and density not in DENSITIES:
+            raise FilterError("density", density, f"choose one of {', '.join(DENSITIES)}")
+        return cls(
+            model,
+            fld,
+            sev,
+            status,
+            region,
+            due,
+            month,
+            q,
+            sort,
+            page,
+            per_page,
+            queue,
+            org=org,
+            period=period,
+            open=open_,
+            density=density,
+        )
 
     def query_string(self, **changes: Any) -> str:
         """The URL query for these filters with some changed (defaults left out)."""
@@ -136,6 +171,9 @@ class WarningFilters:
                 self.due,
                 self.month,
                 self.q,
+                self.org,
+                self.period,
+                self.open,
             )
         )
 
@@ -177,6 +215,7 @@ def _filtered(
             model_id=[filters.model] if filters.model else [],
             due=filters.due or None,  # type: ignore[arg-type]
             queue=filters.queue or None,
+            org_id=filters.org or None,
             created_from=month_start,
             created_to=month_end,
         ),
@@ -192,6 +231,10 @@ def _filtered(
         stmt = stmt.where(Warning.model_id.in_(models_in_field(catalogue, filters.field)))
     if filters.region:
         stmt = stmt.where(division_filter(Warning.division_code, filters.region))
+    if filters.period:
+        stmt = stmt.where(period_filter(filters.period))
+    if filters.open:
+        stmt = stmt.where(Warning.status.in_(OPEN_LEADS))
     if filters.q:
         stmt = stmt.where(search_clause(filters.q, actor.user.role))
     return stmt
@@ -229,6 +272,16 @@ def _month_range(month: str) -> tuple[datetime | None, datetime | None]:
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
     return start, end
+
+
+def period_filter(bucket: str) -> ColumnElement[bool]:
+    """Warnings whose period falls in a bucket of the big screen's trend (its first
+    PERIOD_CHARS characters), written so that ix_warnings_period serves it: a full-length bucket
+    is a prefix ("2024-05" holds "2024-05" and "2024-05-17"), a shorter one the period itself
+    ("2024" holds the yearly "2024" only)."""
+    if len(bucket) < PERIOD_CHARS:
+        return Warning.period == bucket
+    return prefix_filter(Warning.period, bucket)
 
 
 def prefix_filter(column: Any, prefix: str) -> ColumnElement[bool]:

@@ -7,7 +7,10 @@
       var src = document.getElementById(el.getAttribute("data-chart"));
       if (!src || el.dataset.rendered) return;
       var option = JSON.parse(src.textContent);
-      var chart = echarts.init(el, null, { renderer: "canvas" });
+      // The big screen draws on a dark background (ECharts' built-in "dark" theme).
+      var theme = el.getAttribute("data-theme") || null;
+      if (theme) option.backgroundColor = "transparent";
+      var chart = echarts.init(el, theme, { renderer: "canvas" });
       chart.setOption(option);
       el.dataset.rendered = "1";
       // Drill-down: every data point may carry the URL of the list behind it.
@@ -70,4 +73,11 @@ document.addEventListener("change", function (ev) {
   document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (el) {
     el.checked = box.checked;
   });
+});
+// The big screen's full-screen button (the browser asks nothing: it follows a click).
+document.addEventListener("click", function (ev) {
+  var btn = ev.target && ev.target.closest ? ev.target.closest("[data-fullscreen]") : null;
+  if (!btn) return;
+  if (document.fullscreenElement) document.exitFullscreen();
+  else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
 });
