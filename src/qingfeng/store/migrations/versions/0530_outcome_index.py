@@ -7,7 +7,6 @@ Revision ID: 0530_outcome_index
 Revises: 0520_notify
 Create Date: 2026-12-07
 
-The lead relinks `down_revision` to the newest store migration when the branches merge.
 """
 
 from alembic import op
