@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
         if find_spec("followthemoney") is None:
             console.print(
                 "[red]FollowTheMoney 导出需要可选组件 / "
-                "the export needs the optional `ftm` extra:[/] pip install 'qingfeng[ftm]' (PyICU: apt-get install libicu-dev pkg-config)"
+                "the export needs the optional `ftm` extra:[/] pip install 'qingfeng[ftm]' "
+                "(PyICU: apt-get install libicu-dev pkg-config)"
             )
             raise typer.Exit(2)
         with _acting(workspace, as_user) as (settings, actor):
