@@ -60,7 +60,7 @@ def is_ocds(path: Path) -> bool:
             return False
         return isinstance(obj, dict) and bool({"ocid", "releases", "records"} & obj.keys())
     body = head.lstrip()
-    return body.startswith("{") and any(
+    return body.startswith(("{", "[")) and any(
         f'"{key}"' in head for key in ("releases", "records", "ocid")
     )
 
