@@ -53,6 +53,9 @@ def test_a_release_package_is_compiled_and_lands_in_every_procurement_dataset(
         ("OCDS-QF-0002", "路灯维修", BUYER, 80000, "single_source", "services", "2024-05-01",
          "2024-05-04 00:00:00", None, None),
     ]
+    # A tenderer's address and phone (its party) travel with its bid, for the ties models.
+    assert _lake(settings, "SELECT address, contact_phone FROM bids WHERE bidder_uscc = "
+                 f"'{A}'") == [("某县人民路1号", "13800138000")]
     assert _lake(settings, "SELECT tender_no, bidder_uscc, bid_price, disqualified, "
                  "CAST(submitted_at AS VARCHAR) FROM bids ORDER BY tender_no, bid_price") == [
         ("OCDS-QF-0001", B, 1800000, True, "2024-03-21 11:00:00"),

@@ -6,11 +6,16 @@ CREATE OR REPLACE TEMP TABLE ocds_party AS
 SELECT r.j->>'$.ocid' AS ocid, CAST(e.key AS INTEGER) AS k, e.value AS p
 FROM ocds_rel AS r, json_each(r.j, '$.parties') AS e;
 
--- One row per (ocid, party id): a reference resolves to the organisation's identifier.
+-- One row per (ocid, party id): a reference resolves to the organisation's identifier, and a
+-- tenderer's address and contact point travel with its bid (as a bid-opening record gives them).
 CREATE OR REPLACE TEMP TABLE ocds_ref AS
 SELECT ocid, p->>'$.id' AS party_id,
        first(COALESCE(p->>'$.identifier.id', p->>'$.id') ORDER BY k) AS org,
-       first(p->>'$.name' ORDER BY k) AS name
+       first(p->>'$.name' ORDER BY k) AS name,
+       first(NULLIF(concat_ws('', p->>'$.address.region', p->>'$.address.locality',
+                              p->>'$.address.streetAddress'), '') ORDER BY k) AS address,
+       first(p->>'$.contactPoint.telephone' ORDER BY k) AS phone,
+       first(p->>'$.contactPoint.name' ORDER BY k) AS contact
 FROM ocds_party GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE ocds_award AS
@@ -73,7 +78,8 @@ SELECT b.n, b.ocid AS tender_no,
        b.d->>'$.value.amount' AS bid_price,
        CASE b.d->>'$.status' WHEN 'disqualified' THEN 'true'
             WHEN 'valid' THEN 'false' WHEN 'withdrawn' THEN 'false' END AS disqualified,
-       replace(substr(b.d->>'$.date', 1, 19), 'T', ' ') AS submitted_at
+       replace(substr(b.d->>'$.date', 1, 19), 'T', ' ') AS submitted_at,
+       ref.contact AS contact_name, ref.phone AS contact_phone, ref.address AS address
 FROM ocds_bid AS b
 LEFT JOIN json_each(b.d, '$.tenderers') AS t ON TRUE
 LEFT JOIN ocds_ref AS ref ON ref.ocid = b.ocid AND ref.party_id = t.value->>'$.id'
