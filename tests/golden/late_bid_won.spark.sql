@@ -26,7 +26,7 @@ FROM (
     AND NOT b.submitted_at IS NULL
     AND COALESCE(b.disqualified, FALSE) = FALSE
     AND (
-      b.submitted_at > t.deadline_at
+      DATEDIFF(SECOND, t.deadline_at, b.submitted_at) > 0 * 60
       OR (
         t.deadline_at IS NULL AND CAST(b.submitted_at AS DATE) > t.deadline_date
       )
