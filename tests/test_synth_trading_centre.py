@@ -51,14 +51,17 @@ def test_the_package_is_valid_ocds_with_a_case_and_a_decoy_per_indicator(centre:
     for model in models:
         kinds = {p.kind for p in truth if p.model == model}
         assert kinds == {"case", "decoy"}, model
-    assert {"runner_up_price_close", "winning_bid_heavily_discounted", "late_bid_won",
-            "heterogeneous_supplier", "tender_single_bidder_or_short_period",
-            "bid_disqualification_anomaly"} <= models
+    assert {
+        "runner_up_price_close",
+        "winning_bid_heavily_discounted",
+        "late_bid_won",
+        "heterogeneous_supplier",
+        "tender_single_bidder_or_short_period",
+        "bid_disqualification_anomaly",
+    } <= models
 
 
-def test_procurement_models_find_the_planted_cases_on_duckdb(
-    centre: Path, tmp_path: Path
-) -> None:
+def test_procurement_models_find_the_planted_cases_on_duckdb(centre: Path, tmp_path: Path) -> None:
     _assert_planted_models_pass(_scores(centre, tmp_path / "ws"))
 
 
@@ -70,6 +73,9 @@ def test_procurement_models_find_the_planted_cases_on_spark(centre: Path, tmp_pa
 
     shared = SparkEngine.shared()
     _assert_planted_models_pass(
-        _scores(centre, tmp_path / "ws",
-                lambda settings: SparkEngine.for_lake(settings, session=shared.spark))
+        _scores(
+            centre,
+            tmp_path / "ws",
+            lambda settings: SparkEngine.for_lake(settings, session=shared.spark),
+        )
     )

@@ -77,7 +77,9 @@ def synth(
         from qingfeng.synth import trading_centre
 
         folder = trading_centre.write(out_dir, seed, first, last, result.truth.county)
-        console.print(f"  {trading_centre.FOLDER}/{trading_centre.PACKAGE}  [dim]OCDS[/]  → {folder}")
+        console.print(
+            f"  {trading_centre.FOLDER}/{trading_centre.PACKAGE}  [dim]OCDS[/]  → {folder}"
+        )
     for f in result.files:
         console.print(f"  {f.path.name}  [dim]{f.dataset}[/]  {f.rows:,} 行")
     t = result.truth

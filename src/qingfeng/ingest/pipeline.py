@@ -289,7 +289,15 @@ def _ingest_ocds(
             t0 = time.perf_counter()
             try:
                 reps = _ingest_source(
-                    settings, lake, con, src, sha, staging, assume_yes, dataset, confirm,
+                    settings,
+                    lake,
+                    con,
+                    src,
+                    sha,
+                    staging,
+                    assume_yes,
+                    dataset,
+                    confirm,
                     given=mapping,
                 )
             except IngestError as exc:
@@ -297,8 +305,12 @@ def _ingest_ocds(
                     raise
                 reps = [
                     SourceReport(
-                        source=src.name, path=str(file), kind="ocds", dataset=dataset,
-                        status=ERROR, message=str(exc),
+                        source=src.name,
+                        path=str(file),
+                        kind="ocds",
+                        dataset=dataset,
+                        status=ERROR,
+                        message=str(exc),
                     )
                 ]
             for r in reps:

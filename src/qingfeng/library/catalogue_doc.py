@@ -92,10 +92,12 @@ def cardinal_indicators() -> list[dict[str, Any]]:
 def render_cardinal(specs: dict[str, ModelSpec]) -> list[str]:
     out = [
         "## Cardinal 红旗指标对照 / Cardinal red flags\n",
-        "Open Contracting Partnership 的 Cardinal 库（基于 OCDS 的采购红旗指标）每个指标在此由哪个模型计算、"
-        "或为何不适用；“测试”为该模型自带的测试用例数（含 Cardinal 文档示例的改写）。CN 行为超出 Cardinal 的中国特有指标。",
-        "Each red flag of the Open Contracting Partnership's Cardinal library, the model computing it "
-        "here or why it does not apply; tests are the model's bundled cases (Cardinal's worked "
+        "Open Contracting Partnership 的 Cardinal 库（基于 OCDS 的采购红旗指标）"
+        "每个指标在此由哪个模型计算、或为何不适用；“测试”为该模型自带的测试用例数"
+        "（含 Cardinal 文档示例的改写）。CN 行为超出 Cardinal 的中国特有指标。",
+        "Each red flag of the Open Contracting Partnership's Cardinal library, the model "
+        "computing it here or why it does not apply; tests are the model's bundled cases "
+        "(Cardinal's worked "
         "examples among them, rewritten). CN rows: China-specific red flags beyond Cardinal.\n",
         "| 指标 code | 名称 title | 模型 model | 测试 tests | 说明 note |",
         "| --- | --- | --- | --- | --- |",

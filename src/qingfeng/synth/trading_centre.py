@@ -27,8 +27,26 @@ PACKAGE = "trading-centre.json"
 TRUTH = "truth.json"
 PREFIX = "ocds-qfsyn0"  # an OCDS prefix of the synthetic publisher
 BACKGROUND = 160  # clean contracting processes
-DIVISIONS = ["03", "09", "15", "22", "30", "33", "34", "39", "42", "44", "45", "48", "50", "71",
-             "72", "79", "85", "90"]
+DIVISIONS = [
+    "03",
+    "09",
+    "15",
+    "22",
+    "30",
+    "33",
+    "34",
+    "39",
+    "42",
+    "44",
+    "45",
+    "48",
+    "50",
+    "71",
+    "72",
+    "79",
+    "85",
+    "90",
+]
 
 
 @dataclass
@@ -91,43 +109,65 @@ class _Centre:
             roles = ["tenderer", "supplier"] if j == winner else ["tenderer"]
             parties.append(_party(pid, s.name, s.uscc, roles, s.address, s.phone))
             received = closes + (dt.timedelta(days=1) if j in late else -dt.timedelta(hours=20 + j))
-            details.append({
-                "id": f"{ocid}-bid-{j + 1}",
-                "date": received.isoformat() + "+08:00",
-                "status": "disqualified" if j in disqualified else "valid",
-                "tenderers": [{"id": pid, "name": s.name}],
-                "value": {"amount": price, "currency": "CNY"},
-            })
+            details.append(
+                {
+                    "id": f"{ocid}-bid-{j + 1}",
+                    "date": received.isoformat() + "+08:00",
+                    "status": "disqualified" if j in disqualified else "valid",
+                    "tenderers": [{"id": pid, "name": s.name}],
+                    "value": {"amount": price, "currency": "CNY"},
+                }
+            )
         win = bidders[winner]
         codes = items or [self.rng.choice(win.divisions)]
         award_items = [
-            {"id": str(i + 1), "description": f"标的{i + 1}", "quantity": 1,
-             "classification": {"scheme": "CPV", "id": f"{code}100000"},
-             "unit": {"name": "项", "value": {"amount": prices[winner] / len(codes)}}}
+            {
+                "id": str(i + 1),
+                "description": f"标的{i + 1}",
+                "quantity": 1,
+                "classification": {"scheme": "CPV", "id": f"{code}100000"},
+                "unit": {"name": "项", "value": {"amount": prices[winner] / len(codes)}},
+            }
             for i, code in enumerate(codes)
         ]
         award_day = closes.date() + dt.timedelta(days=7)
         tender = {
-            "ocid": ocid, "id": f"{ocid}-tender", "date": opens.isoformat() + "+08:00",
-            "tag": ["tender"], "initiationType": "tender",
+            "ocid": ocid,
+            "id": f"{ocid}-tender",
+            "date": opens.isoformat() + "+08:00",
+            "tag": ["tender"],
+            "initiationType": "tender",
             "buyer": {"id": "B", "name": buyer_name},
             "parties": parties,
             "tender": {
-                "id": ocid, "title": f"{buyer_name.replace('都匀市', '')}采购项目{self.k:03d}",
-                "procurementMethod": method, "mainProcurementCategory": category,
+                "id": ocid,
+                "title": f"{buyer_name.replace('都匀市', '')}采购项目{self.k:03d}",
+                "procurementMethod": method,
+                "mainProcurementCategory": category,
                 "value": {"amount": budget, "currency": "CNY"},
-                "tenderPeriod": {"startDate": opens.isoformat() + "+08:00",
-                                 "endDate": closes.isoformat() + "+08:00"},
+                "tenderPeriod": {
+                    "startDate": opens.isoformat() + "+08:00",
+                    "endDate": closes.isoformat() + "+08:00",
+                },
             },
         }
         award = {
-            "ocid": ocid, "id": f"{ocid}-award", "date": f"{award_day.isoformat()}T10:00:00+08:00",
-            "tag": ["award"], "initiationType": "tender",
+            "ocid": ocid,
+            "id": f"{ocid}-award",
+            "date": f"{award_day.isoformat()}T10:00:00+08:00",
+            "tag": ["award"],
+            "initiationType": "tender",
             "bids": {"details": details},
-            "awards": [{"id": f"{ocid}-award-1", "status": "active", "date": award_day.isoformat(),
-                        "value": {"amount": prices[winner], "currency": "CNY"},
-                        "suppliers": [{"id": f"S{winner + 1}", "name": win.name}],
-                        "items": award_items}],
+            "awards": [
+                {
+                    "id": f"{ocid}-award-1",
+                    "status": "active",
+                    "date": award_day.isoformat(),
+                    "value": {"amount": prices[winner], "currency": "CNY"},
+                    "suppliers": [{"id": f"S{winner + 1}", "name": win.name}],
+                    "items": award_items,
+                }
+            ],
         }
         self.releases += [tender, award]
         return ocid.upper(), announce.strftime("%Y-%m"), bidders
@@ -137,8 +177,12 @@ class _Centre:
 
 
 def _party(pid: str, name: str, code: str, roles: list[str], address: str, phone: str) -> dict:
-    out: dict[str, Any] = {"id": pid, "name": name, "roles": roles,
-                           "identifier": {"scheme": "CN-USCC", "id": code}}
+    out: dict[str, Any] = {
+        "id": pid,
+        "name": name,
+        "roles": roles,
+        "identifier": {"scheme": "CN-USCC", "id": code},
+    }
     if address:
         out["address"] = {"locality": "都匀市", "streetAddress": address}
     if phone:
@@ -161,20 +205,30 @@ def build(seed: int, start: dt.date, end: dt.date) -> tuple[dict[str, Any], list
     """The release package and the planted entries."""
     rng = np.random.default_rng(seed + 20_000_003)
     buyer_codes = uscc.make("11", "522701", np.arange(900, 906))
-    buyer_names = ["都匀市交通运输局", "都匀市水务局", "都匀市教育局", "都匀市卫生健康局",
-                   "都匀市住房和城乡建设局", "都匀市农业农村局"]
+    buyer_names = [
+        "都匀市交通运输局",
+        "都匀市水务局",
+        "都匀市教育局",
+        "都匀市卫生健康局",
+        "都匀市住房和城乡建设局",
+        "都匀市农业农村局",
+    ]
     codes = uscc.make("91", "522701", np.arange(70_000, 70_080))
     suppliers = [
         _Supplier(
-            uscc=str(c), name=f"都匀市合成供应商{j:03d}有限公司",
-            divisions=[str(d) for d in rng.choice(DIVISIONS, size=int(rng.integers(1, 4)),
-                                                  replace=False)],
-            address=f"都匀市剑江路{100 + j}号", phone=f"0854-7{j:06d}",
+            uscc=str(c),
+            name=f"都匀市合成供应商{j:03d}有限公司",
+            divisions=[
+                str(d) for d in rng.choice(DIVISIONS, size=int(rng.integers(1, 4)), replace=False)
+            ],
+            address=f"都匀市剑江路{100 + j}号",
+            phone=f"0854-7{j:06d}",
         )
         for j, c in enumerate(codes.tolist())
     ]
-    c = _Centre(rng, start, end, list(zip(buyer_codes.tolist(), buyer_names, strict=True)),
-                suppliers[:70])
+    c = _Centre(
+        rng, start, end, list(zip(buyer_codes.tolist(), buyer_names, strict=True)), suppliers[:70]
+    )
     for _ in range(BACKGROUND):
         c.process(_clean_prices(rng, 4))
 
@@ -224,8 +278,9 @@ def build(seed: int, start: dt.date, end: dt.date) -> tuple[dict[str, Any], list
     m = "heterogeneous_supplier"  # Cardinal R048
     jack = suppliers[75]
     for j in range(4):
-        c.process(_clean_prices(rng, 4), items=DIVISIONS[2 * j : 2 * j + 2],
-                  bidders=[jack, *c.pick(3)])
+        c.process(
+            _clean_prices(rng, 4), items=DIVISIONS[2 * j : 2 * j + 2], bidders=[jack, *c.pick(3)]
+        )
     c.note(m, jack.uscc, "all", "case", "一家供应商中标供应8个门类的标的")
     steady = suppliers[76]
     steady.divisions = ["33", "34"]
@@ -248,9 +303,16 @@ def write(out_dir: Path, seed: int, start: dt.date, end: dt.date, county: str) -
     package, planted = build(seed, start, end)
     folder = out_dir / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / PACKAGE).write_text(json.dumps(package, ensure_ascii=False, indent=1) + "\n",
-                                  encoding="utf-8")
-    truth = Truth(seed=seed, persons=0, start=start.isoformat(), end=end.isoformat(),
-                  county=county, planted=planted)
+    (folder / PACKAGE).write_text(
+        json.dumps(package, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    truth = Truth(
+        seed=seed,
+        persons=0,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        county=county,
+        planted=planted,
+    )
     truth.write(folder / TRUTH)
     return folder

@@ -7,7 +7,7 @@ trading centre's export that breaks the standard is refused with something a per
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -81,7 +81,9 @@ def _objects(path: Path) -> Iterator[tuple[str, Any]]:
             with open(path, encoding="utf-8-sig") as fh:
                 yield "", json.load(fh)
         except UnicodeDecodeError as exc:
-            raise OcdsError(name, f"OCDS 须为 UTF-8 编码 / OCDS must be UTF-8 ({exc.reason})") from None
+            raise OcdsError(
+                name, f"OCDS 须为 UTF-8 编码 / OCDS must be UTF-8 ({exc.reason})"
+            ) from None
         except json.JSONDecodeError as exc:
             raise OcdsError(
                 name,
@@ -194,19 +196,26 @@ def compile_file(path: Path) -> Compiled:
     return out
 
 
-def _add_record(where, rec, out, add, given, problems, check) -> None:  # type: ignore[no-untyped-def]
+def _add_record(
+    where: str,
+    rec: Any,
+    out: Compiled,
+    add: Callable[[str, Any], None],
+    given: dict[str, dict[str, Any]],
+    problems: list[str],
+    check: Callable[[str, Any], None],
+) -> None:
     """A record: its releases when they are full releases, else its compiledRelease."""
     if not isinstance(rec, dict) or "ocid" not in rec:
         problems.append(f"{where}: 记录须有 ocid / a record needs an ocid")
         return
     out.records_read += 1
     releases = rec.get("releases")
-    full = (
+    if (
         isinstance(releases, list)
         and releases
         and all(isinstance(r, dict) and "ocid" in r and "url" not in r for r in releases)
-    )
-    if full:
+    ):
         for i, rel in enumerate(releases):
             add(f"{where}.releases[{i}]", rel)
         return

@@ -49,9 +49,7 @@ def read_ocds(path: Path, con: duckdb.DuckDBPyConnection, staging: Path) -> Ocds
     sources = []
     for dataset in DATASETS:
         table = f"ocds_{dataset}"
-        headers = [
-            str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "n"
-        ]
+        headers = [str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "n"]
         # Row numbers fixed once: the header is row 1 of the flattened table.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_rows AS "
