@@ -32,6 +32,34 @@ FROM (
     FROM bids
     WHERE
       NOT file_creator IS NULL AND TRIM(file_creator) <> ''
+  ), learned_stop AS (
+    SELECT
+      kind,
+      origin
+    FROM origins
+    GROUP BY
+      kind,
+      origin
+    HAVING
+      COUNT(DISTINCT bidder_uscc) >= 6
+  ), usable AS (
+    SELECT
+      o.tender_no,
+      o.bidder_uscc,
+      o.bidder_name,
+      o.kind,
+      o.origin
+    FROM origins AS o
+    LEFT JOIN learned_stop AS l
+      ON l.kind = o.kind AND l.origin = o.origin
+    WHERE
+      l.origin IS NULL
+      AND STRPOS(
+        ',' || LOWER(
+          'administrator,admin,user,owner,author,微软用户,微软中国,用户,windows 用户,windows user,wps,00-00-00-00-00-00,000000000000'
+        ) || ',',
+        ',' || LOWER(TRIM(o.origin)) || ','
+      ) = 0
   ), shared AS (
     SELECT
       tender_no,
@@ -40,7 +68,7 @@ FROM (
       COUNT(DISTINCT bidder_uscc) AS bidders,
       MIN(bidder_name) AS bidder_a,
       MAX(bidder_name) AS bidder_b
-    FROM origins
+    FROM usable
     GROUP BY
       tender_no,
       kind,

@@ -32,8 +32,8 @@ FROM (
     DATE_DIFF('DAY', t.announce_date, t.deadline_date) AS days,
     SUBSTRING(CAST(t.announce_date AS TEXT), 1, 7) AS period,
     CASE
-      WHEN COALESCE(c.bids, 0) BETWEEN 1 AND 1
-      THEN '仅' || CAST(c.bids AS TEXT) || '家投标'
+      WHEN COALESCE(c.bids, 0) BETWEEN 1 AND 2
+      THEN '仅' || CAST(c.bids AS TEXT) || '家投标（不足三家应重新招标）'
       ELSE '投标期限仅' || CAST(DATE_DIFF('DAY', t.announce_date, t.deadline_date) AS TEXT) || '天'
     END AS reason
   FROM tenders AS t
@@ -43,7 +43,7 @@ FROM (
     STRPOS(',' || 'open,公开招标' || ',', ',' || t.method || ',') > 0
     AND NOT t.announce_date IS NULL
     AND (
-      COALESCE(c.bids, 0) BETWEEN 1 AND 1
+      COALESCE(c.bids, 0) BETWEEN 1 AND 2
       OR DATE_DIFF('DAY', t.announce_date, t.deadline_date) < 20
     )
 ) AS m

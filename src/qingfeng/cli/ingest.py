@@ -125,7 +125,7 @@ def ingest(
     query: Annotated[str | None, typer.Option("--query", help="Query to read with --sql.")] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Ingest department files (CSV, Excel, Parquet, JSON lines) or a database table."""
+    """Ingest department files (CSV, Excel, Parquet, JSON lines), OCDS or a database table."""
     from qingfeng.catalogue import CatalogueError
     from qingfeng.ingest import IngestError, ingest_path, ingest_sql
 

@@ -55,6 +55,14 @@ def synth(
             "(docs/synth.md); the truth is the same."
         ),
     ] = "standard",
+    ocds: Annotated[
+        bool,
+        typer.Option(
+            "--ocds/--no-ocds",
+            help="另写一个 OCDS 交易中心及其真值（ocds/）/ also write a trading centre as OCDS, "
+            "with its own truth, under ocds/ (docs/synth.md)",
+        ),
+    ] = False,
 ) -> None:
     """生成模拟县数据（部门导出文件 + 真值 truth.json）/ write a synthetic county with truth."""
     from qingfeng.synth import SynthError, generate
@@ -65,6 +73,13 @@ def synth(
             result = generate(out_dir, persons, seed, first, last, progress=update, style=style)
         except SynthError as exc:
             raise fail(str(exc)) from None
+    if ocds:
+        from qingfeng.synth import trading_centre
+
+        folder = trading_centre.write(out_dir, seed, first, last, result.truth.county)
+        console.print(
+            f"  {trading_centre.FOLDER}/{trading_centre.PACKAGE}  [dim]OCDS[/]  → {folder}"
+        )
     for f in result.files:
         console.print(f"  {f.path.name}  [dim]{f.dataset}[/]  {f.rows:,} 行")
     t = result.truth

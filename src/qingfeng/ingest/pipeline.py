@@ -24,6 +24,7 @@ from qingfeng.ingest.mapping import (
     save_mapping,
 )
 from qingfeng.ingest.normalise import install_macros
+from qingfeng.ingest.ocds import is_ocds, read_ocds
 from qingfeng.ingest.profile import ColumnProfile, profile_samples, read_sample
 from qingfeng.ingest.report import (
     ALREADY,
@@ -207,6 +208,8 @@ def _ingest_file(
     dataset: str | None,
     confirm: Confirm | None,
 ) -> list[SourceReport]:
+    if is_ocds(file):
+        return _ingest_ocds(settings, lake, file, assume_yes=assume_yes, confirm=confirm)
     kind = readers.file_kind(file)
     base = SourceReport(source=file.name, path=str(file), kind=kind)
     if kind is None:
@@ -214,7 +217,7 @@ def _ingest_file(
         base.message = (
             f"不支持的文件类型「{file.suffix or '无扩展名'}」，已跳过 / unsupported kind of file "
             f"({file.suffix or 'no extension'}), "
-            "skipped; supported: CSV, Excel, Parquet, JSON lines"
+            "skipped; supported: CSV, Excel, Parquet, JSON lines, OCDS (.json, .jsonl)"
         )
         return [base]
     started = time.perf_counter()
@@ -251,6 +254,74 @@ def _ingest_file(
     return out
 
 
+def _ingest_ocds(
+    settings: Settings,
+    lake: Lake,
+    file: Path,
+    *,
+    assume_yes: bool,
+    confirm: Confirm | None,
+) -> list[SourceReport]:
+    """An OCDS file: checked and compiled as a whole, then each procurement dataset landed
+    like any other source, with the mapping the standard itself fixes."""
+    started = time.perf_counter()
+    sha = file_sha256(file)
+    staging = lake.staging_dir(f"ocds-{sha[:12]}-{time.time_ns()}")
+    con = _connection(staging)
+    try:
+        try:
+            read = read_ocds(file, con, staging)
+        except IngestError as exc:
+            if is_disk_full(exc):
+                raise
+            rep = SourceReport(source=file.name, path=str(file), kind="ocds", sha256=sha)
+            rep.status, rep.message = ERROR, str(exc)
+            rep.seconds = round(time.perf_counter() - started, 3)
+            return [rep]
+        out: list[SourceReport] = []
+        for dataset, src in read.sources:
+            mapping = Mapping(
+                dataset=dataset,
+                headers=list(src.headers),
+                columns={h: h for h in src.headers},
+                confirmed=True,
+            )
+            t0 = time.perf_counter()
+            try:
+                reps = _ingest_source(
+                    settings,
+                    lake,
+                    con,
+                    src,
+                    sha,
+                    staging,
+                    assume_yes,
+                    dataset,
+                    confirm,
+                    given=mapping,
+                )
+            except IngestError as exc:
+                if is_disk_full(exc):
+                    raise
+                reps = [
+                    SourceReport(
+                        source=src.name,
+                        path=str(file),
+                        kind="ocds",
+                        dataset=dataset,
+                        status=ERROR,
+                        message=str(exc),
+                    )
+                ]
+            for r in reps:
+                r.seconds = round(time.perf_counter() - t0, 3)
+                r.message = f"{r.message}; {read.summary()}" if r.message else read.summary()
+            out.extend(reps)
+        return out
+    finally:
+        con.close()
+
+
 def _ingest_source(
     settings: Settings,
     lake: Lake,
@@ -261,6 +332,7 @@ def _ingest_source(
     assume_yes: bool,
     dataset: str | None,
     confirm: Confirm | None,
+    given: Mapping | None = None,
 ) -> list[SourceReport]:
     """One source → its report; two reports when the source carried two datasets."""
     rep = SourceReport(
@@ -283,7 +355,8 @@ def _ingest_source(
             )
             for b in done
         ]
-    mapping = find_mapping(settings.mappings_dir, src.headers, dataset)
+    # A standard's own layout (OCDS) comes with its mapping; department files are recognised.
+    mapping = given or find_mapping(settings.mappings_dir, src.headers, dataset)
     proposal = Proposal(None, "")
     if mapping is None or not mapping.confirmed:
         # Recognition reads a bounded sample of the rows, whatever the size of the source.

@@ -6,6 +6,7 @@ The page is a pure function of the specs, so a test can check that the committed
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 
 from qingfeng.engine.spec import CITATION_STATUS_ZH, FIELDS, LegalBasis, ModelSpec, SqlLogic
@@ -103,8 +104,43 @@ def render_model(spec: ModelSpec) -> str:
     return "\n".join(lines)
 
 
+def cardinal_indicators() -> list[dict[str, Any]]:
+    """Cardinal's red flags and the models computing them (library/cardinal.yaml)."""
+    import yaml
+
+    text = (resources.files("qingfeng.library") / "cardinal.yaml").read_text(encoding="utf-8")
+    return list(yaml.safe_load(text))
+
+
+def render_cardinal(specs: dict[str, ModelSpec]) -> list[str]:
+    out = [
+        "## Cardinal 红旗指标对照 / Cardinal red flags\n",
+        "Open Contracting Partnership 的 Cardinal 库（基于 OCDS 的采购红旗指标）"
+        "每个指标在此由哪个模型计算、或为何不适用；“测试”为该模型自带的测试用例数"
+        "（含 Cardinal 文档示例的改写）。CN 行为超出 Cardinal 的中国特有指标。",
+        "Each red flag of the Open Contracting Partnership's Cardinal library, the model "
+        "computing it here or why it does not apply; tests are the model's bundled cases "
+        "(Cardinal's worked "
+        "examples among them, rewritten). CN rows: China-specific red flags beyond Cardinal.\n",
+        "| 指标 code | 名称 title | 模型 model | 测试 tests | 说明 note |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in cardinal_indicators():
+        models = row.get("models") or []
+        named = ", ".join(f"`{m}`" for m in models) or (
+            "不适用 / not applicable" if row["code"].startswith("R") else "未实现 / not implemented"
+        )
+        tests = ", ".join(str(len(specs[m].tests)) if m in specs else "?" for m in models) or "—"
+        out.append(
+            f"| {row['code']} | {_cell(row['title'])} | {named} | {tests} | {_cell(row['note'])} |"
+        )
+    out.append("")
+    return out
+
+
 def render(specs: Iterable[ModelSpec]) -> str:
-    """The whole catalogue page: an index table, then one section per field and model."""
+    """The whole catalogue page: an index table, the Cardinal table, then one section per field
+    and model."""
     ordered = sorted(specs, key=lambda s: (FIELDS.index(s.field), s.id))
     out = [HEADER]
     out.append(f"共 {len(ordered)} 个模型 / {len(ordered)} models.\n")
@@ -127,6 +163,7 @@ def render(specs: Iterable[ModelSpec]) -> str:
             f"| `{spec.id}` | {checked} | {len(spec.legal_basis) - checked} | {_cell(cites)} |"
         )
     out.append("")
+    out.extend(render_cardinal({s.id: s for s in ordered}))
     current = None
     for spec in ordered:
         if spec.field != current:

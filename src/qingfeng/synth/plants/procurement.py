@@ -140,6 +140,8 @@ def plant_all(pool: Pool, plan: Plan, world: World) -> None:
     for _j in range(3):
         t = T.tender(fb(1))
         _note(plan, m, t, "case", "公开招标仅一家投标")
+    t = T.tender(fb(2))
+    _note(plan, m, t, "case", "公开招标仅两家投标（不足三家应重新招标）")
     for _j in range(2):
         t = T.tender(fb(3), days=12)
         _note(plan, m, t, "case", "公告至投标截止仅12天，少于法定20天")
@@ -181,7 +183,8 @@ def plant_all(pool: Pool, plan: Plan, world: World) -> None:
     _note(plan, m, t, "decoy", "废标的不是最低报价，且仍有多家有效投标")
     t = T.tender(fb(4), disq=[False, False, False, True])
     _note(plan, m, t, "decoy", "报价最高的一家被废标")
-    t = T.tender(fb(2), disq=[False, True])
+    # Not open tendering: two open-tender bidders would themselves call for a new tender.
+    t = T.tender(fb(2), disq=[False, True], method="竞争性磋商")
     _note(plan, m, t, "decoy", "仅两家投标，报价较高的一家被废标（不足3家）")
 
     m = "contract_splitting"
