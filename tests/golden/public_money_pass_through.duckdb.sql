@@ -6,10 +6,9 @@ SELECT
   CAST(CAST(sent_total AS DECIMAL(18, 2)) AS TEXT) AS __amount,
   CAST(division_code AS TEXT) AS __division_code,
   payment_no,
-  subsidy_type,
+  paid_as,
   CAST(pay_date AS TEXT) AS pay_date,
   amount,
-  account_no,
   sent_total,
   sent_share,
   transfers,
@@ -53,15 +52,15 @@ FROM (
     GROUP BY
       account
   ), paid AS (
+    /* public money paid to a person: subsidies, and village collective payments by transfer */
     SELECT
       payment_no,
       id_no,
       name,
-      subsidy_type,
+      subsidy_type AS paid_as,
       period,
       pay_date,
       amount,
-      account_no,
       division_code
     FROM subsidy_payments
     WHERE
@@ -70,15 +69,61 @@ FROM (
       AND NOT pay_date IS NULL
       AND amount >= 1000
       AND amount > 0
+    UNION ALL
+    SELECT
+      division_code || '/' || voucher_no AS payment_no,
+      payee_id_no AS id_no,
+      MIN(payee_name) AS name,
+      COALESCE(MIN(purpose), '村集体支出') AS paid_as,
+      STRFTIME(MIN(entry_date), '%Y-%m') AS period,
+      MIN(entry_date) AS pay_date,
+      SUM(amount) AS amount,
+      division_code
+    FROM village_ledgers
+    WHERE
+      NOT payee_id_no IS NULL AND NOT entry_date IS NULL AND pay_method = 'transfer'
+    GROUP BY
+      division_code,
+      voucher_no,
+      payee_id_no
+    HAVING
+      SUM(amount) >= 1000
+  ), paid_into AS (
+    /* the account a subsidy was paid to; for a village payment, every account the payee holds */
+    SELECT
+      payment_no,
+      id_no,
+      account_no
+    FROM subsidy_payments
+    WHERE
+      NOT account_no IS NULL AND NOT id_no IS NULL AND NOT pay_date IS NULL
+    UNION ALL
+    SELECT
+      v.division_code || '/' || v.voucher_no AS payment_no,
+      v.payee_id_no AS id_no,
+      h.account AS account_no
+    FROM village_ledgers AS v
+    JOIN holders AS h
+      ON h.id_no = v.payee_id_no
+    WHERE
+      NOT v.entry_date IS NULL AND v.pay_method = 'transfer'
+    GROUP BY
+      v.division_code,
+      v.voucher_no,
+      v.payee_id_no,
+      h.account
   ), sent AS (
     SELECT
       p.payment_no,
+      p.id_no,
       t.dst,
       t.amount,
       t.txn_time
     FROM paid AS p
+    JOIN paid_into AS a
+      ON a.payment_no = p.payment_no AND a.id_no = p.id_no
     JOIN transfers AS t
-      ON t.src = p.account_no
+      ON t.src = a.account_no
       AND DATE_DIFF('DAY', p.pay_date, t.txn_date) BETWEEN 0 AND 2
       AND t.amount >= p.amount * 0.2
     LEFT JOIN holders AS h
@@ -92,31 +137,33 @@ FROM (
   ), per_payment AS (
     SELECT
       payment_no,
+      id_no,
       dst,
       amount,
       txn_time,
-      SUM(amount) OVER (PARTITION BY payment_no) AS sent_total,
-      COUNT(*) OVER (PARTITION BY payment_no) AS transfers,
-      MAX(txn_time) OVER (PARTITION BY payment_no) AS last_time,
-      ROW_NUMBER() OVER (PARTITION BY payment_no ORDER BY amount DESC, txn_time, dst) AS rn
+      SUM(amount) OVER (PARTITION BY payment_no, id_no) AS sent_total,
+      COUNT(*) OVER (PARTITION BY payment_no, id_no) AS transfers,
+      MAX(txn_time) OVER (PARTITION BY payment_no, id_no) AS last_time,
+      ROW_NUMBER() OVER (PARTITION BY payment_no, id_no ORDER BY amount DESC, txn_time, dst) AS rn
     FROM sent
   ), receivers AS (
     SELECT
       payment_no,
+      id_no,
       COUNT(DISTINCT dst) AS receivers
     FROM sent
     GROUP BY
-      payment_no
+      payment_no,
+      id_no
   )
   SELECT
     p.id_no,
     p.name,
     p.period,
     p.payment_no,
-    p.subsidy_type,
+    p.paid_as,
     p.pay_date,
     p.amount,
-    p.account_no,
     p.division_code,
     CAST(s.sent_total AS DECIMAL(18, 2)) AS sent_total,
     CAST(ROUND(s.sent_total / p.amount, 2) AS DECIMAL(6, 2)) AS sent_share,
@@ -126,9 +173,9 @@ FROM (
     s.dst AS main_receiver
   FROM per_payment AS s
   JOIN paid AS p
-    ON p.payment_no = s.payment_no
+    ON p.payment_no = s.payment_no AND p.id_no = s.id_no
   JOIN receivers AS r
-    ON r.payment_no = s.payment_no
+    ON r.payment_no = s.payment_no AND r.id_no = s.id_no
   WHERE
     s.rn = 1 AND s.sent_total >= p.amount * 0.9
 ) AS m
