@@ -20,17 +20,7 @@ from qingfeng import audit
 from qingfeng.loop.errors import LoopError
 from qingfeng.loop.service import get_warning
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
-from qingfeng.web.queries.library import (
-    NodeRef,
-    NodeRefs,
-    graph_fragment,
-    library_graph_option,
-    load_library_profile,
-    neighbours,
-    node_label,
-    open_libraries,
-    person_division,
-)
+from qingfeng.web.queries.library import load_library_profile, open_libraries, person_division
 from qingfeng.web.queries.people import (
     PersonQueryError,
     Profile,
@@ -40,6 +30,16 @@ from qingfeng.web.queries.people import (
     relationship_graph,
     subject_key,
 )
+from qingfeng.web.queries.relation_graph import (
+    RELATION_COLOURS,
+    GraphContext,
+    NodeRef,
+    NodeRefs,
+    graph_fragment,
+    library_graph_option,
+    neighbours,
+    node_label,
+)
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render, translator_for
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.PEOPLE))]
 MAX_REASON = 500
+MAX_OFFSET = 100_000  # graph paging: far beyond any real neighbourhood
 
 
 def _show(
@@ -117,20 +118,36 @@ def _library_section(
     try:
         with open_libraries(settings) as (con, views):
             lib = load_library_profile(con, views, profile.identifier)
-            rows = neighbours(con, views, "person", profile.identifier)
+            rows, total = neighbours(con, views, "person", profile.identifier)
     except Exception as exc:  # a broken library must not hide the warnings
         log.warning("libraries unreadable for a profile: %s", type(exc).__name__)
         return {"lib": None, "lib_error": f"{type(exc).__name__}"}
     graph = library_graph_option(
-        _refs(request),
-        principal.user_id,
-        principal.covers,
+        _graph_context(request, principal),
         NodeRef(principal.user_id, "person", profile.identifier),
         node_label("person", profile.identifier, profile.name, unmasked),
         rows,
+        total,
         _graph_categories(request),
     )
-    return {"lib": lib, "lib_graph": graph if rows else None}
+    return {
+        "lib": lib,
+        "lib_graph": graph if rows else None,
+        "relation_colours": RELATION_COLOURS,
+    }
+
+
+def _graph_context(request: Request, principal: Principal) -> GraphContext:
+    t = translator_for(request)
+    return GraphContext(
+        refs=_refs(request),
+        user_id=principal.user_id,
+        covers=principal.covers,
+        secret=request.app.state.settings.secret_key,
+        maybe=t.maybe,
+        more_label=lambda n: t("people.lib.graph_more", n=n),
+        outside_label=t("people.lib.graph_outside"),
+    )
 
 
 def _library_only_profile(
@@ -157,12 +174,21 @@ def _library_only_profile(
 @router.post("/people/graph", name="people_graph")
 async def expand_node(request: Request, principal: Viewer, actor: ActorDep) -> Response:
     """The neighbours of one graph node (by the opaque id the page was given), in scope and
-    audited. Body: form or JSON field `node`."""
+    audited. Body: form or JSON fields `node` and `offset` (the next page of a large
+    neighbourhood)."""
     if request.headers.get("content-type", "").startswith("application/json"):
         body = await request.json()
         token = body.get("node") if isinstance(body, dict) else None
+        raw_offset = body.get("offset", 0) if isinstance(body, dict) else 0
     else:
-        token = (await request.form()).get("node")
+        form = await request.form()
+        token, raw_offset = form.get("node"), form.get("offset") or 0
+    try:
+        offset = int(str(raw_offset))
+    except ValueError:
+        offset = -1
+    if not 0 <= offset <= MAX_OFFSET:
+        raise HTTPException(status_code=422, detail=f"offset: 0..{MAX_OFFSET} expected")
     ref = _refs(request).resolve(token, principal.user_id) if isinstance(token, str) else None
     if ref is None or not isinstance(token, str):
         raise HTTPException(
@@ -174,19 +200,20 @@ async def expand_node(request: Request, principal: Viewer, actor: ActorDep) -> R
         outside = ref.kind == "person" and not principal.covers(division)
         if outside and load_profile(actor, ref.identifier) is None:
             raise HTTPException(status_code=404, detail="不在您的辖区 / outside your area")
-        rows = neighbours(con, views, ref.kind, ref.identifier)
+        rows, total = neighbours(con, views, ref.kind, ref.identifier, offset)
     audit.append(
         actor.session,
         principal.username,
         "person.graph_expand",
         ref.kind,
         subject_key(ref.identifier),
-        {"neighbours": len(rows)},
+        {"neighbours": len(rows), "offset": offset, "total": total},
     )
     actor.session.commit()
-    return JSONResponse(
-        graph_fragment(_refs(request), principal.user_id, principal.covers, token, rows)
+    part = graph_fragment(
+        _graph_context(request, principal), token, rows, total=total, offset=offset
     )
+    return JSONResponse(part)
 
 
 def unmasked_reason(request: Request) -> str:
