@@ -30,6 +30,12 @@ from qingfeng.web.queries.people import (
     relationship_graph,
     subject_key,
 )
+from qingfeng.web.queries.person_search import (
+    library_namesakes,
+    looks_like_name,
+    merge_candidates,
+    warning_namesakes,
+)
 from qingfeng.web.queries.relation_graph import (
     RELATION_COLOURS,
     GraphContext,
@@ -40,6 +46,7 @@ from qingfeng.web.queries.relation_graph import (
     neighbours,
     node_label,
 )
+from qingfeng.web.regions import region_names
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render, translator_for
@@ -233,10 +240,23 @@ async def people_search(
 ) -> Response:
     form = await request.form()
     raw = form.get("q")
-    try:
-        identifier = normalise_identifier(raw if isinstance(raw, str) else "")
-    except PersonQueryError as exc:
-        return _show(request, actor, principal, catalogue, None, error=str(exc), status=400)
+    picked = form.get("pick")
+    if isinstance(picked, str) and picked:
+        ref = _refs(request).resolve(picked, principal.user_id)
+        if ref is None or ref.kind != "person":
+            raise HTTPException(
+                status_code=404, detail="选择已失效，请重新查询 / choice expired; search again"
+            )
+        identifier = ref.identifier
+    else:
+        text = raw if isinstance(raw, str) else ""
+        try:
+            identifier = normalise_identifier(text)
+        except PersonQueryError as exc:
+            name = looks_like_name(text)
+            if name is None:
+                return _show(request, actor, principal, catalogue, None, error=str(exc), status=400)
+            return _name_search(request, actor, principal, catalogue, name)
     profile = load_profile(actor, identifier) or _library_only_profile(
         request, principal, identifier
     )
@@ -245,6 +265,58 @@ async def people_search(
         message = t("people.not_found")
         return _show(request, actor, principal, catalogue, None, error=message, status=404)
     return await _maybe_unmask(request, form, principal, actor, catalogue, profile)
+
+
+def _name_search(
+    request: Request,
+    actor: ActorDep,
+    principal: Principal,
+    catalogue: CatalogueDep,
+    name: str,
+) -> Response:
+    """Everyone of that name the user may see, to pick one from (audited: who searched which
+    name, how many were shown; the name itself only as a digest)."""
+    try:
+        with open_libraries(request.app.state.settings) as (con, views):
+            library = library_namesakes(con, views, name, principal.prefixes)
+    except Exception as exc:  # the warnings still answer when the lake cannot
+        log.warning("libraries unreadable for a name search: %s", type(exc).__name__)
+        library = []
+    found = merge_candidates(library, warning_namesakes(actor, name))
+    audit.append(
+        actor.session,
+        principal.username,
+        "person.search",
+        "name",
+        subject_key(name),
+        {"matches": len(found)},
+    )
+    actor.session.commit()
+    if not found:
+        t = translator_for(request)
+        return _show(
+            request, actor, principal, catalogue, None, error=t("people.not_found"), status=404
+        )
+    tokens = _refs(request).issue_many(
+        [NodeRef(principal.user_id, "person", c.identifier) for c in found]
+    )
+    regions = region_names(actor)
+    rows = [
+        {
+            "pick": token,
+            "name": c.name,
+            "masked": c.masked,
+            "birth_year": c.birth_year,
+            "area": regions.get(c.division_code, c.division_code or "—"),
+            "sources": sorted(c.sources),
+        }
+        for token, c in zip(tokens, found, strict=True)
+    ]
+    return render(
+        request,
+        "people.html",
+        {"profile": None, "error": "", "candidates": rows, "query_name": name},
+    )
 
 
 async def _maybe_unmask(

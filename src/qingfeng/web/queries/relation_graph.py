@@ -87,7 +87,7 @@ def neighbours(
     kind: str,
     identifier: str,
     offset: int = 0,
-    limit: int = MAX_NEIGHBOURS,
+    limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One row per node one relation away from (kind, identifier): type, id, name,
     division_code and `edges` (relation, detail, outward); and how many neighbours there are."""
@@ -123,7 +123,7 @@ def neighbours(
                    count(*) OVER () AS total
             FROM g {people} {orgs}
             ORDER BY g.first_relation, g.type, g.id LIMIT $limit OFFSET $offset""",
-        {"kind": kind, "id": identifier, "limit": limit, "offset": offset},
+        {"kind": kind, "id": identifier, "limit": limit or MAX_NEIGHBOURS, "offset": offset},
     )
     cols = [d[0] for d in cur.description or []]
     rows = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
