@@ -31,7 +31,10 @@ def _relatives(html: str) -> list[dict[str, str]]:
     heads = [unescape(h) for h in re.findall(r"<th>(.*?)</th>", table)]
     rows = []
     for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S):
-        cells = [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        cells = [
+            unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         rows.append(dict(zip(heads, cells, strict=True)))
     return rows
 
@@ -105,7 +108,9 @@ def test_graph_expansion_is_capped_and_paged(world, monkeypatch):  # noqa: F811
             break
         offset = nxt[0]["offset"]
     assert len(seen) == part["total"] >= 6
-    bad = client.post("/people/graph", json={"node": more[0]["expand"], "offset": -1}, headers=headers)
+    bad = client.post(
+        "/people/graph", json={"node": more[0]["expand"], "offset": -1}, headers=headers
+    )
     assert bad.status_code == 422
 
 
@@ -140,3 +145,13 @@ def test_name_search_keeps_to_the_area_and_rejects_junk(world):  # noqa: F811
     assert _search(client, "李明123").status_code == 400
     token = csrf_from(client.get("/people").text)
     assert client.post("/people", data={"csrf_token": token, "pick": "forged"}).status_code == 404
+
+
+def test_identity_codes_read_as_words(world):  # noqa: F811
+    client = sign_in(client_for(world), "sup_hz")
+    html = _search(client, P["zhao_da"]).text
+    found = re.search(r'data-testid="lib-identity">(.*?)</dl>', html, re.S)
+    assert found
+    text = unescape(re.sub(r"<[^>]+>", " ", found.group(1)))
+    assert "正常" in text and "子女" in text and "男" in text
+    assert not re.search(r"\b(male|female|active|head|child|False|True)\b", text), text

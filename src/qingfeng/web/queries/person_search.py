@@ -46,7 +46,7 @@ class Candidate:
 
     @property
     def masked(self) -> str:
-        return mask_id(self.identifier)
+        return mask_id(self.identifier) or ""
 
     @property
     def birth_year(self) -> int | None:
@@ -109,4 +109,3 @@ def merge_candidates(
     return sorted(found.values(), key=lambda c: (c.birth_date or date.max, c.identifier))[
         :MAX_CANDIDATES
     ]
-

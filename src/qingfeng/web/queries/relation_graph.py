@@ -191,7 +191,10 @@ def graph_fragment(
     nodes: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     refs = [NodeRef(ctx.user_id, str(r["type"]), str(r["id"])) for r in rows]
-    inside = [r.kind != "person" or bool(ctx.covers(row.get("division_code"))) for r, row in zip(refs, rows, strict=True)]
+    inside = [
+        r.kind != "person" or bool(ctx.covers(row.get("division_code")))
+        for r, row in zip(refs, rows, strict=True)
+    ]
     tokens = iter(ctx.refs.issue_many([r for r, ok in zip(refs, inside, strict=True) if ok]))
     for ref, row, ok in zip(refs, rows, inside, strict=True):
         node: dict[str, Any] = {
@@ -215,7 +218,9 @@ def graph_fragment(
                 "target": node["id"] if outward else centre_token,
                 "value": edge_label(edges, ctx.maybe),
                 "groups": groups,
-                "lineStyle": {"color": RELATION_COLOURS.get(groups[0], "#888") if groups else "#888"},
+                "lineStyle": {
+                    "color": RELATION_COLOURS.get(groups[0], "#888") if groups else "#888"
+                },
             }
         )
     left = total - offset - len(rows)
