@@ -87,6 +87,7 @@ def _show(
             profile,
             lambda m: catalogue[m].label(t.lang) if m in catalogue else m,
             labels,
+            lambda k: t.maybe(f"fieldname.{k}", k),
         )
         audit.append(
             actor.session,
