@@ -106,6 +106,15 @@ def test_upload_edit_mapping_confirm_ingest_and_quality_charts(live_empty, brows
     assert page.errors == [] and page.offsite == []
 
 
+def _until(page, check, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll a condition from Python (the CSP forbids the page evaluating strings)."""
+    for _ in range(int(seconds * 10)):
+        if check():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("condition not met in time")
+
+
 def test_library_profile_graph_renders(tmp_path, browser):
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed")
@@ -153,6 +162,38 @@ def test_library_profile_graph_renders(tmp_path, browser):
             }"""
         )
         assert before > 3 and status == 200
+        # A real click on the company node: its neighbours join the graph, the profiled person
+        # (its legal representative) is not drawn a second time.
+        page.locator("[data-testid=lib-graph]").scroll_into_view_if_needed()
+        page.wait_for_timeout(2500)  # the force layout settles
+        point = page.evaluate(
+            """() => {
+              const el = document.querySelector('[data-testid=lib-graph]');
+              const chart = echarts.getInstanceByDom(el);
+              const data = chart.getModel().getSeriesByIndex(0).getData();
+              let i = 0;
+              for (; i < data.count(); i++) if (data.getName(i).includes('敏捷贸易')) break;
+              const xy = chart.convertToPixel({seriesIndex: 0}, data.getItemLayout(i));
+              const box = el.getBoundingClientRect();
+              return [box.left + xy[0], box.top + xy[1]];
+            }"""
+        )
+        page.mouse.click(point[0], point[1])
+        count = (
+            "() => echarts.getInstanceByDom(document.querySelector('[data-testid=lib-graph]'))"
+            ".getOption().series[0].data"
+        )
+        _until(page, lambda: page.evaluate(f"({count})().length") > before)
+        names = page.evaluate(f"({count})().map(n => n.name)")
+        assert any("杭州控股有限公司" in n for n in names)
+        assert sum("张敏" in n for n in names) == 1
+        # The relation filter hides the kinship edges and the relatives they lead to.
+        shown = page.evaluate(f"({count})().length")
+        page.uncheck("[data-graph-filter=kinship]")
+        _until(page, lambda: page.evaluate(f"({count})().length") < shown)
+        assert not any("张伟" in n for n in page.evaluate(f"({count})().map(n => n.name)"))
+        page.check("[data-graph-filter=kinship]")
+        _until(page, lambda: page.evaluate(f"({count})().length") == shown)
         assert page.errors == [] and page.offsite == []
 
 

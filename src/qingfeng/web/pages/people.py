@@ -20,17 +20,7 @@ from qingfeng import audit
 from qingfeng.loop.errors import LoopError
 from qingfeng.loop.service import get_warning
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
-from qingfeng.web.queries.library import (
-    NodeRef,
-    NodeRefs,
-    graph_fragment,
-    library_graph_option,
-    load_library_profile,
-    neighbours,
-    node_label,
-    open_libraries,
-    person_division,
-)
+from qingfeng.web.queries.library import load_library_profile, open_libraries, person_division
 from qingfeng.web.queries.people import (
     PersonQueryError,
     Profile,
@@ -40,6 +30,23 @@ from qingfeng.web.queries.people import (
     relationship_graph,
     subject_key,
 )
+from qingfeng.web.queries.person_search import (
+    library_namesakes,
+    looks_like_name,
+    merge_candidates,
+    warning_namesakes,
+)
+from qingfeng.web.queries.relation_graph import (
+    RELATION_COLOURS,
+    GraphContext,
+    NodeRef,
+    NodeRefs,
+    graph_fragment,
+    library_graph_option,
+    neighbours,
+    node_label,
+)
+from qingfeng.web.regions import region_names
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render, translator_for
@@ -48,6 +55,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Viewer = Annotated[Principal, Depends(require(Area.PEOPLE))]
 MAX_REASON = 500
+MAX_OFFSET = 100_000  # graph paging: far beyond any real neighbourhood
 
 
 def _show(
@@ -79,6 +87,7 @@ def _show(
             profile,
             lambda m: catalogue[m].label(t.lang) if m in catalogue else m,
             labels,
+            lambda k: t.maybe(f"fieldname.{k}", k),
         )
         audit.append(
             actor.session,
@@ -117,20 +126,36 @@ def _library_section(
     try:
         with open_libraries(settings) as (con, views):
             lib = load_library_profile(con, views, profile.identifier)
-            rows = neighbours(con, views, "person", profile.identifier)
+            rows, total = neighbours(con, views, "person", profile.identifier)
     except Exception as exc:  # a broken library must not hide the warnings
         log.warning("libraries unreadable for a profile: %s", type(exc).__name__)
         return {"lib": None, "lib_error": f"{type(exc).__name__}"}
     graph = library_graph_option(
-        _refs(request),
-        principal.user_id,
-        principal.covers,
+        _graph_context(request, principal),
         NodeRef(principal.user_id, "person", profile.identifier),
         node_label("person", profile.identifier, profile.name, unmasked),
         rows,
+        total,
         _graph_categories(request),
     )
-    return {"lib": lib, "lib_graph": graph if rows else None}
+    return {
+        "lib": lib,
+        "lib_graph": graph if rows else None,
+        "relation_colours": RELATION_COLOURS,
+    }
+
+
+def _graph_context(request: Request, principal: Principal) -> GraphContext:
+    t = translator_for(request)
+    return GraphContext(
+        refs=_refs(request),
+        user_id=principal.user_id,
+        covers=principal.covers,
+        secret=request.app.state.settings.secret_key,
+        maybe=t.maybe,
+        more_label=lambda n: t("people.lib.graph_more", n=n),
+        outside_label=t("people.lib.graph_outside"),
+    )
 
 
 def _library_only_profile(
@@ -157,12 +182,21 @@ def _library_only_profile(
 @router.post("/people/graph", name="people_graph")
 async def expand_node(request: Request, principal: Viewer, actor: ActorDep) -> Response:
     """The neighbours of one graph node (by the opaque id the page was given), in scope and
-    audited. Body: form or JSON field `node`."""
+    audited. Body: form or JSON fields `node` and `offset` (the next page of a large
+    neighbourhood)."""
     if request.headers.get("content-type", "").startswith("application/json"):
         body = await request.json()
         token = body.get("node") if isinstance(body, dict) else None
+        raw_offset = body.get("offset", 0) if isinstance(body, dict) else 0
     else:
-        token = (await request.form()).get("node")
+        form = await request.form()
+        token, raw_offset = form.get("node"), form.get("offset") or 0
+    try:
+        offset = int(str(raw_offset))
+    except ValueError:
+        offset = -1
+    if not 0 <= offset <= MAX_OFFSET:
+        raise HTTPException(status_code=422, detail=f"offset: 0..{MAX_OFFSET} expected")
     ref = _refs(request).resolve(token, principal.user_id) if isinstance(token, str) else None
     if ref is None or not isinstance(token, str):
         raise HTTPException(
@@ -174,19 +208,20 @@ async def expand_node(request: Request, principal: Viewer, actor: ActorDep) -> R
         outside = ref.kind == "person" and not principal.covers(division)
         if outside and load_profile(actor, ref.identifier) is None:
             raise HTTPException(status_code=404, detail="不在您的辖区 / outside your area")
-        rows = neighbours(con, views, ref.kind, ref.identifier)
+        rows, total = neighbours(con, views, ref.kind, ref.identifier, offset)
     audit.append(
         actor.session,
         principal.username,
         "person.graph_expand",
         ref.kind,
         subject_key(ref.identifier),
-        {"neighbours": len(rows)},
+        {"neighbours": len(rows), "offset": offset, "total": total},
     )
     actor.session.commit()
-    return JSONResponse(
-        graph_fragment(_refs(request), principal.user_id, principal.covers, token, rows)
+    part = graph_fragment(
+        _graph_context(request, principal), token, rows, total=total, offset=offset
     )
+    return JSONResponse(part)
 
 
 def unmasked_reason(request: Request) -> str:
@@ -206,10 +241,23 @@ async def people_search(
 ) -> Response:
     form = await request.form()
     raw = form.get("q")
-    try:
-        identifier = normalise_identifier(raw if isinstance(raw, str) else "")
-    except PersonQueryError as exc:
-        return _show(request, actor, principal, catalogue, None, error=str(exc), status=400)
+    picked = form.get("pick")
+    if isinstance(picked, str) and picked:
+        ref = _refs(request).resolve(picked, principal.user_id)
+        if ref is None or ref.kind != "person":
+            raise HTTPException(
+                status_code=404, detail="选择已失效，请重新查询 / choice expired; search again"
+            )
+        identifier = ref.identifier
+    else:
+        text = raw if isinstance(raw, str) else ""
+        try:
+            identifier = normalise_identifier(text)
+        except PersonQueryError as exc:
+            name = looks_like_name(text)
+            if name is None:
+                return _show(request, actor, principal, catalogue, None, error=str(exc), status=400)
+            return _name_search(request, actor, principal, catalogue, name)
     profile = load_profile(actor, identifier) or _library_only_profile(
         request, principal, identifier
     )
@@ -218,6 +266,58 @@ async def people_search(
         message = t("people.not_found")
         return _show(request, actor, principal, catalogue, None, error=message, status=404)
     return await _maybe_unmask(request, form, principal, actor, catalogue, profile)
+
+
+def _name_search(
+    request: Request,
+    actor: ActorDep,
+    principal: Principal,
+    catalogue: CatalogueDep,
+    name: str,
+) -> Response:
+    """Everyone of that name the user may see, to pick one from (audited: who searched which
+    name, how many were shown; the name itself only as a digest)."""
+    try:
+        with open_libraries(request.app.state.settings) as (con, views):
+            library = library_namesakes(con, views, name, principal.prefixes)
+    except Exception as exc:  # the warnings still answer when the lake cannot
+        log.warning("libraries unreadable for a name search: %s", type(exc).__name__)
+        library = []
+    found = merge_candidates(library, warning_namesakes(actor, name))
+    audit.append(
+        actor.session,
+        principal.username,
+        "person.search",
+        "name",
+        subject_key(name),
+        {"matches": len(found)},
+    )
+    actor.session.commit()
+    if not found:
+        t = translator_for(request)
+        return _show(
+            request, actor, principal, catalogue, None, error=t("people.not_found"), status=404
+        )
+    tokens = _refs(request).issue_many(
+        [NodeRef(principal.user_id, "person", c.identifier) for c in found]
+    )
+    regions = region_names(actor)
+    rows = [
+        {
+            "pick": token,
+            "name": c.name,
+            "masked": c.masked,
+            "birth_year": c.birth_year,
+            "area": regions.get(c.division_code, c.division_code or "—"),
+            "sources": sorted(c.sources),
+        }
+        for token, c in zip(tokens, found, strict=True)
+    ]
+    return render(
+        request,
+        "people.html",
+        {"profile": None, "error": "", "candidates": rows, "query_name": name},
+    )
 
 
 async def _maybe_unmask(

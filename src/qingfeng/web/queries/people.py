@@ -116,7 +116,11 @@ def _evidence_people(evidence: Any, own: str, found: dict[str, str]) -> None:
 
 
 def relationship_graph(
-    actor: Actor, profile: Profile, model_label: Any, labels: dict[str, str]
+    actor: Actor,
+    profile: Profile,
+    model_label: Any,
+    labels: dict[str, str],
+    field_label: Any = str,
 ) -> dict[str, Any]:
     """ECharts graph option: the subject, the models that flagged them, the units handling the
     warnings, and other people in the evidence (masked)."""
@@ -154,7 +158,7 @@ def relationship_graph(
     for other, role in list(others.items())[:30]:
         key = f"p:{subject_key(other)}"
         node(key, mask_id(other), 3, 20)
-        links.append({"source": centre, "target": key, "value": role.split(":")[0]})
+        links.append({"source": centre, "target": key, "value": field_label(role.split(":")[0])})
     return {
         "textStyle": {"fontFamily": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"},
         "tooltip": {},
