@@ -172,6 +172,12 @@ def test_cli_run_over_the_lake(workspace) -> None:  # type: ignore[no-untyped-de
     pytest.importorskip("qingfeng.lake")
     (workspace.models_dir / "broken.yaml").unlink()
     (workspace.models_dir / "always_fails.yaml").unlink()
-    result = CliRunner().invoke(app, ["run", "-w", str(workspace.workspace)])
+    ws = str(workspace.workspace)
+    # before the libraries are built, a model reading one fails and says which command builds it
+    result = CliRunner().invoke(app, ["run", "-w", ws, "--model", "approval_for_relative"])
+    assert result.exit_code != 0
+    assert "relatives" in result.output and "qingfeng libraries build" in result.output
+    assert CliRunner().invoke(app, ["libraries", "build", "-w", ws]).exit_code == 0
+    result = CliRunner().invoke(app, ["run", "-w", ws])
     assert result.exit_code == 0, result.output
     assert "subsidy_after_death" in result.output and "0 failed" in result.output

@@ -235,9 +235,10 @@ def test_a_workspace_model_replaces_the_built_in_one(tmp_path: Path) -> None:
     built_in = load_models()
     text = built_in.sources["subsidy_after_death"].read_text(encoding="utf-8")
     local = tmp_path / "subsidy_after_death.yaml"
-    local.write_text(text.replace('version: "1.0.0"', 'version: "1.1.0"'), encoding="utf-8")
+    shipped = built_in.get("subsidy_after_death").version
+    local.write_text(text.replace(f'version: "{shipped}"', 'version: "99.0.0"'), encoding="utf-8")
     models = load_models(tmp_path)
-    assert models.get("subsidy_after_death").version == "1.1.0"
+    assert models.get("subsidy_after_death").version == "99.0.0"
     assert models.sources["subsidy_after_death"] == local
     (tmp_path / "wrong_name.yaml").write_text(text, encoding="utf-8")
     errors = [str(e) for e in load_models(tmp_path).errors]

@@ -62,6 +62,7 @@ def test_score_counts_hits_false_positives_decoys_and_misses(tmp_path: Path) -> 
         ("model,subject\nx,y\n", "subject_id"),
         ("model,subject_id,period\nsubsidy_after_death,,2023-01\n", "第 2 行"),
         ("model,subject_id,period\nsubsidy_after_death,1,2023-13\n", "row 2"),
+        ("model,subject_id,period\nofficial_car_private_use,1,2023-02-30\n", "YYYY-MM-DD"),
     ],
 )
 def test_malformed_findings_name_the_row(tmp_path: Path, text: str, message: str) -> None:

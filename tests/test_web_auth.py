@@ -94,6 +94,8 @@ def test_every_page_post_route_checks_csrf(world):
     """Walk the app's routes: every unsafe page route answers 403 without a token."""
     from fastapi.testclient import TestClient
 
+    from qingfeng.portal.models import Complaint, Publication, PublicationVersion
+    from qingfeng.store.models import Warning
     from qingfeng.web.app import create_app
 
     app = create_app(world.settings)
@@ -101,6 +103,19 @@ def test_every_page_post_route_checks_csrf(world):
     with world.factory() as s, s.begin():  # id 1 of every kind is the admin's to touch
         admin_id = s.scalar(select(User.id).where(User.username == "admin"))
         s.add(SavedFilter(id=1, user_id=admin_id, name="mine", query={}))
+        # a county-wide disclosure: its routes are in the admin's scope, so CSRF is what refuses
+        s.add(Publication(id=1, kind="subsidy_roll", title="t", created_by="admin"))
+        s.add(
+            PublicationVersion(id=1, publication_id=1, version_no=1, title="t", created_by="admin")
+        )
+        warning = s.get(Warning, 1)
+        s.add(
+            Complaint(
+                complaint_no="1", tracking_hash="0" * 64, division_code=warning.division_code,
+                category="other", title="t", content="c", created_month="2024-01",
+                warning_id=warning.id,
+            )
+        )  # fmt: skip
     checked = []
     for path, methods in all_routes(app.routes):
         if path.startswith("/api/") or not (methods & {"POST", "PUT", "PATCH", "DELETE"}):
@@ -111,7 +126,7 @@ def test_every_page_post_route_checks_csrf(world):
             continue
         url = re.sub(r"\{[^}]+\}", "1", path)
         r = client.post(url, data={"x": "1"})
-        assert r.status_code == 403, f"{url} accepted a POST without CSRF token"
+        assert r.status_code == 403, f"{url} accepted a POST without CSRF token ({r.status_code})"
         checked.append(url)
     assert "/logout" in checked and "/login" in checked
 

@@ -27,7 +27,8 @@ from qingfeng.synth.truth import Truth
 DRILL_FILE = "drill.json"
 FINDINGS_COLUMNS = ("model", "subject_id", "period")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
-_PERIOD = re.compile(r"^(\d{4})-?(\d{1,2})$")
+# a month (YYYY-MM) or, for models that warn per day, a day (YYYY-MM-DD)
+_PERIOD = re.compile(r"^(\d{4})-?(\d{1,2})(?:-(\d{1,2}))?$")
 
 
 class DrillError(ValueError):
@@ -138,6 +139,19 @@ def _norm_subject(raw: str) -> str:
     return s
 
 
+def _is_period(m: re.Match[str]) -> bool:
+    year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
+    if not 1 <= month <= 12:
+        return False
+    if day is None:
+        return True
+    try:
+        dt.date(year, month, int(day))
+    except ValueError:
+        return False
+    return True
+
+
 def read_findings(path: Path) -> set[tuple[str, str, str]]:
     """(model, subject, period) triples; a clear error names the row at fault."""
     try:
@@ -161,12 +175,19 @@ def read_findings(path: Path) -> set[tuple[str, str, str]]:
                 f"row {line}: empty model or subject_id"
             )
         m = _PERIOD.match(period)
-        if not m or not 1 <= int(m.group(2)) <= 12:
+        if not m or not _is_period(m):
             raise DrillError(
-                f"{path}: 第 {line} 行期间应为 YYYY-MM / "
-                f"row {line}: period {period!r} is not YYYY-MM"
+                f"{path}: 第 {line} 行期间应为 YYYY-MM 或 YYYY-MM-DD / "
+                f"row {line}: period {period!r} is not YYYY-MM or YYYY-MM-DD"
             )
-        out.add((model, _norm_subject(subject), f"{m.group(1)}-{int(m.group(2)):02d}"))
+        month = f"{m.group(1)}-{int(m.group(2)):02d}"
+        out.add(
+            (
+                model,
+                _norm_subject(subject),
+                f"{month}-{int(m.group(3)):02d}" if m.group(3) else month,
+            )
+        )
     return out
 
 
