@@ -56,6 +56,10 @@ def build_session(spark: SparkSettings) -> SparkSession:
     if spark.is_connect:
         builder = builder.remote(spark.master)
     else:
+        # A Spark Connect session earlier in this process leaves PySpark in Connect mode through
+        # these variables; a classic master must not be sent to that (stopped) server.
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
+        os.environ.pop("SPARK_REMOTE", None)
         if spark.master.startswith("local"):
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no LAN lookup in local mode
         builder = builder.master(spark.master)
