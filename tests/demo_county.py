@@ -74,10 +74,10 @@ class DemoCounty:
         """A copy whose workflow store is `store_url` (an empty one): the lake side of the demo
         (synth, ingest, libraries) does not touch the store, so only its store side runs again
         there: the demo users and their units, then every model's run and warnings sync."""
-        from qingfeng.engine import run_models
+        from qingfeng.operations.demo_users import seed_demo_users
+        from qingfeng.operations.model_runs import run_models
         from qingfeng.store.db import make_engine, upgrade_store
         from qingfeng.store.models import Warning
-        from qingfeng.web.demo_users import seed_demo_users
 
         result = self.copy(dest, store=False)
         settings = load_settings(dest, store_url=store_url)

@@ -10,9 +10,10 @@ import os
 import pytest
 from sqlalchemy import select
 
-from qingfeng.engine import DuckDBEngine, run_models
+from qingfeng.engine import DuckDBEngine
 from qingfeng.entities import build_libraries
 from qingfeng.entities.attach import libraries_dir
+from qingfeng.operations.model_runs import run_models
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import Warning, WarningLine
 from qingfeng.workspace import init_workspace

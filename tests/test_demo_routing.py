@@ -19,11 +19,11 @@ from demo_county import DemoCounty
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DemoResult
 from qingfeng.library.evaluate import store_warnings
+from qingfeng.operations.demo_users import DEMO_PASSWORD
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import ModelRun, Warning, WarningLine
 from qingfeng.synth.truth import Truth
 from qingfeng.web.app import create_app
-from qingfeng.web.demo_users import DEMO_PASSWORD
 from store_helpers import BACKENDS, assert_routed_visibility, shared_store_url
 from web_helpers import sign_in
 

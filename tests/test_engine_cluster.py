@@ -66,7 +66,7 @@ def _same_hits_as_duckdb(settings, summary, baseline) -> None:  # type: ignore[n
 
 @pytest.fixture(scope="module")
 def baseline(county):  # type: ignore[no-untyped-def]
-    from qingfeng.engine import run_models
+    from qingfeng.operations.model_runs import run_models
 
     summary = run_models(county, write_report=False)  # DuckDB, over the copy's own store
     assert not summary.failed
@@ -74,8 +74,8 @@ def baseline(county):  # type: ignore[no-untyped-def]
 
 
 def test_the_county_on_a_standalone_cluster_matches_duckdb(master, county, baseline) -> None:  # type: ignore[no-untyped-def]
-    from qingfeng.engine import run_models
     from qingfeng.engine.engines.spark_engine import SparkEngine, shared_session
+    from qingfeng.operations.model_runs import run_models
 
     settings = load_settings(
         county.workspace,
@@ -102,8 +102,8 @@ def test_the_county_through_spark_connect_matches_duckdb(
     if not has_connect_server_jars():
         pytest.skip("this PySpark has no Spark Connect server jars")
     pytest.importorskip("grpc", reason="the Spark Connect client needs pyspark[connect]")
-    from qingfeng.engine import run_models
     from qingfeng.engine.engines.spark_engine import SparkEngine, shared_session
+    from qingfeng.operations.model_runs import run_models
 
     with connect_server(tmp_path / "connect", master) as remote:
         settings = load_settings(county.workspace, spark=SparkSettings(master=remote))

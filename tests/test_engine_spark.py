@@ -174,8 +174,8 @@ def test_decimal_amounts_survive_both_engines(spark) -> None:  # type: ignore[no
 
 def test_spark_runs_over_an_empty_lake(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("qingfeng.lake")
-    from qingfeng.engine import run_models
     from qingfeng.engine.engines.spark_engine import SparkEngine
+    from qingfeng.operations.model_runs import run_models
     from qingfeng.workspace import init_workspace
 
     settings = init_workspace(tmp_path / "ws")

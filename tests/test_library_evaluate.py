@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 
 from built_in_models import built_in_models
 from qingfeng.cli.app import app
-from qingfeng.engine import DuckDBEngine, run_models
+from qingfeng.engine import DuckDBEngine
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.library.evaluate import load_truth, parse_truth, score
+from qingfeng.operations.model_runs import run_models
 from qingfeng.workspace import init_workspace
 
 A, B, C, D = "110101195001010011", "110101196002020022", "110101197003030033", "110101198004040044"

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from built_in_models import built_in_models
-from qingfeng.engine import DuckDBEngine, run_models
+from qingfeng.engine import DuckDBEngine
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.library.profiles import ProfileError, load_profile, run_parameters
+from qingfeng.operations.model_runs import run_models
 from qingfeng.settings import load_settings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import ModelRun

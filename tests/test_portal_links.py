@@ -27,9 +27,10 @@ from qingfeng.portal import api as portal_api
 from qingfeng.portal.analytics import month_back
 from qingfeng.portal.api import build_backoffice_router
 from qingfeng.portal.complaints import ComplaintForm, file_complaint
-from qingfeng.portal.deps import current_staff_user, web_staff_user
+from qingfeng.portal.deps import current_staff_user
 from qingfeng.portal.models import Complaint, ComplaintLink
 from qingfeng.store.models import AuditLog
+from qingfeng.web.portal_mount import web_staff_user
 from store_helpers import PASSWORD, make_warning
 
 USCC = "91522723MA6ABCDE1X"

@@ -1,4 +1,4 @@
-"""qingfeng.store.admin on both stores: the subtree and role-rank rules the back office relies
+"""qingfeng.operations.admin on both stores: the subtree and role-rank rules the back office relies
 on, the CLI's unlimited reach, and audit rows that never hold a password."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from qingfeng.store import admin
+from qingfeng.operations import admin
 from qingfeng.store.models import AuditLog, User
 from qingfeng.store.users import UserError, authenticate
 from store_helpers import migrated_factory, org_tree, tx

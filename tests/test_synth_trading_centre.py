@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qingfeng.engine import run_models
 from qingfeng.ingest import ingest_path
 from qingfeng.library.evaluate import load_truth, score, store_warnings
+from qingfeng.operations.model_runs import run_models
 from qingfeng.synth import trading_centre
 from qingfeng.workspace import init_workspace
 

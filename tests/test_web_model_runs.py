@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from built_in_models import built_in_models
-from qingfeng.engine import DuckDBEngine, run_models
+from qingfeng.engine import DuckDBEngine
 from qingfeng.engine.catalogue_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
+from qingfeng.operations.model_runs import run_models
 from qingfeng.store.models import AuditLog, ModelRun, Warning, WarningLine
 from qingfeng.web.model_runs import ModelRunner
 from web_helpers import client_for, csrf_from, make_world, sign_in

@@ -12,7 +12,7 @@ from unittest.mock import patch
 import pytest
 from sqlalchemy import select
 
-from qingfeng.store import admin
+from qingfeng.operations import admin
 from qingfeng.store import users as store_users
 from qingfeng.store.models import AuditLog, Organisation, User, utcnow
 from qingfeng.store.users import UserError, create_user

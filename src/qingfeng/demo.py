@@ -59,8 +59,8 @@ def run_demo_pipeline(
     progress: Any = None,
 ) -> DemoResult:
     """synth → ingest → libraries → models → warnings; returns what a person would want to know."""
-    from qingfeng.engine import run_models
     from qingfeng.ingest import ingest_path
+    from qingfeng.operations.model_runs import run_models
     from qingfeng.synth import generate
 
     settings = _fresh_workspace(Path(workspace))
@@ -102,7 +102,7 @@ def _build_libraries(settings: Settings) -> None:
 
 
 def _seed_users(settings: Settings) -> list[tuple[str, str, str]]:
-    from qingfeng.web.demo_users import seed_demo_users
+    from qingfeng.operations.demo_users import seed_demo_users
 
     return seed_demo_users(settings)
 

@@ -49,7 +49,7 @@ def _county(persons: int, console: Console) -> Any:
 
 
 def run(console: Console) -> dict[str, Any]:
-    from qingfeng.engine import run_models
+    from qingfeng.operations.model_runs import run_models
 
     persons = int(os.environ.get("QINGFENG_BENCH_PERSONS", "1000000"))
     settings = _county(persons, console)

@@ -41,7 +41,8 @@ def run(
     ] = "duckdb",
 ) -> None:
     """运行监督模型，生成预警 / run supervision models over the lake into warnings."""
-    from qingfeng.engine import DuckDBEngine, EngineError, ModelNotFoundError, run_models
+    from qingfeng.engine import DuckDBEngine, EngineError, ModelNotFoundError
+    from qingfeng.operations.model_runs import run_models
 
     settings = settings_for(workspace)
     if engine not in ("duckdb", "spark"):

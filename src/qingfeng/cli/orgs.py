@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Add a unit below its parent."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
         from qingfeng.store.db import make_engine, session_factory
         from qingfeng.store.users import UserError
 
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         flat: Annotated[bool, typer.Option("--flat", help="A table instead of a tree.")] = False,
     ) -> None:
         """Show the organisation tree."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
         from qingfeng.store.db import make_engine, session_factory
 
         settings = settings_for(workspace)

@@ -1,5 +1,6 @@
 """`qingfeng users ...`: add, list, unlock, disable/enable and reset the passwords of the people
-who sign in to the back office. The work is qingfeng.store.admin's, shared with the Users page."""
+who sign in to the back office. The work is qingfeng.operations.admin's, shared with the Users
+page."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _on_user(workspace: object, username: str, change: Callable[[Session, User], T]) -> T:
-    from qingfeng.store import admin
+    from qingfeng.operations import admin
 
     with _transaction(workspace) as s:
         user = admin.get_user(s, admin.Admin.cli(), username)
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Add a user; the password is asked twice (never given on the command line)."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
 
         password = _read_password(password_stdin)
         with _transaction(workspace) as s:
@@ -94,7 +95,7 @@ def register(app: typer.Typer) -> None:
     @users.command("list")
     def list_(workspace: WorkspaceOption = None) -> None:
         """List users with their role, organisation and lock state."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
 
         table = Table(
             "用户名 username", "姓名 name", "角色 role", "组织 organisation", "状态 state"
@@ -116,7 +117,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Lift a lock-out after too many failed sign-ins."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
 
         _on_user(workspace, username, lambda s, u: admin.unlock(s, admin.Admin.cli(), u))
         console.print(f"已解锁 / unlocked: {username}")
@@ -127,7 +128,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Disable an account: sign-in is refused and open sessions end."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
 
         _on_user(workspace, username, lambda s, u: admin.set_active(s, admin.Admin.cli(), u, False))
         console.print(f"已停用 / disabled: {username}")
@@ -138,7 +139,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Enable a disabled account again."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
 
         _on_user(workspace, username, lambda s, u: admin.set_active(s, admin.Admin.cli(), u, True))
         console.print(f"已启用 / enabled: {username}")
@@ -159,7 +160,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Set a new password (temporary by default); open sessions end, a lock is lifted."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
 
         password = _read_password(password_stdin)
         _on_user(
@@ -178,7 +179,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Set where the user's reminders are e-mailed (without one: in the app only)."""
-        from qingfeng.store import admin
+        from qingfeng.operations import admin
 
         _on_user(
             workspace, username, lambda s, u: admin.set_email(s, admin.Admin.cli(), u, address)

@@ -2,7 +2,7 @@
 
 Public surface (the work lives in the modules named beside each name):
 - `ModelSpec` (spec), `load_models` / `parse_model_text` (loader), `compile_model` (compiler)
-- `DuckDBEngine`, `SparkEngine` (engines), `run_models` / `RunSummary` (runner)
+- `DuckDBEngine`, `SparkEngine` (engines), `run_compiled` (runner: a compiled model's hits)
 - `assert_hits` (testing), `ModelSpecError` / `EngineError` (errors)
 """
 
@@ -14,7 +14,6 @@ from qingfeng.engine.compiler import CompiledModel, compile_model
 from qingfeng.engine.engines import DuckDBEngine, Engine
 from qingfeng.engine.errors import EngineError, ModelNotFoundError, ModelSpecError, Problem
 from qingfeng.engine.loader import ModelSet, load_models, parse_model_text
-from qingfeng.engine.runner import ModelResult, RunSummary, run_models
 from qingfeng.engine.spec import ModelSpec
 from qingfeng.engine.testing import assert_hits
 
@@ -34,16 +33,13 @@ __all__ = [
     "Engine",
     "EngineError",
     "ModelNotFoundError",
-    "ModelResult",
     "ModelSet",
     "ModelSpec",
     "ModelSpecError",
     "Problem",
-    "RunSummary",
     "SparkEngine",
     "assert_hits",
     "compile_model",
     "load_models",
     "parse_model_text",
-    "run_models",
 ]

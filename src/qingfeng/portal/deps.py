@@ -11,17 +11,15 @@ StaffUser); until then every back-office endpoint answers 401. Roles:
 Complaints are further limited to the user's organisational scope (`portal.staff`), so the
 StaffUser must map to a store user: `user_id`, or a store user whose username is `id`.
 
-In the back office one line wires the real sign-in (session cookie with CSRF on unsafe methods, or
-HTTP Basic — the same rules as the rest of /api/v1):
-
-    app.dependency_overrides[current_staff_user] = web_staff_user
+The back office wires its sign-in in `qingfeng.web.portal_mount` (the portal never imports the
+web package).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 
 from qingfeng.portal.publishing import StaffUser
 from qingfeng.store.models import User
@@ -47,17 +45,6 @@ def staff_user_from_user(user: User) -> StaffUser:
         roles=frozenset({user.role}),
         user_id=user.id,
     )
-
-
-def web_staff_user(request: Request) -> StaffUser:
-    """`current_staff_user` for the back office: the user signed in to the web app, as its API
-    sees them (`qingfeng.web.api.deps.current_user`: signed session + CSRF header on unsafe
-    methods, or HTTP Basic; an inactive, locked or signed-out user gets 401). Imported here, at
-    request time, so that the portal does not depend on the web package at import."""
-    from qingfeng.web.api.deps import current_user
-
-    with request.app.state.sessions() as db:
-        return staff_user_from_user(current_user(request, db))
 
 
 def require_roles(roles: frozenset[str]) -> Callable[..., StaffUser]:

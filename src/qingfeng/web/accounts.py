@@ -1,6 +1,6 @@
 """Sign-in over the store's users (qingfeng.store.users): authenticate with back-off and load the
 signed-in principal with its organisational scope. Adding and changing users is
-qingfeng.store.admin (shared with the CLI)."""
+qingfeng.operations.admin (shared with the CLI)."""
 
 from __future__ import annotations
 

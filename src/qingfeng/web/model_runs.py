@@ -185,7 +185,7 @@ class ModelRunner:
     def _work_through(
         self, settings: Settings, ids: list[str], names: list[str], snapshot: RunSnapshot
     ) -> None:
-        from qingfeng.engine import run_models
+        from qingfeng.operations.model_runs import run_models
 
         run = self._run or run_models
         outcomes: list[ModelOutcome] = []

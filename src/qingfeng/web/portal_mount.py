@@ -7,10 +7,11 @@ fills it with the signed-in back-office user, so one session serves both.
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 
-from qingfeng.portal.deps import current_staff_user
+from qingfeng.portal.deps import current_staff_user, staff_user_from_user
 from qingfeng.portal.publishing import StaffUser
+from qingfeng.web.api.deps import current_user
 from qingfeng.web.deps import PrincipalDep, csrf_protect
 from qingfeng.web.scope import Principal
 
@@ -29,6 +30,14 @@ def staff_user_for(principal: Principal) -> StaffUser:
 
 def signed_in_staff_user(principal: PrincipalDep) -> StaffUser:
     return staff_user_for(principal)
+
+
+def web_staff_user(request: Request) -> StaffUser:
+    """`current_staff_user` for the back office: the user signed in to the web app, as its API
+    sees them (`qingfeng.web.api.deps.current_user`: signed session + CSRF header on unsafe
+    methods, or HTTP Basic; an inactive, locked or signed-out user gets 401)."""
+    with request.app.state.sessions() as db:
+        return staff_user_from_user(current_user(request, db))
 
 
 def mount_portal(app: FastAPI) -> None:

@@ -314,7 +314,7 @@ def measure_style(
         errors.append(f"libraries: {type(exc).__name__}: {exc}")
     try:
         log(f"{style}: models")
-        from qingfeng.engine import run_models
+        from qingfeng.operations.model_runs import run_models
 
         summary = run_models(settings)
         errors += [f"model {r.model_id}: {r.error}" for r in summary.failed]

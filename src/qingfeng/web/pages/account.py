@@ -1,6 +1,6 @@
 """Change my password (修改密码): every signed-in user, including one whose administrator gave
 them a temporary password (they are sent here first). The rules are the CLI's
-(qingfeng.store.users.check_password), the work qingfeng.store.admin.change_own_password's."""
+(qingfeng.store.users.check_password), the work qingfeng.operations.admin.change_own_password's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from qingfeng.store import admin
+from qingfeng.operations import admin
 from qingfeng.store.models import User
 from qingfeng.store.sessions import revoke_user
 from qingfeng.store.users import MIN_PASSWORD_LENGTH, UserError

@@ -2,7 +2,7 @@
 subtree, creating one (with a temporary password), disabling/enabling, unlocking and resetting a
 password; the organisation tree and adding a unit below one of theirs.
 
-All of it is qingfeng.store.admin's work, the same code as `qingfeng users` / `qingfeng orgs`:
+All of it is qingfeng.operations.admin's work, the same code as `qingfeng users` / `qingfeng orgs`:
 scope (the administrator's subtree), role rank and the audit rows are decided there.
 """
 
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from qingfeng.store import admin
+from qingfeng.operations import admin
 from qingfeng.store.models import MAX_ID, ORG_KINDS, ROLES, Organisation, User, utcnow
 from qingfeng.store.users import MIN_PASSWORD_LENGTH, UserError
 from qingfeng.web.deps import DbDep, csrf_protect, require
