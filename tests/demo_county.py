@@ -74,7 +74,7 @@ class DemoCounty:
         """A copy whose workflow store is `store_url` (an empty one): the lake side of the demo
         (synth, ingest, libraries) does not touch the store, so only its store side runs again
         there: the demo users and their units, then every model's run and warnings sync."""
-        from qingfeng.operations.demo_users import seed_demo_users
+        from qingfeng.demo_users import seed_demo_users
         from qingfeng.operations.model_runs import run_models
         from qingfeng.store.db import make_engine, upgrade_store
         from qingfeng.store.models import Warning

@@ -18,9 +18,9 @@ from built_in_models import built_in_models
 from demo_county import DemoCounty
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DemoResult
-from qingfeng.library.evaluate import store_warnings
-from qingfeng.operations.demo_users import DEMO_PASSWORD
+from qingfeng.demo_users import DEMO_PASSWORD
 from qingfeng.store.db import make_engine, session_factory
+from qingfeng.store.findings import store_warnings
 from qingfeng.store.models import ModelRun, Warning, WarningLine
 from qingfeng.synth.truth import Truth
 from qingfeng.web.app import create_app

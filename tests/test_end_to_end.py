@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from demo_county import DemoCounty
 from qingfeng.cli import app as cli_app
 from qingfeng.demo import DemoError, run_demo_pipeline
-from qingfeng.library.evaluate import store_warnings
-from qingfeng.operations.demo_users import DEMO_PASSWORD
+from qingfeng.demo_users import DEMO_PASSWORD
 from qingfeng.store.db import make_engine, session_factory
+from qingfeng.store.findings import store_warnings
 from qingfeng.store.models import Warning
 from qingfeng.web.app import create_app
 from web_helpers import csrf_from

@@ -15,8 +15,8 @@ import pytest
 
 from qingfeng.catalogue import get_dataset, load_catalogue, normalise_header
 from qingfeng.ingest.mapping import header_weights, propose
-from qingfeng.ingest.normalise import install_macros
 from qingfeng.ingest.stage import normalise_values
+from qingfeng.normalise import install_macros
 from qingfeng.synth.departments import FILES, MEDICAL, FileSpec
 
 

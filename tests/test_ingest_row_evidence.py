@@ -20,7 +20,7 @@ from qingfeng.catalogue import DatasetSpec, load_catalogue, normalise_header
 from qingfeng.catalogue.loader import vocabulary
 from qingfeng.ingest.header_match import header_match
 from qingfeng.ingest.mapping import Proposal, _abbreviated_in, propose
-from qingfeng.ingest.normalise import install_macros, vocab_fold, vocab_sql
+from qingfeng.normalise import install_macros, vocab_fold, vocab_sql
 from recognise_data import company, person, resident_id, uscc
 
 Row = dict[str, str]

@@ -178,8 +178,8 @@ def test_store_warnings_reads_present_warnings_on_sqlite_and_postgres(store_url:
     from decimal import Decimal
 
     from qingfeng.hits import Hit
-    from qingfeng.library.evaluate import store_warnings
     from qingfeng.store.db import make_engine, session_factory, upgrade_store
+    from qingfeng.store.findings import store_warnings
     from qingfeng.store.models import ModelRun
     from qingfeng.store.warnings_sync import sync_model_run
 

@@ -300,7 +300,7 @@ def test_models_see_every_wording_of_the_subsidy_they_name(wording: str, code: s
     """farm_machinery_fraud and old_age_not_enrolled name vocabulary codes, so every wording a
     department uses reaches them."""
     from qingfeng.catalogue.loader import vocabulary
-    from qingfeng.ingest.normalise import vocab_code
+    from qingfeng.normalise import vocab_code
 
     assert vocab_code(vocabulary("subsidy_types"), wording) == code
     users = {

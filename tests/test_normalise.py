@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from qingfeng.catalogue import FieldSpec
-from qingfeng.ingest.normalise import install_macros
 from qingfeng.ingest.stage import normalise_values
+from qingfeng.normalise import install_macros
 
 FAST = settings(max_examples=20, deadline=None)
 
@@ -399,7 +399,7 @@ def test_fast_paths_never_change_a_result(con, cells: list[str | None]) -> None:
 
 def test_fast_paths_take_the_common_values(con) -> None:
     # The fast path is not vacuous: canonical values of each type are really recognised.
-    from qingfeng.ingest.normalise import field_plan
+    from qingfeng.normalise import field_plan
 
     samples = {
         "id_no": "11010519491231002X",

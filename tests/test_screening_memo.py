@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from qingfeng.ingest.normalise import install_macros
+from qingfeng.normalise import install_macros
 from qingfeng.screening import candidates as cand
 from qingfeng.screening.candidates import Preparer
 from qingfeng.screening.memo import _id_canonical

@@ -193,6 +193,7 @@ def _source_text() -> str:
     paths = [
         *sorted((SRC / "catalogue").rglob("*.yaml")),
         *sorted((SRC / "ingest").rglob("*.py")),
+        SRC / "normalise.py",
         *sorted((SRC / "catalogue").glob("*.py")),
     ]
     return "\n".join(p.read_text(encoding="utf-8") for p in paths)
@@ -205,7 +206,9 @@ def _known_wordings() -> set[str]:
     texts: set[str] = set()
     for path in sorted((SRC / "catalogue").rglob("*.yaml")):  # datasets and vocabularies
         texts.update(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
-    for path in [*(SRC / "ingest").rglob("*.py"), *(SRC / "catalogue").glob("*.py")]:
+    code = [*(SRC / "ingest").rglob("*.py"), SRC / "normalise.py"]
+    code += (SRC / "catalogue").glob("*.py")
+    for path in code:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 texts.add(node.value)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from qingfeng.ingest import ingest_path
-from qingfeng.library.evaluate import load_truth, score, store_warnings
+from qingfeng.library.evaluate import load_truth, score
 from qingfeng.operations.model_runs import run_models
+from qingfeng.store.findings import store_warnings
 from qingfeng.synth import trading_centre
 from qingfeng.workspace import init_workspace
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from qingfeng.cli import app
-from qingfeng.operations.demo_users import seed_demo_users
+from qingfeng.demo_users import seed_demo_users
 from qingfeng.store.models import AuditLog, User
 from web_helpers import client_for, make_world, sign_in
 

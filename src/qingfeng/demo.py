@@ -102,7 +102,7 @@ def _build_libraries(settings: Settings) -> None:
 
 
 def _seed_users(settings: Settings) -> list[tuple[str, str, str]]:
-    from qingfeng.operations.demo_users import seed_demo_users
+    from qingfeng.demo_users import seed_demo_users
 
     return seed_demo_users(settings)
 

@@ -2,7 +2,7 @@
 the whole platform.
 
 A full code is 6 (county), 9 (township) or 12 (village) digits and never starts with 0; ingest
-normalises every `division_code` column with this shape (`qingfeng.ingest.normalise`). An
+normalises every `division_code` column with this shape (`qingfeng.normalise`). An
 organisation supervises an area named by a *prefix* of such codes, of the length its level
 implies: a province 2 digits, a city 4, a county 6, a township 9 (a dispatched team has none).
 """

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# Semantic types: each has a normaliser in qingfeng.ingest.normalise and a storage type below.
+# Semantic types: each has a normaliser in qingfeng.normalise and a storage type below.
 FieldType = Literal[
     "id_no",
     "uscc",

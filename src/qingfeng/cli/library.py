@@ -41,8 +41,9 @@ def score(
     ] = False,
 ) -> None:
     """按真值评估预警的精确率与召回率 / score the store's warnings against planted cases."""
-    from qingfeng.library.evaluate import load_truth, store_warnings
+    from qingfeng.library.evaluate import load_truth
     from qingfeng.library.evaluate import score as score_warnings
+    from qingfeng.store.findings import store_warnings
 
     settings = settings_for(workspace)
     try:

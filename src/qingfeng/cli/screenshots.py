@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         workspace: WorkspaceOption = None,
     ) -> None:
         """Render the main pages as the demo users would see them (signs in as the demo users)."""
-        from qingfeng.operations.demo_users import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+        from qingfeng.demo_users import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
         from qingfeng.store.db import upgrade_store
         from qingfeng.web.screenshots import ScreenshotError, take_screenshots
 

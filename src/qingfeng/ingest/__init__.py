@@ -7,9 +7,9 @@ Public surface: `ingest_path(settings, path, *, assume_yes, progress=None) -> In
 from __future__ import annotations
 
 from qingfeng.ingest.errors import IngestError
-from qingfeng.ingest.normalise import install_macros
 from qingfeng.ingest.pipeline import ingest_path, ingest_sql
 from qingfeng.ingest.report import IngestReport, SourceReport
+from qingfeng.normalise import install_macros
 
 __all__ = [
     "IngestError",

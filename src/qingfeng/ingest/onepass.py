@@ -34,7 +34,6 @@ from qingfeng.catalogue import DatasetSpec
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.lines import needs_line_scan, record_lines
 from qingfeng.ingest.mapping import Mapping
-from qingfeng.ingest.normalise import _RAW_DMY, FieldPlan, evidence_query
 from qingfeng.ingest.readers import SourceTable, sql_str
 from qingfeng.ingest.repeats import KEY_CONFLICT, _columns, describe_conflicts
 from qingfeng.ingest.stage import (
@@ -53,6 +52,7 @@ from qingfeng.ingest.stage import (
     rejects_part,
     write_quarantine,
 )
+from qingfeng.normalise import _RAW_DMY, FieldPlan, evidence_query
 
 _UNMATCHED_MAX = 50
 ALL_ROWS = "_all.parquet"

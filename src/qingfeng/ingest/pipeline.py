@@ -23,7 +23,6 @@ from qingfeng.ingest.mapping import (
     propose,
     save_mapping,
 )
-from qingfeng.ingest.normalise import install_macros
 from qingfeng.ingest.ocds import is_ocds, read_ocds
 from qingfeng.ingest.profile import ColumnProfile, profile_samples, read_sample
 from qingfeng.ingest.report import (
@@ -39,6 +38,7 @@ from qingfeng.ingest.report import (
 from qingfeng.ingest.split import detect_split
 from qingfeng.ingest.stage import StageResult, run_stage
 from qingfeng.lake.store import Batch, Lake, new_batch_id, now_iso
+from qingfeng.normalise import install_macros
 from qingfeng.settings import Settings
 
 Progress = Callable[[str, int, int], None]

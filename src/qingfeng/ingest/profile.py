@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from qingfeng.ingest.normalise import install_macros
+from qingfeng.normalise import install_macros
 
 if TYPE_CHECKING:
     from qingfeng.ingest.readers import SourceTable

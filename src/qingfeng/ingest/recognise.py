@@ -324,7 +324,7 @@ def _own_words_share(p: ColumnProfile, f: FieldSpec) -> float:
     废标…), in a vocabulary of a few wordings."""
     if not p.small_set or not (f.true_values or f.false_values):
         return 0.0
-    from qingfeng.ingest.normalise import bool_held_words
+    from qingfeng.normalise import bool_held_words
 
     words = [w for w, _ in bool_held_words(f)]
     held = sum(n for v, n in p.spelled_top if any(w in v for w in words))
@@ -363,7 +363,7 @@ def vocabulary_share(p: ColumnProfile | None, vocab_id: str) -> float:
     key = ("vocabulary", vocab_id)
     if key not in p.fits:
         from qingfeng.catalogue.loader import vocabulary
-        from qingfeng.ingest.normalise import vocab_code
+        from qingfeng.normalise import vocab_code
 
         vocab = vocabulary(vocab_id)
         named = sum(n for v, n in p.top if vocab_code(vocab, v) is not None)

@@ -19,7 +19,9 @@ from qingfeng.ingest.enum_evidence import infer_values, read_wordings
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.lines import needs_line_scan, number_by_lines
 from qingfeng.ingest.mapping import Mapping
-from qingfeng.ingest.normalise import (
+from qingfeng.ingest.readers import SourceTable, sql_str
+from qingfeng.ingest.repeats import key_candidates, settle_repeats
+from qingfeng.normalise import (
     _BLANKS,
     _WS,
     ColumnEvidence,
@@ -31,8 +33,6 @@ from qingfeng.ingest.normalise import (
     t2s_convert,
     trad_class,
 )
-from qingfeng.ingest.readers import SourceTable, sql_str
-from qingfeng.ingest.repeats import key_candidates, settle_repeats
 
 _BLANK_RE = sql_str("(" + "|".join(re.escape(b) for b in _BLANKS) + ")")
 # In bytes: strlen is a constant-time test, while length() counts characters. CASE only runs

@@ -51,7 +51,7 @@ def _derived_codes(con: duckdb.DuckDBPyConnection, scan: str, spec: DatasetSpec 
     if not fields:
         return scan
     from qingfeng.catalogue.loader import vocabulary
-    from qingfeng.ingest.normalise import vocab_sql_plain
+    from qingfeng.normalise import vocab_sql_plain
 
     have = {str(r[0]) for r in con.execute(f"DESCRIBE {scan}").fetchall()}
     replace, add = [], []
@@ -127,7 +127,7 @@ def connect_with_files(
 ) -> tuple[duckdb.DuckDBPyConnection, dict[str, tuple[str, ...]]]:
     """`connect`, and the Parquet files each view reads (what the model engine reports as rows
     read, from the files' footers)."""
-    from qingfeng.ingest.normalise import install_macros
+    from qingfeng.normalise import install_macros
 
     con = duckdb.connect(database)
     install_macros(con)

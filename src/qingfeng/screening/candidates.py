@@ -27,8 +27,8 @@ import duckdb
 
 from qingfeng.catalogue import load_catalogue
 from qingfeng.catalogue.model import DatasetSpec
-from qingfeng.ingest.normalise import field_plan, trad_class
 from qingfeng.ingest.stage import _add_field_layers, _Layers, _q, convert_traditional
+from qingfeng.normalise import field_plan, trad_class
 from qingfeng.screening.memo import ValueMemo
 
 REF = "__ref"  # the candidate's position in the request (0-based)

@@ -288,7 +288,8 @@ def measure_style(
 ) -> StyleResult:
     from qingfeng.ingest import ingest_path
     from qingfeng.library import CORE_MODEL_IDS
-    from qingfeng.library.evaluate import score, store_warnings
+    from qingfeng.library.evaluate import score
+    from qingfeng.store.findings import store_warnings
     from qingfeng.synth import generate
     from qingfeng.synth.styles import get_style
     from qingfeng.workspace import init_workspace
