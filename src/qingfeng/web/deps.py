@@ -45,6 +45,8 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
+    """A session per request (pages and API). Writing endpoints commit explicitly; anything else
+    is rolled back."""
     with request.app.state.sessions() as session:
         yield session
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, false, or_
+
+from qingfeng.store.scope import division_prefix
 
 
 @dataclass(frozen=True)
@@ -30,31 +32,8 @@ class Principal:
         return bool(division_code) and any(str(division_code).startswith(p) for p in self.prefixes)
 
 
-def prefix_upper_bound(prefix: str) -> str | None:
-    """The smallest all-digit string above every code starting with `prefix` ('3301' → '3302')."""
-    if not prefix.isdigit():
-        return None
-    bumped = str(int(prefix) + 1)
-    return bumped.zfill(len(prefix)) if len(bumped) <= len(prefix) else None
-
-
-def division_filter(column: Any, prefix: str) -> ColumnElement[bool]:
-    """`column` starts with `prefix`, written so that an index on `column` serves it.
-
-    The range lets SQLite and PostgreSQL walk the index; the LIKE keeps the test exact whatever
-    the collation. A prefix that is not all digits matches nothing.
-    """
-    if not prefix.isdigit():
-        return false()
-    clauses = [column >= prefix, column.like(prefix + "%")]
-    upper = prefix_upper_bound(prefix)
-    if upper is not None:
-        clauses.append(column < upper)
-    return and_(*clauses)
-
-
 def area_filter(column: Any, principal: Principal) -> ColumnElement[bool]:
     """Records of other tables (people, places) located inside the user's area."""
     if not principal.prefixes:
         return false()
-    return or_(*(division_filter(column, p) for p in principal.prefixes))
+    return or_(*(division_prefix(column, p) for p in principal.prefixes))

@@ -14,7 +14,6 @@ import binascii
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -27,15 +26,11 @@ from qingfeng.loop.service import actor_for
 from qingfeng.settings import SETTINGS_FILE, Settings
 from qingfeng.store import users as store_users
 from qingfeng.store.models import User, utcnow
+from qingfeng.web.deps import get_db, get_settings
 
 SESSION_USER_KEY = "uid"
 SESSION_STAMP_KEY = "stamp"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def get_loop_config(request: Request) -> LoopConfig:
@@ -45,12 +40,6 @@ def get_loop_config(request: Request) -> LoopConfig:
         config = load_loop_config(state.settings.workspace / SETTINGS_FILE)
         state.loop_config = config
     return config
-
-
-def get_db(request: Request) -> Iterator[Session]:
-    """A session per request. Writing endpoints commit explicitly; anything else is rolled back."""
-    with request.app.state.sessions() as session:
-        yield session
 
 
 DbDep = Annotated[Session, Depends(get_db)]

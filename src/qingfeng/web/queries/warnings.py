@@ -17,10 +17,10 @@ from qingfeng.loop.query import SORTS as LOOP_SORTS
 from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.loop.queues import QUEUES
 from qingfeng.store.models import Warning
+from qingfeng.store.scope import division_prefix
 from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
 from qingfeng.web.queries.screen import OPEN_LEADS, PERIOD_CHARS
 from qingfeng.web.roles import Area, allows
-from qingfeng.web.scope import division_filter
 
 SORTS = ("risk", "newest", "oldest", "amount", "due")
 DEFAULT_SORT = "risk"  # the ranked list (qingfeng.loop.risk); a queue may open with its own
@@ -230,7 +230,7 @@ def _filtered(
     elif filters.field:
         stmt = stmt.where(Warning.model_id.in_(models_in_field(catalogue, filters.field)))
     if filters.region:
-        stmt = stmt.where(division_filter(Warning.division_code, filters.region))
+        stmt = stmt.where(division_prefix(Warning.division_code, filters.region))
     if filters.period:
         stmt = stmt.where(period_filter(filters.period))
     if filters.open:
