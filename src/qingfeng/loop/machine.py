@@ -14,7 +14,8 @@
 `TRANSITIONS` is the table (sources, target, roles, required fields); `apply` checks the role, the
 current state and the action's guard, changes the warning, and writes the timeline event and the
 audit row in the caller's transaction, then runs the post-transition hooks (`loop.hooks`) when the
-state changed. Nothing else changes a warning's state.
+state changed. `dispatch_many` is its bulk form for `service.bulk_dispatch` (one UPDATE … FROM for
+thousands of warnings). Nothing outside this module changes a warning's state.
 """
 
 from __future__ import annotations
@@ -26,7 +27,20 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from qingfeng import audit
@@ -34,7 +48,15 @@ from qingfeng.loop import hooks
 from qingfeng.loop.calendar import Clock
 from qingfeng.loop.config import LoopConfig
 from qingfeng.loop.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
-from qingfeng.store.models import MAX_ID, Case, Organisation, User, Warning, WarningEvent
+from qingfeng.store.models import (
+    MAX_ID,
+    Case,
+    Organisation,
+    User,
+    UTCDateTime,
+    Warning,
+    WarningEvent,
+)
 from qingfeng.store.routing import Router
 from qingfeng.store.scope import can_see_warning
 
@@ -612,3 +634,103 @@ _HANDLERS: dict[str, Callable[[Actor, Warning, ActionRequest], dict[str, Any]]] 
     "resume": _resume,
 }
 assert set(_HANDLERS) == set(TRANSITIONS), "every transition needs a handler"
+
+
+# --- bulk dispatch: the one other place a warning's status is written --------------------------
+
+
+def _dispatch_tables() -> tuple[Table, Table]:
+    meta = MetaData()
+    staged = Table(
+        "dispatch_tmp",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("version", Integer),
+        Column("from_state", String(20)),
+        Column("combo", Integer),
+        prefixes=["TEMPORARY"],
+    )
+    combos = Table(
+        "dispatch_tmp_combo",
+        meta,
+        Column("combo", Integer, primary_key=True),
+        Column("org_id", Integer),
+        Column("due_at", UTCDateTime),
+        Column("requested_due_at", UTCDateTime),
+        Column("payload", JSON),
+        prefixes=["TEMPORARY"],
+    )
+    return staged, combos
+
+
+def dispatch_many(
+    conn: Connection,
+    staged_rows: list[dict[str, Any]],
+    combo_rows: list[dict[str, Any]],
+    now: datetime,
+    actor_id: int,
+) -> int:
+    """The bulk form of `apply(..., "dispatch", ...)` for `service.bulk_dispatch`, which has
+    checked each warning, its target and terms as `apply` would, and writes the audit rows and
+    runs the hooks. Stage the warnings (id, the version read, state) and their combinations in
+    temporary tables, then one UPDATE … FROM (each row only if its version is still the one
+    read) and one INSERT … SELECT of their timeline entries. Returns how many warnings were
+    updated."""
+    w = Warning.__table__
+    events = WarningEvent.__table__  # type: ignore[attr-defined]
+    staged, combos = _dispatch_tables()
+    for table in (staged, combos):
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
+    try:
+        conn.execute(combos.insert(), combo_rows)
+        conn.execute(staged.insert(), staged_rows)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE dispatch_tmp"))  # else taken for empty (risk.py)
+        source = (
+            select(
+                staged.c.id,
+                staged.c.version,
+                combos.c.org_id,
+                combos.c.due_at,
+                combos.c.requested_due_at,
+            )
+            .join(combos, combos.c.combo == staged.c.combo)
+            .subquery("d")
+        )
+        changed = conn.execute(
+            update(w)
+            .where(w.c.id == source.c.id, w.c.version == source.c.version)
+            .values(
+                status="dispatched",
+                org_id=source.c.org_id,
+                due_at=source.c.due_at,
+                dispatched_at=now,
+                stage_started_at=now,
+                updated_at=now,
+                assignee_id=None,
+                return_reason=None,
+                requested_due_at=source.c.requested_due_at,
+                version=w.c.version + 1,
+            )
+        ).rowcount
+        conn.execute(
+            events.insert().from_select(
+                ["warning_id", "at", "actor_id", "action", "from_state", "to_state", "payload"],
+                select(
+                    staged.c.id,
+                    bindparam("at", now, type_=UTCDateTime),
+                    bindparam("actor", actor_id, type_=Integer),
+                    literal("dispatch"),
+                    staged.c.from_state,
+                    literal("dispatched"),
+                    combos.c.payload,
+                )
+                .join(combos, combos.c.combo == staged.c.combo)
+                .order_by(staged.c.id),
+            )
+        )
+        return int(changed or 0)
+    finally:
+        for table in (staged, combos):
+            table.drop(conn, checkfirst=True)

@@ -10,19 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import (
-    JSON,
-    Column,
-    Connection,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    bindparam,
     func,
-    literal,
     select,
-    text,
-    update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,6 +27,7 @@ from qingfeng.loop.machine import (
     ActionRequest,
     Actor,
     apply,
+    dispatch_many,
     require_read,
 )
 from qingfeng.loop.query import WarningQuery
@@ -47,7 +37,6 @@ from qingfeng.store.models import (
     Organisation,
     SavedFilter,
     User,
-    UTCDateTime,
     Warning,
     WarningEvent,
     WarningLine,
@@ -304,7 +293,7 @@ def bulk_dispatch(
         for i in ids
     ]  # fmt: skip
     conn = actor.session.connection()
-    changed = _write_dispatch(conn, staged, combos, now, actor.user.id)
+    changed = dispatch_many(conn, staged, combos, now, actor.user.id)
     if changed != len(ids):
         raise Conflict(
             f"{len(ids) - changed} of {len(ids)} warnings were changed by someone else during "
@@ -332,100 +321,6 @@ def bulk_dispatch(
     for i in ids:
         by_org[target_of[i]] = by_org.get(target_of[i], 0) + 1
     return BulkResult(len(ids), by_org)
-
-
-def _dispatch_tables() -> tuple[Table, Table]:
-    meta = MetaData()
-    staged = Table(
-        "dispatch_tmp",
-        meta,
-        Column("id", Integer, primary_key=True),
-        Column("version", Integer),
-        Column("from_state", String(20)),
-        Column("combo", Integer),
-        prefixes=["TEMPORARY"],
-    )
-    combos = Table(
-        "dispatch_tmp_combo",
-        meta,
-        Column("combo", Integer, primary_key=True),
-        Column("org_id", Integer),
-        Column("due_at", UTCDateTime),
-        Column("requested_due_at", UTCDateTime),
-        Column("payload", JSON),
-        prefixes=["TEMPORARY"],
-    )
-    return staged, combos
-
-
-def _write_dispatch(
-    conn: Connection,
-    staged_rows: list[dict[str, Any]],
-    combo_rows: list[dict[str, Any]],
-    now: datetime,
-    actor_id: int,
-) -> int:
-    """Stage the warnings (id, the version read, state) and their combinations in temporary
-    tables, then one UPDATE … FROM (each row only if its version is still the one read) and one
-    INSERT … SELECT of their timeline entries. Returns how many warnings were updated."""
-    w = Warning.__table__
-    events = WarningEvent.__table__  # type: ignore[attr-defined]
-    staged, combos = _dispatch_tables()
-    for table in (staged, combos):
-        table.drop(conn, checkfirst=True)
-        table.create(conn)
-    try:
-        conn.execute(combos.insert(), combo_rows)
-        conn.execute(staged.insert(), staged_rows)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE dispatch_tmp"))  # else taken for empty (risk.py)
-        source = (
-            select(
-                staged.c.id,
-                staged.c.version,
-                combos.c.org_id,
-                combos.c.due_at,
-                combos.c.requested_due_at,
-            )
-            .join(combos, combos.c.combo == staged.c.combo)
-            .subquery("d")
-        )
-        changed = conn.execute(
-            update(w)
-            .where(w.c.id == source.c.id, w.c.version == source.c.version)
-            .values(
-                status="dispatched",
-                org_id=source.c.org_id,
-                due_at=source.c.due_at,
-                dispatched_at=now,
-                stage_started_at=now,
-                updated_at=now,
-                assignee_id=None,
-                return_reason=None,
-                requested_due_at=source.c.requested_due_at,
-                version=w.c.version + 1,
-            )
-        ).rowcount
-        conn.execute(
-            events.insert().from_select(
-                ["warning_id", "at", "actor_id", "action", "from_state", "to_state", "payload"],
-                select(
-                    staged.c.id,
-                    bindparam("at", now, type_=UTCDateTime),
-                    bindparam("actor", actor_id, type_=Integer),
-                    literal("dispatch"),
-                    staged.c.from_state,
-                    literal("dispatched"),
-                    combos.c.payload,
-                )
-                .join(combos, combos.c.combo == staged.c.combo)
-                .order_by(staged.c.id),
-            )
-        )
-        return int(changed or 0)
-    finally:
-        for table in (staged, combos):
-            table.drop(conn, checkfirst=True)
 
 
 def _few(ids: Sequence[int], n: int = 10) -> str:
