@@ -132,3 +132,26 @@ def test_packages_depend_one_way() -> None:
 
     for owner in sorted(edges):
         visit(owner, [])
+
+
+SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "union_all", "exists"}
+SQL_CALLS = {"execute", "scalars", "scalar"}
+
+
+def test_pages_hold_no_sql() -> None:
+    """Pages (web/pages/) build no query and run none: they call the query modules
+    (web/queries/) and the stations' services."""
+    found = []
+    for path in sorted((SRC / "web" / "pages").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                used = {a.name for a in node.names} & SQL_BUILDERS
+                if used:
+                    found.append(f"{path.relative_to(SRC)}:{node.lineno} imports {sorted(used)}")
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in SQL_CALLS
+            ):
+                found.append(f"{path.relative_to(SRC)}:{node.lineno} runs .{node.func.attr}()")
+    assert not found, "SQL in page modules:\n" + "\n".join(found)

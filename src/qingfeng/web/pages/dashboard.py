@@ -9,17 +9,16 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import STATES, Actor
-from qingfeng.store.models import Organisation
 from qingfeng.store.scope import warning_scope_clause
 from qingfeng.web.catalogue import ModelInfo
 from qingfeng.web.charts import Point, bars, pie
 from qingfeng.web.deps import ActorDep, CatalogueDep, require
 from qingfeng.web.i18n import Translator
 from qingfeng.web.queries.dashboard import Overview, build_cube, cube_exact_for, overview
+from qingfeng.web.queries.lookups import child_areas
 from qingfeng.web.roles import Area
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render, translator_for
@@ -37,20 +36,7 @@ def _list_url(**params: str) -> str:
 
 def child_regions(actor: Actor) -> list[tuple[str, str]]:
     """(division prefix, name) of the areas one level below the user's unit (or the unit)."""
-    if actor.user.org_id is None:
-        return []
-    rows = actor.session.execute(
-        select(Organisation.division_code, Organisation.name)
-        .where(
-            Organisation.parent_id == actor.user.org_id,
-            Organisation.division_code.is_not(None),
-        )
-        .order_by(Organisation.division_code)
-    ).all()
-    if rows:
-        return [(code, name) for code, name in rows if code]
-    own = actor.session.get(Organisation, actor.user.org_id)
-    return [(own.division_code, own.name)] if own and own.division_code else []
+    return child_areas(actor.session, actor.user.org_id)
 
 
 def charts_for(ov: Overview, t: Translator, catalogue: dict[str, ModelInfo]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from qingfeng.audit import log as audit
 from qingfeng.store.models import ModelRun
@@ -18,6 +17,7 @@ from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.model_runs import runner_for
 from qingfeng.web.pages.dashboard import child_regions
 from qingfeng.web.queries.dashboard import Cell, build_cube, cube_exact_for, overview
+from qingfeng.web.queries.lookups import recent_runs
 from qingfeng.web.roles import Area
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import is_htmx, render
@@ -58,9 +58,7 @@ def models_page(
     request: Request, principal: Viewer, actor: ActorDep, catalogue: CatalogueDep
 ) -> Response:
     outcomes = _outcomes(request, actor, principal)
-    runs = list(
-        actor.session.scalars(select(ModelRun).order_by(ModelRun.id.desc()).limit(RUNS_SHOWN))
-    )
+    runs = recent_runs(actor.session, RUNS_SHOWN)
     last: dict[str, ModelRun] = {}
     for run in runs:
         last.setdefault(run.model_id, run)
@@ -147,14 +145,7 @@ def model_detail(
     catalogue: CatalogueDep,
 ) -> Response:
     info = catalogue.get(model_id)
-    runs = list(
-        actor.session.scalars(
-            select(ModelRun)
-            .where(ModelRun.model_id == model_id)
-            .order_by(ModelRun.id.desc())
-            .limit(RUNS_SHOWN)
-        )
-    )
+    runs = recent_runs(actor.session, RUNS_SHOWN, model_id)
     if info is None and not runs:
         raise HTTPException(status_code=404, detail=f"no model {model_id!r}")
     outcome = _outcomes(request, actor, principal).get(model_id, Cell())

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingfeng import audit
@@ -23,10 +22,11 @@ from qingfeng.portal import complaints, staff
 from qingfeng.portal.errors import PortalError
 from qingfeng.portal.models import Complaint, PortalDivision
 from qingfeng.portal.stages import complaint_stages
-from qingfeng.store.models import Comment, User, Warning
+from qingfeng.store.models import Comment, Warning
 from qingfeng.web.deps import ActorDep, csrf_protect, require
 from qingfeng.web.pages.portal_ops import LIST_LIMIT, query_param
 from qingfeng.web.portal_mount import staff_user_for
+from qingfeng.web.queries.lookups import comments_with_authors, newest_complaints, place_names
 from qingfeng.web.roles import Area
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render
@@ -41,16 +41,10 @@ def complaints_page(request: Request, principal: Handler, actor: ActorDep) -> Re
     complaint listed is still an audited read (its text names people)."""
     s = actor.session
     who = staff_user_for(principal)
-    rows = list(
-        s.scalars(
-            staff.visible_complaints(s, who)
-            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-            .limit(LIST_LIMIT)
-        )
-    )
+    rows = newest_complaints(s, who, LIST_LIMIT)
     staff.audit_views(s, who, rows, "page.list")
     statuses = {c.complaint_no: complaints.public_status(s, c) for c in rows}
-    names = dict(s.execute(select(PortalDivision.code, PortalDivision.name)).all())
+    names = place_names(s)
     s.commit()
     return render(
         request,
@@ -70,13 +64,7 @@ def _complaint_context(
     warning = s.get(Warning, c.warning_id) if c.warning_id else None
     notes: list[tuple[Comment, str]] = []
     if warning is not None:
-        rows = s.execute(
-            select(Comment, User.display_name)
-            .outerjoin(User, User.id == Comment.author_id)
-            .where(Comment.warning_id == warning.id)
-            .order_by(Comment.id)
-        ).all()
-        notes = [(n, name or "—") for n, name in rows]
+        notes = comments_with_authors(s, warning.id)
     place = s.get(PortalDivision, c.division_code)
     return {
         "c": c,

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingfeng.portal import publishing
@@ -26,6 +25,7 @@ from qingfeng.store.models import MAX_ID, User
 from qingfeng.store.scope import place_in_scope, user_area
 from qingfeng.web.deps import ActorDep, csrf_protect, require
 from qingfeng.web.portal_mount import staff_user_for
+from qingfeng.web.queries.lookups import place_names, places, recent_publications
 from qingfeng.web.roles import Area
 from qingfeng.web.scope import Principal
 from qingfeng.web.templating import render
@@ -70,7 +70,7 @@ def _places(request: Request, session: Session, user: User) -> list[PortalDivisi
     refresher.ensure(session)
     session.commit()
     area = user_area(session, user)
-    rows = session.scalars(select(PortalDivision).order_by(PortalDivision.code)).all()
+    rows = places(session)
     return [p for p in rows if any(p.code.startswith(a) for a in area)]
 
 
@@ -107,11 +107,9 @@ def publications_page(request: Request, principal: Officer, actor: ActorDep) -> 
     s = actor.session
     user = _store_user(s, principal)
     pubs = [
-        p
-        for p in s.scalars(select(Publication).order_by(Publication.id.desc()).limit(LIST_LIMIT))
-        if _in_area(request, s, user, p.division_code)
+        p for p in recent_publications(s, LIST_LIMIT) if _in_area(request, s, user, p.division_code)
     ]
-    names = dict(s.execute(select(PortalDivision.code, PortalDivision.name)).all())
+    names = place_names(s)
     return render(
         request,
         "portal_publications.html",

@@ -16,12 +16,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import Actor
-from qingfeng.portal.models import PortalDivision
-from qingfeng.store.models import Organisation
 from qingfeng.store.scope import warning_scope_clause
 from qingfeng.web.catalogue import ModelInfo
 from qingfeng.web.charts import Point, bars, pie
@@ -38,6 +35,7 @@ from qingfeng.web.queries.dashboard import (
     in_scope,
     overview,
 )
+from qingfeng.web.queries.lookups import org_names, place_names
 from qingfeng.web.queries.screen import (
     OPEN_LEADS,
     SCREEN_TTL_S,
@@ -85,12 +83,7 @@ def _place_names(actor: Actor, principal: Principal) -> dict[str, str]:
     """Division code → name: the portal's registry of townships and villages, then the units."""
     names: dict[str, str] = {}
     if principal.prefixes:
-        rows = actor.session.execute(
-            select(PortalDivision.code, PortalDivision.name).where(
-                area_filter(PortalDivision.code, principal)
-            )
-        )
-        names.update({code: name for code, name in rows})
+        names.update(place_names(actor.session, lambda code: area_filter(code, principal)))
     return names
 
 
@@ -108,13 +101,7 @@ def _units_by_overdue(
     )[:UNITS_SHOWN]
     if not ranked:
         return []
-    names = dict(
-        actor.session.execute(
-            select(Organisation.id, Organisation.name).where(
-                Organisation.id.in_([o for o, _c in ranked])
-            )
-        ).all()
-    )
+    names = org_names(actor.session, [o for o, _c in ranked])
     return [(o, names.get(o, str(o)), c) for o, c in ranked]
 
 

@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
 
 from qingfeng import audit
 from qingfeng.cells import safe_row
@@ -30,6 +29,7 @@ from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables
 from qingfeng.web.labels import code_label
+from qingfeng.web.queries.lookups import user_names
 from qingfeng.web.queries.warnings import (
     DUES,
     PAGE_SIZES,
@@ -343,13 +343,7 @@ def _detail_context(
         evidence = shown.evidence if show_names else mask_evidence(shown.evidence)
         third_parties = shown.third_parties
     events = service.timeline(actor, warning.id)
-    names = dict(
-        actor.session.execute(
-            select(User.id, User.display_name).where(
-                User.id.in_({e.actor_id for e in events if e.actor_id})
-            )
-        ).all()
-    )
+    names = user_names(actor.session, {e.actor_id for e in events if e.actor_id})
     org = actor.session.get(Organisation, warning.org_id) if warning.org_id else None
     related = service.related(actor, warning.id)
     mergeable = {w.id for w in service.mergeable_related(actor, warning.id)}
