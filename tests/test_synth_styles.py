@@ -325,6 +325,7 @@ def test_measure_standard_style_end_to_end(tmp_path: Path) -> None:
         measure(out, ["standard"], 3000, 20241)
 
 
+@pytest.mark.slow
 def test_merged_files_are_written_chunk_by_chunk(tmp_path: Path) -> None:
     """A county written in several chunks: each chunk's members and bids carry their own
     households and tenders, and the truth is the standard one."""

@@ -77,6 +77,7 @@ def test_the_package_is_valid_ocds_with_a_case_and_a_decoy_per_indicator(centre:
     } <= models
 
 
+@pytest.mark.slow
 def test_procurement_models_find_the_planted_cases_on_duckdb(
     centre: Path, ingested: Path, tmp_path: Path
 ) -> None:
