@@ -65,11 +65,70 @@ def demo_county(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
 COUNTY_FIXTURES = frozenset({"demo_county", "counties"})
 
 
+# Files that start a SparkSession (a JVM: tens of seconds to start and warm up). They form one
+# unit of work, so one worker starts one JVM for all of them instead of each worker its own. The
+# cluster file comes last: by then the demo county it copies is made (the other worker makes it).
+SPARK_FILES = (
+    "test_engine_spark.py",
+    "test_synth_trading_centre.py",
+    "test_close_kin_lake.py",
+    "test_engine_lake.py",
+    "test_engine_cluster.py",
+)
+
+# The longest units, longest first. With `--dist loadfile` a file runs whole on one worker;
+# handing out the long ones first and the many short ones after lets the two workers finish
+# together (longest-processing-time first), where xdist by itself would hand out files by their
+# number of tests and leave the long files with few tests (a county, a cluster) to the end. The
+# first file makes the demo county while the other worker starts on Spark.
+LONGEST_FIRST = (
+    "test_demo_routing.py",
+    *SPARK_FILES,
+    "test_synth_styles.py",
+    "test_authz_matrix.py",
+    "test_end_to_end.py",
+    "test_demo_models.py",
+    "test_synth_models.py",
+    "test_synth.py",
+    "test_entities_scale.py",
+    "test_web_browser_tools.py",
+    "test_web_queues_browser.py",
+    "test_portal_browser.py",
+    "test_web_browser.py",
+    "test_web_notify_browser.py",
+    "test_portal_ops_browser.py",
+    "test_web_screen_browser.py",
+    "test_web_screen_keys_browser.py",
+    "test_engine_golden.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # keep the order LONGEST_FIRST gives
+        config.option.loadscopereorder = False
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    """`--dist loadfile`, with the SPARK_FILES as one unit (see above)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SparkTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "spark" if scope.rsplit("/", 1)[-1] in SPARK_FILES else scope
+
+    return SparkTogether(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if COUNTY_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,6 +8,8 @@ import pytest
 from qingfeng.bench.county import generate_county
 from qingfeng.entities import attach_libraries, build_libraries
 
+pytestmark = pytest.mark.slow  # a whole bench county, its libraries built
+
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, object]:

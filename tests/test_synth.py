@@ -415,6 +415,7 @@ def test_reference_rule_finds_exactly_the_old_age_not_enrolled_cases(
     assert hits == {p.subject_id for p in truth.cases("old_age_not_enrolled")}
 
 
+@pytest.mark.slow
 def test_large_counties_are_written_in_chunks_with_unique_ids(tmp_path: Path) -> None:
     result = generate(tmp_path / "big", 4500, 3, START, END, chunk_persons=1000)
     _header, rows = read_rows(result.out_dir / by_key("registry").file_name, "gb18030")

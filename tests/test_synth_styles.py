@@ -328,12 +328,13 @@ def test_measure_standard_style_end_to_end(tmp_path: Path) -> None:
         measure(out, ["standard"], 3000, 20241)
 
 
+@pytest.mark.slow
 def test_merged_files_are_written_chunk_by_chunk(tmp_path: Path) -> None:
     """A county written in several chunks: each chunk's members and bids carry their own
     households and tenders, and the truth is the standard one."""
-    args = (6000, 3, START, END)
-    styled = generate(tmp_path / "b", *args, chunk_persons=1500, style="bureau").truth
-    standard = generate(tmp_path / "s", *args, chunk_persons=1500).truth
+    args = (4000, 3, START, END)  # two chunks: the first of 3,000 (the minimum), then 1,000
+    styled = generate(tmp_path / "b", *args, chunk_persons=1000, style="bureau").truth
+    standard = generate(tmp_path / "s", *args, chunk_persons=1000).truth
     assert styled.planted == standard.planted
     rows = {f["key"]: f["rows"] for f in styled.files}
     std_rows = {f["key"]: f["rows"] for f in standard.files}
