@@ -63,7 +63,7 @@ def test_every_procurement_model_has_cases_and_decoys(centre: Path) -> None:
         kinds = {p.kind for p in truth if p.model == model}
         assert kinds == {"case", "decoy"}, model
     assert _procurement_models() <= models
-    assert len(models) >= 16
+    assert len(models) >= 15
 
 
 def test_procurement_models_find_the_planted_cases_on_duckdb(centre: Path, tmp_path: Path) -> None:
