@@ -37,3 +37,21 @@ def test_every_named_model_exists_and_has_bundled_tests() -> None:
             assert models[model_id].tests, (row["code"], model_id)
         if not row["models"]:
             assert row["note"].startswith(("不适用", "未实现")), row["code"]
+
+
+def test_every_implemented_red_flag_reproduces_cardinals_worked_example() -> None:
+    """Conformance: each implemented Cardinal indicator has a bundled case named after it,
+    rewriting the example of Cardinal's documentation in our own data (the case must flag it)."""
+    models = built_in_models().models
+    for row in cardinal_indicators():
+        code = row["code"]
+        if not code.startswith("R") or not row["models"]:
+            continue
+        examples = [
+            t
+            for model_id in row["models"]
+            for t in models[model_id].tests
+            if t.name.startswith(f"Cardinal {code}")
+        ]
+        assert examples, f"{code}: no bundled case reproduces Cardinal's example"
+        assert any(t.expected for t in examples), f"{code}: the example flags nothing"
