@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from built_in_models import built_in_models
+from qingfeng.engine.testing import run_cases
 from qingfeng.library.catalogue_doc import cardinal_indicators
 
 # Cardinal's red flags (cardinal-rs docs/cli/indicators/R/*.md).
@@ -55,3 +58,37 @@ def test_every_implemented_red_flag_reproduces_cardinals_worked_example() -> Non
         ]
         assert examples, f"{code}: no bundled case reproduces Cardinal's example"
         assert any(t.expected for t in examples), f"{code}: the example flags nothing"
+
+
+COARSER = {"year": "all", "method_category_year": "year"}
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "runner_up_price_close",
+        "winning_bid_heavily_discounted",
+        "bidder_excessive_losing_bids",
+        "excessive_disqualified_bids",
+    ],
+)
+def test_fences_per_period_flag_what_coarser_fences_miss(model_id: str) -> None:
+    """The period dimension matters: each bundled case with fences per year (or per method ×
+    category × year) flags an outlier of its own group that fences over coarser groups (all
+    data, or the year alone) do not."""
+    spec = built_in_models().models[model_id]
+    grouped = [t for t in spec.tests if t.parameters.get("group_by") in COARSER]
+    assert any(t.parameters["group_by"] == "year" for t in grouped), model_id
+    coarser = [
+        t.model_copy(
+            update={
+                "name": f"{t.name}（{COARSER[t.parameters['group_by']]}）",
+                "parameters": {**t.parameters, "group_by": COARSER[t.parameters["group_by"]]},
+                "expected": [],
+            }
+        )
+        for t in grouped
+    ]
+    results = run_cases(spec.model_copy(update={"tests": [*grouped, *coarser]}))
+    failed = [r for r in results if not r.passed]
+    assert not failed, "\n".join(f"{r.case}: {r.problems} {r.error}" for r in failed)
