@@ -1,13 +1,15 @@
 """A synthetic public-resource trading centre published as OCDS, with its own truth.
 
 `qingfeng synth --ocds` writes `ocds/trading-centre.json` (a release package: each contracting
-process as a tender release and an award release, compiled on ingest) and `ocds/truth.json`
-beside the department files. The background is clean competition: four valid bids, the winner
-the cheapest, the runner-up 3–6 % above it, suppliers selling one to three product divisions.
-Against it, each procurement indicator gets planted cases and look-alike decoys; `qingfeng model
-score --truth ocds/truth.json` scores the models after the package is ingested into a workspace
-of its own (its tenders are not the county's, so the two are kept apart).
-"""
+process as a tender release and an award release, compiled on ingest), `ocds/companies.csv` (the
+suppliers' company register) and `ocds/truth.json` beside the department files. The background
+is clean competition: four valid bids, the winner the cheapest, the runner-up 3–6 % above it;
+every firm bids about as often and wins about a quarter of its bids, each buyer rejects the
+dearest bid at its own rate, and every bid carries its contact, bid-file origin and a bond from
+the firm's own account. Against it, every procurement model the centre's data can carry gets
+planted cases and lawful look-alikes; `qingfeng model score --truth ocds/truth.json` scores the
+models after both files are ingested into a workspace of its own (its tenders are not the
+county's, so the two are kept apart)."""
 
 from __future__ import annotations
 
