@@ -19,17 +19,27 @@ FROM (
       b.tender_no,
       b.bidder_uscc,
       MIN(b.bidder_name) AS bidder_name,
-      MAX(CASE WHEN b.bidder_uscc = t.winner_uscc THEN 1 ELSE 0 END) AS won
+      MAX(CASE WHEN b.bidder_uscc = t.winner_uscc THEN 1 ELSE 0 END) AS won,
+      CASE
+        WHEN 'all' = 'year'
+        THEN CAST(YEAR(MIN(t.announce_date)) AS TEXT)
+        ELSE 'all'
+      END AS grp
     FROM bids AS b
     JOIN tenders AS t
       ON t.tender_no = b.tender_no
     WHERE
-      COALESCE(b.disqualified, FALSE) = FALSE AND NOT t.winner_uscc IS NULL
+      COALESCE(b.disqualified, FALSE) = FALSE
+      AND NOT t.winner_uscc IS NULL
+      AND (
+        'all' = 'all' OR NOT t.announce_date IS NULL
+      )
     GROUP BY
       b.tender_no,
       b.bidder_uscc
   ), per_bidder AS (
     SELECT
+      grp,
       bidder_uscc,
       MIN(bidder_name) AS bidder_name,
       COUNT(*) AS valid_bids,
@@ -37,17 +47,20 @@ FROM (
       CAST(SUM(won) AS DOUBLE) / COUNT(*) AS ratio
     FROM valid
     GROUP BY
+      grp,
       bidder_uscc
   ), ranked AS (
     SELECT
+      grp,
       valid_bids,
       ratio,
-      ROW_NUMBER() OVER (ORDER BY valid_bids) - 1 AS i_bids,
-      ROW_NUMBER() OVER (ORDER BY ratio) - 1 AS i_ratio,
-      COUNT(*) OVER () AS n
+      ROW_NUMBER() OVER (PARTITION BY grp ORDER BY valid_bids) - 1 AS i_bids,
+      ROW_NUMBER() OVER (PARTITION BY grp ORDER BY ratio) - 1 AS i_ratio,
+      COUNT(*) OVER (PARTITION BY grp) AS n
     FROM per_bidder
   ), positions AS (
     SELECT
+      grp,
       MAX(n) AS n,
       MAX(CASE WHEN i_bids = FLOOR((
         n - 1
@@ -83,8 +96,11 @@ FROM (
         n - 1
       ) * 0.75)) AS q3_w
     FROM ranked
+    GROUP BY
+      grp
   ), fences AS (
     SELECT
+      grp,
       p_lo + p_w * (
         COALESCE(p_hi, p_lo) - p_lo
       ) AS top_bids,
@@ -97,6 +113,7 @@ FROM (
     FROM positions
   ), flagged AS (
     SELECT
+      p.grp,
       p.bidder_uscc,
       p.bidder_name,
       p.valid_bids,
@@ -108,7 +125,8 @@ FROM (
         f.q3 - f.q1
       ) END AS fence
     FROM per_bidder AS p
-    CROSS JOIN fences AS f
+    JOIN fences AS f
+      ON f.grp = p.grp
   )
   SELECT
     bidder_uscc,
@@ -118,7 +136,7 @@ FROM (
     CAST(ROUND(100 * ratio, 2) AS DECIMAL(18, 2)) AS win_pct,
     CAST(ROUND(top_bids, 2) AS DECIMAL(18, 2)) AS top_bids,
     CAST(ROUND(100 * fence, 2) AS DECIMAL(18, 2)) AS fence_pct,
-    'all' AS period
+    grp AS period
   FROM flagged
   WHERE
     valid_bids >= top_bids AND ratio <= fence AND (

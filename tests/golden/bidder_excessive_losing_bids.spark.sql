@@ -3,17 +3,27 @@ WITH valid AS (
     b.tender_no,
     b.bidder_uscc,
     MIN(b.bidder_name) AS bidder_name,
-    MAX(CASE WHEN b.bidder_uscc = t.winner_uscc THEN 1 ELSE 0 END) AS won
+    MAX(CASE WHEN b.bidder_uscc = t.winner_uscc THEN 1 ELSE 0 END) AS won,
+    CASE
+      WHEN 'all' = 'year'
+      THEN CAST(YEAR(MIN(t.announce_date)) AS STRING)
+      ELSE 'all'
+    END AS grp
   FROM bids AS b
   JOIN tenders AS t
     ON t.tender_no = b.tender_no
   WHERE
-    COALESCE(b.disqualified, FALSE) = FALSE AND NOT t.winner_uscc IS NULL
+    COALESCE(b.disqualified, FALSE) = FALSE
+    AND NOT t.winner_uscc IS NULL
+    AND (
+      'all' = 'all' OR NOT t.announce_date IS NULL
+    )
   GROUP BY
     b.tender_no,
     b.bidder_uscc
 ), per_bidder AS (
   SELECT
+    grp,
     bidder_uscc,
     MIN(bidder_name) AS bidder_name,
     COUNT(*) AS valid_bids,
@@ -21,17 +31,20 @@ WITH valid AS (
     CAST(SUM(won) AS DOUBLE) / COUNT(*) AS ratio
   FROM valid
   GROUP BY
+    grp,
     bidder_uscc
 ), ranked AS (
   SELECT
+    grp,
     valid_bids,
     ratio,
-    ROW_NUMBER() OVER (ORDER BY valid_bids NULLS LAST) - 1 AS i_bids,
-    ROW_NUMBER() OVER (ORDER BY ratio NULLS LAST) - 1 AS i_ratio,
-    COUNT(*) OVER () AS n
+    ROW_NUMBER() OVER (PARTITION BY grp ORDER BY valid_bids NULLS LAST) - 1 AS i_bids,
+    ROW_NUMBER() OVER (PARTITION BY grp ORDER BY ratio NULLS LAST) - 1 AS i_ratio,
+    COUNT(*) OVER (PARTITION BY grp) AS n
   FROM per_bidder
 ), positions AS (
   SELECT
+    grp,
     MAX(n) AS n,
     MAX(CASE WHEN i_bids = FLOOR((
       n - 1
@@ -67,8 +80,11 @@ WITH valid AS (
       n - 1
     ) * 0.75)) AS q3_w
   FROM ranked
+  GROUP BY
+    grp
 ), fences AS (
   SELECT
+    grp,
     p_lo + p_w * (
       COALESCE(p_hi, p_lo) - p_lo
     ) AS top_bids,
@@ -81,6 +97,7 @@ WITH valid AS (
   FROM positions
 ), flagged AS (
   SELECT
+    p.grp,
     p.bidder_uscc,
     p.bidder_name,
     p.valid_bids,
@@ -92,7 +109,8 @@ WITH valid AS (
       f.q3 - f.q1
     ) END AS fence
   FROM per_bidder AS p
-  CROSS JOIN fences AS f
+  JOIN fences AS f
+    ON f.grp = p.grp
 )
 SELECT
   CAST(bidder_uscc AS STRING) AS __subject_id,
@@ -118,7 +136,7 @@ FROM (
     CAST(ROUND(100 * ratio, 2) AS DECIMAL(18, 2)) AS win_pct,
     CAST(ROUND(top_bids, 2) AS DECIMAL(18, 2)) AS top_bids,
     CAST(ROUND(100 * fence, 2) AS DECIMAL(18, 2)) AS fence_pct,
-    'all' AS period
+    grp AS period
   FROM flagged
   WHERE
     valid_bids >= top_bids AND ratio <= fence AND (

@@ -45,7 +45,9 @@ FROM (
       limit_amount
     FROM awarded
     WHERE
-      NOT winner_uscc IS NULL AND winning_price < limit_amount
+      NOT winner_uscc IS NULL
+      AND winning_price < limit_amount
+      AND /* a contract put out to tender (open or invited) evades no tendering */ NOT COALESCE(method, '') IN ('open', 'invited')
   ), windows AS (
     SELECT
       a.buyer_uscc,

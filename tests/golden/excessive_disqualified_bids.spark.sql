@@ -5,12 +5,16 @@ WITH submitted AS (
     b.bidder_name,
     t.buyer_uscc,
     t.buyer_name,
-    CASE WHEN COALESCE(b.disqualified, FALSE) THEN 1 ELSE 0 END AS dq
+    CASE WHEN COALESCE(b.disqualified, FALSE) THEN 1 ELSE 0 END AS dq,
+    CASE WHEN 'all' = 'year' THEN CAST(YEAR(t.announce_date) AS STRING) ELSE 'all' END AS grp
   FROM bids AS b
   JOIN tenders AS t
     ON t.tender_no = b.tender_no
+  WHERE
+    'all' = 'all' OR NOT t.announce_date IS NULL
 ), ratios AS (
   SELECT
+    grp,
     '采购人' AS role,
     buyer_uscc AS org_uscc,
     MIN(buyer_name) AS org_name,
@@ -21,11 +25,13 @@ WITH submitted AS (
   WHERE
     NOT buyer_uscc IS NULL
   GROUP BY
+    grp,
     buyer_uscc
   HAVING
     COUNT(DISTINCT tender_no) >= 2
   UNION ALL
   SELECT
+    grp,
     '投标人' AS role,
     bidder_uscc AS org_uscc,
     MIN(bidder_name) AS org_name,
@@ -34,18 +40,21 @@ WITH submitted AS (
     CAST(SUM(dq) AS DOUBLE) / COUNT(*) AS ratio
   FROM submitted
   GROUP BY
+    grp,
     bidder_uscc
   HAVING
     COUNT(*) >= 2
 ), ranked AS (
   SELECT
+    grp,
     role,
     ratio,
-    ROW_NUMBER() OVER (PARTITION BY role ORDER BY ratio NULLS LAST) - 1 AS i,
-    COUNT(*) OVER (PARTITION BY role) AS n
+    ROW_NUMBER() OVER (PARTITION BY grp, role ORDER BY ratio NULLS LAST) - 1 AS i,
+    COUNT(*) OVER (PARTITION BY grp, role) AS n
   FROM ratios
 ), quartiles AS (
   SELECT
+    grp,
     role,
     MAX(CASE WHEN i = FLOOR((
       n - 1
@@ -71,9 +80,11 @@ WITH submitted AS (
     ) * 0.75)) AS q3_w
   FROM ranked
   GROUP BY
+    grp,
     role
 ), fences AS (
   SELECT
+    grp,
     role,
     q1_lo + q1_w * (
       COALESCE(q1_hi, q1_lo) - q1_lo
@@ -84,6 +95,7 @@ WITH submitted AS (
   FROM quartiles
 ), flagged AS (
   SELECT
+    r.grp,
     r.role,
     r.org_uscc,
     r.org_name,
@@ -96,7 +108,7 @@ WITH submitted AS (
     ) END AS fence
   FROM ratios AS r
   JOIN fences AS f
-    ON f.role = r.role
+    ON f.role = r.role AND f.grp = r.grp
 )
 SELECT
   CAST(org_uscc AS STRING) AS __subject_id,
@@ -121,7 +133,7 @@ FROM (
     disqualified_bids,
     CAST(ROUND(100 * ratio, 2) AS DECIMAL(18, 2)) AS ratio_pct,
     CAST(ROUND(100 * fence, 2) AS DECIMAL(18, 2)) AS fence_pct,
-    'all' AS period
+    grp AS period
   FROM flagged
   WHERE
     ratio >= fence AND (

@@ -61,6 +61,8 @@ FROM (
         THEN COALESCE(category, '')
         WHEN 'all' = 'year'
         THEN CAST(YEAR(announce_date) AS TEXT)
+        WHEN 'all' = 'method_category_year'
+        THEN COALESCE(method, '') || '|' || COALESCE(category, '') || '|' || CAST(YEAR(announce_date) AS TEXT)
         ELSE 'all'
       END AS grp
     FROM per_tender

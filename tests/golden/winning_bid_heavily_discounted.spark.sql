@@ -45,6 +45,8 @@ WITH valid AS (
       THEN COALESCE(category, '')
       WHEN 'all' = 'year'
       THEN CAST(YEAR(announce_date) AS STRING)
+      WHEN 'all' = 'method_category_year'
+      THEN COALESCE(method, '') || '|' || COALESCE(category, '') || '|' || CAST(YEAR(announce_date) AS STRING)
       ELSE 'all'
     END AS grp
   FROM per_tender

@@ -80,6 +80,7 @@ def synth(
         console.print(
             f"  {trading_centre.FOLDER}/{trading_centre.PACKAGE}  [dim]OCDS[/]  → {folder}"
         )
+        console.print(f"  {trading_centre.FOLDER}/{trading_centre.COMPANIES}  [dim]companies[/]")
     for f in result.files:
         console.print(f"  {f.path.name}  [dim]{f.dataset}[/]  {f.rows:,} 行")
     t = result.truth

@@ -79,7 +79,14 @@ SELECT b.n, b.ocid AS tender_no,
        CASE b.d->>'$.status' WHEN 'disqualified' THEN 'true'
             WHEN 'valid' THEN 'false' WHEN 'withdrawn' THEN 'false' END AS disqualified,
        replace(substr(b.d->>'$.date', 1, 19), 'T', ' ') AS submitted_at,
-       ref.contact AS contact_name, ref.phone AS contact_phone, ref.address AS address
+       ref.contact AS contact_name, ref.phone AS contact_phone, ref.address AS address,
+       -- The trading centre's extension fields (docs/ingest.md): who made the bid file, on which
+       -- machine, and the account the bid bond was paid from (none for a bank guarantee).
+       b.d->>'$.bidFile.author' AS file_creator,
+       b.d->>'$.bidFile.machineId' AS file_machine_id,
+       replace(substr(b.d->>'$.bidFile.dateCreated', 1, 19), 'T', ' ') AS file_created_at,
+       b.d->>'$.bidBond.payer.accountNumber' AS bond_account,
+       b.d->>'$.bidBond.payer.name' AS bond_payer_name
 FROM ocds_bid AS b
 LEFT JOIN json_each(b.d, '$.tenderers') AS t ON TRUE
 LEFT JOIN ocds_ref AS ref ON ref.ocid = b.ocid AND ref.party_id = t.value->>'$.id'
