@@ -15,7 +15,15 @@ import numpy as np
 
 from qingfeng.synth import civil, county, dates, departments, livelihood, render, scales, tables
 from qingfeng.synth.context import Context
-from qingfeng.synth.plants import kin, lawful, officials, others, procurement, subsidy_after_death
+from qingfeng.synth.plants import (
+    kin,
+    lawful,
+    money,
+    officials,
+    others,
+    procurement,
+    subsidy_after_death,
+)
 from qingfeng.synth.plants import livelihood as lv_plants
 from qingfeng.synth.plants.base import NotEnoughPeople, Plan, Pool
 from qingfeng.synth.population import Persons, PopulationGenerator
@@ -276,6 +284,7 @@ def _plant(pool: Pool, plan: Plan, world: World) -> None:
     others.school_meals(pool, plan, world)
     others.rural(pool, plan, world)
     others.complaints(pool, plan, world)
+    money.plant(pool, plan, world)
     lawful.plant(pool, plan, world)
 
 
