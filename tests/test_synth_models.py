@@ -294,9 +294,38 @@ def test_official_resettlement_housing(county: Any) -> None:
     check(county, "official_resettlement_housing", hits)
 
 
+def _close_kin(d: dict[str, list[Rec]]) -> set[tuple[str, str]]:
+    """Pairs tied by a family household (not a collective one), a move out of or split from a
+    household (the mover and those who stayed), a marriage registration with a household member,
+    or a birth certificate (parent and child)."""
+    members: dict[str, set[str]] = defaultdict(set)
+    collective = {r["household_no"] for r in d["registry"] if r.get("household_type") == "集体户"}
+    for r in d["registry"]:
+        if r["household_no"] not in collective:
+            members[r["household_no"]].add(r["id_no"])
+    pairs = {(a, b) for m in members.values() for a in m for b in m if a != b}
+    for mv in d["moves"]:
+        for b in members.get(mv["household_no"], ()):
+            pairs |= {(mv["id_no"], b), (b, mv["id_no"])}
+    hh = _household(d)
+    for mr in d["marriages"]:
+        for a, b in (
+            (mr["husband_id_no"], mr["wife_id_no"]),
+            (mr["wife_id_no"], mr["husband_id_no"]),
+        ):
+            pairs |= {(a, b), (b, a)}
+            for c in members.get(hh.get(b, ""), ()):
+                pairs |= {(a, c), (c, a)}
+    for br in d["births"]:
+        for parent in (br["mother_id_no"], br["father_id_no"]):
+            if parent:
+                pairs |= {(parent, br["child_id_no"]), (br["child_id_no"], parent)}
+    return pairs
+
+
 def test_relative_company_wins_contract(county: Any) -> None:
     d, _ = county
-    hh = _household(d)
+    kin = _close_kin(d)
     people = _company_people(d)
     hits = set()
     for t in d["tenders"]:
@@ -304,8 +333,7 @@ def test_relative_company_wins_contract(county: Any) -> None:
             if j["org_uscc"] != t["buyer_uscc"]:
                 continue
             if any(
-                p != j["id_no"] and hh.get(p) == hh.get(j["id_no"])
-                for p in people.get(t["winner_uscc"], ())
+                p != j["id_no"] and (p, j["id_no"]) in kin for p in people.get(t["winner_uscc"], ())
             ):
                 hits.add((j["id_no"], month(t["award_date"])))
     check(county, "relative_company_wins_contract", hits)

@@ -189,6 +189,7 @@ def relative_company_elsewhere(pool: Pool, plan: Plan, world: World) -> None:
     plan.collective.add(int(p.household[off]))
     tenders.append((off, mate, "decoy", "中标企业法定代表人与公职人员同属一个集体户，并非亲属"))
 
+    span = ctx.end_day - s0
     for j, (o, rel, kind, note) in enumerate(tenders):
         org = world.org(org_names[j % 3])
         world.add_payroll(o, org, "项目办副主任", s0 - 1500, planted=True)
@@ -197,7 +198,8 @@ def relative_company_elsewhere(pool: Pool, plan: Plan, world: World) -> None:
         others = [world.new_company("construction", int(r), planted=True) for r in reps]
         budget = 2_400_000.0 + 90_000 * j
         prices = world.clean_prices(budget, 3)
-        announce = world.workday_between(s0 + 230 + 21 * j, s0 + 260 + 21 * j)
+        lo = s0 + span * 3 // 10 + span * j // 22
+        announce = world.workday_between(lo, lo + 30)
         bids = [
             (rel_co, prices[0], False, ""),
             (others[0], prices[1], False, ""),
