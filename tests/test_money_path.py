@@ -31,3 +31,13 @@ def test_accounts_are_masked_unless_revealed_and_no_path_no_chart() -> None:
     names = [n["name"] for n in option["series"][0]["data"][1:]]
     assert all("*" in n and "6217990000000000001" not in n for n in names)
     assert money_path_chart([EvidenceTable("rows", ["amount"], [["1"]])], "start") is None
+
+
+def test_the_evidence_path_column_masks_the_accounts_it_names() -> None:
+    from qingfeng.web.evidence import evidence_tables
+
+    (masked,) = evidence_tables({"rows": [{"path": PATH}]})
+    assert "6217990000000000001" not in masked.rows[0][0]
+    assert masked.rows[0][0].startswith("2024-03-18 612.5元→")
+    (clear,) = evidence_tables({"rows": [{"path": PATH}]}, unmask=True)
+    assert clear.rows[0][0] == PATH

@@ -13,6 +13,7 @@ from typing import Any
 from qingfeng.masking import birth_year, is_birth_key, mask_id
 
 SENSITIVE_SUFFIXES = ("id_no", "account_no", "phone")
+_ACCOUNT = re.compile(r"\d{12,}")  # a bank account number inside a text
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ def _cell(column: str, value: Any, unmask: bool) -> str:
         return text
     if column.endswith(SENSITIVE_SUFFIXES):
         return mask_id(text) or ""
+    if column == "path":  # a money model's transfers name the accounts they reached
+        return _ACCOUNT.sub(lambda m: mask_id(m.group()) or "", text)
     if is_birth_key(column):  # beside a masked ID a full birth date would rebuild it
         return birth_year(value)
     return text
