@@ -18,7 +18,7 @@ import pytest
 from demo_county import DemoCounty
 from qingfeng.demo import DEMO_PERSONS, DemoResult
 from qingfeng.ingest.mapping import load_mapping
-from qingfeng.library import CORE_MODEL_IDS
+from qingfeng.library import CORE_MODEL_IDS, MONEY_MODEL_IDS
 from qingfeng.library.evaluate import ModelScore, load_truth, score
 from qingfeng.store.findings import store_warnings
 from qingfeng.synth.departments import FILES
@@ -67,7 +67,7 @@ def test_every_department_file_is_recognised_and_its_columns_mapped(demo: DemoRe
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("model_id", CORE_MODEL_IDS)
+@pytest.mark.parametrize("model_id", CORE_MODEL_IDS + MONEY_MODEL_IDS)
 def test_core_model_meets_the_bar(scores: dict[str, ModelScore], model_id: str) -> None:
     s = scores.get(model_id)
     assert s is not None and s.cases >= 1, f"{model_id}: no planted cases in the truth"

@@ -5,6 +5,7 @@ and, when configured, PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -152,3 +153,25 @@ def test_detail_page_shows_lines_and_merges_related_leads(demo: DemoResult, fact
     assert page.status_code == 200
     assert f"线索明细（{n} 条）" in page.text
     assert page.text.count("<tr><td>") >= n
+
+
+def test_money_lead_shows_its_path_with_each_transfer(demo: DemoResult, factory) -> None:  # type: ignore[no-untyped-def]
+    """A lead of the approver-kin money model draws the money's path: one edge per transfer,
+    labelled with its date and amount, accounts masked for a reader without the reveal."""
+    with factory() as s:
+        lead = s.scalar(
+            select(Warning)
+            .where(Warning.model_id == "subsidy_money_reaches_approver_kin")
+            .order_by(Warning.id)
+            .limit(1)
+        )
+        assert lead is not None
+    page = _client(demo).get(f"/warnings/{lead.id}")
+    assert page.status_code == 200
+    assert 'data-testid="money-path"' in page.text
+    island = page.text.split('id="chart-money-path">', 1)[1].split("</script>", 1)[0]
+    option = json.loads(island)
+    links = option["series"][0]["links"]
+    assert links and all("元" in link["label"]["formatter"] for link in links)
+    assert option["series"][0]["data"][0]["name"] == "领款账户"
+    assert all("*" in n["name"] for n in option["series"][0]["data"][1:])  # masked accounts

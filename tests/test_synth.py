@@ -71,7 +71,7 @@ def test_every_department_file_is_written_with_its_headers_and_encoding(
     out, truth = county
     assert {f["key"] for f in truth.files} == {f.key for f in FILES}
     datasets = {f.dataset for f in FILES}
-    assert len(datasets) == 21  # every standard dataset of docs/architecture.md
+    assert len(datasets) == 24  # every standard dataset of docs/architecture.md
     for key, (header, rows, meta) in files.items():
         spec = by_key(key)
         assert header == [c.header for c in spec.columns], key
@@ -141,7 +141,7 @@ def test_every_model_has_five_cases_and_three_decoys_present_in_the_data(
 ) -> None:
     _, truth = county
     assert sorted({p.model for p in truth.planted}) == sorted(MODEL_IDS)
-    assert len(MODEL_IDS) == 32
+    assert len(MODEL_IDS) == 36
     values: set[str] = set()
     for _h, rows, _m in files.values():
         for row in rows:
@@ -457,7 +457,7 @@ def test_every_standard_field_of_the_architecture_is_carried_by_some_file() -> N
     synonyms = header_synonyms()
     constants = {(f.dataset, k) for f in FILES for k in f.constants}
     rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", doc, flags=re.M)
-    assert len(rows) == 21
+    assert len(rows) == 24
     for dataset, fields in rows:
         for field in re.findall(r"\b([a-z_]+)\b", re.sub(r"\([^)]*\)", "", fields)):
             assert (dataset, field) in synonyms or (dataset, field) in constants, (dataset, field)

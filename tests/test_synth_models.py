@@ -294,9 +294,38 @@ def test_official_resettlement_housing(county: Any) -> None:
     check(county, "official_resettlement_housing", hits)
 
 
+def _close_kin(d: dict[str, list[Rec]]) -> set[tuple[str, str]]:
+    """Pairs tied by a family household (not a collective one), a move out of or split from a
+    household (the mover and those who stayed), a marriage registration with a household member,
+    or a birth certificate (parent and child)."""
+    members: dict[str, set[str]] = defaultdict(set)
+    collective = {r["household_no"] for r in d["registry"] if r.get("household_type") == "集体户"}
+    for r in d["registry"]:
+        if r["household_no"] not in collective:
+            members[r["household_no"]].add(r["id_no"])
+    pairs = {(a, b) for m in members.values() for a in m for b in m if a != b}
+    for mv in d["moves"]:
+        for b in members.get(mv["household_no"], ()):
+            pairs |= {(mv["id_no"], b), (b, mv["id_no"])}
+    hh = _household(d)
+    for mr in d["marriages"]:
+        for a, b in (
+            (mr["husband_id_no"], mr["wife_id_no"]),
+            (mr["wife_id_no"], mr["husband_id_no"]),
+        ):
+            pairs |= {(a, b), (b, a)}
+            for c in members.get(hh.get(b, ""), ()):
+                pairs |= {(a, c), (c, a)}
+    for br in d["births"]:
+        for parent in (br["mother_id_no"], br["father_id_no"]):
+            if parent:
+                pairs |= {(parent, br["child_id_no"]), (br["child_id_no"], parent)}
+    return pairs
+
+
 def test_relative_company_wins_contract(county: Any) -> None:
     d, _ = county
-    hh = _household(d)
+    kin = _close_kin(d)
     people = _company_people(d)
     hits = set()
     for t in d["tenders"]:
@@ -304,8 +333,7 @@ def test_relative_company_wins_contract(county: Any) -> None:
             if j["org_uscc"] != t["buyer_uscc"]:
                 continue
             if any(
-                p != j["id_no"] and hh.get(p) == hh.get(j["id_no"])
-                for p in people.get(t["winner_uscc"], ())
+                p != j["id_no"] and (p, j["id_no"]) in kin for p in people.get(t["winner_uscc"], ())
             ):
                 hits.add((j["id_no"], month(t["award_date"])))
     check(county, "relative_company_wins_contract", hits)
@@ -637,3 +665,146 @@ def test_canteen_spend_outlier(county: Any) -> None:
             if spend[s] > 1.5 * m_spend or (share[s] > 0.15 and share[s] > 3 * m_share):
                 hits.add((s, month(b)))
     check(county, "canteen_spend_outlier", hits)
+
+
+def _transfers(d: dict[str, list[Rec]]) -> tuple[dict[str, list[Rec]], dict[str, str]]:
+    """Outgoing transfers by paying account (time order), and each account's holder."""
+    out: dict[str, list[Rec]] = defaultdict(list)
+    holder: dict[str, str] = {}
+    for t in d["bank"]:
+        if t["holder_id_no"]:
+            holder.setdefault(t["account_no"], t["holder_id_no"])
+        if t["direction"] == "出" and t["counterparty_account"]:
+            out[t["account_no"]].append(t)
+    for ts in out.values():
+        ts.sort(key=lambda t: t["txn_time"])
+    return out, holder
+
+
+def _days(t: Rec, day: dt.date) -> int:
+    return (t["txn_time"].date() - day).days
+
+
+def test_subsidy_money_reaches_approver_kin(county: Any) -> None:
+    d, _ = county
+    kin = _close_kin(d)
+    out, holder = _transfers(d)
+    hits = set()
+    for pay in d["payments"]:
+        a, acct, paid = pay["approver_id_no"], pay["account_no"], pay["amount"]
+        if not a or not acct or pay["pay_date"] is None:
+            continue
+        frontier = [(acct, None)]
+        for _hop in range(3):
+            nxt = []
+            for src, after in frontier:
+                for t in out.get(src, ()):
+                    if not 0 <= _days(t, pay["pay_date"]) <= 30 or t["amount"] < paid * 0.5:
+                        continue
+                    if after is not None and t["txn_time"] <= after:
+                        continue
+                    if t["counterparty_account"] == acct:
+                        continue
+                    h = holder.get(t["counterparty_account"])
+                    if h is not None and (h == a or (h, a) in kin):
+                        hits.add((a, pay["period"]))
+                    nxt.append((t["counterparty_account"], t["txn_time"]))
+            frontier = nxt
+    check(county, "subsidy_money_reaches_approver_kin", hits)
+
+
+def test_subsidy_round_trip_to_payer(county: Any) -> None:
+    d, _ = county
+    kin = _close_kin(d)
+    out, holder = _transfers(d)
+    jobs = defaultdict(list)
+    for j in d["payroll"]:
+        jobs[j["id_no"]].append(j)
+
+    def in_post(i: str, day: dt.date) -> set[str]:
+        return {
+            j["org_uscc"]
+            for j in jobs.get(i, ())
+            if j["start_date"] <= day and (j["end_date"] is None or j["end_date"] >= day)
+        }
+
+    hits = set()
+    for pay in d["payments"]:
+        a, acct = pay["approver_id_no"], pay["account_no"]
+        if not a or not acct or pay["pay_date"] is None or not pay["amount"]:
+            continue
+        orgs = in_post(a, pay["pay_date"])
+        back = 0.0
+        for t in out.get(acct, ()):
+            h = holder.get(t["counterparty_account"])
+            if h is None or not 0 <= _days(t, pay["pay_date"]) <= 30:
+                continue
+            if h == pay["id_no"] or (pay["id_no"], h) in kin:
+                continue
+            if h == a or in_post(h, pay["pay_date"]) & orgs:
+                back += t["amount"]
+        if back and back >= pay["amount"] * 0.3:
+            hits.add((a, pay["period"]))
+    check(county, "subsidy_round_trip_to_payer", hits)
+
+
+def test_subsidy_recipients_feed_one_account(county: Any) -> None:
+    d, _ = county
+    kin = _close_kin(d)
+    out, holder = _transfers(d)
+    fed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for pay in d["payments"]:
+        acct, r = pay["account_no"], pay["id_no"]
+        if not acct or not r or pay["pay_date"] is None or not pay["amount"]:
+            continue
+        for t in out.get(acct, ()):
+            h = holder.get(t["counterparty_account"])
+            if not 0 <= _days(t, pay["pay_date"]) <= 10 or t["amount"] < pay["amount"] * 0.5:
+                continue
+            if h is not None and (h == r or (r, h) in kin):
+                continue
+            fed[(t["counterparty_account"], pay["period"])].add(r)
+    hits = {k for k, rs in fed.items() if len(rs) >= 5}
+    check(county, "subsidy_recipients_feed_one_account", hits)
+
+
+def test_public_money_pass_through(county: Any) -> None:
+    d, _ = county
+    kin = _close_kin(d)
+    out, holder = _transfers(d)
+    accounts = defaultdict(set)
+    for acct, h in holder.items():
+        accounts[h].add(acct)
+    paid = [
+        (p["id_no"], {p["account_no"]}, p["pay_date"], p["amount"], p["period"])
+        for p in d["payments"]
+        if p["account_no"] and p["id_no"] and p["pay_date"] and (p["amount"] or 0) >= 1000
+    ]
+    paid += [
+        (
+            v["payee_id_no"],
+            accounts[v["payee_id_no"]],
+            v["entry_date"],
+            v["amount"],
+            month(v["entry_date"]),
+        )
+        for v in d["ledgers"]
+        if v["payee_id_no"]
+        and v["pay_method"] == "转账"
+        and v["entry_date"]
+        and v["amount"] >= 1000
+    ]
+    hits = set()
+    for who, accts, day, amount, period in paid:
+        sent = 0.0
+        for acct in accts:
+            for t in out.get(acct, ()):
+                h = holder.get(t["counterparty_account"])
+                if not 0 <= _days(t, day) <= 2 or t["amount"] < amount * 0.2:
+                    continue
+                if h is not None and (h == who or (who, h) in kin):
+                    continue
+                sent += t["amount"]
+        if sent >= amount * 0.9:
+            hits.add((who, period))
+    check(county, "public_money_pass_through", hits)

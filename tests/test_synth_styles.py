@@ -316,13 +316,13 @@ def test_measure_standard_style_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "styles"
     (result,) = measure(out, ["standard"], 3000, 20241)
     s = result.summary()
-    assert (s["files_recognised"], s["files"]) == (23, 23)
+    assert (s["files_recognised"], s["files"]) == (26, 26)
     assert s["columns_right"] == s["columns"] == s["columns_right_told"] > 150
     assert s["rows_landed"] >= s["rows_expected"] > 30_000
     assert (s["models_at_target"], s["core_models"], s["decoys_hit"]) == (32, 32, 0)
     body = json.loads((out / "styles.json").read_text(encoding="utf-8"))
     assert body["styles"]["standard"]["summary"] == s
-    assert "| `standard` | 23/23 | 100% (185/185)" in (out / "styles.md").read_text("utf-8")
+    assert "| `standard` | 26/26 | 100% (211/211)" in (out / "styles.md").read_text("utf-8")
     assert not (out / "standard" / "county" / "truth.json").exists()  # kept out of the ingest
     with pytest.raises(ValueError, match="not empty"):
         measure(out, ["standard"], 3000, 20241)

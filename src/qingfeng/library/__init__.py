@@ -41,6 +41,15 @@ CORE_MODEL_IDS: tuple[str, ...] = (
     "complaint_anomaly",
 )
 
+# Money followed through bank accounts: the synthetic county plants cases and decoys for them
+# too (truth.json), beside the core models.
+MONEY_MODEL_IDS: tuple[str, ...] = (
+    "subsidy_money_reaches_approver_kin",
+    "subsidy_round_trip_to_payer",
+    "subsidy_recipients_feed_one_account",
+    "public_money_pass_through",
+)
+
 # Beyond rules: a statistical peer-outlier, a graph and a text-similarity model.
 BEYOND_RULES_MODEL_IDS: tuple[str, ...] = (
     "canteen_spend_peer_outlier",

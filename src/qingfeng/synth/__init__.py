@@ -7,12 +7,12 @@ header of each standard field, README.md in this folder the planted models and t
 
 from __future__ import annotations
 
-from qingfeng.library import CORE_MODEL_IDS
+from qingfeng.library import CORE_MODEL_IDS, MONEY_MODEL_IDS
 from qingfeng.synth.generate import SynthError, SynthResult, WrittenFile, generate
 from qingfeng.synth.truth import Planted, Truth
 
 # The model ids the truth file uses (truth.json planted[].model): the library's core models, in
-# their order. The synthetic county plants cases for exactly the models the library has.
-MODEL_IDS: tuple[str, ...] = CORE_MODEL_IDS
+# their order, then the money models.
+MODEL_IDS: tuple[str, ...] = CORE_MODEL_IDS + MONEY_MODEL_IDS
 
 __all__ = ["MODEL_IDS", "Planted", "SynthError", "SynthResult", "Truth", "WrittenFile", "generate"]

@@ -125,6 +125,7 @@ REGISTRY = _spec(
         C("死亡日期", "registry_death_date", "date"),
         C("迁出日期", None),
         C("联系电话", "phone", "code"),
+        C("户别", "household_type"),
     ),
     key_field="id_no",
     date_field="birth_date",
@@ -636,6 +637,74 @@ COMPLAINTS = _spec(
     invalid=NO_CHECK_INVALID,
 )
 
+MARRIAGES = _spec(
+    key="marriages",
+    file_name="民政局_婚姻登记记录.csv",
+    dataset="marriage_registrations",
+    department="民政局婚姻登记处",
+    fmt="csv",
+    encoding="utf-8-sig",
+    columns=(
+        C("结婚证字号", "reg_no", "code"),
+        C("登记类型", "reg_type"),
+        C("登记日期", "reg_date", "date"),
+        C("男方身份证号", "husband_id_no", "id"),
+        C("男方姓名", "husband_name", "name"),
+        C("女方身份证号", "wife_id_no", "id"),
+        C("女方姓名", "wife_name", "name"),
+        C("婚姻登记机关", "registry_office"),
+    ),
+    key_field="husband_id_no",
+    date_field="reg_date",
+    date_mix={"iso": 0.7, "cn": 0.3},
+)
+
+BIRTHS = _spec(
+    key="births",
+    file_name="卫健局_出生医学证明.csv",
+    dataset="birth_records",
+    department="卫生健康局妇幼科",
+    fmt="csv",
+    encoding="utf-8-sig",
+    columns=(
+        C("出生医学证明编号", "cert_no", "code"),
+        C("新生儿姓名", "child_name", "name"),
+        C("新生儿性别", "child_gender"),
+        C("出生日期", "birth_date", "date"),
+        C("新生儿身份证号", "child_id_no", "id"),
+        C("母亲姓名", "mother_name", "name"),
+        C("母亲身份证号", "mother_id_no", "id"),
+        C("父亲姓名", "father_name", "name"),
+        C("父亲身份证号", "father_id_no", "id"),
+        C("助产机构", "institution"),
+    ),
+    key_field="cert_no",
+    date_field="birth_date",
+    date_mix={"iso": 1.0},
+    invalid=NO_CHECK_INVALID,
+)
+
+MOVES = _spec(
+    key="moves",
+    file_name="公安局_户口迁移分户记录.csv",
+    dataset="household_moves",
+    department="公安局户政科",
+    fmt="csv",
+    encoding="gb18030",
+    columns=(
+        C("公民身份号码", "id_no", "id"),
+        C("姓名", "name", "name"),
+        C("原户号", "household_no", "code"),
+        C("与原户主关系", "relation_to_head"),
+        C("变动类型", "move_type"),
+        C("变动日期", "move_date", "date"),
+        C("新户号", "new_household_no", "code"),
+    ),
+    key_field="id_no",
+    date_field="move_date",
+    date_mix={"compact": 0.6, "iso": 0.4},
+)
+
 FILES: tuple[FileSpec, ...] = (
     REGISTRY,
     CREMATION,
@@ -660,6 +729,9 @@ FILES: tuple[FileSpec, ...] = (
     MEDICAL,
     BANK,
     COMPLAINTS,
+    MARRIAGES,
+    BIRTHS,
+    MOVES,
 )
 
 

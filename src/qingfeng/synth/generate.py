@@ -13,9 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-from qingfeng.synth import county, dates, departments, livelihood, render, scales, tables
+from qingfeng.synth import civil, county, dates, departments, livelihood, render, scales, tables
 from qingfeng.synth.context import Context
-from qingfeng.synth.plants import lawful, officials, others, procurement, subsidy_after_death
+from qingfeng.synth.plants import (
+    kin,
+    lawful,
+    money,
+    officials,
+    others,
+    procurement,
+    subsidy_after_death,
+)
 from qingfeng.synth.plants import livelihood as lv_plants
 from qingfeng.synth.plants.base import NotEnoughPeople, Plan, Pool
 from qingfeng.synth.population import Persons, PopulationGenerator
@@ -269,12 +277,14 @@ def _plant(pool: Pool, plan: Plan, world: World) -> None:
     officials.official_runs_business(pool, plan, world)
     officials.official_resettlement_housing(pool, plan, world)
     officials.relative_company_wins_contract(pool, plan, world)
+    kin.relative_company_elsewhere(pool, plan, world)
     officials.double_payroll(pool, plan, world)
     procurement.plant_all(pool, plan, world)
     others.conduct(pool, plan, world)
     others.school_meals(pool, plan, world)
     others.rural(pool, plan, world)
     others.complaints(pool, plan, world)
+    money.plant(pool, plan, world)
     lawful.plant(pool, plan, world)
 
 
@@ -397,7 +407,7 @@ def _write_chunk(
         w.write(out.columns)
         mess_counts[sf.key].update(out.counts)
 
-    emit("registry", tables.registry(p, ctx, plan.moved_out))
+    emit("registry", tables.registry(p, ctx, plan.moved_out, plan.collective))
     emit("cremation", tables.cremation(p, ctx, extra("cremation") or None))
     fixed = np.isin(np.arange(len(p)), np.array(sorted(plan.death_fixed), dtype=np.int64))
     hospital, insurance = livelihood.deaths_elsewhere(p, ctx, rng, fixed)
@@ -425,6 +435,10 @@ def _write_chunk(
         "medical",
         tables.concat(livelihood.medical(p, ctx, rng, free, died_in_hospital), extra("medical")),
     )
+
+    emit("marriages", tables.concat(civil.marriages(p, ctx, rng, free), extra("marriages")))
+    emit("births", tables.concat(civil.births(p, ctx, rng, free), extra("births")))
+    emit("moves", tables.concat(civil.moves(p, ctx, rng, free), extra("moves")))
 
     stop = livelihood.Overrides(stop_old_age=plan.stop_old_age)
     pay = livelihood.old_age(p, ctx, stop)

@@ -64,7 +64,14 @@ def _phone(p: Persons, ctx: Context) -> np.ndarray:
     return np.where(p.age_on(ctx.start_day) >= 16, phone, "")
 
 
-def registry(p: Persons, ctx: Context, moved_out: dict[int, int] | None = None) -> Table:
+def registry(
+    p: Persons,
+    ctx: Context,
+    moved_out: dict[int, int] | None = None,
+    collective: set[int] | None = None,
+) -> Table:
+    """The household register; `collective` are the household numbers of collective households
+    (集体户: people who share a register number, not a family)."""
     status = np.where(p.registry_death_day >= 0, "死亡注销", "正常").astype("<U4")
     moved = np.full(len(p), "", dtype="<U10")
     for i, day in (moved_out or {}).items():
@@ -87,6 +94,11 @@ def registry(p: Persons, ctx: Context, moved_out: dict[int, int] | None = None) 
         ),
         "@迁出日期": moved,
         "phone": _phone(p, ctx),
+        "household_type": np.where(
+            np.isin(p.household, np.array(sorted(collective or ()), dtype=np.int64)),
+            "集体户",
+            "家庭户",
+        ),
     }
 
 

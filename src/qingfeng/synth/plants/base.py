@@ -32,6 +32,7 @@ class Plan:
     overrides: list[tuple[int, int, str, object, bool]] = field(default_factory=list)
     death_fixed: set[int] = field(default_factory=set)  # deaths whose sources the plant wrote
     moved_out: dict[int, int] = field(default_factory=dict)  # person → day moved out
+    collective: set[int] = field(default_factory=set)  # households registered as 集体户
 
     def add(self, model: str, subject: str, month: int, kind: str, note: str) -> None:
         period = str(dates.period_str(np.array([month]))[0])

@@ -27,7 +27,7 @@ from qingfeng.store.models import Organisation, User, Warning
 from qingfeng.web.actions import forms_for, request_from_form, unit_options
 from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
-from qingfeng.web.evidence import evidence_tables
+from qingfeng.web.evidence import evidence_tables, money_path_chart
 from qingfeng.web.labels import code_label
 from qingfeng.web.queries.lookups import user_names
 from qingfeng.web.queries.warnings import (
@@ -350,7 +350,10 @@ def _detail_context(
     return {
         "w": warning,
         "model": model,
-        "evidence": evidence_tables(evidence, unmask=revealed),
+        "evidence": (tables := evidence_tables(evidence, unmask=revealed)),
+        "money_path": money_path_chart(
+            tables, translator_for(request)("warning.money_start"), unmask=revealed
+        ),
         "explanation": explanation,
         "show_names": show_names,
         "revealed": revealed,
