@@ -8,10 +8,10 @@ import copy
 from pathlib import Path
 
 from ocds_data import A, B, C, release_package, releases, write_json
-from qingfeng.engine import run_models
 from qingfeng.ingest import ingest_path
 from qingfeng.lake import connect
-from qingfeng.library.evaluate import store_warnings
+from qingfeng.operations.model_runs import run_models
+from qingfeng.store.findings import store_warnings
 from qingfeng.workspace import init_workspace
 
 
