@@ -266,6 +266,7 @@ def _plant(pool: Pool, plan: Plan, world: World) -> None:
     lv_plants.farm_machinery_fraud(pool, plan)
     lv_plants.disability_subsidy_without_certificate(pool, plan)
     lv_plants.medical_claim_anomaly(pool, plan)
+    lv_plants.hospital_split_or_phantom_bed(pool, plan)
     officials.official_runs_business(pool, plan, world)
     officials.official_resettlement_housing(pool, plan, world)
     officials.relative_company_wins_contract(pool, plan, world)

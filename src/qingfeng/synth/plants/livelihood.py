@@ -679,3 +679,54 @@ def approval_for_relative(pool: Pool, plan: Plan, world: World) -> None:
     month = _old_month(pool, 9)
     plan.override(r3, month, "approver_id_no", str(p.id_no[c]), False)
     plan.add(m, _id(pool, c), month, "decoy", "审批同村邻居（非同户亲属）")
+
+
+def hospital_split_or_phantom_bed(pool: Pool, plan: Plan) -> None:
+    """Split stays and phantom beds, beside a transfer, a readmission after the limit and a
+    pharmacy visit on the discharge day (lawful)."""
+    m = "hospital_split_or_phantom_bed"
+    p, ctx, rng = pool.p, pool.ctx, pool.rng
+    people = pool.take(pool.adults(40, 85), 5, "分解住院与挂床人员")
+    hosp = livelihood.HOSPITALS
+
+    def claim(i: int, kind: str, adm: int, dis: int, h: int) -> None:
+        plan.add_rows(
+            "medical",
+            livelihood.claim_rows(
+                p,
+                ctx,
+                rng,
+                np.array([i]),
+                kind,
+                np.array([adm]),
+                np.array([dis]),
+                np.array([hosp[h]]),
+            ),
+        )
+
+    i = int(people[0])  # discharged, back in the same hospital 5 days later
+    a1 = day_in(_old_month(pool, 5), 3)
+    claim(i, "住院", a1, a1 + 8, 1)
+    claim(i, "住院", a1 + 13, a1 + 21, 1)
+    plan.add(m, _id(pool, i), month_of(a1 + 13), "case", "出院5天后同一医院再次住院（分解住院）")
+    i = int(people[1])  # in a bed at the township clinic, buying at a city hospital meanwhile
+    a1 = day_in(_old_month(pool, 8), 2)
+    claim(i, "住院", a1, a1 + 12, 3)
+    claim(i, "门诊", a1 + 5, a1 + 5, 0)
+    plan.add(m, _id(pool, i), month_of(a1 + 5), "case", "住院期间在另一医院门诊结算（挂床住院）")
+    # Decoys.
+    i = int(people[2])  # transferred on the discharge day to another hospital
+    a1 = day_in(_old_month(pool, 11), 2)
+    claim(i, "住院", a1, a1 + 7, 3)
+    claim(i, "住院", a1 + 7, a1 + 17, 2)
+    plan.add(m, _id(pool, i), month_of(a1 + 7), "decoy", "出院当天转往上级医院住院")
+    i = int(people[3])  # readmitted to the same hospital after 40 days
+    a1 = day_in(_old_month(pool, 13), 2)
+    claim(i, "住院", a1, a1 + 6, 0)
+    claim(i, "住院", a1 + 46, a1 + 52, 0)
+    plan.add(m, _id(pool, i), month_of(a1 + 46), "decoy", "出院40天后同一医院再次住院")
+    i = int(people[4])  # outpatient visit elsewhere on the discharge day
+    a1 = day_in(_old_month(pool, 15), 4)
+    claim(i, "住院", a1, a1 + 9, 2)
+    claim(i, "门诊", a1 + 9, a1 + 9, 0)
+    plan.add(m, _id(pool, i), month_of(a1 + 9), "decoy", "出院当天在另一医院门诊复查")
