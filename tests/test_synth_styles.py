@@ -319,7 +319,7 @@ def test_measure_standard_style_end_to_end(tmp_path: Path) -> None:
     assert (s["models_at_target"], s["core_models"], s["decoys_hit"]) == (32, 32, 0)
     body = json.loads((out / "styles.json").read_text(encoding="utf-8"))
     assert body["styles"]["standard"]["summary"] == s
-    assert "| `standard` | 23/23 | 100% (185/185)" in (out / "styles.md").read_text("utf-8")
+    assert "| `standard` | 23/23 | 100% (186/186)" in (out / "styles.md").read_text("utf-8")
     assert not (out / "standard" / "county" / "truth.json").exists()  # kept out of the ingest
     with pytest.raises(ValueError, match="not empty"):
         measure(out, ["standard"], 3000, 20241)

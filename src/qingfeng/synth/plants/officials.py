@@ -8,6 +8,7 @@ import numpy as np
 from qingfeng.synth import livelihood
 from qingfeng.synth.plants.base import Plan, Pool, month_of
 from qingfeng.synth.plants.livelihood import _id, _rename
+from qingfeng.synth.population import HEAD, SPOUSE
 from qingfeng.synth.world import Company, World
 
 
@@ -270,3 +271,27 @@ def double_payroll(pool: Pool, plan: Plan, world: World) -> None:
     plan.add(
         m, _id(pool, j), month_of(s0 - 800), "decoy", "两个单位各有一名同名人员（身份证号不同）"
     )
+
+
+def official_kin_business(pool: Pool, plan: Plan, world: World) -> None:
+    """A bureau chief whose wife runs a company registered in the county; beside him a clerk of
+    the same bureau whose wife does the same (not a leader: lawful)."""
+    m = "official_kin_business_or_post_exit_job"
+    p = pool.p
+    s0 = pool.ctx.start_day
+    has_spouse = np.isin(p.household, p.household[p.relation == SPOUSE])
+    heads = pool.take(
+        pool.adults(35, 55) & (p.relation == HEAD) & has_spouse, 2, "有配偶的户主（领导干部）"
+    )
+    for j, (position, kind) in enumerate((("局长", "case"), ("科员", "decoy"))):
+        i = int(heads[j])
+        (wife,) = np.flatnonzero((p.household == p.household[i]) & (p.relation == SPOUSE))[:1]
+        world.add_payroll(i, world.org("都匀市住房和城乡建设局"), position, s0 - 2500, planted=True)
+        est = s0 + 60 + 40 * j
+        world.new_company("trade", int(wife), established=est, planted=True)
+        note = (
+            "局长的配偶在本县登记企业任法定代表人"
+            if kind == "case"
+            else "科员（非领导干部）的配偶在本县经商"
+        )
+        plan.add(m, str(p.id_no[i]), month_of(est), kind, note)
