@@ -641,6 +641,14 @@ def medical_claim_anomaly(pool: Pool, plan: Plan) -> None:
     claim(i, "住院", a1, a1 + 10, 0)
     claim(i, "门诊", a1 + 3, a1 + 3, 1)
     plan.add(m, _id(pool, i), month_of(a1 + 3), "decoy", "住院期间另有一次门诊结算（只比对住院）")
+    # the same visit is what hospital_split_or_phantom_bed looks for: out of the bed, elsewhere
+    plan.add(
+        "hospital_split_or_phantom_bed",
+        _id(pool, i),
+        month_of(a1 + 3),
+        "case",
+        "住院期间在另一医院门诊结算（挂床住院）",
+    )
 
 
 def approval_for_relative(pool: Pool, plan: Plan, world: World) -> None:
