@@ -22,12 +22,14 @@ FROM (
       p.start_date,
       p.end_date,
       CASE
+        WHEN p.division_code IS NULL
+        THEN SUBSTRING(p.org_uscc, 3, 6)
         WHEN SUBSTRING(p.division_code, 7, 6) = '000000'
         THEN SUBSTRING(p.division_code, 1, 6)
         WHEN SUBSTRING(p.division_code, 10, 3) = '000'
         THEN SUBSTRING(p.division_code, 1, 9)
         ELSE p.division_code
-      END AS jurisdiction
+      END AS jurisdiction /* the body's division; without one, the county of the body's credit code (characters */ /* 3-8 of a USCC are the registering authority's division code) */
     FROM public_payroll AS p
     WHERE
       NOT p.position IS NULL
@@ -84,9 +86,12 @@ FROM (
       ON r.id_no = k.relative_id_no
     JOIN companies AS c
       ON c.uscc = r.uscc
+    /* the company's division; without one, the county of its credit code (a township leader's */
+    /* jurisdiction is never matched by a county alone) */
     WHERE
-      NOT c.division_code IS NULL
-      AND SUBSTRING(c.division_code, 1, LENGTH(l.jurisdiction)) = l.jurisdiction
+      NOT l.jurisdiction IS NULL
+      AND LENGTH(l.jurisdiction) >= 6
+      AND SUBSTRING(COALESCE(c.division_code, SUBSTRING(c.uscc, 3, 6)), 1, LENGTH(l.jurisdiction)) = l.jurisdiction
       AND (
         l.end_date IS NULL
         OR c.established_date IS NULL
