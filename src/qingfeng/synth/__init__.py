@@ -22,4 +22,13 @@ PRACTICE_MODEL_IDS: tuple[str, ...] = (
     "official_kin_business_or_post_exit_job",
 )
 
-__all__ = ["MODEL_IDS", "PRACTICE_MODEL_IDS", "Planted", "SynthError", "SynthResult", "Truth", "WrittenFile", "generate"]
+__all__ = [
+    "MODEL_IDS",
+    "PRACTICE_MODEL_IDS",
+    "Planted",
+    "SynthError",
+    "SynthResult",
+    "Truth",
+    "WrittenFile",
+    "generate",
+]
