@@ -110,3 +110,30 @@ def test_a_run_uses_the_profile_and_records_what_it_used(tmp_path: Path) -> None
         used = json.loads(run.parameters)
         assert used["cash_limit"] == 2000 and str(used["round_unit"]) == "1000"
     store.dispose()
+
+
+@pytest.mark.parametrize("province", ["guizhou", "zhejiang"])
+def test_the_provincial_examples_extend_national_and_state_each_values_source(
+    province: str,
+) -> None:
+    """Each built-in provincial example sets only values that differ from the national defaults,
+    every one with its source or marked unverified (待核实)."""
+    import yaml
+
+    from qingfeng.library.profiles import BUILT_IN, check_against
+
+    raw = yaml.safe_load((BUILT_IN / f"{province}.yaml").read_text(encoding="utf-8"))
+    assert raw["extends"] == "national"
+    profile = load_profile(province)
+    check_against(profile, built_in_models().models, {})
+    national = load_profile("national").parameters
+    sources = raw["sources"]
+    for model_id, values in raw["parameters"].items():
+        for name, value in values.items():
+            assert national.get(model_id, {}).get(name) != value, (model_id, name)
+            assert profile.parameters[model_id][name] == value
+            entry = sources[f"{model_id}.{name}"]
+            assert entry["status"] in ("checked", "unverified")
+            assert entry["status"] == "unverified" or entry.get("source"), (model_id, name)
+    # values it does not set come from national
+    assert profile.parameters["canteen_stockpiling"] == national["canteen_stockpiling"]

@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 from stdnum.cn import ric, uscc
 from typer.testing import CliRunner
 
-from qingfeng.synth import MODEL_IDS, SynthError, Truth, generate
+from qingfeng.synth import MODEL_IDS, PRACTICE_MODEL_IDS, SynthError, Truth, generate
 from qingfeng.synth import dates as sdates
 from qingfeng.synth import ids as sids
 from qingfeng.synth.departments import FILES, by_key
@@ -140,8 +140,10 @@ def test_every_model_has_five_cases_and_three_decoys_present_in_the_data(
     county: tuple[Path, Truth], files: dict
 ) -> None:
     _, truth = county
-    assert sorted({p.model for p in truth.planted}) == sorted(MODEL_IDS)
+    assert sorted({p.model for p in truth.planted}) == sorted(MODEL_IDS + PRACTICE_MODEL_IDS)
     assert len(MODEL_IDS) == 36
+    for model in PRACTICE_MODEL_IDS:  # fewer, but each with a case and a lawful look-alike
+        assert truth.cases(model) and truth.decoys(model), model
     values: set[str] = set()
     for _h, rows, _m in files.values():
         for row in rows:

@@ -322,7 +322,7 @@ def test_measure_standard_style_end_to_end(tmp_path: Path) -> None:
     assert (s["models_at_target"], s["core_models"], s["decoys_hit"]) == (32, 32, 0)
     body = json.loads((out / "styles.json").read_text(encoding="utf-8"))
     assert body["styles"]["standard"]["summary"] == s
-    assert "| `standard` | 26/26 | 100% (211/211)" in (out / "styles.md").read_text("utf-8")
+    assert "| `standard` | 26/26 | 100% (212/212)" in (out / "styles.md").read_text("utf-8")
     assert not (out / "standard" / "county" / "truth.json").exists()  # kept out of the ingest
     with pytest.raises(ValueError, match="not empty"):
         measure(out, ["standard"], 3000, 20241)

@@ -210,6 +210,7 @@ PAYROLL = _spec(
         C("单位统一社会信用代码", "org_uscc", "uscc"),
         C("单位名称", "org_name"),
         C("职务", "position"),
+        C("人员类别", "staff_type"),
         C("入职日期", "start_date", "date"),
         C("离职日期", "end_date", "date"),
         C("月应发工资（元）", "monthly_salary", "money"),

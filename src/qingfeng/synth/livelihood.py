@@ -388,21 +388,30 @@ def medical(
     died_in_hospital: np.ndarray,
 ) -> Table:
     """Outpatient and inpatient claims of free people: never after death, inpatient stays never
-    overlap (at most one per half of the period); people who died in hospital have a stay that
-    ends on the day of death."""
+    overlap (at most one per half of the period) and a second stay starts at least a month after
+    the first ended (no readmission that looks like a split stay); no outpatient visit while the
+    person is in a hospital bed; people who died in hospital have a stay that ends on the day of
+    death."""
     n = len(p)
     mid = (ctx.start_day + ctx.end_day) // 2
     parts: Table = {}
-    for lo, hi in ((ctx.start_day, mid - 30), (mid, ctx.end_day - 30)):
+    in_bed = np.full((2, n), -1, dtype=np.int64), np.full((2, n), -1, dtype=np.int64)
+    for half, (lo, hi) in enumerate(((ctx.start_day, mid - 30), (mid, ctx.end_day - 30))):
         inp = free & (rng.random(n) < 0.05)
         adm = rng.integers(lo, hi, n)
         los = rng.integers(2, 20, n)
         ok = inp & ((p.death_day < 0) | (adm + los < p.death_day)) & ~died_in_hospital
+        if half == 1:
+            ok &= (in_bed[1][0] < 0) | (adm - in_bed[1][0] > 30)
         idx = np.flatnonzero(ok)
+        in_bed[0][half, idx] = adm[idx]
+        in_bed[1][half, idx] = adm[idx] + los[idx]
         parts = concat(parts, claim_rows(p, ctx, rng, idx, "住院", adm[idx], adm[idx] + los[idx]))
     out_p = free & (rng.random(n) < 0.15)
     day = rng.integers(ctx.start_day, ctx.end_day, n)
     ok = out_p & ((p.death_day < 0) | (day < p.death_day - 2))
+    for half in range(2):
+        ok &= ~((in_bed[0][half] >= 0) & (day >= in_bed[0][half]) & (day <= in_bed[1][half]))
     idx = np.flatnonzero(ok)
     parts = concat(parts, claim_rows(p, ctx, rng, idx, "门诊", day[idx], day[idx]))
     dh = np.flatnonzero(died_in_hospital & free)

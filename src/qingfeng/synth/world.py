@@ -203,14 +203,18 @@ class World:
         end: int = dates.NONE,
         salary: float | None = None,
         planted: bool = False,
+        staff_type: str | None = None,
     ) -> Row:
         if salary is None:
             salary = float(np.round(self.rng.uniform(4800, 8200), 0))
+        if staff_type is None:  # organs and township governments: civil servants
+            staff_type = "公务员" if org.kind in ("organ", "township") else "事业编制"
         row = {
             **self.person(i),
             "org_uscc": org.uscc,
             "org_name": org.name,
             "position": position,
+            "staff_type": staff_type,
             "start_date": start,
             "end_date": end,
             "monthly_salary": salary,
@@ -270,6 +274,7 @@ class World:
                 "村委会主任",
                 self.employment_start(int(i)),
                 salary=float(np.round(self.rng.uniform(2400, 3200), 0)),
+                staff_type="村干部",
             )
             row["org_name"] = f"{v.name}村民委员会（{org.name}代发）"
             self.payroll_of[int(i)] = org

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qingfeng.synth import dates, ids, livelihood, names, tables
+from qingfeng.synth import dates, ids, livelihood, names, scales, tables
 from qingfeng.synth.plants.base import Plan, Pool, day_in, household_has, month_of
 from qingfeng.synth.population import HEAD, Persons
 from qingfeng.synth.world import World
@@ -54,6 +54,15 @@ def old_age_not_enrolled(pool: Pool, plan: Plan) -> None:
     plan.moved_out[int(i)] = moved
     plan.stop_old_age[int(i)] = last - 7
     plan.add(m, _id(pool, int(i)), last, "decoy", "户籍已迁出本县，不属发放对象")
+    # Decoy: the allowance paid by the quarter (three months at once, in the quarter's last month).
+    (i,) = pool.take(_elderly(pool), 1, "按季度领取高龄津贴的老人")
+    for month in ctx.months:
+        if (last - int(month)) % 3:
+            plan.drop.add((int(i), int(month)))
+        else:
+            amount = scales.old_age_amount(np.array([int(p.age_on(int(ctx.start_day))[i])]))[0]
+            plan.override(int(i), int(month), "amount", float(amount) * 3)
+    plan.add(m, _id(pool, int(i)), last, "decoy", "高龄津贴按季度发放（每季末月发三个月）")
     # Decoy: died, seen only by a hospital death certificate.
     (i,) = pool.take(_elderly(pool), 1, "仅医院死亡证明的老人")
     pool.kill(int(i), day_in(last - 5, 3), False, None)
@@ -142,9 +151,9 @@ def payroll_in_dibao(pool: Pool, plan: Plan, world: World) -> None:
     m = "payroll_in_dibao"
     p, ctx = pool.p, pool.ctx
     s0 = ctx.start_day
-    heads = _heads(pool, 7, "低保户主（财政供养）", 25, 55)
-    start = np.array([s0 - 300, s0 - 200, s0 + 30, s0 + 90, s0 - 600, s0 - 100, s0 - 300])
-    end = np.array([dates.NONE] * 5 + [dates.NONE, s0 + 150])
+    heads = _heads(pool, 8, "低保户主（财政供养）", 25, 55)
+    start = np.array([s0 - 300, s0 - 200, s0 + 30, s0 + 90, s0 - 600, s0 - 100, s0 - 300, s0 - 200])
+    end = np.array([dates.NONE] * 5 + [dates.NONE, s0 + 150, dates.NONE])
     _dibao(pool, plan, heads, start, end)
     organ = world.org("都匀市水务局")
     emp = [
@@ -170,6 +179,16 @@ def payroll_in_dibao(pool: Pool, plan: Plan, world: World) -> None:
     )
     plan.add(
         m, _id(pool, int(heads[6])), month_of(emp[6][0]), "decoy", "低保终止后才入职财政供养单位"
+    )
+    # A village group leader on a stipend (误工补贴, paid by the township) is not public payroll.
+    i = int(heads[7])
+    gov = world.township_gov[int(pool.rng.integers(0, len(world.township_gov)))]
+    row = world.add_payroll(
+        i, gov, "村民小组长", s0 - 900, salary=600.0, planted=True, staff_type="村干部"
+    )
+    row["org_name"] = f"村民委员会（{gov.name}代发误工补贴）"
+    plan.add(
+        m, _id(pool, i), month_of(int(start[7])), "decoy", "领取误工补贴的村民小组长家庭享受低保"
     )
     # Namesake decoy: a payroll member elsewhere with a dibao head's name.
     (other,) = pool.take(pool.adults(25, 55), 1, "同名财政供养人员")
@@ -622,6 +641,14 @@ def medical_claim_anomaly(pool: Pool, plan: Plan) -> None:
     claim(i, "住院", a1, a1 + 10, 0)
     claim(i, "门诊", a1 + 3, a1 + 3, 1)
     plan.add(m, _id(pool, i), month_of(a1 + 3), "decoy", "住院期间另有一次门诊结算（只比对住院）")
+    # the same visit is what hospital_split_or_phantom_bed looks for: out of the bed, elsewhere
+    plan.add(
+        "hospital_split_or_phantom_bed",
+        _id(pool, i),
+        month_of(a1 + 3),
+        "case",
+        "住院期间在另一医院门诊结算（挂床住院）",
+    )
 
 
 def approval_for_relative(pool: Pool, plan: Plan, world: World) -> None:
@@ -679,3 +706,106 @@ def approval_for_relative(pool: Pool, plan: Plan, world: World) -> None:
     month = _old_month(pool, 9)
     plan.override(r3, month, "approver_id_no", str(p.id_no[c]), False)
     plan.add(m, _id(pool, c), month, "decoy", "审批同村邻居（非同户亲属）")
+
+
+def hospital_split_or_phantom_bed(pool: Pool, plan: Plan) -> None:
+    """Split stays and phantom beds, beside a transfer, a readmission after the limit and a
+    pharmacy visit on the discharge day (lawful)."""
+    m = "hospital_split_or_phantom_bed"
+    p, ctx, rng = pool.p, pool.ctx, pool.rng
+    people = pool.take(pool.adults(40, 85), 5, "分解住院与挂床人员")
+    hosp = livelihood.HOSPITALS
+
+    def claim(i: int, kind: str, adm: int, dis: int, h: int) -> None:
+        plan.add_rows(
+            "medical",
+            livelihood.claim_rows(
+                p,
+                ctx,
+                rng,
+                np.array([i]),
+                kind,
+                np.array([adm]),
+                np.array([dis]),
+                np.array([hosp[h]]),
+            ),
+        )
+
+    i = int(people[0])  # discharged, back in the same hospital 5 days later
+    a1 = day_in(_old_month(pool, 5), 3)
+    claim(i, "住院", a1, a1 + 8, 1)
+    claim(i, "住院", a1 + 13, a1 + 21, 1)
+    plan.add(m, _id(pool, i), month_of(a1 + 13), "case", "出院5天后同一医院再次住院（分解住院）")
+    i = int(people[1])  # in a bed at the township clinic, buying at a city hospital meanwhile
+    a1 = day_in(_old_month(pool, 8), 2)
+    claim(i, "住院", a1, a1 + 12, 3)
+    claim(i, "门诊", a1 + 5, a1 + 5, 0)
+    plan.add(m, _id(pool, i), month_of(a1 + 5), "case", "住院期间在另一医院门诊结算（挂床住院）")
+    # Decoys.
+    i = int(people[2])  # transferred on the discharge day to another hospital
+    a1 = day_in(_old_month(pool, 11), 2)
+    claim(i, "住院", a1, a1 + 7, 3)
+    claim(i, "住院", a1 + 7, a1 + 17, 2)
+    plan.add(m, _id(pool, i), month_of(a1 + 7), "decoy", "出院当天转往上级医院住院")
+    i = int(people[3])  # readmitted to the same hospital after 40 days
+    a1 = day_in(_old_month(pool, 13), 2)
+    claim(i, "住院", a1, a1 + 6, 0)
+    claim(i, "住院", a1 + 46, a1 + 52, 0)
+    plan.add(m, _id(pool, i), month_of(a1 + 46), "decoy", "出院40天后同一医院再次住院")
+    i = int(people[4])  # outpatient visit elsewhere on the discharge day
+    a1 = day_in(_old_month(pool, 15), 4)
+    claim(i, "住院", a1, a1 + 9, 2)
+    claim(i, "门诊", a1 + 9, a1 + 9, 0)
+    plan.add(m, _id(pool, i), month_of(a1 + 9), "decoy", "出院当天在另一医院门诊复查")
+
+
+def moved_out_farm_subsidy(pool: Pool, plan: Plan) -> None:
+    """A farmer who moved out of the county still receives the cultivated-land subsidy for the
+    land he keeps contracting: the registry marks him 迁出, not dead (subsidy_after_death decoy)."""
+    p, ctx = pool.p, pool.ctx
+    last = int(ctx.months[-1])
+    (i,) = pool.take(pool.adults(35, 60), 1, "迁出后仍领耕地地力补贴的农民")
+    plan.moved_out[int(i)] = day_in(last - 10, 12)
+    months = np.array([last - 6, last - 1])
+    plan.add_rows(
+        "payments",
+        tables.payments(
+            p, ctx, np.full(2, int(i)), months, "耕地地力保护补贴", np.array([420.0, 420.0])
+        ),
+    )
+    for month in months:
+        plan.add(
+            "subsidy_after_death",
+            _id(pool, int(i)),
+            int(month),
+            "decoy",
+            "户籍迁出（非死亡）后继续领取耕地地力保护补贴",
+        )
+
+
+def exclusive_benefits_overlap(pool: Pool, plan: Plan) -> None:
+    """One person paid dibao and extreme-poverty support for the same months; beside him one
+    switched from dibao to extreme-poverty support (one benefit a month, lawful)."""
+    m = "exclusive_benefits_overlap"
+    p, ctx = pool.p, pool.ctx
+    people = pool.take(pool.adults(40, 75), 2, "低保与特困人员")
+    k0 = int(ctx.months[4])
+    both = np.arange(k0, k0 + 3)
+    i = int(people[0])
+    for kind, amount in (("最低生活保障金", 620.0), ("特困人员救助供养金", 980.0)):
+        plan.add_rows(
+            "payments",
+            tables.payments(p, ctx, np.full(3, i), both, kind, np.full(3, amount)),
+        )
+    plan.add(m, _id(pool, i), int(both[0]), "case", "同一人同月既领低保金又领特困供养金")
+    i = int(people[1])
+    before, after = np.arange(k0, k0 + 3), np.arange(k0 + 3, k0 + 6)
+    plan.add_rows(
+        "payments",
+        tables.payments(p, ctx, np.full(3, i), before, "最低生活保障金", np.full(3, 620.0)),
+    )
+    plan.add_rows(
+        "payments",
+        tables.payments(p, ctx, np.full(3, i), after, "特困人员救助供养金", np.full(3, 980.0)),
+    )
+    plan.add(m, _id(pool, i), int(after[0]), "decoy", "由低保转为特困供养，前后月份各领一种")

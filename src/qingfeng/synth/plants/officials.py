@@ -8,6 +8,7 @@ import numpy as np
 from qingfeng.synth import livelihood
 from qingfeng.synth.plants.base import Plan, Pool, month_of
 from qingfeng.synth.plants.livelihood import _id, _rename
+from qingfeng.synth.population import DAUGHTER, HEAD, SON, SPOUSE
 from qingfeng.synth.world import Company, World
 
 
@@ -156,6 +157,17 @@ def _officials_with_relative(pool: Pool, k: int, what: str) -> list[tuple[int, i
     return out
 
 
+def _spouse_or_child(pool: Pool, i: int, r: int) -> bool:
+    """Whether r is i's spouse or child by their roles in one household (as the relatives
+    library derives them)."""
+    p = pool.p
+    if p.household[i] != p.household[r]:
+        return False
+    a, b = int(p.relation[i]), int(p.relation[r])
+    kids = (SON, DAUGHTER)
+    return {a, b} == {HEAD, SPOUSE} or (a in (HEAD, SPOUSE) and b in kids)
+
+
 def fresh_bidders(world: World, pool: Pool, k: int) -> list[Company]:
     reps = pool.take_shared(pool.adults(25, 62), k, "投标企业法定代表人")
     return [world.new_company("construction", int(r), planted=True) for r in reps]
@@ -170,6 +182,15 @@ def relative_company_wins_contract(pool: Pool, plan: Plan, world: World) -> None
         org = orgs[j % 3]
         world.add_payroll(off, org, "项目办主任", ctx.start_day - 1800, planted=True)
         rel_co = world.new_company("construction", rel, planted=True)
+        if _spouse_or_child(pool, off, rel):
+            # a 主任's wife or child running a construction company registered in the county
+            plan.add(
+                "official_kin_business_or_post_exit_job",
+                str(pool.p.id_no[off]),
+                month_of(max(ctx.start_day - 1800, rel_co.established)),
+                "case",
+                "项目办主任的配偶或子女在本县经营建筑企业",
+            )
         others = fresh_bidders(world, pool, 2)
         budget = 3_000_000.0 + 100_000 * j
         prices = world.clean_prices(budget, 3)
@@ -270,3 +291,27 @@ def double_payroll(pool: Pool, plan: Plan, world: World) -> None:
     plan.add(
         m, _id(pool, j), month_of(s0 - 800), "decoy", "两个单位各有一名同名人员（身份证号不同）"
     )
+
+
+def official_kin_business(pool: Pool, plan: Plan, world: World) -> None:
+    """A bureau chief whose wife runs a company registered in the county; beside him a clerk of
+    the same bureau whose wife does the same (not a leader: lawful)."""
+    m = "official_kin_business_or_post_exit_job"
+    p = pool.p
+    s0 = pool.ctx.start_day
+    has_spouse = np.isin(p.household, p.household[p.relation == SPOUSE])
+    heads = pool.take(
+        pool.adults(35, 55) & (p.relation == HEAD) & has_spouse, 2, "有配偶的户主（领导干部）"
+    )
+    for j, (position, kind) in enumerate((("局长", "case"), ("科员", "decoy"))):
+        i = int(heads[j])
+        (wife,) = np.flatnonzero((p.household == p.household[i]) & (p.relation == SPOUSE))[:1]
+        world.add_payroll(i, world.org("都匀市住房和城乡建设局"), position, s0 - 2500, planted=True)
+        est = s0 + 60 + 40 * j
+        world.new_company("trade", int(wife), established=est, planted=True)
+        note = (
+            "局长的配偶在本县登记企业任法定代表人"
+            if kind == "case"
+            else "科员（非领导干部）的配偶在本县经商"
+        )
+        plan.add(m, str(p.id_no[i]), month_of(est), kind, note)

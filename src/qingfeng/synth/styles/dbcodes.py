@@ -86,6 +86,7 @@ STYLE = Style(
                 "单位统一社会信用代码": "DWTYSHXYDM",
                 "单位名称": "DWMC",
                 "职务": "ZW",
+                "人员类别": "RYLB",
                 "入职日期": "RZRQ",
                 "离职日期": "LZRQ",
                 "月应发工资（元）": "YYFGZ",

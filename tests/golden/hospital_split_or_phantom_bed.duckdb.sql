@@ -1,0 +1,98 @@
+SELECT
+  CAST(id_no AS TEXT) AS __subject_id,
+  CAST(name AS TEXT) AS __subject_name,
+  CAST(period AS TEXT) AS __period,
+  CAST(CAST(fund_paid AS DECIMAL(18, 2)) AS TEXT) AS __amount,
+  CAST(NULL AS TEXT) AS __division_code,
+  claim_no,
+  hospital,
+  admission_date,
+  fund_paid,
+  reason,
+  CAST(reason AS TEXT) AS __text_0,
+  CAST(claim_no AS TEXT) AS __text_1,
+  CAST(fund_paid AS TEXT) AS __text_2
+FROM (
+  WITH claims AS (
+    SELECT
+      claim_no,
+      id_no,
+      name,
+      COALESCE(hospital_uscc, hospital) AS provider,
+      hospital,
+      admission_date,
+      discharge_date,
+      fund_paid,
+      STRPOS(',' || 'inpatient,住院' || ',', ',' || claim_type || ',') > 0 AS inpatient
+    FROM medical_claims
+    WHERE
+      NOT id_no IS NULL AND NOT admission_date IS NULL
+  ), stays AS (
+    SELECT
+      claim_no,
+      id_no,
+      name,
+      provider,
+      hospital,
+      admission_date,
+      discharge_date,
+      fund_paid
+    FROM claims
+    WHERE
+      inpatient AND NOT discharge_date IS NULL
+  ), split AS (
+    SELECT
+      b.id_no,
+      b.name,
+      b.claim_no,
+      b.hospital,
+      b.admission_date,
+      b.fund_paid,
+      '在' || b.hospital || '出院（' || CAST(a.discharge_date AS TEXT) || '）后' || CAST(DATE_DIFF('DAY', a.discharge_date, b.admission_date) AS TEXT) || '天再次入院' AS reason,
+      1 AS rule
+    FROM stays AS a
+    JOIN stays AS b
+      ON a.id_no = b.id_no AND a.provider = b.provider AND a.claim_no <> b.claim_no
+    WHERE
+      b.admission_date >= a.discharge_date
+      AND DATE_DIFF('DAY', a.discharge_date, b.admission_date) <= 15
+  ), away AS (
+    SELECT
+      o.id_no,
+      o.name,
+      o.claim_no,
+      o.hospital,
+      o.admission_date,
+      o.fund_paid,
+      '在' || s.hospital || '住院（' || CAST(s.admission_date AS TEXT) || '至' || CAST(s.discharge_date AS TEXT) || '）期间在' || o.hospital || '门诊或购药结算' AS reason,
+      2 AS rule
+    FROM stays AS s
+    JOIN claims AS o
+      ON o.id_no = s.id_no AND NOT o.inpatient AND o.provider <> s.provider
+    WHERE
+      o.admission_date > s.admission_date AND o.admission_date < s.discharge_date
+  )
+  SELECT
+    id_no,
+    name,
+    claim_no,
+    hospital,
+    admission_date,
+    fund_paid,
+    reason,
+    rule,
+    SUBSTRING(CAST(admission_date AS TEXT), 1, 7) AS period
+  FROM split
+  UNION ALL
+  SELECT
+    id_no,
+    name,
+    claim_no,
+    hospital,
+    admission_date,
+    fund_paid,
+    reason,
+    rule,
+    SUBSTRING(CAST(admission_date AS TEXT), 1, 7) AS period
+  FROM away
+) AS m
