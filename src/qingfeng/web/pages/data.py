@@ -3,6 +3,7 @@ with their reconciliation (every input row loaded, quarantined or a duplicate)."
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -76,7 +77,8 @@ def quarantine(
 def describe_rule(rule: str, t: Translator) -> str:
     """'id_no:check_digit' → '身份证号：校验位错误'."""
     fieldname, _, code = rule.partition(":")
-    return f"{field_label(t, fieldname)}：{t.maybe('rule.' + code, code)}"
+    names = "/".join(field_label(t, f) for f in re.split(r"[|,+/]", fieldname) if f)
+    return f"{names}：{t.maybe('rule.' + code, code)}"
 
 
 # ------------------------------------------------------------------ upload, confirm, ingest

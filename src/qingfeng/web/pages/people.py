@@ -85,7 +85,7 @@ def _show(
         profile.graph = relationship_graph(
             actor,
             profile,
-            lambda m: catalogue[m].label(t.lang) if m in catalogue else m,
+            lambda m: catalogue[m].label(t.lang) if m in catalogue else t.maybe(f"model.{m}", m),
             labels,
             lambda k: t.maybe(f"fieldname.{k}", k),
         )
