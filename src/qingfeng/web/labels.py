@@ -156,7 +156,7 @@ def value_label(t: Translator, field: str, value: Any) -> str:
     if isinstance(value, dict):
         return readable_json(value)
     text = str(value)
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+    if not re.fullmatch(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*", text):
         return text
     kind = _VALUE_KINDS.get(field, field)
     for key in (f"value.{field}.{text}", f"{kind}.{text}", f"value.{text}"):
