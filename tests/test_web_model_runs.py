@@ -97,7 +97,7 @@ def test_a_model_builder_runs_a_model_and_watches_it_finish(world):
     assert "run-results" in client.get("/models").text
     # The model page shows the profile and the values the run used, and each citation's status.
     detail = client.get(f"/models/{MODEL}").text
-    assert "最近一次运行使用的参数方案" in detail and "national" in detail
+    assert "最近一次运行使用的参数方案" in detail and "全国默认方案" in detail
     assert "运行所用值" in detail and "red_amount" in detail
     assert "［已核实］《社会救助暂行办法》第六十八条" in detail and "［待核实］" in detail
 

@@ -25,9 +25,10 @@ def test_audit_viewer_lists_sign_ins_and_verifies_the_chain(world):
     auditor = sign_in(client_for(world), "auditor")
     page = auditor.get("/audit")
     assert page.status_code == 200
-    assert "auth.sign_in_failed" in page.text and "auth.sign_in" in page.text
+    # Actions read as words (the label table), never as their codes.
+    assert ">登录失败<" in page.text and ">登录<" in page.text
     filtered = auditor.get("/audit?action=auth.sign_in_failed")
-    assert "auth.sign_in_failed" in filtered.text and ">auth.sign_in<" not in filtered.text
+    assert ">登录失败<" in filtered.text and ">登录<" not in filtered.text
     verify = auditor.get("/audit/verify")
     assert 'data-testid="chain-ok"' in verify.text and "未被篡改" in verify.text
 

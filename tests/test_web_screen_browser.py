@@ -97,4 +97,27 @@ def test_compact_list_fits_25_rows_at_1366_by_768_without_wrapping(live):
         # Dates never wrap: the found-on cell is one line tall.
         date = page.locator("table.grid tbody tr td.nowrap").last.bounding_box()
         assert date and date["height"] <= 24
+        # Every lead still to dispatch has a box for bulk actions (the others cannot be
+        # dispatched); the header's box ticks the whole page.
+        boxes = page.locator("table.grid tbody input[type=checkbox][name=ids]")
+        waiting = page.locator(
+            "table.grid tbody tr:has(.st-new), table.grid tbody tr:has(.st-returned)"
+        )
+        assert boxes.count() == waiting.count() >= 30
+        page.get_by_test_id("select-all").check()
+        assert page.locator("table.grid tbody input[name=ids]:checked").count() == boxes.count()
+        # Columns keep their widths: the model column's width does not follow its text.
+        model_cells = page.locator("table.grid tbody td.cut:nth-child(4)")
+        widths = {round(model_cells.nth(i).bounding_box()["width"]) for i in range(3)}
+        assert len(widths) == 1, widths
+        # The normal density too: long texts cut to one line, dates on one line.
+        page.goto(f"{base}/warnings?density=")
+        page.wait_for_load_state("networkidle")
+        normal = page.locator("table.grid tbody tr")
+        assert normal.count() >= 10
+        heights = {round(normal.nth(i).bounding_box()["height"]) for i in range(normal.count())}
+        assert max(heights) <= 40, heights
+        for cell in ("td.nowrap",):
+            box = page.locator(f"table.grid tbody tr {cell}").first.bounding_box()
+            assert box and box["height"] <= 40
         browser.close()

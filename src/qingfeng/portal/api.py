@@ -35,6 +35,7 @@ from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import MAX_ID, Warning, utcnow
 from qingfeng.store.scope import covers, place_in_scope, user_area
+from qingfeng.web.i18n import Translator
 
 LakeConnect = Callable[[Settings], Any]
 
@@ -369,7 +370,9 @@ def build_backoffice_router(
                 {
                     "c": c,
                     "category": complaints.CATEGORIES.get(c.category, c.category),
-                    "warning_status": w.status if w else "—",
+                    "warning_status": Translator("zh").maybe(f"status.{w.status}", w.status)
+                    if w
+                    else "—",
                     "static_prefix": static_prefix,
                 },
             )

@@ -54,6 +54,8 @@ class ModelInfo:
     description: str = ""  # the model's logic in plain words
     legal_basis: list[str] = dataclasses.field(default_factory=list)
     parameters: dict[str, str] = dataclasses.field(default_factory=dict)  # name → default
+    # name → (zh, en): what each parameter means, from the spec's description
+    parameter_labels: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
     inputs: list[str] = dataclasses.field(default_factory=list)
     tests: int = 0
     source: str = ""
@@ -68,6 +70,17 @@ def _legal(item: Any) -> str:
     # an unchecked citation is never shown as fact: its status leads the line
     status = "已核实" if getattr(item, "status", None) == "checked" else "待核实"
     return f"［{status}］" + "".join(parts) + (f"：{text}" if text else "")
+
+
+def _described(description: Any) -> tuple[str, str]:
+    """A parameter's description as (zh, en); a plain string serves both."""
+    if description is None:
+        return ("", "")
+    if isinstance(description, str):
+        return (description, description)
+    zh = getattr(description, "zh", None) or ""
+    en = getattr(description, "en", None) or ""
+    return (zh or en, en or zh)
 
 
 def load_model_catalogue(settings: Settings) -> dict[str, ModelInfo]:
@@ -98,6 +111,9 @@ def load_model_catalogue(settings: Settings) -> dict[str, ModelInfo]:
             description=spec.description.strip(),
             legal_basis=[_legal(b) for b in spec.legal_basis],
             parameters={name: str(p.default) for name, p in spec.parameters.items()},
+            parameter_labels={
+                name: _described(p.description) for name, p in spec.parameters.items()
+            },
             inputs=list(spec.inputs),
             tests=len(spec.tests),
             source=str(models.sources.get(model_id, "")),

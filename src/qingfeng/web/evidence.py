@@ -20,12 +20,16 @@ _ACCOUNT = re.compile(r"\d{12,}")  # a bank account number inside a text
 class EvidenceTable:
     title: str
     columns: list[str]
-    rows: list[list[str]]
+    rows: list[list[Any]]
 
 
-def _cell(column: str, value: Any, unmask: bool) -> str:
+def _cell(column: str, value: Any, unmask: bool) -> Any:
+    """The value as shown: masked when it is an identifier or a birth date, else as it is
+    (the page labels codes, booleans and lists in the reader's language)."""
     if value is None:
         return ""
+    if isinstance(value, bool | list | dict):
+        return value
     text = str(value)
     if unmask:
         return text

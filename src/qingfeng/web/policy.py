@@ -115,6 +115,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/people"): _r(A.PEOPLE, S.AREA),
     ("POST", "/people"): _r(A.PEOPLE, S.AREA),
     ("GET", "/people/w/{warning_id}"): _r(A.PEOPLE, S.WARNING),
+    ("GET", "/people/w/{warning_id}/report.xlsx"): _r(A.PEOPLE, S.WARNING),
     ("POST", "/people/w/{warning_id}"): _r(A.PEOPLE, S.WARNING),
     # -- users and organisations
     ("GET", "/users"): _r(A.USERS, S.AREA),

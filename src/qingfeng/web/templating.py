@@ -21,7 +21,20 @@ from qingfeng.localtime import format_time, settings_zone
 from qingfeng.loop.risk import describe as risk_describe
 from qingfeng.masking import birth_year, mask_id, mask_name
 from qingfeng.web.i18n import LANG_COOKIE, LANGUAGES, Translator, pick_language
-from qingfeng.web.labels import audit_action, audit_object, code_label, readable_json
+from qingfeng.web.labels import (
+    audit_action,
+    audit_object,
+    code_label,
+    dataset_label,
+    field_label,
+    model_text,
+    one_language,
+    one_side,
+    param_value,
+    readable_detail,
+    readable_json,
+    value_label,
+)
 from qingfeng.web.roles import Area, allows
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -86,6 +99,15 @@ def make_templates() -> Jinja2Templates:
     env.globals["audit_action"] = audit_action
     env.globals["audit_object"] = audit_object
     env.globals["code_label"] = code_label
+    env.globals["field_label"] = field_label
+    env.globals["dataset_label"] = dataset_label
+    env.globals["value_label"] = value_label
+    env.globals["one_language"] = one_language
+    env.globals["model_text"] = model_text
+    env.globals["one_side"] = one_side
+    env.globals["readable_detail"] = readable_detail
+    env.globals["dataset_label"] = dataset_label
+    env.globals["param_value"] = param_value
     env.globals["LANGUAGES"] = LANGUAGES
     env.globals["user_error"] = user_error
     env.globals["risk_describe"] = risk_describe

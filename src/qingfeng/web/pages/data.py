@@ -3,6 +3,7 @@ with their reconciliation (every input row loaded, quarantined or a duplicate)."
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -14,6 +15,7 @@ from qingfeng.audit import log as audit
 from qingfeng.catalogue import load_catalogue
 from qingfeng.web.deps import DbDep, SettingsDep, csrf_protect, require
 from qingfeng.web.i18n import Translator
+from qingfeng.web.labels import field_label
 from qingfeng.web.queries.data import data_overview
 from qingfeng.web.queries.quality import QualityCache, quality_view
 from qingfeng.web.queries.quarantine import QuarantineError, quarantine_page
@@ -75,7 +77,8 @@ def quarantine(
 def describe_rule(rule: str, t: Translator) -> str:
     """'id_no:check_digit' → '身份证号：校验位错误'."""
     fieldname, _, code = rule.partition(":")
-    return f"{t.maybe('fieldname.' + fieldname, fieldname)}：{t.maybe('rule.' + code, code)}"
+    names = "/".join(field_label(t, f) for f in re.split(r"[|,+/]", fieldname) if f)
+    return f"{names}：{t.maybe('rule.' + code, code)}"
 
 
 # ------------------------------------------------------------------ upload, confirm, ingest

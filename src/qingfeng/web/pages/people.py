@@ -85,7 +85,7 @@ def _show(
         profile.graph = relationship_graph(
             actor,
             profile,
-            lambda m: catalogue[m].label(t.lang) if m in catalogue else m,
+            lambda m: catalogue[m].label(t.lang) if m in catalogue else t.maybe(f"model.{m}", m),
             labels,
             lambda k: t.maybe(f"fieldname.{k}", k),
         )
@@ -364,6 +364,65 @@ def person_of_warning(
     catalogue: CatalogueDep,
 ) -> Response:
     return _show(request, actor, principal, catalogue, _profile_of_warning(actor, warning_id))
+
+
+@router.get("/people/w/{warning_id}/report.xlsx", name="person_report")
+def person_report(
+    request: Request,
+    warning_id: int,
+    principal: Viewer,
+    actor: ActorDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    """The profile as a workbook in the reader's language: masked as the page is, audited."""
+    from urllib.parse import quote
+
+    from qingfeng.localtime import settings_zone
+    from qingfeng.store.models import utcnow
+    from qingfeng.web.profile_report import XLSX, build_report
+
+    profile = _profile_of_warning(actor, warning_id)
+    t = translator_for(request)
+    settings = request.app.state.settings
+    lib = None
+    if profile.kind == "person":
+        try:
+            with open_libraries(settings) as (con, views):
+                lib = load_library_profile(con, views, profile.identifier)
+        except Exception as exc:  # the warnings still make a report without the lake
+            log.warning("libraries unreadable for a report: %s", type(exc).__name__)
+    regions = region_names(actor)
+    body = build_report(
+        t,
+        profile,
+        lib,
+        model_name=lambda m: (
+            catalogue[m].label(t.lang) if m in catalogue else t.maybe(f"model.{m}", m)
+        ),
+        region_name=lambda code: regions.get(code or "", code or "—"),
+        viewer=principal.username,
+        zone=settings_zone(settings),
+        now=utcnow(),
+    )
+    audit.append(
+        actor.session,
+        principal.username,
+        "person.export",
+        profile.kind,
+        subject_key(profile.identifier),
+        {"format": "xlsx", "masked": True, "lang": t.lang},
+    )
+    actor.session.commit()
+    name = f"{t('people.report.file')}-{warning_id}.xlsx"
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename=profile-{warning_id}.xlsx; "
+            f"filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/people/w/{warning_id}", name="person_of_warning_unmask")

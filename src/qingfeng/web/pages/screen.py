@@ -113,7 +113,12 @@ def screen_charts(
     catalogue: dict[str, ModelInfo],
 ) -> dict[str, Any]:
     warnings, overdue = t("dash.warnings"), t("dash.overdue")
-    period_points = [Point(p, tl.count, _list_url(period=p)) for p, tl in periods]
+    # A period is a month, a year or a span; one spanning every period is named in words.
+    period_names = [t.maybe(f"period.{p}", p) for p, _tl in periods]
+    period_points = [
+        Point(name, tl.count, _list_url(period=p))
+        for name, (p, tl) in zip(period_names, periods, strict=True)
+    ]
     month_points = [Point(m, c.count, _list_url(month=m)) for m, c in ov.by_month]
     unit_points = [Point(n, c.overdue, _list_url(org=o, due="overdue")) for o, n, c in units]
     severity_points = [
@@ -130,7 +135,7 @@ def screen_charts(
         for s in LOOP_ORDER
     ]
     return {
-        "period": bars("line", [p for p, _t in periods], [(warnings, period_points)]),
+        "period": bars("line", period_names, [(warnings, period_points)]),
         "found": bars("line", [m for m, _c in ov.by_month], [(warnings, month_points)]),
         "units": bars("hbar", [n for _o, n, _c in units], [(overdue, unit_points)]),
         "severity": pie(severity_points),

@@ -28,7 +28,8 @@ from qingfeng.web.actions import forms_for, request_from_form, unit_options
 from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables, money_path_chart
-from qingfeng.web.labels import code_label
+from qingfeng.web.i18n import Translator
+from qingfeng.web.labels import code_label, value_label
 from qingfeng.web.queries.lookups import user_names
 from qingfeng.web.queries.warnings import (
     DUES,
@@ -330,6 +331,7 @@ def _detail_context(
     revealed: bool = False,
 ) -> dict[str, Any]:
     model = catalogue.get(warning.model_id)
+    t = translator_for(request)
     show_names = allows(principal.role, Area.PEOPLE)  # others read names and IDs masked
     if revealed:  # a reason was given and audited: everything in clear, full ID numbers too
         explanation, evidence, third_parties = warning.explanation, warning.evidence, 0
@@ -366,7 +368,7 @@ def _detail_context(
                 "action": e.action,
                 "actor": names.get(e.actor_id, "") if e.actor_id else "",
                 "to_status": e.to_state if e.to_state != e.from_state else None,
-                "note": _event_note(e.payload),
+                "note": _event_note(e.payload, t),
             }
             for e in events
         ],
@@ -400,7 +402,8 @@ def _detail_context(
     }
 
 
-def _event_note(payload: dict[str, Any]) -> str:
+def _event_note(payload: dict[str, Any], t: Translator) -> str:
+    """What an event recorded, in words: the finding and measures through the label table."""
     parts = []
     for key in (
         "org",
@@ -415,7 +418,9 @@ def _event_note(payload: dict[str, Any]) -> str:
         "filename",
     ):
         if payload.get(key):
-            parts.append(str(payload[key]))
+            parts.append(value_label(t, key, payload[key]))
+    if payload.get("measures"):
+        parts.append(value_label(t, "measures", payload["measures"]))
     if payload.get("funds_recovered"):
         parts.append(f"¥{payload['funds_recovered']}")
     return " · ".join(parts)

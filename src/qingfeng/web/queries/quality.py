@@ -16,6 +16,7 @@ from qingfeng.quality import QualityReport, assess
 from qingfeng.settings import Settings
 from qingfeng.web.charts import Point, bars
 from qingfeng.web.i18n import Translator
+from qingfeng.web.labels import dataset_label
 
 
 @dataclass
@@ -49,7 +50,7 @@ def _pct(value: float) -> float:
 
 def quality_charts(report: QualityReport, t: Translator) -> dict[str, Any]:
     """Two charts: completeness / validity / uniqueness per dataset (%), quarantine rate (%)."""
-    names = [t.maybe("dataset." + d.dataset, d.zh or d.dataset) for d in report.datasets]
+    names = [dataset_label(t, d.dataset) for d in report.datasets]
     completeness, validity, uniqueness, quarantine = [], [], [], []
     for d, name in zip(report.datasets, names, strict=True):
         required = [f.completeness for f in d.fields if f.required] or [1.0]
