@@ -31,14 +31,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qingfeng.demo_users import DEMO_PASSWORD
 from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import Attachment, Organisation, User, Warning
-from qingfeng.web.demo_users import DEMO_PASSWORD
 from qingfeng.web.policy import rule_for
 from qingfeng.web.roles import allows
 
-# One demo account per role (qingfeng.web.demo_users).
+# One demo account per role (qingfeng.demo_users).
 ACCOUNTS = {
     "administrator": "admin",
     "supervisor": "jiandu",
