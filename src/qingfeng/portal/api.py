@@ -35,7 +35,6 @@ from qingfeng.settings import Settings
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import MAX_ID, Warning, utcnow
 from qingfeng.store.scope import covers, place_in_scope, user_area
-from qingfeng.web.i18n import Translator
 
 LakeConnect = Callable[[Settings], Any]
 
@@ -95,7 +94,10 @@ def build_backoffice_router(
     factory: sessionmaker[Session] | None = None,
     lake_connect: LakeConnect | None = None,
     static_prefix: str = "/public",
+    status_label: Callable[[str], str] = str,
 ) -> APIRouter:
+    """`status_label` words a lead's status for the staff complaint page (the back office passes
+    its own label table; the portal keeps no copy of it)."""
     factory = factory or session_factory(make_engine(settings.database_url))
     connect = lake_connect or _default_lake_connect
     tpl = templates(settings.timezone)
@@ -370,9 +372,7 @@ def build_backoffice_router(
                 {
                     "c": c,
                     "category": complaints.CATEGORIES.get(c.category, c.category),
-                    "warning_status": Translator("zh").maybe(f"status.{w.status}", w.status)
-                    if w
-                    else "—",
+                    "warning_status": status_label(w.status) if w else "—",
                     "static_prefix": static_prefix,
                 },
             )

@@ -13,6 +13,7 @@ from qingfeng.portal.deps import current_staff_user, staff_user_from_user
 from qingfeng.portal.publishing import StaffUser
 from qingfeng.web.api.deps import current_user
 from qingfeng.web.deps import PrincipalDep, csrf_protect
+from qingfeng.web.i18n import Translator
 from qingfeng.web.scope import Principal
 
 PUBLIC_PREFIX = "/public"
@@ -51,7 +52,12 @@ def mount_portal(app: FastAPI) -> None:
     # The staff API is reached with the session cookie, so unsafe calls need the CSRF header
     # exactly like the back office's own /api/v1.
     app.include_router(
-        build_backoffice_router(settings, factory=app.state.sessions, static_prefix=PUBLIC_PREFIX),
+        build_backoffice_router(
+            settings,
+            factory=app.state.sessions,
+            static_prefix=PUBLIC_PREFIX,
+            status_label=lambda status: Translator("zh").maybe(f"status.{status}", status),
+        ),
         dependencies=[Depends(csrf_protect)],
     )
     app.dependency_overrides[current_staff_user] = signed_in_staff_user
