@@ -22,9 +22,16 @@ from qingfeng.lake.location import lake_root
 from qingfeng.settings import Settings, load_settings
 from qingfeng.workspace import init_workspace
 
-moto_server = pytest.importorskip("moto.server", reason="moto[server] (the dev extra)")
-boto3 = pytest.importorskip("boto3")
-pytest.importorskip("fsspec")
+try:
+    import boto3
+    import fsspec  # noqa: F401
+    import moto.server as moto_server
+except ImportError:  # pragma: no cover - the dev extra brings them
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip(
+        "moto[server] and fsspec (the dev extra) are not installed", allow_module_level=True
+    )
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 HEADERS = ["公民身份号码", "姓名", "人员状态"]
