@@ -25,7 +25,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -206,14 +205,14 @@ def run(console: Console) -> dict[str, Any]:
         for n in ROWS:
             inputs = _generate(folder, n)
             for workload in ("library", "ingest"):
-                runners: dict[str, Callable[[Path], float]] = {
-                    "duckdb": lambda out, w=workload, i=inputs: _duckdb(w, i, out),
-                    "spark": lambda out, w=workload, i=inputs: _spark(spark, w, i, out),
-                }
                 got = {}
-                for engine, runner in runners.items():
+                for engine in ("duckdb", "spark"):
                     out = folder / f"{engine}-{workload}-{n}.parquet"
-                    got[engine] = runner(out)
+                    got[engine] = (
+                        _duckdb(workload, inputs, out)
+                        if engine == "duckdb"
+                        else _spark(spark, workload, inputs, out)
+                    )
                     if out.is_dir():
                         shutil.rmtree(out)
                     else:

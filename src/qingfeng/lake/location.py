@@ -159,7 +159,7 @@ def _duckdb_filesystem(fs: pafs.FileSystem, scheme: str) -> Any:
             "an object-storage lake needs fsspec (pip install 'qingfeng[s3]')"
         ) from exc
 
-    class _LakeFS(ArrowFSWrapper):  # type: ignore[misc]
+    class _LakeFS(ArrowFSWrapper):
         protocol = (scheme,)
         cachable = False
 
