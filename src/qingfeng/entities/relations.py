@@ -292,13 +292,20 @@ edges AS (
          r.method, r.confidence, abs(h.amount) AS amount, h.txn_time
   FROM holder h JOIN cp_resolved r ON r.cp_key = h.cp_key
   WHERE r.to_id IS NOT NULL AND h.h_id IS NOT NULL
+),
+ranked AS (
+  -- the method of the most confident resolution, the first by name on a tie: the same on every
+  -- engine and every run
+  SELECT *, first_value(method) OVER (PARTITION BY from_type, from_id, to_type, to_id
+                                      ORDER BY confidence DESC, method) AS best_method
+  FROM edges
 )
 SELECT from_type, from_id, to_type, to_id, 'transferred_to' AS relation,
        CAST(count(*) AS VARCHAR) || ' txns, ' || CAST(sum(amount) AS VARCHAR) || ' yuan' AS detail,
        'bank_transactions' AS source, max(confidence) AS confidence,
-       arg_max(method, confidence) AS method,
+       min(best_method) AS method,
        count(*) AS txn_count, CAST(sum(amount) AS DECIMAL(38, 2)) AS total_amount,
        min(txn_time) AS first_txn, max(txn_time) AS last_txn
-FROM edges
+FROM ranked
 GROUP BY from_type, from_id, to_type, to_id
 """
