@@ -174,7 +174,8 @@ def build_libraries(
         )
     # The files are the libraries now; free the temp tables (a million people's worth of memory).
     for spec in LIBRARIES:
-        con.execute(f"DROP TABLE IF EXISTS qf_lib_{spec.name}")
+        if only is None or spec.name in only:
+            con.execute(f"DROP TABLE IF EXISTS qf_lib_{spec.name}")
     report.seconds = time.perf_counter() - started
     report.cpu_seconds = time.process_time() - cpu_started
     return report
