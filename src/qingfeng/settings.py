@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the workflow store; default: SQLite file in the workspace.",
     )
+    lake_url: str | None = Field(
+        default=None,
+        description="Where the lake lives: a folder (a shared mount the workers see) or "
+        "s3://bucket/prefix?endpoint_override=… for S3-compatible object storage; default: "
+        "lake/ in the workspace (docs/deployment.md).",
+    )
     secret_key: str = Field(
         default="",
         description="Signs session cookies. `qingfeng init` writes a random one.",
@@ -190,6 +196,13 @@ class Settings(BaseSettings):
 
     @property
     def lake_dir(self) -> Path:
+        """The lake's folder; for a lake on object storage (`lake_url = "s3://…"`), the local
+        folder of its staging and writers' lock."""
+        url = (self.lake_url or "").strip()
+        if url and "://" not in url:
+            return Path(url).expanduser()
+        if url.startswith("file://"):
+            return Path(url[len("file://") :]).expanduser()
         return self.workspace / "lake"
 
     @property

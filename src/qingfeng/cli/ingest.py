@@ -181,10 +181,11 @@ def batches(
 ) -> None:
     """List the published batches of the lake."""
     from qingfeng.lake import Lake, LakeError
+    from qingfeng.lake.location import lake_root
 
     settings = settings_for(workspace)
     try:
-        found = Lake(settings.lake_dir).batches(dataset)
+        found = Lake(lake_root(settings)).batches(dataset)
     except LakeError as exc:
         raise fail(str(exc)) from None
     if not found:
@@ -206,9 +207,10 @@ def rollback(
 ) -> None:
     """Unpublish a batch and delete its files; the same file can then be ingested again."""
     from qingfeng.lake import Lake, LakeError
+    from qingfeng.lake.location import lake_root
 
     settings = settings_for(workspace)
-    lake = Lake(settings.lake_dir)
+    lake = Lake(lake_root(settings))
     try:
         with lake.lock():
             gone = lake.rollback(batch)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -31,6 +33,14 @@ def build(
             "a DuckDB database file instead of the lake.",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="duckdb（默认）或 spark：关系库与亲属关系库在 [spark] 指定的集群上构建 / duckdb "
+            "(default) or spark: the relationship and kinship libraries on the [spark] master.",
+        ),
+    ] = "duckdb",
 ) -> None:
     """构建人员、单位、车辆、房产、账户库及各类关系库 / build all libraries into lake/_libraries."""
     import duckdb
@@ -39,6 +49,10 @@ def build(
     from qingfeng.entities.attach import libraries_dir
 
     settings = settings_for(workspace)
+    if engine not in ("duckdb", "spark"):
+        raise fail(f"--engine: duckdb or spark, not {engine!r}")
+    if engine == "spark" and from_duckdb is not None:
+        raise fail("--engine spark reads the lake; --from-duckdb is for DuckDB only")
     if from_duckdb is not None:
         if not from_duckdb.is_file():
             raise fail(f"找不到 DuckDB 文件 / no such DuckDB file: {from_duckdb}")
@@ -58,7 +72,15 @@ def build(
         from qingfeng.lake import connect
 
         con = connect(settings)
-    out = libraries_dir(settings.lake_dir)
+    from qingfeng.lake.location import lake_root
+
+    root = lake_root(settings)
+    # a lake on object storage: build on the local disk, then put each file (one PUT each)
+    out = (
+        libraries_dir(settings.lake_dir)
+        if root.is_local
+        else settings.lake_dir / "_staging" / f"libraries-{time.time_ns()}"
+    )
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
@@ -70,12 +92,21 @@ def build(
             bar.update(task, description=f"构建 / building {name}", completed=step - 1, total=total)
 
         try:
-            report = build_libraries(con, out, progress)
+            if engine == "spark":
+                report = _build_on_spark(settings, con, out, progress)
+            else:
+                report = build_libraries(con, out, progress)
         except LibraryBuildError as exc:
             raise fail(str(exc)) from None
         finally:
             con.close()
-    table = Table(title=f"主体库与关系库 / libraries → {out}")
+    if not root.is_local:
+        from qingfeng.entities.attach import publish_libraries
+
+        publish_libraries(out, root)
+        shutil.rmtree(out, ignore_errors=True)
+    shown = out if root.is_local else f"{root.url}/_libraries"
+    table = Table(title=f"主体库与关系库 / libraries → {shown}")
     for col in ("库 / library", "行数 / rows", "秒 / s", "缺少的输入 / missing inputs"):
         table.add_column(col)
     for r in report.results:
@@ -99,3 +130,17 @@ def build(
     console.print(
         f"共 {report.seconds:.1f} 秒 / total {report.seconds:.1f} s; 报告 / report: {report_path}"
     )
+
+
+def _build_on_spark(settings: Any, con: Any, out: Path, progress: Any) -> Any:
+    """The relationship and kinship libraries on the `[spark]` master (the subject libraries and
+    the linkage on DuckDB first); the lake must be a folder every executor sees."""
+    from qingfeng.engine.engines.spark_engine import SparkEngine
+    from qingfeng.engine.errors import EngineError
+    from qingfeng.entities.spark_build import build_libraries_spark
+
+    try:
+        engine = SparkEngine.for_lake(settings)
+    except EngineError as exc:
+        raise fail(str(exc)) from None
+    return build_libraries_spark(con, out, engine.spark, progress)

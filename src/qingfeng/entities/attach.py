@@ -11,6 +11,7 @@ from qingfeng.entities.build import LIBRARY_NAMES, RELATION_TABLES
 from qingfeng.entities.inputs import quote_ident
 from qingfeng.entities.kinship import CLOSE_RELATIONS
 from qingfeng.entities.relations import COMMON
+from qingfeng.lake.location import LakeRoot, root_for
 
 LIBRARIES_FOLDER = "_libraries"
 
@@ -19,11 +20,32 @@ def libraries_dir(lake_dir: Path) -> Path:
     return Path(lake_dir) / LIBRARIES_FOLDER
 
 
-def built_libraries(lake_dir: Path) -> dict[str, Path]:
-    """The library files built so far under <lake_dir>/_libraries, by view name."""
-    folder = libraries_dir(lake_dir)
-    found = {name: folder / f"{name}.parquet" for name in LIBRARY_NAMES}
-    return {name: path for name, path in found.items() if path.exists()}
+def _root(lake: Path | LakeRoot) -> LakeRoot:
+    return lake if isinstance(lake, LakeRoot) else root_for(Path(lake))
+
+
+def built_libraries(lake: Path | LakeRoot) -> dict[str, str]:
+    """The library files built so far under <lake>/_libraries, by view name: what a reader
+    opens (a path, or an s3:// URL for a lake on object storage)."""
+    root = _root(lake)
+    present = {name for name in LIBRARY_NAMES if root.exists(f"{LIBRARIES_FOLDER}/{name}.parquet")}
+    return {
+        name: root.uri(f"{LIBRARIES_FOLDER}/{name}.parquet")
+        for name in LIBRARY_NAMES
+        if name in present
+    }
+
+
+def publish_libraries(built_dir: Path, lake: LakeRoot) -> list[str]:
+    """Put the library files built into the local `built_dir` into an object-storage lake
+    (each file one PUT: a reader sees the old library or the new one). Returns the names."""
+    names = []
+    for name in LIBRARY_NAMES:
+        path = built_dir / f"{name}.parquet"
+        if path.is_file():
+            lake.upload_file(path, f"{LIBRARIES_FOLDER}/{name}.parquet")
+            names.append(name)
+    return names
 
 
 def derived_views(built: Iterable[str]) -> dict[str, str]:
@@ -52,13 +74,15 @@ def derived_views(built: Iterable[str]) -> dict[str, str]:
     return views
 
 
-def attach_libraries(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
+def attach_libraries(con: duckdb.DuckDBPyConnection, lake_dir: Path | LakeRoot) -> list[str]:
     """Create a view per built library file under <lake_dir>/_libraries; return the view names.
 
     Libraries not built yet are left out (the `relations` union covers the relation tables that
     exist). `close_relatives` needs rel_kinship.
     """
-    built = built_libraries(lake_dir)
+    root = _root(lake_dir)
+    root.register(con)
+    built = built_libraries(root)
     for name, path in built.items():
         literal = "'" + str(path).replace("'", "''") + "'"
         con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS SELECT * FROM {literal}")
@@ -68,12 +92,14 @@ def attach_libraries(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str
     return [*built, *derived]
 
 
-def library_files(lake_dir: Path, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+def library_files(lake_dir: Path | LakeRoot, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """The Parquet files each attached view reads (from `attach_libraries`' names): a library its
     own file, `relations` every relation table's, `close_relatives` rel_kinship's."""
-    folder = libraries_dir(lake_dir)
+    root = _root(lake_dir)
     attached = list(names)
-    own = {n: (str(folder / f"{n}.parquet"),) for n in attached if n in LIBRARY_NAMES}
+    own = {
+        n: (root.uri(f"{LIBRARIES_FOLDER}/{n}.parquet"),) for n in attached if n in LIBRARY_NAMES
+    }
     out: dict[str, tuple[str, ...]] = dict(own)
     if "relations" in attached:
         out["relations"] = tuple(own[n][0] for n in RELATION_TABLES if n in own)

@@ -122,8 +122,10 @@ def build_libraries(
     progress: Progress | None = None,
     *,
     link_threshold: float | None = None,
+    only: set[str] | None = None,
 ) -> LibraryReport:
-    """Build all libraries from the standard-dataset views on `con` into `out_dir`."""
+    """Build all libraries (or those named by `only`) from the standard-dataset views on `con`
+    into `out_dir`."""
     started, cpu_started = time.perf_counter(), time.process_time()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -134,6 +136,8 @@ def build_libraries(
     report = LibraryReport(out_dir=str(out_dir))
     input_rows: dict[str, int] = {}
     for step, spec in enumerate(LIBRARIES, start=1):
+        if only is not None and spec.name not in only:
+            continue
         if progress is not None:
             progress(spec.name, step, len(LIBRARIES))
         t0, c0 = time.perf_counter(), time.process_time()
@@ -170,7 +174,8 @@ def build_libraries(
         )
     # The files are the libraries now; free the temp tables (a million people's worth of memory).
     for spec in LIBRARIES:
-        con.execute(f"DROP TABLE IF EXISTS qf_lib_{spec.name}")
+        if only is None or spec.name in only:
+            con.execute(f"DROP TABLE IF EXISTS qf_lib_{spec.name}")
     report.seconds = time.perf_counter() - started
     report.cpu_seconds = time.process_time() - cpu_started
     return report

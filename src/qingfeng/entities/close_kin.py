@@ -89,12 +89,19 @@ def load_close_kin_tables(con: duckdb.DuckDBPyConnection) -> None:
 def _best(rows: str) -> str:
     """One row per (a, b, relation): the most confident derivation (the fewest facts on a tie)
     and every source that supports the tie by any derivation."""
+    # a window, not arg_max: on a tie the derivation first by name wins, the same on every
+    # engine and every run
     return f"""
-  SELECT a, b, relation, max(confidence) AS confidence,
-         arg_max(derivation, confidence * 100 - facts) AS derivation,
-         list_distinct(flatten(list(sources))) AS sources,
-         arg_max(facts, confidence * 100 - facts) AS facts
-  FROM ({rows}) WHERE a <> b GROUP BY a, b, relation"""
+  SELECT a, b, relation, best_confidence AS confidence, derivation, all_sources AS sources, facts
+  FROM (
+    SELECT a, b, relation, derivation, facts,
+           max(confidence) OVER (PARTITION BY a, b, relation) AS best_confidence,
+           list_distinct(flatten(list(sources) OVER (PARTITION BY a, b, relation)))
+             AS all_sources,
+           row_number() OVER (PARTITION BY a, b, relation
+                              ORDER BY confidence * 100 - facts DESC, derivation) AS pick
+    FROM ({rows}) WHERE a <> b
+  ) WHERE pick = 1"""
 
 
 def _compose(left: str, right: str) -> str:

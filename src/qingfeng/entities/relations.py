@@ -115,15 +115,18 @@ both_ways AS (
   FROM pairs p JOIN qf_inverse i ON i.relation = p.relation
 )
 -- one row per (from, to, relation): the most confident derivation and the group that gave it
+-- (on a tie, the first group by name: the same row on every engine and every run)
 SELECT 'person' AS from_type, from_id, 'person' AS to_type, to_id, relation,
-       best.from_role || '→' || best.to_role AS detail, best.source, confidence,
-       'household_role' AS method, best.grp AS "group", groups_count
+       from_role || '→' || to_role AS detail, source, confidence,
+       'household_role' AS method, grp AS "group", groups_count
 FROM (
-  SELECT from_id, to_id, relation, max(confidence) AS confidence, count(*) AS groups_count,
-         arg_max({{'from_role': from_role, 'to_role': to_role, 'source': source, 'grp': grp}},
-                 confidence) AS best
-  FROM both_ways GROUP BY from_id, to_id, relation
+  SELECT from_id, to_id, relation, confidence, from_role, to_role, source, grp,
+         count(*) OVER (PARTITION BY from_id, to_id, relation) AS groups_count,
+         row_number() OVER (PARTITION BY from_id, to_id, relation
+                            ORDER BY confidence DESC, grp, source, from_role, to_role) AS pick
+  FROM both_ways
 )
+WHERE pick = 1
 """
 
 
@@ -289,13 +292,20 @@ edges AS (
          r.method, r.confidence, abs(h.amount) AS amount, h.txn_time
   FROM holder h JOIN cp_resolved r ON r.cp_key = h.cp_key
   WHERE r.to_id IS NOT NULL AND h.h_id IS NOT NULL
+),
+ranked AS (
+  -- the method of the most confident resolution, the first by name on a tie: the same on every
+  -- engine and every run
+  SELECT *, first_value(method) OVER (PARTITION BY from_type, from_id, to_type, to_id
+                                      ORDER BY confidence DESC, method) AS best_method
+  FROM edges
 )
 SELECT from_type, from_id, to_type, to_id, 'transferred_to' AS relation,
        CAST(count(*) AS VARCHAR) || ' txns, ' || CAST(sum(amount) AS VARCHAR) || ' yuan' AS detail,
        'bank_transactions' AS source, max(confidence) AS confidence,
-       arg_max(method, confidence) AS method,
-       count(*) AS txn_count, sum(amount) AS total_amount, min(txn_time) AS first_txn,
-       max(txn_time) AS last_txn
-FROM edges
+       min(best_method) AS method,
+       count(*) AS txn_count, CAST(sum(amount) AS DECIMAL(38, 2)) AS total_amount,
+       min(txn_time) AS first_txn, max(txn_time) AS last_txn
+FROM ranked
 GROUP BY from_type, from_id, to_type, to_id
 """

@@ -37,6 +37,7 @@ from qingfeng.ingest.report import (
 )
 from qingfeng.ingest.split import detect_split
 from qingfeng.ingest.stage import StageResult, run_stage
+from qingfeng.lake.location import lake_root
 from qingfeng.lake.store import Batch, Lake, new_batch_id, now_iso
 from qingfeng.normalise import install_macros
 from qingfeng.settings import Settings
@@ -125,7 +126,7 @@ def ingest_path(
     if dataset is not None:
         get_dataset(dataset)  # unknown ids fail early with the list of known ones
     report = IngestReport(started_at=now_iso())
-    lake = Lake(settings.lake_dir)
+    lake = Lake(lake_root(settings))
     files = list_files(Path(path), settings)
     with lake.lock():
         lake.collect_garbage()
@@ -146,7 +147,7 @@ def ingest_path(
         except Exception as exc:
             if not is_disk_full(exc):
                 raise
-            raise DiskFull(str(settings.lake_dir)) from None
+            raise DiskFull(lake_root(settings).url) from None
         finally:
             lake.collect_garbage()  # staging never outlives the ingest, whatever stopped it
         if progress:
@@ -168,7 +169,7 @@ def ingest_sql(
 ) -> IngestReport:
     """Ingest one table or query from a database given by a SQLAlchemy URL."""
     report = IngestReport(started_at=now_iso())
-    lake = Lake(settings.lake_dir)
+    lake = Lake(lake_root(settings))
     with lake.lock():
         lake.collect_garbage()
         staging = lake.staging_dir(f"sql-{time.time_ns()}")
@@ -187,7 +188,7 @@ def ingest_sql(
         except Exception as exc:
             lake.collect_garbage()
             if is_disk_full(exc):
-                raise DiskFull(str(settings.lake_dir)) from None
+                raise DiskFull(lake_root(settings).url) from None
             if not isinstance(exc, IngestError):
                 raise
             rep.status, rep.message = ERROR, str(exc)

@@ -1,22 +1,23 @@
 """The lake's catalogue of published batches: `lake/_catalogue.json`, replaced atomically.
 
-A batch's Parquet files are written under `lake/_staging/`, moved into
-`lake/<dataset>/batch=<id>/`, and only then named in the catalogue by an `os.replace` of the
-whole JSON file. Readers list files from the catalogue, so a half-finished batch is never seen.
+A batch's Parquet files are written under the local `lake/_staging/`, moved (a folder) or
+uploaded (object storage) into `<lake>/<dataset>/batch=<id>/`, and only then named in the
+catalogue by replacing the whole JSON file (`os.replace`, or one PUT of the object). Readers list
+files from the catalogue, so a half-finished batch is never seen (`qingfeng.lake.location`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from qingfeng.lake.location import LakeRoot, root_for
 
 CATALOGUE_FILE = "_catalogue.json"
 QUARANTINE = "_quarantine"
@@ -61,24 +62,25 @@ def new_batch_id(sha256: str) -> str:
 
 
 class Lake:
-    """The Parquet lake under one workspace folder."""
+    """The Parquet lake: a workspace folder, a shared mount or an object-storage prefix."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: Path | str | LakeRoot) -> None:
+        self.location = root if isinstance(root, LakeRoot) else root_for(root)
+        # the local folder: staging, the writers' lock (and, for a local lake, the lake itself)
+        self.root = self.location.local
 
     # --- reading the catalogue ---
     @property
-    def catalogue_path(self) -> Path:
-        return self.root / CATALOGUE_FILE
+    def catalogue_path(self) -> str:
+        return self.location.uri(CATALOGUE_FILE)
 
     def _read(self) -> dict[str, Any]:
-        try:
-            text = self.catalogue_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        raw = self.location.read_bytes(CATALOGUE_FILE)
+        if raw is None:
             return {"version": 1, "batches": []}
         try:
-            data: dict[str, Any] = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data: dict[str, Any] = json.loads(raw.decode("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise LakeError(f"{self.catalogue_path} is not valid JSON: {exc}") from None
         return data
 
@@ -107,14 +109,15 @@ class Lake:
     def datasets(self) -> list[str]:
         return sorted({b.dataset for b in self.batches()})
 
-    def files(self, dataset: str) -> list[Path]:
-        return [self.root / f for b in self.batches(dataset) for f in b.files]
+    def files(self, dataset: str) -> list[str]:
+        """What a reader opens for each published file of `dataset` (a path or an s3:// URL)."""
+        return [self.location.uri(f) for b in self.batches(dataset) for f in b.files]
 
-    def quarantine_files(self) -> list[Path]:
-        return [self.root / f for b in self.batches() for f in b.quarantine_files]
+    def quarantine_files(self) -> list[str]:
+        return [self.location.uri(f) for b in self.batches() for f in b.quarantine_files]
 
-    def duplicate_files(self) -> list[Path]:
-        return [self.root / f for b in self.batches() for f in b.duplicate_files]
+    def duplicate_files(self) -> list[str]:
+        return [self.location.uri(f) for b in self.batches() for f in b.duplicate_files]
 
     # --- writing ---
     def staging_dir(self, batch_id: str) -> Path:
@@ -123,13 +126,8 @@ class Lake:
         return path
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".catalogue-", suffix=".json", dir=self.root)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.catalogue_path)  # the single atomic step that publishes
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        self.location.write_atomic(CATALOGUE_FILE, text.encode("utf-8"))  # the publishing step
 
     def publish(self, batch: Batch, staged: dict[str, Path]) -> None:
         """Move staged folders into place, then name them in the catalogue (atomic)."""
@@ -139,11 +137,11 @@ class Lake:
         """Publish several batches in one catalogue update: all of them become visible, or none
         (a file that carried two datasets)."""
         for rel_dir, src in staged.items():
-            dest = self.root / rel_dir
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if dest.exists():
-                shutil.rmtree(dest)  # leftover of a crashed attempt: never published
-            os.replace(src, dest)
+            if self.location.is_local:
+                dest = Path(self.location.base) / rel_dir
+                if dest.exists():
+                    shutil.rmtree(dest)  # leftover of a crashed attempt: never published
+            self.location.upload_dir(Path(src), rel_dir)
         data = self._read()
         ids = {b.batch_id for b in batches}
         data["batches"] = [b for b in data["batches"] if b["batch_id"] not in ids]
@@ -170,7 +168,7 @@ class Lake:
             for b in removed
             for f in b.files + b.quarantine_files + b.duplicate_files
         }:
-            shutil.rmtree(self.root / rel, ignore_errors=True)
+            self.location.delete_dir(rel)
         return gone
 
     def collect_garbage(self) -> list[Path]:
@@ -185,11 +183,14 @@ class Lake:
             for b in self.batches()
             for f in b.files + b.quarantine_files + b.duplicate_files
         }
-        for batch_dir in self.root.glob("*/batch=*"):
-            rel = str(batch_dir.relative_to(self.root))
-            if rel not in named:
-                shutil.rmtree(batch_dir, ignore_errors=True)
-                removed.append(batch_dir)
+        for top in self.location.subdirs():
+            if top == STAGING:
+                continue
+            for sub in self.location.subdirs(top):
+                rel = f"{top}/{sub}"
+                if sub.startswith("batch=") and rel not in named:
+                    self.location.delete_dir(rel)
+                    removed.append(Path(self.location.uri(rel)))
         return removed
 
     @contextlib.contextmanager

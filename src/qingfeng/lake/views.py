@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -72,7 +71,7 @@ def _derived_codes(con: duckdb.DuckDBPyConnection, scan: str, spec: DatasetSpec 
 def _view(
     con: duckdb.DuckDBPyConnection,
     name: str,
-    files: list[Path],
+    files: list[str],
     empty: dict[str, str],
     spec: DatasetSpec | None = None,
 ) -> None:
@@ -127,9 +126,12 @@ def connect_with_files(
 ) -> tuple[duckdb.DuckDBPyConnection, dict[str, tuple[str, ...]]]:
     """`connect`, and the Parquet files each view reads (what the model engine reports as rows
     read, from the files' footers)."""
+    from qingfeng.lake.location import lake_root
     from qingfeng.normalise import install_macros
 
     con = duckdb.connect(database)
     install_macros(con)
-    files = create_views(con, Lake(settings.lake_dir))
+    root = lake_root(settings)
+    root.register(con)
+    files = create_views(con, Lake(root))
     return con, files

@@ -12,6 +12,7 @@ import duckdb
 
 from qingfeng.catalogue import DatasetSpec, load_catalogue
 from qingfeng.lake import Lake, connect
+from qingfeng.lake.location import lake_root
 
 if TYPE_CHECKING:
     from qingfeng.settings import Settings
@@ -253,7 +254,7 @@ def assess(
 ) -> QualityReport:
     """Measure every dataset with published batches (or those named) and run the cross checks."""
     as_of = as_of or dt.date.today()
-    lake = Lake(settings.lake_dir)
+    lake = Lake(lake_root(settings))
     specs = load_catalogue()
     published = set(lake.datasets())
     report = QualityReport(

@@ -248,12 +248,9 @@ class Screener:
 
     # ---- the lake -----------------------------------------------------------------------
     def _catalogue_stamp(self) -> tuple[int, int]:
-        path = self.settings.lake_dir / "_catalogue.json"
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return (0, 0)
-        return (st.st_mtime_ns, st.st_size)
+        from qingfeng.lake.location import lake_root
+
+        return lake_root(self.settings).stamp("_catalogue.json")
 
     def engine(self) -> tuple[Engine, Snapshot]:
         """The lake engine, reopened when a batch was published or rolled back since."""
@@ -275,10 +272,11 @@ class Screener:
             return self._engine, self.snapshot
 
     def _read_snapshot(self) -> Snapshot:
-        path = self.settings.lake_dir / "_catalogue.json"
-        if not path.exists():
+        from qingfeng.lake.location import lake_root
+
+        raw = lake_root(self.settings).read_bytes("_catalogue.json")
+        if raw is None:
             return Snapshot(id="empty", published_at=None, batches=0)
-        raw = path.read_bytes()
         try:
             batches = json.loads(raw).get("batches", [])
         except (ValueError, AttributeError):

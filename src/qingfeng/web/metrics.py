@@ -159,10 +159,12 @@ def render(settings: Settings, sessions: sessionmaker[Session]) -> str:
 
 def _lake_rows(settings: Settings) -> list[tuple[str, int]]:
     from qingfeng.lake import Lake
+    from qingfeng.lake.location import lake_root
 
-    if not settings.lake_dir.exists():
+    root = lake_root(settings)
+    if root.is_local and not settings.lake_dir.exists():
         return []
-    lake = Lake(settings.lake_dir)
+    lake = Lake(root)
     totals: dict[str, int] = {}
     for batch in lake.batches():
         totals[batch.dataset] = totals.get(batch.dataset, 0) + int(batch.counts.get("rows", 0))

@@ -46,13 +46,16 @@ class DuckDBEngine(Engine):
             from qingfeng.lake import connect_with_files
         except ImportError as exc:
             raise EngineError(f"the lake module is not available: {exc}") from exc
+        from qingfeng.lake.location import lake_root
+
         con, files = connect_with_files(settings)
+        root = lake_root(settings)
         try:
-            names = attach_libraries(con, settings.lake_dir)
+            names = attach_libraries(con, root)
         except Exception:
             con.close()
             raise
-        return cls(con, files | library_files(settings.lake_dir, names))
+        return cls(con, files | library_files(root, names))
 
     def _query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = self.con.execute(sql)

@@ -152,9 +152,18 @@ class SparkEngine(Engine):
         from qingfeng.engine.catalogue_port import PROHIBITED, default_catalogue
         from qingfeng.entities.attach import built_libraries, derived_views, library_files
         from qingfeng.lake import Lake
+        from qingfeng.lake.location import lake_root
 
+        root = lake_root(settings)
+        if not root.is_local:
+            raise EngineError(
+                f"Spark reads the lake from a folder every executor sees: {root.url} is object "
+                "storage, which Spark reads only through hadoop-aws (s3a://), not bundled with "
+                "PySpark. Mount the lake (a shared folder) and set lake_url to its path "
+                "(docs/deployment.md)."
+            )
         engine = cls(session) if session is not None else cls.shared(settings.spark)
-        lake = Lake(settings.lake_dir)
+        lake = Lake(root)
         catalogue = default_catalogue()
         published = set()
         table_files: dict[str, tuple[str, ...]] = {}

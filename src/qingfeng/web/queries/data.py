@@ -49,10 +49,14 @@ def _read_json(path: Path) -> Any:
 
 def data_overview(settings: Settings) -> DataOverview:
     out = DataOverview()
-    catalogue = settings.lake_dir / CATALOGUE_FILE
-    if catalogue.exists():
+    from qingfeng.lake.location import lake_root
+
+    root = lake_root(settings)
+    catalogue = root.uri(CATALOGUE_FILE)
+    body = root.read_bytes(CATALOGUE_FILE)
+    if body is not None:
         try:
-            raw = _read_json(catalogue)
+            raw = json.loads(body.decode("utf-8"))
             for b in raw.get("batches", []):
                 counts = {k: int(v) for k, v in (b.get("counts") or {}).items()}
                 out.batches.append(

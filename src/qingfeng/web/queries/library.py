@@ -55,10 +55,11 @@ def open_libraries(settings: Settings) -> Iterator[tuple[duckdb.DuckDBPyConnecti
     """The lake's views plus the attached libraries; the set names every view present."""
     from qingfeng.entities import attach_libraries
     from qingfeng.lake import connect
+    from qingfeng.lake.location import lake_root
 
     con = connect(settings)
     try:
-        attach_libraries(con, settings.lake_dir)
+        attach_libraries(con, lake_root(settings))
         names = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
         yield con, names
     finally:

@@ -33,10 +33,12 @@ class QualityCache:
         self._report: QualityReport | None = None
 
     def get(self, settings: Settings) -> QualityReport | None:
-        catalogue = settings.lake_dir / CATALOGUE_FILE
-        if not catalogue.exists():
+        from qingfeng.lake.location import lake_root
+
+        stamp = lake_root(settings).stamp(CATALOGUE_FILE)
+        if stamp == (0, 0):
             return None
-        key = (catalogue.stat().st_mtime_ns, dt.date.today().isoformat())
+        key = (stamp[0], dt.date.today().isoformat())
         with self._lock:
             if key != self._key:
                 self._report = assess(settings)

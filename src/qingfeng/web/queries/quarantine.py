@@ -45,22 +45,31 @@ class QuarantinePage:
         return max(1, -(-self.total // PAGE))
 
 
-def _batch_files(settings: Settings, batch_id: str) -> tuple[dict[str, Any], list[Path]]:
-    catalogue = settings.lake_dir / "_catalogue.json"
+def _batch_files(settings: Settings, batch_id: str) -> tuple[dict[str, Any], list[str]]:
+    from qingfeng.lake.location import lake_root
+
+    root = lake_root(settings)
+    catalogue = root.uri("_catalogue.json")
     try:
-        data = json.loads(catalogue.read_text(encoding="utf-8"))
+        data = json.loads((root.read_bytes("_catalogue.json") or b"{}").decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise QuarantineError(f"{catalogue}: {exc}") from None
     batch = next((b for b in data.get("batches", []) if b.get("batch_id") == batch_id), None)
     if batch is None:
         raise QuarantineError(f"no published batch {batch_id!r}")
-    lake = settings.lake_dir.resolve()
     files = []
     for name in batch.get("quarantine_files") or []:
-        path = (lake / name).resolve()
-        if lake not in path.parents or not path.is_file():
+        if root.is_local:
+            lake = Path(root.base).resolve()
+            path = (lake / name).resolve()
+            ok = lake in path.parents and path.is_file()
+            uri = str(path)
+        else:
+            ok = ".." not in str(name).split("/") and root.exists(str(name))
+            uri = root.uri(str(name))
+        if not ok:
             raise QuarantineError(f"batch {batch_id}: quarantine file {name!r} is missing")
-        files.append(path)
+        files.append(uri)
     return batch, files
 
 
@@ -101,6 +110,9 @@ def quarantine_page(
             rule,
         )
     con = duckdb.connect()
+    from qingfeng.lake.location import lake_root
+
+    lake_root(settings).register(con)
     try:
         paths = [str(p) for p in files]
         counts = con.execute(
