@@ -90,7 +90,7 @@ LONGEST_FIRST = (
     "test_demo_models.py",
     "test_synth_models.py",
     "test_synth.py",
-    "test_entities_scale.py",
+    "test_subject_library_scale.py",
     "test_web_browser_tools.py",
     "test_web_queues_browser.py",
     "test_portal_browser.py",

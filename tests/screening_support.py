@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from qingfeng.engine import DuckDBEngine
-from qingfeng.engine.catalogue_port import default_catalogue
+from qingfeng.engine.dataspec_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.lake import Batch, Lake, new_batch_id
 from qingfeng.lake.store import now_iso

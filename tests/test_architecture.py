@@ -17,7 +17,7 @@ TICKED = re.compile(r"`([^`]+)`")
 
 
 def _unit(name: str) -> str | None:
-    """`library/` or `masking.py` (as the table writes them) → the package's import name."""
+    """`model_library/` or `masking.py` (as the table writes them) → the package's import name."""
     if name.endswith("/") and "/" not in name[:-1]:
         return name[:-1]
     if name.endswith(".py") and "/" not in name:

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from entities_data import create_county
 from qingfeng.cli import app
-from qingfeng.entities import LIBRARY_NAMES, attach_libraries
+from qingfeng.subject_library import LIBRARY_NAMES, attach_libraries
 from qingfeng.workspace import init_workspace
+from subject_library_data import create_county
 
 runner = CliRunner()
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from entities_data import pid
-from qingfeng.entities import attach_libraries, build_libraries
+from qingfeng.subject_library import attach_libraries, build_libraries
+from subject_library_data import pid
 
 VILLAGE = "330102001001"
 P = {

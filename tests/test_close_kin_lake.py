@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from qingfeng.engine import DuckDBEngine
-from qingfeng.entities import build_libraries
-from qingfeng.entities.attach import libraries_dir
 from qingfeng.operations.model_runs import run_models
 from qingfeng.store.db import make_engine, session_factory
 from qingfeng.store.models import Warning, WarningLine
+from qingfeng.subject_library import build_libraries
+from qingfeng.subject_library.attach import libraries_dir
 from qingfeng.workspace import init_workspace
 from test_close_kin import BIRTHS, MARRIAGES, MOVES, REGISTRY, VILLAGE, P
 from test_engine_lake import _publish

@@ -18,8 +18,8 @@ import pytest
 from demo_county import DemoCounty
 from qingfeng.demo import DEMO_PERSONS, DemoResult
 from qingfeng.ingest.mapping import load_mapping
-from qingfeng.library import CORE_MODEL_IDS, MONEY_MODEL_IDS
-from qingfeng.library.evaluate import ModelScore, load_truth, score
+from qingfeng.model_library import CORE_MODEL_IDS, MONEY_MODEL_IDS
+from qingfeng.model_library.evaluate import ModelScore, load_truth, score
 from qingfeng.store.findings import store_warnings
 from qingfeng.synth.departments import FILES
 

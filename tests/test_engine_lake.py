@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from built_in_models import built_in_models
 from qingfeng.cli.app import app
 from qingfeng.engine import DuckDBEngine
-from qingfeng.engine.catalogue_port import default_catalogue
+from qingfeng.engine.dataspec_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.operations.model_runs import run_models
 from qingfeng.store.db import make_engine, session_factory
@@ -108,8 +108,8 @@ def test_rows_read_come_from_the_footers_of_the_lake_files(lake_workspace) -> No
 
 
 def _write_library(lake_dir: Path, view: str, rows: list[dict]) -> None:
-    from qingfeng.entities.attach import libraries_dir
-    from qingfeng.entities.schema import LIBRARY_COLUMNS
+    from qingfeng.subject_library.attach import libraries_dir
+    from qingfeng.subject_library.schema import LIBRARY_COLUMNS
 
     folder = libraries_dir(lake_dir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from built_in_models import built_in_models
 from qingfeng.cli.app import app
 from qingfeng.engine import DuckDBEngine, load_models
-from qingfeng.engine.catalogue_port import default_catalogue
+from qingfeng.engine.dataspec_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.operations.model_runs import run_models
 from qingfeng.store.db import make_engine, session_factory

@@ -11,7 +11,7 @@ import pytest
 
 from built_in_models import built_in_models
 from qingfeng.engine import ModelSpecError, compile_model, parse_model_text
-from qingfeng.engine.catalogue_port import Catalogue, FieldInfo
+from qingfeng.engine.dataspec_port import Catalogue, FieldInfo
 from qingfeng.engine.schema import json_schema_text
 from qingfeng.engine.testing import run_cases, run_inline
 
@@ -218,7 +218,7 @@ def test_unknown_field_of_a_described_dataset_is_reported() -> None:
 
 
 def test_the_real_catalogue_marks_prohibited_fields_when_present() -> None:
-    catalogue_pkg = pytest.importorskip("qingfeng.catalogue")
+    catalogue_pkg = pytest.importorskip("qingfeng.dataspec")
     specs = catalogue_pkg.load_catalogue()
     prohibited = [
         (ds, f.name)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from qingfeng.cli import app
-from qingfeng.entities import build_libraries
-from qingfeng.entities.attach import libraries_dir
 from qingfeng.settings import load_settings
 from qingfeng.store.models import AuditLog
+from qingfeng.subject_library import build_libraries
+from qingfeng.subject_library.attach import libraries_dir
 from qingfeng.workspace import init_workspace
 from store_helpers import make_warning, migrated_factory, quick_user, tx
 from test_close_kin import P, create_tables

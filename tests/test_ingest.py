@@ -217,7 +217,7 @@ def test_cli_ingest_and_batches(ws: Settings, tmp_path: Path) -> None:
 
 
 def test_empty_views_exist_for_every_dataset(ws: Settings) -> None:
-    from qingfeng.catalogue import load_catalogue
+    from qingfeng.dataspec import load_catalogue
 
     con = connect(ws)
     for ds in load_catalogue():

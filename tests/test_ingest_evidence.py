@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from ingest_helpers import write_csv
-from qingfeng.catalogue import load_catalogue, normalise_header
+from qingfeng.dataspec import load_catalogue, normalise_header
 from qingfeng.ingest import ingest_path
 from qingfeng.ingest.header_match import header_match, initials
 from qingfeng.ingest.mapping import propose

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from ingest_helpers import write_csv
-from qingfeng.catalogue import get_dataset, load_catalogue, normalise_header
-from qingfeng.catalogue.model import DatasetSpec
+from qingfeng.dataspec import get_dataset, load_catalogue, normalise_header
+from qingfeng.dataspec.model import DatasetSpec
 from qingfeng.ingest import ingest_path
 from qingfeng.ingest.enum_evidence import Wording, infer_values
 from qingfeng.ingest.mapping import Proposal, propose

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from qingfeng.catalogue import get_dataset, load_catalogue, normalise_header
+from qingfeng.dataspec import get_dataset, load_catalogue, normalise_header
 from qingfeng.ingest.mapping import header_weights, propose
 from qingfeng.ingest.stage import normalise_values
 from qingfeng.normalise import install_macros

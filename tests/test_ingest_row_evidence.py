@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from qingfeng.catalogue import DatasetSpec, load_catalogue, normalise_header
-from qingfeng.catalogue.loader import vocabulary
+from qingfeng.dataspec import DatasetSpec, load_catalogue, normalise_header
+from qingfeng.dataspec.loader import vocabulary
 from qingfeng.ingest.header_match import header_match
 from qingfeng.ingest.mapping import Proposal, _abbreviated_in, propose
 from qingfeng.normalise import install_macros, vocab_fold, vocab_sql

@@ -137,8 +137,8 @@ fields:
 
 
 def test_the_catalogue_refuses_code_tables_that_do_not_fit_the_field(tmp_path: Path) -> None:
-    from qingfeng.catalogue import CatalogueError
-    from qingfeng.catalogue.loader import load_catalogue_from, load_vocabularies
+    from qingfeng.dataspec import CatalogueError
+    from qingfeng.dataspec.loader import load_catalogue_from, load_vocabularies
 
     vocabs = load_vocabularies()
     folder = tmp_path / "ds"
@@ -162,8 +162,8 @@ def test_the_catalogue_refuses_code_tables_that_do_not_fit_the_field(tmp_path: P
 
 
 def test_broken_vocabulary_files_are_reported(tmp_path: Path) -> None:
-    from qingfeng.catalogue import CatalogueError
-    from qingfeng.catalogue.loader import load_vocabularies_from
+    from qingfeng.dataspec import CatalogueError
+    from qingfeng.dataspec.loader import load_vocabularies_from
 
     (tmp_path / "a.yaml").write_text("id: a\nkind: nonsense\n", encoding="utf-8")
     (tmp_path / "b.yaml").write_text(
@@ -223,7 +223,7 @@ def test_weak_evidence_settles_nothing(ws, tmp_path):
 
 
 def test_shared_wording_needs_one_value_and_no_negation() -> None:
-    from qingfeng.catalogue import get_dataset
+    from qingfeng.dataspec import get_dataset
     from qingfeng.ingest.enum_evidence import Wording, infer_values
 
     status = get_dataset("companies").field("status")

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from qingfeng.cli import app
-from qingfeng.entities.build import LIBRARIES, build_libraries
-from qingfeng.entities.spark_build import SPARK_KINDS, expand_macros, spark_sql
 from qingfeng.lake import connect
+from qingfeng.subject_library.build import LIBRARIES, build_libraries
+from qingfeng.subject_library.spark_build import SPARK_KINDS, expand_macros, spark_sql
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

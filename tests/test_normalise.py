@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
-from qingfeng.catalogue import FieldSpec
+from qingfeng.dataspec import FieldSpec
 from qingfeng.ingest.stage import normalise_values
 from qingfeng.normalise import install_macros
 
@@ -550,7 +550,7 @@ def test_booleans_in_any_form_and_unknown_spellings(con) -> None:
 
 
 def test_national_code_tables_and_unknown_codes(con) -> None:
-    from qingfeng.catalogue import get_dataset
+    from qingfeng.dataspec import get_dataset
 
     gender = get_dataset("household_registry").field("gender")
     assert normalise_values(con, gender, ["1", "2", "0", "9", "3", "男", "Ｘ"]) == [
@@ -585,7 +585,7 @@ def test_national_code_tables_and_unknown_codes(con) -> None:
 
 
 def test_subsidy_wordings_become_one_code_and_unknown_ones_none(con) -> None:
-    from qingfeng.catalogue import get_dataset
+    from qingfeng.dataspec import get_dataset
 
     code = get_dataset("subsidy_payments").field("subsidy_code")
     cases = {

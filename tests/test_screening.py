@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from qingfeng.catalogue import load_catalogue
+from qingfeng.dataspec import load_catalogue
 from qingfeng.engine import DuckDBEngine, load_models
 from qingfeng.engine.compiler import compile_model
 from qingfeng.engine.runner import run_compiled

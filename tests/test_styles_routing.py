@@ -30,11 +30,11 @@ SEED = 3
 def _county(folder: Path, style: str) -> Path:
     """synth in the style → a workspace of the county → ingest → libraries → units → models."""
     from qingfeng.demo_users import ensure_demo_orgs, ensure_supervised_unit
-    from qingfeng.entities import build_libraries
-    from qingfeng.entities.attach import libraries_dir
     from qingfeng.ingest import ingest_path
     from qingfeng.lake import connect
     from qingfeng.operations.model_runs import run_models
+    from qingfeng.subject_library import build_libraries
+    from qingfeng.subject_library.attach import libraries_dir
     from qingfeng.synth import generate
     from qingfeng.workspace import init_workspace
 

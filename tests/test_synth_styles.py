@@ -15,8 +15,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from qingfeng.catalogue import normalise_header
 from qingfeng.cli.app import app
+from qingfeng.dataspec import normalise_header
 from qingfeng.ingest import readers
 from qingfeng.synth import Truth, generate
 from qingfeng.synth.departments import FILES
@@ -191,10 +191,10 @@ def _strings(node: Any) -> Any:
 def _source_text() -> str:
     """The catalogue YAML and the ingest and catalogue code, as text."""
     paths = [
-        *sorted((SRC / "catalogue").rglob("*.yaml")),
+        *sorted((SRC / "dataspec").rglob("*.yaml")),
         *sorted((SRC / "ingest").rglob("*.py")),
         SRC / "normalise.py",
-        *sorted((SRC / "catalogue").glob("*.py")),
+        *sorted((SRC / "dataspec").glob("*.py")),
     ]
     return "\n".join(p.read_text(encoding="utf-8") for p in paths)
 
@@ -204,15 +204,15 @@ def _known_wordings() -> set[str]:
     code values, descriptions) and each string literal of the ingest and catalogue code, whole
     and split at separators (lists and regex alternations), normalised as headers are."""
     texts: set[str] = set()
-    for path in sorted((SRC / "catalogue").rglob("*.yaml")):  # datasets and vocabularies
+    for path in sorted((SRC / "dataspec").rglob("*.yaml")):  # datasets and vocabularies
         texts.update(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
     code = [*(SRC / "ingest").rglob("*.py"), SRC / "normalise.py"]
-    code += (SRC / "catalogue").glob("*.py")
+    code += (SRC / "dataspec").glob("*.py")
     for path in code:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 texts.add(node.value)
-    for path in [*(SRC / "ingest").rglob("*.yaml"), *(SRC / "catalogue").rglob("*.txt")]:
+    for path in [*(SRC / "ingest").rglob("*.yaml"), *(SRC / "dataspec").rglob("*.txt")]:
         texts.update(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
     out = set()
     for t in texts:

@@ -13,7 +13,7 @@ import pytest
 
 from qingfeng.engine.loader import load_models
 from qingfeng.ingest import ingest_path
-from qingfeng.library.evaluate import load_truth, score
+from qingfeng.model_library.evaluate import load_truth, score
 from qingfeng.operations.model_runs import run_models
 from qingfeng.settings import load_settings
 from qingfeng.store.findings import store_warnings

@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from qingfeng.entities.trace import trace_payment
+from qingfeng.subject_library.trace import trace_payment
 
 T0 = datetime(2024, 3, 1, 9, 0)
 

@@ -12,13 +12,13 @@ import duckdb
 import pytest
 
 from built_in_models import built_in_models
-from entities_data import P, create_county
 from ingest_helpers import REGISTRY_HEADERS, registry_rows
-from qingfeng.entities import build_libraries
-from qingfeng.entities.attach import libraries_dir
 from qingfeng.ingest.mapping import find_mapping
+from qingfeng.subject_library import build_libraries
+from qingfeng.subject_library.attach import libraries_dir
 from qingfeng.web.app import create_app
 from qingfeng.web.liveserver import running_server
+from subject_library_data import P, create_county
 from test_web_browser import CHROMIUM, new_page, sign_in
 from test_web_model_runs import MODEL, _publish
 from web_helpers import make_world

@@ -49,7 +49,7 @@ def test_every_data_driven_label_is_in_the_catalogue():
     from qingfeng.hits import SEVERITIES
     from qingfeng.loop.machine import FINDINGS, MEASURES, STATES, TRANSITIONS
     from qingfeng.store.models import ROLES
-    from qingfeng.web.catalogue import FIELDS
+    from qingfeng.web.model_index import FIELDS
     from qingfeng.web.pages.warnings import STATUSES
     from qingfeng.web.queries.warnings import SORTS
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from built_in_models import built_in_models
 from qingfeng.engine import DuckDBEngine
-from qingfeng.engine.catalogue_port import default_catalogue
+from qingfeng.engine.dataspec_port import default_catalogue
 from qingfeng.engine.engines.base import column_types_for
 from qingfeng.operations.model_runs import run_models
 from qingfeng.store.models import AuditLog, ModelRun, Warning, WarningLine

@@ -19,12 +19,12 @@ from sqlalchemy import create_engine, select, text
 
 from built_in_models import built_in_models
 from conftest import PG_URL_ENV, _pg_base_url, _require_or_skip
-from entities_data import P, create_county
-from qingfeng.entities import build_libraries
-from qingfeng.entities.attach import libraries_dir
 from qingfeng.store import users as store_users
 from qingfeng.store.models import ModelRun
 from qingfeng.store.users import create_org, create_user
+from qingfeng.subject_library import build_libraries
+from qingfeng.subject_library.attach import libraries_dir
+from subject_library_data import P, create_county
 from test_web_model_runs import MODEL, _publish
 from web_helpers import PASSWORD, make_world, password_hash
 from web_workers import serving

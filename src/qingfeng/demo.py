@@ -90,9 +90,9 @@ def run_demo_pipeline(
 
 def _build_libraries(settings: Settings) -> None:
     """Subject and relationship libraries, for the profiles and graph pages."""
-    from qingfeng.entities import build_libraries
-    from qingfeng.entities.attach import libraries_dir
     from qingfeng.lake import connect
+    from qingfeng.subject_library import build_libraries
+    from qingfeng.subject_library.attach import libraries_dir
 
     con = connect(settings)
     try:

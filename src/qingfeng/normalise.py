@@ -15,13 +15,13 @@ from typing import Any
 
 import duckdb
 
-from qingfeng.catalogue.loader import (
+from qingfeng.dataspec.loader import (
     boolean_words,
     code_table,
     enum_code_values,
     vocabulary,
 )
-from qingfeng.catalogue.model import FieldSpec, Vocabulary, fold_value
+from qingfeng.dataspec.model import FieldSpec, Vocabulary, fold_value
 from qingfeng.divisions import DIVISION_SHAPE
 
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space become their half-width forms.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from qingfeng.entities.macros import install_macros
+from qingfeng.subject_library.macros import install_macros
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红梅玉兰辉鹏飞宇浩然子轩欣怡思雨佳琪晓东海波文斌俊杰凯丹婷雪梅春燕金凤桂芳国强建华德明永红爱华晓明小明少华淑珍玉梅秀珍"  # noqa: E501

@@ -218,7 +218,7 @@ class _TimedConnection:
 
 def statement_profile(csv_path: Path, folder: Path, *, one_pass: bool) -> list[tuple]:
     """(CPU s, wall s, statement) of staging the bench file, costliest first."""
-    from qingfeng.catalogue import get_dataset
+    from qingfeng.dataspec import get_dataset
     from qingfeng.ingest import readers
     from qingfeng.ingest.mapping import propose
     from qingfeng.ingest.pipeline import _connection

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from qingfeng.bench.county import generate_county
-from qingfeng.entities import attach_libraries, build_libraries
-from qingfeng.entities.trace import trace_payment
+from qingfeng.subject_library import attach_libraries, build_libraries
+from qingfeng.subject_library.trace import trace_payment
 
 PEOPLE = int(os.environ.get("QINGFENG_BENCH_PEOPLE", "1000000"))
 TARGET_SECONDS = 60.0
@@ -78,7 +78,8 @@ def run(console: Console) -> None:
 
 
 def _time_trace(con: duckdb.DuckDBPyConnection) -> tuple[float, int]:
-    """One 4-hop trace (qingfeng.entities.trace) of 10,000 yuan arriving just before the first
+    """One 4-hop trace (qingfeng.subject_library.trace) of 10,000 yuan arriving just before the
+    first
     transfer out of the account with the most transfers out, over a 365-day window (the bench
     county's transfers are spread over years): a wide start, not an average one."""
     row = con.execute(

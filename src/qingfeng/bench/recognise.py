@@ -44,7 +44,7 @@ def recognise_file(path: Path, staging: Path) -> list[tuple[str, object]]:
 
 def run(console: Console) -> dict[str, object]:
     from qingfeng.bench.ingest import generate_csv
-    from qingfeng.catalogue import load_catalogue
+    from qingfeng.dataspec import load_catalogue
     from qingfeng.ingest import readers
     from qingfeng.ingest.mapping import propose
     from qingfeng.ingest.pipeline import _connection

@@ -92,8 +92,8 @@ FROM upgraded
 
 
 def _library_sql() -> str:
-    from qingfeng.entities.inputs import Inputs
-    from qingfeng.entities.relations import rel_kinship
+    from qingfeng.subject_library.inputs import Inputs
+    from qingfeng.subject_library.relations import rel_kinship
 
     cols = {"household_registry": {"id_no", "household_no", "relation_to_head", "household_type"}}
     return rel_kinship(Inputs(cols))
@@ -112,8 +112,8 @@ def _generate(folder: Path, n: int) -> dict[str, Path]:
 
 
 def _duckdb(workload: str, inputs: dict[str, Path], out: Path) -> float:
-    from qingfeng.entities.kinship import load_kinship_tables
-    from qingfeng.entities.macros import install_macros
+    from qingfeng.subject_library.kinship import load_kinship_tables
+    from qingfeng.subject_library.macros import install_macros
 
     con = duckdb.connect()
     install_macros(con)
@@ -134,7 +134,7 @@ def _duckdb(workload: str, inputs: dict[str, Path], out: Path) -> float:
 
 
 def _spark(spark: Any, workload: str, inputs: dict[str, Path], out: Path) -> float:
-    from qingfeng.entities.spark_build import spark_sql
+    from qingfeng.subject_library.spark_build import spark_sql
 
     t0 = time.perf_counter()
     if workload == "library":
@@ -152,8 +152,8 @@ def _spark(spark: Any, workload: str, inputs: dict[str, Path], out: Path) -> flo
 
 
 def _static_tables(spark: Any) -> None:
-    from qingfeng.entities.kinship import load_kinship_tables
-    from qingfeng.entities.spark_build import _to_spark
+    from qingfeng.subject_library.kinship import load_kinship_tables
+    from qingfeng.subject_library.spark_build import _to_spark
 
     con = duckdb.connect()
     load_kinship_tables(con)

@@ -204,7 +204,7 @@ def explain(
 ) -> None:
     """显示各方言的 SQL 与 DuckDB 执行计划 / print the SQL per dialect and DuckDB's plan."""
     from qingfeng.engine import DuckDBEngine, ModelNotFoundError, compile_model
-    from qingfeng.engine.catalogue_port import default_catalogue
+    from qingfeng.engine.dataspec_port import default_catalogue
     from qingfeng.engine.dialects import DIALECTS
     from qingfeng.engine.engines.base import column_types_for
 

@@ -14,7 +14,7 @@ from qingfeng.cli.common import WorkspaceOption, console, fail, settings_for
 
 
 def _mapping_table(src: object, mapping: object) -> Table:
-    from qingfeng.catalogue import get_dataset
+    from qingfeng.dataspec import get_dataset
     from qingfeng.ingest.mapping import Mapping
     from qingfeng.ingest.readers import SourceTable
 
@@ -36,7 +36,7 @@ def _mapping_table(src: object, mapping: object) -> Table:
 
 def _add_split_rows(table: Table, part: object) -> None:
     """The parent dataset a file also carries: its columns, de-duplicated into it."""
-    from qingfeng.catalogue import get_dataset
+    from qingfeng.dataspec import get_dataset
     from qingfeng.ingest.mapping import Mapping
 
     assert isinstance(part, Mapping)
@@ -126,7 +126,7 @@ def ingest(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Ingest department files (CSV, Excel, Parquet, JSON lines), OCDS or a database table."""
-    from qingfeng.catalogue import CatalogueError
+    from qingfeng.dataspec import CatalogueError
     from qingfeng.ingest import IngestError, ingest_path, ingest_sql
 
     settings = settings_for(workspace)

@@ -30,7 +30,7 @@ def register(w: typer.Typer) -> None:
         from qingfeng.loop.reminders import remind
         from qingfeng.settings import SETTINGS_FILE
         from qingfeng.store.db import make_engine, session_factory
-        from qingfeng.web.catalogue import load_model_catalogue
+        from qingfeng.web.model_index import load_model_catalogue
 
         settings = settings_for(workspace)
         try:
@@ -137,7 +137,7 @@ def register(w: typer.Typer) -> None:
         from qingfeng.loop.letters import build_letter, render_letter
         from qingfeng.loop.service import get_warning
         from qingfeng.loop.third_parties import Layouts
-        from qingfeng.web.catalogue import load_model_catalogue
+        from qingfeng.web.model_index import load_model_catalogue
 
         settings = settings_for(workspace)
         names = {m.id: m.name for m in load_model_catalogue(settings).values()}

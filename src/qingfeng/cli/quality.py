@@ -21,7 +21,7 @@ def quality(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Completeness, validity, uniqueness, timeliness and cross-source consistency."""
-    from qingfeng.catalogue import CatalogueError, get_dataset
+    from qingfeng.dataspec import CatalogueError, get_dataset
     from qingfeng.lake import LakeError
     from qingfeng.quality import assess
 

@@ -29,7 +29,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
 from qingfeng.engine import dialects
-from qingfeng.engine.catalogue_port import PROHIBITED, Catalogue, default_catalogue
+from qingfeng.engine.dataspec_port import PROHIBITED, Catalogue, default_catalogue
 from qingfeng.engine.errors import ModelSpecError, Problem
 from qingfeng.engine.literals import literal
 from qingfeng.engine.matching import build_match

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from qingfeng.engine.catalogue_port import Catalogue
 from qingfeng.engine.compiler import check_and_build
+from qingfeng.engine.dataspec_port import Catalogue
 from qingfeng.engine.errors import ModelNotFoundError, ModelSpecError, Problem
 from qingfeng.engine.spec import ModelSpec
 from qingfeng.engine.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
@@ -22,7 +22,7 @@ MODEL_SUFFIXES = (".yaml", ".yml")
 
 
 def library_dir() -> Path:
-    return Path(str(resources.files("qingfeng") / "library" / "models"))
+    return Path(str(resources.files("qingfeng") / "model_library" / "models"))
 
 
 def _pydantic_problems(exc: ValidationError, doc: YamlDocument, file: str) -> list[Problem]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from qingfeng.engine.catalogue_port import Catalogue, default_catalogue
 from qingfeng.engine.compiler import compile_model
+from qingfeng.engine.dataspec_port import Catalogue, default_catalogue
 from qingfeng.engine.engines.base import Engine, column_types_for
 from qingfeng.engine.engines.duckdb_engine import DuckDBEngine
 from qingfeng.engine.errors import EngineError

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from qingfeng.catalogue.model import FieldSpec, fold_value
+from qingfeng.dataspec.model import FieldSpec, fold_value
 
 MAX_WORDINGS = 60  # more distinct wordings than this: not a vocabulary, nothing inferred
 IMPLIED_MIN = 0.9  # rows of the wording that fill the implying column

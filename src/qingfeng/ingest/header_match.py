@@ -25,7 +25,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from qingfeng.catalogue import FieldSpec, normalise_header
+from qingfeng.dataspec import FieldSpec, normalise_header
 
 SYNONYM = "synonym"
 CONTAINS = "contains"

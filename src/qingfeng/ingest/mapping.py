@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue, normalise_header
-from qingfeng.catalogue.model import FieldSpec, fold_value
+from qingfeng.dataspec import DatasetSpec, header_unit, load_catalogue, normalise_header
+from qingfeng.dataspec.model import FieldSpec, fold_value
 from qingfeng.ingest.enum_evidence import shared_wording, spelling_sets
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.header_match import initials

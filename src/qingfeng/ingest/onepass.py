@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec
+from qingfeng.dataspec import DatasetSpec
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.lines import needs_line_scan, record_lines
 from qingfeng.ingest.mapping import Mapping

@@ -11,7 +11,7 @@ columns are swapped.
 
 from __future__ import annotations
 
-from qingfeng.catalogue import FieldSpec
+from qingfeng.dataspec import FieldSpec
 from qingfeng.ingest.profile import ColumnProfile
 
 MIN_ROWS = 3  # rows that carry both values, at least, before the order counts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec, get_dataset, normalise_header
+from qingfeng.dataspec import DatasetSpec, get_dataset, normalise_header
 from qingfeng.ingest import readers
 from qingfeng.ingest.errors import DiskFull, IngestError, is_disk_full
 from qingfeng.ingest.excel_guard import ExcelLimits

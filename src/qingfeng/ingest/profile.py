@@ -227,7 +227,7 @@ class ColumnProfile:
     def spelled_top(self) -> list[tuple[str, int]]:
         """`top` with each value as headers are compared (half-width, no spaces, lower case)."""
         if self._spelled is None:
-            from qingfeng.catalogue import normalise_header
+            from qingfeng.dataspec import normalise_header
 
             self._spelled = [(normalise_header(v), n) for v, n in self.top]
         return self._spelled
@@ -367,7 +367,7 @@ def _add_row_values(
 ) -> None:
     """What each sampled row's value is worth, for columns mostly of dates or times (the
     moment, epoch seconds) and of numbers (in yuan when the header says 万元)."""
-    from qingfeng.catalogue import header_unit
+    from qingfeng.dataspec import header_unit
 
     kinds: dict[int, str] = {}
     for i, h in enumerate(headers):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from qingfeng.catalogue import (
+from qingfeng.dataspec import (
     CatalogueError,
     DatasetSpec,
     FieldSpec,
@@ -31,7 +31,7 @@ from qingfeng.catalogue import (
     header_unit,
     normalise_header,
 )
-from qingfeng.catalogue.loader import code_table
+from qingfeng.dataspec.loader import code_table
 from qingfeng.ingest.header_match import HeaderMatch, field_key, header_match
 from qingfeng.ingest.order import order_violations
 from qingfeng.ingest.profile import ColumnProfile
@@ -362,7 +362,7 @@ def vocabulary_share(p: ColumnProfile | None, vocab_id: str) -> float:
         return 0.0
     key = ("vocabulary", vocab_id)
     if key not in p.fits:
-        from qingfeng.catalogue.loader import vocabulary
+        from qingfeng.dataspec.loader import vocabulary
         from qingfeng.normalise import vocab_code
 
         vocab = vocabulary(vocab_id)

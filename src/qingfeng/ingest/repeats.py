@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec
+from qingfeng.dataspec import DatasetSpec
 from qingfeng.ingest.mapping import Mapping
 from qingfeng.ingest.readers import SourceTable, sql_str
 

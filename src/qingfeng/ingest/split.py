@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec, header_unit, parent_pairs
+from qingfeng.dataspec import DatasetSpec, header_unit, parent_pairs
 from qingfeng.ingest.header_match import header_match
 from qingfeng.ingest.mapping import Mapping, map_headers, missing_required
 from qingfeng.ingest.profile import SAMPLE_ROWS as PROFILE_ROWS

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec, FieldSpec
+from qingfeng.dataspec import DatasetSpec, FieldSpec
 from qingfeng.ingest.enum_evidence import infer_values, read_wordings
 from qingfeng.ingest.errors import IngestError
 from qingfeng.ingest.lines import needs_line_scan, number_by_lines
@@ -497,7 +497,7 @@ def run_stage(
     res = _stage_rows(con, spec, mapping, source, batch_id, staging, total, rejects)
     _drop_lookups(con)
     if mapping.split is not None and split_batch_id is not None:
-        from qingfeng.catalogue import get_dataset
+        from qingfeng.dataspec import get_dataset
         from qingfeng.ingest.parents import stage_parent
 
         res.split = stage_parent(

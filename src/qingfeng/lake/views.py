@@ -9,7 +9,7 @@ import duckdb
 from qingfeng.lake.store import Lake
 
 if TYPE_CHECKING:
-    from qingfeng.catalogue import DatasetSpec
+    from qingfeng.dataspec import DatasetSpec
     from qingfeng.settings import Settings
 
 # Lineage columns every standard table carries after its catalogue fields.
@@ -49,7 +49,7 @@ def _derived_codes(con: duckdb.DuckDBPyConnection, scan: str, spec: DatasetSpec 
     fields = [f for f in (spec.derived_fields if spec else []) if f.vocabulary]
     if not fields:
         return scan
-    from qingfeng.catalogue.loader import vocabulary
+    from qingfeng.dataspec.loader import vocabulary
     from qingfeng.normalise import vocab_sql_plain
 
     have = {str(r[0]) for r in con.execute(f"DESCRIBE {scan}").fetchall()}
@@ -92,7 +92,7 @@ def _view(
 def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> dict[str, tuple[str, ...]]:
     """(Re)create one view per dataset of the catalogue and per published dataset; returns the
     Parquet files each view reads (none for an empty view)."""
-    from qingfeng.catalogue import load_catalogue
+    from qingfeng.dataspec import load_catalogue
 
     specs = load_catalogue()
     names = sorted(set(specs) | set(lake.datasets()))

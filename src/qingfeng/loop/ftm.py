@@ -131,7 +131,7 @@ def _library_rows(lake_dir: Path, people: set[str], orgs: set[str]) -> dict[str,
     """Names and ties of the subjects in scope from the built libraries (absent ones: none)."""
     import duckdb
 
-    from qingfeng.entities.attach import attach_libraries
+    from qingfeng.subject_library.attach import attach_libraries
 
     con = duckdb.connect()
     try:

@@ -75,7 +75,7 @@ class PersonalLayout:
 
 def _catalogue_fields() -> dict[str, dict[str, tuple[str, str]]]:
     """dataset → field → (sensitivity, type), from the installed catalogue."""
-    from qingfeng.catalogue import load_catalogue
+    from qingfeng.dataspec import load_catalogue
 
     return {
         ds: {f.name: (f.sensitivity, f.type) for f in spec.fields}
@@ -85,7 +85,7 @@ def _catalogue_fields() -> dict[str, dict[str, tuple[str, str]]]:
 
 def _library_columns() -> dict[str, dict[str, str]]:
     try:
-        from qingfeng.entities.schema import LIBRARY_COLUMNS
+        from qingfeng.subject_library.schema import LIBRARY_COLUMNS
     except ImportError:  # pragma: no cover - the entities station is part of the package
         return {}
     return LIBRARY_COLUMNS
@@ -133,7 +133,7 @@ def _source_kind(node: Node, fields: dict[str, dict[str, tuple[str, str]]]) -> s
 
 
 def _schema(inputs: list[str], fields: dict[str, dict[str, tuple[str, str]]]) -> dict[str, Any]:
-    from qingfeng.catalogue.model import STORAGE_TYPES
+    from qingfeng.dataspec.model import STORAGE_TYPES
 
     schema: dict[str, Any] = {}
     libraries = _library_columns()

@@ -91,7 +91,7 @@ def run_models(
     write_report: bool = True,
 ) -> RunSummary:
     """Run the selected models (default: all) over the workspace's lake into its store."""
-    from qingfeng.library.profiles import run_parameters
+    from qingfeng.model_library.profiles import run_parameters
     from qingfeng.store.db import make_engine, session_factory  # keeps the engine import light
 
     models = load_models(settings.models_dir)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from qingfeng.catalogue import DatasetSpec, load_catalogue
+from qingfeng.dataspec import DatasetSpec, load_catalogue
 from qingfeng.lake import Lake, connect
 from qingfeng.lake.location import lake_root
 

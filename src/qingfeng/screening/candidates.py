@@ -25,8 +25,8 @@ from typing import Any
 
 import duckdb
 
-from qingfeng.catalogue import load_catalogue
-from qingfeng.catalogue.model import DatasetSpec
+from qingfeng.dataspec import load_catalogue
+from qingfeng.dataspec.model import DatasetSpec
 from qingfeng.ingest.stage import _add_field_layers, _Layers, _q, convert_traditional
 from qingfeng.normalise import field_plan, trad_class
 from qingfeng.screening.memo import ValueMemo

@@ -523,7 +523,7 @@ def _scan(files: list[str]) -> str:
 
 def _date_default(dataset: str, today: dt.date) -> str:
     """`REPLACE (...)`: the dataset's date, when a row has none, is the day of screening."""
-    from qingfeng.catalogue import load_catalogue
+    from qingfeng.dataspec import load_catalogue
 
     name = load_catalogue()[dataset].timeliness_field
     if not name:

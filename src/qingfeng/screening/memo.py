@@ -23,7 +23,7 @@ import re
 from collections import OrderedDict
 from typing import Any
 
-from qingfeng.catalogue.model import DatasetSpec, FieldSpec
+from qingfeng.dataspec.model import DatasetSpec, FieldSpec
 
 _ID = re.compile(r"[0-9]{17}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

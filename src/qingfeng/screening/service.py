@@ -61,7 +61,7 @@ def create_key(
 ) -> tuple[ScreenApiKey, str]:
     """A new key for a paying system, limited to `datasets` and to the division-code prefixes
     `areas`; returns the row and the token (shown once)."""
-    from qingfeng.catalogue import load_catalogue
+    from qingfeng.dataspec import load_catalogue
 
     name = name.strip()
     if not name:

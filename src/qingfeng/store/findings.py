@@ -1,5 +1,5 @@
 """The findings a workflow store holds, as (model, subject, period): what `qingfeng model score`
-and the drill compare with a truth file (qingfeng.library.evaluate.score)."""
+and the drill compare with a truth file (qingfeng.model_library.evaluate.score)."""
 
 from __future__ import annotations
 

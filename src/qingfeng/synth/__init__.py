@@ -7,7 +7,7 @@ header of each standard field, README.md in this folder the planted models and t
 
 from __future__ import annotations
 
-from qingfeng.library import CORE_MODEL_IDS, MONEY_MODEL_IDS
+from qingfeng.model_library import CORE_MODEL_IDS, MONEY_MODEL_IDS
 from qingfeng.synth.generate import SynthError, SynthResult, WrittenFile, generate
 from qingfeng.synth.truth import Planted, Truth
 

@@ -15,7 +15,7 @@ from qingfeng.loop.service import actor_for
 from qingfeng.settings import SETTINGS_FILE, Settings
 from qingfeng.store.models import User
 from qingfeng.web import accounts
-from qingfeng.web.catalogue import ModelInfo, load_model_catalogue
+from qingfeng.web.model_index import ModelInfo, load_model_catalogue
 from qingfeng.web.roles import Area, allows
 from qingfeng.web.scope import Principal
 from qingfeng.web.security import CSRF_FIELD, CSRF_HEADER, CSRF_SESSION_KEY, csrf_matches

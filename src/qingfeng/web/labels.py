@@ -60,7 +60,7 @@ def readable_json(value: Any) -> str:
 def _catalogue_fields() -> dict[str, dict[str, tuple[str, str]]]:
     """dataset → field → (zh, en) from the dataset catalogue; key "" holds, per field name, the
     label the most datasets give it."""
-    from qingfeng.catalogue.loader import load_catalogue
+    from qingfeng.dataspec.loader import load_catalogue
 
     out: dict[str, dict[str, tuple[str, str]]] = {}
     seen: dict[str, Counter[tuple[str, str]]] = {}
@@ -75,7 +75,7 @@ def _catalogue_fields() -> dict[str, dict[str, tuple[str, str]]]:
 @cache
 def _catalogue_values() -> dict[str, dict[str, str]]:
     """field → canonical enum value → its first Chinese spelling, over the whole catalogue."""
-    from qingfeng.catalogue.loader import load_catalogue
+    from qingfeng.dataspec.loader import load_catalogue
 
     out: dict[str, dict[str, str]] = {}
     for ds in load_catalogue().values():
@@ -123,7 +123,7 @@ def field_label(t: Translator, name: str, dataset: str | None = None) -> str:
 def dataset_label(t: Translator, dataset: str) -> str:
     if t.has(f"dataset.{dataset}"):
         return t(f"dataset.{dataset}")
-    from qingfeng.catalogue.loader import load_catalogue
+    from qingfeng.dataspec.loader import load_catalogue
 
     spec = load_catalogue().get(dataset)
     if spec is not None:

@@ -18,8 +18,8 @@ from qingfeng.localtime import format_time
 from qingfeng.masking import birth_year, mask_id
 from qingfeng.web.i18n import Translator
 from qingfeng.web.labels import value_label
-from qingfeng.web.queries.library import LibraryProfile
 from qingfeng.web.queries.people import Profile
+from qingfeng.web.queries.profile import LibraryProfile
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

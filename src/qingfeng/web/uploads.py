@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from qingfeng.catalogue import DatasetSpec, header_unit, load_catalogue
+from qingfeng.dataspec import DatasetSpec, header_unit, load_catalogue
 from qingfeng.ingest import readers
 from qingfeng.ingest.errors import IngestError, is_disk_full
 from qingfeng.ingest.excel_guard import ExcelLimits

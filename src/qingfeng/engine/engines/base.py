@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from qingfeng.engine.catalogue_port import PROHIBITED, Catalogue
+from qingfeng.engine.dataspec_port import PROHIBITED, Catalogue
 from qingfeng.engine.errors import EngineError
 
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

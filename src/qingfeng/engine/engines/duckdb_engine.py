@@ -42,8 +42,8 @@ class DuckDBEngine(Engine):
         """An engine over the workspace's lake: one view per published dataset, and one per
         built subject or relationship library (`people`, `relations`, `close_relatives`, ...)."""
         try:  # the lake station owns the views, the entities station the libraries'
-            from qingfeng.entities.attach import attach_libraries, library_files
             from qingfeng.lake import connect_with_files
+            from qingfeng.subject_library.attach import attach_libraries, library_files
         except ImportError as exc:
             raise EngineError(f"the lake module is not available: {exc}") from exc
         from qingfeng.lake.location import lake_root

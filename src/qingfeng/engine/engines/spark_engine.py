@@ -149,10 +149,10 @@ class SparkEngine(Engine):
         dataset with no published batch is an empty view (as in DuckDB's lake connection). The
         subject and relationship libraries built so far are views too, with `relations` and
         `close_relatives` over them (the same SELECTs as on DuckDB)."""
-        from qingfeng.engine.catalogue_port import PROHIBITED, default_catalogue
-        from qingfeng.entities.attach import built_libraries, derived_views, library_files
+        from qingfeng.engine.dataspec_port import PROHIBITED, default_catalogue
         from qingfeng.lake import Lake
         from qingfeng.lake.location import lake_root
+        from qingfeng.subject_library.attach import built_libraries, derived_views, library_files
 
         root = lake_root(settings)
         if not root.is_local:

@@ -13,7 +13,7 @@ For each style: write the county in that style, init a fresh workspace, ingest e
   when it is given each dataset the file carries (`--dataset`), as a schema matcher told the
   target table is scored (the Valentine baseline, src/qingfeng/bench/valentine_baseline.py);
 - rows landed vs expected: rows written minus the invalid and duplicate rows the truth lists;
-- each core model's recall, precision and decoys hit (`qingfeng.library.evaluate.score`).
+- each core model's recall, precision and decoys hit (`qingfeng.model_library.evaluate.score`).
 
 With `oracle`, every file's mapping is written from the truth (confirmed) before the ingest:
 recognition is then perfect by construction, and what is left to measure is how the ingest
@@ -233,7 +233,7 @@ def score_file(
 def told_mapping(path: Path, dataset: str, staging: Path) -> dict[str, str | None]:
     """header → field the ingest proposes for `path` when told its dataset (what it could map,
     even when a required field is missing)."""
-    from qingfeng.catalogue import get_dataset
+    from qingfeng.dataspec import get_dataset
     from qingfeng.ingest import mapping, readers
 
     staging.mkdir(parents=True, exist_ok=True)
@@ -253,7 +253,7 @@ def told_mapping(path: Path, dataset: str, staging: Path) -> dict[str, str | Non
 def write_truth_mappings(entries: list[dict[str, Any]], folder: Path) -> None:
     """Save, confirmed, the mapping the truth gives each file (the child's for a file carrying
     two datasets)."""
-    from qingfeng.catalogue import header_unit
+    from qingfeng.dataspec import header_unit
     from qingfeng.ingest.mapping import Mapping, save_mapping
 
     for entry in entries:
@@ -287,8 +287,8 @@ def measure_style(
     oracle: bool = False,
 ) -> StyleResult:
     from qingfeng.ingest import ingest_path
-    from qingfeng.library import CORE_MODEL_IDS
-    from qingfeng.library.evaluate import score
+    from qingfeng.model_library import CORE_MODEL_IDS
+    from qingfeng.model_library.evaluate import score
     from qingfeng.store.findings import store_warnings
     from qingfeng.synth import generate
     from qingfeng.synth.styles import get_style
@@ -369,9 +369,9 @@ def measure_style(
 
 
 def _build_libraries(settings: Any) -> None:
-    from qingfeng.entities import build_libraries
-    from qingfeng.entities.attach import libraries_dir
     from qingfeng.lake import connect
+    from qingfeng.subject_library import build_libraries
+    from qingfeng.subject_library.attach import libraries_dir
 
     con = connect(settings)
     try:

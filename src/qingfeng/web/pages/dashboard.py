@@ -13,10 +13,10 @@ from fastapi.responses import Response
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import STATES, Actor
 from qingfeng.store.scope import warning_scope_clause
-from qingfeng.web.catalogue import ModelInfo
 from qingfeng.web.charts import Point, bars, pie
 from qingfeng.web.deps import ActorDep, CatalogueDep, require
 from qingfeng.web.i18n import Translator
+from qingfeng.web.model_index import ModelInfo
 from qingfeng.web.queries.dashboard import Overview, build_cube, cube_exact_for, overview
 from qingfeng.web.queries.lookups import child_areas
 from qingfeng.web.roles import Area

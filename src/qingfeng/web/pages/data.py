@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from qingfeng.audit import log as audit
-from qingfeng.catalogue import load_catalogue
+from qingfeng.dataspec import load_catalogue
 from qingfeng.web.deps import DbDep, SettingsDep, csrf_protect, require
 from qingfeng.web.i18n import Translator
 from qingfeng.web.labels import field_label

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from qingfeng.audit import log as audit
 from qingfeng.store.models import ModelRun
-from qingfeng.web.catalogue import ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
+from qingfeng.web.model_index import ModelInfo
 from qingfeng.web.model_runs import runner_for
 from qingfeng.web.pages.dashboard import child_regions
 from qingfeng.web.queries.dashboard import Cell, build_cube, cube_exact_for, overview

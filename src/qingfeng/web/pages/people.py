@@ -20,7 +20,6 @@ from qingfeng import audit
 from qingfeng.loop.errors import LoopError
 from qingfeng.loop.service import get_warning
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
-from qingfeng.web.queries.library import load_library_profile, open_libraries, person_division
 from qingfeng.web.queries.people import (
     PersonQueryError,
     Profile,
@@ -36,6 +35,7 @@ from qingfeng.web.queries.person_search import (
     merge_candidates,
     warning_namesakes,
 )
+from qingfeng.web.queries.profile import load_library_profile, open_libraries, person_division
 from qingfeng.web.queries.relation_graph import (
     RELATION_COLOURS,
     GraphContext,

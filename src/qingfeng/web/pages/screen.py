@@ -20,10 +20,10 @@ from fastapi.responses import Response
 from qingfeng.hits import SEVERITIES
 from qingfeng.loop.machine import Actor
 from qingfeng.store.scope import warning_scope_clause
-from qingfeng.web.catalogue import ModelInfo
 from qingfeng.web.charts import Point, bars, pie
 from qingfeng.web.deps import ActorDep, CatalogueDep, require
 from qingfeng.web.i18n import Translator
+from qingfeng.web.model_index import ModelInfo
 from qingfeng.web.pages.dashboard import LOOP_ORDER, SEVERITY_COLOURS, child_regions
 from qingfeng.web.queries.dashboard import (
     KEY_DIGITS,

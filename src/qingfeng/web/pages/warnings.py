@@ -25,11 +25,11 @@ from qingfeng.loop.service import actor_for
 from qingfeng.masking import mask_evidence, mask_explanation, mask_id, mask_name, mask_text
 from qingfeng.store.models import Organisation, User, Warning
 from qingfeng.web.actions import forms_for, request_from_form, unit_options
-from qingfeng.web.catalogue import FIELDS, ModelInfo
 from qingfeng.web.deps import ActorDep, CatalogueDep, csrf_protect, require
 from qingfeng.web.evidence import evidence_tables, money_path_chart
 from qingfeng.web.i18n import Translator
 from qingfeng.web.labels import code_label, value_label
+from qingfeng.web.model_index import FIELDS, ModelInfo
 from qingfeng.web.queries.lookups import user_names
 from qingfeng.web.queries.warnings import (
     DUES,

@@ -18,8 +18,8 @@ from typing import Any
 
 import duckdb
 
-from qingfeng.entities.kinship import INVERSE
 from qingfeng.masking import mask_id
+from qingfeng.subject_library.kinship import INVERSE
 
 MAX_NEIGHBOURS = 30  # per expansion; the rest come a page at a time ("more")
 KIN_RELATIONS = tuple(sorted(INVERSE))

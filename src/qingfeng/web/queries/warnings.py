@@ -18,7 +18,7 @@ from qingfeng.loop.query import WarningQuery, filtered
 from qingfeng.loop.queues import QUEUES
 from qingfeng.store.models import Warning
 from qingfeng.store.scope import division_prefix
-from qingfeng.web.catalogue import FIELDS, ModelInfo, models_in_field
+from qingfeng.web.model_index import FIELDS, ModelInfo, models_in_field
 from qingfeng.web.queries.screen import OPEN_LEADS, PERIOD_CHARS
 from qingfeng.web.roles import Area, allows
 
