@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from qingfeng.cli import app
 from qingfeng.lake import connect
 from qingfeng.subject_library.build import LIBRARIES, build_libraries
-from qingfeng.subject_library.spark_build import SPARK_KINDS, expand_macros, spark_sql
+from qingfeng.operations.library_spark import SPARK_KINDS, expand_macros, spark_sql
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ import re
 from html import unescape
 
 from sqlalchemy import select
-from test_web_people_library import _graph, _search, world  # noqa: F401 (fixture)
+from test_web_people_subject_library import _graph, _search, world  # noqa: F401 (fixture)
 
 from qingfeng.store.models import AuditLog
 from qingfeng.web.queries import relation_graph

@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 from sqlalchemy import select
-from test_web_people_library import world  # noqa: F401 (fixture)
+from test_web_people_subject_library import world  # noqa: F401 (fixture)
 
 from qingfeng.masking import mask_id
 from qingfeng.store.models import AuditLog

@@ -134,7 +134,7 @@ def _duckdb(workload: str, inputs: dict[str, Path], out: Path) -> float:
 
 
 def _spark(spark: Any, workload: str, inputs: dict[str, Path], out: Path) -> float:
-    from qingfeng.subject_library.spark_build import spark_sql
+    from qingfeng.operations.library_spark import spark_sql
 
     t0 = time.perf_counter()
     if workload == "library":
@@ -153,7 +153,7 @@ def _spark(spark: Any, workload: str, inputs: dict[str, Path], out: Path) -> flo
 
 def _static_tables(spark: Any) -> None:
     from qingfeng.subject_library.kinship import load_kinship_tables
-    from qingfeng.subject_library.spark_build import _to_spark
+    from qingfeng.operations.library_spark import _to_spark
 
     con = duckdb.connect()
     load_kinship_tables(con)

@@ -137,7 +137,7 @@ def _build_on_spark(settings: Any, con: Any, out: Path, progress: Any) -> Any:
     the linkage on DuckDB first); the lake must be a folder every executor sees."""
     from qingfeng.engine.engines.spark_engine import SparkEngine
     from qingfeng.engine.errors import EngineError
-    from qingfeng.subject_library.spark_build import build_libraries_spark
+    from qingfeng.operations.library_spark import build_libraries_spark
 
     try:
         engine = SparkEngine.for_lake(settings)
