@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from qingfeng.cli import app
 from qingfeng.lake import connect
-from qingfeng.subject_library.build import LIBRARIES, build_libraries
 from qingfeng.operations.library_spark import SPARK_KINDS, expand_macros, spark_sql
+from qingfeng.subject_library.build import LIBRARIES, build_libraries
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

@@ -10,11 +10,11 @@ import re
 from html import unescape
 
 from sqlalchemy import select
-from test_web_people_subject_library import _graph, _search, world  # noqa: F401 (fixture)
 
 from qingfeng.store.models import AuditLog
 from qingfeng.web.queries import relation_graph
 from subject_library_data import P
+from test_web_people_subject_library import _graph, _search, world  # noqa: F401 (fixture)
 from web_helpers import client_for, csrf_from, sign_in
 
 ENGLISH_CODES = re.compile(

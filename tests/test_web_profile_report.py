@@ -7,12 +7,12 @@ import io
 
 import openpyxl
 from sqlalchemy import select
-from test_web_people_subject_library import world  # noqa: F401 (fixture)
 
 from qingfeng.masking import mask_id
 from qingfeng.store.models import AuditLog
 from qingfeng.web.profile_report import XLSX
 from subject_library_data import P
+from test_web_people_subject_library import world  # noqa: F401 (fixture)
 from web_helpers import add_warning, client_for, sign_in
 
 ZHANG_MIN = P["zhang_min"]

@@ -152,8 +152,8 @@ def _spark(spark: Any, workload: str, inputs: dict[str, Path], out: Path) -> flo
 
 
 def _static_tables(spark: Any) -> None:
-    from qingfeng.subject_library.kinship import load_kinship_tables
     from qingfeng.operations.library_spark import _to_spark
+    from qingfeng.subject_library.kinship import load_kinship_tables
 
     con = duckdb.connect()
     load_kinship_tables(con)
