@@ -287,6 +287,19 @@ class Normaliser:
             ).fetchall()
         return None
 
+    def teach(self, values: dict[str, list[str]], today: dt.date) -> None:
+        """Normalise each value given for a field, alone in its row, so that the memo knows
+        them (and the blanks of the other fields) before any request needs them."""
+        rows = [
+            (i, i, {name: value})
+            for i, (name, value) in enumerate(
+                (name, value) for name, listed in values.items() for value in listed
+            )
+        ]
+        for start in range(0, len(rows), LEARN_ROWS):
+            chunk = [(i, i, row) for i, (_, _, row) in enumerate(rows[start : start + LEARN_ROWS])]
+            self.run(chunk, {}, today)
+
     def _errors(self, parent: int, problems: list[str], errors: dict[int, list[RowError]]) -> None:
         for problem in problems:
             name, _, rule = str(problem).partition(":")
@@ -348,9 +361,7 @@ class Preparer:
         if dataset not in self.normalisers:
             spec = load_catalogue()[dataset]
             memo = self.memos.setdefault(dataset, ValueMemo(spec, _traditional))
-            self.normalisers[dataset] = Normaliser(
-                self.con, spec, f"{self.prefix}_{dataset}", memo
-            )
+            self.normalisers[dataset] = Normaliser(self.con, spec, f"{self.prefix}_{dataset}", memo)
         return self.normalisers[dataset]
 
     def prepare(

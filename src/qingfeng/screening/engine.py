@@ -36,8 +36,15 @@ from qingfeng.engine.spec import ModelSpec
 from qingfeng.hits import Hit
 from qingfeng.screening.candidates import PARENT, REF, Prepared, Preparer, RowError, children_of
 from qingfeng.screening.config import Decision, ScreeningConfig, strictest
-from qingfeng.screening.lite import LiteStore, LiteUnsupported, converter, hoist, translate
-from qingfeng.screening.lite import sqlite_value, translate_expr
+from qingfeng.screening.lite import (
+    LiteStore,
+    LiteUnsupported,
+    converter,
+    hoist,
+    sqlite_value,
+    translate,
+    translate_expr,
+)
 from qingfeng.screening.warm import WARM, WarmPlan, materialise, referenced_columns, warm_name
 from qingfeng.settings import Settings
 
@@ -309,6 +316,7 @@ class Screener:
                 lite: tuple[LiteStore | None, dict[str, _LiteModel]] = (None, {})
                 if self.warm:
                     lite = self._build_lite(engine)
+                    self._teach(engine)
                 self._engine = engine
                 self._stamp = stamp
                 self.snapshot = self._read_snapshot()
@@ -343,7 +351,7 @@ class Screener:
                         indexes.setdefault(warm_name(screens.dataset), set()).add(column)
         try:
             store = LiteStore(con, tables, indexes)
-        except Exception as exc:  # noqa: BLE001 - any failure: DuckDB answers everything
+        except Exception as exc:
             self.lite_problems = {"*": f"{type(exc).__name__}: {exc}"}
             return None, {}
         types = self._result_types(engine)
@@ -366,6 +374,42 @@ class Screener:
                     problems[model.spec.id] = f"{type(exc).__name__}: {exc}"
         self.lite_problems = problems
         return store, out
+
+    def _teach(self, engine: Engine, per_field: int = 1000) -> None:
+        """The candidate memos taught the lake's most frequent values of each field the memo
+        cannot take as canonical (benefits, villages, amounts, periods), so that a paying
+        system's first requests skip the normalisation query too."""
+        from qingfeng.catalogue import load_catalogue
+
+        con = engine.con.cursor()  # type: ignore[attr-defined]
+        try:
+            preparer = Preparer(con, CANDIDATES, self.memos)
+            today = dt.date.today()
+            have = {
+                str(t): {str(c) for c in cols}
+                for t, cols in con.execute(
+                    "SELECT table_name, list(column_name) FROM information_schema.columns "
+                    "GROUP BY table_name"
+                ).fetchall()
+            }
+            for dataset in self.models:
+                for d in [dataset, *[k.id for k in children_of(dataset)]]:
+                    normaliser = preparer.normaliser(d)
+                    values: dict[str, list[str]] = {}
+                    for f in load_catalogue()[d].stored_fields:
+                        if f.name in normaliser.memo.fast or f.name not in have.get(d, ()):
+                            continue
+                        values[f.name] = [
+                            str(v)
+                            for (v,) in con.execute(
+                                f'SELECT CAST("{f.name}" AS VARCHAR) AS v FROM "{d}" '
+                                f"WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v "
+                                f"LIMIT {int(per_field)}"
+                            ).fetchall()
+                        ]
+                    normaliser.teach(values, today)
+        finally:
+            con.close()
 
     def _candidate_schema(self, dataset: str) -> dict[str, dict[str, str]]:
         """The candidate views' columns and DuckDB types (the catalogue's storage types)."""
@@ -457,7 +501,7 @@ class Screener:
                     f'CREATE TEMP VIEW IF NOT EXISTS "{WITH_LAKE}_{model.spec.id}" AS '
                     f'SELECT {lake_cols} FROM main."{lake}" WHERE rowid IN ('
                     f'SELECT l2.rowid FROM temp."{table}" AS c JOIN main."{lake}" AS l2 '
-                    f"ON {same}) UNION ALL SELECT {listed} FROM temp.\"{table}\""
+                    f'ON {same}) UNION ALL SELECT {listed} FROM temp."{table}"'
                 )
         ready.add(dataset)
 

@@ -88,9 +88,7 @@ def hoist(
                 query = body
             hoisted[target] = query
         for table in list(scope.find_all(exp.Table)):
-            if table.name in used and not any(
-                table in lake_only[n].this.walk() for n in lake_only
-            ):
+            if table.name in used and not any(table in lake_only[n].this.walk() for n in lake_only):
                 if not table.alias:
                     table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
                 table.set("this", exp.to_identifier(f"{HOIST}_{model_id}_{table.name}"))
@@ -156,7 +154,7 @@ def translate(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> str:
             expand_stars=True,
         )
         tree = annotate_types(tree, schema=schema, dialect="duckdb")
-    except Exception as exc:  # noqa: BLE001 - sqlglot raises many kinds; any means "no"
+    except Exception as exc:
         raise LiteUnsupported(f"cannot type the query: {exc}") from exc
 
     def sub(node: exp.Expression) -> exp.Expression:
@@ -212,9 +210,7 @@ def translate(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> str:
             fmt = node.args.get("format")
             if not isinstance(fmt, exp.Literal):
                 raise LiteUnsupported("a time format that is not a constant")
-            return exp.func(
-                "qf_strptime", sub(node.this), exp.Literal.string(_duck_format(fmt))
-            )
+            return exp.func("qf_strptime", sub(node.this), exp.Literal.string(_duck_format(fmt)))
         if _strptime_call(node):
             value, fmt = node.expressions
             if not isinstance(fmt, exp.Literal) or not fmt.is_string:
@@ -233,7 +229,7 @@ def translate(tree: exp.Expression, schema: dict[str, dict[str, str]]) -> str:
     tree = tree.transform(rewrite, copy=False)
     try:
         return tree.sql("sqlite")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise LiteUnsupported(f"cannot write the query for SQLite: {exc}") from exc
 
 
@@ -328,7 +324,8 @@ def _duck_select(name: str, columns: list[tuple[str, str]]) -> str:
         if t.startswith("DECIMAL"):
             out.append(f"CAST({q} AS DOUBLE) AS {q}")
         elif t == "DATE" or t.startswith("TIMESTAMP"):
-            out.append(f"strftime({q}, '{'%Y-%m-%d' if t == 'DATE' else '%Y-%m-%d %H:%M:%S'}') AS {q}")
+            fmt = "%Y-%m-%d" if t == "DATE" else "%Y-%m-%d %H:%M:%S"
+            out.append(f"strftime({q}, '{fmt}') AS {q}")
         elif t == "BOOLEAN":
             out.append(f"CAST({q} AS INTEGER) AS {q}")
         elif t.endswith("[]") or t.startswith(("STRUCT", "MAP", "LIST")):
