@@ -15,9 +15,9 @@ from qingfeng.catalogue import load_catalogue
 from qingfeng.engine import DuckDBEngine, load_models
 from qingfeng.engine.compiler import compile_model
 from qingfeng.engine.runner import run_compiled
+from qingfeng.screening import engine as screening_engine
 from qingfeng.screening.candidates import children_of
 from qingfeng.screening.config import ScreeningConfig, load_screening_config
-from qingfeng.screening import engine as screening_engine
 from qingfeng.screening.engine import Screener, ScreeningError
 from qingfeng.workspace import init_workspace
 from screening_support import fix_ids, publish, valid_id
