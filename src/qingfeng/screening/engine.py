@@ -7,6 +7,10 @@ candidates instead — or the lake's rows and the candidates together for a mode
 columns equal. The hits become reasons (model, sentence, evidence, legal basis) with the decision
 the deployment gives the model (`[screening]`).
 
+Requests of at most LITE_ROWS candidates are answered through SQLite (`qingfeng.screening.lite`:
+the snapshot's tables indexed, each model's query translated), larger ones through DuckDB, one
+statement per model over all the candidates; the tests hold both to the batch run's verdicts.
+
 The lake is opened once and reopened when `lake/_catalogue.json` changes: a batch is screened
 against as soon as it is published. Each call works on a cursor of its own (its candidates are
 temp tables of that cursor), so calls may run in parallel threads.
