@@ -121,11 +121,14 @@ def _rows_of(
         for key, value in obj.items():
             if key in skip:
                 continue
-            name = names.get(str(key).strip())
+            name = names.get(key) or names.get(str(key).strip())
             if name is None:
                 errors.setdefault(parent, []).append(
                     RowError(parent, str(key), "unknown_field", f"{spec.id} has no field {key!r}")
                 )
+                continue
+            if type(value) is str:  # the usual case, without a call
+                row[name] = value
                 continue
             try:
                 row[name] = _text(value)

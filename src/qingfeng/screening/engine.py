@@ -319,8 +319,13 @@ class Screener:
                     )
                 lite: tuple[LiteStore | None, dict[str, _LiteModel]] = (None, {})
                 if self.warm:
-                    lite = self._build_lite(engine)
-                    self._teach(engine)
+                    # this thread's session, planned once: result types, the memo, later calls
+                    session = _Session(engine, self.memos)
+                    for dataset in self.models:
+                        self._ready(session, dataset)
+                    lite = self._build_lite(engine, session)
+                    self._teach(session)
+                    self._local.session = session
                 self._engine = engine
                 self._stamp = stamp
                 self.snapshot = self._read_snapshot()
@@ -330,7 +335,9 @@ class Screener:
             return self._engine, self.snapshot
 
     # ---- small requests through SQLite ----------------------------------------------------
-    def _build_lite(self, engine: Engine) -> tuple[LiteStore | None, dict[str, _LiteModel]]:
+    def _build_lite(
+        self, engine: Engine, session: _Session
+    ) -> tuple[LiteStore | None, dict[str, _LiteModel]]:
         """The snapshot's warm and hoisted tables in SQLite and each model translated; a
         model that does not translate is answered by DuckDB (`lite_problems` says why)."""
         con = engine.con  # type: ignore[attr-defined]
@@ -358,7 +365,14 @@ class Screener:
         except Exception as exc:
             self.lite_problems = {"*": f"{type(exc).__name__}: {exc}"}
             return None, {}
-        types = self._result_types(engine)
+        types = {
+            model.spec.id: [
+                (str(r[0]), str(r[1]))
+                for r in session.con.execute(f"DESCRIBE {model.tree.sql('duckdb')}").fetchall()
+            ]
+            for models in self.models.values()
+            for model in models
+        }
         out: dict[str, _LiteModel] = {}
         for dataset, models in self.models.items():
             schema = dict(store.schema) | self._candidate_schema(dataset)
@@ -379,41 +393,37 @@ class Screener:
         self.lite_problems = problems
         return store, out
 
-    def _teach(self, engine: Engine, per_field: int = 1000) -> None:
+    def _teach(self, session: _Session, per_field: int = 1000) -> None:
         """The candidate memos taught the lake's most frequent values of each field the memo
         cannot take as canonical (benefits, villages, amounts, periods), so that a paying
         system's first requests skip the normalisation query too."""
         from qingfeng.catalogue import load_catalogue
 
-        con = engine.con.cursor()  # type: ignore[attr-defined]
-        try:
-            preparer = Preparer(con, CANDIDATES, self.memos)
-            today = dt.date.today()
-            have = {
-                str(t): {str(c) for c in cols}
-                for t, cols in con.execute(
-                    "SELECT table_name, list(column_name) FROM information_schema.columns "
-                    "GROUP BY table_name"
-                ).fetchall()
-            }
-            for dataset in self.models:
-                for d in [dataset, *[k.id for k in children_of(dataset)]]:
-                    normaliser = preparer.normaliser(d)
-                    values: dict[str, list[str]] = {}
-                    for f in load_catalogue()[d].stored_fields:
-                        if f.name in normaliser.memo.fast or f.name not in have.get(d, ()):
-                            continue
-                        values[f.name] = [
-                            str(v)
-                            for (v,) in con.execute(
-                                f'SELECT CAST("{f.name}" AS VARCHAR) AS v FROM "{d}" '
-                                f"WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v "
-                                f"LIMIT {int(per_field)}"
-                            ).fetchall()
-                        ]
-                    normaliser.teach(values, today)
-        finally:
-            con.close()
+        con, preparer = session.con, session.preparer
+        today = dt.date.today()
+        have = {
+            str(t): {str(c) for c in cols}
+            for t, cols in con.execute(
+                "SELECT table_name, list(column_name) FROM information_schema.columns "
+                "GROUP BY table_name"
+            ).fetchall()
+        }
+        for dataset in self.models:
+            for d in [dataset, *[k.id for k in children_of(dataset)]]:
+                normaliser = preparer.normaliser(d)
+                values: dict[str, list[str]] = {}
+                for f in load_catalogue()[d].stored_fields:
+                    if f.name in normaliser.memo.fast or f.name not in have.get(d, ()):
+                        continue
+                    values[f.name] = [
+                        str(v)
+                        for (v,) in con.execute(
+                            f'SELECT CAST("{f.name}" AS VARCHAR) AS v FROM "{d}" '
+                            f"WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v "
+                            f"LIMIT {int(per_field)}"
+                        ).fetchall()
+                    ]
+                normaliser.teach(values, today)
 
     def _candidate_schema(self, dataset: str) -> dict[str, dict[str, str]]:
         """The candidate views' columns and DuckDB types (the catalogue's storage types)."""
@@ -429,27 +439,6 @@ class Screener:
         for model in self.models.get(dataset, []):
             out[f"{WITH_LAKE}_{model.spec.id}"] = out[f"{ONLY}_{dataset}"]
         return out
-
-    def _result_types(self, engine: Engine) -> dict[str, list[tuple[str, str]]]:
-        """Each model's hit rows' columns and DuckDB types, from DuckDB itself."""
-        con = engine.con.cursor()  # type: ignore[attr-defined]
-        try:
-            preparer = Preparer(con, CANDIDATES)
-            out: dict[str, list[tuple[str, str]]] = {}
-            for dataset, models in self.models.items():
-                tables = {}
-                for d in [dataset, *[k.id for k in children_of(dataset)]]:
-                    normaliser = preparer.normaliser(d)
-                    normaliser.plan()
-                    tables[d] = normaliser.table
-                self._views(con, Prepared(dataset=dataset, tables=tables))
-                self._keyed_views(con, dataset, tables[dataset])
-                for model in models:
-                    rows = con.execute(f"DESCRIBE {model.tree.sql('duckdb')}").fetchall()
-                    out[model.spec.id] = [(str(r[0]), str(r[1])) for r in rows]
-            return out
-        finally:
-            con.close()
 
     def _lite_sql(self, model: _ScreenModel, sql: str) -> str:
         """The hit rows joined to the candidates whose `match` values they carry."""
@@ -602,19 +591,24 @@ class Screener:
         statements for `dataset` made at first use."""
         engine, snapshot = self.engine()
         session = self._thread_session(engine)
-        if dataset not in session.ready:
-            con = session.con
-            tables = {}
-            for d in [dataset, *[k.id for k in children_of(dataset)]]:
-                normaliser = session.preparer.normaliser(d)
-                normaliser.plan()
-                tables[d] = normaliser.table
-            self._views(con, Prepared(dataset=dataset, tables=tables))
-            self._keyed_views(con, dataset, tables[dataset])
-            for model in self.models[dataset]:
-                con.execute(f"PREPARE {_statement(model)} AS {model.sql}")
-            session.ready.add(dataset)
+        self._ready(session, dataset)
         return session, snapshot
+
+    def _ready(self, session: _Session, dataset: str) -> None:
+        """The session's candidate tables, views and prepared statements for `dataset`."""
+        if dataset in session.ready:
+            return
+        con = session.con
+        tables = {}
+        for d in [dataset, *[k.id for k in children_of(dataset)]]:
+            normaliser = session.preparer.normaliser(d)
+            normaliser.plan()
+            tables[d] = normaliser.table
+        self._views(con, Prepared(dataset=dataset, tables=tables))
+        self._keyed_views(con, dataset, tables[dataset])
+        for model in self.models[dataset]:
+            con.execute(f"PREPARE {_statement(model)} AS {model.sql}")
+        session.ready.add(dataset)
 
     def _evaluate_lite(
         self,
