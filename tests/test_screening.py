@@ -15,6 +15,7 @@ from qingfeng.dataspec import load_catalogue
 from qingfeng.engine import DuckDBEngine, load_models
 from qingfeng.engine.compiler import compile_model
 from qingfeng.engine.runner import run_compiled
+from qingfeng.screening import engine as screening_engine
 from qingfeng.screening.candidates import children_of
 from qingfeng.screening.config import ScreeningConfig, load_screening_config
 from qingfeng.screening.engine import Screener, ScreeningError
@@ -83,9 +84,28 @@ def _sentences(outcome: Any, model_id: str) -> set[tuple]:
     }
 
 
+@pytest.fixture(params=["sqlite", "duckdb"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small requests go through SQLite; force them through DuckDB's path too."""
+    if request.param == "duckdb":
+        monkeypatch.setattr(screening_engine, "LITE_ROWS", 0)
+    return str(request.param)
+
+
+def _through(screener: Screener, path: str) -> Screener:
+    """The screener, checked to answer small requests by the path asked for."""
+    screener.engine()
+    lite = screener._lite[1]
+    if path == "sqlite":
+        assert set(lite) >= {m.spec.id for ms in screener.models.values() for m in ms}, (
+            screener.lite_problems
+        )
+    return screener
+
+
 @pytest.mark.parametrize(("model_id", "case"), SCREENING)
 def test_screening_a_candidate_gives_the_batch_verdict(
-    tmp_path: Path, model_id: str, case: int
+    tmp_path: Path, model_id: str, case: int, path: str
 ) -> None:
     spec = load_models().get(model_id)
     assert spec.screens is not None
@@ -105,7 +125,7 @@ def test_screening_a_candidate_gives_the_batch_verdict(
         for name, rows in tables.items():
             if name != dataset and name not in carried:
                 publish(ws.lake_dir, name, rows)
-        screener = Screener(ws, ScreeningConfig())
+        screener = _through(Screener(ws, ScreeningConfig()), path)
         outcome = screener.screen(dataset, _candidates(dataset, tables), today=TODAY)
         assert not any(c.errors for c in outcome.results), [c.errors for c in outcome.results]
         got = {(p, s, e, a) for p, s, e, a in _sentences(outcome, model_id)}
@@ -119,7 +139,7 @@ def test_screening_a_candidate_gives_the_batch_verdict(
             rest = [r for j, r in enumerate(rows) if not (name == dataset and j == i)]
             if rest:
                 publish(ws.lake_dir, name, rest)
-        outcome = Screener(ws, ScreeningConfig()).screen(
+        outcome = _through(Screener(ws, ScreeningConfig()), path).screen(
             dataset, _candidates(dataset, {**tables, dataset: [row]}), today=TODAY
         )
         found = _sentences(outcome, model_id)
@@ -288,3 +308,27 @@ def test_a_published_batch_is_seen_at_once_with_its_snapshot(county: Any) -> Non
     assert snap["batches"] == 4 and 0 <= snap["age_seconds"] < 120
     assert json.loads(json.dumps(snap)) == snap
     assert "deaths" in load_catalogue()
+
+
+@pytest.mark.parametrize(("model_id", "case"), SCREENING)
+def test_sqlite_and_duckdb_paths_give_the_same_reasons(
+    tmp_path: Path, model_id: str, case: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every reason (sentence, severity, amount, evidence, legal basis) is the same whichever
+    path answers: the lake holds the case's other tables, the candidates are its rows."""
+    spec = load_models().get(model_id)
+    assert spec.screens is not None
+    tables = fix_ids(spec.tests[case].tables)
+    dataset = spec.screens.dataset
+    carried = {k.id for k in children_of(dataset)} & set(tables)
+    ws = init_workspace(tmp_path / "ws")
+    for name, rows in tables.items():
+        if name not in carried and (name != dataset or spec.screens.keep_lake):
+            publish(ws.lake_dir, name, rows[1:] if name == dataset else rows)
+    screener = _through(Screener(ws, ScreeningConfig()), "sqlite")
+    candidates = _candidates(dataset, tables)
+    lite = screener.screen(dataset, candidates, today=TODAY)
+    monkeypatch.setattr(screening_engine, "LITE_ROWS", 0)
+    duck = screener.screen(dataset, candidates, today=TODAY)
+    assert [r.to_json() for r in lite.results] == [r.to_json() for r in duck.results]
+    assert any(r.reasons for r in duck.results) or spec.screens.keep_lake

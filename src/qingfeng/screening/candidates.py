@@ -60,6 +60,8 @@ class Prepared:
     tables: dict[str, str]  # dataset id -> temp table of its normalised candidate rows
     errors: dict[int, list[RowError]] = field(default_factory=dict)
     count: int = 0
+    # dataset id -> its normalised rows in Python, when asked for (`prepare(python=True)`)
+    rows: dict[str, list[tuple[Any, ...]]] | None = None
 
     @property
     def valid(self) -> list[int]:
@@ -119,11 +121,14 @@ def _rows_of(
         for key, value in obj.items():
             if key in skip:
                 continue
-            name = names.get(str(key).strip())
+            name = names.get(key) or names.get(str(key).strip())
             if name is None:
                 errors.setdefault(parent, []).append(
                     RowError(parent, str(key), "unknown_field", f"{spec.id} has no field {key!r}")
                 )
+                continue
+            if type(value) is str:  # the usual case, without a call
+                row[name] = value
                 continue
             try:
                 row[name] = _text(value)
@@ -147,13 +152,30 @@ class Normaliser:
     serves every request.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, spec: DatasetSpec, table: str) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        spec: DatasetSpec,
+        table: str,
+        memo: ValueMemo | None = None,
+    ) -> None:
         self.con = con
         self.spec = spec
         self.table = table
         self.raw = f"{table}__raw"
         self.fields = list(spec.stored_fields)
         self.statement = f"qf_norm_{spec.id}"
+        self.memo = memo if memo is not None else ValueMemo(spec, _traditional)
+        marks = ", ".join("?" for _ in range(len(self.fields) + 5))
+        self._insert = f"INSERT INTO {_q(table)} VALUES ({marks})"
+        self._planned = False
+
+    def plan(self) -> None:
+        """Create the candidates table and prepare the normalisation (once per cursor; a
+        request answered from the memo alone never needs it)."""
+        if self._planned:
+            return
+        con = self.con
         raw_cols = ", ".join(
             [f"{_q(REF)} BIGINT", f"{_q(PARENT)} BIGINT", f"{_q(TODAY)} DATE"]
             + [f"{_q('r__' + f.name)} VARCHAR" for f in self.fields]
@@ -162,11 +184,9 @@ class Normaliser:
         select, checks = self._select()
         problems = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)"
         body = f"SELECT {', '.join(select)}, {problems} AS __problems FROM ({self._layers()}) AS l"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(table)} AS {body} LIMIT 0")
-        con.execute(f"PREPARE {self.statement} AS INSERT INTO {_q(table)} {body}")
-        self.memo = ValueMemo(spec, _traditional)
-        marks = ", ".join("?" for _ in range(len(self.fields) + 5))
-        self._insert = f"INSERT INTO {_q(table)} VALUES ({marks})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(self.table)} AS {body} LIMIT 0")
+        con.execute(f"PREPARE {self.statement} AS INSERT INTO {_q(self.table)} {body}")
+        self._planned = True
 
     def _layers(self) -> str:
         plans: dict[str, Any] = {}
@@ -214,17 +234,27 @@ class Normaliser:
         rows: list[tuple[int, int, dict[str, str | None]]],
         errors: dict[int, list[RowError]],
         today: dt.date,
-    ) -> None:
+        *,
+        python: bool = False,
+    ) -> list[tuple[Any, ...]] | None:
         """Replace the candidates table's rows with `rows` normalised; a broken rule (a
-        required field missing included) becomes an error of the parent candidate."""
+        required field missing included) becomes an error of the parent candidate. `python`:
+        return the normalised rows (`__ref`, `__parent`, the fields, `_batch_id`,
+        `_source_row`) instead, and leave the table alone when the memo knew every value."""
         con = self.con
+        known = self.memo.lookup(rows, today) if 0 < len(rows) <= MEMO_ROWS else None
+        if known is not None:
+            records = self._known(rows, known, errors)
+            if python:
+                return [tuple(r[:-1]) for r in records]
+            self.plan()
+            con.execute(f"DELETE FROM {_q(self.table)}")
+            con.executemany(self._insert, records)
+            return None
+        self.plan()
         con.execute(f"DELETE FROM {_q(self.table)}")
         if not rows:
-            return
-        known = self.memo.lookup(rows, today) if len(rows) <= MEMO_ROWS else None
-        if known is not None:
-            self._insert_known(rows, known, errors)
-            return
+            return [] if python else None
         con.execute(f"DELETE FROM {_q(self.raw)}")
         payload: list[Any] = [
             [ref for ref, _, _ in rows],
@@ -254,6 +284,24 @@ class Normaliser:
             f"SELECT {_q(PARENT)}, __problems FROM {_q(self.table)} WHERE len(__problems) > 0"
         ).fetchall():
             self._errors(parent, problem_list, errors)
+        if python:
+            return con.execute(
+                f"SELECT * EXCLUDE (__problems) FROM {_q(self.table)} ORDER BY {_q(REF)}"
+            ).fetchall()
+        return None
+
+    def teach(self, values: dict[str, list[str]], today: dt.date) -> None:
+        """Normalise each value given for a field, alone in its row, so that the memo knows
+        them (and the blanks of the other fields) before any request needs them."""
+        rows = [
+            (i, i, {name: value})
+            for i, (name, value) in enumerate(
+                (name, value) for name, listed in values.items() for value in listed
+            )
+        ]
+        for start in range(0, len(rows), LEARN_ROWS):
+            chunk = [(i, i, row) for i, (_, _, row) in enumerate(rows[start : start + LEARN_ROWS])]
+            self.run(chunk, {}, today)
 
     def _errors(self, parent: int, problems: list[str], errors: dict[int, list[RowError]]) -> None:
         for problem in problems:
@@ -263,12 +311,12 @@ class Normaliser:
                 RowError(parent, name, code, f"{self.spec.id}.{name}: {rule}")
             )
 
-    def _insert_known(
+    def _known(
         self,
         rows: list[tuple[int, int, dict[str, str | None]]],
         known: list[list[tuple[Any, str | None]]],
         errors: dict[int, list[RowError]],
-    ) -> None:
+    ) -> list[list[Any]]:
         """The rows from remembered or canonical values: no normalisation query."""
         records = []
         for (ref, parent, _), values in zip(rows, known, strict=True):
@@ -280,7 +328,7 @@ class Normaliser:
             records.append([ref, parent, *(v for v, _ in values), "screen", ref, problems])
             if problems:
                 self._errors(parent, problems, errors)
-        self.con.executemany(self._insert, records)
+        return records
 
 
 @functools.cache
@@ -300,22 +348,36 @@ class Preparer:
     """Candidates of any dataset normalised on one cursor (a Normaliser per dataset, made at
     first use and reused by every later call on the cursor)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, prefix: str = "__cand") -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        prefix: str = "__cand",
+        memos: dict[str, ValueMemo] | None = None,
+    ) -> None:
+        """`memos`: the value memos per dataset, shared by the preparers of every thread."""
         self.con = con
         self.prefix = prefix
         self.normalisers: dict[str, Normaliser] = {}
+        self.memos = memos if memos is not None else {}
 
     def normaliser(self, dataset: str) -> Normaliser:
         if dataset not in self.normalisers:
             spec = load_catalogue()[dataset]
-            self.normalisers[dataset] = Normaliser(self.con, spec, f"{self.prefix}_{dataset}")
+            memo = self.memos.setdefault(dataset, ValueMemo(spec, _traditional))
+            self.normalisers[dataset] = Normaliser(self.con, spec, f"{self.prefix}_{dataset}", memo)
         return self.normalisers[dataset]
 
     def prepare(
-        self, dataset: str, candidates: list[Any], *, today: dt.date | None = None
+        self,
+        dataset: str,
+        candidates: list[Any],
+        *,
+        today: dt.date | None = None,
+        python: bool = False,
     ) -> Prepared:
-        """Normalise `candidates` of `dataset` (and the child rows they carry)."""
-        return _prepare(self, dataset, candidates, today or dt.date.today())
+        """Normalise `candidates` of `dataset` (and the child rows they carry); `python`: also
+        return the rows in Python (`Prepared.rows`), leaving DuckDB alone when it can."""
+        return _prepare(self, dataset, candidates, today or dt.date.today(), python)
 
 
 def prepare(
@@ -330,7 +392,9 @@ def prepare(
     return Preparer(con, prefix).prepare(dataset, candidates, today=today)
 
 
-def _prepare(preparer: Preparer, dataset: str, candidates: list[Any], today: dt.date) -> Prepared:
+def _prepare(
+    preparer: Preparer, dataset: str, candidates: list[Any], today: dt.date, python: bool
+) -> Prepared:
     spec = load_catalogue()[dataset]
     errors: dict[int, list[RowError]] = {}
     objects: list[tuple[int, int, dict[str, Any]]] = []
@@ -358,7 +422,10 @@ def _prepare(preparer: Preparer, dataset: str, candidates: list[Any], today: dt.
     skip = {k.id for k in kids} | {"ref"}
     parent_rows = _rows_of(spec, objects, errors, skip)
     main = preparer.normaliser(dataset)
-    main.run(parent_rows, errors, today)
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    got = main.run(parent_rows, errors, today, python=python)
+    if got is not None:
+        out[dataset] = got
     tables = {dataset: main.table}
     by_ref = {ref: row for ref, _, row in parent_rows}
     for kid in kids:
@@ -369,9 +436,17 @@ def _prepare(preparer: Preparer, dataset: str, candidates: list[Any], today: dt.
             for child_field, parent_field in kid.parent.link.items():
                 row[child_field] = by_ref.get(parent, {}).get(parent_field)
         normaliser = preparer.normaliser(kid.id)
-        normaliser.run(rows, errors, today)
+        got = normaliser.run(rows, errors, today, python=python)
+        if got is not None:
+            out[kid.id] = got
         tables[kid.id] = normaliser.table
-    return Prepared(dataset=dataset, tables=tables, errors=errors, count=len(candidates))
+    return Prepared(
+        dataset=dataset,
+        tables=tables,
+        errors=errors,
+        count=len(candidates),
+        rows=out if python else None,
+    )
 
 
 def inputs_hash(candidate: Any) -> str:

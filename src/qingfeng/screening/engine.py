@@ -7,6 +7,10 @@ candidates instead — or the lake's rows and the candidates together for a mode
 columns equal. The hits become reasons (model, sentence, evidence, legal basis) with the decision
 the deployment gives the model (`[screening]`).
 
+Requests of at most LITE_ROWS candidates are answered through SQLite (`qingfeng.screening.lite`:
+the snapshot's tables indexed, each model's query translated), larger ones through DuckDB, one
+statement per model over all the candidates; the tests hold both to the batch run's verdicts.
+
 The lake is opened once and reopened when `lake/_catalogue.json` changes: a batch is screened
 against as soon as it is published. Each call works on a cursor of its own (its candidates are
 temp tables of that cursor), so calls may run in parallel threads.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,7 +40,16 @@ from qingfeng.engine.spec import ModelSpec
 from qingfeng.hits import Hit
 from qingfeng.screening.candidates import PARENT, REF, Prepared, Preparer, RowError, children_of
 from qingfeng.screening.config import Decision, ScreeningConfig, strictest
-from qingfeng.screening.warm import WarmPlan, materialise, referenced_columns, warm_name
+from qingfeng.screening.lite import (
+    LiteStore,
+    LiteUnsupported,
+    converter,
+    hoist,
+    sqlite_value,
+    translate,
+    translate_expr,
+)
+from qingfeng.screening.warm import WARM, WarmPlan, materialise, referenced_columns, warm_name
 from qingfeng.settings import Settings
 
 CANDIDATES = "__cand"  # temp tables of the normalised candidates: __cand_<dataset>
@@ -43,6 +57,9 @@ ONLY = "__scr"  # views: the candidates alone, __scr_<dataset>
 WITH_LAKE = "__scrl"  # views: the lake's rows and the candidates, __scrl_<dataset>
 MATCH = "__m_"
 REFS = "__refs"
+WARM_PREFIX = WARM + "_"
+HIT = "__hit"
+LITE_ROWS = 64  # requests of at most this many candidates go through SQLite
 
 
 class ScreeningError(ValueError):
@@ -146,11 +163,22 @@ class _ScreenModel:
     spec: ModelSpec
     compiled: CompiledModel
     sql: str  # the screening query over the candidates' temp tables and views
+    tree: exp.Expression  # its hit rows (with the __m_ match columns), before the refs
 
 
-def _rewrite(compiled: CompiledModel, substituted: dict[str, str], candidates: str) -> str:
-    """The hit query reading `substituted` tables (dataset -> view), with the refs of the
-    candidates each hit row matches."""
+@dataclass
+class _LiteModel:
+    """A model's screening query in SQLite's SQL, with its result columns' DuckDB types."""
+
+    sql: str
+    names: list[str]
+    types: list[str]
+    convert: list[Any]
+
+
+def _substitute(compiled: CompiledModel, substituted: dict[str, str]) -> exp.Expression:
+    """The hit query reading `substituted` tables (dataset -> view), with the values of its
+    `match` columns (__m_<i>)."""
     spec = compiled.spec
     assert spec.screens is not None
     tree = compiled.tree.copy()
@@ -162,6 +190,13 @@ def _rewrite(compiled: CompiledModel, substituted: dict[str, str], candidates: s
         table.set("this", exp.to_identifier(substituted[table.name]))
     for i, column in enumerate(spec.screens.match):
         tree.select(exp.column(column, table="m").as_(f"{MATCH}{i}"), copy=False)
+    return tree
+
+
+def _with_refs(spec: ModelSpec, tree: exp.Expression, candidates: str) -> str:
+    """The hit rows of `tree` that some candidate's `match` values equal, with the refs of
+    those candidates (DuckDB)."""
+    assert spec.screens is not None
     conditions = []
     for i, text in enumerate(spec.screens.match.values()):
         problems: Any = type("P", (), {"add": lambda *a, **k: None})()
@@ -205,7 +240,12 @@ class Screener:
         self.warm = warm
         self.warm_plan = WarmPlan()
         self.warm_rows: dict[str, int] = {}
+        self.hoisted: dict[str, exp.Expression] = {}  # lake-only parts, once per snapshot
+        # the snapshot's tables in SQLite and the models translated (small requests)
+        self._lite: tuple[LiteStore | None, dict[str, _LiteModel]] = (None, {})
+        self.lite_problems: dict[str, str] = {}  # model id -> why it is answered by DuckDB
         self.load_errors: list[str] = []
+        self.memos: dict[str, Any] = {}  # candidate value memos per dataset, for every thread
         models = load_models(settings.models_dir)
         self.load_errors = [str(e) for e in models.errors]
         for spec in models.select():
@@ -225,8 +265,12 @@ class Screener:
             self._plan_warm(spec, compiled, substituted)
             for name in spec.inputs:  # the other inputs: the lake's, held in memory
                 substituted.setdefault(name, warm_name(name))
-            sql = _rewrite(compiled, substituted, f"{CANDIDATES}_{dataset}")
-            self.models.setdefault(dataset, []).append(_ScreenModel(spec, compiled, sql))
+            tree = _substitute(compiled, substituted)
+            reads = {v for k, v in substituted.items() if not v.startswith(WARM_PREFIX)}
+            tree, hoisted = hoist(tree, spec.id, reads)
+            self.hoisted.update(hoisted)
+            sql = _with_refs(spec, tree, f"{CANDIDATES}_{dataset}")
+            self.models.setdefault(dataset, []).append(_ScreenModel(spec, compiled, sql, tree))
 
     def _plan_warm(
         self, spec: ModelSpec, compiled: CompiledModel, substituted: dict[str, str]
@@ -266,10 +310,190 @@ class Screener:
                     self.warm_plan,
                     copy=self.warm,
                 )
+                for name, query in self.hoisted.items():
+                    engine.con.execute(  # type: ignore[attr-defined]
+                        f'CREATE OR REPLACE TABLE "{name}" AS {query.sql("duckdb")}'
+                    )
+                lite: tuple[LiteStore | None, dict[str, _LiteModel]] = (None, {})
+                if self.warm:
+                    # this thread's session, planned once: result types, the memo, later calls
+                    session = _Session(engine, self.memos)
+                    for dataset in self.models:
+                        self._ready(session, dataset)
+                    lite = self._build_lite(engine, session)
+                    self._teach(session)
+                    self._local.session = session
                 self._engine = engine
                 self._stamp = stamp
                 self.snapshot = self._read_snapshot()
+                old, self._lite = self._lite, lite
+                if old[0] is not None:
+                    old[0].close()  # its connections stay usable by calls still reading it
             return self._engine, self.snapshot
+
+    # ---- small requests through SQLite ----------------------------------------------------
+    def _build_lite(
+        self, engine: Engine, session: _Session
+    ) -> tuple[LiteStore | None, dict[str, _LiteModel]]:
+        """The snapshot's warm and hoisted tables in SQLite and each model translated; a
+        model that does not translate is answered by DuckDB (`lite_problems` says why)."""
+        con = engine.con  # type: ignore[attr-defined]
+        problems: dict[str, str] = {}
+        lake_tables = set(self.hoisted) | {warm_name(d) for d in self.warm_plan.columns}
+        described = {
+            str(name): [(str(c), str(t)) for c, t in cols]
+            for name, cols in con.execute(
+                "SELECT table_name, list((column_name, data_type) ORDER BY ordinal_position) "
+                "FROM information_schema.columns GROUP BY table_name"
+            ).fetchall()
+        }
+        tables = {name: described[name] for name in sorted(lake_tables) if name in described}
+        indexes: dict[str, set[str]] = {}
+        for models in self.models.values():
+            for model in models:
+                _join_columns(model.tree, tables, indexes)
+                screens = model.spec.screens
+                assert screens is not None
+                if screens.keep_lake:  # the lake's rows of a candidate's key, by index
+                    for column in screens.match:
+                        indexes.setdefault(warm_name(screens.dataset), set()).add(column)
+        try:
+            store = LiteStore(con, tables, indexes)
+        except Exception as exc:
+            self.lite_problems = {"*": f"{type(exc).__name__}: {exc}"}
+            return None, {}
+        types = {
+            model.spec.id: [
+                (str(r[0]), str(r[1]))
+                for r in session.con.execute(f"DESCRIBE {model.tree.sql('duckdb')}").fetchall()
+            ]
+            for models in self.models.values()
+            for model in models
+        }
+        out: dict[str, _LiteModel] = {}
+        for dataset, models in self.models.items():
+            schema = dict(store.schema) | self._candidate_schema(dataset)
+            for model in models:
+                try:
+                    sql = translate(model.tree, schema)
+                    names = [n for n, _ in types[model.spec.id]]
+                    kinds = [t for _, t in types[model.spec.id]]
+                    lite = _LiteModel(
+                        self._lite_sql(model, sql), names, kinds, [converter(t) for t in kinds]
+                    )
+                    con_lite = store.connection()
+                    self._lite_views(con_lite, dataset, store)
+                    con_lite.execute(f"EXPLAIN {lite.sql}")  # SQLite accepts it
+                    out[model.spec.id] = lite
+                except (LiteUnsupported, sqlite3.Error, KeyError) as exc:
+                    problems[model.spec.id] = f"{type(exc).__name__}: {exc}"
+        self.lite_problems = problems
+        return store, out
+
+    def _teach(self, session: _Session, per_field: int = 1000) -> None:
+        """The candidate memos taught the lake's most frequent values of each field the memo
+        cannot take as canonical (benefits, villages, amounts, periods), so that a paying
+        system's first requests skip the normalisation query too."""
+        from qingfeng.catalogue import load_catalogue
+
+        con, preparer = session.con, session.preparer
+        today = dt.date.today()
+        have = {
+            str(t): {str(c) for c in cols}
+            for t, cols in con.execute(
+                "SELECT table_name, list(column_name) FROM information_schema.columns "
+                "GROUP BY table_name"
+            ).fetchall()
+        }
+        for dataset in self.models:
+            for d in [dataset, *[k.id for k in children_of(dataset)]]:
+                normaliser = preparer.normaliser(d)
+                values: dict[str, list[str]] = {}
+                for f in load_catalogue()[d].stored_fields:
+                    if f.name in normaliser.memo.fast or f.name not in have.get(d, ()):
+                        continue
+                    values[f.name] = [
+                        str(v)
+                        for (v,) in con.execute(
+                            f'SELECT CAST("{f.name}" AS VARCHAR) AS v FROM "{d}" '
+                            f"WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v "
+                            f"LIMIT {int(per_field)}"
+                        ).fetchall()
+                    ]
+                normaliser.teach(values, today)
+
+    def _candidate_schema(self, dataset: str) -> dict[str, dict[str, str]]:
+        """The candidate views' columns and DuckDB types (the catalogue's storage types)."""
+        from qingfeng.catalogue import load_catalogue
+
+        out: dict[str, dict[str, str]] = {}
+        for d in [dataset, *[k.id for k in children_of(dataset)]]:
+            spec = load_catalogue()[d]
+            cols = {f.name: f.storage_type for f in spec.stored_fields}
+            cols |= {"_batch_id": "VARCHAR", "_source_row": "BIGINT"}
+            out[f"{ONLY}_{d}"] = cols
+            out[f"{WITH_LAKE}_{d}"] = cols
+        for model in self.models.get(dataset, []):
+            out[f"{WITH_LAKE}_{model.spec.id}"] = out[f"{ONLY}_{dataset}"]
+        return out
+
+    def _lite_sql(self, model: _ScreenModel, sql: str) -> str:
+        """The hit rows joined to the candidates whose `match` values they carry."""
+        screens = model.spec.screens
+        assert screens is not None
+        on = " AND ".join(
+            f'h."{MATCH}{i}" = ({translate_expr(text, "c")})'
+            for i, text in enumerate(screens.match.values())
+        )
+        table = f"{CANDIDATES}_{screens.dataset}"
+        return (
+            f'SELECT h.*, c."{REF}" FROM (SELECT *, row_number() OVER () AS "{HIT}" '
+            f'FROM ({sql})) AS h JOIN temp."{table}" AS c ON {on}'
+        )
+
+    def _lite_views(self, con: sqlite3.Connection, dataset: str, store: LiteStore) -> None:
+        """This connection's candidate tables and views for `dataset` (once)."""
+        ready: set[str] = con.ready  # type: ignore[attr-defined]
+        if dataset in ready:
+            return
+        from qingfeng.catalogue import load_catalogue
+
+        datasets = [dataset, *[k.id for k in children_of(dataset)]]
+        for d in datasets:
+            spec = load_catalogue()[d]
+            cols = [f.name for f in spec.stored_fields] + ["_batch_id", "_source_row"]
+            table = f"{CANDIDATES}_{d}"
+            defs = ", ".join(f'"{c}"' for c in [REF, PARENT, *cols])
+            con.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{table}" ({defs})')
+            listed = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f'CREATE TEMP VIEW IF NOT EXISTS "{ONLY}_{d}" AS '
+                        f'SELECT {listed} FROM temp."{table}"')  # fmt: skip
+            lake = warm_name(d)
+            have = store.schema.get(lake)
+            if have is not None:
+                lake_cols = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in cols)
+                con.execute(
+                    f'CREATE TEMP VIEW IF NOT EXISTS "{WITH_LAKE}_{d}" AS SELECT {lake_cols} '
+                    f'FROM main."{lake}" UNION ALL SELECT {listed} FROM temp."{table}"'
+                )
+            if d != dataset or have is None:
+                continue
+            for model in self.models.get(dataset, []):
+                screens = model.spec.screens
+                assert screens is not None
+                if not screens.keep_lake:
+                    continue
+                same = " AND ".join(
+                    f"({translate_expr(t, 'l2')}) = ({translate_expr(t, 'c')})"
+                    for t in screens.match.values()
+                )
+                con.execute(
+                    f'CREATE TEMP VIEW IF NOT EXISTS "{WITH_LAKE}_{model.spec.id}" AS '
+                    f'SELECT {lake_cols} FROM main."{lake}" WHERE rowid IN ('
+                    f'SELECT l2.rowid FROM temp."{table}" AS c JOIN main."{lake}" AS l2 '
+                    f'ON {same}) UNION ALL SELECT {listed} FROM temp."{table}"'
+                )
+        ready.add(dataset)
 
     def _read_snapshot(self) -> Snapshot:
         from qingfeng.lake.location import lake_root
@@ -317,12 +541,25 @@ class Screener:
                 f"没有模型筛查数据集 {dataset} / no model screens the dataset {dataset!r} "
                 f"(screened: {', '.join(self.datasets()) or 'none'})"
             )
-        session, snapshot = self._session(dataset)
-        prepared = session.preparer.prepare(dataset, candidates, today=today)
-        for index, errors in (refused or {}).items():
-            prepared.errors.setdefault(index, []).extend(errors)
-        self._drop_errors(session.con, prepared)
-        reasons = self._evaluate(session.con, models, prepared_statements=True)
+        engine, snapshot = self.engine()
+        store, lite = self._lite
+        if (
+            store is not None
+            and len(candidates) <= LITE_ROWS
+            and all(m.spec.id in lite for m in models)
+        ):
+            session = self._thread_session(engine)
+            prepared = session.preparer.prepare(dataset, candidates, today=today, python=True)
+            for index, errors in (refused or {}).items():
+                prepared.errors.setdefault(index, []).extend(errors)
+            reasons = self._evaluate_lite(store, lite, dataset, models, prepared)
+        else:
+            session, snapshot = self._session(dataset)
+            prepared = session.preparer.prepare(dataset, candidates, today=today)
+            for index, errors in (refused or {}).items():
+                prepared.errors.setdefault(index, []).extend(errors)
+            self._drop_errors(session.con, prepared)
+            reasons = self._evaluate(session.con, models, prepared_statements=True)
         results = []
         for i, candidate in enumerate(candidates):
             ref = candidate.get("ref") if isinstance(candidate, dict) else None
@@ -340,25 +577,74 @@ class Screener:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
 
+    def _thread_session(self, engine: Engine) -> _Session:
+        session = getattr(self._local, "session", None)
+        if session is None or session.engine is not engine:
+            session = _Session(engine, self.memos)
+            self._local.session = session
+        return session
+
     def _session(self, dataset: str) -> tuple[_Session, Snapshot]:
         """This thread's cursor on the current lake, its tables, views and prepared
         statements for `dataset` made at first use."""
         engine, snapshot = self.engine()
-        session = getattr(self._local, "session", None)
-        if session is None or session.engine is not engine:
-            session = _Session(engine)
-            self._local.session = session
-        if dataset not in session.ready:
-            con = session.con
-            tables = {dataset: session.preparer.normaliser(dataset).table}
-            for kid in children_of(dataset):
-                tables[kid.id] = session.preparer.normaliser(kid.id).table
-            self._views(con, Prepared(dataset=dataset, tables=tables))
-            self._keyed_views(con, dataset, tables[dataset])
-            for model in self.models[dataset]:
-                con.execute(f"PREPARE {_statement(model)} AS {model.sql}")
-            session.ready.add(dataset)
+        session = self._thread_session(engine)
+        self._ready(session, dataset)
         return session, snapshot
+
+    def _ready(self, session: _Session, dataset: str) -> None:
+        """The session's candidate tables, views and prepared statements for `dataset`."""
+        if dataset in session.ready:
+            return
+        con = session.con
+        tables = {}
+        for d in [dataset, *[k.id for k in children_of(dataset)]]:
+            normaliser = session.preparer.normaliser(d)
+            normaliser.plan()
+            tables[d] = normaliser.table
+        self._views(con, Prepared(dataset=dataset, tables=tables))
+        self._keyed_views(con, dataset, tables[dataset])
+        for model in self.models[dataset]:
+            con.execute(f"PREPARE {_statement(model)} AS {model.sql}")
+        session.ready.add(dataset)
+
+    def _evaluate_lite(
+        self,
+        store: LiteStore,
+        lite: dict[str, _LiteModel],
+        dataset: str,
+        models: list[_ScreenModel],
+        prepared: Prepared,
+    ) -> dict[int, list[Reason]]:
+        """The models over the candidates in SQLite (`prepared.rows`)."""
+        con = store.connection()
+        self._lite_views(con, dataset, store)
+        bad = prepared.errors
+        for d, rows in (prepared.rows or {}).items():
+            table = f"{CANDIDATES}_{d}"
+            con.execute(f'DELETE FROM temp."{table}"')
+            keep = [tuple(map(sqlite_value, r)) for r in rows if r[1] not in bad]
+            if keep:
+                marks = ", ".join("?" for _ in keep[0])
+                con.executemany(f'INSERT INTO temp."{table}" VALUES ({marks})', keep)
+        reasons: dict[int, list[Reason]] = {}
+        for model in models:
+            lm = lite[model.spec.id]
+            hits: dict[Any, tuple[Any, list[int]]] = {}
+            for row in con.execute(lm.sql).fetchall():
+                entry = hits.setdefault(row[-2], (row[:-2], []))
+                entry[1].append(int(row[-1]))
+            if not hits:
+                continue
+            rows = [
+                (*(f(v) for f, v in zip(lm.convert, values, strict=True)), refs)
+                for values, refs in hits.values()
+            ]
+            for index, reason in self._reasons(
+                model, [*lm.names, REFS], [*lm.types, "BIGINT[]"], rows
+            ):
+                reasons.setdefault(index, []).append(reason)
+        return reasons
 
     def _evaluate(
         self, con: Any, models: list[_ScreenModel], *, prepared_statements: bool = False
@@ -470,6 +756,12 @@ class Screener:
         rows = cursor.fetchall()
         if not rows:
             return []
+        return self._reasons(model, names, types, rows)
+
+    def _reasons(
+        self, model: _ScreenModel, names: list[str], types: list[str], rows: list[Any]
+    ) -> list[tuple[int, Reason]]:
+        """Hit rows (with the refs of the candidates each matches) as reasons per candidate."""
         keep = [i for i, n in enumerate(names) if n != REFS and not n.startswith(MATCH)]
         refs_at = names.index(REFS)
         sid, per = names.index(HIT_FIELDS["subject_id"]), names.index(HIT_FIELDS["period"])
@@ -505,11 +797,27 @@ def _qualified(text: str, table: str) -> str:
 class _Session:
     """One thread's cursor on one lake engine: candidate tables, views, prepared statements."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, memos: dict[str, Any] | None = None) -> None:
         self.engine = engine
         self.con = engine.con.cursor()  # type: ignore[attr-defined]
-        self.preparer = Preparer(self.con, CANDIDATES)
+        self.preparer = Preparer(self.con, CANDIDATES, memos)
         self.ready: set[str] = set()
+
+
+def _join_columns(
+    tree: exp.Expression, tables: dict[str, list[tuple[str, str]]], out: dict[str, set[str]]
+) -> None:
+    """The columns of `tables` a query compares for equality with another column: the
+    columns to index so that its joins are lookups."""
+    read = {t.name for t in tree.find_all(exp.Table) if t.name in tables}
+    for eq in tree.find_all(exp.EQ):
+        for side in (eq.this, eq.expression):
+            other = eq.expression if side is eq.this else eq.this
+            if not isinstance(side, exp.Column) or not other.find(exp.Column):
+                continue
+            for name in read:
+                if any(c == side.name for c, _ in tables[name]):
+                    out.setdefault(name, set()).add(side.name)
 
 
 def _statement(model: _ScreenModel) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -73,6 +74,7 @@ class ValueMemo:
     def __init__(self, spec: DatasetSpec, traditional: Any, limit: int = 200_000) -> None:
         self.spec = spec
         self.limit = limit
+        self._lock = threading.Lock()  # one memo serves every thread of a screener
         self.day: dt.date | None = None
         self.values: OrderedDict[tuple[str, tuple[Any, ...]], tuple[Any, str | None]] = (
             OrderedDict()
@@ -129,6 +131,15 @@ class ValueMemo:
     ) -> None:
         """Remember each row's normalised values (`normalised`: ref -> (values in field
         order, the query's problems 'field:rule'))."""
+        with self._lock:
+            self._learn(rows, normalised, today)
+
+    def _learn(
+        self,
+        rows: list[tuple[int, int, dict[str, str | None]]],
+        normalised: dict[int, tuple[list[Any], list[str]]],
+        today: dt.date,
+    ) -> None:
         self._today(today)
         names = [f.name for f in self.spec.stored_fields]
         for ref, _, row in rows:

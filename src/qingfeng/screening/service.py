@@ -217,7 +217,7 @@ def record(
     )
     session.add(request)
     session.flush()
-    router = Router.for_store(session, county)
+    router: Router | None = None  # read from the store only when a lead is opened
     decisions: list[ScreenDecision] = []
     for result, candidate in zip(outcome.results, candidates, strict=True):
         decision = result.decision or "error"
@@ -233,6 +233,7 @@ def record(
             models=[r.model_id for r in result.reasons],
         )
         if decision in ("review", "block"):
+            router = router or Router.for_store(session, county)
             row.warning_id = _open_lead(
                 session, router, key, request_id, outcome, result, row, candidate
             )

@@ -3,7 +3,8 @@ Prometheus (text exposition format 0.0.4).
 
 Every figure is read from the store or the lake, never from a worker's memory, so whichever web
 worker answers the scrape, Prometheus sees the same numbers. Screening latency is kept as a
-histogram in the store (`shared_state` "metrics.screening_latency"), added to by every worker.
+histogram in the store (`shared_state` "metrics.screening_latency"), added to by every worker
+at most once a second (a scrape adds its own worker's pending counts first).
 No figure names a person: counts by model, status and dataset only.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import hmac
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -29,19 +31,49 @@ LATENCY_KEY = "metrics.screening_latency"
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def observe_screening(sessions: sessionmaker[Session], seconds: float) -> None:
-    """Count one screening request's latency in the shared histogram."""
+_PENDING: dict[int, dict[str, Any]] = {}  # per store: latencies not yet added, last addition
+_PENDING_LOCK = threading.Lock()
+
+
+def observe_screening(
+    sessions: sessionmaker[Session], seconds: float, *, every: float = 0.0
+) -> None:
+    """Count one screening request's latency in the shared histogram. `every`: add this
+    worker's counts to the store at most once per that many seconds (a paying system's stream
+    of requests then costs no store write each); `/metrics` adds what is pending first."""
+    with _PENDING_LOCK:
+        entry = _PENDING.setdefault(id(sessions), {"values": [], "added": 0.0})
+        entry["values"].append(seconds)
+        now = time.monotonic()
+        if now - entry["added"] < every:
+            return
+        values, entry["values"], entry["added"] = entry["values"], [], now
+    _add_latencies(sessions, values)
+
+
+def flush_screening(sessions: sessionmaker[Session]) -> None:
+    """Add this worker's pending screening latencies to the store's histogram."""
+    with _PENDING_LOCK:
+        entry = _PENDING.get(id(sessions))
+        if not entry or not entry["values"]:
+            return
+        values, entry["values"], entry["added"] = entry["values"], [], time.monotonic()
+    _add_latencies(sessions, values)
+
+
+def _add_latencies(sessions: sessionmaker[Session], values: list[float]) -> None:
     from qingfeng.store.shared import update_state
 
     def add(doc: dict[str, Any]) -> dict[str, Any]:
         counts = list(doc.get("buckets") or [0] * len(LATENCY_BUCKETS))
-        i = bisect.bisect_left(LATENCY_BUCKETS, seconds)
-        if i < len(counts):
-            counts[i] += 1
+        for seconds in values:
+            i = bisect.bisect_left(LATENCY_BUCKETS, seconds)
+            if i < len(counts):
+                counts[i] += 1
         return {
             "buckets": counts,
-            "sum": float(doc.get("sum", 0.0)) + seconds,
-            "count": int(doc.get("count", 0)) + 1,
+            "sum": float(doc.get("sum", 0.0)) + sum(values),
+            "count": int(doc.get("count", 0)) + len(values),
         }
 
     update_state(sessions, LATENCY_KEY, add)
@@ -135,6 +167,7 @@ def render(settings: Settings, sessions: sessionmaker[Session]) -> str:
         "Rows in the lake's published batches, by dataset.",
         (_line("qingfeng_lake_rows", rows, {"dataset": d}) for d, rows in _lake_rows(settings)),
     )
+    flush_screening(sessions)
     found = read_state(sessions, LATENCY_KEY)
     doc = found[0] if found else {}
     counts = list(doc.get("buckets") or [0] * len(LATENCY_BUCKETS))

@@ -212,7 +212,7 @@ def screen(
         return _refusal(exc)
     from qingfeng.web.metrics import observe_screening
 
-    observe_screening(request.app.state.sessions, time.perf_counter() - started)
+    observe_screening(request.app.state.sessions, time.perf_counter() - started, every=1.0)
     return answer
 
 
