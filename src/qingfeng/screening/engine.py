@@ -394,7 +394,7 @@ class Screener:
         """The candidate memos taught the lake's most frequent values of each field the memo
         cannot take as canonical (benefits, villages, amounts, periods), so that a paying
         system's first requests skip the normalisation query too."""
-        from qingfeng.catalogue import load_catalogue
+        from qingfeng.dataspec import load_catalogue
 
         con, preparer = session.con, session.preparer
         today = dt.date.today()
@@ -424,7 +424,7 @@ class Screener:
 
     def _candidate_schema(self, dataset: str) -> dict[str, dict[str, str]]:
         """The candidate views' columns and DuckDB types (the catalogue's storage types)."""
-        from qingfeng.catalogue import load_catalogue
+        from qingfeng.dataspec import load_catalogue
 
         out: dict[str, dict[str, str]] = {}
         for d in [dataset, *[k.id for k in children_of(dataset)]]:
@@ -456,7 +456,7 @@ class Screener:
         ready: set[str] = con.ready  # type: ignore[attr-defined]
         if dataset in ready:
             return
-        from qingfeng.catalogue import load_catalogue
+        from qingfeng.dataspec import load_catalogue
 
         datasets = [dataset, *[k.id for k in children_of(dataset)]]
         for d in datasets:
