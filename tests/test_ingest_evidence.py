@@ -386,7 +386,7 @@ def test_a_bid_opening_record_names_the_tender_columns_it_repeats() -> None:
 
 def test_headers_and_values_that_fit_nothing_are_unrecognised() -> None:
     columns = [
-        ("商品", pick("苹果", "香蕉", "梨"), None),
+        ("水果", pick("苹果", "香蕉", "梨"), None),
         ("颜色", pick("红", "黄", "绿"), None),
     ]
     proposal = _proposal(columns)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qingfeng.cli.app import app
-from qingfeng.synth import SynthError, Truth
+from qingfeng.synth import MODEL_IDS, PRACTICE_MODEL_IDS, SynthError, Truth
 from qingfeng.synth.drill import DrillError, new_drill, score, sha256
 from qingfeng.synth.truth import Planted
 
@@ -79,7 +79,7 @@ def test_drill_new_keeps_the_truth_out_of_the_county_and_cli_scores(tmp_path: Pa
     manifest = json.loads((out / "drill.json").read_text(encoding="utf-8"))
     assert manifest["truth_sha256"] == sha256(truth_path)
     assert "seed" not in manifest and "planted" not in (out / "drill.json").read_text()
-    assert len(manifest["models"]) == 32
+    assert sorted(manifest["models"]) == sorted(MODEL_IDS + PRACTICE_MODEL_IDS)
     truth = Truth.read(truth_path)
     assert truth.planted == result.truth.planted
     # A perfect submission scores 100% precision and recall on every model.

@@ -140,7 +140,11 @@ def relative_company_elsewhere(pool: Pool, plan: Plan, world: World) -> None:
     )
 
     # Decoy: same surname and village, no recorded tie.
-    off = _one(pool.take(head & (age >= 30) & (age <= 55), 1, "同村同姓的公职人员"))
+    # The official from a village where another free household head is left to share the surname.
+    free_heads = head & (age >= 25) & (age <= 60) & ~pool.used
+    heads_per_village = np.bincount(p.village_idx[free_heads], minlength=p.village_idx.max() + 1)
+    roomy = heads_per_village[p.village_idx] >= 2
+    off = _one(pool.take(head & (age >= 30) & (age <= 55) & roomy, 1, "同村同姓的公职人员"))
     village = p.village_idx == p.village_idx[off]
     other = _one(pool.take(head & village & (age >= 25) & (age <= 60), 1, "同村同姓无亲属关系者"))
     _same_surname(p, other, off)
